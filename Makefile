@@ -1,0 +1,43 @@
+# ecase — the two commands a newcomer needs are `make run` and `make test` (see README.md).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test test-unit bench install migrate clean
+
+install: $(VENV)/.installed
+
+# uv installs the locked dependency set in seconds; it is bootstrapped into the venv itself,
+# so a machine needs nothing but Python 3.11+ and make.
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	$(VENV)/bin/uv sync --frozen --inexact --quiet
+	touch $@
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Web server on http://127.0.0.1:8000 and a Celery worker; Ctrl-C stops both.
+run: migrate
+	$(PY) manage.py seed_demo --if-empty
+	@echo "ecase: http://127.0.0.1:8000  (passwords above; Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM; \
+	  $(PY) -m celery -A ecase worker --loglevel=WARNING --concurrency=1 & \
+	  $(PY) manage.py runserver --noreload 127.0.0.1:8000; \
+	  kill 0
+
+# The whole suite against PostgreSQL and Redis.
+test: install
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider
+
+bench: install
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var/staticfiles

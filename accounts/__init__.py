@@ -1,0 +1,1 @@
+"""Users, units (the organisational tree) and roles."""

@@ -1,0 +1,89 @@
+"""Units (region → city/district department) and the users who belong to them."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import Role, UnitKind
+
+
+class Unit(models.Model):
+    """A node of the organisational tree.
+
+    ``path`` is the materialised path of codes (``"75/7511/"``): "this unit and every unit
+    below it" is one indexed prefix match, which supervisor scoping needs on every list.
+    """
+
+    code = models.CharField(
+        max_length=16, unique=True, validators=[RegexValidator(r"^[0-9A-Z]+$", _("Digits and capital letters only."))],
+        help_text=_("Organ code used in registration numbers."),
+    )
+    name_ru = models.CharField(max_length=200)
+    name_kk = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=UnitKind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    city = models.CharField(max_length=100, help_text=_("Place printed on procedural acts."))
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name_ru
+
+    def save(self, *args, **kwargs):
+        self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
+        super().save(*args, **kwargs)
+
+    def subtree(self) -> models.QuerySet[Unit]:
+        return Unit.objects.filter(path__startswith=self.path)
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to one unit and holds one role."""
+
+    role = models.CharField(max_length=32, choices=Role.choices)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    position = models.CharField(max_length=200, blank=True, help_text=_("Printed under the signature on acts."))
+    middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
+    language = models.CharField(max_length=8, default="ru", choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")])
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            # Everyone but an administrator works in a unit: scoping is by unit.
+            models.CheckConstraint(
+                name="user_unit_unless_administrator",
+                condition=models.Q(role=Role.ADMINISTRATOR) | models.Q(unit__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    def short_name(self) -> str:
+        """"Surname I.O." as printed on procedural acts."""
+        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
+        return f"{self.last_name} {initials}".strip() or self.username
+
+    @property
+    def is_investigator(self) -> bool:
+        return self.role == Role.INVESTIGATOR
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
+
+    @property
+    def is_prosecutor(self) -> bool:
+        return self.role == Role.PROSECUTOR

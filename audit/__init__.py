@@ -1,0 +1,1 @@
+"""Audit trail: domain events and reads, hash-chained. Knows no other app of ours."""

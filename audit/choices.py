@@ -1,0 +1,38 @@
+"""What the audit trail records."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.TextChoices):
+    CASE_REGISTERED = "case.registered", _("Case registered")
+    CASE_CHANGED = "case.changed", _("Case changed")
+    CASE_TRANSITION = "case.transition", _("Case status changed")
+    CASE_ASSIGNED = "case.assigned", _("Investigators assigned")
+    CASE_OPENED = "case.opened", _("Case opened")
+    DEADLINE_EXTENDED = "case.deadline_extended", _("Term extended")
+    PARTICIPANT_ADDED = "participant.added", _("Participant added")
+    PARTICIPANT_CHANGED = "participant.changed", _("Participant changed")
+    PARTICIPANT_WITHDRAWN = "participant.withdrawn", _("Participant withdrawn")
+    PERSON_CHANGED = "person.changed", _("Person's data changed")
+    ACT_CREATED = "act.created", _("Act drafted")
+    ACT_CHANGED = "act.changed", _("Act changed")
+    ACT_TRANSITION = "act.transition", _("Act status changed")
+    ACT_WITHDRAWN = "act.withdrawn", _("Act withdrawn")
+    EVIDENCE_ADDED = "evidence.added", _("Evidence added")
+    EVIDENCE_CHANGED = "evidence.changed", _("Evidence changed")
+    EVIDENCE_WITHDRAWN = "evidence.withdrawn", _("Evidence withdrawn")
+    EVIDENCE_TRANSFERRED = "evidence.transferred", _("Evidence handed over")
+    FILE_UPLOADED = "file.uploaded", _("File uploaded")
+    FILE_DOWNLOADED = "file.downloaded", _("File downloaded")
+    FILE_WITHDRAWN = "file.withdrawn", _("File withdrawn")
+    ACCESS_DENIED = "access.denied", _("Access refused")
+    PERMISSION_GRANTED = "permission.granted", _("Permission granted")
+    PERMISSION_REVOKED = "permission.revoked", _("Permission revoked")
+    LOGIN = "auth.login", _("Signed in")
+    LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("Done")
+    DENIED = "denied", _("Refused")
+    FAILED = "failed", _("Failed")

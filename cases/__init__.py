@@ -1,0 +1,1 @@
+"""Criminal cases: registration, qualification, participants, procedural acts, deadlines."""

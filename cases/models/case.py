@@ -1,0 +1,202 @@
+"""The criminal case, its registration counter, its term and the object permissions on it."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from ecase.history import CaseDataModel, CaseDataQuerySet, case_history
+
+from ..choices import CaseStatus, Gravity, ProceedingsForm
+
+
+class RegistrationSequence(models.Model):
+    """Last issued sequence number per unit and year; rows are locked while a number is issued."""
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="registration_sequence_unique")]
+
+
+class CaseQuerySet(CaseDataQuerySet):
+    def restrict(self, user, action: str = "view") -> "CaseQuerySet":
+        """The cases ``user`` may ``action``: the one read path of case data (DESIGN §4).
+
+        Only object grants count: no model-level permission, no superuser bypass. The two
+        grant sources are combined with UNION inside one IN so the planner can drive the
+        lookup from the grant indexes instead of scanning the case table.
+        """
+        from ..access import codename
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        perm = codename(action)
+        by_user = CaseUserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename=perm, permission__content_type__app_label="cases"
+        ).values("content_object_id")
+        by_group = CaseGroupObjectPermission.objects.filter(
+            group__user=user.pk, permission__codename=perm, permission__content_type__app_label="cases"
+        ).values("content_object_id")
+        return self.filter(pk__in=by_user.union(by_group))
+
+
+class CaseChildQuerySet(CaseDataQuerySet):
+    """Query set of a model that belongs to a case through ``case_path``; access inherits from the case."""
+
+    case_path = "case"
+
+    def restrict(self, user, action: str = "view"):
+        return self.filter(**{f"{self.case_path}__in": Case.objects.restrict(user, action)})
+
+
+class Case(CaseDataModel):
+    """A criminal case (a record of the Unified Register of Pre-trial Investigations, ERDR)."""
+
+    registration_number = models.CharField(max_length=64, unique=True, editable=False)
+    registered_at = models.DateTimeField()
+    event_date = models.DateField(
+        null=True, blank=True, help_text=_("Date of the offence, when known.")
+    )
+    articles = models.ManyToManyField("cases.CriminalCodeArticle", related_name="cases")
+    gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
+    proceedings_form = models.CharField(max_length=32, choices=ProceedingsForm.choices)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="cases")
+    lead_investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    group = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="group_cases",
+        help_text=_("Investigative group besides the lead investigator."),
+    )
+    prosecutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="prosecuted_cases"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="supervised_cases",
+        help_text=_("Explicitly assigned supervisor; the only one who sees a grave case."),
+    )
+    plot = models.TextField(help_text=_("The plot (фабула): what happened, as registered."))
+    deadline = models.DateField(null=True, blank=True, help_text=_("Empty while the term is interrupted."))
+    version = models.PositiveIntegerField(default=1, help_text=_("Raised by every change: refuses stale edits."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = case_history(m2m_fields=[articles, group])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at"]
+        permissions = [
+            ("assign_case", "Can assign investigators to the case"),
+            ("approve_act", "Can approve or return the case's acts"),
+            ("prosecute_case", "Can extend the term, return or reopen the case as its prosecutor"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="case_plot_not_blank", condition=~models.Q(plot="")),
+            models.CheckConstraint(name="case_status_valid", condition=models.Q(status__in=CaseStatus.values)),
+            models.CheckConstraint(name="case_form_valid", condition=models.Q(proceedings_form__in=ProceedingsForm.values)),
+            models.CheckConstraint(name="case_version_positive", condition=models.Q(version__gte=1)),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="case_unit_status"),
+            models.Index(fields=["lead_investigator", "status"], name="case_lead_status"),
+            models.Index(fields=["deadline"], name="case_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return self.registration_number
+
+    def clean(self) -> None:
+        errors = {}
+        if not (self.plot or "").strip():
+            errors["plot"] = _("Describe what happened: the plot may not be empty.")
+        if self.registered_at and self.registered_at > timezone.now():
+            errors["registered_at"] = _("The registration date cannot be in the future.")
+        if self.event_date and self.registered_at and self.event_date > timezone.localdate(self.registered_at):
+            errors["event_date"] = _("The offence cannot have happened after the case was registered.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Every change raises the version, so an edit based on an older page is refused (StaleEdit).
+        if not self._state.adding:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.status == CaseStatus.INTERRUPTED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status in (CaseStatus.SENT_TO_PROSECUTOR, CaseStatus.TERMINATED)
+
+
+class DeadlineExtension(CaseDataModel):
+    """A prolongation of the term granted by the prosecutor (or the competent head)."""
+
+    objects = CaseChildQuerySet.as_manager()
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
+    days = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_on = models.DateField()
+    reason = models.TextField()
+    history = case_history()
+
+    class Meta:
+        ordering = ["granted_on", "id"]
+        constraints = [
+            models.CheckConstraint(name="extension_days_positive", condition=models.Q(days__gte=1)),
+            models.CheckConstraint(name="extension_reason_not_blank", condition=~models.Q(reason="")),
+        ]
+
+
+class Interruption(CaseDataModel):
+    """A period during which the term stood still (CPC RK art. 45); ``ended_on`` empty while it lasts."""
+
+    objects = CaseChildQuerySet.as_manager()
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="interruptions")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    ground = models.CharField(max_length=200)
+    reason = models.TextField()
+    resume_reason = models.TextField(blank=True)
+    history = case_history()
+
+    class Meta:
+        ordering = ["started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="interruption_ends_after_start",
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(ended_on__isnull=True), name="one_open_interruption_per_case"
+            ),
+        ]
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Guardian grant of a case permission to a user, by direct foreign key (indexable, DESIGN §4)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="user_grants")
+
+    # The unique (user, permission, content_object) index of the base class serves restrict().
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian grant of a case permission to a group, by direct foreign key."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="group_grants")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass

@@ -1,0 +1,115 @@
+"""Persons (one person, many cases) and their procedural roles in a case."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecase.history import CaseDataModel, CaseDataQuerySet, Withdrawable, case_history
+
+from ..choices import ParticipantRole, Sex
+from .case import CaseChildQuerySet
+from ..iin import parse_iin, validate_iin
+
+# Cyrillic names, Kazakh letters included; hyphens, apostrophes and spaces inside double names.
+cyrillic_name = RegexValidator(
+    r"^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+    _("Write the name in Cyrillic letters."),
+)
+phone_number = RegexValidator(r"^\+?[0-9 ()\-]{7,20}$", _("Enter a phone number, e.g. +7 701 123 45 67."))
+
+
+class PersonQuerySet(CaseDataQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """Persons are seen only through a case the user may see them in."""
+        from .case import Case
+
+        visible = Participant.objects.filter(case__in=Case.objects.restrict(user, action)).values("person_id")
+        return self.filter(pk__in=visible)
+
+
+class Person(CaseDataModel):
+    """A natural person. The IIN is unique when known; birth date and sex must agree with it."""
+
+    objects = PersonQuerySet.as_manager()
+    iin = models.CharField(
+        "IIN", max_length=12, unique=True, null=True, blank=True, validators=[validate_iin],
+        help_text=_("Empty only for a person without an IIN (e.g. a foreign citizen)."),
+    )
+    last_name = models.CharField(max_length=100, validators=[cyrillic_name])
+    first_name = models.CharField(max_length=100, validators=[cyrillic_name])
+    middle_name = models.CharField(max_length=100, blank=True, validators=[cyrillic_name])
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    citizenship = models.CharField(max_length=64, default="KZ")
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=32, blank=True, validators=[phone_number])
+    history = case_history()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(name="person_iin_12_digits", condition=models.Q(iin__isnull=True) | models.Q(iin__regex=r"^[0-9]{12}$")),
+            models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    def clean(self) -> None:
+        if self.iin == "":
+            self.iin = None
+        if not self.iin or not self.birth_date:
+            return
+        try:
+            facts = parse_iin(self.iin)
+        except ValidationError:
+            return  # the field validator reports it
+        errors = {}
+        if facts.birth_date != self.birth_date:
+            errors["birth_date"] = _("The birth date does not match the IIN (the IIN says %(date)s).") % {
+                "date": facts.birth_date.strftime("%d.%m.%Y")}
+        if self.sex and facts.sex != self.sex:
+            errors["sex"] = _("The sex does not match the IIN's 7th digit.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Participant(Withdrawable, CaseDataModel):
+    """A person's procedural role in one case; a change of role is an update, kept in history."""
+
+    objects = CaseChildQuerySet.as_manager()
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="participants")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=32, choices=ParticipantRole.choices)
+    role_since = models.DateField(help_text=_("Date the procedural role was given."))
+    note = models.TextField(blank=True)
+    history = case_history()
+
+    class Meta:
+        ordering = ["role", "id"]
+        constraints = [
+            *Withdrawable.Meta.constraints,
+            models.CheckConstraint(name="participant_role_valid", condition=models.Q(role__in=ParticipantRole.values)),
+            models.UniqueConstraint(
+                fields=["case", "person", "role"], condition=models.Q(withdrawn_at__isnull=True),
+                name="participant_role_once_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}"
+
+    def clean(self) -> None:
+        event_date = self.case.event_date if self.case_id else None
+        if event_date and self.person_id and self.person.birth_date > event_date:
+            raise ValidationError({"person": _("The person was born after the offence.")})
+        if self.role_since and self.case_id and self.role_since < timezone.localdate(self.case.registered_at):
+            raise ValidationError({"role_since": _("A role cannot be given before the case was registered.")})

@@ -1,0 +1,142 @@
+"""Changes of a registered case: content edits, assignment, status transitions."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.models import User
+from audit.choices import EventType
+from audit.services import audit_record
+from ecase.errors import StaleEdit
+from ecase.history import save_attributed
+
+from .. import access
+from ..choices import CaseAction, CaseStatus
+from ..models import Case, CriminalCodeArticle, Interruption
+from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
+from .registration import resolve_articles
+from .scope import lock_case, require
+from .term import refresh_deadline
+
+EDITABLE_FIELDS = ("plot", "event_date", "proceedings_form")
+M2M_EXCLUDE = ["registration_number", "articles", "group"]
+
+
+def _check_version(case: Case, expected_version: int) -> None:
+    if case.version != expected_version:
+        raise StaleEdit(_("Someone else changed this case meanwhile; reload it and repeat your change."), code="stale")
+
+
+@transaction.atomic
+def case_update(*, case_id: int, actor: User, expected_version: int, reason: str,
+                articles: Iterable[CriminalCodeArticle | int] | None = None, **changes) -> Case:
+    """Edit the case's content (plot, event date, form, qualification) as one of its investigators."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    _check_version(case, expected_version)
+    before = {name: str(getattr(case, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(case, name, value.strip() if isinstance(value, str) else value)
+    if articles is not None:
+        qualification = resolve_articles(articles)
+        before["articles"] = sorted(a.code for a in case.articles.all())
+        case.gravity = max(a.gravity for a in qualification)
+    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
+    grants = {}
+    if articles is not None:
+        case.articles.set(qualification)
+        grants = access.sync_grants(case)  # gravity decides whether unit supervisors see it
+    refresh_deadline(case, actor=actor, reason=reason)
+    after = {name: str(getattr(case, name)) for name in changes}
+    if articles is not None:
+        after["articles"] = sorted(a.code for a in qualification)
+    audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=case,
+                 data={"from": before, "to": after, "reason": reason, "grants": grants})
+    return case
+
+
+def _check_assignees(case: Case, lead: User, group: list[User], prosecutor: User | None, supervisor: User | None) -> None:
+    errors = {}
+    if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(case.unit.path):
+        errors["lead_investigator"] = _("The lead investigator must be an active investigator of the case's unit.")
+    if any(u.role != Role.INVESTIGATOR or not u.is_active for u in group):
+        errors["group"] = _("The investigative group consists of active investigators.")
+    if prosecutor is not None and (prosecutor.role != Role.PROSECUTOR or not prosecutor.is_active):
+        errors["prosecutor"] = _("Choose an active prosecutor.")
+    if supervisor is not None and (supervisor.role != Role.SUPERVISOR or not supervisor.is_active
+                                   or not case.unit.path.startswith(supervisor.unit.path)):
+        errors["supervisor"] = _("Choose an active supervisor of the case's unit or a unit above it.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def case_assign(*, case_id: int, actor: User, lead_investigator: User, group: Iterable[User] = (),
+                prosecutor: User | None = None, supervisor: User | None = None, reason: str) -> Case:
+    """Assign or reassign the people of a case; grants follow in the same transaction."""
+    case = lock_case(case_id, actor=actor, action=access.ASSIGN)
+    members = [u for u in group if u.pk != lead_investigator.pk]
+    _check_assignees(case, lead_investigator, members, prosecutor, supervisor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("State why the case is (re)assigned.")})
+    before = {"lead": case.lead_investigator_id, "group": sorted(case.group.values_list("pk", flat=True)),
+              "prosecutor": case.prosecutor_id, "supervisor": case.supervisor_id}
+    case.lead_investigator, case.prosecutor, case.supervisor = lead_investigator, prosecutor, supervisor
+    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
+    case.group.set(members)
+    grants = access.sync_grants(case)
+    after = {"lead": case.lead_investigator_id, "group": sorted(u.pk for u in members),
+             "prosecutor": case.prosecutor_id, "supervisor": case.supervisor_id}
+    audit_record(actor=actor, event=EventType.CASE_ASSIGNED, case_id=case.pk, target=case,
+                 data={"from": before, "to": after, "reason": reason, "grants": grants})
+    return case
+
+
+@transaction.atomic
+def case_transition(*, case_id: int, action: str, actor: User, reason: str = "", ground: str = "",
+                    on_date: date | None = None) -> Case:
+    """Move the case along CASE_TRANSITIONS; interruption and resumption keep the term's records."""
+    reason, ground = (reason or "").strip(), (ground or "").strip()
+    case = lock_case(case_id, actor=actor, action=access.VIEW)
+    entry = CASE_TRANSITIONS.get((case.status, action))
+    if entry is None:
+        raise ValidationError(_("A case that is “%(status)s” cannot be moved by “%(action)s”.") % {
+            "status": case.get_status_display(), "action": action}, code="transition")
+    require(case, actor=actor, action=entry[1])
+    if action in REASON_REQUIRED and not reason:
+        raise ValidationError({"reason": _("State the reason for this decision.")})
+    if action in GROUND_REQUIRED and not ground:
+        raise ValidationError({"ground": _("Name the legal ground.")})
+    if action == CaseAction.SEND_TO_PROSECUTOR and case.prosecutor_id is None:
+        raise ValidationError(_("Assign the supervising prosecutor before sending the case."))
+    day = on_date or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"on_date": _("The date cannot be in the future.")})
+    before = case.status
+    _record_interruption(case, action, actor=actor, day=day, ground=ground, reason=reason)
+    case.status = entry[0]
+    save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
+    refresh_deadline(case, actor=actor, reason=reason or action)
+    audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case,
+                 data={"action": action, "from": before, "to": case.status, "reason": reason, "ground": ground})
+    return case
+
+
+def _record_interruption(case: Case, action: str, *, actor: User, day: date, ground: str, reason: str) -> None:
+    if action == CaseAction.INTERRUPT:
+        interruption = Interruption(case=case, started_on=day, ground=ground, reason=reason)
+        save_attributed(interruption, actor=actor, reason=reason)
+    elif action == CaseAction.RESUME or (action == CaseAction.TERMINATE and case.status == CaseStatus.INTERRUPTED):
+        interruption = case.interruptions.get(ended_on__isnull=True)
+        if day < interruption.started_on:
+            raise ValidationError({"on_date": _("Proceedings cannot resume before they were interrupted.")})
+        interruption.ended_on, interruption.resume_reason = day, reason
+        save_attributed(interruption, actor=actor, reason=reason)

@@ -1,0 +1,88 @@
+"""Registering a case: the number, the qualification, the term, the grants."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.models import Unit, User
+from audit.choices import EventType
+from audit.services import audit_record
+from ecase.errors import NotAllowed
+from ecase.history import save_attributed
+
+from .. import access
+from ..choices import CaseStatus
+from ..models import Case, CriminalCodeArticle, RegistrationSequence
+from .term import refresh_deadline
+
+
+def format_registration_number(*, unit: Unit, year: int, seq: int) -> str:
+    return settings.ECASE_REGISTRATION_NUMBER_FORMAT.format(yyyy=f"{year:04d}", yy=f"{year % 100:02d}", unit=unit.code, seq=seq)
+
+
+def issue_registration_number(*, unit: Unit, when: datetime) -> str:
+    """Next number of ``unit`` for the year of ``when``; must run inside the registering transaction.
+
+    The sequence row stays locked until that transaction ends, so concurrent registrations in
+    one unit queue here and a rolled-back registration gives its number back.
+    """
+    year = timezone.localdate(when).year
+    RegistrationSequence.objects.bulk_create([RegistrationSequence(unit=unit, year=year)], ignore_conflicts=True)
+    sequence = RegistrationSequence.objects.select_for_update().get(unit=unit, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return format_registration_number(unit=unit, year=year, seq=sequence.last)
+
+
+def resolve_articles(articles: Iterable[CriminalCodeArticle | int]) -> list[CriminalCodeArticle]:
+    """The active articles for ``articles`` (instances or ids); an unknown one is a validation error."""
+    ids = {a.pk if isinstance(a, CriminalCodeArticle) else a for a in articles}
+    if not ids:
+        raise ValidationError({"articles": _("Qualify the offence: choose at least one article.")})
+    found = list(CriminalCodeArticle.objects.filter(pk__in=ids, is_active=True))
+    if len(found) != len(ids):
+        raise ValidationError({"articles": _("Unknown or inactive article of the Criminal Code.")})
+    return found
+
+
+def _check_registrar(actor: User, unit: Unit, lead: User) -> None:
+    if actor.role not in (Role.INVESTIGATOR, Role.SUPERVISOR) or actor.unit_id is None:
+        raise NotAllowed("only investigators and supervisors register cases")
+    if not unit.path.startswith(actor.unit.path):
+        raise NotAllowed("a case is registered in the registrar's own unit or below it")
+    if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(unit.path):
+        raise ValidationError({"lead_investigator": _("The lead investigator must be an active investigator of the unit.")})
+
+
+@transaction.atomic
+def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArticle | int], proceedings_form: str,
+                  plot: str, registered_at: datetime | None = None, event_date=None,
+                  lead_investigator: User | None = None, prosecutor: User | None = None,
+                  supervisor: User | None = None) -> Case:
+    """Register a case in the ERDR: number, qualification, gravity, term and grants, in one transaction."""
+    lead = lead_investigator or actor
+    _check_registrar(actor, unit, lead)
+    qualification = resolve_articles(articles)
+    case = Case(
+        registered_at=registered_at or timezone.now(), event_date=event_date, plot=(plot or "").strip(),
+        proceedings_form=proceedings_form, unit=unit, lead_investigator=lead, prosecutor=prosecutor,
+        supervisor=supervisor, created_by=actor, status=CaseStatus.REGISTERED,
+        gravity=max(a.gravity for a in qualification),
+    )
+    case.full_clean(exclude=["registration_number", "articles", "group"])
+    case.registration_number = issue_registration_number(unit=unit, when=case.registered_at)
+    save_attributed(case, actor=actor, reason=_("Registered"), exclude=["registration_number"])
+    case.articles.set(qualification)
+    refresh_deadline(case, actor=actor, reason=_("Term computed at registration"))
+    grants = access.sync_grants(case)
+    audit_record(actor=actor, event=EventType.CASE_REGISTERED, case_id=case.pk, target=case,
+                 data={"number": case.registration_number, "articles": sorted(a.code for a in qualification),
+                       "gravity": case.gravity, "form": case.proceedings_form, "grants": grants})
+    return case

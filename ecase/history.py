@@ -1,0 +1,124 @@
+"""History on every change of case data (DESIGN §6, first layer).
+
+Every model holding case data declares ``history = case_history(...)`` and uses
+``CaseDataQuerySet``. Together they guarantee three things:
+
+* every history row names an acting user: a save without ``attribute(obj, actor=..., reason=...)``
+  raises instead of writing an anonymous row (Celery tasks and management commands pass
+  their actor explicitly, there is no request to take it from);
+* writes that would skip simple-history's signals (``QuerySet.update()``, ``bulk_update()``)
+  are refused, and ``bulk_create()`` writes the history rows itself;
+* nothing of a case is ever hard-deleted (withdrawal with a reason instead).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class HistoryBypassError(RuntimeError):
+    """A write was attempted that would change case data without a history row."""
+
+
+class HardDeleteError(RuntimeError):
+    """Case material is withdrawn with a reason, never deleted."""
+
+
+class MissingActorError(RuntimeError):
+    """A case-data change was saved without naming who made it."""
+
+
+def attribute(obj: models.Model, *, actor, reason: str) -> models.Model:
+    """Name the actor and the reason that the next history row of ``obj`` records."""
+    obj._history_user = actor
+    obj._change_reason = reason
+    return obj
+
+
+def _require_explicit_actor(request=None, instance=None, **kwargs):
+    # Called by simple-history only when the instance carries no ``_history_user``.
+    raise MissingActorError(
+        f"{type(instance).__name__} saved without an actor: call ecase.history.attribute() in the service"
+    )
+
+
+def case_history(**kwargs: Any) -> HistoricalRecords:
+    """simple-history configured for case data: explicit actor, free-text reason, history kept forever."""
+    return HistoricalRecords(
+        get_user=_require_explicit_actor,
+        history_change_reason_field=models.TextField(null=True),
+        cascade_delete_history=False,
+        **kwargs,
+    )
+
+
+class CaseDataQuerySet(models.QuerySet):
+    """QuerySet for models with history: no write may bypass it."""
+
+    def update(self, **kwargs):
+        raise HistoryBypassError(
+            f"{self.model.__name__}.objects.update() would skip history; save each object through its service"
+        )
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise HistoryBypassError(f"{self.model.__name__}.objects.bulk_update() would skip history")
+
+    def bulk_create(self, objs: Iterable[models.Model], *args, actor=None, reason: str = "", **kwargs):
+        """Insert ``objs`` and their history rows; the actor is mandatory, as for a single save."""
+        if actor is None:
+            raise MissingActorError(f"{self.model.__name__}.objects.bulk_create() needs actor=")
+        created = super().bulk_create(objs, *args, **kwargs)
+        self.model.history.bulk_history_create(
+            created, batch_size=kwargs.get("batch_size"), default_user=actor, default_change_reason=reason
+        )
+        return created
+
+    def delete(self):
+        raise HardDeleteError(f"{self.model.__name__} rows are withdrawn, never deleted")
+
+
+class CaseDataModel(models.Model):
+    """Base of every model holding case data: history-safe queryset, no hard delete."""
+
+    objects = CaseDataQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise HardDeleteError(f"{type(self).__name__} rows are withdrawn, never deleted")
+
+
+class Withdrawable(models.Model):
+    """Withdrawal instead of deletion: who, when and why (CPC: materials may not leave the file)."""
+
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_withdrawal_complete",
+                condition=(
+                    models.Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason="")
+                    | (models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~models.Q(withdrawal_reason=""))
+                ),
+            )
+        ]
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+def save_attributed(obj: models.Model, *, actor, reason: str, exclude: list[str] | None = None, **save_kwargs) -> None:
+    """Validate ``obj`` (model validation, constraints included) and save it with its history row."""
+    obj.full_clean(exclude=exclude)
+    attribute(obj, actor=actor, reason=reason)
+    obj.save(**save_kwargs)

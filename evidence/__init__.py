@@ -1,0 +1,1 @@
+"""Physical, documentary and digital evidence, its files and its chain of custody."""

@@ -1,0 +1,135 @@
+"""Evidence file bytes: content-addressed private storage, type from content, safe names.
+
+Files are written in chunks (never read whole into memory) to a temporary file next to
+their final place, hashed on the way, and renamed to ``<root>/ab/cd/<sha256>``. Identical
+content is stored once. Nothing here is reachable by URL: downloads go through a view
+that checks the case permission.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+CHUNK = 1024 * 1024
+SNIFF_BYTES = 8192
+
+# Allowed content, by detected MIME type, with the name endings each may carry.
+ALLOWED: dict[str, set[str]] = {
+    "image/jpeg": {"jpg", "jpeg", "jpe"}, "image/png": {"png"}, "image/gif": {"gif"}, "image/webp": {"webp"},
+    "image/tiff": {"tif", "tiff"}, "image/bmp": {"bmp"}, "image/heic": {"heic", "heif"},
+    "application/pdf": {"pdf"},
+    "application/msword": {"doc"}, "application/vnd.ms-excel": {"xls"}, "application/vnd.ms-powerpoint": {"ppt"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"docx"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"xlsx"},
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {"pptx"},
+    "application/vnd.oasis.opendocument.text": {"odt"}, "application/vnd.oasis.opendocument.spreadsheet": {"ods"},
+    "application/rtf": {"rtf"},
+    "audio/mpeg": {"mp3"}, "audio/mp4": {"m4a"}, "audio/ogg": {"ogg", "oga", "opus"}, "audio/x-flac": {"flac"},
+    "audio/x-wav": {"wav"}, "audio/amr": {"amr"}, "audio/aac": {"aac"},
+    "video/mp4": {"mp4", "m4v"}, "video/3gpp": {"3gp"}, "video/x-matroska": {"mkv"}, "video/quicktime": {"mov"},
+    "video/x-msvideo": {"avi"}, "video/webm": {"webm"}, "video/mpeg": {"mpg", "mpeg"}, "video/x-ms-wmv": {"wmv"},
+    "application/zip": {"zip"}, "application/x-7z-compressed": {"7z"}, "application/x-rar-compressed": {"rar"},
+    "application/gzip": {"gz", "tgz"}, "application/x-tar": {"tar"},
+    "text/plain": {"txt", "csv", "log"},
+}
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+def sanitise_name(name: str) -> str:
+    """A display name with no path, no control characters and no leading dots; never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" ._")
+    name = re.sub(r"\.{2,}", ".", name)
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name or "file"
+
+
+def _extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def detect_type(head: bytes, name: str) -> str:
+    """The MIME type decided from the first bytes; the name's ending must agree with it."""
+    kind = filetype.guess(head)
+    ext = _extension(name)
+    if kind is None:
+        if ext in ALLOWED["text/plain"] and b"\x00" not in head and _is_utf8_prefix(head):
+            return "text/plain"
+        raise ValidationError(_("This kind of file is not accepted: its content is not a known document, image, "
+                                "audio, video or archive."), code="file_type")
+    mime = kind.mime
+    if mime not in ALLOWED:
+        raise ValidationError(_("Files of type %(type)s are not accepted.") % {"type": mime}, code="file_type")
+    if ext not in ALLOWED[mime]:
+        raise ValidationError(_("The file's content (%(type)s) does not match its name “.%(ext)s”.") % {
+            "type": mime, "ext": ext}, code="file_mismatch")
+    return mime
+
+
+def _is_utf8_prefix(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start >= len(head) - 3  # a character cut at the sniffing boundary
+    return True
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    content_type: str
+
+
+def blob_path(sha256: str) -> Path:
+    return Path(settings.ECASE_PRIVATE_STORAGE) / sha256[:2] / sha256[2:4] / sha256
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def store_stream(stream: BinaryIO, *, name: str, max_bytes: int) -> StoredBlob:
+    """Validate and store ``stream``; refuse empty, oversized and mistyped files, leaving nothing behind."""
+    root = Path(settings.ECASE_PRIVATE_STORAGE)
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=root / "tmp")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            for chunk in _chunks(stream):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValidationError(_("The file is larger than the limit of %(mb)s MB.") % {
+                        "mb": max_bytes // (1024 * 1024)}, code="file_too_large")
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+        if size == 0:
+            raise ValidationError(_("The file is empty."), code="file_empty")
+        content_type = detect_type(head, name)
+        sha = digest.hexdigest()
+        final = blob_path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp_name, final)  # same content, same name: a re-upload replaces identical bytes
+        os.chmod(final, 0o440)
+        return StoredBlob(sha256=sha, size=size, content_type=content_type)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)

@@ -1,0 +1,18 @@
+"""Triggers: no evidence is deleted; custody events are append-only."""
+from django.db import migrations
+
+from ecase.db_guards import Guard, install_guards, no_delete
+
+
+class Migration(migrations.Migration):
+    dependencies = [("evidence", "0001_initial")]
+
+    operations = [
+        install_guards(
+            no_delete("evidence_evidenceitem"),
+            no_delete("evidence_evidencefile"),
+            no_delete("evidence_custodyevent"),
+            Guard("evidence_custody_append_only", "evidence_custodyevent", "UPDATE",
+                  "custody events are append-only: record a new event"),
+        ),
+    ]

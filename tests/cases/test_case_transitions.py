@@ -1,0 +1,131 @@
+"""Every (status, action) pair of the case status machine: the table's succeed, all others are refused."""
+from datetime import timedelta
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases import access
+from cases.choices import CaseAction, CaseStatus
+from cases.models import Case, Interruption
+from cases.services.case import case_transition
+from cases.services.term import deadline_extend
+from cases.transitions import CASE_TRANSITIONS
+from ecase.errors import NotAllowed
+from tests.factories import register
+
+# How to bring a fresh case into each status, as (action, actor-name) steps.
+PATHS = {
+    CaseStatus.REGISTERED: [],
+    CaseStatus.INVESTIGATING: [(CaseAction.START, "investigator")],
+    CaseStatus.INTERRUPTED: [(CaseAction.START, "investigator"), (CaseAction.INTERRUPT, "investigator")],
+    CaseStatus.SENT_TO_PROSECUTOR: [(CaseAction.START, "investigator"), (CaseAction.SEND_TO_PROSECUTOR, "investigator")],
+    CaseStatus.TERMINATED: [(CaseAction.START, "investigator"), (CaseAction.TERMINATE, "investigator")],
+}
+ALL_PAIRS = list(itertools.product(CaseStatus.values, CaseAction.values))
+
+
+def actor_for(action: str) -> str:
+    """The person entitled to the action wherever the table allows it."""
+    needed = {entry[1] for (status, a), entry in CASE_TRANSITIONS.items() if a == action}
+    return "prosecutor" if needed == {access.PROSECUTE} else "investigator"
+
+
+def move(case, action, actor):
+    return case_transition(case_id=case.pk, action=action, actor=actor, reason="Основание указано",
+                           ground="п. 1 ч. 1 ст. 45 УПК")
+
+
+@pytest.fixture
+def people(investigator, prosecutor):
+    return {"investigator": investigator, "prosecutor": prosecutor}
+
+
+def case_in(status, people):
+    case = register(actor=people["investigator"], prosecutor=people["prosecutor"], days_ago=5)
+    for action, who in PATHS[status]:
+        case = move(case, action, people[who])
+    return Case.objects.get(pk=case.pk)
+
+
+def test_every_status_is_reachable_and_every_status_is_in_the_table():
+    assert set(PATHS) == set(CaseStatus.values)
+    assert {s for s, _ in CASE_TRANSITIONS} | {t for t, _ in CASE_TRANSITIONS.values()} == set(CaseStatus.values)
+
+
+@pytest.mark.parametrize("status,action", [p for p in ALL_PAIRS if p in CASE_TRANSITIONS])
+def test_allowed_transition_succeeds_and_writes_one_audit_event(people, status, action):
+    case = case_in(status, people)
+    events_before = AuditEvent.objects.filter(case_id=case.pk).count()
+    moved = move(case, action, people[actor_for(action)])
+    assert moved.status == CASE_TRANSITIONS[(status, action)][0]
+    assert Case.objects.get(pk=case.pk).status == moved.status
+    events = AuditEvent.objects.filter(case_id=case.pk).order_by("seq")
+    assert events.count() == events_before + 1
+    assert events.last().data["from"] == status and events.last().data["action"] == action
+
+
+@pytest.mark.parametrize("status,action", [p for p in ALL_PAIRS if p not in CASE_TRANSITIONS])
+def test_refused_transition_changes_nothing(people, status, action):
+    case = case_in(status, people)
+    before = (Case.history.filter(id=case.pk).count(), AuditEvent.objects.count(), Interruption.objects.count())
+    with pytest.raises(ValidationError):
+        move(case, action, people[actor_for(action)])
+    assert Case.objects.get(pk=case.pk).status == status
+    assert (Case.history.filter(id=case.pk).count(), AuditEvent.objects.count(), Interruption.objects.count()) == before
+
+
+@pytest.mark.parametrize("status,action", [p for p in CASE_TRANSITIONS])
+def test_the_wrong_role_is_refused(people, status, action):
+    case = case_in(status, people)
+    wrong = people["investigator" if actor_for(action) == "prosecutor" else "prosecutor"]
+    with pytest.raises(NotAllowed):
+        move(case, action, wrong)
+    assert Case.objects.get(pk=case.pk).status == status
+
+
+def test_interruption_stops_the_clock_and_resumption_adds_the_stopped_days(people):
+    case = case_in(CaseStatus.INVESTIGATING, people)
+    original = case.deadline
+    three_days_ago = timezone.localdate() - timedelta(days=3)
+    case = case_transition(case_id=case.pk, action=CaseAction.INTERRUPT, actor=people["investigator"],
+                           reason="Подозреваемый скрылся", ground="п. 2 ч. 7 ст. 45 УПК", on_date=three_days_ago)
+    assert case.deadline is None
+    case = case_transition(case_id=case.pk, action=CaseAction.RESUME, actor=people["investigator"],
+                           reason="Подозреваемый задержан")
+    assert case.deadline == original + timedelta(days=3)
+    interruption = Interruption.objects.get(case=case)
+    assert (interruption.started_on, interruption.ended_on) == (three_days_ago, timezone.localdate())
+
+
+def test_prosecutor_extends_the_term_and_the_investigator_cannot(people):
+    case = case_in(CaseStatus.INVESTIGATING, people)
+    original = case.deadline
+    with pytest.raises(NotAllowed):
+        deadline_extend(case_id=case.pk, actor=people["investigator"], days=30, reason="Нужна экспертиза")
+    deadline_extend(case_id=case.pk, actor=people["prosecutor"], days=30, reason="Нужна экспертиза")
+    assert Case.objects.get(pk=case.pk).deadline == original + timedelta(days=30)
+
+
+@pytest.mark.parametrize("form,expected_days", [("protocol", 10), ("expedited", 15), ("inquiry", 30)])
+def test_the_term_depends_on_the_form_of_proceedings(investigator, form, expected_days):
+    case = register(actor=investigator, form=form, days_ago=0)
+    assert (case.deadline - timezone.localdate(case.registered_at)).days == expected_days
+
+
+def test_a_preliminary_investigation_lasts_two_calendar_months(investigator):
+    from cases.deadlines import add_months
+
+    case = register(actor=investigator, form="investigation", days_ago=0)
+    assert case.deadline == add_months(timezone.localdate(case.registered_at), 2)
+
+
+def test_a_reason_is_required_for_termination(people):
+    case = case_in(CaseStatus.INVESTIGATING, people)
+    with pytest.raises(ValidationError) as error:
+        case_transition(case_id=case.pk, action=CaseAction.TERMINATE, actor=people["investigator"], reason="",
+                        ground="п. 2 ч. 1 ст. 35 УПК")
+    assert "reason" in error.value.message_dict
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.INVESTIGATING

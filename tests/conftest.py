@@ -1,0 +1,63 @@
+"""The people of the test suite, named for their relation to the case (EXAMPLES §7).
+
+Astana (unit AST, with district AST1 below it) and Taraz (TRZ):
+investigator leads the case; colleague works in the same unit but not on the case;
+supervisor heads Astana; prosecutor supervises the case; outsider is an investigator
+in Taraz; admin is the IT administrator (and a superuser, which must not matter).
+"""
+import pytest
+
+from accounts.choices import Role, UnitKind
+from tests.factories import UnitFactory, make_user, register
+
+
+@pytest.fixture
+def astana(db):
+    return UnitFactory(code="AST", name_ru="ДП г. Астана", name_kk="Астана қ. ПД", kind=UnitKind.REGION, city="Астана")
+
+
+@pytest.fixture
+def astana_district(astana):
+    return UnitFactory(code="AST1", parent=astana, name_ru="УП района Есиль", name_kk="Есіл ауданы ПБ",
+                       kind=UnitKind.DISTRICT, city="Астана")
+
+
+@pytest.fixture
+def taraz(db):
+    return UnitFactory(code="TRZ", name_ru="ДП Жамбылской области", name_kk="Жамбыл облысы ПД",
+                       kind=UnitKind.REGION, city="Тараз")
+
+
+@pytest.fixture
+def investigator(astana):
+    return make_user("investigator", Role.INVESTIGATOR, astana, last_name="Ахметов", first_name="Нұрлан")
+
+
+@pytest.fixture
+def colleague(astana):
+    return make_user("colleague", Role.INVESTIGATOR, astana, last_name="Жұмабеков", first_name="Ерболат")
+
+
+@pytest.fixture
+def supervisor(astana):
+    return make_user("supervisor", Role.SUPERVISOR, astana, last_name="Серікова", first_name="Әсем")
+
+
+@pytest.fixture
+def prosecutor(astana):
+    return make_user("prosecutor", Role.PROSECUTOR, astana, last_name="Оспанов", first_name="Бауыржан")
+
+
+@pytest.fixture
+def outsider(taraz):
+    return make_user("outsider", Role.INVESTIGATOR, taraz, last_name="Қасымов", first_name="Дәурен")
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("admin", Role.ADMINISTRATOR, None, is_superuser=True)
+
+
+@pytest.fixture
+def case(investigator, prosecutor):
+    return register(actor=investigator, prosecutor=prosecutor)
