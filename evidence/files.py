@@ -19,6 +19,7 @@ from typing import BinaryIO, Iterator
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 CHUNK = 1024 * 1024
@@ -44,11 +45,15 @@ ALLOWED: dict[str, set[str]] = {
     "text/plain": {"txt", "csv", "log"},
 }
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+# Unicode controls (C1), format characters (bidi overrides such as U+202E, zero-width), surrogates
+# and line/paragraph separators: invisible or reordering in a displayed name.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
 def sanitise_name(name: str) -> str:
     """A display name with no path, no control characters and no leading dots; never empty."""
     name = unicodedata.normalize("NFC", name or "")
+    name = "".join("\x00" if unicodedata.category(ch) in _INVISIBLE_CATEGORIES else ch for ch in name)  # → "_" below
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip(" ._")
     name = re.sub(r"\.{2,}", ".", name)
@@ -115,8 +120,8 @@ def store_stream(stream: BinaryIO, *, name: str, max_bytes: int) -> StoredBlob:
             for chunk in _chunks(stream):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise ValidationError(_("The file is larger than the limit of %(mb)s MB.") % {
-                        "mb": max_bytes // (1024 * 1024)}, code="file_too_large")
+                    raise ValidationError(_("The file is larger than the limit of %(limit)s.") % {
+                        "limit": filesizeformat(max_bytes)}, code="file_too_large")
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 digest.update(chunk)

@@ -11,6 +11,12 @@ from accounts.choices import Role, UnitKind
 from tests.factories import UnitFactory, make_user, register
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s per user; the suite creates hundreds. Production keeps PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def astana(db):
     return UnitFactory(code="AST", name_ru="ДП г. Астана", name_kk="Астана қ. ПД", kind=UnitKind.REGION, city="Астана")

@@ -14,6 +14,7 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, REASON_REQUIRED, ActAction
+from ..choices import ActStatus
 from ..models import Case, ProceduralAct
 from .scope import require
 
@@ -47,4 +48,21 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "") -
     save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
     audit_record(actor=actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
                  data={"action": action, "from": before, "to": act.status, "reason": reason, "version": act.version})
+    return act
+
+
+@transaction.atomic
+def act_record_signature(*, act_id: int, pdf_sha256: str, system_actor: User) -> ProceduralAct:
+    """The rendering worker's last step: an approved act becomes signed, by its approver, for good.
+
+    ``system_actor`` is the account the worker acts as (history and audit name it); the
+    signature itself is the approver's.
+    """
+    act = ProceduralAct.objects.select_for_update().get(pk=act_id)
+    if act.status != ActStatus.APPROVED:
+        raise ValidationError(_("Only an approved act is signed."), code="transition")
+    act.status, act.signed_by, act.signed_at, act.pdf_sha256 = ActStatus.SIGNED, act.approved_by, timezone.now(), pdf_sha256
+    save_attributed(act, actor=system_actor, reason=_("Signed"))
+    audit_record(actor=system_actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
+                 data={"action": "sign", "from": ActStatus.APPROVED, "to": ActStatus.SIGNED, "sha256": pdf_sha256})
     return act

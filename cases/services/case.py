@@ -20,7 +20,7 @@ from .. import access
 from ..choices import CaseAction, CaseStatus
 from ..models import Case, CriminalCodeArticle, Interruption
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
-from .registration import resolve_articles
+from .registration import require_supervisor_for_grave, resolve_articles
 from .scope import lock_case, require
 from .term import refresh_deadline
 
@@ -49,6 +49,7 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
         qualification = resolve_articles(articles)
         before["articles"] = sorted(a.code for a in case.articles.all())
         case.gravity = max(a.gravity for a in qualification)
+    require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
     grants = {}
     if articles is not None:
@@ -85,6 +86,7 @@ def case_assign(*, case_id: int, actor: User, lead_investigator: User, group: It
     case = lock_case(case_id, actor=actor, action=access.ASSIGN)
     members = [u for u in group if u.pk != lead_investigator.pk]
     _check_assignees(case, lead_investigator, members, prosecutor, supervisor)
+    require_supervisor_for_grave(gravity=case.gravity, supervisor=supervisor)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the case is (re)assigned.")})
     before = {"lead": case.lead_investigator_id, "group": sorted(case.group.values_list("pk", flat=True)),

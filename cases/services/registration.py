@@ -18,7 +18,7 @@ from ecase.errors import NotAllowed
 from ecase.history import save_attributed
 
 from .. import access
-from ..choices import CaseStatus
+from ..choices import CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, RegistrationSequence
 from .term import refresh_deadline
 
@@ -52,6 +52,12 @@ def resolve_articles(articles: Iterable[CriminalCodeArticle | int]) -> list[Crim
     return found
 
 
+def require_supervisor_for_grave(*, gravity: int, supervisor: User | None) -> None:
+    """Extended protection: a grave case is seen by one named supervisor, so one must be named."""
+    if gravity >= Gravity.GRAVE and supervisor is None:
+        raise ValidationError({"supervisor": _("A grave or especially grave case needs an explicitly assigned supervisor.")})
+
+
 def _check_registrar(actor: User, unit: Unit, lead: User) -> None:
     if actor.role not in (Role.INVESTIGATOR, Role.SUPERVISOR) or actor.unit_id is None:
         raise NotAllowed("only investigators and supervisors register cases")
@@ -77,6 +83,7 @@ def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArt
         gravity=max(a.gravity for a in qualification),
     )
     case.full_clean(exclude=["registration_number", "articles", "group"])
+    require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     case.registration_number = issue_registration_number(unit=unit, when=case.registered_at)
     save_attributed(case, actor=actor, reason=_("Registered"), exclude=["registration_number"])
     case.articles.set(qualification)

@@ -29,11 +29,11 @@ def test_investigator_registers_a_case_with_number_gravity_and_term(investigator
     assert case.lead_investigator == investigator
 
 
-def test_gravity_comes_from_the_gravest_article(investigator):
+def test_gravity_comes_from_the_gravest_article(investigator, supervisor):
     articles = list(CriminalCodeArticle.objects.order_by("gravity"))
     lightest, gravest = articles[0], articles[-1]
     case = case_register(actor=investigator, unit=investigator.unit, articles=[lightest, gravest],
-                         proceedings_form="investigation", plot="Нанёс тяжкий вред здоровью.")
+                         proceedings_form="investigation", plot="Нанёс тяжкий вред здоровью.", supervisor=supervisor)
     assert case.gravity == gravest.gravity == Gravity.ESPECIALLY_GRAVE
     assert set(case.articles.all()) == {lightest, gravest}
 

@@ -102,7 +102,7 @@ def test_it_accepts_a_seized_from_participant_of_the_same_case(case, investigato
 def test_it_refuses_fields_that_are_not_evidence_fields(case, investigator):
     before = counts()
     with pytest.raises(ValueError):
-        add_item(case, investigator, case_id=999)
+        add_item(case, investigator, withdrawn_at=timezone.now())
     assert counts() == before
 
 

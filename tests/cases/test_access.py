@@ -1,0 +1,115 @@
+"""Need-to-know: Case.objects.restrict() and the grants that follow the assignment."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import access
+from cases.models import Case, Participant, Person
+from cases.choices import ParticipantRole
+from cases.choices import Gravity
+from cases.services.case import case_assign, case_update
+from django.core.exceptions import ValidationError
+from cases.services.participants import participant_add
+from tests.factories import article, make_user, person_data, register
+from accounts.choices import Role
+
+
+def visible(user, action="view"):
+    return set(Case.objects.restrict(user, action))
+
+
+def test_investigator_sees_own_cases_only(case, investigator, colleague, outsider):
+    theirs = register(actor=colleague)
+    assert visible(investigator) == {case}
+    assert visible(colleague) == {theirs}
+    assert visible(outsider) == set()
+
+
+def test_supervisor_sees_the_units_cases_and_those_of_units_below(case, supervisor, astana_district, outsider):
+    district_investigator = make_user("district", Role.INVESTIGATOR, astana_district)
+    below = register(actor=district_investigator)
+    foreign = register(actor=outsider)
+    assert visible(supervisor) == {case, below}
+    assert foreign not in visible(supervisor)
+    assert visible(supervisor, "change") == set()  # supervisors do not edit case content
+    assert visible(supervisor, "approve") == {case, below}
+
+
+def test_a_district_supervisor_does_not_see_the_region(case, astana_district):
+    district_head = make_user("district.head", Role.SUPERVISOR, astana_district)
+    assert visible(district_head) == set()
+
+
+def test_prosecutor_sees_supervised_cases_read_only(case, prosecutor, investigator):
+    other = register(actor=investigator)
+    assert visible(prosecutor) == {case}
+    assert other not in visible(prosecutor)
+    assert visible(prosecutor, "change") == set()
+
+
+def test_administrator_and_superuser_see_no_case(case, admin):
+    assert admin.is_superuser
+    assert visible(admin) == set()
+    assert not Participant.objects.restrict(admin).exists()
+
+
+def test_an_inactive_or_anonymous_user_sees_nothing(case, investigator):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert visible(AnonymousUser()) == set()
+    investigator.is_active = False
+    assert visible(investigator) == set()
+
+
+def test_a_grave_case_is_seen_only_by_its_assigned_supervisor(investigator, supervisor, astana):
+    other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
+    grave = register(actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor)
+    ordinary = register(actor=investigator)
+    assert grave.gravity >= Gravity.GRAVE
+    assert visible(supervisor) == {grave, ordinary}
+    assert visible(other_head) == {ordinary}
+
+
+def test_a_grave_case_cannot_be_registered_without_a_supervisor(investigator):
+    with pytest.raises(ValidationError) as error:
+        register(actor=investigator, articles=("99-1",), form="investigation")
+    assert "supervisor" in error.value.message_dict
+    assert not Case.objects.exists()
+
+
+def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, investigator, supervisor, astana):
+    case_assign(case_id=case.pk, actor=supervisor, lead_investigator=investigator, supervisor=supervisor,
+                reason="Назначен куратор")
+    other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
+    assert case in visible(other_head)
+    case_update(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
+                reason="Переквалификация", articles=[article("99-1")])
+    assert case not in visible(other_head)
+    assert case in visible(supervisor)
+
+
+def test_reassignment_revokes_the_old_investigator_at_once(case, investigator, colleague, supervisor):
+    case_assign(case_id=case.pk, actor=supervisor, lead_investigator=colleague, reason="Отпуск следователя")
+    assert case not in visible(investigator)
+    assert case in visible(colleague, "change")
+
+
+def test_children_and_persons_are_visible_only_through_their_case(case, investigator, outsider):
+    participant = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM,
+                                  person_data=person_data())
+    assert list(Participant.objects.restrict(investigator)) == [participant]
+    assert not Participant.objects.restrict(outsider).exists()
+    assert list(Person.objects.restrict(investigator)) == [participant.person]
+    assert not Person.objects.restrict(outsider).exists()
+
+
+def test_restrict_is_one_query(case, investigator):
+    with CaptureQueriesContext(connection) as queries:
+        list(Case.objects.restrict(investigator).select_related("unit"))
+    assert len(queries) == 1
+    assert "UNION" in queries[0]["sql"]
+
+
+def test_an_unknown_action_is_a_programming_error(investigator):
+    with pytest.raises(ValueError):
+        Case.objects.restrict(investigator, "delete")
