@@ -128,3 +128,5 @@ class CustodyEvent(CaseDataModel):
     def clean(self) -> None:
         if self.occurred_at and self.occurred_at > timezone.now():
             raise ValidationError({"occurred_at": _("A hand-over cannot be in the future.")})
+        if self.occurred_at and self.item_id and self.item.seized_at and self.occurred_at < self.item.seized_at:
+            raise ValidationError({"occurred_at": _("A hand-over cannot precede the seizure of the item.")})
