@@ -87,3 +87,19 @@ class User(AbstractUser):
     @property
     def is_prosecutor(self) -> bool:
         return self.role == Role.PROSECUTOR
+
+
+class UserSession(models.Model):
+    """A signed-in browser session, so a user can see and end their own sessions (ASVS 3.3.4)."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="user_session_open")]

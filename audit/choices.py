@@ -30,6 +30,15 @@ class EventType(models.TextChoices):
     PERMISSION_REVOKED = "permission.revoked", _("Permission revoked")
     LOGIN = "auth.login", _("Signed in")
     LOGIN_FAILED = "auth.login_failed", _("Sign-in failed")
+    LOCKOUT = "auth.lockout", _("Account locked after failed sign-ins")
+    OTP_ENROLLED = "auth.otp_enrolled", _("Second factor enrolled")
+    OTP_FAILED = "auth.otp_failed", _("Second factor refused")
+    OTP_VERIFIED = "auth.otp_verified", _("Second factor confirmed")
+    REAUTHENTICATED = "auth.reauthenticated", _("Re-authenticated")
+    SESSION_ENDED = "auth.session_ended", _("Session ended")
+    USER_DEACTIVATED = "auth.user_deactivated", _("User deactivated")
+    ACT_OPENED = "act.opened", _("Act opened")
+    EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
 
 
 class Outcome(models.TextChoices):

@@ -4,9 +4,10 @@ Grants are guardian object permissions on Case only; acts, participants and evid
 inherit through their case. They are derived from the assignment, never edited by hand:
 
 * the lead investigator and the investigative group: view and change;
-* the supervising prosecutor: view and the prosecutor's actions, never a write of content;
+* the supervising prosecutor: view, the access log and the prosecutor's actions, never a
+  write of content;
 * the supervisors of the case's unit and of every unit above it (through the unit's
-  supervisors group): view, assign, approve acts. A grave or especially grave case is
+  supervisors group): view, assign, approve acts, the access log. A grave or especially grave case is
   hidden from them unless one of them is the case's explicitly assigned supervisor.
 
 Administrators hold no grant and the superuser flag is ignored by ``restrict``.
@@ -20,17 +21,18 @@ from accounts.services import unit_supervisors_group
 
 from .choices import Gravity
 
-VIEW, CHANGE, ASSIGN, APPROVE, PROSECUTE = "view", "change", "assign", "approve", "prosecute"
+VIEW, CHANGE, ASSIGN, APPROVE, PROSECUTE, AUDIT = "view", "change", "assign", "approve", "prosecute", "audit"
 CODENAMES = {
     VIEW: "view_case",
     CHANGE: "change_case",
     ASSIGN: "assign_case",
     APPROVE: "approve_act",
     PROSECUTE: "prosecute_case",
+    AUDIT: "audit_case",
 }
 INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
-PROSECUTOR_ACTIONS = (VIEW, PROSECUTE)
-SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE)
+PROSECUTOR_ACTIONS = (VIEW, PROSECUTE, AUDIT)
+SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT)
 
 
 def codename(action: str) -> str:

@@ -1,12 +1,20 @@
-"""Errors shared by the services of every app; the base views turn them into responses."""
+"""Errors shared by the services of every app; the middleware turns them into responses."""
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 
-class OutOfScope(ObjectDoesNotExist):
+class ScopeError:
+    """Mixin: remembers which case an refused attempt aimed at, for that case's access log."""
+
+    def __init__(self, message: str = "", *, case_id: int | None = None):
+        super().__init__(message)
+        self.case_id = case_id
+
+
+class OutOfScope(ScopeError, ObjectDoesNotExist):
     """Absent, or outside the actor's scope: both answer 404, so existence is not revealed."""
 
 
-class NotAllowed(PermissionDenied):
+class NotAllowed(ScopeError, PermissionDenied):
     """In the actor's scope, but this action is not theirs: 403."""
 
 

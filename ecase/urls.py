@@ -1,12 +1,17 @@
 """URL map of the whole project. Every route here must have an entry in tests/policy.py."""
-from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .admin_site import site as admin_site
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("cases/", include("cases.urls")),
+    path("evidence/", include("evidence.urls")),
+    path("admin/", admin_site.urls),
 ]

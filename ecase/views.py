@@ -1,13 +1,32 @@
-"""Project-level pages: the landing page and the health check."""
+"""Project-level pages: the dashboard and the health check."""
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.choices import Role
+from cases.models import Case, ProceduralAct
+from cases.choices import ActStatus
+
+DASHBOARD_ROWS = 20
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """What needs the user's attention: their cases by deadline, their returned acts, acts to approve."""
+    user = request.user
+    if user.role == Role.ADMINISTRATOR:
+        return redirect("admin:index")
+    cases = Case.objects.restrict(user).select_related("unit").order_by("deadline", "-registered_at")
+    return render(request, "home.html", {
+        "cases": cases[:DASHBOARD_ROWS],
+        "today": timezone.localdate(),
+        "returned": ProceduralAct.objects.restrict(user, "change").filter(author=user, status=ActStatus.RETURNED)
+        .select_related("case", "act_type")[:DASHBOARD_ROWS],
+        "to_approve": ProceduralAct.objects.restrict(user, "approve").filter(status=ActStatus.SUBMITTED)
+        .select_related("case", "act_type", "author")[:DASHBOARD_ROWS],
+    })
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

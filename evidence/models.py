@@ -85,7 +85,8 @@ class EvidenceFile(Withdrawable, CaseDataModel):
         ordering = ["item", "uploaded_at", "id"]
         constraints = [
             *Withdrawable.Meta.constraints,
-            models.UniqueConstraint(fields=["item", "sha256"], name="evidence_file_once_per_item"),
+            models.UniqueConstraint(fields=["item", "sha256"], condition=models.Q(withdrawn_at__isnull=True),
+                                    name="evidence_file_once_per_item"),
             models.CheckConstraint(name="evidence_file_sha256_hex", condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$")),
             models.CheckConstraint(name="evidence_file_not_empty", condition=models.Q(size__gt=0)),
         ]

@@ -63,13 +63,18 @@ def evidence_update(*, item_id: int, actor: User, reason: str, **changes) -> Evi
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the item is changed.")})
     item = locked_item(item_id, actor=actor)
-    before = {k: str(getattr(item, k)) for k in changes}
+    before = {k: _audit_value(getattr(item, k)) for k in changes}
     for name, value in changes.items():
         setattr(item, name, value)
     save_attributed(item, actor=actor, reason=reason)
     audit_record(actor=actor, event=EventType.EVIDENCE_CHANGED, case_id=item.case_id, target=item,
-                 data={"from": before, "to": {k: str(v) for k, v in changes.items()}, "reason": reason})
+                 data={"from": before, "to": {k: _audit_value(v) for k, v in changes.items()}, "reason": reason})
     return item
+
+
+def _audit_value(value):
+    # Related rows are named by id: the audit trail need not repeat a person's name.
+    return value.pk if hasattr(value, "pk") else str(value)
 
 
 @transaction.atomic
@@ -91,7 +96,7 @@ def evidence_transfer(*, item_id: int, actor: User, to_holder: str, to_location:
     last = item.custody_events.order_by("-occurred_at", "-id").first()
     event = CustodyEvent(
         item=item, occurred_at=occurred_at or timezone.now(), reason=(reason or "").strip(),
-        from_holder=from_holder or (last.to_holder if last else actor.get_full_name() or actor.username),
+        from_holder=(from_holder or "").strip() or (last.to_holder if last else actor.get_full_name() or actor.username),
         to_holder=(to_holder or "").strip(), from_location=item.storage_location, to_location=(to_location or "").strip(),
         recorded_by=actor,
     )

@@ -18,7 +18,19 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def astana(db):
+def reference_data(db):
+    """Articles, terms and act types; reloaded when a transactional test's flush emptied them."""
+    from django.apps import apps
+
+    from cases.models import CriminalCodeArticle
+    from cases.reference_data import load
+
+    if not CriminalCodeArticle.objects.exists():
+        load(apps)
+
+
+@pytest.fixture
+def astana(reference_data):
     return UnitFactory(code="AST", name_ru="ДП г. Астана", name_kk="Астана қ. ПД", kind=UnitKind.REGION, city="Астана")
 
 
@@ -29,7 +41,7 @@ def astana_district(astana):
 
 
 @pytest.fixture
-def taraz(db):
+def taraz(reference_data):
     return UnitFactory(code="TRZ", name_ru="ДП Жамбылской области", name_kk="Жамбыл облысы ПД",
                        kind=UnitKind.REGION, city="Тараз")
 
@@ -60,7 +72,7 @@ def outsider(taraz):
 
 
 @pytest.fixture
-def admin(db):
+def admin(reference_data):
     return make_user("admin", Role.ADMINISTRATOR, None, is_superuser=True)
 
 

@@ -113,6 +113,7 @@ class ActContext:
     evidence_ids: list[int] = field(default_factory=list)
     article_codes: list[str] = field(default_factory=list)
     all_fields: bool = False  # also fill the optional fields
+    overrides: dict[str, object] = field(default_factory=dict)  # explicit values by field name
 
 
 # Which participant role a "participant" field of a given name refers to, in order of preference.
@@ -128,6 +129,7 @@ _ROLE_HINTS = {
     "holder": ("suspect", "witness", "victim"),
     "person": ("suspect", "accused"),
     "civil_defendant": ("civil_defendant", "suspect"),
+    "detained": ("suspect",),
 }
 _TEXTS_RU = {
     "testimony": TESTIMONY_RU,
@@ -153,6 +155,8 @@ def _participant_for(name: str, ctx: ActContext) -> int | None:
 
 def _value(spec: dict, rng: random.Random, ctx: ActContext):
     name, kind = spec["name"], spec.get("type", "text")
+    if name in ctx.overrides:
+        return ctx.overrides[name]
     if kind == "participant":
         return _participant_for(name, ctx)
     if kind == "participants":
@@ -163,7 +167,10 @@ def _value(spec: dict, rng: random.Random, ctx: ActContext):
     if kind == "article":
         return list(ctx.article_codes) or None
     if kind == "choice":
-        return rng.choice([c["value"] for c in spec.get("choices", [])] or [None])
+        values = [c["value"] for c in spec.get("choices", [])]
+        if "yes" in values:  # rights explained, liability warned: the regular case
+            return "yes"
+        return rng.choice(values or [None])
     if kind == "date":
         return ctx.when.date().isoformat()
     if kind == "datetime":
@@ -186,7 +193,8 @@ def act_fields(specs: list[dict], rng: random.Random, ctx: ActContext) -> tuple[
     values: dict = {}
     named: set[int] = set()
     for spec in specs:
-        if not (spec.get("required") or ctx.all_fields):
+        optional_name = spec.get("type") == "person_name" and not spec.get("required")  # e.g. no interpreter
+        if not (spec.get("required") or (ctx.all_fields and not optional_name)) and spec["name"] not in ctx.overrides:
             continue
         value = _value(spec, rng, ctx)
         if value in (None, [], ""):

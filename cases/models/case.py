@@ -47,6 +47,10 @@ class CaseQuerySet(CaseDataQuerySet):
         return self.filter(pk__in=by_user.union(by_group))
 
 
+    def case_id_of(self, pk) -> int | None:
+        return pk if self.filter(pk=pk).exists() else None
+
+
 class CaseChildQuerySet(CaseDataQuerySet):
     """Query set of a model that belongs to a case through ``case_path``; access inherits from the case."""
 
@@ -54,6 +58,11 @@ class CaseChildQuerySet(CaseDataQuerySet):
 
     def restrict(self, user, action: str = "view"):
         return self.filter(**{f"{self.case_path}__in": Case.objects.restrict(user, action)})
+
+    def case_id_of(self, pk) -> int | None:
+        """The case a row belongs to (for the access log of a refused attempt), or None if absent."""
+        return self.filter(pk=pk).values_list(f"{self.case_path}_id" if "__" not in self.case_path
+                                              else f"{self.case_path}__id", flat=True).first()
 
 
 class Case(CaseDataModel):
@@ -97,6 +106,7 @@ class Case(CaseDataModel):
             ("assign_case", "Can assign investigators to the case"),
             ("approve_act", "Can approve or return the case's acts"),
             ("prosecute_case", "Can extend the term, return or reopen the case as its prosecutor"),
+            ("audit_case", "Can read the case's access log"),
         ]
         constraints = [
             models.CheckConstraint(name="case_plot_not_blank", condition=~models.Q(plot="")),

@@ -17,11 +17,11 @@ def lock_case(case_id: int, *, actor, action: str) -> Case:
     if case is not None:
         return case
     if Case.objects.restrict(actor, "view").filter(pk=case_id).exists():
-        raise NotAllowed(f"{actor} may not {action} this case")
-    raise OutOfScope("no such case")
+        raise NotAllowed(f"{actor} may not {action} this case", case_id=case_id)
+    raise OutOfScope("no such case", case_id=case_id if Case.objects.filter(pk=case_id).exists() else None)
 
 
 def require(case: Case, *, actor, action: str) -> None:
     """Refuse with NotAllowed unless ``actor`` may ``action`` the (already visible) ``case``."""
     if not Case.objects.restrict(actor, action).filter(pk=case.pk).exists():
-        raise NotAllowed(f"{actor} may not {action} this case")
+        raise NotAllowed(f"{actor} may not {action} this case", case_id=case.pk)

@@ -70,6 +70,15 @@ def test_it_refuses_a_hand_over_dated_before_the_previous_one(item, investigator
     assert EvidenceItem.objects.get(pk=item.pk).storage_location == "Склад №2, ячейка 14"
 
 
+def test_it_refuses_a_first_hand_over_dated_before_the_seizure(item, investigator, case):
+    # The item fixture was seized three hours ago: custody cannot begin before that.
+    with pytest.raises(ValidationError) as error:
+        hand_over(item, investigator, hours_ago=5)
+    assert "occurred_at" in error.value.message_dict
+    assert not CustodyEvent.objects.exists()
+    assert not transfers(case).exists()
+
+
 def test_it_refuses_a_hand_over_in_the_future(item, investigator):
     with pytest.raises(ValidationError) as error:
         hand_over(item, investigator, hours_ago=-2)

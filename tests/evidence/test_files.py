@@ -157,6 +157,21 @@ def test_investigator_withdraws_a_file_whose_row_and_bytes_stay(item, investigat
     assert blob_of(private_storage, data)[1].read_bytes() == data
 
 
+def test_a_withdrawn_file_can_be_attached_again_as_a_new_row(item, investigator):
+    # Withdrawal is an act on the record, not on the bytes: re-attaching makes a second row and
+    # the withdrawn one stays with its reason. A second active copy is still refused.
+    data = png_bytes()
+    record = upload(item, investigator, data, "a.png")
+    evidence_file_withdraw(file_id=record.pk, actor=investigator, reason="Приложен ошибочно")
+    again = upload(item, investigator, data, "a.png")
+    assert again.pk != record.pk and not again.is_withdrawn
+    assert EvidenceFile.objects.get(pk=record.pk).is_withdrawn
+    with pytest.raises(ValidationError) as error:
+        upload(item, investigator, data, "a.png")
+    assert error.value.code == "file_duplicate"
+    assert EvidenceFile.objects.filter(item=item).count() == 2
+
+
 # --- names -------------------------------------------------------------------------------------
 
 NAMES = {

@@ -71,6 +71,19 @@ def test_it_writes_one_history_row_and_one_audit_row_per_item(case, investigator
     assert event.data == {"number": 1, "kind": "physical", "seal": "А-0012"}
 
 
+def test_evidence_events_continue_the_cases_audit_chain(case, investigator):
+    from audit.models import GENESIS_HASH
+
+    item = add_item(case, investigator)
+    evidence_withdraw(item_id=item.pk, actor=investigator, reason="Внесён ошибочно")
+    chain = list(AuditEvent.objects.filter(chain=f"case:{case.pk}").order_by("seq"))
+    assert [e.event for e in chain] == [EventType.CASE_REGISTERED, EventType.EVIDENCE_ADDED,
+                                        EventType.EVIDENCE_WITHDRAWN]
+    assert [e.seq for e in chain] == [1, 2, 3]
+    assert [e.prev_hash for e in chain] == [GENESIS_HASH, chain[0].hash, chain[1].hash]
+    assert all(e.compute_hash() == e.hash for e in chain)
+
+
 # --- validation --------------------------------------------------------------------------------
 
 def test_it_refuses_a_seizure_in_the_future(case, investigator):

@@ -1,0 +1,33 @@
+"""How recently the user proved who they are, kept in the session as ISO timestamps."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+AUTH_AT = "auth_at"        # password sign-in: start of the absolute session lifetime
+SEEN_AT = "seen_at"        # last request: the idle timeout
+OTP_AT = "otp_at"          # last second-factor confirmation: grave cases need it within 15 min
+REAUTH_AT = "reauth_at"    # password + second factor again: approving an act needs it within 5 min
+
+
+def stamp(request: HttpRequest, *keys: str) -> None:
+    now = timezone.now().isoformat()
+    for key in keys:
+        request.session[key] = now
+
+
+def age(request: HttpRequest, key: str) -> timedelta | None:
+    raw = request.session.get(key)
+    if not raw:
+        return None
+    try:
+        return timezone.now() - datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def is_fresh(request: HttpRequest, key: str, max_age: timedelta) -> bool:
+    elapsed = age(request, key)
+    return elapsed is not None and timedelta(0) <= elapsed <= max_age

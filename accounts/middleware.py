@@ -1,0 +1,54 @@
+"""Session rules: idle timeout, absolute lifetime, and the second factor before anything else."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django_otp import user_has_device
+
+from .freshness import AUTH_AT, SEEN_AT, age, stamp
+from .models import UserSession
+
+# Reachable before the second factor: signing in and out, enrolling, confirming, public pages.
+UNVERIFIED_ALLOWED = ("/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/static/", "/healthz", "/verify/")
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class SessionPolicyMiddleware:
+    """End a session idle for longer than ECASE_IDLE_TIMEOUT or older than ECASE_SESSION_LIFETIME."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            since_login, idle = age(request, AUTH_AT), age(request, SEEN_AT)
+            if since_login is None or since_login > settings.ECASE_SESSION_LIFETIME or (
+                    idle is not None and idle > settings.ECASE_IDLE_TIMEOUT):
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if idle is None or idle > TOUCH_EVERY:
+                UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=timezone.now())
+            stamp(request, SEEN_AT)
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Every signed-in user confirms a TOTP code before reaching anything (enrolment on first login)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not request.path.startswith(UNVERIFIED_ALLOWED):
+            target = "accounts:otp-verify" if user_has_device(user) else "accounts:otp-setup"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -1,0 +1,119 @@
+"""Sign-in flow pages: second factor (enrolment, confirmation), re-authentication, own sessions."""
+from __future__ import annotations
+
+import base64
+
+import qrcode
+import qrcode.image.svg
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.choices import EventType, Outcome
+from audit.services import audit_record
+
+from .forms import ReauthForm, TokenForm
+from .freshness import OTP_AT, REAUTH_AT, stamp
+from .services import active_sessions, session_end
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else "/"
+
+
+def _qr_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+def _check_token(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
+    """Verify with django-otp's throttling; a refusal is audited."""
+    allowed, _detail = device.verify_is_allowed()
+    if allowed and device.verify_token(token):
+        otp_login(request, device)
+        stamp(request, OTP_AT)
+        return True
+    audit_record(actor=request.user, event=EventType.OTP_FAILED, outcome=Outcome.FAILED,
+                 data={"throttled": not allowed})
+    return False
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """First sign-in: enrol an authenticator app (TOTP, RFC 6238) and confirm it with a code."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        raise Http404  # enrolled already: a second device is added by an administrator only
+    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "ecase"})
+    form = TokenForm(request.POST or None)
+    if form.is_valid():
+        if _check_token(request, device, form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            audit_record(actor=request.user, event=EventType.OTP_ENROLLED)
+            return redirect(_next_url(request))
+        form.add_error("token", _("The code is not valid. Check the time on your phone and try again."))
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "qr": mark_safe(_qr_svg(device.config_url)), "next": _next_url(request),
+        "secret_base32": base64.b32encode(device.bin_key).decode().rstrip("="),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Confirm the second factor: after sign-in, and again before opening a grave case."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("accounts:otp-setup")
+    form = TokenForm(request.POST or None)
+    if form.is_valid():
+        if _check_token(request, device, form.cleaned_data["token"]):
+            audit_record(actor=request.user, event=EventType.OTP_VERIFIED)
+            return redirect(_next_url(request))
+        form.add_error("token", _("The code is not valid."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Password and second factor again, before a decision such as approving an act."""
+    form = ReauthForm(request.POST or None)
+    if form.is_valid():
+        user = authenticate(request, username=request.user.get_username(), password=form.cleaned_data["password"])
+        device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+        if user is None or user.pk != request.user.pk:
+            form.add_error("password", _("The password is not correct."))
+        elif device is None or not _check_token(request, device, form.cleaned_data["token"]):
+            form.add_error("token", _("The code is not valid."))
+        else:
+            stamp(request, REAUTH_AT, OTP_AT)
+            audit_record(actor=request.user, event=EventType.REAUTHENTICATED)
+            return redirect(_next_url(request))
+    return render(request, "accounts/reauthenticate.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    """The user's own signed-in sessions; any of them can be ended here."""
+    if request.method == "POST":
+        key = request.POST.get("session_key", "")
+        if session_end(user=request.user, session_key=key):
+            audit_record(actor=request.user, event=EventType.SESSION_ENDED, data={"current": key == request.session.session_key})
+            if key == request.session.session_key:
+                logout(request)
+                return redirect("login")
+        return redirect("accounts:sessions")
+    return render(request, "accounts/sessions.html", {
+        "sessions": active_sessions(request.user), "current": request.session.session_key,
+    })

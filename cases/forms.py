@@ -1,0 +1,134 @@
+"""Forms of the case pages. Validation of the domain stays in models and services."""
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.models import User
+
+from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
+from .models import CriminalCodeArticle, Participant, ProceduralActType
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+def _people(role: str, unit=None):
+    users = User.objects.filter(role=role, is_active=True).select_related("unit")
+    return users.filter(unit__path__startswith=unit.path) if unit is not None else users
+
+
+class CaseRegisterForm(forms.Form):
+    articles = forms.ModelMultipleChoiceField(
+        label=_("Qualification (articles of the Criminal Code)"),
+        queryset=CriminalCodeArticle.objects.filter(is_active=True), widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
+    event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)
+    plot = forms.CharField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
+    prosecutor = forms.ModelChoiceField(label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False)
+    supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
+                                        help_text=_("Required for grave and especially grave crimes."))
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["prosecutor"].queryset = _people(Role.PROSECUTOR)
+        self.fields["supervisor"].queryset = User.objects.filter(
+            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit)) if unit else User.objects.none()
+
+
+def _ancestor_paths(unit) -> list[str]:
+    parts = unit.path.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+class CaseEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    articles = CaseRegisterForm.base_fields["articles"]
+    proceedings_form = CaseRegisterForm.base_fields["proceedings_form"]
+    event_date = CaseRegisterForm.base_fields["event_date"]
+    plot = CaseRegisterForm.base_fields["plot"]
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+
+class CaseAssignForm(forms.Form):
+    lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
+    group = forms.ModelMultipleChoiceField(label=_("Investigative group"), queryset=User.objects.none(), required=False)
+    prosecutor = forms.ModelChoiceField(label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False)
+    supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        investigators = _people(Role.INVESTIGATOR, case.unit)
+        self.fields["lead_investigator"].queryset = investigators
+        self.fields["group"].queryset = investigators
+        self.fields["prosecutor"].queryset = _people(Role.PROSECUTOR)
+        self.fields["supervisor"].queryset = User.objects.filter(
+            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit))
+
+
+class CaseTransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=CaseAction.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    ground = forms.CharField(label=_("Legal ground"), required=False, max_length=200)
+    on_date = forms.DateField(label=_("Date"), required=False, widget=DATE)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ParticipantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Procedural role"), choices=ParticipantRole.choices)
+    iin = forms.CharField(label=_("IIN"), max_length=12, required=False,
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{12}"}))
+    last_name = forms.CharField(label=_("Surname"), max_length=100)
+    first_name = forms.CharField(label=_("Name"), max_length=100)
+    middle_name = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DATE)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    role_since = forms.DateField(label=_("Role given on"), required=False, widget=DATE, initial=timezone.localdate)
+
+    PERSON_FIELDS = ("iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "address", "phone")
+
+    def person_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
+
+
+class ActCreateForm(forms.Form):
+    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=ProceduralActType.objects.filter(is_active=True))
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)
+    participants = forms.ModelMultipleChoiceField(label=_("Participants concerned"), queryset=Participant.objects.none(),
+                                                  required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+
+
+class ActEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    language = ActCreateForm.base_fields["language"]
+    place = ActCreateForm.base_fields["place"]
+    body = ActCreateForm.base_fields["body"]
+    participants = ActCreateForm.base_fields["participants"]
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+
+
+class ActTransitionForm(forms.Form):
+    action = forms.CharField(max_length=32)
+    reason = forms.CharField(required=False, max_length=2000)

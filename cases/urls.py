@@ -1,0 +1,22 @@
+from django.urls import path
+
+from .views import acts, cases, participants
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", cases.CaseListView.as_view(), name="list"),
+    path("new/", cases.CaseRegisterView.as_view(), name="register"),
+    path("<int:pk>/", cases.CaseDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", cases.CaseEditView.as_view(), name="edit"),
+    path("<int:pk>/assign/", cases.CaseAssignView.as_view(), name="assign"),
+    path("<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
+    path("<int:pk>/extend/", cases.CaseExtendView.as_view(), name="extend"),
+    path("<int:pk>/access-log/", cases.CaseAccessLogView.as_view(), name="access-log"),
+    path("<int:pk>/participants/new/", participants.ParticipantAddView.as_view(), name="participant-add"),
+    path("participants/<int:pk>/withdraw/", participants.ParticipantWithdrawView.as_view(), name="participant-withdraw"),
+    path("<int:pk>/acts/new/", acts.ActCreateView.as_view(), name="act-create"),
+    path("acts/<int:pk>/", acts.ActDetailView.as_view(), name="act"),
+    path("acts/<int:pk>/edit/", acts.ActEditView.as_view(), name="act-edit"),
+    path("acts/<int:pk>/transition/", acts.ActTransitionView.as_view(), name="act-transition"),
+]

@@ -1,0 +1,140 @@
+"""Drafting, editing and moving procedural acts."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.freshness import REAUTH_AT, is_fresh
+from audit.choices import EventType
+from audit.services import audit_record
+from ecase.scoped_views import CaseScopedView
+
+from .. import access
+from ..act_fields import add_structured_fields, structured_values
+from ..act_transitions import ACT_TRANSITIONS, ActAction
+from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
+from ..models import Case, ProceduralAct, ProceduralActType
+from ..services.act_workflow import act_transition
+from ..services.acts import act_create, act_update
+from .common import apply_errors, done
+
+# Decisions that need the password and second factor again (ASVS 4.3.3, re-authentication).
+REAUTH_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
+
+
+class ActCreateView(CaseScopedView):
+    queryset = Case.objects.all()
+    permission_action = access.CHANGE
+
+    def build_form(self, case, data=None):
+        type_id = (data or self.request.GET).get("act_type")
+        act_type = ProceduralActType.objects.filter(pk=type_id, is_active=True).first() if str(type_id or "").isdigit() else None
+        form = ActCreateForm(data, case=case, initial={"act_type": act_type, "place": self.request.user.unit.city
+                                                       if self.request.user.unit else ""})
+        if act_type is not None:
+            add_structured_fields(form, act_type, case)
+        return form, act_type
+
+    def get(self, request, pk):
+        case = self.get_object()
+        form, _type = self.build_form(case)
+        return render(request, "cases/act_form.html", {"case": case, "form": form, "title": _("Draft an act")})
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form, act_type = self.build_form(case, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                act = act_create(case_id=case.pk, actor=request.user, act_type=data["act_type"],
+                                 language=data["language"], place=data["place"], body=data["body"],
+                                 fields=structured_values(form, data["act_type"]),
+                                 participant_ids=[p.pk for p in data["participants"]])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("Act №%(n)s drafted.") % {"n": act.number})
+                return redirect("cases:act", pk=act.pk)
+        return render(request, "cases/act_form.html", {"case": case, "form": form, "title": _("Draft an act")}, status=400)
+
+
+class ActDetailView(CaseScopedView):
+    queryset = ProceduralAct.objects.select_related("case", "act_type", "author", "approved_by", "signed_by")
+    permission_action = access.VIEW
+
+    def get(self, request, pk):
+        act = self.get_object()
+        audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
+        user = request.user
+        allowed_actions = [action for (status, action), (_to, right) in ACT_TRANSITIONS.items()
+                           if status == act.status and Case.objects.restrict(user, right).filter(pk=act.case_id).exists()]
+        return render(request, "cases/act_detail.html", {
+            "act": act, "case": act.case, "actions": allowed_actions,
+            "fields": [(spec.get("label_ru", spec["name"]), act.fields.get(spec["name"])) for spec in act.act_type.fields],
+            "participants": act.participants.select_related("person"),
+            "can_edit": Case.objects.restrict(user, access.CHANGE).filter(pk=act.case_id).exists(),
+        })
+
+
+class ActEditView(CaseScopedView):
+    queryset = ProceduralAct.objects.select_related("case", "act_type")
+    permission_action = access.CHANGE
+
+    def build_form(self, act, data=None):
+        form = ActEditForm(data, case=act.case, initial={
+            "version": act.version, "language": act.language, "place": act.place, "body": act.body,
+            "participants": act.participants.all()})
+        add_structured_fields(form, act.act_type, act.case, act.fields)
+        return form
+
+    def get(self, request, pk):
+        act = self.get_object()
+        return render(request, "cases/act_form.html", {"case": act.case, "act": act, "form": self.build_form(act),
+                                                       "title": _("Edit the act")})
+
+    def post(self, request, pk):
+        act = self.get_object()
+        form = self.build_form(act, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                act_update(act_id=act.pk, actor=request.user, expected_version=data["version"],
+                           language=data["language"], place=data["place"], body=data["body"],
+                           fields=structured_values(form, act.act_type),
+                           participant_ids=[p.pk for p in data["participants"]])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("The act was saved."))
+                return redirect("cases:act", pk=act.pk)
+        return render(request, "cases/act_form.html", {"case": act.case, "act": act, "form": form,
+                                                       "title": _("Edit the act")}, status=400)
+
+
+class ActTransitionView(CaseScopedView):
+    """POST only. Approval and return need a re-authentication from the last few minutes."""
+
+    queryset = ProceduralAct.objects.select_related("case")
+    permission_action = access.VIEW
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        act = self.get_object()
+        form = ActTransitionForm(request.POST)
+        if not form.is_valid():
+            return redirect("cases:act", pk=act.pk)
+        action = form.cleaned_data["action"]
+        if action in REAUTH_ACTIONS and not is_fresh(request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
+            return redirect(f"{reverse('accounts:reauthenticate')}?next={reverse('cases:act', args=[act.pk])}")
+        try:
+            act_transition(act_id=act.pk, action=action, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            done(request, _("Done."))
+        return redirect("cases:act", pk=act.pk)

@@ -1,0 +1,192 @@
+"""Case list, registration, the case page, editing, assignment, transitions, term extension."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.freshness import OTP_AT, is_fresh
+from audit.choices import EventType
+from audit.models import AuditEvent
+from audit.services import audit_record
+from ecase.errors import NotAllowed
+from ecase.scoped_views import CaseScopedView
+
+from .. import access
+from ..choices import Gravity
+from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseTransitionForm, ExtensionForm
+from ..models import Case
+from ..services.case import case_assign, case_transition, case_update
+from ..services.registration import case_register
+from ..services.term import deadline_extend
+from .common import apply_errors, done, paginate
+
+
+class CaseListView(CaseScopedView):
+    queryset = Case.objects.all()
+    permission_action = access.VIEW
+
+    def get(self, request):
+        cases = self.scoped().select_related("unit", "lead_investigator").order_by("-registered_at")
+        return render(request, "cases/case_list.html", {"page": paginate(request, cases)})
+
+
+class CaseRegisterView(CaseScopedView):
+    """Registration creates the case, so there is no object to scope: the role and unit decide."""
+
+    queryset = Case.objects.all()
+    permission_action = access.CHANGE
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role not in (Role.INVESTIGATOR, Role.SUPERVISOR):
+            raise NotAllowed("only investigators and supervisors register cases")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, "cases/case_register.html", {"form": CaseRegisterForm(unit=request.user.unit)})
+
+    def post(self, request):
+        form = CaseRegisterForm(request.POST, unit=request.user.unit)
+        if form.is_valid():
+            try:
+                case = case_register(actor=request.user, unit=request.user.unit, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("Case %(number)s registered.") % {"number": case.registration_number})
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/case_register.html", {"form": form}, status=400)
+
+
+class CaseDetailView(CaseScopedView):
+    queryset = Case.objects.select_related("unit", "lead_investigator", "prosecutor", "supervisor")
+    permission_action = access.VIEW
+
+    def get(self, request, pk):
+        case = self.get_object()
+        # Extended protection: a grave case opens only with a second factor from the last 15 minutes.
+        if case.gravity >= Gravity.GRAVE and not is_fresh(request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE):
+            return redirect(f"{reverse('accounts:otp-verify')}?next={request.path}")
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case)
+        user = request.user
+        can = {action: Case.objects.restrict(user, action).filter(pk=case.pk).exists()
+               for action in (access.CHANGE, access.ASSIGN, access.PROSECUTE, access.AUDIT)}
+        return render(request, "cases/case_detail.html", {
+            "case": case, "can": can,
+            "articles": case.articles.all(),
+            "group": case.group.all(),
+            "participants": case.participants.select_related("person").order_by("withdrawn_at", "role", "id"),
+            "acts": case.acts.select_related("act_type", "author").order_by("number"),
+            "evidence": case.evidence_items.order_by("number"),
+            "extensions": case.extensions.select_related("granted_by"),
+            "interruptions": case.interruptions.all(),
+            "history": case.history.select_related("history_user").order_by("-history_id")[:50],
+        })
+
+
+class CaseEditView(CaseScopedView):
+    queryset = Case.objects.all()
+    permission_action = access.CHANGE
+
+    def get(self, request, pk):
+        case = self.get_object()
+        form = CaseEditForm(initial={"version": case.version, "articles": case.articles.all(), "plot": case.plot,
+                                     "proceedings_form": case.proceedings_form, "event_date": case.event_date})
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")})
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form = CaseEditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case_update(case_id=case.pk, actor=request.user, expected_version=data["version"], reason=data["reason"],
+                            articles=data["articles"], plot=data["plot"], event_date=data["event_date"],
+                            proceedings_form=data["proceedings_form"])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("The case was saved."))
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")}, status=400)
+
+
+class CaseAssignView(CaseScopedView):
+    queryset = Case.objects.select_related("unit")
+    permission_action = access.ASSIGN
+
+    def get(self, request, pk):
+        case = self.get_object()
+        form = CaseAssignForm(case=case, initial={"lead_investigator": case.lead_investigator, "group": case.group.all(),
+                                                  "prosecutor": case.prosecutor, "supervisor": case.supervisor})
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")})
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form = CaseAssignForm(request.POST, case=case)
+        if form.is_valid():
+            try:
+                case_assign(case_id=case.pk, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("The assignment was saved."))
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")},
+                      status=400)
+
+
+class CaseTransitionView(CaseScopedView):
+    """POST only: the service checks the table and the right the action needs."""
+
+    queryset = Case.objects.all()
+    permission_action = access.VIEW
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form = CaseTransitionForm(request.POST)
+        if not form.is_valid():
+            return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400)
+        try:
+            case_transition(case_id=case.pk, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+            return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400)
+        done(request, _("The status was changed."))
+        return redirect("cases:detail", pk=case.pk)
+
+
+class CaseExtendView(CaseScopedView):
+    queryset = Case.objects.all()
+    permission_action = access.PROSECUTE
+
+    def get(self, request, pk):
+        return render(request, "cases/form.html", {"case": self.get_object(), "form": ExtensionForm(),
+                                                   "title": _("Extend the term")})
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form = ExtensionForm(request.POST)
+        if form.is_valid():
+            try:
+                deadline_extend(case_id=case.pk, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("The term was extended."))
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Extend the term")}, status=400)
+
+
+class CaseAccessLogView(CaseScopedView):
+    queryset = Case.objects.all()
+    permission_action = access.AUDIT
+
+    def get(self, request, pk):
+        case = self.get_object()
+        events = AuditEvent.objects.filter(case_id=case.pk).select_related("actor").order_by("-occurred_at", "-id")
+        return render(request, "cases/access_log.html", {"case": case, "page": paginate(request, events, 50)})

@@ -1,0 +1,57 @@
+"""Project-wide middleware: request origin for the audit trail, and scope errors as 404/403."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from audit.choices import EventType, Outcome
+from audit.context import Origin, current_origin
+from audit.services import audit_record
+
+from .errors import NotAllowed, OutOfScope
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Give every request an id (echoed in X-Request-ID) and expose its origin to audit rows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = current_origin.set(Origin(ip=request.META.get("REMOTE_ADDR"), request_id=request.request_id))
+        try:
+            response = self.get_response(request)
+        finally:
+            current_origin.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class ScopeErrorMiddleware:
+    """OutOfScope answers 404 exactly like an absent object; NotAllowed answers 403. Both are logged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OutOfScope):
+            status, template = 404, "404.html"
+        elif isinstance(exception, NotAllowed):
+            status, template = 403, "403.html"
+        else:
+            return None
+        user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
+        audit_record(actor=user, event=EventType.ACCESS_DENIED, outcome=Outcome.DENIED,
+                     case_id=getattr(exception, "case_id", None),
+                     data={"path": request.path, "method": request.method, "status": status})
+        return render(request, template, status=status)
