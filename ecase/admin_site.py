@@ -1,5 +1,7 @@
 """The administrators' site: units, users, reference data. No case content is registered here."""
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 
 from accounts.choices import Role
 
@@ -13,6 +15,11 @@ class AdministratorsSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMINISTRATOR
                     and user.is_verified())
+
+
+    def login(self, request, extra_context=None):
+        # One sign-in for everybody: the main login page, with its lockout and second factor.
+        return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 site = AdministratorsSite(name="admin")

@@ -26,6 +26,8 @@ if PRODUCTION and DEBUG:
 def _secret_key() -> str:
     """The key comes from the environment; outside production a per-checkout key under var/."""
     key = env_str("ECASE_SECRET_KEY", "")
+    if key and PRODUCTION and (len(key) < 50 or len(set(key)) < 5):
+        raise ImproperlyConfigured("ECASE_SECRET_KEY is too weak: use at least 50 random characters")
     if key:
         return key
     if PRODUCTION:
@@ -133,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -231,6 +234,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ECASE_LOG_LEVEL", "INFO")},
+    # Lockouts are in the audit trail; axes' own per-request lines are noise.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # --- Uploads: streamed to disk past 2.5 MB, refused past the limit (issue #3 §5).

@@ -1,0 +1,103 @@
+"""Who may reach which route: the table the URL × role sweep (tests/test_access_sweep.py) enforces.
+
+Every named route of the project must have an entry; a new view without one fails the suite.
+``obj`` names the object in the URL (a case, or something that belongs to one); ``allowed`` are
+the roles that get through on their own case. In-scope roles that are not allowed get 403,
+everyone outside the case's scope 404, the anonymous visitor the login page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+ROLES = ("anonymous", "outsider", "colleague", "investigator", "supervisor", "prosecutor", "admin")
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+IN_SCOPE = frozenset({"investigator", "supervisor", "prosecutor"})
+READERS = IN_SCOPE
+REGISTRARS = frozenset({"outsider", "colleague", "investigator", "supervisor"})
+
+
+@dataclass(frozen=True)
+class Route:
+    obj: str | None = None                    # case, participant, act, item, file — or None
+    method: str = "GET"
+    allowed: frozenset = frozenset()
+    data: Callable | None = None              # POST data builder: data(world) -> dict
+    ok: int = 200                             # status for an allowed role
+    overrides: dict = field(default_factory=dict)  # role -> status, where the rule above does not fit
+    public: bool = False                      # no login needed
+
+
+def _case_edit(w):
+    return {"version": w.case.version, "articles": [w.article.pk], "proceedings_form": "inquiry",
+            "plot": "Уточнённая фабула.", "reason": "Уточнение"}
+
+
+def _assign(w):
+    return {"lead_investigator": w.people["investigator"].pk, "prosecutor": w.people["prosecutor"].pk,
+            "reason": "Распределение"}
+
+
+def _participant(w):
+    return {"role": "witness", "last_name": "Серікбаев", "first_name": "Арман", "birth_date": "1990-05-17",
+            "sex": "M", "iin": w.new_iin()}
+
+
+def _evidence(w):
+    return {"kind": "physical", "description": "Нож", "seized_at": datetime(2026, 1, 5, 10, 0).isoformat(),
+            "seized_place": "ул. Абая, 1", "status": "seized"}
+
+
+POLICY: dict[str, Route] = {
+    "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),
+    "healthz": Route(public=True),
+    "login": Route(public=True, overrides={r: 302 for r in SIGNED_IN}),
+    "logout": Route(method="POST", public=True, ok=302, overrides={"anonymous": 302}),
+    "accounts:otp-setup": Route(allowed=SIGNED_IN, ok=404),  # everyone in the sweep is enrolled already
+    "accounts:otp-verify": Route(allowed=SIGNED_IN),
+    "accounts:reauthenticate": Route(allowed=SIGNED_IN),
+    "accounts:sessions": Route(allowed=SIGNED_IN),
+    "accounts:password-change": Route(allowed=SIGNED_IN),
+    "cases:list": Route(allowed=SIGNED_IN),
+    "cases:register": Route(allowed=REGISTRARS),
+    "cases:detail": Route(obj="case", allowed=READERS),
+    "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
+    "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),
+    "cases:assign": Route(obj="case", allowed=frozenset({"supervisor"})),
+    "cases:assign#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}), data=_assign, ok=302),
+    "cases:transition": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
+                              data=lambda w: {"action": "start"}, ok=302),
+    "cases:extend": Route(obj="case", allowed=frozenset({"prosecutor"})),
+    "cases:extend#post": Route(obj="case", method="POST", allowed=frozenset({"prosecutor"}),
+                               data=lambda w: {"days": 10, "reason": "Экспертиза"}, ok=302),
+    "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
+    "cases:participant-add": Route(obj="case", allowed=frozenset({"investigator"})),
+    "cases:participant-add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
+                                        data=_participant, ok=302),
+    "cases:participant-withdraw": Route(obj="participant", method="POST", allowed=frozenset({"investigator"}),
+                                        data=lambda w: {"reason": "Ошибочно"}, ok=302),
+    "cases:act-create": Route(obj="case", allowed=frozenset({"investigator"})),
+    "cases:act-create#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                                   data=lambda w: {"act_type": w.act_type.pk, "language": "ru", "place": "Астана"}),
+    "cases:act": Route(obj="act", allowed=READERS),
+    "cases:act-edit": Route(obj="act", allowed=frozenset({"investigator"})),
+    "cases:act-edit#post": Route(obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                                 data=lambda w: {"version": w.act.version, "language": "kk", "place": "Астана"}),
+    "cases:act-transition": Route(obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                                  data=lambda w: {"action": "submit"}),
+    "evidence:add": Route(obj="case", allowed=frozenset({"investigator"})),
+    "evidence:add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_evidence, ok=302),
+    "evidence:detail": Route(obj="item", allowed=READERS),
+    "evidence:withdraw": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                               data=lambda w: {"reason": "Ошибочно"}),
+    "evidence:upload": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                             data=lambda w: {"file": w.upload()}),
+    "evidence:transfer": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                               data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"}),
+    "evidence:download": Route(obj="file", allowed=READERS),
+    "evidence:file-withdraw": Route(obj="file", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                                    data=lambda w: {"reason": "Ошибочно"}),
+    # The administrators' site: one entry for all its routes; the sweep requests its index.
+    "admin:*": Route(allowed=frozenset({"admin"}), overrides={r: 302 for r in SIGNED_IN - {"admin"}}),
+}
