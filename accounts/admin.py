@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ecase.admin_site import site
 
 from .models import Unit, User
+from .services import user_deactivate
 
 
 @admin.register(Unit, site=site)
@@ -21,3 +22,11 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active", "unit")
     fieldsets = BaseUserAdmin.fieldsets + ((_("Service"), {"fields": ("role", "unit", "position", "middle_name", "language")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Service"), {"fields": ("role", "unit", "position")}),)
+
+    def save_model(self, request, obj, form, change):
+        # Deactivation goes through the service: it ends every session of the user at once.
+        was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()
+        obj._history_user = request.user
+        super().save_model(request, obj, form, change)
+        if was_active and not obj.is_active:
+            user_deactivate(actor=request.user, user=obj, reason=_("Deactivated by an administrator"))

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", cases.CaseListView.as_view(), name="list"),
     path("new/", cases.CaseRegisterView.as_view(), name="register"),
+    path("access-log/", cases.AccessLogView.as_view(), name="access-log-all"),
     path("<int:pk>/", cases.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", cases.CaseEditView.as_view(), name="edit"),
     path("<int:pk>/assign/", cases.CaseAssignView.as_view(), name="assign"),

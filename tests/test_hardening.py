@@ -13,7 +13,9 @@ from cases.models import ProceduralActType
 from cases.services.acts import act_create
 from cases.services.participants import participant_add
 from evidence.models import EvidenceFile
-from evidence.services import evidence_add
+from cases.services.case import case_transition
+from cases.services.term import deadline_extend
+from evidence.services import evidence_add, evidence_transfer
 from tests.auth import verified_client
 from tests.factories import person_data, register
 
@@ -93,6 +95,10 @@ def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, inves
     act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place=XSS, body=XSS)
     item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description=XSS,
                         seized_at=case.registered_at, seized_place=XSS, seal_number="<b>1</b>")
+    evidence_transfer(item_id=item.pk, actor=investigator, to_holder=XSS, to_location=XSS, reason=XSS)
+    case_transition(case_id=case.pk, action="start", actor=investigator)
+    case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason=XSS, ground=XSS)
+    deadline_extend(case_id=case.pk, actor=prosecutor, days=3, reason=XSS)
     for user in (investigator, prosecutor):
         client = verified_client(user)
         for url in (reverse("cases:detail", args=[case.pk]), reverse("cases:act", args=[act.pk]),

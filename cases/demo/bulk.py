@@ -30,13 +30,9 @@ from django.contrib.auth.models import Permission
 from django.db import connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
-
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import unit_supervisors_group, user_create
-from ecase.history import CaseDataQuerySet
-
 from .. import access
 from ..choices import ActStatus, CaseStatus, Gravity, ParticipantRole as R, ProceedingsForm as F
 from ..deadlines import Period, compute_deadline
@@ -45,7 +41,7 @@ from ..models import (
     Participant, Person, ProceduralAct, ProceduralActType, ProceedingsTerm, RegistrationSequence,
 )
 from ..services.registration import format_registration_number
-from . import people, texts, world
+from . import people, sinks, texts, world
 
 REASON = "Демонстрационные данные (seed_demo --cases)"
 YEARS_BACK = 2  # cases are registered over the last two years
@@ -118,6 +114,7 @@ class BulkContext:
     terms: dict[str, tuple[int | None, int | None]]
     perms: dict[str, int]  # codename -> permission id
     names: dict[int, str]  # investigator id -> short name, for custody records
+    method: str = "auto"  # sinks.sink_for: "orm" (bulk_create), "copy" (PostgreSQL COPY) or "auto"
 
 
 @dataclass
@@ -127,6 +124,7 @@ class BulkResult:
     rows: Counter
     setup_seconds: float = 0.0
     workers: int = 1
+    method: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -136,7 +134,7 @@ class BulkResult:
         rate = self.cases / self.seconds if self.seconds else 0.0
         return (f"bulk: {self.cases} cases, {self.total_rows} rows in {self.seconds:.1f} s "
                 f"({rate:.0f} cases/s, {self.total_rows / max(self.seconds, 1e-9):.0f} rows/s; setup "
-                f"{self.setup_seconds:.1f} s; {self.workers} worker(s))")
+                f"{self.setup_seconds:.1f} s; {self.workers} worker(s), {self.method})")
 
 
 def _ensure_units(admin: User) -> tuple[list[Unit], dict[str, Unit]]:
@@ -187,7 +185,7 @@ def _new_users(*, admin: User, role: str, unit: Unit, prefix: str, count: int, r
     return [u.pk for u in users]
 
 
-def build_context(*, cases: int, seed: int, now: datetime) -> BulkContext:
+def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto") -> BulkContext:
     """Units, investigators (one per ~10 new cases), supervisors, prosecutors and reference data."""
     rng = random.Random(seed)
     admin = User.objects.filter(username=world.ADMIN_USERNAME).first()
@@ -225,7 +223,7 @@ def build_context(*, cases: int, seed: int, now: datetime) -> BulkContext:
         terms={t.form: (t.term_days, t.term_months) for t in ProceedingsTerm.objects.all()},
         perms=dict(Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
                    .values_list("codename", "pk")),
-        names=names,
+        names=names, method=method,
     )
 
 
@@ -392,43 +390,6 @@ def _attributed(obj: Model, user_id: int, when: datetime) -> Model:
     return obj
 
 
-def _bulk(model, objs: list, ctx: BulkContext, rows: Counter) -> list:
-    """Insert through the model's manager; for case data that also writes the history rows."""
-    if not objs:
-        return objs
-    manager = model._default_manager
-    if isinstance(manager.get_queryset(), CaseDataQuerySet):
-        created = manager.bulk_create(objs, actor=_user(ctx.actor_id), reason=REASON)
-        rows[model.history.model._meta.label] += len(created)
-    else:
-        created = manager.bulk_create(objs)
-    rows[model._meta.label] += len(created)
-    return created
-
-
-def _bulk_m2m(model, field_name: str, pairs: list[tuple[int, int]], history_ids: dict[int, int], rows: Counter) -> None:
-    """Insert m2m links and their historical snapshot rows (one per link, for the parent's history row)."""
-    if not pairs:
-        return
-    m2m = model._meta.get_field(field_name)
-    through = m2m.remote_field.through
-    source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
-    links = through.objects.bulk_create([through(**{source: a, target: b}) for a, b in pairs])
-    historical = HistoricalRecords.m2m_models[m2m]
-    historical.objects.bulk_create([
-        historical(history_id=history_ids[getattr(link, source)], id=link.pk,
-                   **{source: getattr(link, source), target: getattr(link, target)})
-        for link in links
-    ])
-    rows[through._meta.label] += len(links)
-    rows[historical._meta.label] += len(links)
-
-
-def _history_ids(model, pks: list[int]) -> dict[int, int]:
-    """pk -> history_id of the newest historical row of each object."""
-    return dict(model.history.model.objects.filter(id__in=pks).order_by("history_id").values_list("id", "history_id"))
-
-
 def run_batch(ctx: BulkContext, batch_no: int, first_index: int, count: int) -> Counter:
     """Generate and insert ``count`` cases (global indexes from ``first_index``); return rows written."""
     rng = random.Random(f"{ctx.seed}:{batch_no}")
@@ -440,15 +401,18 @@ def run_batch(ctx: BulkContext, batch_no: int, first_index: int, count: int) -> 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the seed is repeatable: no need to wait for the WAL flush
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _insert_cases(ctx, rng, plans, numbers, rows)
-        participants = _insert_people(ctx, rng, plans, rows)
-        evidence = _insert_evidence(ctx, rng, plans, participants, rows)
-        _insert_acts(ctx, rng, plans, participants, evidence, rows)
-        _insert_grants(ctx, plans, rows)
+                import os
+                if os.environ.get("XREPL"): cursor.execute("SET LOCAL session_replication_role = replica")
+        sink = sinks.sink_for(ctx.method, actor=_user(ctx.actor_id), reason=REASON, rows=rows)
+        _insert_cases(ctx, rng, plans, numbers, sink)
+        participants = _insert_people(ctx, rng, plans, sink)
+        evidence = _insert_evidence(ctx, rng, plans, participants, sink)
+        _insert_acts(ctx, rng, plans, participants, evidence, sink)
+        _insert_grants(ctx, plans, sink)
     return rows
 
 
-def _insert_cases(ctx, rng, plans, numbers, rows) -> None:
+def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
     cases = []
     for plan, number in zip(plans, numbers):
         main = plan.articles[0][2]
@@ -461,10 +425,9 @@ def _insert_cases(ctx, rng, plans, numbers, rows) -> None:
         )
         plan.case = _attributed(case, plan.lead, plan.registered_at)
         cases.append(case)
-    _bulk(Case, cases, ctx, rows)
-    history = _history_ids(Case, [c.pk for c in cases])
-    _bulk_m2m(Case, "articles", [(p.case.pk, a[0]) for p in plans for a in p.articles], history, rows)
-    _bulk_m2m(Case, "group", [(p.case.pk, u) for p in plans for u in p.group], history, rows)
+    history = sink.insert(Case, cases, want_history_ids=True)
+    sink.link(Case, "articles", [(p.case.pk, a[0]) for p in plans for a in p.articles], history)
+    sink.link(Case, "group", [(p.case.pk, u) for p in plans for u in p.group], history)
     today = timezone.localdate(ctx.now)
     interruptions, extensions = [], []
     for plan in plans:
@@ -479,8 +442,8 @@ def _insert_cases(ctx, rng, plans, numbers, rows) -> None:
             item = DeadlineExtension(case_id=plan.case.pk, days=days, granted_by_id=plan.prosecutor,
                                      granted_on=min(granted_on, today), reason="Необходимо завершить экспертизы")
             extensions.append(_attributed(item, plan.prosecutor, _at(granted_on, 12, ctx)))
-    _bulk(Interruption, interruptions, ctx, rows)
-    _bulk(DeadlineExtension, extensions, ctx, rows)
+    sink.insert(Interruption, interruptions)
+    sink.insert(DeadlineExtension, extensions)
 
 
 def _at(day: date, hour: int, ctx: BulkContext) -> datetime:
@@ -491,7 +454,7 @@ def _at(day: date, hour: int, ctx: BulkContext) -> datetime:
 _ROLE_SLOTS = ((R.VICTIM, 0.75), (R.SUSPECT, 0.6), (R.WITNESS, 0.4), (R.DEFENCE_COUNSEL, 0.0))
 
 
-def _insert_people(ctx, rng, plans, rows) -> dict[int, dict[str, list[Participant]]]:
+def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participant]]]:
     """Persons (new, or known by IIN: one person, many cases) and their roles; case pk -> role -> participants."""
     wanted: list[tuple[CasePlan, str, people.PersonFacts | int]] = []
     pool = _reuse_pool.setdefault(ctx.seed, [])
@@ -518,7 +481,7 @@ def _insert_people(ctx, rng, plans, rows) -> dict[int, dict[str, list[Participan
                             middle_name=fact.middle_name, birth_date=fact.birth_date, sex=fact.sex,
                             address=fact.address, phone=fact.phone)
             new_people[fact.iin] = _attributed(person, plan.lead, plan.registered_at)
-    _bulk(Person, list(new_people.values()), ctx, rows)
+    sink.insert(Person, list(new_people.values()))
     known.update({iin: p.pk for iin, p in new_people.items()})
     participants, by_case = [], defaultdict(lambda: defaultdict(list))
     seen = set()
@@ -536,14 +499,14 @@ def _insert_people(ctx, rng, plans, rows) -> dict[int, dict[str, list[Participan
             pool.append(person_id)
         elif role == R.SUSPECT:
             pool[rng.randrange(REUSE_POOL)] = person_id
-    _bulk(Participant, participants, ctx, rows)
+    sink.insert(Participant, participants)
     return by_case
 
 
 _reuse_pool: dict[int, list[int]] = {}  # per process: suspects who may reappear in a later case
 
 
-def _insert_evidence(ctx, rng, plans, participants, rows) -> dict[int, list[int]]:
+def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]]:
     from evidence.models import CustodyEvent, EvidenceItem
 
     items, owners = [], []
@@ -562,7 +525,7 @@ def _insert_evidence(ctx, rng, plans, participants, rows) -> dict[int, list[int]
             )
             items.append(_attributed(item, plan.lead, seized_at))
             owners.append(plan)
-    _bulk(EvidenceItem, items, ctx, rows)
+    sink.insert(EvidenceItem, items)
     events, by_case = [], defaultdict(list)
     for item, plan in zip(items, owners):
         by_case[plan.case.pk].append(item.pk)
@@ -572,7 +535,7 @@ def _insert_evidence(ctx, rng, plans, participants, rows) -> dict[int, list[int]
                              to_location=item.storage_location, reason="Сдан на хранение после осмотра",
                              recorded_by_id=plan.lead)
         events.append(_attributed(event, plan.lead, event.occurred_at))
-    _bulk(CustodyEvent, events, ctx, rows)
+    sink.insert(CustodyEvent, events)
     return by_case
 
 
@@ -594,7 +557,7 @@ def _acts_for(plan: CasePlan, roles: dict, rng: random.Random) -> list[str]:
     return codes
 
 
-def _insert_acts(ctx, rng, plans, participants, evidence, rows) -> None:
+def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
     acts, links = [], []
     for plan in plans:
         roles = {role: [p.pk for p in ps] for role, ps in participants[plan.case.pk].items()}
@@ -621,12 +584,11 @@ def _insert_acts(ctx, rng, plans, participants, evidence, rows) -> None:
                 act.approved_at = min(when + timedelta(days=1), ctx.now)
             acts.append(_attributed(act, plan.lead, when))
             links.append(named)
-    _bulk(ProceduralAct, acts, ctx, rows)
-    history = _history_ids(ProceduralAct, [a.pk for a in acts])
-    _bulk_m2m(ProceduralAct, "participants", [(a.pk, p) for a, named in zip(acts, links) for p in named], history, rows)
+    history = sink.insert(ProceduralAct, acts, want_history_ids=True)
+    sink.link(ProceduralAct, "participants", [(a.pk, p) for a, named in zip(acts, links) for p in named], history)
 
 
-def _insert_grants(ctx, plans, rows) -> None:
+def _insert_grants(ctx, plans, sink) -> None:
     """Exactly the rows cases.access.sync_grants would create for each case."""
     users, groups = [], []
     for plan in plans:
@@ -643,8 +605,8 @@ def _insert_grants(ctx, plans, rows) -> None:
             groups += [CaseGroupObjectPermission(content_object_id=plan.case.pk, group_id=g,
                                                  permission_id=ctx.perms[access.codename(a)])
                        for g in plan.unit.group_ids for a in access.SUPERVISOR_ACTIONS]
-    _bulk(CaseUserObjectPermission, users, ctx, rows)
-    _bulk(CaseGroupObjectPermission, groups, ctx, rows)
+    sink.insert(CaseUserObjectPermission, users)
+    sink.insert(CaseGroupObjectPermission, groups)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,13 +622,13 @@ def _worker(task: tuple[int, int, int]) -> tuple[int, Counter]:
 
 
 def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int | None = None,
-              progress: Callable[[str], None] | None = None) -> BulkResult:
+              method: str = "auto", progress: Callable[[str], None] | None = None) -> BulkResult:
     """Add ``cases`` bulk cases to a database that already holds the demo world."""
     global _worker_ctx
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     with transaction.atomic():
-        ctx = build_context(cases=cases, seed=seed, now=timezone.now())
+        ctx = build_context(cases=cases, seed=seed, now=timezone.now(), method=method)
     setup = time.monotonic() - started
     # Global case indexes continue after the cases already present, so IIN blocks differ per run too.
     offset = Case.objects.count()
@@ -686,7 +648,8 @@ def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int
             rows.update(run_batch(ctx, batch_no, first, count))
             done += count
             last_report = _report(progress, done, cases, started, last_report)
-    return BulkResult(cases=cases, seconds=time.monotonic() - started, rows=rows, setup_seconds=setup, workers=workers)
+    return BulkResult(cases=cases, seconds=time.monotonic() - started, rows=rows, setup_seconds=setup, workers=workers,
+                      method=sinks.resolve(method))
 
 
 def _report(progress, done: int, total: int, started: float, last: float) -> float:

@@ -182,6 +182,18 @@ class CaseExtendView(CaseScopedView):
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Extend the term")}, status=400)
 
 
+class AccessLogView(CaseScopedView):
+    """Every recorded access to the cases whose log the user may read (a supervisor's unit, a prosecutor's cases)."""
+
+    queryset = Case.objects.all()
+    permission_action = access.AUDIT
+
+    def get(self, request):
+        case_ids = self.scoped().values("pk")
+        events = AuditEvent.objects.filter(case_id__in=case_ids).select_related("actor").order_by("-occurred_at", "-id")
+        return render(request, "cases/access_log.html", {"case": None, "page": paginate(request, events, 50)})
+
+
 class CaseAccessLogView(CaseScopedView):
     queryset = Case.objects.all()
     permission_action = access.AUDIT

@@ -29,13 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000, help="Cases per bulk transaction (default 1000).")
         parser.add_argument("--workers", type=int, default=1,
                             help="Parallel bulk processes (PostgreSQL only; default 1).")
+        parser.add_argument("--method", choices=("auto", "orm", "copy"), default="auto",
+                            help="Bulk writer: bulk_create (orm), PostgreSQL COPY (copy); auto = copy on PostgreSQL.")
         parser.add_argument("--seed", type=int, default=None, help="Random seed (default: a new one each run).")
 
-    def handle(self, *args, if_empty: bool, cases: int, batch_size: int, workers: int, seed: int | None, **options):
+    def handle(self, *args, if_empty: bool, cases: int, batch_size: int, workers: int, seed: int | None,
+               method: str, **options):
         if cases < 0 or batch_size < 1 or workers < 1:
             raise CommandError("--cases must be >= 0, --batch-size and --workers >= 1")
-        if workers > 1 and connection.vendor != "postgresql":
-            raise CommandError("--workers > 1 needs PostgreSQL")
+        if (workers > 1 or method == "copy") and connection.vendor != "postgresql":
+            raise CommandError("--workers > 1 and --method copy need PostgreSQL")
         present = world.demo_present()
         if present and if_empty:
             self.stdout.write(ALREADY_PRESENT)
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         if cases:
             from cases.demo import bulk
 
-            result = bulk.seed_bulk(cases=cases, batch_size=batch_size, workers=workers, seed=seed,
+            result = bulk.seed_bulk(cases=cases, batch_size=batch_size, workers=workers, seed=seed, method=method,
                                     progress=lambda line: self.stdout.write(line))
             self.stdout.write(result.summary())
         if report is not None:
