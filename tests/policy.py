@@ -103,3 +103,10 @@ POLICY: dict[str, Route] = {
     # The administrators' site: one entry for all its routes; the sweep requests its index.
     "admin:*": Route(allowed=frozenset({"admin"}), overrides={r: 302 for r in SIGNED_IN - {"admin"}}),
 }
+
+# Routes of later features keep their entries in their own modules, merged here.
+from tests import policy_api, policy_audit, policy_signing  # noqa: E402
+
+for _extra in (policy_signing.POLICY, policy_api.POLICY, policy_audit.POLICY):
+    assert not set(_extra) & set(POLICY), f"duplicate policy entries: {set(_extra) & set(POLICY)}"
+    POLICY.update(_extra)
