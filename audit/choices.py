@@ -38,6 +38,14 @@ class EventType(models.TextChoices):
     SESSION_ENDED = "auth.session_ended", _("Session ended")
     USER_DEACTIVATED = "auth.user_deactivated", _("User deactivated")
     ACT_OPENED = "act.opened", _("Act opened")
+    ACT_RENDER_FAILED = "act.render_failed", _("Rendering or signing of an act failed")
+    ACT_PDF_DOWNLOADED = "act.pdf_downloaded", _("Signed act downloaded")
+    CERTIFICATE_ISSUED = "signing.certificate_issued", _("Signing certificate issued")
+    EXPORT_MADE = "case.exported", _("Case file exported")
+    AUDIT_VERIFIED = "audit.verified", _("Audit trail verified")
+    AUDIT_ALERT = "audit.alert", _("Audit trail verification failed")
+    TOKEN_ISSUED = "api.token_issued", _("API token issued")
+    TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
 
 

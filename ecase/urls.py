@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("evidence/", include("evidence.urls")),
+    path("verify/", include("cases.urls_public")),
+    path("api/", include("ecase.api_urls")),
     path("admin/", admin_site.urls),
 ]

@@ -27,6 +27,7 @@ class Route:
     ok: int = 200                             # status for an allowed role
     overrides: dict = field(default_factory=dict)  # role -> status, where the rule above does not fit
     public: bool = False                      # no login needed
+    url: Callable | None = None               # url(world, own) -> str, for routes the sweep cannot reverse by obj
 
 
 def _case_edit(w):

@@ -370,6 +370,16 @@ def _allocate_numbers(plans: list[CasePlan], units_by_id: dict[int, Unit]) -> li
     return numbers
 
 
+_factories: dict = {}
+
+
+def _new(model) -> sinks.Factory:
+    factory = _factories.get(model)
+    if factory is None:
+        factory = _factories[model] = sinks.Factory(model)
+    return factory
+
+
 _stubs: dict[int, User] = {}
 
 
@@ -401,8 +411,6 @@ def run_batch(ctx: BulkContext, batch_no: int, first_index: int, count: int) -> 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the seed is repeatable: no need to wait for the WAL flush
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                import os
-                if os.environ.get("XREPL"): cursor.execute("SET LOCAL session_replication_role = replica")
         sink = sinks.sink_for(ctx.method, actor=_user(ctx.actor_id), reason=REASON, rows=rows)
         _insert_cases(ctx, rng, plans, numbers, sink)
         participants = _insert_people(ctx, rng, plans, sink)
@@ -416,7 +424,7 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
     cases = []
     for plan, number in zip(plans, numbers):
         main = plan.articles[0][2]
-        case = Case(
+        case = _new(Case)(
             registration_number=number, registered_at=plan.registered_at,
             event_date=texts.event_day(_reg_day(plan), rng, 20), gravity=plan.gravity, proceedings_form=plan.form,
             status=plan.status, unit_id=plan.unit.id, lead_investigator_id=plan.lead, prosecutor_id=plan.prosecutor,
@@ -433,13 +441,13 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
     for plan in plans:
         if plan.interruption:
             start, end = plan.interruption
-            item = Interruption(case_id=plan.case.pk, started_on=start, ended_on=end,
+            item = _new(Interruption)(case_id=plan.case.pk, started_on=start, ended_on=end,
                                 ground=rng.choice(INTERRUPTION_GROUNDS), reason="Все следственные действия выполнены",
                                 resume_reason="Основания прерывания отпали" if end else "")
             interruptions.append(_attributed(item, plan.lead, _at(start, 17, ctx)))
         if plan.extension:
             granted_on, days = plan.extension
-            item = DeadlineExtension(case_id=plan.case.pk, days=days, granted_by_id=plan.prosecutor,
+            item = _new(DeadlineExtension)(case_id=plan.case.pk, days=days, granted_by_id=plan.prosecutor,
                                      granted_on=min(granted_on, today), reason="Необходимо завершить экспертизы")
             extensions.append(_attributed(item, plan.prosecutor, _at(granted_on, 12, ctx)))
     sink.insert(Interruption, interruptions)
@@ -477,7 +485,7 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
     new_people = {}
     for plan, role, fact in wanted:
         if isinstance(fact, people.PersonFacts) and fact.iin not in known and fact.iin not in new_people:
-            person = Person(iin=fact.iin, last_name=fact.last_name, first_name=fact.first_name,
+            person = _new(Person)(iin=fact.iin, last_name=fact.last_name, first_name=fact.first_name,
                             middle_name=fact.middle_name, birth_date=fact.birth_date, sex=fact.sex,
                             address=fact.address, phone=fact.phone)
             new_people[fact.iin] = _attributed(person, plan.lead, plan.registered_at)
@@ -492,7 +500,7 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
         seen.add((plan.case.pk, person_id, role))
         since = _reg_day(plan) + timedelta(days=0 if role != R.WITNESS else rng.randint(0, 3))
         since = min(since, timezone.localdate(ctx.now))
-        participant = Participant(case_id=plan.case.pk, person_id=person_id, role=role, role_since=since)
+        participant = _new(Participant)(case_id=plan.case.pk, person_id=person_id, role=role, role_since=since)
         participants.append(_attributed(participant, plan.lead, plan.registered_at))
         by_case[plan.case.pk][role].append(participant)
         if role == R.SUSPECT and len(pool) < REUSE_POOL:
@@ -517,7 +525,7 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
             kind, description = rng.choice(texts.EVIDENCE_DESCRIPTIONS)
             seized_at = min(plan.registered_at + timedelta(hours=rng.randint(1, 72)), ctx.now)
             source = suspects[0] if suspects and rng.random() < 0.5 else None
-            item = EvidenceItem(
+            item = _new(EvidenceItem)(
                 case_id=plan.case.pk, number=number, kind=kind, description=description.format(n=rng.randrange(10**12)),
                 seized_at=seized_at, seized_place=f"г. {plan.unit.city}", seized_from_id=source.pk if source else None,
                 seized_from_text="" if source else "Изъято при осмотре места происшествия",
@@ -529,7 +537,7 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     events, by_case = [], defaultdict(list)
     for item, plan in zip(items, owners):
         by_case[plan.case.pk].append(item.pk)
-        event = CustodyEvent(item_id=item.pk, occurred_at=min(item.seized_at + timedelta(hours=2), ctx.now),
+        event = _new(CustodyEvent)(item_id=item.pk, occurred_at=min(item.seized_at + timedelta(hours=2), ctx.now),
                              from_holder=f"Следователь {ctx.names.get(plan.lead, '')}".strip(),
                              to_holder="Камера хранения вещественных доказательств", from_location="",
                              to_location=item.storage_location, reason="Сдан на хранение после осмотра",
@@ -577,7 +585,7 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
             statuses = _ACT_STATUSES if requires_approval and any(approvers) else _ACT_STATUSES[:2]
             status = rng.choice(statuses)
             number += 1
-            act = ProceduralAct(case_id=plan.case.pk, act_type_id=type_id, number=number, author_id=plan.lead,
+            act = _new(ProceduralAct)(case_id=plan.case.pk, act_type_id=type_id, number=number, author_id=plan.lead,
                                 language="kk" if plan.kazakh else "ru", place=city, fields=values, status=status)
             if status == ActStatus.APPROVED:
                 act.approved_by_id = rng.choice([a for a in approvers if a])
@@ -599,10 +607,10 @@ def _insert_grants(ctx, plans, sink) -> None:
             wanted.update((plan.prosecutor, access.codename(a)) for a in access.PROSECUTOR_ACTIONS)
         if plan.supervisor:
             wanted.update((plan.supervisor, access.codename(a)) for a in access.SUPERVISOR_ACTIONS)
-        users += [CaseUserObjectPermission(content_object_id=plan.case.pk, user_id=u, permission_id=ctx.perms[c])
+        users += [_new(CaseUserObjectPermission)(content_object_id=plan.case.pk, user_id=u, permission_id=ctx.perms[c])
                   for u, c in sorted(wanted)]
         if plan.gravity < Gravity.GRAVE:
-            groups += [CaseGroupObjectPermission(content_object_id=plan.case.pk, group_id=g,
+            groups += [_new(CaseGroupObjectPermission)(content_object_id=plan.case.pk, group_id=g,
                                                  permission_id=ctx.perms[access.codename(a)])
                        for g in plan.unit.group_ids for a in access.SUPERVISOR_ACTIONS]
     sink.insert(CaseUserObjectPermission, users)

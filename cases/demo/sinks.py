@@ -79,53 +79,112 @@ class OrmSink:
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+
+
+def _str_text(value) -> str:
+    if value is None:
+        return NULL
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+def _int_text(value) -> str:
+    return NULL if value is None else str(value)
+
+
+def _iso_text(value) -> str:
+    return NULL if value is None else value.isoformat()
+
+
+def _bool_text(value) -> str:
+    return NULL if value is None else ("t" if value else "f")
 
 
 def _json_text(value) -> str:
-    return "\\N" if value is None else json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+    return NULL if value is None else json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
 
 
 def copy_text(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
+    """One value of any type in PostgreSQL's COPY text format."""
     if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
+        return NULL
+    if isinstance(value, bool):
+        return _bool_text(value)
     if isinstance(value, str):
-        return value.translate(_ESCAPES)
+        return _str_text(value)
     if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+        return _json_text(value)
+    return _str_text(str(value))
+
+
+_CONVERTERS = {
+    **dict.fromkeys(("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
+                     "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                     "PositiveBigIntegerField", "ForeignKey", "OneToOneField"), _int_text),
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField"), _str_text),
+    **dict.fromkeys(("DateTimeField", "DateField"), _iso_text),
+    "BooleanField": _bool_text,
+    "JSONField": _json_text,
+}
+
+
+def _converter(field):
+    if isinstance(field, models.JSONField):
+        return _json_text
+    return _CONVERTERS.get(field.get_internal_type(), copy_text)
 
 
 class _Table:
-    """Columns of one model's table for COPY, with the per-row value getters."""
+    """Columns of one model's table for COPY, with a text converter per column."""
 
     def __init__(self, model, *, with_pk: bool = True):
         self.model = model
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        self.fields = fields
         self.columns = [f.column for f in fields]
         self.attnames = [f.attname for f in fields]
-        json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-        self.converters = [_json_text if a in json_fields else copy_text for a in self.attnames]
+        self.converters = [_converter(f) for f in fields]
         self.auto_now = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-
-    def sql(self) -> str:
         cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        return f"COPY {connection.ops.quote_name(self.model._meta.db_table)} ({cols}) FROM STDIN"
+        self.sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN"
+
+
+class Factory:
+    """Unsaved instances of ``model`` without Model.__init__'s per-field work (defaults applied the same)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.static, self.dynamic = {}, []
+        self.known = {f.attname for f in model._meta.concrete_fields}
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                self.dynamic.append((f.attname, f.default))
+            else:
+                self.static[f.attname] = f.get_default()
+
+    def __call__(self, **values) -> models.Model:
+        if not values.keys() <= self.known:
+            raise TypeError(f"{self.model.__name__} has no field(s) {sorted(values.keys() - self.known)}")
+        obj = self.model.__new__(self.model)
+        obj._state = models.base.ModelState()
+        data = obj.__dict__
+        data.update(self.static)
+        for name, make in self.dynamic:
+            data[name] = make()
+        data.update(values)
+        return obj
 
 
 class CopySink:
     """PostgreSQL COPY with ids taken from the tables' sequences."""
 
     name = "copy"
+    HISTORY_FIELDS = ("history_id", "history_date", "history_type", "history_user_id", "history_change_reason")
 
     def __init__(self, *, actor, reason: str, rows: Counter):
         if connection.vendor != "postgresql":
@@ -152,56 +211,52 @@ class CopySink:
 
     def _copy(self, table: _Table, rows: Iterable[list]) -> None:
         buffer = io.StringIO()
-        write = buffer.write
-        for row in rows:
-            write("\t".join(row))
-            write("\n")
+        buffer.writelines("\t".join(row) + "\n" for row in rows)
         buffer.seek(0)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(table.sql(), buffer)
+            cursor.cursor.copy_expert(table.sql, buffer)
 
     def insert(self, model, objs: list, *, want_history_ids: bool = False) -> dict[int, int]:
         if not objs:
             return {}
-        pk = model._meta.pk
-        for obj, new_id in zip(objs, self._ids(model, pk.column, len(objs))):
-            setattr(obj, pk.attname, new_id)
+        pk = model._meta.pk.attname
+        for obj, new_id in zip(objs, self._ids(model, model._meta.pk.column, len(objs))):
+            obj.__dict__[pk] = new_id
             obj._state.adding, obj._state.db = False, connection.alias
         table = self._table(model)
         now = timezone.now()
         for field in table.auto_now:
             for obj in objs:
-                if getattr(obj, field.attname) is None or field.auto_now:
-                    setattr(obj, field.attname, now)
+                if field.auto_now or obj.__dict__.get(field.attname) is None:
+                    obj.__dict__[field.attname] = now
         pairs = list(zip(table.attnames, table.converters))
-        self._copy(table, ([convert(getattr(obj, a)) for a, convert in pairs] for obj in objs))
+        self._copy(table, ([convert(data[a]) for a, convert in pairs] for data in (o.__dict__ for o in objs)))
         self.rows[model._meta.label] += len(objs)
         if not has_history(model):
             return {}
         return self._history(model, objs, now, want_history_ids)
 
     def _history(self, model, objs: list, now: datetime, want_ids: bool) -> dict[int, int]:
+        """One "+" historical row per object, as bulk_history_create would write it."""
         historical = model.history.model
         table = self._table(historical, with_pk=want_ids)
         ids = self._ids(historical, "history_id", len(objs)) if want_ids else [None] * len(objs)
         default_user = self.actor.pk if self.actor is not None else None
-
-        def extra(obj, history_id):
-            user = getattr(obj, "_history_user", None)
-            return {
-                "history_id": history_id,
-                "history_date": getattr(obj, "_history_date", None) or now,
-                "history_type": "+",
-                "history_user_id": user.pk if user is not None else default_user,
-                "history_change_reason": getattr(obj, "_change_reason", None) or self.reason,
-            }
-
-        pairs = list(zip(table.attnames, table.converters))
+        # Each column comes either from the object (a tracked field) or from the history bookkeeping.
+        plan = [(a in self.HISTORY_FIELDS, a, convert) for a, convert in zip(table.attnames, table.converters)]
 
         def rows():
             for obj, history_id in zip(objs, ids):
-                values = extra(obj, history_id)
-                yield [convert(values[a] if a in values else getattr(obj, a)) for a, convert in pairs]
+                data = obj.__dict__
+                user = data.get("_history_user")
+                extra = {
+                    "history_id": history_id,
+                    "history_date": data.get("_history_date") or now,
+                    "history_type": "+",
+                    "history_user_id": user.pk if user is not None else default_user,
+                    "history_change_reason": data.get("_change_reason") or self.reason,
+                }
+                yield [convert(extra[a] if bookkeeping else data[a]) for bookkeeping, a, convert in plan]
 
         self._copy(table, rows())
         self.rows[historical._meta.label] += len(objs)
@@ -213,21 +268,22 @@ class CopySink:
         through, source, target, historical = m2m_parts(model, field_name)
         link_ids = self._ids(through, through._meta.pk.column, len(pairs))
         table = self._table(through)
-        by_name = {"id": None, source: 0, target: 1}
-        assert set(table.attnames) <= set(by_name), f"unexpected columns in {through._meta.db_table}"
-        self._copy(table, ([str(i) if a == "id" else str(pair[by_name[a]]) for a in table.attnames]
+        position = {source: 0, target: 1}
+        assert set(table.attnames) == {"id", source, target}, f"unexpected columns in {through._meta.db_table}"
+        self._copy(table, ([str(i) if a == "id" else str(pair[position[a]]) for a in table.attnames]
                            for i, pair in zip(link_ids, pairs)))
         self.rows[through._meta.label] += len(pairs)
         if historical is None:
             return
         htable = self._table(historical, with_pk=False)  # m2m_history_id from its sequence
+        assert set(htable.attnames) == {"id", "history_id", source, target}, historical._meta.db_table
 
         def value(attname, link_id, pair):
             if attname == "id":
                 return link_id
             if attname == "history_id":
                 return history_ids[pair[0]]
-            return pair[by_name[attname]]
+            return pair[position[attname]]
 
         self._copy(htable, ([str(value(a, i, pair)) for a in htable.attnames] for i, pair in zip(link_ids, pairs)))
         self.rows[historical._meta.label] += len(pairs)
