@@ -36,8 +36,9 @@ class AuditEvent(models.Model):
     chain = models.CharField(max_length=64)
     seq = models.PositiveBigIntegerField()
     occurred_at = models.DateTimeField(default=timezone.now)
-    event = models.CharField(max_length=64, choices=EventType.choices)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.OK)
+    # No ``choices`` on purpose: new event types must not need a migration of the audit table.
+    event = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=16, default=Outcome.OK)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=150, help_text="Username at the time, or the system actor's name.")
     # A plain column, not a foreign key: audit imports no other app and outlives any row it names.
@@ -57,6 +58,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["case_id", "occurred_at"], name="audit_case_time"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
         ]
+
+    def get_event_display(self) -> str:
+        return EventType(self.event).label if self.event in EventType.values else self.event
+
+    def get_outcome_display(self) -> str:
+        return Outcome(self.outcome).label if self.outcome in Outcome.values else self.outcome
 
     def canonical(self) -> bytes:
         """The bytes that are hashed: every recorded field, in a fixed order and encoding."""
