@@ -1,6 +1,7 @@
 """Project-level pages: the dashboard and the health check."""
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from cases.models import Case, ProceduralAct
 from cases.choices import ActStatus
+from cases.selectors import deadlines_soon
 
 DASHBOARD_ROWS = 20
 
@@ -18,9 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.ADMINISTRATOR:
         return redirect("admin:index")
-    cases = Case.objects.restrict(user).select_related("unit").order_by("deadline", "-registered_at")
+    cases = Case.objects.restrict(user).select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")
     return render(request, "home.html", {
         "cases": cases[:DASHBOARD_ROWS],
+        "soon": deadlines_soon(user=user)[:DASHBOARD_ROWS],
         "today": timezone.localdate(),
         "returned": ProceduralAct.objects.restrict(user, "change").filter(author=user, status=ActStatus.RETURNED)
         .select_related("case", "act_type")[:DASHBOARD_ROWS],

@@ -41,7 +41,7 @@ from ..models import (
     Participant, Person, ProceduralAct, ProceduralActType, ProceedingsTerm, RegistrationSequence,
 )
 from ..services.registration import format_registration_number
-from . import people, sinks, texts, world
+from . import integrity, people, sinks, texts, world
 
 REASON = "Демонстрационные данные (seed_demo --cases)"
 YEARS_BACK = 2  # cases are registered over the last two years
@@ -115,6 +115,7 @@ class BulkContext:
     perms: dict[str, int]  # codename -> permission id
     names: dict[int, str]  # investigator id -> short name, for custody records
     method: str = "auto"  # sinks.sink_for: "orm" (bulk_create), "copy" (PostgreSQL COPY) or "auto"
+    defer_fk_checks: bool = False  # PostgreSQL superuser: no row-by-row FK triggers; integrity.verify afterwards
 
 
 @dataclass
@@ -125,6 +126,8 @@ class BulkResult:
     setup_seconds: float = 0.0
     workers: int = 1
     method: str = ""
+    fk_checked: int = 0  # foreign keys verified after a load with deferred checks
+    fk_seconds: float = 0.0
 
     @property
     def total_rows(self) -> int:
@@ -134,7 +137,9 @@ class BulkResult:
         rate = self.cases / self.seconds if self.seconds else 0.0
         return (f"bulk: {self.cases} cases, {self.total_rows} rows in {self.seconds:.1f} s "
                 f"({rate:.0f} cases/s, {self.total_rows / max(self.seconds, 1e-9):.0f} rows/s; setup "
-                f"{self.setup_seconds:.1f} s; {self.workers} worker(s), {self.method})")
+                f"{self.setup_seconds:.1f} s; {self.workers} worker(s), {self.method}"
+                + (f"; {self.fk_checked} foreign keys verified in {self.fk_seconds:.1f} s" if self.fk_checked else "")
+                + ")")
 
 
 def _ensure_units(admin: User) -> tuple[list[Unit], dict[str, Unit]]:
@@ -411,6 +416,8 @@ def run_batch(ctx: BulkContext, batch_no: int, first_index: int, count: int) -> 
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the seed is repeatable: no need to wait for the WAL flush
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                if ctx.defer_fk_checks:  # checked once per foreign key after the load (integrity.py)
+                    cursor.execute("SET LOCAL session_replication_role = replica")
         sink = sinks.sink_for(ctx.method, actor=_user(ctx.actor_id), reason=REASON, rows=rows)
         _insert_cases(ctx, rng, plans, numbers, sink)
         participants = _insert_people(ctx, rng, plans, sink)
@@ -629,14 +636,33 @@ def _worker(task: tuple[int, int, int]) -> tuple[int, Counter]:
     return count, run_batch(_worker_ctx, batch_no, first, count)
 
 
+WRITTEN_MODELS = (Case, Interruption, DeadlineExtension, Person, Participant, ProceduralAct,
+                  CaseUserObjectPermission, CaseGroupObjectPermission)
+
+
+def _written_models() -> list:
+    from evidence.models import CustodyEvent, EvidenceItem
+
+    return [*WRITTEN_MODELS, EvidenceItem, CustodyEvent]
+
+
 def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int | None = None,
-              method: str = "auto", progress: Callable[[str], None] | None = None) -> BulkResult:
-    """Add ``cases`` bulk cases to a database that already holds the demo world."""
+              method: str = "auto", defer_fk_checks: bool = False,
+              progress: Callable[[str], None] | None = None) -> BulkResult:
+    """Add ``cases`` bulk cases to a database that already holds the demo world.
+
+    ``defer_fk_checks`` (PostgreSQL, superuser): insert without the per-row foreign-key triggers
+    and check every foreign key of the new rows afterwards; a dangling reference raises.
+    """
     global _worker_ctx
     started = time.monotonic()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    if defer_fk_checks and not integrity.is_superuser():
+        raise PermissionError("deferring foreign-key checks needs a PostgreSQL superuser (session_replication_role)")
+    marks = integrity.high_water_marks(_written_models()) if defer_fk_checks else {}
     with transaction.atomic():
         ctx = build_context(cases=cases, seed=seed, now=timezone.now(), method=method)
+    ctx.defer_fk_checks = defer_fk_checks
     setup = time.monotonic() - started
     # Global case indexes continue after the cases already present, so IIN blocks differ per run too.
     offset = Case.objects.count()
@@ -656,8 +682,16 @@ def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int
             rows.update(run_batch(ctx, batch_no, first, count))
             done += count
             last_report = _report(progress, done, cases, started, last_report)
-    return BulkResult(cases=cases, seconds=time.monotonic() - started, rows=rows, setup_seconds=setup, workers=workers,
-                      method=sinks.resolve(method))
+    result = BulkResult(cases=cases, seconds=time.monotonic() - started, rows=rows, setup_seconds=setup,
+                        workers=workers, method=sinks.resolve(method))
+    if defer_fk_checks:
+        checking = time.monotonic()
+        result.fk_checked, problems = integrity.verify_foreign_keys(marks)
+        result.fk_seconds = time.monotonic() - checking
+        result.seconds = time.monotonic() - started
+        if problems:
+            raise RuntimeError("bulk load left dangling references:\n" + "\n".join(problems))
+    return result
 
 
 def _report(progress, done: int, total: int, started: float, last: float) -> float:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -17,8 +18,10 @@ from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..choices import Gravity
+from ..forms_filters import CaseFilterForm
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseTransitionForm, ExtensionForm
 from ..models import Case
+from ..selectors import case_list
 from ..services.case import case_assign, case_transition, case_update
 from ..services.registration import case_register
 from ..services.term import deadline_extend
@@ -30,8 +33,18 @@ class CaseListView(CaseScopedView):
     permission_action = access.VIEW
 
     def get(self, request):
-        cases = self.scoped().select_related("unit", "lead_investigator").order_by("-registered_at")
-        return render(request, "cases/case_list.html", {"page": paginate(request, cases)})
+        form = CaseFilterForm(request.GET or None, user=request.user)
+        cases = case_list(user=request.user, filters=form.filters())
+        return render(request, "cases/case_list.html", {
+            "form": form, "page": paginate(request, cases), "today": timezone.localdate(),
+            "query": _without_page(request)})
+
+
+def _without_page(request) -> str:
+    """The current filters as a query string, for the pager's links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 class CaseRegisterView(CaseScopedView):

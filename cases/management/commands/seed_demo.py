@@ -31,10 +31,13 @@ class Command(BaseCommand):
                             help="Parallel bulk processes (PostgreSQL only; default 1).")
         parser.add_argument("--method", choices=("auto", "orm", "copy"), default="auto",
                             help="Bulk writer: bulk_create (orm), PostgreSQL COPY (copy); auto = copy on PostgreSQL.")
+        parser.add_argument("--defer-fk-checks", action="store_true",
+                            help="PostgreSQL superuser: skip the per-row foreign-key triggers while loading "
+                                 "(session_replication_role=replica) and verify every foreign key afterwards.")
         parser.add_argument("--seed", type=int, default=None, help="Random seed (default: a new one each run).")
 
     def handle(self, *args, if_empty: bool, cases: int, batch_size: int, workers: int, seed: int | None,
-               method: str, **options):
+               method: str, defer_fk_checks: bool, **options):
         if cases < 0 or batch_size < 1 or workers < 1:
             raise CommandError("--cases must be >= 0, --batch-size and --workers >= 1")
         if (workers > 1 or method == "copy") and connection.vendor != "postgresql":
@@ -49,14 +52,22 @@ class Command(BaseCommand):
             with transaction.atomic():
                 report = world.seed_world(seed=seed)
             self.stdout.write(f"demo world: {len(report.cases)} cases in {time.monotonic() - started:.1f} s")
-        if cases:
-            from cases.demo import bulk
+        try:
+            if cases:
+                self._bulk(cases=cases, batch_size=batch_size, workers=workers, seed=seed, method=method,
+                           defer_fk_checks=defer_fk_checks)
+        finally:  # the demo users exist now: their passwords must be shown even if the bulk part failed
+            if report is not None:
+                self._print_passwords(report.passwords)
 
-            result = bulk.seed_bulk(cases=cases, batch_size=batch_size, workers=workers, seed=seed, method=method,
-                                    progress=lambda line: self.stdout.write(line))
-            self.stdout.write(result.summary())
-        if report is not None:
-            self._print_passwords(report.passwords)
+    def _bulk(self, **options) -> None:
+        from cases.demo import bulk
+
+        try:
+            result = bulk.seed_bulk(**options, progress=lambda line: self.stdout.write(line))
+        except PermissionError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(result.summary())
 
     def _print_passwords(self, rows: list[tuple[str, str, str, str]]) -> None:
         header = ("username", "role", "unit", "password")

@@ -1,0 +1,88 @@
+"""Reads of case data, always scoped to a user through Case.objects.restrict()."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from . import access
+from .choices import CaseStatus
+from .models import Case, Participant
+
+IIN = re.compile(r"^\d{12}$")
+# "188", "108-1" (an article number), "190-1" (article 190, part 1), "188 ч.2", "188 ч 2".
+ARTICLE = re.compile(r"^(\d{2,3})(?:-(\d))?(?:\s*(?:ч\.?|part|бөлік)\s*(\d))?$", re.IGNORECASE)
+ACTIVE = (CaseStatus.REGISTERED, CaseStatus.INVESTIGATING)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    gravity: int | None = None
+    investigator: int | None = None
+    overdue: bool = False
+
+
+def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
+    """The cases ``user`` may see, narrowed by ``filters``, newest first."""
+    cases = Case.objects.restrict(user, access.VIEW)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.gravity:
+        cases = cases.filter(gravity=filters.gravity)
+    if filters.investigator:
+        cases = cases.filter(lead_investigator_id=filters.investigator)
+    if filters.overdue:
+        cases = cases.filter(status__in=ACTIVE, deadline__lt=timezone.localdate())
+    if filters.q.strip():
+        cases = cases.filter(_search(filters.q.strip()))
+    return cases.select_related("unit", "lead_investigator").order_by("-registered_at", "-pk")
+
+
+def _search(q: str) -> Q:
+    """A registration number, an IIN, an article, a person's surname, or words of the plot."""
+    people = Participant.objects.filter(case=OuterRef("pk"))
+    if IIN.match(q):
+        return Q(Exists(people.filter(person__iin=q)))
+    condition = Q(registration_number__istartswith=q)
+    article = ARTICLE.match(q)
+    if article:
+        condition |= Q(pk__in=Case.objects.filter(_article_condition(*article.groups())).values("pk"))
+    condition |= Q(Exists(people.filter(person__last_name__istartswith=q.split()[0])))
+    return condition | _plot_matches(q)
+
+
+def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
+    if dash is None:
+        return Q(articles__article=number, **({"articles__part": int(part)} if part else {}))
+    # "190-1" is either article 190 part 1 or article 190-1 (numbers like 108-1 exist in the Code).
+    as_number = Q(articles__article=f"{number}-{dash}", **({"articles__part": int(part)} if part else {}))
+    return as_number | Q(articles__article=number, articles__part=int(dash))
+
+
+def _plot_matches(q: str) -> Q:
+    # PostgreSQL: full-text search with the Russian dictionary ("телефоны" finds "телефон");
+    # the expression is the one the case_plot_fts GIN index is built on.
+    if connection.vendor == "postgresql":
+        matching = Case.objects.annotate(plot_fts=SearchVector("plot", config="russian")).filter(
+            plot_fts=SearchQuery(q, config="russian", search_type="websearch"))
+        return Q(pk__in=matching.values("pk"))
+    return Q(plot__icontains=q)
+
+
+def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:
+    """Active cases whose term ends within ``days`` (default ECASE_DEADLINE_WARNING_DAYS) or has ended."""
+    horizon = timezone.localdate() + timedelta(days=days if days is not None else settings.ECASE_DEADLINE_WARNING_DAYS)
+    return (Case.objects.restrict(user, access.VIEW).filter(status__in=ACTIVE, deadline__lte=horizon)
+            .select_related("unit").order_by("deadline"))
+
+
+def is_overdue(case: Case, today: date | None = None) -> bool:
+    return case.status in ACTIVE and case.deadline is not None and case.deadline < (today or timezone.localdate())

@@ -1,0 +1,74 @@
+"""Finding cases: by number, IIN, article, surname or words of the plot — only among visible cases."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.choices import CaseStatus, ParticipantRole
+from cases.selectors import CaseFilters, case_list, deadlines_soon
+from cases.services.case import case_transition
+from cases.services.participants import participant_add
+from tests.auth import verified_client
+from tests.factories import person_data, register
+
+
+@pytest.fixture
+def cases(investigator, outsider):
+    theft = register(actor=investigator, articles=("188-1",), plot="Похитил мобильные телефоны из магазина.")
+    fraud = register(actor=investigator, articles=("190-1",), plot="Обманом завладел деньгами потерпевшей.")
+    foreign = register(actor=outsider, articles=("188-1",), plot="Похитил телефон.")
+    suspect = participant_add(case_id=fraud.pk, actor=investigator, role=ParticipantRole.SUSPECT,
+                              person_data=person_data(last_name="Нұрмағамбетов"))
+    participant_add(case_id=foreign.pk, actor=outsider, role=ParticipantRole.SUSPECT,
+                    person_data={**person_data(last_name="Нұрмағамбетов"), "iin": suspect.person.iin})
+    return {"theft": theft, "fraud": fraud, "foreign": foreign, "iin": suspect.person.iin}
+
+
+def found(user, **filters):
+    return set(case_list(user=user, filters=CaseFilters(**filters)))
+
+
+def test_by_registration_number(investigator, cases):
+    assert found(investigator, q=cases["fraud"].registration_number) == {cases["fraud"]}
+
+
+def test_by_iin_only_among_visible_cases(investigator, cases):
+    assert found(investigator, q=cases["iin"]) == {cases["fraud"]}
+
+
+def test_by_article(investigator, cases):
+    assert found(investigator, q="188") == {cases["theft"]}
+    assert found(investigator, q="190-1") == {cases["fraud"]}
+
+
+def test_by_surname(investigator, cases):
+    assert found(investigator, q="Нұрмағамбетов") == {cases["fraud"]}
+
+
+def test_by_words_of_the_plot_with_russian_stemming(investigator, cases):
+    assert found(investigator, q="телефон") == {cases["theft"]}
+    assert found(investigator, q="деньги потерпевшей") == {cases["fraud"]}
+
+
+@pytest.mark.parametrize("q", ["' OR 1=1 --", "%", "_", "\\", "телефон'; DROP TABLE cases_case; --", "a" * 200])
+def test_sql_metacharacters_find_nothing_and_break_nothing(investigator, cases, q):
+    assert cases["foreign"] not in found(investigator, q=q)
+    response = verified_client(investigator).get(reverse("cases:list"), {"q": q, "status": "registered'--"})
+    assert response.status_code == 200
+
+
+def test_filters_status_and_overdue(investigator, prosecutor, cases):
+    case_transition(case_id=cases["theft"].pk, action="start", actor=investigator)
+    assert found(investigator, status=CaseStatus.INVESTIGATING) == {cases["theft"]}
+    assert found(investigator, overdue=True) == set()
+
+
+def test_overdue_and_soon(investigator):
+    old = register(actor=investigator, form="protocol", days_ago=20)   # 10-day term, long over
+    fresh = register(actor=investigator, form="inquiry", days_ago=0)   # 30 days left
+    assert found(investigator, overdue=True) == {old}
+    assert list(deadlines_soon(user=investigator)) == [old]
+    page = verified_client(investigator).get("/").content.decode()
+    assert 'class="overdue"' in page
+    assert fresh.deadline > timezone.localdate() + timedelta(days=5)
