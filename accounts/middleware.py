@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import user_has_device
 
 from .freshness import AUTH_AT, SEEN_AT, age, stamp
@@ -51,4 +51,18 @@ class TwoFactorRequiredMiddleware:
         if user.is_authenticated and not user.is_verified() and not request.path.startswith(UNVERIFIED_ALLOWED):
             target = "accounts:otp-verify" if user_has_device(user) else "accounts:otp-setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The interface speaks the signed-in user's language (kk, ru or en), chosen on their profile."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return self.get_response(request)

@@ -5,6 +5,7 @@ import base64
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -117,3 +118,15 @@ def sessions(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sessions.html", {
         "sessions": active_sessions(request.user), "current": request.session.session_key,
     })
+
+
+@login_required
+@require_http_methods(["POST"])
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; it is kept on the user, so it follows them to any computer."""
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user._history_user = request.user
+        request.user.save(update_fields=["language"])
+    return redirect(_next_url(request))

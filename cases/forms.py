@@ -87,8 +87,12 @@ class ExtensionForm(forms.Form):
 
 class ParticipantForm(forms.Form):
     role = forms.ChoiceField(label=_("Procedural role"), choices=ParticipantRole.choices)
-    iin = forms.CharField(label=_("IIN"), max_length=12, required=False,
-                          widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{12}"}))
+    iin = forms.CharField(label=_("IIN"), max_length=12, required=False, widget=forms.TextInput(attrs={
+        "inputmode": "numeric", "pattern": "[0-9]{12}", "autocomplete": "off", "data-iin": "",
+        "data-msg-ok": _("Valid IIN, born"), "data-msg-format": _("An IIN is exactly 12 digits."),
+        "data-msg-checksum": _("The IIN's check digit is wrong: check the number."),
+        "data-msg-century": _("The IIN's 7th digit (century and sex) must be 1-6."),
+        "data-msg-date": _("The IIN does not start with a valid birth date.")}))
     last_name = forms.CharField(label=_("Surname"), max_length=100)
     first_name = forms.CharField(label=_("Name"), max_length=100)
     middle_name = forms.CharField(label=_("Patronymic"), max_length=100, required=False)

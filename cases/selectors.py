@@ -86,3 +86,22 @@ def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:
 
 def is_overdue(case: Case, today: date | None = None) -> bool:
     return case.status in ACTIVE and case.deadline is not None and case.deadline < (today or timezone.localdate())
+
+
+def changes_since(case: Case, version: int) -> list[dict]:
+    """Field changes made to ``case`` after ``version``: who, when, which field, from → to."""
+    rows = list(case.history.filter(version__gte=version).select_related("history_user").order_by("history_id"))
+    changes = []
+    for older, newer in zip(rows, rows[1:]):
+        for change in newer.diff_against(older).changes:
+            if change.field in ("version",):
+                continue
+            changes.append({"who": newer.history_user or "—", "when": timezone.localtime(newer.history_date).strftime("%d.%m.%Y %H:%M"),
+                            "field": Case._meta.get_field(change.field).verbose_name,
+                            "old": _short(change.old), "new": _short(change.new)})
+    return changes
+
+
+def _short(value) -> str:
+    text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 120 else text[:117] + "…"

@@ -13,7 +13,7 @@ from accounts.freshness import OTP_AT, is_fresh
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecase.errors import NotAllowed
+from ecase.errors import NotAllowed, StaleEdit
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -21,7 +21,7 @@ from ..choices import Gravity
 from ..forms_filters import CaseFilterForm
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseTransitionForm, ExtensionForm
 from ..models import Case
-from ..selectors import case_list
+from ..selectors import case_list, changes_since
 from ..services.case import case_assign, case_transition, case_update
 from ..services.registration import case_register
 from ..services.term import deadline_extend
@@ -119,12 +119,28 @@ class CaseEditView(CaseScopedView):
                 case_update(case_id=case.pk, actor=request.user, expected_version=data["version"], reason=data["reason"],
                             articles=data["articles"], plot=data["plot"], event_date=data["event_date"],
                             proceedings_form=data["proceedings_form"])
+            except StaleEdit as error:
+                form = _stale_form(request, case, data["version"], error)
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 done(request, _("The case was saved."))
                 return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")}, status=400)
+
+
+def _stale_form(request, case: Case, seen_version: int, error: StaleEdit) -> CaseEditForm:
+    """The user's own input back, with what changed meanwhile, by whom; saving again is a conscious act."""
+    case = Case.objects.get(pk=case.pk)
+    changes = changes_since(case, seen_version)
+    data = request.POST.copy()
+    data["version"] = case.version
+    form = CaseEditForm(data)
+    form.is_valid()
+    form.add_error(None, error)
+    for change in changes:
+        form.add_error(None, _("%(who)s, %(when)s: %(field)s “%(old)s” → “%(new)s”") % change)
+    return form
 
 
 class CaseAssignView(CaseScopedView):
