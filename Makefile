@@ -30,10 +30,12 @@ run: migrate
 	  $(PY) manage.py runserver --noreload 127.0.0.1:8000; \
 	  kill 0
 
-# The whole suite against PostgreSQL and Redis.
+# The whole suite against PostgreSQL and Redis; the browser tests (Debian's chromium) run as a
+# second pytest process, because Playwright's event loop and pyHanko's asyncio.run() do not mix.
 test: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --ignore=tests/browser
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider tests/browser
 
 bench: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py

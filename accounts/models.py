@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -103,3 +104,47 @@ class UserSession(models.Model):
     class Meta:
         ordering = ["-last_seen_at"]
         indexes = [models.Index(fields=["user", "ended_at"], name="user_session_open")]
+
+
+class ApiToken(models.Model):
+    """A bearer token with which another agency's system acts as one user in the JSON API (issue #7).
+
+    Only the SHA-256 of the token is stored. The token is 256 random bits from the operating
+    system's CSPRNG, so nobody can guess a preimage however fast the hash is; slow hashes
+    (PBKDF2, Argon2) exist to protect low-entropy passwords from offline guessing and would
+    only cost every API request a hundred milliseconds. ``prefix`` is the public part of the
+    token: it finds the row with one index lookup and names the token in logs and commands.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=200, help_text=_("Which system holds the token."))
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64, help_text=_("SHA-256 of the whole token, hex."))
+    can_write = models.BooleanField(
+        default=False, help_text=_("Read-only unless issued for writing; a prosecutor's token is always read-only."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="api_token_digest_hex", condition=models.Q(digest__regex=r"^[0-9a-f]{64}$")),
+            models.CheckConstraint(name="api_token_expires_after_issue", condition=models.Q(expires_at__gt=models.F("created_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.user.username}, {self.name})"
+
+    def refusal(self, now=None) -> str | None:
+        """Why the token may not be used right now, or None when it may."""
+        if self.revoked_at is not None:
+            return "token_revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "token_expired"
+        if not self.user.is_active:
+            return "user_inactive"
+        return None

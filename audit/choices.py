@@ -44,6 +44,7 @@ class EventType(models.TextChoices):
     EXPORT_MADE = "case.exported", _("Case file exported")
     AUDIT_VERIFIED = "audit.verified", _("Audit trail verified")
     AUDIT_ALERT = "audit.alert", _("Audit trail verification failed")
+    HISTORY_CHECKPOINT = "audit.history_checkpoint", _("History tables sealed")
     TOKEN_ISSUED = "api.token_issued", _("API token issued")
     TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
@@ -53,3 +54,10 @@ class Outcome(models.TextChoices):
     OK = "ok", _("Done")
     DENIED = "denied", _("Refused")
     FAILED = "failed", _("Failed")
+
+
+# Events that record a read or a refusal rather than a change: the access log proper.
+ACCESS_EVENTS = frozenset({
+    EventType.CASE_OPENED, EventType.ACT_OPENED, EventType.EVIDENCE_OPENED, EventType.FILE_DOWNLOADED,
+    EventType.ACT_PDF_DOWNLOADED, EventType.ACCESS_DENIED,
+})

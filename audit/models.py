@@ -67,22 +67,42 @@ class AuditEvent(models.Model):
 
     def canonical(self) -> bytes:
         """The bytes that are hashed: every recorded field, in a fixed order and encoding."""
-        payload = {
-            "chain": self.chain,
-            "seq": self.seq,
-            "occurred_at": self.occurred_at.astimezone(dt_timezone.utc).isoformat(),
-            "event": self.event,
-            "outcome": self.outcome,
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "case_id": self.case_id,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "request_id": self.request_id,
-            "ip": self.ip,
-            "data": self.data,
-        }
-        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        return canonical_bytes(
+            self.chain, self.seq, self.occurred_at, self.event, self.outcome, self.actor_id, self.actor_label,
+            self.case_id, self.target_type, self.target_id, self.request_id, self.ip, self.data,
+        )
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode() + self.canonical()).hexdigest()
+        return link_hash(self.prev_hash, self.canonical())
+
+
+# The columns canonical_bytes() takes, in its argument order (the verifier streams them as tuples).
+CANONICAL_FIELDS = ("chain", "seq", "occurred_at", "event", "outcome", "actor_id", "actor_label", "case_id",
+                    "target_type", "target_id", "request_id", "ip", "data")
+_UTC = dt_timezone.utc
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+
+
+def canonical_bytes(chain, seq, occurred_at, event, outcome, actor_id, actor_label, case_id, target_type,
+                    target_id, request_id, ip, data) -> bytes:
+    """Canonical JSON of one event: sorted keys, no spaces, UTF-8, the time in UTC (ISO 8601)."""
+    return _dumps({
+        "chain": chain,
+        "seq": seq,
+        "occurred_at": occurred_at.astimezone(_UTC).isoformat(),
+        "event": event,
+        "outcome": outcome,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "case_id": case_id,
+        "target_type": target_type,
+        "target_id": target_id,
+        "request_id": request_id,
+        "ip": ip,
+        "data": data,
+    }).encode()
+
+
+def link_hash(prev_hash: str, canonical: bytes) -> str:
+    """``SHA-256(prev_hash ‖ canonical JSON)``, hex: the link that ties an event to its predecessor."""
+    return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()

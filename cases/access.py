@@ -4,10 +4,10 @@ Grants are guardian object permissions on Case only; acts, participants and evid
 inherit through their case. They are derived from the assignment, never edited by hand:
 
 * the lead investigator and the investigative group: view and change;
-* the supervising prosecutor: view, the access log and the prosecutor's actions, never a
-  write of content;
+* the supervising prosecutor: view and the access log — read-only, never a write;
 * the supervisors of the case's unit and of every unit above it (through the unit's
-  supervisors group): view, assign, approve acts, the access log. A grave or especially grave case is
+  supervisors group): view, assign, approve acts, the access log, and recording the
+  prosecutor's decisions (PROSECUTE). A grave or especially grave case is
   hidden from them unless one of them is the case's explicitly assigned supervisor.
 
 Administrators hold no grant and the superuser flag is ignored by ``restrict``.
@@ -21,7 +21,11 @@ from accounts.services import unit_supervisors_group
 
 from .choices import Gravity
 
-VIEW, CHANGE, ASSIGN, APPROVE, PROSECUTE, AUDIT = "view", "change", "assign", "approve", "prosecute", "audit"
+VIEW, CHANGE, ASSIGN, APPROVE, AUDIT = "view", "change", "assign", "approve", "audit"
+# Recording a decision of the supervising prosecutor (term extension, return for additional
+# investigation, cancelled termination). The prosecutor decides; the unit's supervisor records
+# the decision in the file, because the prosecutor's access here is read-only (issue #3).
+PROSECUTE = "prosecute"
 CODENAMES = {
     VIEW: "view_case",
     CHANGE: "change_case",
@@ -31,8 +35,8 @@ CODENAMES = {
     AUDIT: "audit_case",
 }
 INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
-PROSECUTOR_ACTIONS = (VIEW, PROSECUTE, AUDIT)
-SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT)
+PROSECUTOR_ACTIONS = (VIEW, AUDIT)
+SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT, PROSECUTE)
 
 
 def codename(action: str) -> str:

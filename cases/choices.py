@@ -85,3 +85,12 @@ class ActStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned for rework")
     SIGNED = "signed", _("Signed")
+
+
+class RenderingState(models.TextChoices):
+    """Where the PDF of an approved act version stands (issue #5); the act page shows it."""
+
+    QUEUED = "queued", _("Queued for rendering")
+    RENDERING = "rendering", _("Rendering and signing")
+    SIGNED = "signed", _("Signed")
+    FAILED = "failed", _("Failed")

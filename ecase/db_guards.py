@@ -2,12 +2,24 @@
 
 The models refuse these writes too; the triggers make the rule hold for raw SQL, other
 clients and future code. PostgreSQL is the production database, SQLite the embedded default.
+
+A guard's ``operation`` is one statement kind (``DELETE``, ``UPDATE``, ``INSERT``) or several
+joined by ``OR`` (``"UPDATE OR DELETE"``): PostgreSQL gets one trigger for all of them,
+SQLite (one event per trigger) one trigger per kind, named ``<name>_<kind>``.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.db import migrations
+
+
+def _identifier(name: str) -> str:
+    """``name`` if PostgreSQL keeps it whole (63 bytes), else a shortened, still unique form."""
+    if len(name.encode()) <= 63:
+        return name
+    return f"{name[:50]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -20,13 +32,24 @@ class Guard:
     message: str
     when: str = ""
 
+    @property
+    def operations(self) -> list[str]:
+        return [op.strip().upper() for op in self.operation.split(" OR ")]
+
+    def trigger_names(self, vendor: str) -> list[str]:
+        """The names of the triggers this guard creates on ``vendor``."""
+        if vendor == "sqlite" and len(self.operations) > 1:
+            return [f"{self.name}_{op.lower()}" for op in self.operations]
+        return [_identifier(self.name)]
+
     def create_sql(self, vendor: str) -> list[str]:
         message = self.message.replace("'", "''")
         if vendor == "postgresql":
             # PostgreSQL allows no subquery in a trigger's WHEN: the condition goes in the body.
             condition = self.when or "TRUE"
+            name = _identifier(self.name)
             return [
-                f"""CREATE OR REPLACE FUNCTION {self.name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN
                       IF {condition} THEN
                         RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';
@@ -34,23 +57,31 @@ class Guard:
                       IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
                       RETURN NEW;
                     END $$;""",
-                f"CREATE TRIGGER {self.name} BEFORE {self.operation} ON {self.table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {self.name}();",
+                f"CREATE TRIGGER {name} BEFORE {' OR '.join(self.operations)} ON {self.table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}();",
             ]
         if vendor == "sqlite":
             when = f"WHEN ({self.when})" if self.when else ""
-            return [f"CREATE TRIGGER {self.name} BEFORE {self.operation} ON {self.table} {when} "
-                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END;"]
+            return [f"CREATE TRIGGER {name} BEFORE {op} ON {self.table} {when} "
+                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END;"
+                    for name, op in zip(self.trigger_names(vendor), self.operations)]
         raise NotImplementedError(f"no trigger dialect for {vendor}")
 
     def drop_sql(self, vendor: str) -> list[str]:
         if vendor == "postgresql":
-            return [f"DROP TRIGGER IF EXISTS {self.name} ON {self.table};", f"DROP FUNCTION IF EXISTS {self.name}();"]
-        return [f"DROP TRIGGER IF EXISTS {self.name};"]
+            name = _identifier(self.name)
+            return [f"DROP TRIGGER IF EXISTS {name} ON {self.table};", f"DROP FUNCTION IF EXISTS {name}();"]
+        return [f"DROP TRIGGER IF EXISTS {name};" for name in self.trigger_names(vendor)]
 
 
 def no_delete(table: str) -> Guard:
     return Guard(f"{table}_no_delete", table, "DELETE", f"{table}: case material is withdrawn, never deleted")
+
+
+def append_only(table: str, message: str | None = None) -> Guard:
+    """Rows of ``table`` are written once: UPDATE and DELETE are refused (history, audit trail)."""
+    return Guard(f"{table}_append_only", table, "UPDATE OR DELETE",
+                 message or f"{table} is append-only: its rows are never changed or deleted")
 
 
 def install_guards(*guards: Guard) -> migrations.RunPython:
@@ -69,3 +100,38 @@ def install_guards(*guards: Guard) -> migrations.RunPython:
                 schema_editor.execute(statement)
 
     return migrations.RunPython(forward, backward)
+
+
+def existing_triggers(connection) -> dict[tuple[str, str], bool]:
+    """{(table, trigger name): enabled} for every user trigger of the database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT c.relname, t.tgname, t.tgenabled <> 'D' FROM pg_trigger t "
+                           "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                           "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
+            return {(table, name): enabled for table, name, enabled in cursor.fetchall()}
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            return {(table, name): True for table, name in cursor.fetchall()}
+    return {}
+
+
+def ensure_guards(connection, guards) -> list[Guard]:
+    """Create the triggers of ``guards`` that the database lacks (idempotent); return those created.
+
+    A trigger that exists but is disabled is left alone here: re-enabling it is a decision for
+    a person, and ``verify_audit`` reports it.
+    """
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return []
+    present = existing_triggers(connection)
+    created = []
+    with connection.cursor() as cursor:
+        for guard in guards:
+            names = guard.trigger_names(connection.vendor)
+            if all((guard.table, name) in present for name in names):
+                continue
+            for statement in guard.drop_sql(connection.vendor) + guard.create_sql(connection.vendor):
+                cursor.execute(statement)
+            created.append(guard)
+    return created

@@ -8,13 +8,16 @@ Every model holding case data declares ``history = case_history(...)`` and uses
   their actor explicitly, there is no request to take it from);
 * writes that would skip simple-history's signals (``QuerySet.update()``, ``bulk_update()``)
   are refused, and ``bulk_create()`` writes the history rows itself;
-* nothing of a case is ever hard-deleted (withdrawal with a reason instead).
+* nothing of a case is ever hard-deleted (withdrawal with a reason instead), and no history
+  row is changed or deleted through the ORM either (``HistoryQuerySet``; the database refuses
+  it too, see audit/guards.py).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from django.db import models
+from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
 
 
@@ -44,12 +47,28 @@ def _require_explicit_actor(request=None, instance=None, **kwargs):
     )
 
 
+class HistoryQuerySet(HistoricalQuerySet):
+    """History rows are written once: ``Model.history`` refuses to update or delete them."""
+
+    def update(self, **kwargs):
+        raise HistoryBypassError(f"{self.model.__name__} rows are history: they are never changed")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise HistoryBypassError(f"{self.model.__name__} rows are history: they are never changed")
+
+    def delete(self):
+        raise HardDeleteError(f"{self.model.__name__} rows are history: they are never deleted")
+
+    delete.queryset_only = True
+
+
 def case_history(**kwargs: Any) -> HistoricalRecords:
     """simple-history configured for case data: explicit actor, free-text reason, history kept forever."""
     return HistoricalRecords(
         get_user=_require_explicit_actor,
         history_change_reason_field=models.TextField(null=True),
         cascade_delete_history=False,
+        historical_queryset=HistoryQuerySet,
         **kwargs,
     )
 

@@ -70,8 +70,8 @@ POLICY: dict[str, Route] = {
     "cases:assign#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}), data=_assign, ok=302),
     "cases:transition": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
                               data=lambda w: {"action": "start"}, ok=302),
-    "cases:extend": Route(obj="case", allowed=frozenset({"prosecutor"})),
-    "cases:extend#post": Route(obj="case", method="POST", allowed=frozenset({"prosecutor"}),
+    "cases:extend": Route(obj="case", allowed=frozenset({"supervisor"})),
+    "cases:extend#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}),
                                data=lambda w: {"days": 10, "reason": "Экспертиза"}, ok=302),
     "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
     # Open to everyone signed in, but it lists only the cases whose log the user may read.

@@ -86,7 +86,7 @@ def test_no_page_has_an_inline_script(investigator, case):
         assert "<script>" not in html and " style=" not in html and "onclick=" not in html
 
 
-def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, investigator, prosecutor):
+def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, investigator, supervisor, prosecutor):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     case = register(actor=investigator, prosecutor=prosecutor, plot=f"Фабула {XSS}")
     participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM,
@@ -98,7 +98,7 @@ def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, inves
     evidence_transfer(item_id=item.pk, actor=investigator, to_holder=XSS, to_location=XSS, reason=XSS)
     case_transition(case_id=case.pk, action="start", actor=investigator)
     case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason=XSS, ground=XSS)
-    deadline_extend(case_id=case.pk, actor=prosecutor, days=3, reason=XSS)
+    deadline_extend(case_id=case.pk, actor=supervisor, days=3, reason=XSS)
     for user in (investigator, prosecutor):
         client = verified_client(user)
         for url in (reverse("cases:detail", args=[case.pk]), reverse("cases:act", args=[act.pk]),

@@ -456,7 +456,9 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
             granted_on, days = plan.extension
             item = _new(DeadlineExtension)(case_id=plan.case.pk, days=days, granted_by_id=plan.prosecutor,
                                      granted_on=min(granted_on, today), reason="Необходимо завершить экспертизы")
-            extensions.append(_attributed(item, plan.prosecutor, _at(granted_on, 12, ctx)))
+            # The prosecutor's decision, entered in the file by a supervisor of the unit.
+            recorder = plan.supervisor or (plan.unit.supervisors[0] if plan.unit.supervisors else plan.lead)
+            extensions.append(_attributed(item, recorder, _at(granted_on, 12, ctx)))
     sink.insert(Interruption, interruptions)
     sink.insert(DeadlineExtension, extensions)
 

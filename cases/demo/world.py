@@ -396,7 +396,8 @@ class CaseBuilder:
             case_transition(case_id=case_id, action=CaseAction.RESUME, actor=self.lead,
                             reason=CLOSING_REASONS["resume"], on_date=self.day(2 * span // 3))
         elif step == "extend":
-            deadline_extend(case_id=case_id, actor=self.users[PROSECUTOR], days=30, reason=CLOSING_REASONS["extend"])
+            # The prosecutor decides (granted_by); the unit's supervisor enters the decision in the file.
+            deadline_extend(case_id=case_id, actor=self.boss, days=30, reason=CLOSING_REASONS["extend"])
         elif step == "send_to_prosecutor":
             case_transition(case_id=case_id, action=CaseAction.SEND_TO_PROSECUTOR, actor=self.lead,
                             reason="Расследование окончено, дело направлено прокурору")

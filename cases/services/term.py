@@ -36,11 +36,17 @@ def refresh_deadline(case: Case, *, actor, reason: str) -> None:
 
 @transaction.atomic
 def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineExtension:
-    """The supervising prosecutor prolongs the term by ``days``."""
+    """Record the supervising prosecutor's decision to prolong the term by ``days``.
+
+    The decision is the prosecutor's (``granted_by``); ``actor`` is the supervisor who enters it.
+    """
     case = lock_case(case_id, actor=actor, action=access.PROSECUTE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
-    extension = DeadlineExtension(case=case, days=days, granted_by=actor, granted_on=timezone.localdate(), reason=(reason or "").strip())
+    if case.prosecutor_id is None:
+        raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
+    extension = DeadlineExtension(case=case, days=days, granted_by=case.prosecutor, granted_on=timezone.localdate(),
+                                  reason=(reason or "").strip())
     save_attributed(extension, actor=actor, reason=extension.reason)
     old = case.deadline
     refresh_deadline(case, actor=actor, reason=_("Term extended"))

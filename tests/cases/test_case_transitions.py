@@ -30,7 +30,7 @@ ALL_PAIRS = list(itertools.product(CaseStatus.values, CaseAction.values))
 def actor_for(action: str) -> str:
     """The person entitled to the action wherever the table allows it."""
     needed = {entry[1] for (status, a), entry in CASE_TRANSITIONS.items() if a == action}
-    return "prosecutor" if needed == {access.PROSECUTE} else "investigator"
+    return "supervisor" if needed == {access.PROSECUTE} else "investigator"
 
 
 def move(case, action, actor):
@@ -39,8 +39,8 @@ def move(case, action, actor):
 
 
 @pytest.fixture
-def people(investigator, prosecutor):
-    return {"investigator": investigator, "prosecutor": prosecutor}
+def people(investigator, supervisor, prosecutor):
+    return {"investigator": investigator, "supervisor": supervisor, "prosecutor": prosecutor}
 
 
 def case_in(status, people):
@@ -80,9 +80,9 @@ def test_refused_transition_changes_nothing(people, status, action):
 @pytest.mark.parametrize("status,action", [p for p in CASE_TRANSITIONS])
 def test_the_wrong_role_is_refused(people, status, action):
     case = case_in(status, people)
-    wrong = people["investigator" if actor_for(action) == "prosecutor" else "prosecutor"]
-    with pytest.raises(NotAllowed):
-        move(case, action, wrong)
+    for wrong in ("investigator" if actor_for(action) == "supervisor" else "supervisor", "prosecutor"):
+        with pytest.raises(NotAllowed):
+            move(case, action, people[wrong])
     assert Case.objects.get(pk=case.pk).status == status
 
 
@@ -100,12 +100,14 @@ def test_interruption_stops_the_clock_and_resumption_adds_the_stopped_days(peopl
     assert (interruption.started_on, interruption.ended_on) == (three_days_ago, timezone.localdate())
 
 
-def test_prosecutor_extends_the_term_and_the_investigator_cannot(people):
+def test_the_supervisor_records_the_prosecutors_extension_and_nobody_else_can(people):
     case = case_in(CaseStatus.INVESTIGATING, people)
     original = case.deadline
-    with pytest.raises(NotAllowed):
-        deadline_extend(case_id=case.pk, actor=people["investigator"], days=30, reason="Нужна экспертиза")
-    deadline_extend(case_id=case.pk, actor=people["prosecutor"], days=30, reason="Нужна экспертиза")
+    for who in ("investigator", "prosecutor"):
+        with pytest.raises(NotAllowed):
+            deadline_extend(case_id=case.pk, actor=people[who], days=30, reason="Нужна экспертиза")
+    extension = deadline_extend(case_id=case.pk, actor=people["supervisor"], days=30, reason="Постановление прокурора")
+    assert extension.granted_by == people["prosecutor"]  # the decision is the prosecutor's
     assert Case.objects.get(pk=case.pk).deadline == original + timedelta(days=30)
 
 

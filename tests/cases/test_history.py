@@ -95,10 +95,10 @@ def test_act_history_including_its_participants(case, investigator):
     assert_row(latest(ProceduralAct, act.pk), user=investigator, type_="~", reason="Составлен ошибочно")
 
 
-def test_term_records_history(case, investigator, prosecutor):
+def test_term_records_history(case, investigator, supervisor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    extension = deadline_extend(case_id=case.pk, actor=prosecutor, days=15, reason="Назначена экспертиза")
-    assert_row(latest(DeadlineExtension, extension.pk), user=prosecutor, type_="+", reason="Назначена экспертиза")
+    extension = deadline_extend(case_id=case.pk, actor=supervisor, days=15, reason="Назначена экспертиза")
+    assert_row(latest(DeadlineExtension, extension.pk), user=supervisor, type_="+", reason="Назначена экспертиза")
     case_transition(case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск",
                     ground="п. 2 ч. 7 ст. 45 УПК")
     interruption = Interruption.objects.get(case=case)

@@ -1,0 +1,1 @@
+"""The accounts side of the JSON API: API tokens (services) and the caller's own profile."""

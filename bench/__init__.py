@@ -1,0 +1,1 @@
+"""Benchmarks and their helpers (not tests): ``python bench/run.py`` or ``make bench``."""

@@ -1,0 +1,171 @@
+"""The measurements of bench/run.py; each returns plain data for bench/report.py."""
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from accounts.choices import Role
+from accounts.models import User
+from cases.models import Case, CaseUserObjectPermission, Participant
+from ecase.history import attribute
+
+from .loader import load_case, touch
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Timing:
+    label: str
+    runs: list[float]  # seconds
+    queries: list[int] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.runs) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.runs, 95) * 1000
+
+
+def random_case_ids(n: int, rng: random.Random) -> list[int]:
+    """``n`` distinct existing case ids, drawn uniformly over the id range."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(id), MAX(id) FROM cases_case")
+        low, high = cursor.fetchone()
+    ids: set[int] = set()
+    while len(ids) < n:
+        candidates = [rng.randint(low, high) for _ in range(n * 2)]
+        ids.update(Case.objects.filter(pk__in=candidates).values_list("pk", flat=True)[: n - len(ids)])
+    return sorted(ids)[:n]
+
+
+def case_loading(runs: int, rng: random.Random) -> Timing:
+    """Load ``runs`` random cases with all their children, each as its lead investigator."""
+    ids = random_case_ids(runs, rng)
+    leads = dict(Case.objects.filter(pk__in=ids).values_list("pk", "lead_investigator_id"))
+    users = User.objects.in_bulk(set(leads.values()))
+    load_case(users[leads[ids[0]]], ids[0])  # warm the connection and Django's caches
+    timing = Timing("load one case with all its children", [])
+    for case_id in ids:
+        user = users[leads[case_id]]
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            touch(load_case(user, case_id))
+            timing.runs.append(time.perf_counter() - started)
+        timing.queries.append(len(queries))
+    return timing
+
+
+@dataclass
+class HistoryOverhead:
+    with_history: Timing
+    without_history: Timing
+
+    @property
+    def ratio(self) -> float:
+        return self.with_history.median_ms / self.without_history.median_ms
+
+
+def history_overhead(saves: int, rng: random.Random) -> HistoryOverhead:
+    """Median time of one Participant save (own transaction) with and without its history row."""
+    case_id = random_case_ids(1, rng)[0]
+    participant = Participant.objects.filter(case_id=case_id).select_related("case").first()
+    actor = User.objects.get(pk=participant.case.lead_investigator_id)
+    with_history, without = Timing("save with history", []), Timing("save without history", [])
+    for i in range(saves):  # interleaved, so drift (autovacuum, cache) hits both alike
+        for timing, skip in ((with_history, False), (without, True)):
+            participant.note = f"bench {i} {'skip' if skip else 'history'}"
+            started = time.perf_counter()
+            with transaction.atomic():
+                if skip:
+                    participant.skip_history_when_saving = True
+                else:
+                    attribute(participant, actor=actor, reason="bench: history overhead")
+                participant.save()
+            timing.runs.append(time.perf_counter() - started)
+            if skip:
+                del participant.skip_history_when_saving
+    return HistoryOverhead(with_history, without)
+
+
+@dataclass
+class ListBench:
+    who: str
+    username: str
+    visible: int
+    restricted: Timing
+    unrestricted: Timing
+    plan: str
+
+    @property
+    def ratio(self) -> float:
+        return self.restricted.median_ms / self.unrestricted.median_ms
+
+    @property
+    def seq_scan(self) -> bool:
+        return "Seq Scan on cases_case" in self.plan
+
+    @property
+    def index_scan(self) -> bool:
+        return any(f"{kind} on cases_case" in self.plan or f"{kind} using " in self.plan and "cases_case" in self.plan
+                   for kind in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan"))
+
+
+def _time_list(queryset_factory, runs: int) -> Timing:
+    list(queryset_factory())  # warm
+    timing = Timing("first page", [])
+    for _ in range(runs):
+        started = time.perf_counter()
+        list(queryset_factory())
+        timing.runs.append(time.perf_counter() - started)
+    return timing
+
+
+def restricted_list(user: User, who: str, runs: int) -> ListBench:
+    """The first page of the user's case list (restrict) against the same page of all cases."""
+    restricted = lambda: Case.objects.restrict(user, "view").order_by("-registered_at")[:50]  # noqa: E731
+    unrestricted = lambda: Case.objects.order_by("-registered_at")[:50]  # noqa: E731
+    visible = Case.objects.restrict(user, "view").count()
+    plan = restricted().explain(analyze=True, format="text")
+    return ListBench(who=who, username=user.username, visible=visible, restricted=_time_list(restricted, runs),
+                     unrestricted=_time_list(unrestricted, runs), plan=plan)
+
+
+def typical_investigator() -> tuple[User, dict[str, int]]:
+    """A bulk investigator holding the median number of view grants, and the distribution."""
+    counts = list(CaseUserObjectPermission.objects.filter(permission__codename="view_case", user__role=Role.INVESTIGATOR)
+                  .values("user").annotate(n=Count("id")).order_by("n").values_list("user", "n"))
+    median_user, median_n = counts[len(counts) // 2]
+    stats = {"investigators with grants": len(counts), "min": counts[0][1], "median": median_n, "max": counts[-1][1]}
+    return User.objects.get(pk=median_user), stats
+
+
+def busiest(role: str, prefix: str = "") -> User | None:
+    """The user of ``role`` (username starting with ``prefix``) who sees the most cases."""
+    candidates = User.objects.filter(role=role, username__startswith=prefix)
+    best, best_n = None, -1
+    for user in candidates[:40]:
+        n = Case.objects.restrict(user, "view").count()
+        if n > best_n:
+            best, best_n = user, n
+    return best
+
+
+def table_sizes(limit: int = 12) -> list[tuple[str, int, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_live_tup, pg_size_pretty(pg_total_relation_size(relid)) FROM pg_stat_user_tables "
+            "ORDER BY pg_total_relation_size(relid) DESC LIMIT %s", [limit])
+        return cursor.fetchall()

@@ -1,0 +1,252 @@
+"""What the API shows of cases, participants, persons and acts, and what it accepts to change them.
+
+Output serializers are read-only views of the models; input serializers only shape and type
+the request, the services (cases/services) decide and validate as for the browser.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+
+from .. import access
+from ..act_fields import PREFIX, add_structured_fields, structured_values
+from ..act_transitions import ACT_TRANSITIONS, ActAction
+from ..choices import CaseStatus, Gravity, Language, ProceedingsForm
+from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
+from ..selectors import is_overdue
+
+MAX_TEXT = 20000
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="get_full_name")
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name_ru = serializers.CharField()
+    name_kk = serializers.CharField()
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(read_only=True, help_text="Article-part, e.g. 188-1.")
+
+    class Meta:
+        model = CriminalCodeArticle
+        fields = ["id", "code", "article", "part", "title_ru", "title_kk", "gravity"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer()
+    lead_investigator = UserRefSerializer()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "registration_number", "registered_at", "event_date", "gravity", "proceedings_form",
+                  "status", "unit", "lead_investigator", "deadline", "overdue", "version"]
+
+    def get_overdue(self, case: Case) -> bool:
+        return is_overdue(case)
+
+
+class CaseSerializer(CaseListSerializer):
+    articles = ArticleSerializer(many=True)
+    group = UserRefSerializer(many=True)
+    prosecutor = UserRefSerializer(allow_null=True)
+    supervisor = UserRefSerializer(allow_null=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = CaseListSerializer.Meta.fields + ["plot", "articles", "group", "prosecutor", "supervisor"]
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    """The list's filters: the same search as the browser's case list (cases.selectors.case_list)."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                              help_text="Registration number, IIN, article (188, 190-1), surname, or words of the plot.")
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    gravity = serializers.ChoiceField(choices=Gravity.choices, required=False)
+    investigator = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                            help_text="Lead investigator's user id.")
+    overdue = serializers.BooleanField(required=False, default=False)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    """A change of the case's content; unnamed fields stay as they are. The reason goes into history."""
+
+    plot = serializers.CharField(required=False, max_length=MAX_TEXT)
+    event_date = serializers.DateField(required=False, allow_null=True)
+    proceedings_form = serializers.ChoiceField(choices=ProceedingsForm.choices, required=False)
+    articles = serializers.PrimaryKeyRelatedField(queryset=CriminalCodeArticle.objects.filter(is_active=True),
+                                                  many=True, required=False, allow_empty=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship",
+                  "address", "phone"]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    person = PersonSerializer()
+
+    class Meta:
+        model = Participant
+        fields = ["id", "case", "person", "role", "role_since", "note", "withdrawn_at", "withdrawal_reason"]
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    registration_number = serializers.CharField(source="case.registration_number")
+
+    class Meta:
+        model = Participant
+        fields = ["id", "case", "registration_number", "role", "role_since", "withdrawn_at"]
+
+
+class PersonDetailSerializer(PersonSerializer):
+    participations = serializers.SerializerMethodField(help_text="Only in the cases you may see.")
+
+    class Meta(PersonSerializer.Meta):
+        fields = PersonSerializer.Meta.fields + ["participations"]
+
+    @extend_schema_field(ParticipationSerializer(many=True))
+    def get_participations(self, person: Person):
+        visible = (Participant.objects.restrict(self.context["request"].user, access.VIEW)
+                   .filter(person=person).select_related("case").order_by("case_id", "id"))
+        return ParticipationSerializer(visible, many=True).data
+
+
+class PersonFilterSerializer(serializers.Serializer):
+    iin = serializers.RegexField(r"^[0-9]{12}$", required=False, help_text="12 digits.")
+
+
+class ActTypeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProceduralActType
+        fields = ["id", "code", "name_ru", "name_kk", "kind"]
+
+
+class ActSerializer(serializers.ModelSerializer):
+    act_type = ActTypeRefSerializer()
+    author = UserRefSerializer()
+    approved_by = UserRefSerializer(allow_null=True)
+    signed_by = UserRefSerializer(allow_null=True)
+    fields = serializers.DictField(help_text="Structured fields of the act's type.")
+    participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(help_text="Workflow actions open to you now.")
+
+    class Meta:
+        model = ProceduralAct
+        fields = ["id", "case", "number", "act_type", "author", "language", "place", "fields", "body", "participants",
+                  "status", "supersedes", "approved_by", "approved_at", "signed_by", "signed_at", "pdf_sha256",
+                  "version", "created_at", "updated_at", "withdrawn_at", "withdrawal_reason", "actions"]
+
+    def get_actions(self, act: ProceduralAct) -> list[str]:
+        user = self.context["request"].user
+        if act.is_withdrawn:
+            return []
+        return [action for (status, action), (_to, right) in ACT_TRANSITIONS.items()
+                if status == act.status and Case.objects.restrict(user, right).filter(pk=act.case_id).exists()]
+
+
+def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> dict:
+    """Check an act's structured fields as the browser's form does; returns their stored JSON.
+
+    Articles are named by code ("188-1"), participants and evidence items by id, dates in ISO.
+    """
+    unknown = set(values) - act_type.field_names()
+    if unknown:
+        raise serializers.ValidationError({name: [_("Unknown field for this act type.")] for name in sorted(unknown)})
+    data, errors = {}, {}
+    for spec in act_type.fields:
+        value = values.get(spec["name"])
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        if not all(_is_plain(v) for v in items):
+            errors[spec["name"]] = [_("Give a text, a number or a list of them.")]
+            continue
+        if spec.get("type") == "article" and isinstance(value, str) and "-" in value:
+            number, part = value.rsplit("-", 1)
+            article = CriminalCodeArticle.objects.filter(article=number, part=int(part) if part.isdigit() and
+                                                         len(part) < 5 else -1).first()
+            value = article.pk if article else value
+        data[PREFIX + spec["name"]] = [str(v) for v in items] if isinstance(value, list) else str(value)
+    if errors:
+        raise serializers.ValidationError(errors)
+    form = forms.Form(data=_as_querydict(data))
+    add_structured_fields(form, act_type, case)
+    if not form.is_valid():
+        raise serializers.ValidationError({name[len(PREFIX):]: errors for name, errors in form.errors.items()})
+    return structured_values(form, act_type)
+
+
+def _is_plain(value) -> bool:
+    # PostgreSQL's jsonb stores neither NUL nor lone surrogates: refuse them here, not with a 500.
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _as_querydict(data: dict):
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        if isinstance(value, list):
+            query.setlist(key, value)
+        else:
+            query[key] = value
+    return query
+
+
+class ActWriteSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=Language.choices)
+    place = serializers.CharField(max_length=200)
+    fields = serializers.DictField(required=False, default=dict, help_text="Structured fields of the act's type.")
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100000, default="")
+    participants = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                         required=False, default=list, max_length=200,
+                                         help_text="Ids of this case's participants the act concerns.")
+
+
+class ActCreateSerializer(ActWriteSerializer):
+    act_type = serializers.SlugRelatedField(slug_field="code", queryset=ProceduralActType.objects.filter(is_active=True),
+                                            help_text="Code of the act type, e.g. victim_recognition.")
+
+
+class ActUpdateSerializer(ActWriteSerializer):
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    place = serializers.CharField(max_length=200, required=False)
+    fields = serializers.DictField(required=False, help_text="Structured fields of the act's type.")
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100000)
+    participants = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                         required=False, max_length=200)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ActTransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ActAction.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    data = serializers.DictField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "chain", "seq", "occurred_at", "event", "outcome", "actor", "actor_label", "case_id",
+                  "target_type", "target_id", "request_id", "ip", "data", "prev_hash", "hash"]
+

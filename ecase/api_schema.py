@@ -1,0 +1,106 @@
+"""The OpenAPI 3 schema and its documentation page (drf-spectacular, assets from the sidecar).
+
+Every operation documents the errors it can answer, all in the one shape of ecase.api_errors,
+so a client (and the schemathesis run in the test suite) can rely on the schema for 4xx too.
+
+The documentation page is Swagger UI served by the app itself: its HTML here carries no inline
+script or style, and its start-up script comes from ``/api/docs/?script`` (drf-spectacular's
+split view), so the site's CSP (scripts and styles from 'self' only) holds unchanged; the one
+relaxation on this page is ``img-src data:`` for the icons Swagger UI's stylesheet embeds.
+"""
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.template import Context, Template
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import serializers
+
+ERROR_DESCRIPTIONS = {
+    "400": "The request is not valid: see `error.fields`.",
+    "401": "No credentials, or a token that is invalid, expired or revoked.",
+    "403": "In scope, but not allowed: wrong role, read-only token, or an action that needs the browser.",
+    "404": "Absent, or outside your cases: the two are not distinguished.",
+    "406": "The Accept header asks for something the API does not produce.",
+    "409": "The change conflicts with a concurrent one.",
+    "412": "If-Match names an older version: fetch the object again.",
+    "415": "The body is not JSON.",
+    "428": "If-Match is missing: updates must name the version they change.",
+    "429": "Too many requests for this token: wait `Retry-After` seconds.",
+    "500": "Our fault; the body never contains details. Quote `error.request_id`.",
+}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable, for programs: not_found, permission_denied, invalid, stale, …")
+    message = serializers.CharField(help_text="For people, in the request's language.")
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="Messages per field; empty when the error is not about fields.")
+    request_id = serializers.CharField(help_text="The request's X-Request-ID.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema plus the error responses every operation can give."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = {"400", "401", "403", "404", "406", "429", "500"}
+        if self.method in WRITE_METHODS:
+            codes |= {"409", "415"}
+        if self.method == "PATCH":
+            codes |= {"412", "428"}
+        for code in sorted(codes - responses.keys()):
+            responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+            responses[code]["description"] = ERROR_DESCRIPTIONS[code]
+        return responses
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "ecase_<prefix>_<secret>",
+                "description": "An API token from `manage.py issue_api_token USERNAME` (see docs/API.md)."}
+
+
+DOCS_PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<link rel="icon" href="{{ favicon_href }}">
+<link rel="stylesheet" href="{{ swagger_ui_css }}">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{{ swagger_ui_bundle }}"></script>
+<script src="{{ swagger_ui_standalone }}"></script>
+<script src="{{ script_url }}"></script>
+</body>
+</html>
+""")
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI under the site's CSP: no inline script or style, every asset from 'self'."""
+
+    title = "ecase JSON API"
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if request.GET.get("script") is not None:
+            return response
+        page = HttpResponse(DOCS_PAGE.render(Context(response.data)), content_type="text/html; charset=utf-8")
+        # Swagger UI's stylesheet draws its icons as data: images; nothing else is relaxed.
+        page._csp_update = {"img-src": ["data:"]}
+        return page
