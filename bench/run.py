@@ -80,7 +80,7 @@ def recreate_database(url: str) -> None:
 
 
 def log(message: str) -> None:
-    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+    print(f"[{dt.datetime.now(dt.timezone.utc):%H:%M:%S}] {message}", flush=True)
 
 
 def machine_facts(args) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, cases, participants
+from .views import acts, cases, export, history, participants
 
 app_name = "cases"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/extend/", cases.CaseExtendView.as_view(), name="extend"),
     path("<int:pk>/access-log/", cases.CaseAccessLogView.as_view(), name="access-log"),
+    path("<int:pk>/history/", history.CaseHistoryView.as_view(), name="history"),
+    path("<int:pk>/export/", export.CaseExportView.as_view(), name="export"),
     path("<int:pk>/participants/new/", participants.ParticipantAddView.as_view(), name="participant-add"),
     path("participants/<int:pk>/withdraw/", participants.ParticipantWithdrawView.as_view(), name="participant-withdraw"),
     path("<int:pk>/acts/new/", acts.ActCreateView.as_view(), name="act-create"),

@@ -13,7 +13,6 @@ import re
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from rest_framework import generics, permissions
-from rest_framework.pagination import PageNumberPagination
 
 from accounts.authentication import TokenWriteScope, api_token_of
 from audit.services import audit_record
@@ -22,14 +21,6 @@ from .api_errors import PreconditionFailed, PreconditionRequired
 from .errors import NotAllowed, OutOfScope
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
-
-
-class Pagination(PageNumberPagination):
-    """Every list is paged: 25 rows by default, ``page_size`` up to 100."""
-
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class ScopedAPIView(generics.GenericAPIView):

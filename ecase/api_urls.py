@@ -1,4 +1,52 @@
-"""The interagency JSON API under /api/ (issue #7)."""
-app_name = "api"
+"""The interagency JSON API under /api/ (issue #7): v1 routes, the OpenAPI schema, its docs.
 
-urlpatterns: list = []
+Every route has an entry in tests/policy_api.py; tests/test_api_sweep.py requests each with
+every role's token and session, against an own and a foreign case.
+"""
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from accounts.api.views import MeView
+from cases.api import views as cases
+from evidence import api as evidence
+
+from . import api_schema  # noqa: F401  (registers the bearer-token scheme with drf-spectacular)
+from .api_errors import error_response
+from .api_docs import ApiDocsView
+
+app_name = "api"
+# Three choice sets share the field name "status": name their enums (drf-spectacular would hash them).
+ENUMS = {"CaseStatusEnum": "cases.choices.CaseStatus", "ActStatusEnum": "cases.choices.ActStatus",
+         "EvidenceStatusEnum": "evidence.choices.EvidenceStatus"}
+
+
+def not_found(request, rest=""):
+    """Unknown paths under /api/ answer 404 in the API's error shape, not with an HTML page."""
+    return error_response(404, "not_found", "Not found.", request)
+
+
+v1 = [
+    path("me/", MeView.as_view(), name="me"),
+    path("cases/", cases.CaseListView.as_view(), name="case-list"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:pk>/participants/", cases.CaseParticipantsView.as_view(), name="case-participants"),
+    path("cases/<int:pk>/acts/", cases.CaseActsView.as_view(), name="case-acts"),
+    path("cases/<int:pk>/evidence/", evidence.CaseEvidenceView.as_view(), name="case-evidence"),
+    path("cases/<int:pk>/audit-events/", cases.CaseAuditEventsView.as_view(), name="case-audit-events"),
+    path("participants/<int:pk>/", cases.ParticipantDetailView.as_view(), name="participant-detail"),
+    path("persons/", cases.PersonListView.as_view(), name="person-list"),
+    path("persons/<int:pk>/", cases.PersonDetailView.as_view(), name="person-detail"),
+    path("acts/<int:pk>/", cases.ActDetailView.as_view(), name="act-detail"),
+    path("acts/<int:pk>/transition/", cases.ActTransitionView.as_view(), name="act-transition"),
+    path("evidence/<int:pk>/", evidence.EvidenceItemView.as_view(), name="evidence-detail"),
+    path("evidence/<int:pk>/files/", evidence.EvidenceFilesView.as_view(), name="evidence-files"),
+    path("evidence/<int:pk>/custody/", evidence.CustodyView.as_view(), name="evidence-custody"),
+    path("files/<int:pk>/download/", evidence.FileDownloadView.as_view(), name="file-download"),
+]
+
+urlpatterns = [
+    *[path(f"v1/{p.pattern}", p.callback, name=p.name) for p in v1],
+    path("schema/", SpectacularJSONAPIView.as_view(custom_settings={"ENUM_NAME_OVERRIDES": ENUMS}), name="schema"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
+]

@@ -243,3 +243,54 @@ LOGGING = {
 ECASE_MAX_UPLOAD_BYTES = env_int("ECASE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = None
+
+# --- JSON API (issue #7): Django REST Framework under /api/v1/, schema and docs (docs/API.md).
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+
+
+def _api_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as "600/min"; a malformed one stops start-up like every setting."""
+    import re
+
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate such as 600/min")
+    return value
+
+
+REST_FRAMEWORK = {
+    # A system's token first; the browser's own session (with CSRF on writes) second.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "ecase.api_pagination.Pagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.authentication.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": _api_rate("ECASE_API_RATE_TOKEN", "600/min"),
+        "api_user": _api_rate("ECASE_API_RATE_USER", "600/min"),
+        "api_anon": _api_rate("ECASE_API_RATE_ANON", "120/min"),
+    },
+    "EXCEPTION_HANDLER": "ecase.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "ecase.api_schema.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ecase JSON API",
+    "DESCRIPTION": "The electronic criminal case file for other agencies' systems, under the same need-to-know "
+                   "rules as the browser. Authentication: `Authorization: Bearer <token>`. See docs/API.md.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar, served by the app: nothing comes from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+}

@@ -101,8 +101,10 @@ def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, inves
     deadline_extend(case_id=case.pk, actor=supervisor, days=3, reason=XSS)
     for user in (investigator, prosecutor):
         client = verified_client(user)
-        for url in (reverse("cases:detail", args=[case.pk]), reverse("cases:act", args=[act.pk]),
-                    reverse("evidence:detail", args=[item.pk]), reverse("cases:list"), "/"):
+        tabs = [f"{reverse('cases:detail', args=[case.pk])}?tab={t}" for t in
+                ("summary", "participants", "acts", "evidence", "term", "history")]
+        for url in (*tabs, reverse("cases:act", args=[act.pk]), reverse("evidence:detail", args=[item.pk]),
+                    reverse("cases:list"), "/"):
             html = client.get(url).content.decode()
             assert "<script>alert" not in html and "<img src=x" not in html and "<b>1</b>" not in html, url
     assert "&lt;script&gt;alert" in verified_client(investigator).get(reverse("cases:detail", args=[case.pk])).content.decode()

@@ -221,6 +221,10 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
     for a in CriminalCodeArticle.objects.filter(is_active=True):
         articles_by_gravity[a.gravity].append((a.pk, a.code, a.article))
     names = dict(User.objects.filter(role=Role.INVESTIGATOR, unit__in=pool).values_list("pk", "last_name"))
+    # The counters exist before the workers start, so batches only ever lock existing rows.
+    years = range(timezone.localdate(now).year - YEARS_BACK - 1, timezone.localdate(now).year + 1)
+    RegistrationSequence.objects.bulk_create(
+        [RegistrationSequence(unit=unit, year=year) for unit in pool for year in years], ignore_conflicts=True)
     return BulkContext(
         seed=seed, now=now, actor_id=admin.pk, person_base=rng.randrange(people.IIN_CAPACITY // 2),
         units=infos, unit_weights=[i.weight for i in infos], articles_by_gravity=dict(articles_by_gravity),
@@ -360,8 +364,9 @@ def _allocate_numbers(plans: list[CasePlan], units_by_id: dict[int, Unit]) -> li
     needed = Counter((p.unit.id, timezone.localdate(p.registered_at).year) for p in plans)
     first: dict[tuple[int, int], int] = {}
     with transaction.atomic():
+        # In key order, like the locks below: concurrent batches then queue instead of deadlocking.
         RegistrationSequence.objects.bulk_create(
-            [RegistrationSequence(unit_id=u, year=y) for (u, y) in needed], ignore_conflicts=True)
+            [RegistrationSequence(unit_id=u, year=y) for (u, y) in sorted(needed)], ignore_conflicts=True)
         for (unit_id, year), count in sorted(needed.items()):
             sequence = RegistrationSequence.objects.select_for_update().get(unit_id=unit_id, year=year)
             first[(unit_id, year)] = sequence.last + 1

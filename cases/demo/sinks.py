@@ -180,6 +180,9 @@ class Factory:
         return obj
 
 
+_SEQUENCES: dict[tuple[str, str, str], str] = {}  # (database, table, column) -> its sequence
+
+
 class CopySink:
     """PostgreSQL COPY with ids taken from the tables' sequences."""
 
@@ -191,7 +194,6 @@ class CopySink:
             raise RuntimeError("CopySink needs PostgreSQL")
         self.actor, self.reason, self.rows = actor, reason, rows
         self._tables: dict = {}
-        self._sequences: dict = {}
 
     def _table(self, model, with_pk: bool = True) -> _Table:
         key = (model, with_pk)
@@ -200,13 +202,13 @@ class CopySink:
         return self._tables[key]
 
     def _ids(self, model, column: str, n: int) -> list[int]:
-        key = (model._meta.db_table, column)
-        if key not in self._sequences:
+        key = (connection.settings_dict["NAME"], model._meta.db_table, column)
+        if key not in _SEQUENCES:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, column])
-                self._sequences[key] = cursor.fetchone()[0]
+                _SEQUENCES[key] = cursor.fetchone()[0]
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [self._sequences[key], n])
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [_SEQUENCES[key], n])
             return [row[0] for row in cursor.fetchall()]
 
     def _copy(self, table: _Table, rows: Iterable[list]) -> None:

@@ -10,8 +10,13 @@ from .case import (
 )
 from .people import Participant, Person
 from .acts import ProceduralAct, SignedActImmutableError
+from .signing import SigningAuthority, SigningCertificate
+from .workflow import ActRendering, ActTransition, AppendOnlyError
 
 __all__ = [
+    "ActRendering",
+    "ActTransition",
+    "AppendOnlyError",
     "Case",
     "CaseGroupObjectPermission",
     "CaseUserObjectPermission",
@@ -25,4 +30,6 @@ __all__ = [
     "ProceedingsTerm",
     "RegistrationSequence",
     "SignedActImmutableError",
+    "SigningAuthority",
+    "SigningCertificate",
 ]

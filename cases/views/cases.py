@@ -74,6 +74,25 @@ class CaseRegisterView(CaseScopedView):
         return render(request, "cases/case_register.html", {"form": form}, status=400)
 
 
+TABS = ("summary", "participants", "acts", "evidence", "term", "history")
+HISTORY_ROWS = 50
+
+
+def _tab_context(case: Case, tab: str) -> dict:
+    """Only the selected tab's rows are read: each tab costs a fixed number of queries."""
+    if tab == "participants":
+        return {"participants": case.participants.select_related("person").order_by("withdrawn_at", "role", "id")}
+    if tab == "acts":
+        return {"acts": case.acts.select_related("act_type", "author").order_by("number")}
+    if tab == "evidence":
+        return {"evidence": case.evidence_items.order_by("number")}
+    if tab == "term":
+        return {"extensions": case.extensions.select_related("granted_by"), "interruptions": case.interruptions.all()}
+    if tab == "history":
+        return {"history": case.history.select_related("history_user").order_by("-history_id")[:HISTORY_ROWS]}
+    return {"articles": case.articles.all(), "group": case.group.all()}
+
+
 class CaseDetailView(CaseScopedView):
     queryset = Case.objects.select_related("unit", "lead_investigator", "prosecutor", "supervisor")
     permission_action = access.VIEW
@@ -83,21 +102,14 @@ class CaseDetailView(CaseScopedView):
         # Extended protection: a grave case opens only with a second factor from the last 15 minutes.
         if case.gravity >= Gravity.GRAVE and not is_fresh(request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE):
             return redirect(f"{reverse('accounts:otp-verify')}?next={request.path}")
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case)
-        user = request.user
-        can = {action: Case.objects.restrict(user, action).filter(pk=case.pk).exists()
-               for action in (access.CHANGE, access.ASSIGN, access.PROSECUTE, access.AUDIT)}
-        return render(request, "cases/case_detail.html", {
-            "case": case, "can": can,
-            "articles": case.articles.all(),
-            "group": case.group.all(),
-            "participants": case.participants.select_related("person").order_by("withdrawn_at", "role", "id"),
-            "acts": case.acts.select_related("act_type", "author").order_by("number"),
-            "evidence": case.evidence_items.order_by("number"),
-            "extensions": case.extensions.select_related("granted_by"),
-            "interruptions": case.interruptions.all(),
-            "history": case.history.select_related("history_user").order_by("-history_id")[:50],
-        })
+        tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "summary"
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
+        held = access.allowed_actions(request.user, case.pk)
+        context = {"case": case, "tab": tab, "tabs": TABS, "can": {a: a in held for a in access.CODENAMES},
+                   "today": timezone.localdate(), **_tab_context(case, tab)}
+        # htmx asks for the tab alone; a plain request (or no JavaScript) gets the whole page.
+        template = f"cases/tabs/{tab}.html" if request.headers.get("HX-Request") else "cases/case_detail.html"
+        return render(request, template, context)
 
 
 class CaseEditView(CaseScopedView):

@@ -215,3 +215,8 @@ def test_twenty_concurrent_writers_extend_one_case_chain_without_gaps_or_forks()
     assert_unbroken(events)
     head = ChainHead.objects.get(chain=f"case:{CASE_ID}")
     assert (head.seq, head.hash) == (writers, events[-1].hash)
+    from audit.verify import verify
+
+    report = verify(chain=f"case:{CASE_ID}", history=False)
+    assert report.ok, report.findings
+    assert (report.chains, report.events) == (1, writers)

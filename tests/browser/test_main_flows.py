@@ -47,7 +47,10 @@ def fill_required_fields(page, act_type: ProceduralActType) -> None:
             page.fill(selector, "Указано при составлении")
 
 
-def add_participant(page, role: str, iin: str, last_name: str, first_name: str, born: str, sex: str) -> None:
+def add_participant(page, case, role: str, iin: str, last_name: str, first_name: str, born: str, sex: str) -> None:
+    page.goto(f"/cases/{case.pk}/")
+    page.click("text=Participants")  # the tab, swapped in by htmx
+    page.wait_for_selector("text=Add a participant")
     page.click("text=Add a participant")
     page.select_option("#id_role", role)
     page.fill("#id_iin", iin)
@@ -78,13 +81,14 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     shot(page, "case")
 
     victim_iin, suspect_iin = make_iin(date(1988, 4, 2), "F"), make_iin(date(2001, 11, 30), "M")
-    add_participant(page, "victim", victim_iin, "Жақсыбекова", "Әлия", "1988-04-02", "F")
-    add_participant(page, "suspect", suspect_iin, "Омаров", "Ғалым", "2001-11-30", "M")
+    add_participant(page, case, "victim", victim_iin, "Жақсыбекова", "Әлия", "1988-04-02", "F")
+    add_participant(page, case, "suspect", suspect_iin, "Омаров", "Ғалым", "2001-11-30", "M")
     assert {p.role for p in Participant.objects.filter(case=case)} == {ParticipantRole.VICTIM, ParticipantRole.SUSPECT}
     shot(page, "participants")
 
     act_type = ProceduralActType.objects.get(code="victim_recognition") \
         if ProceduralActType.objects.filter(code="victim_recognition").exists() else ProceduralActType.objects.first()
+    page.goto(f"/cases/{case.pk}/?tab=acts")
     page.click("text=Draft an act")
     page.select_option("main form[method=get] #id_act_type", str(act_type.pk))
     page.click("text=Choose the type")
@@ -99,7 +103,7 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     assert ProceduralAct.objects.get(case=case).status == ActStatus.SUBMITTED
     shot(page, "act-submitted")
 
-    page.goto(f"/cases/{case.pk}/")
+    page.goto(f"/cases/{case.pk}/?tab=evidence")
     page.click("text=Enter evidence")
     page.select_option("#id_kind", "physical")
     page.fill("#id_description", "Ноутбук Lenovo, серийный номер PF-12345")
@@ -173,7 +177,8 @@ def test_prosecutor_reads_the_whole_file_and_finds_no_way_to_write(page_for, sho
     sign_in(page, prosecutor)
     page.goto(f"/cases/{case.pk}/")
     shot(page, "case")
-    for url in (f"/cases/{case.pk}/", f"/evidence/{item.pk}/"):
+    tabs = [f"/cases/{case.pk}/?tab={t}" for t in ("summary", "participants", "acts", "evidence", "term", "history")]
+    for url in (*tabs, f"/evidence/{item.pk}/"):
         page.goto(url)
         writing_forms = page.locator("form[method=post]").evaluate_all(
             "fs => fs.map(f => f.getAttribute('action') || location.pathname)"

@@ -1,0 +1,274 @@
+"""API views over cases, participants, persons, acts and a case's access log.
+
+Each inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, 404 outside the scope,
+403 inside it when the action is not the user's; writes through the services, as the browser.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics
+from rest_framework.response import Response
+
+from accounts.authentication import api_token_of
+from accounts.freshness import OTP_AT, REAUTH_AT, is_fresh
+from audit.choices import EventType
+from audit.models import AuditEvent
+from audit.services import audit_record
+from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version
+
+from .. import access
+from ..act_transitions import ActAction
+from ..choices import Gravity
+from ..models import Case, Participant, Person, ProceduralAct
+from ..selectors import CaseFilters, case_list
+from ..services.act_workflow import act_transition
+from ..services.acts import act_create, act_update
+from ..services.case import case_update
+from .serializers import (
+    ActCreateSerializer,
+    ActSerializer,
+    ActTransitionSerializer,
+    ActUpdateSerializer,
+    AuditEventSerializer,
+    CaseFilterSerializer,
+    CaseListSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+    ParticipantSerializer,
+    PersonDetailSerializer,
+    PersonFilterSerializer,
+    PersonSerializer,
+    structured_fields,
+)
+
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description='The ETag you read, e.g. "v3". A stale one is refused with 412.')
+ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
+                        description="The version of the object; send it back in If-Match to change it.")
+# Approving or returning an act is a decision of a person: over the API only from a browser
+# session re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token.
+INTERACTIVE_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
+
+
+def with_etag(data, version: int, status_code: int = 200) -> Response:
+    return Response(data, status=status_code, headers={"ETag": etag(version)})
+
+
+@extend_schema(tags=["cases"])
+class CaseListView(ScopedAPIView, generics.ListAPIView):
+    """Your cases, newest first; the filters and the search of the browser's case list."""
+
+    queryset = Case.objects.all()
+    permission_action = access.VIEW
+    serializer_class = CaseListSerializer
+
+    @extend_schema(parameters=[CaseFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if self.is_schema_generation:
+            return Case.objects.none()
+        query = CaseFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        # cases.selectors.case_list starts from Case.objects.restrict(user, "view").
+        return case_list(user=self.request.user, filters=CaseFilters(
+            q=data.get("q", ""), status=data.get("status", ""), gravity=data.get("gravity"),
+            investigator=data.get("investigator"), overdue=data.get("overdue", False)))
+
+
+@extend_schema(tags=["cases"])
+class CaseDetailView(ScopedAPIView):
+    queryset = Case.objects.select_related("unit", "lead_investigator", "prosecutor", "supervisor")
+    permission_action = access.VIEW
+    serializer_class = CaseSerializer
+
+    @extend_schema(responses={200: CaseSerializer}, parameters=[ETAG])
+    def get(self, request, pk):
+        """The case; reading it is logged in the case's access log, as opening it in the browser."""
+        case = self.get_object()
+        self._require_second_factor_for_grave(case)
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
+                     data=self.audit_data())
+        return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
+
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[IF_MATCH, ETAG])
+    def patch(self, request, pk):
+        """Change the plot, the date of the offence, the form or the qualification (investigators of the case)."""
+        case = self.get_object(access.CHANGE)
+        version = expected_version(request, case.version)
+        body = CaseUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason")
+        case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes)
+        return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
+
+    def _require_second_factor_for_grave(self, case: Case) -> None:
+        # Extended protection, as in the browser: a grave case opens in a session only with a second
+        # factor from the last minutes. A token is issued per user and system by an administrator
+        # and is itself the possession factor (docs/API.md, "Grave cases").
+        if (case.gravity >= Gravity.GRAVE and api_token_of(self.request) is None
+                and not is_fresh(self.request._request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)):
+            raise exceptions.PermissionDenied(
+                _("A grave case opens only with a second factor confirmed in the last minutes: confirm it in the browser."),
+                code="second_factor_required")
+
+
+@extend_schema(tags=["cases"])
+class CaseAuditEventsView(ChildrenListView):
+    """The case's access log and domain events, newest first (supervisors and the prosecutor)."""
+
+    queryset = Case.objects.all()
+    permission_action = access.AUDIT
+    serializer_class = AuditEventSerializer
+
+    def children(self, case):
+        return AuditEvent.objects.filter(case_id=case.pk).order_by("-occurred_at", "-id")
+
+
+@extend_schema(tags=["participants"])
+class CaseParticipantsView(ChildrenListView):
+    """The case's participants, withdrawn ones included (with the withdrawal)."""
+
+    queryset = Case.objects.all()
+    permission_action = access.VIEW
+    serializer_class = ParticipantSerializer
+    audit_event = EventType.CASE_OPENED
+
+    def children(self, case):
+        return Participant.objects.restrict(self.request.user, access.VIEW).filter(case=case) \
+            .select_related("person").order_by("id")
+
+
+@extend_schema(tags=["participants"])
+class ParticipantDetailView(ScopedAPIView):
+    queryset = Participant.objects.select_related("person")
+    permission_action = access.VIEW
+    serializer_class = ParticipantSerializer
+
+    def get(self, request, pk):
+        return Response(ParticipantSerializer(self.get_object()).data)
+
+
+@extend_schema(tags=["persons"])
+class PersonListView(ScopedAPIView, generics.ListAPIView):
+    """Persons who take part in your cases; ``iin`` finds one by IIN. Nobody else is found."""
+
+    queryset = Person.objects.all()
+    permission_action = access.VIEW
+    serializer_class = PersonSerializer
+
+    @extend_schema(parameters=[PersonFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        persons = self.scoped().order_by("last_name", "first_name", "id")
+        if self.is_schema_generation:
+            return persons
+        query = PersonFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        iin = query.validated_data.get("iin")
+        return persons.filter(iin=iin) if iin else persons
+
+
+@extend_schema(tags=["persons"])
+class PersonDetailView(ScopedAPIView):
+    """A person, with their roles in the cases you may see (and only those)."""
+
+    queryset = Person.objects.all()
+    permission_action = access.VIEW
+    serializer_class = PersonDetailSerializer
+
+    def get(self, request, pk):
+        return Response(PersonDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+
+@extend_schema(tags=["acts"])
+class CaseActsView(ChildrenListView):
+    queryset = Case.objects.all()
+    permission_action = access.VIEW
+    serializer_class = ActSerializer
+    audit_event = EventType.CASE_OPENED
+
+    def children(self, case):
+        return ProceduralAct.objects.restrict(self.request.user, access.VIEW).filter(case=case) \
+            .select_related("act_type", "author", "approved_by", "signed_by").prefetch_related("participants") \
+            .order_by("number")
+
+    @extend_schema(request=ActCreateSerializer, responses={201: ActSerializer}, parameters=[ETAG])
+    def post(self, request, pk):
+        """Draft an act in the case (investigators of the case)."""
+        case = self.get_object(access.CHANGE)
+        body = ActCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        act = act_create(case_id=case.pk, actor=request.user, act_type=data["act_type"], language=data["language"],
+                         place=data["place"], body=data["body"], participant_ids=data["participants"],
+                         fields=structured_fields(data["act_type"], case, data["fields"]))
+        return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version, 201)
+
+
+@extend_schema(tags=["acts"])
+class ActDetailView(ScopedAPIView):
+    queryset = ProceduralAct.objects.select_related("case", "act_type", "author", "approved_by", "signed_by")
+    permission_action = access.VIEW
+    serializer_class = ActSerializer
+
+    @extend_schema(responses={200: ActSerializer}, parameters=[ETAG])
+    def get(self, request, pk):
+        """The act; reading it is logged, as opening it in the browser."""
+        act = self.get_object()
+        audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act,
+                     data=self.audit_data())
+        return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
+
+    @extend_schema(request=ActUpdateSerializer, responses={200: ActSerializer}, parameters=[IF_MATCH, ETAG])
+    def patch(self, request, pk):
+        """Edit a draft or a returned act; ``fields``, when given, replaces the structured fields whole."""
+        act = self.get_object(access.CHANGE)
+        version = expected_version(request, act.version)
+        body = ActUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason", "")
+        participants = changes.pop("participants", None)
+        if "fields" in changes:
+            changes["fields"] = structured_fields(act.act_type, act.case, changes["fields"])
+        act = act_update(act_id=act.pk, actor=request.user, expected_version=version, reason=reason,
+                         participant_ids=participants, **changes)
+        return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
+
+
+@extend_schema(tags=["acts"])
+class ActTransitionView(ScopedAPIView):
+    queryset = ProceduralAct.objects.select_related("case")
+    permission_action = access.VIEW  # the service checks the right the action needs
+    serializer_class = ActTransitionSerializer
+
+    @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer})
+    def post(self, request, pk):
+        """Move the act: ``submit`` and ``revise`` (its author), ``approve`` and ``return`` (a supervisor,
+        from a browser session re-authenticated in the last minutes — never with a token)."""
+        act = self.get_object()
+        body = ActTransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        action = body.validated_data["action"]
+        if action in INTERACTIVE_ACTIONS:
+            self._require_reauthenticated_person()
+        act = act_transition(act_id=act.pk, action=action, actor=request.user, reason=body.validated_data["reason"])
+        return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
+
+    def _require_reauthenticated_person(self) -> None:
+        if api_token_of(self.request) is not None:
+            raise exceptions.PermissionDenied(
+                _("Approving or returning an act is a person's decision: do it in the browser, not with a token."),
+                code="interactive_only")
+        if not is_fresh(self.request._request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
+            raise exceptions.PermissionDenied(
+                _("Confirm your password and second factor again (/accounts/reauthenticate/), then repeat."),
+                code="reauthentication_required")

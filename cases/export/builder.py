@@ -1,0 +1,209 @@
+"""Building the case-file export: a ZIP for a prosecutor or a court.
+
+Members::
+
+    acts/NNN-<type>.pdf            every signed act, as signed (PAdES), checked against its recorded SHA-256
+    evidence/NNN/<id>-<name>       every evidence file in force, checked against its SHA-256 on the way
+    history/history.json, .pdf     the case's history report (every change: who, when, from → to, why)
+    audit/head.json                the head of the case's audit chain when the export was made
+    signer.pem                     the certificate of the export key (for convenience; trust is decided elsewhere)
+    manifest.json                  every member above with its size and SHA-256, the case, the exporter
+    manifest.json.p7s              detached CMS signature of manifest.json
+    manifest.pdf                   manifest.json for people, PAdES-signed; its Subject names manifest.json's SHA-256
+
+The export itself is an audited action (EXPORT_MADE, with manifest.json's SHA-256), written
+once the archive is complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import timezone as dt_timezone
+from typing import BinaryIO, Iterable, Iterator
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from audit.choices import EventType
+from audit.heads import FORMAT as HEADS_FORMAT
+from audit.models import GENESIS_HASH, ChainHead, chain_for_case
+from audit.services import audit_record
+from ecase.errors import NotAllowed, OutOfScope
+
+from .. import access
+from ..choices import ActStatus
+from ..models import Case
+from ..timeline import CaseTimeline
+from . import pdf, signature
+
+FORMAT = "ecase-case-export/1"
+CHUNK = 1024 * 1024
+MANIFEST, SIGNATURE, MANIFEST_PDF, SIGNER = "manifest.json", "manifest.json.p7s", "manifest.pdf", "signer.pem"
+
+
+class ExportError(RuntimeError):
+    """The export cannot be made as it should be (a stored file does not match its recorded hash)."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    manifest_sha256: str
+    members: int
+    bytes: int
+    case_number: str
+
+
+def may_export(actor: User, case: Case) -> bool:
+    """The lead investigator, a supervisor of the case, its prosecutor (a group member may not).
+
+    The grants do not tell the lead from the group (both hold ``change``), so the lead is the
+    case's ``lead_investigator`` among those who hold ``change``.
+    """
+    restrict = Case.objects.restrict
+    return Case.objects.filter(pk=case.pk).filter(
+        Q(pk__in=restrict(actor, access.ASSIGN).values("pk"))
+        | Q(pk__in=restrict(actor, access.PROSECUTE).values("pk"))
+        | Q(pk__in=restrict(actor, access.CHANGE).values("pk"), lead_investigator=actor)
+    ).exists()
+
+
+def exportable_case(*, case_id: int, actor: User) -> Case:
+    case = Case.objects.restrict(actor, access.VIEW).select_related("unit", "lead_investigator").filter(pk=case_id).first()
+    if case is None:
+        raise OutOfScope("no such case", case_id=case_id if Case.objects.filter(pk=case_id).exists() else None)
+    if not may_export(actor, case):
+        raise NotAllowed("only the lead investigator, a supervisor or the prosecutor export a case", case_id=case.pk)
+    return case
+
+
+class _Writer:
+    """Writes members into the ZIP, hashing each on the way, and remembers them for the manifest."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive, self.members = archive, []
+
+    def add(self, name: str, chunks: Iterable[bytes], *, size: int, description: str, compress: bool = True,
+            expected_sha256: str | None = None) -> None:
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.file_size = size
+        digest, written = hashlib.sha256(), 0
+        with self.archive.open(info, "w", force_zip64=size > 2**31) as stream:
+            for chunk in chunks:
+                digest.update(chunk)
+                written += len(chunk)
+                stream.write(chunk)
+        sha = digest.hexdigest()
+        if expected_sha256 is not None and sha != expected_sha256:
+            raise ExportError(f"{name}: the stored bytes hash to {sha}, the case file records {expected_sha256}")
+        self.members.append({"name": name, "size": written, "sha256": sha, "description": description})
+
+    def add_bytes(self, name: str, data: bytes, *, description: str) -> None:
+        self.add(name, [data], size=len(data), description=description)
+
+
+def _file_chunks(path) -> Iterator[bytes]:
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
+
+
+def _signed_acts(writer: _Writer, case: Case) -> None:
+    from ..pdf.storage import pdf_path  # issue #5: signed PDFs, content-addressed
+
+    for act in case.acts.filter(status=ActStatus.SIGNED).select_related("act_type").order_by("number"):
+        path = pdf_path(act.pdf_sha256)
+        if not path.exists():
+            raise ExportError(f"the signed PDF of act №{act.number} ({act.pdf_sha256}) is missing from storage")
+        writer.add(f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf", _file_chunks(path), size=path.stat().st_size,
+                   description=f"Акт №{act.number}: {act.act_type}", compress=False, expected_sha256=act.pdf_sha256)
+
+
+def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
+    # evidence sits above cases in the import graph: its blob store is reached by name, not imported
+    # at module level (see docs/AUDIT.md, "Export").
+    from evidence.files import blob_path
+
+    withdrawn = []
+    for item in case.evidence_items.order_by("number"):
+        for record in item.files.order_by("uploaded_at", "pk"):
+            if record.withdrawn_at is not None:
+                withdrawn.append({"name": f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
+                                  "sha256": record.sha256, "reason": record.withdrawal_reason})
+                continue
+            path = blob_path(record.sha256)
+            if not path.exists():
+                raise ExportError(f"evidence file {record.pk} ({record.sha256}) is missing from storage")
+            writer.add(f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}", _file_chunks(path),
+                       size=record.size, compress=False, expected_sha256=record.sha256,
+                       description=f"Вещественное доказательство №{item.number}: {record.original_name}")
+    return withdrawn
+
+
+def _history(writer: _Writer, case: Case) -> None:
+    entries = []
+    for entry in CaseTimeline(case, include_access=False).iterate():
+        entries.append({"when": entry.when.astimezone(dt_timezone.utc).isoformat(), "who": entry.who, "what": entry.what,
+                        "subject": entry.subject, "kind": entry.kind, "why": entry.why,
+                        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in entry.changes]})
+    writer.add_bytes("history/history.json", json.dumps({"case": case.registration_number, "entries": entries},
+                                                         ensure_ascii=False, indent=1).encode(),
+                     description="История изменений (JSON) / History (JSON)")
+    writer.add_bytes("history/history.pdf", pdf.history_pdf(case.registration_number, entries),
+                     description="История изменений / History report")
+
+
+def _audit_head(case: Case) -> dict:
+    chain = chain_for_case(case.pk)
+    head = ChainHead.objects.filter(chain=chain).values_list("seq", "hash").first() or (0, GENESIS_HASH)
+    return {"chain": chain, "seq": head[0], "hash": head[1]}
+
+
+def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
+    """Write the export of case ``case_id`` to ``output`` (a seekable binary file) and audit it."""
+    case = exportable_case(case_id=case_id, actor=actor)
+    head = _audit_head(case)
+    certificate = signature.system_certificate_pem()
+    with zipfile.ZipFile(output, "w", allowZip64=True) as archive:
+        writer = _Writer(archive)
+        _signed_acts(writer, case)
+        withdrawn = _evidence_files(writer, case)
+        _history(writer, case)
+        writer.add_bytes("audit/head.json", json.dumps({
+            "format": HEADS_FORMAT, "exported_at": timezone.now().isoformat(),
+            "heads": {head["chain"]: {"seq": head["seq"], "hash": head["hash"]}}}, indent=1).encode(),
+            description="Голова цепочки аудита дела / Head of the case's audit chain")
+        writer.add_bytes(SIGNER, certificate, description="Сертификат ключа выгрузки / Export key certificate")
+        subject, fingerprint = signature.identity(certificate)
+        manifest = {
+            "format": FORMAT,
+            "case": {"id": case.pk, "registration_number": case.registration_number, "unit": case.unit.code,
+                     "status": case.get_status_display(), "registered_at": case.registered_at.isoformat()},
+            "exported_at": timezone.now().astimezone(dt_timezone.utc).isoformat(),
+            "exported_by": {"id": actor.pk, "username": actor.get_username(), "name": actor.get_full_name(),
+                            "role": getattr(actor, "role", "")},
+            "audit_head": head,
+            "signer": {"subject": subject, "fingerprint": fingerprint},
+            "members": writer.members,
+            "withdrawn_files": withdrawn,
+        }
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
+        manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
+        for name, data in ((MANIFEST, manifest_bytes), (SIGNATURE, signature.sign_detached(manifest_bytes)),
+                           (MANIFEST_PDF, signature.sign_pdf(pdf.manifest_pdf(manifest, manifest_sha)))):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+    total = sum(m["size"] for m in writer.members)
+    with transaction.atomic():
+        audit_record(actor=actor, event=EventType.EXPORT_MADE, case_id=case.pk, target=case,
+                     data={"manifest_sha256": manifest_sha, "members": len(writer.members), "bytes": total,
+                           "audit_head_seq": head["seq"], "withdrawn_files": len(withdrawn)})
+    return ExportResult(manifest_sha, len(writer.members), total, case.registration_number)

@@ -1,0 +1,125 @@
+"""What an act prints, frozen at approval: the render reads this and nothing else.
+
+Values are formatted here, in the act's language (dates, choices, participants, articles),
+from the act as approved; a later change of a person's record does not alter the PDF of an
+act approved before it. Every text is normalised to NFC so that "ә" typed as "ә" (a +
+combining mark) prints and searches like the precomposed letter.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import CriminalCodeArticle, Participant, ProceduralAct
+from .layout import layout_labels
+
+SCHEMA = 1
+
+
+def format_date(value: date, language: str) -> str:
+    labels = layout_labels(language)
+    return labels["date"].format(day=value.day, month=labels["months"][value.month - 1], year=value.year)
+
+
+def _short_date(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def _datetime(raw: str) -> str:
+    moment = datetime.fromisoformat(raw)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def _participant(participant: Participant, language: str) -> dict[str, str]:
+    return {"name": participant.person.full_name, "role": layout_labels(language)["roles"][participant.role]}
+
+
+def _article(code: str, language: str) -> str:
+    number, _, part = str(code).rpartition("-")
+    article = CriminalCodeArticle.objects.filter(article=number, part=part or 0).first() if part.isdigit() else None
+    if article is None:
+        return str(code)
+    title = article.title_kk if language == "kk" else article.title_ru
+    return layout_labels(language)["article"].format(article=article.article, part=article.part, title=title)
+
+
+def _value(spec: dict, raw: Any, act: ProceduralAct) -> str:
+    """One structured field as printed; references resolve only inside the act's own case."""
+    kind, language = spec.get("type", "text"), act.language
+    if raw in (None, "", []):
+        return ""
+    if kind == "date":
+        return _short_date(date.fromisoformat(raw))
+    if kind == "datetime":
+        return _datetime(raw)
+    if kind == "integer":
+        return f"{int(raw):,}".replace(",", "\u00a0")
+    if kind == "choice":
+        key = "label_kk" if language == "kk" else "label_ru"
+        return next((c.get(key, c["value"]) for c in spec.get("choices", []) if c["value"] == raw), str(raw))
+    if kind in ("participant", "participants"):
+        ids = raw if isinstance(raw, list) else [raw]
+        found = {p.pk: p for p in Participant.objects.filter(case_id=act.case_id, pk__in=ids).select_related("person")}
+        return "; ".join(f"{found[i].person.full_name} ({_participant(found[i], language)['role']})"
+                         for i in ids if i in found)
+    if kind == "evidence":
+        item = act.case.evidence_items.filter(pk=raw).first()
+        return f"№{item.number} — {item.description}" if item is not None else ""
+    if kind == "article":
+        return _article(raw, language)
+    return str(raw)
+
+
+def _person(user) -> dict[str, str]:
+    return {"name": user.get_full_name() or user.username, "short": user.short_name(), "position": user.position}
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def act_snapshot(act: ProceduralAct) -> dict:
+    """Everything the layout of ``act`` prints; called when the act is approved."""
+    language, case = act.language, act.case
+    label = "label_kk" if language == "kk" else "label_ru"
+    fields = {spec["name"]: _value(spec, act.fields.get(spec["name"]), act) for spec in act.act_type.fields}
+    field_list = [{"label": spec.get(label) or spec["name"], "value": fields[spec["name"]]}
+                  for spec in act.act_type.fields if fields[spec["name"]]]
+    unit = case.unit
+    return _nfc({
+        "schema": SCHEMA,
+        "language": language,
+        "act": {
+            "number": act.number, "version": act.version, "type_code": act.act_type.code,
+            "type_name": act.act_type.name_kk if language == "kk" else act.act_type.name_ru,
+            "cpc_article": act.act_type.cpc_article, "place": act.place,
+            "date": format_date(timezone.localdate(act.approved_at), language),
+            "body": act.body, "token": act.verification_token,
+            "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
+            "supersedes": act.supersedes.number if act.supersedes_id else None,
+        },
+        "case": {
+            "registration_number": case.registration_number,
+            "registered_on": _short_date(timezone.localdate(case.registered_at)),
+            "articles": [_article(a.code, language) for a in case.articles.order_by("article", "part")],
+            "unit": unit.name_kk if language == "kk" else unit.name_ru,
+        },
+        "author": _person(act.author),
+        "approver": _person(act.approved_by),
+        "participants": [_participant(p, language) for p in act.participants.select_related("person").order_by("role", "id")],
+        "fields": fields,
+        "field_list": field_list,
+    })

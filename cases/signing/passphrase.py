@@ -1,0 +1,26 @@
+"""The passphrase that encrypts every signing key at rest (the CA's and the users').
+
+It comes from ECASE_SIGNING_PASSPHRASE and never from the database, so a copy of the
+database signs nothing. Outside production a per-checkout passphrase is kept in
+``var/signing_passphrase`` (like the secret key), so ``make run`` needs no setup.
+"""
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+
+from .base import SigningUnavailable
+
+
+def signing_passphrase() -> bytes:
+    configured = settings.ECASE_SIGNING_PASSPHRASE
+    if configured:
+        return configured.encode()
+    if settings.PRODUCTION:
+        raise SigningUnavailable("ECASE_SIGNING_PASSPHRASE is not set: signing keys cannot be opened")
+    path = settings.VAR_DIR / "signing_passphrase"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()

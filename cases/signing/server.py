@@ -1,0 +1,45 @@
+"""Signing with keys the server keeps: the approver's PKCS#12 from the built-in CA.
+
+pyHanko's synchronous API runs its own event loop (asyncio.run), so this is called from the
+Celery task or other synchronous code, never inside a running loop (DESIGN §8). The
+signature is invisible: the visible stamp is drawn by the layout in the embedded PT Sans,
+which pyHanko's own stamp would garble in Cyrillic without extra font tooling (DESIGN §8).
+"""
+from __future__ import annotations
+
+import io
+
+from django.utils.translation import gettext as _
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+from ..models import SigningCertificate
+from .base import SignedPdf, SigningUnavailable
+from .passphrase import signing_passphrase
+
+FIELD_NAME = "ApproverSignature"
+
+
+class ServerKeySigner:
+    def can_sign(self, user) -> str | None:
+        if SigningCertificate.objects.usable().filter(user=user).exists():
+            return None
+        return _("%(user)s has no valid signing certificate: an administrator issues one with "
+                 "“manage.py issue_certificate %(username)s”.") % {"user": user, "username": user.username}
+
+    def sign(self, pdf: bytes, *, approver, reason: str, location: str) -> SignedPdf:
+        certificate = SigningCertificate.objects.usable().filter(user=approver).first()
+        if certificate is None:
+            raise SigningUnavailable(self.can_sign(approver))
+        try:
+            signer = signers.SimpleSigner.load_pkcs12_data(bytes(certificate.pkcs12), other_certs=[],
+                                                           passphrase=signing_passphrase())
+        except ValueError as error:
+            raise SigningUnavailable(f"the signing key of certificate {certificate.serial} cannot be opened "
+                                     f"(is ECASE_SIGNING_PASSPHRASE the one it was issued under?)") from error
+        metadata = signers.PdfSignatureMetadata(
+            field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+            reason=reason, location=location, name=approver.get_full_name() or approver.username,
+        )
+        signed = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer)
+        return SignedPdf(data=signed.getvalue(), certificate_sha256=certificate.sha256)

@@ -1,0 +1,71 @@
+"""Is a PDF a validly signed act? Every signature intact, trusted, and the file unchanged since.
+
+Used by the public verification page and ``manage.py verify_act``. Revocation is not
+checked: the built-in CA publishes no CRL or OCSP (docs/SIGNING.md, known limits).
+"""
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from .trust import trust_roots
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    signer: str = ""
+    signing_time: datetime | None = None
+    problems: tuple[str, ...] = ()
+
+
+def _signer_name(certificate) -> str:
+    subject = certificate.subject.native
+    parts = [subject.get("common_name", ""), subject.get("title", "")]
+    return ", ".join(p for p in parts if p) or certificate.subject.human_friendly
+
+
+def verify_pdf(data: bytes, *, roots=None) -> Verification:
+    """Check every signature of ``data`` against the trust roots (the configured ones by default)."""
+    roots = trust_roots() if roots is None else roots
+    try:
+        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as error:  # any parse failure means "not a signed act", never a crash
+        return Verification(valid=False, problems=(f"not a readable PDF ({type(error).__name__})",))
+    if not signatures:
+        return Verification(valid=False, problems=("the PDF carries no signature",))
+    if not roots:
+        return Verification(valid=False, problems=("no trust root is configured",))
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    problems, statuses = [], []
+    for embedded in signatures:
+        try:
+            status = validate_pdf_signature(embedded, context)
+        except Exception as error:
+            logger.info("signature validation failed", exc_info=True)
+            problems.append(f"signature {embedded.field_name} cannot be validated ({type(error).__name__})")
+            continue
+        statuses.append(status)
+        if not status.intact:
+            problems.append(f"signature {embedded.field_name}: the signed bytes were changed")
+        elif not status.valid:
+            problems.append(f"signature {embedded.field_name}: cryptographically invalid")
+        if not status.trusted:
+            problems.append(f"signature {embedded.field_name}: the signer's certificate is not trusted")
+    if statuses and statuses[-1].coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        problems.append("the file was changed after it was signed")
+    first = statuses[0] if statuses else None
+    return Verification(
+        valid=not problems, problems=tuple(problems),
+        signer=_signer_name(first.signing_cert) if first else "",
+        signing_time=first.signer_reported_dt if first else None,
+    )

@@ -1,0 +1,46 @@
+"""Calling the JSON API in tests: as a system with a token, or as a person in a browser session."""
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+
+from accounts.api.tokens import token_issue
+from tests.auth import verified_client
+
+
+def issue(user, *, can_write: bool = True, days: int = 30, name: str = "test system") -> str:
+    """A token for ``user``; prosecutors' tokens are always read-only."""
+    _token, raw = token_issue(user=user, name=name, actor=None, actor_label="tests", days=days,
+                              can_write=can_write and user.role != "prosecutor")
+    return raw
+
+
+class Api:
+    """A thin JSON client: ``Api(token=...)``, ``Api(session=user)`` or ``Api()`` (anonymous)."""
+
+    def __init__(self, token: str | None = None, session=None, client: Client | None = None, **session_kwargs):
+        self.client = client or (verified_client(session, **session_kwargs) if session is not None else Client())
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self, method: str, url: str, body=None, headers: dict | None = None, **params):
+        headers = {**self.headers, **(headers or {})}
+        if method == "GET":
+            return self.client.get(url, params or None, headers=headers)
+        return self.client.generic(method, url, json.dumps(body if body is not None else {}),
+                                   content_type="application/json", headers=headers)
+
+    def get(self, url, **params):
+        return self.request("GET", url, **params)
+
+    def post(self, url, body=None, **kwargs):
+        return self.request("POST", url, body, **kwargs)
+
+    def patch(self, url, body=None, **kwargs):
+        return self.request("PATCH", url, body, **kwargs)
+
+
+def error_of(response) -> dict:
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields", "request_id"}, body
+    return body["error"]

@@ -1,0 +1,25 @@
+import pytest
+from tests.api.helpers import Api, issue, error_of
+
+def test_smoke(investigator, case, outsider):
+    api = Api(token=issue(investigator))
+    r = api.get("/api/v1/cases/")
+    print(r.status_code, r.json())
+    r = api.get(f"/api/v1/cases/{case.pk}/")
+    print(r.status_code, r.json(), r["ETag"])
+    r = Api(token=issue(outsider)).get(f"/api/v1/cases/{case.pk}/")
+    print(r.status_code, r.json())
+    r = Api().get(f"/api/v1/cases/{case.pk}/")
+    print(r.status_code, r.json(), r.get("WWW-Authenticate"))
+    r = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Новая фабула", "reason": "x"}, headers={"If-Match": r'"v1"'})
+    print(r.status_code, r.json())
+    r = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Новая фабула", "reason": "x"}, headers={"If-Match": '"v%d"' % case.version})
+    print(r.status_code, r.json())
+    r = api.get("/api/v1/nope/")
+    print(r.status_code, r.json())
+    r = api.get("/api/schema/")
+    print(r.status_code, r["Content-Type"], len(r.content))
+    r = Api().get("/api/docs/")
+    print(r.status_code, r["Content-Security-Policy"], r.content.decode()[:600])
+    r = Api().get("/api/docs/?script=")
+    print(r.status_code, r["Content-Type"], r.content.decode()[:200])
