@@ -6,17 +6,26 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test test-unit bench install migrate clean
+.PHONY: run test bench install migrate clean compile-translations messages
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed compile-translations
 
 # uv installs the locked dependency set in seconds; it is bootstrapped into the venv itself,
 # so a machine needs nothing but Python 3.11+ and make.
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+	test -x $(VENV)/bin/uv || { $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --upgrade >/dev/null; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"; }
 	$(VENV)/bin/uv sync --frozen --inexact --quiet
 	touch $@
+
+# Translations are compiled from the committed .po files at every install (no gettext needed).
+compile-translations: $(VENV)/.installed
+	@$(PY) -m ecase.compile_translations
+
+# Re-extract the messages of our own code into locale/{kk,ru,en} (developers; needs gettext).
+messages: install
+	$(PY) manage.py makemessages --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*' -l kk -l ru -l en
 
 migrate: install
 	$(PY) manage.py migrate --noinput
