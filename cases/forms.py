@@ -136,3 +136,7 @@ class ActEditForm(forms.Form):
 class ActTransitionForm(forms.Form):
     action = forms.CharField(max_length=32)
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class VerifyUploadForm(forms.Form):
+    file = forms.FileField(label=_("The PDF to check"))

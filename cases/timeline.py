@@ -136,9 +136,9 @@ class _Page:
                        if before.get(k) != after.get(k)]
         elif "from" in data or "to" in data:
             changes = [Change(str(data.get("action", "")), _text(before), _text(after))]
-        return Entry(when=event.occurred_at, who=event.actor_label, what=event.get_event_display(),
+        return Entry(when=event.occurred_at, who=event.actor_label, what=str(event.get_event_display()),
                      subject=f"{event.target_type} {event.target_id}".strip(), changes=changes,
-                     why=str(data.get("reason", "") or ""), kind="event", outcome=event.get_outcome_display(),
+                     why=str(data.get("reason", "") or ""), kind="event", outcome=str(event.get_outcome_display()),
                      address=(event.ip or "") if self.include_access else "")
 
     # --- history rows -------------------------------------------------------------------------

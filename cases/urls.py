@@ -22,4 +22,5 @@ urlpatterns = [
     path("acts/<int:pk>/", acts.ActDetailView.as_view(), name="act"),
     path("acts/<int:pk>/edit/", acts.ActEditView.as_view(), name="act-edit"),
     path("acts/<int:pk>/transition/", acts.ActTransitionView.as_view(), name="act-transition"),
+    path("acts/<int:pk>/pdf/", acts.ActPdfView.as_view(), name="act-pdf"),
 ]

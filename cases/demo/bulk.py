@@ -194,6 +194,8 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
     """Units, investigators (one per ~10 new cases), supervisors, prosecutors and reference data."""
     rng = random.Random(seed)
     admin = User.objects.filter(username=world.ADMIN_USERNAME).first()
+    if admin is None:
+        raise RuntimeError("bulk cases need the demo world first (manage.py seed_demo)")
     bulk_units, offices = _ensure_units(admin)
     pool = list(bulk_units) + list(Unit.objects.filter(code__in=[u.code for u in world.UNITS if u.kind != UnitKind.PROSECUTOR_OFFICE]))
     weights = [3 if unit.kind != UnitKind.REGION else 1 for unit in pool]

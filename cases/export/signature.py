@@ -34,11 +34,17 @@ SUBJECT = "ecase case-file export (system)"
 @dataclass(frozen=True)
 class SignatureCheck:
     ok: bool
-    intact: bool
+    intact: bool          # the signed content hashes to the digest the signature carries
     trusted: bool
     signer: str
     fingerprint: str
     problem: str = ""
+    valid: bool = False   # the signature value is right for what it signs
+
+    @property
+    def content_changed(self) -> bool:
+        """The signature itself is sound, but the content it covers is not what was signed."""
+        return self.valid and not self.intact
 
 
 def _signing_dir() -> Path:
@@ -198,4 +204,5 @@ def _check(status) -> SignatureCheck:
         "the signed content was changed" if not intact else
         "the signature value is wrong" if not valid else
         "the signer is not trusted")
-    return SignatureCheck(intact and valid and trusted, intact, trusted, _subject(status), _print(status), problem)
+    return SignatureCheck(intact and valid and trusted, intact, trusted, _subject(status), _print(status), problem,
+                          valid=valid)

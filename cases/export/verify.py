@@ -54,7 +54,10 @@ def _pdf_subject(pdf: bytes) -> str:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer_view.get("/Info")
-    return str(info.get("/Subject", "")) if info is not None else ""
+    if info is None:
+        return ""
+    info = info.get_object()
+    return str(info.get("/Subject", ""))
 
 
 def verify_export(path: str | Path, *, trusted: list[bytes] | None = None) -> ExportCheck:
@@ -88,7 +91,7 @@ def verify_export(path: str | Path, *, trusted: list[bytes] | None = None) -> Ex
             signed = signature.verify_detached(manifest_bytes, p7s, trusted=trusted)
             check.signer, check.fingerprint = signed.signer, signed.fingerprint
             if not signed.ok:
-                member = MANIFEST if signed.problem == "the signed content was changed" else SIGNATURE
+                member = MANIFEST if signed.content_changed else SIGNATURE
                 check.problem(member, f"does not verify against {SIGNATURE}: {signed.problem}"
                               if member == MANIFEST else signed.problem + (f" (certificate SHA-256 {signed.fingerprint})"
                                                                           if signed.fingerprint else ""))

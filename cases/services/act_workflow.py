@@ -1,4 +1,11 @@
-"""Moving an act through its lifecycle: one locked service for every action (DESIGN §5)."""
+"""Moving an act through its lifecycle: one locked service for every action (DESIGN §5).
+
+``act_transition`` locks the case and the act, looks the (status, action) pair up in
+cases/act_transitions.py, checks the actor's right and the action's guards, applies the
+step, and records it twice in the same transaction: an ``ActTransition`` row and one audit
+event. Approval also freezes the act's snapshot and queues its rendering; the PDF is
+rendered and signed by the Celery worker after the commit (cases/services/act_rendering.py).
+"""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -13,56 +20,112 @@ from ecase.errors import NotAllowed, OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
-from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, REASON_REQUIRED, ActAction
+from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, REASON_REQUIRED, SYSTEM, ActAction
 from ..choices import ActStatus
-from ..models import Case, ProceduralAct
+from ..models import ActTransition, Case, ProceduralAct
+from ..models.acts import sha256_hex
+from ..system_actor import is_system_actor
+from .act_rendering import act_rendering_queue
+from .acts import act_draft
 from .scope import require
 
 
-@transaction.atomic
-def act_transition(*, act_id: int, action: str, actor: User, reason: str = "") -> ProceduralAct:
-    """Lock the act, check the table, the right and the guards, apply, audit."""
-    reason = (reason or "").strip()
-    visible = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values("case_id").first()
-    if visible is None:
+def _lock(act_id: int, *, actor: User) -> ProceduralAct:
+    """The act, locked after its case (the lock order of every case write), if the actor may see it.
+
+    The rendering worker's account sees no case; it reaches the act for the one step that is
+    its own, and the right check below keeps it to that step.
+    """
+    if is_system_actor(actor):
+        case_id = ProceduralAct.objects.filter(pk=act_id).values_list("case_id", flat=True).first()
+    else:
+        case_id = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list(
+            "case_id", flat=True).first()
+    if case_id is None:
         raise OutOfScope("no such act")
-    Case.objects.select_for_update().get(pk=visible["case_id"])  # same lock order as every case write
-    act = ProceduralAct.objects.select_for_update().get(pk=act_id)
-    entry = ACT_TRANSITIONS.get((act.status, action))
-    if entry is None or act.is_withdrawn:
-        raise ValidationError(_("An act that is “%(status)s” cannot be moved by “%(action)s”.") % {
-            "status": act.get_status_display(), "action": action}, code="transition")
-    require(act.case, actor=actor, action=entry[1])
+    Case.objects.select_for_update().get(pk=case_id)
+    return ProceduralAct.objects.select_for_update().select_related("case", "act_type").get(pk=act_id)
+
+
+def _check_right(act: ProceduralAct, *, actor: User, action: str, right: str) -> None:
+    if right == SYSTEM:
+        if not is_system_actor(actor):
+            raise NotAllowed("only the rendering worker signs an act", case_id=act.case_id)
+        return
+    require(act.case, actor=actor, action=right)
     if action in AUTHOR_ONLY and act.author_id != actor.pk:
-        raise NotAllowed("only the author submits or revises an act")
-    if action in (ActAction.APPROVE, ActAction.RETURN) and act.author_id == actor.pk:
-        raise NotAllowed("the author cannot approve or return their own act")  # CPC: approver ≠ author
+        raise NotAllowed("only the author submits or revises an act", case_id=act.case_id)
+    if action in NOT_BY_AUTHOR and act.author_id == actor.pk:
+        raise NotAllowed("the author cannot approve or return their own act", case_id=act.case_id)
+
+
+def _check_guards(act: ProceduralAct, *, action: str, reason: str, pdf_sha256: str) -> None:
     if action in REASON_REQUIRED and not reason:
-        raise ValidationError({"reason": _("State what must be reworked.")})
-    before = act.status
-    act.status = entry[0]
+        raise ValidationError({"reason": _("State the reason.")})
+    if action == ActAction.SIGN:
+        sha256_hex(pdf_sha256)
+    if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
+        raise ValidationError(_("This act is already superseded by act №%(n)s.") % {
+            "n": act.superseded_by.number}, code="transition")
+
+
+def _supersede(act: ProceduralAct, *, actor: User, reason: str) -> dict:
+    """Draft the correction; the signed act stays as it was (the database refuses to change it)."""
+    participant_ids = act.participants.filter(withdrawn_at__isnull=True).values_list("pk", flat=True)
+    correction = act_draft(case=act.case, actor=actor, act_type=act.act_type, language=act.language,
+                           place=act.place, fields=act.fields, body=act.body, participant_ids=participant_ids,
+                           supersedes=act, reason=reason)
+    return {"correction": correction.pk, "correction_number": correction.number}
+
+
+def _apply(act: ProceduralAct, *, action: str, actor: User, reason: str, pdf_sha256: str) -> dict:
+    """Change the act for ``action`` (status excepted); return what the audit row adds."""
     if action == ActAction.APPROVE:
         act.approved_by, act.approved_at = actor, timezone.now()
     elif action == ActAction.REVISE:
         act.approved_by = act.approved_at = None
-    save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
-    audit_record(actor=actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
-                 data={"action": action, "from": before, "to": act.status, "reason": reason, "version": act.version})
-    return act
+    elif action == ActAction.SIGN:
+        # The signature is the approver's; the worker only carries it out.
+        act.signed_by, act.signed_at, act.pdf_sha256 = act.approved_by, timezone.now(), pdf_sha256
+        return {"sha256": pdf_sha256}
+    elif action == ActAction.SUPERSEDE:
+        return _supersede(act, actor=actor, reason=reason)
+    return {}
 
 
 @transaction.atomic
-def act_record_signature(*, act_id: int, pdf_sha256: str, system_actor: User) -> ProceduralAct:
-    """The rendering worker's last step: an approved act becomes signed, by its approver, for good.
+def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", pdf_sha256: str = "") -> ProceduralAct:
+    """Lock the act, check the table, the right and the guards, apply, record the step, audit.
 
-    ``system_actor`` is the account the worker acts as (history and audit name it); the
-    signature itself is the approver's.
+    ``pdf_sha256`` belongs to ``sign`` only. A ``supersede`` returns the superseded act; the
+    correction is ``act.superseded_by``.
     """
-    act = ProceduralAct.objects.select_for_update().get(pk=act_id)
-    if act.status != ActStatus.APPROVED:
-        raise ValidationError(_("Only an approved act is signed."), code="transition")
-    act.status, act.signed_by, act.signed_at, act.pdf_sha256 = ActStatus.SIGNED, act.approved_by, timezone.now(), pdf_sha256
-    save_attributed(act, actor=system_actor, reason=_("Signed"))
-    audit_record(actor=system_actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
-                 data={"action": "sign", "from": ActStatus.APPROVED, "to": ActStatus.SIGNED, "sha256": pdf_sha256})
+    reason = (reason or "").strip()
+    act = _lock(act_id, actor=actor)
+    entry = ACT_TRANSITIONS.get((act.status, action))
+    if entry is None or act.is_withdrawn:
+        raise ValidationError(_("An act that is “%(status)s” cannot be moved by “%(action)s”.") % {
+            "status": act.get_status_display(), "action": action}, code="transition")
+    to_status, right = entry
+    _check_right(act, actor=actor, action=action, right=right)
+    _check_guards(act, action=action, reason=reason, pdf_sha256=pdf_sha256)
+    before = act.status
+    extra = _apply(act, action=action, actor=actor, reason=reason, pdf_sha256=pdf_sha256)
+    if action != ActAction.SUPERSEDE:
+        act.status = to_status
+        save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
+    step = ActTransition(act=act, act_version=act.version, action=action, from_status=before, to_status=to_status,
+                         actor=actor, reason=reason)
+    step.full_clean()
+    step.save()
+    if action == ActAction.APPROVE:
+        extra["rendering"] = act_rendering_queue(act=act).pk
+    audit_record(actor=actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
+                 data={"action": action, "from": before, "to": to_status, "reason": reason, "version": act.version,
+                       **extra})
     return act
+
+
+def act_record_signature(*, act_id: int, pdf_sha256: str, system_actor: User) -> ProceduralAct:
+    """The rendering worker's last step: the approved act becomes signed, by its approver, for good."""
+    return act_transition(act_id=act_id, action=ActAction.SIGN, actor=system_actor, pdf_sha256=pdf_sha256)

@@ -17,7 +17,7 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..choices import ActStatus
-from ..models import Participant, ProceduralAct, ProceduralActType
+from ..models import Case, Participant, ProceduralAct, ProceduralActType
 from .scope import lock_case
 
 EDITABLE_STATUSES = (ActStatus.DRAFT, ActStatus.RETURNED)
@@ -31,22 +31,37 @@ def _participants_of(case_id: int, ids: Iterable[int]) -> list[Participant]:
     return found
 
 
-@transaction.atomic
-def act_create(*, case_id: int, actor: User, act_type: ProceduralActType, language: str, place: str,
-               fields: dict | None = None, body: str = "", participant_ids: Iterable[int] = (),
-               supersedes: ProceduralAct | None = None) -> ProceduralAct:
-    """Draft a new act in the case; its number is the next in the case (the case row is locked)."""
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
-    if not act_type.is_active:
-        raise ValidationError({"act_type": _("This act type is no longer in use.")})
+def act_draft(*, case: Case, actor: User, act_type: ProceduralActType, language: str, place: str,
+              fields: dict | None = None, body: str = "", participant_ids: Iterable[int] = (),
+              supersedes: ProceduralAct | None = None, reason: str) -> ProceduralAct:
+    """Save a new draft in ``case`` (locked by the caller) under the case's next number.
+
+    Shared by drafting (act_create) and by the workflow's supersede step, which drafts the
+    correction of a signed act; each caller writes its own audit row.
+    """
     number = (ProceduralAct.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
     act = ProceduralAct(case=case, act_type=act_type, number=number, author=actor, language=language,
                         place=(place or "").strip(), fields=fields or {}, body=body, supersedes=supersedes)
     participants = _participants_of(case.pk, participant_ids)
-    save_attributed(act, actor=actor, reason=_("Drafted"))
+    save_attributed(act, actor=actor, reason=reason)
     act.participants.set(participants)
+    return act
+
+
+@transaction.atomic
+def act_create(*, case_id: int, actor: User, act_type: ProceduralActType, language: str, place: str,
+               fields: dict | None = None, body: str = "", participant_ids: Iterable[int] = ()) -> ProceduralAct:
+    """Draft a new act in the case; its number is the next in the case (the case row is locked).
+
+    A correction of a signed act is drafted by the workflow's ``supersede`` step instead.
+    """
+    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    if not act_type.is_active:
+        raise ValidationError({"act_type": _("This act type is no longer in use.")})
+    act = act_draft(case=case, actor=actor, act_type=act_type, language=language, place=place, fields=fields,
+                    body=body, participant_ids=participant_ids, reason=_("Drafted"))
     audit_record(actor=actor, event=EventType.ACT_CREATED, case_id=case.pk, target=act,
-                 data={"number": number, "type": act_type.code, "supersedes": supersedes.pk if supersedes else None})
+                 data={"number": act.number, "type": act_type.code})
     return act
 
 

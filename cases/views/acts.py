@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,15 +16,35 @@ from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..act_fields import add_structured_fields, structured_values
-from ..act_transitions import ACT_TRANSITIONS, ActAction
+from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, SYSTEM, ActAction
+from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
+from ..pdf.storage import pdf_path
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
 from .common import apply_errors, done
 
 # Decisions that need the password and second factor again (ASVS 4.3.3, re-authentication).
 REAUTH_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
+REFRESH_SECONDS = 3  # while the PDF is being produced, the act page reloads itself
+
+
+def available_actions(act: ProceduralAct, user) -> list[str]:
+    """The workflow's buttons this user would get through on this act (the service decides anyway)."""
+    if act.is_withdrawn:
+        return []
+    actions = []
+    for (status, action), (_to, right) in ACT_TRANSITIONS.items():
+        if status != act.status or right == SYSTEM:
+            continue
+        if (action in AUTHOR_ONLY and act.author_id != user.pk) or (action in NOT_BY_AUTHOR and act.author_id == user.pk):
+            continue
+        if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
+            continue
+        if Case.objects.restrict(user, right).filter(pk=act.case_id).exists():
+            actions.append(action)
+    return actions
 
 
 class ActCreateView(CaseScopedView):
@@ -69,15 +90,19 @@ class ActDetailView(CaseScopedView):
     def get(self, request, pk):
         act = self.get_object()
         audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
-        user = request.user
-        allowed_actions = [action for (status, action), (_to, right) in ACT_TRANSITIONS.items()
-                           if status == act.status and Case.objects.restrict(user, right).filter(pk=act.case_id).exists()]
-        return render(request, "cases/act_detail.html", {
-            "act": act, "case": act.case, "actions": allowed_actions,
+        rendering = act.renderings.order_by("-act_version").first()
+        response = render(request, "cases/act_detail.html", {
+            "act": act, "case": act.case, "actions": available_actions(act, request.user),
             "fields": [(spec.get("label_ru", spec["name"]), act.fields.get(spec["name"])) for spec in act.act_type.fields],
             "participants": act.participants.select_related("person"),
-            "can_edit": Case.objects.restrict(user, access.CHANGE).filter(pk=act.case_id).exists(),
+            "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
+            "transitions": act.transitions.select_related("actor"),
+            "rendering": rendering,
+            "correction": ProceduralAct.objects.filter(supersedes=act).first(),
         })
+        if rendering is not None and rendering.is_pending:
+            response["Refresh"] = str(REFRESH_SECONDS)
+        return response
 
 
 class ActEditView(CaseScopedView):
@@ -131,10 +156,29 @@ class ActTransitionView(CaseScopedView):
         if action in REAUTH_ACTIONS and not is_fresh(request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
             return redirect(f"{reverse('accounts:reauthenticate')}?next={reverse('cases:act', args=[act.pk])}")
         try:
-            act_transition(act_id=act.pk, action=action, actor=request.user, reason=form.cleaned_data["reason"])
+            moved = act_transition(act_id=act.pk, action=action, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
+            if action == ActAction.SUPERSEDE:
+                done(request, _("Act №%(n)s drafted as the correction.") % {"n": moved.superseded_by.number})
+                return redirect("cases:act-edit", pk=moved.superseded_by.pk)
             done(request, _("Done."))
         return redirect("cases:act", pk=act.pk)
+
+
+class ActPdfView(CaseScopedView):
+    """The signed PDF, for everyone who may read the case; each download is in the access log."""
+
+    queryset = ProceduralAct.objects.select_related("case")
+    permission_action = access.VIEW
+
+    def get(self, request, pk):
+        act = self.get_object()
+        if act.status != ActStatus.SIGNED:
+            raise Http404("the act has no signed PDF yet")
+        audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
+                     data={"sha256": act.pdf_sha256})
+        return FileResponse(pdf_path(act.pdf_sha256).open("rb"), content_type="application/pdf",
+                            filename=f"{act.case.registration_number}-act-{act.number}.pdf")

@@ -1,0 +1,169 @@
+"""The signed PDF an approved act owes, from approval to storage (issue #5, DESIGN §5).
+
+The approval queues an ``ActRendering`` in its own transaction and hands a message to the
+broker only after the commit. The worker claims the rendering, renders and signs it, and
+records the act as signed; every step is idempotent, so a re-delivered or duplicated
+message finds the work done. The broker is never the only record: ``act_renderings_sweep``
+re-enqueues every pending rendering the broker never received or nobody progressed.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from audit.choices import EventType, Outcome
+from audit.services import audit_record
+from ecase.celery import app as celery_app
+
+from ..choices import ActStatus, RenderingState
+from ..models import ActRendering, ProceduralAct
+from ..pdf.document import render_act_pdf
+from ..pdf.layout import layout_labels
+from ..pdf.snapshot import act_snapshot
+from ..pdf.storage import pdf_store
+from ..signing.base import act_signer
+
+logger = logging.getLogger(__name__)
+
+RENDER_TASK = "cases.render_act"
+PENDING = (RenderingState.QUEUED, RenderingState.RENDERING)
+SWEEP_BATCH = 200
+# Publishing happens after the approval committed: give up quickly and leave it to the sweep.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+def rendering_enqueue(rendering_id: int) -> bool:
+    """Hand one render message to the broker; False (logged) when the broker is unreachable."""
+    try:
+        celery_app.send_task(RENDER_TASK, args=[rendering_id], queue=settings.ECASE_RENDER_QUEUE,
+                             retry=True, retry_policy=PUBLISH_RETRY)
+    except Exception:  # the approval is committed already; the sweep re-enqueues what did not get through
+        logger.warning("broker unreachable: rendering %s stays queued for the sweep", rendering_id, exc_info=True)
+        return False
+    ActRendering.objects.filter(pk=rendering_id, state__in=PENDING).update(published_at=timezone.now())
+    return True
+
+
+def act_rendering_queue(*, act: ProceduralAct) -> ActRendering:
+    """Freeze the approved act's snapshot and queue its PDF; the message leaves after the commit."""
+    rendering = ActRendering(act=act, act_version=act.version, snapshot=act_snapshot(act))
+    rendering.full_clean()
+    rendering.save()
+    transaction.on_commit(lambda: rendering_enqueue(rendering.pk))
+    return rendering
+
+
+@transaction.atomic
+def act_rendering_claim(*, rendering_id: int, actor: User) -> ActRendering | None:
+    """Mark the rendering as started; None when it is done, failed, gone, or out of attempts."""
+    rendering = ActRendering.objects.select_for_update().filter(pk=rendering_id).first()
+    if rendering is None or rendering.state not in PENDING:
+        return None
+    if rendering.attempts >= settings.ECASE_RENDER_MAX_ATTEMPTS:
+        _fail(rendering, actor=actor, reason=f"gave up after {rendering.attempts} attempts; last error: "
+                                              f"{rendering.last_error or 'the worker stopped mid-task'}")
+        return None
+    rendering.state, rendering.started_at = RenderingState.RENDERING, timezone.now()
+    rendering.attempts += 1
+    rendering.save(update_fields=["state", "started_at", "attempts"])
+    return rendering
+
+
+def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering:
+    """Render, sign and store the PDF of a claimed rendering and record the act as signed.
+
+    The rendering row stays locked while the PDF is produced, so a duplicate delivery waits
+    and then finds the work done. The case and the act are locked only for the final step.
+    """
+    from .act_workflow import act_record_signature
+
+    with transaction.atomic():
+        rendering = ActRendering.objects.select_for_update().get(pk=rendering_id)
+        if rendering.state != RenderingState.RENDERING:
+            return rendering  # a duplicate delivery finished (or failed) it first
+        act = ProceduralAct.objects.select_related("approved_by").get(pk=rendering.act_id)
+        if act.status != ActStatus.APPROVED or act.version != rendering.act_version:
+            raise RenderingImpossible(f"the act is {act.status} at version {act.version}, "
+                                      f"not approved at version {rendering.act_version}")
+        snapshot = rendering.snapshot
+        labels = layout_labels(snapshot["language"])
+        signed = act_signer().sign(
+            render_act_pdf(snapshot), approver=act.approved_by, location=snapshot["act"]["place"],
+            reason=labels["sign_reason"].format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]))
+        sha = pdf_store(signed.data)
+        act_record_signature(act_id=act.pk, pdf_sha256=sha, system_actor=actor)
+        rendering.state, rendering.finished_at, rendering.last_error = RenderingState.SIGNED, timezone.now(), ""
+        rendering.pdf_sha256, rendering.pdf_size = sha, len(signed.data)
+        rendering.signer_certificate_sha256 = signed.certificate_sha256
+        rendering.full_clean()
+        rendering.save()
+    return rendering
+
+
+class RenderingImpossible(Exception):
+    """The act is no longer in a state its rendering can complete: retrying will not help."""
+
+
+def _fail(rendering: ActRendering, *, actor: User, reason: str) -> None:
+    rendering.state, rendering.finished_at, rendering.last_error = RenderingState.FAILED, timezone.now(), reason[:2000]
+    rendering.save(update_fields=["state", "finished_at", "last_error"])
+    audit_record(actor=actor, event=EventType.ACT_RENDER_FAILED, outcome=Outcome.FAILED,
+                 case_id=rendering.act.case_id, target=rendering.act,
+                 data={"rendering": rendering.pk, "version": rendering.act_version, "attempts": rendering.attempts,
+                       "reason": rendering.last_error})
+
+
+@transaction.atomic
+def act_rendering_fail(*, rendering_id: int, actor: User, reason: str) -> ActRendering:
+    """Give the rendering up with a reason the act page shows; one ACT_RENDER_FAILED audit row."""
+    rendering = ActRendering.objects.select_for_update().select_related("act").get(pk=rendering_id)
+    if rendering.state in PENDING:
+        _fail(rendering, actor=actor, reason=reason)
+    return rendering
+
+
+@transaction.atomic
+def act_rendering_postpone(*, rendering_id: int, error: str) -> ActRendering:
+    """Back to the queue after a transient error; Celery re-publishes the message with a delay."""
+    rendering = ActRendering.objects.select_for_update().get(pk=rendering_id)
+    if rendering.state in PENDING:
+        rendering.state, rendering.last_error = RenderingState.QUEUED, error[:2000]
+        rendering.published_at = timezone.now()
+        rendering.save(update_fields=["state", "last_error", "published_at"])
+    return rendering
+
+
+@transaction.atomic
+def act_renderings_requeue(*, renderings: QuerySet[ActRendering]) -> list[int]:
+    """Put failed renderings back in the queue (their cause was fixed); messages leave on commit."""
+    ids = []
+    for rendering in renderings.select_for_update().filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED):
+        rendering.state, rendering.attempts, rendering.queued_at = RenderingState.QUEUED, 0, timezone.now()
+        rendering.published_at = rendering.started_at = rendering.finished_at = None
+        rendering.save(update_fields=["state", "attempts", "queued_at", "published_at", "started_at", "finished_at"])
+        transaction.on_commit(lambda pk=rendering.pk: rendering_enqueue(pk))
+        ids.append(rendering.pk)
+    return ids
+
+
+def act_renderings_sweep(*, now=None) -> list[int]:
+    """Re-enqueue pending renderings the broker never received or nobody has progressed lately.
+
+    Redis is not the record of pending work, the database is (DESIGN §5): a message lost
+    with a restarted broker, or held by a worker that died, is re-sent from here. A sent
+    message that was not lost merely arrives twice, which the task treats as done.
+    """
+    stale = (now or timezone.now()) - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS)
+    quiet = Q(published_at__lt=stale) & (Q(started_at__isnull=True) | Q(started_at__lt=stale))
+    pending = (ActRendering.objects.filter(state__in=PENDING, act__status=ActStatus.APPROVED)
+               .filter(Q(published_at__isnull=True) | quiet).order_by("queued_at"))
+    ids = list(pending.values_list("pk", flat=True)[:SWEEP_BATCH])
+    for rendering_id in ids:
+        rendering_enqueue(rendering_id)
+    return ids

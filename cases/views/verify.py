@@ -1,0 +1,75 @@
+"""The public verification page the QR code of every signed act points to (issue #5).
+
+Anyone holding a printed act can check it without an account: whether the act with this
+token is signed, by whom and when, and whether their copy is byte-identical to the signed
+PDF with a valid signature. The page shows no case content; a signed-in reader of the case
+gets a link to the act itself.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from ecase.scoped_views import PublicView
+
+from .. import access
+from ..choices import ActStatus
+from ..forms import VerifyUploadForm
+from ..models import ProceduralAct
+from ..signing.trust import trust_roots_pem
+from ..signing.verify import verify_pdf
+
+
+class ActVerifyView(PublicView):
+    http_method_names = ["get", "post"]
+
+    def get_act(self, token: str) -> ProceduralAct:
+        # The one read of an act outside ``restrict``: the random token (24 bytes) is the
+        # capability, and nothing of the case's content is shown for it.
+        act = ProceduralAct.objects.select_related("signed_by").filter(verification_token=token).first()
+        if act is None:
+            raise Http404("unknown token")
+        return act
+
+    def context(self, act: ProceduralAct, **extra) -> dict:
+        correction = ProceduralAct.objects.filter(supersedes=act, status=ActStatus.SIGNED).first()
+        user = self.request.user
+        return {
+            "act": act, "signed": act.status == ActStatus.SIGNED, "superseded_at": correction and correction.signed_at,
+            "signer": act.signed_by, "form": VerifyUploadForm(),
+            "readable": user.is_authenticated and ProceduralAct.objects.restrict(user, access.VIEW).filter(pk=act.pk).exists(),
+            **extra,
+        }
+
+    def get(self, request, token):
+        return render(request, "cases/verify.html", self.context(self.get_act(token)))
+
+    def post(self, request, token):
+        act = self.get_act(token)
+        form = VerifyUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, "cases/verify.html", {**self.context(act), "form": form}, status=400)
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.ECASE_VERIFY_MAX_BYTES:
+            form.add_error("file", _("The file is larger than any signed act."))
+            return render(request, "cases/verify.html", {**self.context(act), "form": form}, status=400)
+        data = upload.read()
+        identical = act.status == ActStatus.SIGNED and hashlib.sha256(data).hexdigest() == act.pdf_sha256
+        return render(request, "cases/verify.html", self.context(
+            act, checked=True, identical=identical, verification=verify_pdf(data), form=form))
+
+
+class TrustRootView(PublicView):
+    """The root certificates signatures are checked against, for verifying an act elsewhere."""
+
+    def get(self, request):
+        pem = trust_roots_pem()
+        if not pem:
+            raise Http404("no trust root configured yet")
+        response = HttpResponse(pem, content_type="application/x-pem-file")
+        response["Content-Disposition"] = 'attachment; filename="ecase-trust-roots.pem"'
+        return response
