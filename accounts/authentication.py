@@ -81,7 +81,7 @@ class TokenWriteScope(permissions.BasePermission):
 
 
 class ApiRateThrottle(SimpleRateThrottle):
-    """Requests per token (scope ``api_token``), per signed-in session user (``api_user``), per address (``api_anon``)."""
+    """Requests per token (scope ``api_token``), per session user (``api_user``), per address (``api_anon``)."""
 
     def get_rate(self):
         return None  # decided per request in allow_request

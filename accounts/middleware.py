@@ -13,12 +13,20 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_otp import user_has_device
 
+from ecase.api_errors import error_response
+
 from .freshness import AUTH_AT, SEEN_AT, age, stamp
 from .models import UserSession
 
 # Reachable before the second factor: signing in and out, enrolling, confirming, public pages.
 UNVERIFIED_ALLOWED = ("/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/static/", "/healthz", "/verify/")
 TOUCH_EVERY = timedelta(minutes=1)
+# The JSON API answers in JSON, not with redirects to pages; its token requests carry no session.
+API_PREFIX = "/api/"
+
+
+def _api_bearer_request(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX) and request.headers.get("Authorization", "")[:7].lower() == "bearer "
 
 
 class SessionPolicyMiddleware:
@@ -33,6 +41,8 @@ class SessionPolicyMiddleware:
             if since_login is None or since_login > settings.ECASE_SESSION_LIFETIME or (
                     idle is not None and idle > settings.ECASE_IDLE_TIMEOUT):
                 logout(request)
+                if request.path.startswith(API_PREFIX):
+                    return self.get_response(request)  # now anonymous: the API answers 401 itself
                 return redirect_to_login(request.get_full_path())
             if idle is None or idle > TOUCH_EVERY:
                 UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=timezone.now())
@@ -49,6 +59,12 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not user.is_verified() and not request.path.startswith(UNVERIFIED_ALLOWED):
+            if _api_bearer_request(request):
+                return self.get_response(request)  # the token authenticates, not this session
+            if request.path.startswith(API_PREFIX):
+                return error_response(403, "second_factor_required",
+                                      translation.gettext("Confirm your second factor in the browser first."),
+                                      request)
             target = "accounts:otp-verify" if user_has_device(user) else "accounts:otp-setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -56,19 +56,23 @@ def segment_digest(table: str, pk: str, columns: list[str], after: int, upto: in
     return count, digest.hexdigest()
 
 
-def _wait_for_writers_in_flight(timeout: float = 30.0) -> bool:
-    """Wait until every transaction running now has ended, so no row below the maxima just read
-    can still appear (a history row's key is taken before its transaction commits)."""
+def _wait_for_writers_in_flight(timeout: float = 60.0) -> bool:
+    """Wait until every transaction of this database that was writing now has ended, so no row
+    below the maxima just read can still appear (a history row's key is taken before its
+    transaction commits). Sessions of other databases of the cluster are not waited for."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT array_agg(x::text) FROM pg_snapshot_xip(pg_current_snapshot()) x "
-                       "WHERE x <> pg_current_xact_id_if_assigned() OR pg_current_xact_id_if_assigned() IS NULL")
-        xids = cursor.fetchone()[0] or []
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+        running = cursor.fetchall()
         deadline = time.monotonic() + timeout
-        while xids:
-            cursor.execute("SELECT array_agg(x) FROM unnest(%s::text[]) x WHERE pg_xact_status(x::xid8) = 'in progress'",
-                           [xids])
-            xids = cursor.fetchone()[0] or []
-            if not xids:
+        while running:
+            # Inside a transaction pg_stat_activity is a snapshot taken at first use: refresh it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT pid, backend_xid::text FROM pg_stat_activity WHERE pid = ANY(%s) "
+                           "AND backend_xid::text = ANY(%s)", [[p for p, _ in running], [x for _, x in running]])
+            running = [row for row in cursor.fetchall() if row in running]
+            if not running:
                 return True
             if time.monotonic() > deadline:
                 return False
@@ -76,13 +80,20 @@ def _wait_for_writers_in_flight(timeout: float = 30.0) -> bool:
     return True
 
 
-def last_seals() -> dict[str, dict]:
-    """Per history table, the segment of its latest checkpoint (``{}`` before the first one)."""
+def last_seals(tables: list[str] | None = None) -> dict[str, dict]:
+    """Per history table, the segment of its latest checkpoint (``{}`` before the first one).
+
+    Reads checkpoints newest first and stops once every table in ``tables`` has been seen.
+    """
     seals: dict[str, dict] = {}
+    wanted = set(tables) if tables is not None else None
     events = (AuditEvent.objects.filter(chain=HISTORY_CHAIN, event=EventType.HISTORY_CHECKPOINT)
-              .order_by("seq").values_list("data", flat=True))
-    for data in events.iterator(chunk_size=500):
-        seals.update(data.get("tables", {}))
+              .order_by("-seq").values_list("data", flat=True))
+    for data in events.iterator(chunk_size=50):
+        for table, seal in data.get("tables", {}).items():
+            seals.setdefault(table, seal)
+        if wanted is not None and wanted <= seals.keys():
+            break
     return seals
 
 
@@ -104,7 +115,7 @@ def write_checkpoint(*, actor=None, actor_label: str = "system") -> CheckpointRe
     tables = [t for t in history_tables() if t.table in existing]
     with transaction.atomic():
         _locked_head(HISTORY_CHAIN)  # one checkpoint writer at a time: segments must tile
-        previous = last_seals()
+        previous = last_seals([t.table for t in tables])
         quote = connection.ops.quote_name
         maxima = {}
         with connection.cursor() as cursor:

@@ -77,6 +77,8 @@ def audit_record(*, actor, event: str, case_id: int | None = None, target: model
     change it describes, or neither does. The chain's head row stays locked until then, so
     writers to one chain queue while writers to other chains do not wait.
     """
+    if chain is not None and case_id is not None:
+        raise ValueError("an event of a case goes to the case's chain; pass case_id or chain, not both")
     origin = current_origin.get()
     chain = chain or chain_for_case(case_id)
     username = actor.get_username() if actor is not None else ""

@@ -12,7 +12,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, connection
 
 from .services.act_rendering import (
     RENDER_TASK, RenderingImpossible, act_rendering_claim, act_rendering_fail, act_rendering_postpone,
@@ -52,7 +52,8 @@ def render_act(self, rendering_id: int) -> str:
             act_rendering_fail(rendering_id=rendering_id, actor=actor, reason=reason)
             return "failed"
         logger.warning("rendering %s postponed: %s", rendering_id, reason)
-        close_old_connections()  # a connection broken by the error is replaced, not reused
+        if not connection.is_usable():  # the database went away: reconnect rather than fail again
+            connection.close()
         act_rendering_postpone(rendering_id=rendering_id, error=reason)
         raise self.retry(exc=error, countdown=backoff(rendering.attempts))
     except Exception as error:  # a defect: record it on the act instead of retrying it forever

@@ -8,6 +8,7 @@ Writes call the services, which lock the case and check the scope again in their
 """
 from __future__ import annotations
 
+import base64
 import re
 
 from django.core.exceptions import ImproperlyConfigured
@@ -27,12 +28,19 @@ class ScopedAPIView(generics.GenericAPIView):
     queryset: models.QuerySet | None = None
     permission_action: str | None = None
     permission_classes = [permissions.IsAuthenticated, TokenWriteScope]
+    metadata_class = None  # OPTIONS answers 405: nothing is described outside the schema
     lookup_url_kwarg = "pk"
 
-    def initial(self, request, *args, **kwargs):
-        if self.queryset is None or self.permission_action is None or not hasattr(self.queryset, "restrict"):
-            raise ImproperlyConfigured(f"{type(self).__name__} needs a restrictable queryset and a permission_action")
-        super().initial(request, *args, **kwargs)
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Refused when the URL map is built, not at the first request.
+        cls.check_configured()
+        return super().as_view(**initkwargs)
+
+    @classmethod
+    def check_configured(cls) -> None:
+        if cls.queryset is None or cls.permission_action is None or not hasattr(cls.queryset, "restrict"):
+            raise ImproperlyConfigured(f"{cls.__name__} needs a restrictable queryset and a permission_action")
 
     @property
     def is_schema_generation(self) -> bool:
@@ -116,3 +124,10 @@ def expected_version(request, current: int) -> int:
     if current in versions:
         return current
     raise PreconditionFailed()
+
+
+def with_digest(response, sha256_hex: str):
+    """Repr-Digest (RFC 9530) of a download: the receiving system checks the bytes it got."""
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256_hex)).decode()}:"
+    response["Cache-Control"] = "private, no-store"
+    return response

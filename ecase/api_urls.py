@@ -4,6 +4,7 @@ Every route has an entry in tests/policy_api.py; tests/test_api_sweep.py request
 every role's token and session, against an own and a foreign case.
 """
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from accounts.api.views import MeView
@@ -20,6 +21,7 @@ ENUMS = {"CaseStatusEnum": "cases.choices.CaseStatus", "ActStatusEnum": "cases.c
          "EvidenceStatusEnum": "evidence.choices.EvidenceStatus"}
 
 
+@csrf_exempt  # it changes nothing; a write to an unknown path is 404, not a CSRF page
 def not_found(request, rest=""):
     """Unknown paths under /api/ answer 404 in the API's error shape, not with an HTML page."""
     return error_response(404, "not_found", "Not found.", request)
@@ -38,6 +40,7 @@ v1 = [
     path("persons/<int:pk>/", cases.PersonDetailView.as_view(), name="person-detail"),
     path("acts/<int:pk>/", cases.ActDetailView.as_view(), name="act-detail"),
     path("acts/<int:pk>/transition/", cases.ActTransitionView.as_view(), name="act-transition"),
+    path("acts/<int:pk>/pdf/", cases.ActPdfView.as_view(), name="act-pdf"),
     path("evidence/<int:pk>/", evidence.EvidenceItemView.as_view(), name="evidence-detail"),
     path("evidence/<int:pk>/files/", evidence.EvidenceFilesView.as_view(), name="evidence-files"),
     path("evidence/<int:pk>/custody/", evidence.CustodyView.as_view(), name="evidence-custody"),

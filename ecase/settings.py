@@ -294,3 +294,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
+
+# --- Audit trail (issue #6): periodic verification, history seals, the export signing key. docs/AUDIT.md.
+# Other blocks may define beat entries too: merge, never replace.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "audit-verify-trail": {
+        "task": "audit.verify_trail",  # seals new history rows, walks every chain, AUDIT_ALERT on failure
+        "schedule": timedelta(minutes=env_int("ECASE_AUDIT_VERIFY_MINUTES", 60, minimum=5)),
+    },
+}
+ECASE_EXPORT_SIGNING_DIR = Path(env_str("ECASE_EXPORT_SIGNING_DIR", str(VAR_DIR / "export_signing")))
+# Encrypts the export signing key; required in production (the export refuses to sign without it).
+ECASE_EXPORT_SIGNING_PASSPHRASE = env_str("ECASE_EXPORT_SIGNING_PASSPHRASE", "")

@@ -16,7 +16,7 @@ from audit.services import audit_record
 from cases import access
 from cases.api.serializers import UserRefSerializer
 from cases.models import Case
-from ecase.api_base import ChildrenListView, ScopedAPIView
+from ecase.api_base import ChildrenListView, ScopedAPIView, with_digest
 
 from .files import blob_path
 from .models import CustodyEvent, EvidenceFile, EvidenceItem
@@ -132,12 +132,12 @@ class FileDownloadView(ScopedAPIView):
         # The bytes are whatever was uploaded; the Accept header does not decide them (errors stay JSON).
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")})
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file's bytes; Repr-Digest carries their SHA-256.")})
     def get(self, request, pk):
         record = self.get_object()
         audit_record(actor=request.user, event=EventType.FILE_DOWNLOADED, case_id=record.item.case_id, target=record,
                      data=self.audit_data(sha256=record.sha256))
         response = FileResponse(open(blob_path(record.sha256), "rb"), as_attachment=True,
                                 filename=record.original_name, content_type=record.content_type)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return with_digest(response, record.sha256)

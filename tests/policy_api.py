@@ -49,6 +49,7 @@ POLICY: dict[str, Route] = {
     "api:act-detail": ApiRoute(obj="act", allowed=READERS),
     "api:act-detail#patch": ApiRoute(obj="act", method="PATCH", allowed=INVESTIGATOR, headers=_if_match("act"),
                                      data=lambda w: {"place": "Тараз"}),
+    "api:act-pdf": ApiRoute(obj="signed_act", allowed=READERS),
     "api:act-transition": ApiRoute(obj="act", method="POST", allowed=INVESTIGATOR, data=lambda w: {"action": "submit"}),
     "api:evidence-detail": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-files": ApiRoute(obj="item", allowed=READERS),

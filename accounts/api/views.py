@@ -29,6 +29,8 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """The account the request acts as; a system checks its token with it."""
 
+    metadata_class = None
+
     @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         user = request.user

@@ -14,10 +14,11 @@ from audit.models import AuditEvent
 
 from .. import access
 from ..act_fields import PREFIX, add_structured_fields, structured_values
-from ..act_transitions import ACT_TRANSITIONS, ActAction
+from ..act_transitions import ActAction
 from ..choices import CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
+from ..views.acts import available_actions
 
 MAX_TEXT = 20000
 
@@ -71,7 +72,8 @@ class CaseFilterSerializer(serializers.Serializer):
     """The list's filters: the same search as the browser's case list (cases.selectors.case_list)."""
 
     q = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                              help_text="Registration number, IIN, article (188, 190-1), surname, or words of the plot.")
+                              help_text="Registration number, IIN, article (188, 190-1), surname, or words "
+                                        "of the plot.")
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     gravity = serializers.ChoiceField(choices=Gravity.choices, required=False)
     investigator = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
@@ -144,19 +146,21 @@ class ActSerializer(serializers.ModelSerializer):
     fields = serializers.DictField(help_text="Structured fields of the act's type.")
     participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     actions = serializers.SerializerMethodField(help_text="Workflow actions open to you now.")
+    superseded_by = serializers.SerializerMethodField(help_text="The correction that replaces this signed act.")
 
     class Meta:
         model = ProceduralAct
         fields = ["id", "case", "number", "act_type", "author", "language", "place", "fields", "body", "participants",
-                  "status", "supersedes", "approved_by", "approved_at", "signed_by", "signed_at", "pdf_sha256",
-                  "version", "created_at", "updated_at", "withdrawn_at", "withdrawal_reason", "actions"]
+                  "status", "supersedes", "superseded_by", "approved_by", "approved_at", "signed_by", "signed_at",
+                  "pdf_sha256", "version", "created_at", "updated_at", "withdrawn_at", "withdrawal_reason", "actions"]
 
     def get_actions(self, act: ProceduralAct) -> list[str]:
-        user = self.context["request"].user
-        if act.is_withdrawn:
-            return []
-        return [action for (status, action), (_to, right) in ACT_TRANSITIONS.items()
-                if status == act.status and Case.objects.restrict(user, right).filter(pk=act.case_id).exists()]
+        # The browser's buttons; approve and return still need a re-authenticated browser session.
+        return available_actions(act, self.context["request"].user)
+
+    def get_superseded_by(self, act: ProceduralAct) -> int | None:
+        correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()
+        return correction
 
 
 def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> dict:
@@ -223,7 +227,8 @@ class ActWriteSerializer(serializers.Serializer):
 
 
 class ActCreateSerializer(ActWriteSerializer):
-    act_type = serializers.SlugRelatedField(slug_field="code", queryset=ProceduralActType.objects.filter(is_active=True),
+    act_type = serializers.SlugRelatedField(slug_field="code",
+                                            queryset=ProceduralActType.objects.filter(is_active=True),
                                             help_text="Code of the act type, e.g. victim_recognition.")
 
 
@@ -238,8 +243,10 @@ class ActUpdateSerializer(ActWriteSerializer):
 
 
 class ActTransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=ActAction.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    # ``sign`` is the rendering worker's step, open to no person.
+    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in ActAction if a != ActAction.SIGN])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+                                   help_text="Required to return an act and to supersede a signed one.")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -6,8 +6,10 @@ Each inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, 404 outs
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import FileResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.response import Response
 
@@ -16,12 +18,13 @@ from accounts.freshness import OTP_AT, REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version
+from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version, with_digest
 
 from .. import access
 from ..act_transitions import ActAction
-from ..choices import Gravity
+from ..choices import ActStatus, Gravity
 from ..models import Case, Participant, Person, ProceduralAct
+from ..pdf.storage import pdf_path
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
@@ -114,7 +117,8 @@ class CaseDetailView(ScopedAPIView):
         if (case.gravity >= Gravity.GRAVE and api_token_of(self.request) is None
                 and not is_fresh(self.request._request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)):
             raise exceptions.PermissionDenied(
-                _("A grave case opens only with a second factor confirmed in the last minutes: confirm it in the browser."),
+                _("A grave case opens only with a second factor confirmed in the last minutes: "
+                  "confirm it in the browser."),
                 code="second_factor_required")
 
 
@@ -253,7 +257,8 @@ class ActTransitionView(ScopedAPIView):
     @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer})
     def post(self, request, pk):
         """Move the act: ``submit`` and ``revise`` (its author), ``approve`` and ``return`` (a supervisor,
-        from a browser session re-authenticated in the last minutes — never with a token)."""
+        from a browser session re-authenticated in the last minutes — never with a token), ``supersede``
+        (a signed act: drafts its correction, see ``superseded_by``)."""
         act = self.get_object()
         body = ActTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -272,3 +277,26 @@ class ActTransitionView(ScopedAPIView):
             raise exceptions.PermissionDenied(
                 _("Confirm your password and second factor again (/accounts/reauthenticate/), then repeat."),
                 code="reauthentication_required")
+
+
+@extend_schema(tags=["acts"])
+class ActPdfView(ScopedAPIView):
+    """The signed PDF of the act; each download is logged in the case's access log."""
+
+    queryset = ProceduralAct.objects.select_related("case")
+    permission_action = access.VIEW
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)  # errors stay JSON whatever Accept says
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=(
+        "The signed PDF (PAdES). Repr-Digest carries its SHA-256, the act's pdf_sha256."))})
+    def get(self, request, pk):
+        act = self.get_object()
+        if act.status != ActStatus.SIGNED:
+            raise exceptions.NotFound(_("The act has no signed PDF yet."), code="no_pdf")
+        audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
+                     data=self.audit_data(sha256=act.pdf_sha256))
+        response = FileResponse(pdf_path(act.pdf_sha256).open("rb"), content_type="application/pdf", as_attachment=True,
+                                filename=f"{act.case.registration_number}-act-{act.number}.pdf")
+        return with_digest(response, act.pdf_sha256)

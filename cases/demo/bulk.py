@@ -320,8 +320,10 @@ def _plan_case(ctx: BulkContext, rng: random.Random, index: int) -> CasePlan:
     age = (ctx.now - registered_at).days
     status = _status_for_age(rng, age)
     lead = rng.choice(unit.investigators)
-    others = [i for i in unit.investigators if i != lead]
-    group = [rng.choice(others)] if others and rng.random() < 0.12 else []
+    group = []
+    if len(unit.investigators) > 1 and rng.random() < 0.12:
+        member = rng.choice(unit.investigators)
+        group = [member] if member != lead else []
     prosecutor = rng.choice(unit.prosecutors) if unit.prosecutors and (rng.random() < 0.85 or status == CaseStatus.SENT_TO_PROSECUTOR) else None
     if status == CaseStatus.SENT_TO_PROSECUTOR and prosecutor is None:
         status = CaseStatus.INVESTIGATING
@@ -614,23 +616,24 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
 
 def _insert_grants(ctx, plans, sink) -> None:
     """Exactly the rows cases.access.sync_grants would create for each case."""
+    perm = {action: ctx.perms[access.codename(action)] for action in access.CODENAMES}
+    investigator = [perm[a] for a in access.INVESTIGATOR_ACTIONS]
+    prosecutor = [perm[a] for a in access.PROSECUTOR_ACTIONS]
+    supervisor = [perm[a] for a in access.SUPERVISOR_ACTIONS]
     users, groups = [], []
     for plan in plans:
         wanted = set()
         for user_id in {plan.lead, *plan.group}:
-            wanted.update((user_id, access.codename(a)) for a in access.INVESTIGATOR_ACTIONS)
+            wanted.update((user_id, p) for p in investigator)
         if plan.prosecutor:
-            wanted.update((plan.prosecutor, access.codename(a)) for a in access.PROSECUTOR_ACTIONS)
+            wanted.update((plan.prosecutor, p) for p in prosecutor)
         if plan.supervisor:
-            wanted.update((plan.supervisor, access.codename(a)) for a in access.SUPERVISOR_ACTIONS)
-        users += [_new(CaseUserObjectPermission)(content_object_id=plan.case.pk, user_id=u, permission_id=ctx.perms[c])
-                  for u, c in sorted(wanted)]
+            wanted.update((plan.supervisor, p) for p in supervisor)
+        users += [(plan.case.pk, user_id, p) for user_id, p in sorted(wanted)]
         if plan.gravity < Gravity.GRAVE:
-            groups += [_new(CaseGroupObjectPermission)(content_object_id=plan.case.pk, group_id=g,
-                                                 permission_id=ctx.perms[access.codename(a)])
-                       for g in plan.unit.group_ids for a in access.SUPERVISOR_ACTIONS]
-    sink.insert(CaseUserObjectPermission, users)
-    sink.insert(CaseGroupObjectPermission, groups)
+            groups += [(plan.case.pk, group_id, p) for group_id in plan.unit.group_ids for p in supervisor]
+    sink.insert_plain(CaseUserObjectPermission, ("content_object_id", "user_id", "permission_id"), users)
+    sink.insert_plain(CaseGroupObjectPermission, ("content_object_id", "group_id", "permission_id"), groups)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -63,6 +63,12 @@ class OrmSink:
         pks = [o.pk for o in objs]
         return dict(model.history.model.objects.filter(id__in=pks).order_by("history_id").values_list("id", "history_id"))
 
+    def insert_plain(self, model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows of a model without history (guardian grants), given as value tuples; ids from the sequence."""
+        if rows:
+            model._default_manager.bulk_create([model(**dict(zip(attnames, row))) for row in rows])
+            self.rows[model._meta.label] += len(rows)
+
     def link(self, model, field_name: str, pairs: list[tuple[int, int]], history_ids: dict[int, int]) -> None:
         if not pairs:
             return
@@ -263,6 +269,19 @@ class CopySink:
         self._copy(table, rows())
         self.rows[historical._meta.label] += len(objs)
         return {obj.pk: history_id for obj, history_id in zip(objs, ids)} if want_ids else {}
+
+    def insert_plain(self, model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows of a model without history (guardian grants), given as value tuples; ids from the sequence."""
+        if not rows:
+            return
+        assert not has_history(model), f"{model.__name__} has history: use insert()"
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        table = _Table.__new__(_Table)
+        table.sql = (f"COPY {connection.ops.quote_name(model._meta.db_table)} ("
+                     + ", ".join(connection.ops.quote_name(by_attname[a].column) for a in attnames) + ") FROM STDIN")
+        converters = [_converter(by_attname[a]) for a in attnames]
+        self._copy(table, ([convert(v) for convert, v in zip(converters, row)] for row in rows))
+        self.rows[model._meta.label] += len(rows)
 
     def link(self, model, field_name: str, pairs: list[tuple[int, int]], history_ids: dict[int, int]) -> None:
         if not pairs:

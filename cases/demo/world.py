@@ -26,6 +26,7 @@ from ..models import Case, CriminalCodeArticle, Participant, ProceduralActType
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create
 from ..services.case import case_assign, case_transition
+from ..services.certificates import certificate_issue
 from ..services.participants import participant_add
 from ..services.registration import case_register
 from ..services.term import deadline_extend
@@ -413,6 +414,10 @@ def seed_world(*, seed: int | None = None) -> SeedReport:
     rng = random.Random(seed)
     now = timezone.now()
     users, units, table = create_users()
+    # Supervisors sign what they approve: they hold certificates before the first approval.
+    for user in users.values():
+        if user.role == Role.SUPERVISOR:
+            certificate_issue(user=user, actor=users[ADMIN_USERNAME])
     counter = itertools.count(1)
     cases = [CaseBuilder(plan, users=users, units=units, rng=rng, now=now, file_counter=counter).build()
              for plan in CASES]

@@ -60,13 +60,14 @@ class ExportResult:
 def may_export(actor: User, case: Case) -> bool:
     """The lead investigator, a supervisor of the case, its prosecutor (a group member may not).
 
-    The grants do not tell the lead from the group (both hold ``change``), so the lead is the
-    case's ``lead_investigator`` among those who hold ``change``.
+    The grants do not tell the lead from the group (both hold ``change``), nor the prosecutor
+    from other readers (``view``), so those two are the case's ``lead_investigator`` and
+    ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
     """
     restrict = Case.objects.restrict
     return Case.objects.filter(pk=case.pk).filter(
         Q(pk__in=restrict(actor, access.ASSIGN).values("pk"))
-        | Q(pk__in=restrict(actor, access.PROSECUTE).values("pk"))
+        | Q(pk__in=restrict(actor, access.VIEW).values("pk"), prosecutor=actor)
         | Q(pk__in=restrict(actor, access.CHANGE).values("pk"), lead_investigator=actor)
     ).exists()
 

@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer
 from xml.sax.saxutils import escape
 
@@ -25,11 +25,14 @@ def fonts() -> tuple[str, str]:
     """(regular, bold) font names, registered with reportlab."""
     try:
         from cases.pdf.fonts import BOLD, REGULAR, register_fonts
-
-        register_fonts()
-        return REGULAR, BOLD
-    except (ImportError, OSError, Exception):  # noqa: BLE001 - PT Sans missing: fall back to DejaVu
+    except ImportError:
         pass
+    else:
+        try:
+            register_fonts()
+            return REGULAR, BOLD
+        except (OSError, TTFError):  # PT Sans not installed: DejaVu below
+            pass
     if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
         return "DejaVuSans", "DejaVuSans-Bold"
     for directory in DEJAVU_DIRS:
@@ -94,13 +97,13 @@ def manifest_pdf(manifest: dict, manifest_sha256: str) -> bytes:
     for n, member in enumerate(manifest["members"], 1):
         rows.append([n, member["name"], member.get("description", ""), f"{member['size']:,}".replace(",", " "),
                      member["sha256"]])
-    story.append(_table(rows, [8 * mm, 52 * mm, 48 * mm, 18 * mm, 56 * mm], s, hash_column=4))
+    story.append(_table(rows, [7 * mm, 45 * mm, 40 * mm, 16 * mm, 74 * mm], s, hash_column=4))
     if manifest.get("withdrawn_files"):
         story += [Spacer(1, 3 * mm), _p("Изъятые из дела файлы (без содержимого) / Withdrawn files (not included)",
                                         s["text"])]
         rows = [["Файл / File", "Причина / Reason", "SHA-256"]]
         rows += [[w["name"], w["reason"], w["sha256"]] for w in manifest["withdrawn_files"]]
-        story.append(_table(rows, [60 * mm, 66 * mm, 56 * mm], s, hash_column=2))
+        story.append(_table(rows, [50 * mm, 58 * mm, 74 * mm], s, hash_column=2))
     head = manifest["audit_head"]
     story += [
         Spacer(1, 4 * mm),

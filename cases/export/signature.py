@@ -55,6 +55,8 @@ def _passphrase() -> bytes:
     configured = getattr(settings, "ECASE_EXPORT_SIGNING_PASSPHRASE", "")
     if configured:
         return configured.encode()
+    if settings.PRODUCTION:
+        raise RuntimeError("ECASE_EXPORT_SIGNING_PASSPHRASE is not set: the export signing key stays locked")
     # Development default: derived from the secret key (production sets the passphrase, docs/AUDIT.md).
     return hashlib.sha256(b"ecase-export-signing:" + settings.SECRET_KEY.encode()).hexdigest().encode()
 

@@ -73,14 +73,16 @@ def _row(text: str, style: dict, width: float) -> Table:
     left, _, right = text.partition(CELL)
     table = Table([[Paragraph(left, style["cell_left"]), Paragraph(right, style["cell_right"])]],
                   colWidths=[width * 0.6, width * 0.4])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     return table
 
 
 def _box(lines: list[str], style: dict, width: float) -> Flowable:
     table = Table([[Paragraph(line, style["box"])] for line in lines], colWidths=[width])
-    table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f3a93")),
+    # Tables fall back to Helvetica, which has no Cyrillic: name the family for every cell.
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR), ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f3a93")),
                                ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 1),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     return KeepTogether([Spacer(1, 4 * mm), table])

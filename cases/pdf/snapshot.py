@@ -51,10 +51,15 @@ def _article(code: str, language: str) -> str:
 
 
 def _value(spec: dict, raw: Any, act: ProceduralAct) -> str:
-    """One structured field as printed; references resolve only inside the act's own case."""
+    """One structured field as printed; references resolve only inside the act's own case.
+
+    Reference fields hold one id (or code) from the form, or a list of them (the demo
+    generator, the API); both print as a list.
+    """
     kind, language = spec.get("type", "text"), act.language
     if raw in (None, "", []):
         return ""
+    many = raw if isinstance(raw, list) else [raw]
     if kind == "date":
         return _short_date(date.fromisoformat(raw))
     if kind == "datetime":
@@ -65,15 +70,14 @@ def _value(spec: dict, raw: Any, act: ProceduralAct) -> str:
         key = "label_kk" if language == "kk" else "label_ru"
         return next((c.get(key, c["value"]) for c in spec.get("choices", []) if c["value"] == raw), str(raw))
     if kind in ("participant", "participants"):
-        ids = raw if isinstance(raw, list) else [raw]
-        found = {p.pk: p for p in Participant.objects.filter(case_id=act.case_id, pk__in=ids).select_related("person")}
+        found = {p.pk: p for p in Participant.objects.filter(case_id=act.case_id, pk__in=many).select_related("person")}
         return "; ".join(f"{found[i].person.full_name} ({_participant(found[i], language)['role']})"
-                         for i in ids if i in found)
+                         for i in many if i in found)
     if kind == "evidence":
-        item = act.case.evidence_items.filter(pk=raw).first()
-        return f"№{item.number} — {item.description}" if item is not None else ""
+        items = {item.pk: item for item in act.case.evidence_items.filter(pk__in=many)}
+        return "; ".join(f"№{items[i].number} — {items[i].description}" for i in many if i in items)
     if kind == "article":
-        return _article(raw, language)
+        return "; ".join(_article(code, language) for code in many)
     return str(raw)
 
 

@@ -21,7 +21,6 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, REASON_REQUIRED, SYSTEM, ActAction
-from ..choices import ActStatus
 from ..models import ActTransition, Case, ProceduralAct
 from ..models.acts import sha256_hex
 from ..system_actor import is_system_actor

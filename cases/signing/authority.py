@@ -44,11 +44,8 @@ def _name(*pairs: tuple) -> x509.Name:
     return x509.Name([x509.NameAttribute(oid, value[:NAME_LIMIT]) for oid, value in pairs if value])
 
 
-def builtin_authority() -> tuple[SigningAuthority, bool]:
-    """The built-in CA, created with a fresh root on first use; returns (authority, created)."""
-    existing = SigningAuthority.objects.filter(name=BUILTIN).first()
-    if existing is not None:
-        return existing, False
+def root_material(passphrase: bytes) -> tuple[str, str]:
+    """A fresh self-signed root: its certificate and its key encrypted under ``passphrase`` (both PEM)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     name = _name((NameOID.COUNTRY_NAME, "KZ"), (NameOID.ORGANIZATION_NAME, settings.ECASE_SIGNING_ORGANISATION),
                  (NameOID.COMMON_NAME, f"{settings.ECASE_SIGNING_ORGANISATION} root CA"))
@@ -65,11 +62,19 @@ def builtin_authority() -> tuple[SigningAuthority, bool]:
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(signing_passphrase()))
+                                serialization.BestAvailableEncryption(passphrase))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+def builtin_authority() -> tuple[SigningAuthority, bool]:
+    """The built-in CA, created with a fresh root on first use; returns (authority, created)."""
+    existing = SigningAuthority.objects.filter(name=BUILTIN).first()
+    if existing is not None:
+        return existing, False
+    certificate_pem, key_pem = root_material(signing_passphrase())
     # Two processes may create it at once: the unique name keeps the first, both read that one.
-    SigningAuthority.objects.bulk_create([SigningAuthority(
-        name=BUILTIN, certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-        private_key_pem=key_pem.decode())], ignore_conflicts=True)
+    SigningAuthority.objects.bulk_create([SigningAuthority(name=BUILTIN, certificate_pem=certificate_pem,
+                                                           private_key_pem=key_pem)], ignore_conflicts=True)
     return SigningAuthority.objects.get(name=BUILTIN), True
 
 
@@ -101,7 +106,9 @@ def issue_user_certificate(authority: SigningAuthority, *, user, days: int) -> I
     encryption = (serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(PKCS12_KDF_ROUNDS)
                   .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256())
                   .build(passphrase))
-    bundle = pkcs12.serialize_key_and_certificates(user.username.encode(), key, certificate, [ca_cert], encryption)
+    # The root stays out of the bundle, hence out of every signature: verifiers hold it as their
+    # trust anchor, and a copy inside the file would be unsigned bytes nobody checks.
+    bundle = pkcs12.serialize_key_and_certificates(user.username.encode(), key, certificate, None, encryption)
     return IssuedCertificate(
         serial=format(certificate.serial_number, "x"), subject=certificate.subject.rfc4514_string(),
         sha256=hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(),

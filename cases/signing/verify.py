@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from asn1crypto import cms
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -34,6 +35,19 @@ def _signer_name(certificate) -> str:
     return ", ".join(p for p in parts if p) or certificate.subject.human_friendly
 
 
+def _container_problem(embedded) -> str | None:
+    """The signature container lies outside the signed bytes: it must be one DER structure and zeros.
+
+    Without this, a changed byte in the container's padding (or a re-encoding of the
+    container) would leave a copy that differs from the signed act and still "verifies".
+    """
+    raw = embedded.pkcs7_content
+    der = cms.ContentInfo.load(raw).dump(force=True)
+    if raw[:len(der)] != der or raw[len(der):].strip(b"\x00"):
+        return f"signature {embedded.field_name}: the signature container was altered"
+    return None
+
+
 def verify_pdf(data: bytes, *, roots=None) -> Verification:
     """Check every signature of ``data`` against the trust roots (the configured ones by default)."""
     roots = trust_roots() if roots is None else roots
@@ -55,6 +69,9 @@ def verify_pdf(data: bytes, *, roots=None) -> Verification:
             problems.append(f"signature {embedded.field_name} cannot be validated ({type(error).__name__})")
             continue
         statuses.append(status)
+        container = _container_problem(embedded)
+        if container:
+            problems.append(container)
         if not status.intact:
             problems.append(f"signature {embedded.field_name}: the signed bytes were changed")
         elif not status.valid:

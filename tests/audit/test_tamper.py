@@ -285,3 +285,22 @@ def test_verify_audit_reads_exported_heads(trail, tmp_path):
         sql("DELETE FROM audit_chainhead WHERE chain = %s", [trail])
     with pytest.raises(SystemExit):
         call_command("verify_audit", "--heads", str(path), stderr=io.StringIO())
+
+
+# --- the periodic task ---------------------------------------------------------------------------
+
+def test_the_periodic_task_records_a_verification_and_raises_an_alert_on_failure(trail, caplog, settings):
+    from audit.tasks import verify_trail
+
+    assert settings.CELERY_BEAT_SCHEDULE["audit-verify-trail"]["task"] == verify_trail.name
+    assert verify_trail() is True
+    verified = AuditEvent.objects.get(event=EventType.AUDIT_VERIFIED)
+    assert verified.chain == "global" and verified.data["events"] > 10 and verified.data["checkpoint"] is not None
+    victim = chain_rows(trail)[1]
+    with database_owner():
+        sql("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = %s", [victim.pk])
+    with caplog.at_level("CRITICAL", logger="ecase.audit"):
+        assert verify_trail() is False
+    alert = AuditEvent.objects.get(event=EventType.AUDIT_ALERT)
+    assert alert.outcome == "failed" and f"{trail} seq {victim.seq}" in alert.data["findings"][0]
+    assert any(r.levelname == "CRITICAL" for r in caplog.records)

@@ -1,0 +1,102 @@
+"""Signing in tests: a fixed passphrase, private storage per test, and one CA root per run.
+
+Generating the built-in CA's 3072-bit root costs up to a second; the root material is made
+once per passphrase and installed as the authority row of each test's database.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from cases.models import SigningAuthority, SigningCertificate
+from cases.services.certificates import certificate_issue
+from cases.signing.authority import BUILTIN, root_material
+from cases.signing.passphrase import signing_passphrase
+
+TEST_PASSPHRASE = "test-signing-passphrase-for-the-suite"
+
+
+@cache
+def _root(passphrase: str) -> tuple[str, str]:
+    return root_material(passphrase.encode())
+
+
+def install_authority() -> SigningAuthority:
+    existing = SigningAuthority.objects.filter(name=BUILTIN).first()
+    if existing is not None:
+        return existing
+    certificate_pem, key_pem = _root(signing_passphrase().decode())
+    return SigningAuthority.objects.create(name=BUILTIN, certificate_pem=certificate_pem, private_key_pem=key_pem)
+
+
+def certify(user) -> SigningCertificate:
+    install_authority()
+    return certificate_issue(user=user, actor=None, actor_label="test suite")[0]
+
+
+@pytest.fixture
+def signing(settings, tmp_path, db):
+    """Keys under the suite's passphrase, PDFs in this test's own storage, the CA installed."""
+    settings.ECASE_SIGNING_PASSPHRASE = TEST_PASSPHRASE
+    settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
+    return install_authority()
+
+
+KAZAKH_LETTERS = "әғқңөұүһі ӘҒҚҢӨҰҮҺІ"
+
+
+def filled_fields(act_type, case, author) -> tuple[dict, list[int]]:
+    """Plausible values for every field of ``act_type`` (references made in ``case``), and the participants named."""
+    from django.utils import timezone
+
+    from cases.choices import ParticipantRole
+    from cases.services.participants import participant_add
+    from tests.evidence.helpers import add_item
+    from tests.factories import person_data
+
+    participant = participant_add(case_id=case.pk, actor=author, role=ParticipantRole.VICTIM,
+                                  person_data=person_data(last_name="Сәрсенбаев", first_name="Әділ"))
+    item = add_item(case, author, description="Ұялы телефон Samsung")
+    now = timezone.now().replace(microsecond=0)
+    by_type = {
+        "participant": participant.pk, "participants": [participant.pk], "evidence": item.pk, "article": "188-1",
+        "date": now.date().isoformat(), "datetime": now.isoformat(), "integer": 150000,
+        "textarea": f"Мәтін {KAZAKH_LETTERS}: оқиға болған жер қаралды.\nЕкінші абзац.", "text": "Нұр-Сұлтан",
+        "place": "Астана қ., Қабанбай батыр д., 1", "person_name": "Өмірзақова Гүлнұр",
+    }
+    values = {}
+    for spec in act_type.fields:
+        kind = spec.get("type", "text")
+        values[spec["name"]] = spec["choices"][0]["value"] if kind == "choice" else by_type.get(kind, "мәтін")
+    return values, [participant.pk]
+
+
+def approved_act(case, author, approver, *, code="victim_recognition", language="kk", body=None):
+    """An act of type ``code`` with every field filled, submitted and approved through the workflow."""
+    from cases.act_transitions import ActAction
+    from cases.models import ProceduralActType
+    from cases.services.act_workflow import act_transition
+    from cases.services.acts import act_create
+
+    act_type = ProceduralActType.objects.get(code=code)
+    fields, participant_ids = filled_fields(act_type, case, author)
+    act = act_create(case_id=case.pk, actor=author, act_type=act_type, language=language, place="Астана қ.",
+                     fields=fields, participant_ids=participant_ids,
+                     body=body if body is not None else f"Барлық қазақ әріптері: {KAZAKH_LETTERS}.")
+    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
+    return act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
+
+
+def render_in_process(act):
+    """Run the worker's task for the act's rendering here, synchronously (Celery's eager apply)."""
+    from cases.models import ProceduralAct
+    from cases.tasks import render_act
+
+    render_act.apply(args=[act.renderings.get().pk])
+    return ProceduralAct.objects.get(pk=act.pk)
+
+
+def signed_act(case, author, approver, **kwargs):
+    certify(approver)
+    return render_in_process(approved_act(case, author, approver, **kwargs))

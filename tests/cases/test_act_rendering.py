@@ -1,0 +1,182 @@
+"""From approval to a signed PDF in this process: the task's steps, its idempotency, failures, the sweep.
+
+The worker processes, the broker and their faults are exercised in tests/test_signing_worker.py.
+"""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from cases.act_transitions import ActAction
+from cases.choices import ActStatus, RenderingState
+from cases.models import ActRendering, ActTransition, ProceduralAct, SigningCertificate
+from cases.pdf.storage import pdf_path, pdf_read
+from cases.services import act_rendering
+from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
+from cases.signing.verify import verify_pdf
+from cases.tasks import render_act
+from tests.cases.signing_helpers import approved_act, certify, render_in_process, signing  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Messages handed to the broker, recorded instead of sent."""
+    sent = []
+    monkeypatch.setattr(act_rendering.celery_app, "send_task",
+                        lambda name, args, **options: sent.append((name, args, options["queue"])))
+    return sent
+
+
+def stored_pdfs(settings) -> list:
+    root = settings.ECASE_PRIVATE_STORAGE / "acts"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_the_task_signs_the_approved_act_with_the_approvers_certificate(case, investigator, supervisor, signing, settings):
+    certificate = certify(supervisor)
+    act = render_in_process(approved_act(case, investigator, supervisor))
+    rendering = act.renderings.get()
+    assert (act.status, act.signed_by, act.pdf_sha256) == (ActStatus.SIGNED, supervisor, rendering.pdf_sha256)
+    assert (rendering.state, rendering.attempts, rendering.signer_certificate_sha256) == (
+        RenderingState.SIGNED, 1, certificate.sha256)
+    pdf = pdf_read(act.pdf_sha256)
+    assert len(pdf) == rendering.pdf_size
+    result = verify_pdf(pdf)
+    assert result.valid, result.problems
+    assert supervisor.get_full_name() in result.signer
+    sign = ActTransition.objects.get(act=act, action=ActAction.SIGN)
+    assert (sign.from_status, sign.to_status, sign.actor.username) == (ActStatus.APPROVED, ActStatus.SIGNED,
+                                                                        "system.renderer")
+    assert stored_pdfs(settings) == [pdf_path(act.pdf_sha256)]
+
+
+def test_a_second_delivery_of_the_same_task_changes_nothing(case, investigator, supervisor, signing, settings):
+    certify(supervisor)
+    act = render_in_process(approved_act(case, investigator, supervisor))
+    before = (ActTransition.objects.count(), AuditEvent.objects.count(), act.pdf_sha256)
+    result = render_act.apply(args=[act.renderings.get().pk]).get()
+    assert result == "nothing to do"
+    assert (ActTransition.objects.count(), AuditEvent.objects.count(),
+            ProceduralAct.objects.get(pk=act.pk).pdf_sha256) == before
+    assert ActRendering.objects.get(act=act).attempts == 1
+    assert len(stored_pdfs(settings)) == 1
+
+
+def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_issued(
+        case, investigator, supervisor, signing, published, django_capture_on_commit_callbacks):
+    act = approved_act(case, investigator, supervisor)
+    rendering = act.renderings.get()
+    assert render_act.apply(args=[rendering.pk]).get() == "failed"
+    rendering.refresh_from_db()
+    assert rendering.state == RenderingState.FAILED and "issue_certificate supervisor" in rendering.last_error
+    failure = AuditEvent.objects.filter(case_id=case.pk, event="act.render_failed").get()
+    assert (failure.outcome, failure.data["rendering"]) == ("failed", rendering.pk)
+    assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = certify(supervisor)
+    rendering.refresh_from_db()
+    assert (rendering.state, rendering.attempts) == (RenderingState.QUEUED, 0)
+    assert published == [("cases.render_act", [rendering.pk], "celery")]
+    issued = AuditEvent.objects.filter(event="signing.certificate_issued").latest("id")
+    assert issued.data["requeued_renderings"] == [rendering.pk] and issued.data["serial"] == certificate.serial
+    assert render_in_process(act).status == ActStatus.SIGNED
+
+
+def test_a_transient_error_is_retried_with_backoff_then_given_up(case, investigator, supervisor, signing, monkeypatch,
+                                                                 settings):
+    certify(supervisor)
+    settings.ECASE_RENDER_MAX_ATTEMPTS = 3
+
+    def disk_full(data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(act_rendering, "pdf_store", disk_full)
+    act = approved_act(case, investigator, supervisor)
+    render_act.apply(args=[act.renderings.get().pk])  # eager: Celery runs each retry at once
+    rendering = ActRendering.objects.get(act=act)
+    assert (rendering.state, rendering.attempts) == (RenderingState.FAILED, 3)
+    assert rendering.last_error.startswith("attempt 3: OSError") and "No space left" in rendering.last_error
+    assert AuditEvent.objects.filter(case_id=case.pk, event="act.render_failed").count() == 1
+    assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED
+
+
+def test_the_backoff_doubles_and_stays_far_below_the_visibility_timeout(settings):
+    from cases.tasks import BACKOFF_MAX, backoff
+
+    assert [backoff(n) for n in range(1, 5)] == [5, 10, 20, 40]
+    assert backoff(50) == BACKOFF_MAX < settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+
+
+def test_a_rendering_out_of_attempts_is_given_up_when_claimed(case, investigator, supervisor, signing, settings):
+    act = approved_act(case, investigator, supervisor)
+    rendering = act.renderings.get()
+    rendering.attempts, rendering.state = settings.ECASE_RENDER_MAX_ATTEMPTS, RenderingState.RENDERING
+    rendering.save()
+    assert render_act.apply(args=[rendering.pk]).get() == "nothing to do"
+    rendering.refresh_from_db()
+    assert rendering.state == RenderingState.FAILED and "the worker stopped mid-task" in rendering.last_error
+
+
+def test_approval_publishes_one_message_after_the_commit_only(case, investigator, supervisor, published,
+                                                             django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        act = approved_act(case, investigator, supervisor)
+    rendering = act.renderings.get()
+    assert published == [] and rendering.published_at is None
+    for callback in callbacks:
+        callback()
+    assert published == [("cases.render_act", [rendering.pk], "celery")]
+    rendering.refresh_from_db()
+    assert rendering.published_at is not None
+
+
+def test_an_unreachable_broker_leaves_the_rendering_for_the_sweep(case, investigator, supervisor, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(act_rendering.celery_app, "send_task", broker_down)
+    act = approved_act(case, investigator, supervisor)
+    rendering = act.renderings.get()
+    assert rendering_enqueue(rendering.pk) is False
+    rendering.refresh_from_db()
+    assert rendering.published_at is None and rendering.state == RenderingState.QUEUED
+
+
+def test_the_sweep_re_enqueues_unpublished_and_stalled_renderings_only(case, investigator, supervisor, published,
+                                                                      settings):
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS + 1)
+    fresh = now - timedelta(seconds=5)
+
+    def rendering(state, published_at=None, started_at=None):
+        act = approved_act(case, investigator, supervisor)
+        row = act.renderings.get()
+        row.state, row.published_at, row.started_at = state, published_at, started_at
+        row.last_error = "no certificate" if state == RenderingState.FAILED else ""
+        row.save()
+        return row.pk
+
+    never_sent = rendering(RenderingState.QUEUED)
+    lost = rendering(RenderingState.QUEUED, published_at=stale)
+    worker_died = rendering(RenderingState.RENDERING, published_at=stale, started_at=stale)
+    rendering(RenderingState.QUEUED, published_at=fresh)  # in the queue right now
+    rendering(RenderingState.RENDERING, published_at=stale, started_at=fresh)  # being rendered right now
+    rendering(RenderingState.FAILED)  # failed renderings wait for their cause to be fixed
+    assert sorted(act_renderings_sweep(now=now)) == sorted([never_sent, lost, worker_died])
+    assert sorted(args[0] for _name, args, _queue in published) == sorted([never_sent, lost, worker_died])
+
+
+def test_certificates_are_issued_to_active_people_only(admin, supervisor, signing):
+    from django.core.exceptions import ValidationError
+
+    from cases.services.certificates import certificate_issue
+    from cases.system_actor import system_actor
+
+    supervisor.is_active = False
+    supervisor.save()
+    for user in (supervisor, system_actor()):
+        with pytest.raises(ValidationError):
+            certificate_issue(user=user, actor=admin)
+    assert not SigningCertificate.objects.exists()
