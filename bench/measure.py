@@ -6,9 +6,10 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 from django.db.models import Count
-from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import Role
 from accounts.models import User
@@ -39,6 +40,24 @@ class Timing:
         return percentile(self.runs, 95) * 1000
 
 
+class QueryCounter:
+    """Counts the queries run on the default connection (unlike CaptureQueriesContext, not capped at 9000)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def counting_queries():
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        yield counter
+
+
 def random_case_ids(n: int, rng: random.Random) -> list[int]:
     """``n`` distinct existing case ids, drawn uniformly over the id range."""
     with connection.cursor() as cursor:
@@ -60,11 +79,11 @@ def case_loading(runs: int, rng: random.Random) -> Timing:
     timing = Timing("load one case with all its children", [])
     for case_id in ids:
         user = users[leads[case_id]]
-        with CaptureQueriesContext(connection) as queries:
+        with counting_queries() as queries:
             started = time.perf_counter()
             touch(load_case(user, case_id))
             timing.runs.append(time.perf_counter() - started)
-        timing.queries.append(len(queries))
+        timing.queries.append(queries.count)
     return timing
 
 
@@ -169,3 +188,39 @@ def table_sizes(limit: int = 12) -> list[tuple[str, int, str]]:
             "SELECT relname, n_live_tup, pg_size_pretty(pg_total_relation_size(relid)) FROM pg_stat_user_tables "
             "ORDER BY pg_total_relation_size(relid) DESC LIMIT %s", [limit])
         return cursor.fetchall()
+
+
+@dataclass
+class WhatIf:
+    who: str
+    username: str
+    same_rows: bool
+    current: Timing
+    proposed: Timing
+    current_indexed: Timing | None = None
+    proposed_indexed: Timing | None = None
+    all_indexed: Timing | None = None
+    plan: str = ""
+
+
+def what_if_lists(people: list[tuple[str, User]], runs: int) -> list[WhatIf]:
+    """The proposed restrict shape and index (bench/proposals.py) against the current ones, same pages."""
+    from .proposals import restrict_proposed, with_registered_at_index
+
+    def page(qs):
+        return lambda: qs.order_by("-registered_at", "-id")[:50]
+
+    results = []
+    for who, user in people:
+        current, proposed = Case.objects.restrict(user, "view"), restrict_proposed(user, "view")
+        same = (list(page(current)().values_list("pk", flat=True)) == list(page(proposed)().values_list("pk", flat=True))
+                and current.count() == proposed.count())
+        results.append(WhatIf(who, user.username, same, _time_list(page(current), runs), _time_list(page(proposed), runs)))
+    with with_registered_at_index():
+        for result, (who, user) in zip(results, people):
+            current, proposed = Case.objects.restrict(user, "view"), restrict_proposed(user, "view")
+            result.current_indexed = _time_list(page(current), runs)
+            result.proposed_indexed = _time_list(page(proposed), runs)
+            result.all_indexed = _time_list(page(Case.objects.all()), runs)
+            result.plan = page(proposed)().explain(analyze=True, format="text")
+    return results

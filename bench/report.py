@@ -14,7 +14,8 @@ def ms(value: float) -> str:
     return f"{value:.2f} ms" if value < 100 else f"{value:.0f} ms"
 
 
-def render(facts: dict, seed: dict, history_of_seeds: list[dict], loading, overhead, lists, sizes, notes: list[str]) -> str:
+def render(facts: dict, seed: dict, history_of_seeds: list[dict], loading, overhead, lists, sizes, notes: list[str],
+           what_if=None) -> str:
     out = [
         "# ecase benchmark",
         "",
@@ -38,7 +39,7 @@ def render(facts: dict, seed: dict, history_of_seeds: list[dict], loading, overh
              f"{seed['cases'] / seed['bulk_seconds']:,.0f}"],
             *([["foreign-key verification (in bulk)", f"{seed['fk_seconds']:.0f} s", f"{seed['fk_checked']} FKs", "", ""]]
               if seed.get("fk_checked") else []),
-            ["ANALYZE", f"{seed['analyze_seconds']:.0f} s", "", "", ""],
+            [seed.get("analyze_step", "ANALYZE"), f"{seed['analyze_seconds']:.0f} s", "", "", ""],
             ["total", f"{seed['total_seconds']:.0f} s ({seed['total_seconds'] / 60:.1f} min)", f"{seed['rows']:,}",
              f"{seed['rows'] / seed['total_seconds']:,.0f}", f"{seed['cases'] / seed['total_seconds']:,.0f}"],
         ]),
@@ -94,6 +95,25 @@ def render(facts: dict, seed: dict, history_of_seeds: list[dict], loading, overh
     ]
     for b in lists:
         out += [f"### Plan for the {b.who} (`{b.username}`)", "", "```", b.plan, "```", ""]
+    if what_if:
+        out += [
+            "## (d′) What-if: the proposed restrict shape and an index on registered_at",
+            "",
+            "Not the code in the repository: `bench/proposals.py::restrict_proposed` (permission and group ids looked "
+            "up first; `pk IN (grants)` for users without groups, `EXISTS (user grant) OR EXISTS (group grant)` for "
+            "members of supervisors' groups) and a temporary index `cases_case (registered_at DESC, id)`, built for "
+            "the measurement and dropped afterwards. Same first page (`order_by(\"-registered_at\", \"-id\")[:50]`), "
+            "median / p95 of the same number of runs.",
+            "",
+            table(["user", "same rows", "current", "proposed", "current + index", "proposed + index", "all cases + index"],
+                  [[f"{w.who} (`{w.username}`)", "yes" if w.same_rows else "**NO**",
+                    *(f"{ms(t.median_ms)} / {ms(t.p95_ms)}" for t in (w.current, w.proposed, w.current_indexed,
+                                                                       w.proposed_indexed, w.all_indexed))]
+                   for w in what_if]),
+            "",
+        ]
+        for w in what_if:
+            out += [f"### Proposed plan with the index, {w.who} (`{w.username}`)", "", "```", w.plan, "```", ""]
     out += ["## Database", "", table(["table", "live rows", "size with indexes"],
                                      [[name, f"{n:,}", size] for name, n, size in sizes]), ""]
     if notes:

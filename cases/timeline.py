@@ -83,6 +83,7 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
     why: str = ""
     kind: str = "history"        # "history" or "event"
+    event: str = ""              # the audit event's type (EventType value), for events
     outcome: str = ""
     address: str = ""
 
@@ -138,7 +139,8 @@ class _Page:
             changes = [Change(str(data.get("action", "")), _text(before), _text(after))]
         return Entry(when=event.occurred_at, who=event.actor_label, what=str(event.get_event_display()),
                      subject=f"{event.target_type} {event.target_id}".strip(), changes=changes,
-                     why=str(data.get("reason", "") or ""), kind="event", outcome=str(event.get_outcome_display()),
+                     why=str(data.get("reason", "") or ""), kind="event", event=event.event,
+                     outcome=str(event.get_outcome_display()),
                      address=(event.ip or "") if self.include_access else "")
 
     # --- history rows -------------------------------------------------------------------------

@@ -5,8 +5,9 @@ so a client (and the schemathesis run in the test suite) can rely on the schema 
 """
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS = {
@@ -60,3 +61,28 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "ecase_<prefix>_<secret>",
                 "description": "An API token from `manage.py issue_api_token USERNAME` (see docs/API.md)."}
+
+
+class NamedChoiceField(serializers.ChoiceField):
+    """A choice field whose choices are one named enum of the schema (``CaseStatus`` …).
+
+    drf-spectacular names enums after the field; three different ``status`` choice sets would
+    otherwise get hashed names that change whenever a choice does (and a system-check warning).
+    """
+
+    def __init__(self, *args, enum_name: str, **kwargs):
+        self.enum_name = enum_name
+        super().__init__(*args, **kwargs)
+
+
+class NamedChoiceFieldScheme(OpenApiSerializerFieldExtension):
+    target_class = NamedChoiceField
+    match_subclasses = True
+
+    def get_name(self) -> str:
+        return self.target.enum_name
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_choice_field(self.target)
+        schema.pop("x-spec-enum-id", None)
+        return schema

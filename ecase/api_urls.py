@@ -4,6 +4,7 @@ Every route has an entry in tests/policy_api.py; tests/test_api_sweep.py request
 every role's token and session, against an own and a foreign case.
 """
 from django.urls import path, re_path
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 
@@ -12,19 +13,16 @@ from cases.api import views as cases
 from evidence import api as evidence
 
 from . import api_schema  # noqa: F401  (registers the bearer-token scheme with drf-spectacular)
-from .api_errors import error_response
 from .api_docs import ApiDocsView
+from .api_errors import error_response
 
 app_name = "api"
-# Three choice sets share the field name "status": name their enums (drf-spectacular would hash them).
-ENUMS = {"CaseStatusEnum": "cases.choices.CaseStatus", "ActStatusEnum": "cases.choices.ActStatus",
-         "EvidenceStatusEnum": "evidence.choices.EvidenceStatus"}
 
 
 @csrf_exempt  # it changes nothing; a write to an unknown path is 404, not a CSRF page
 def not_found(request, rest=""):
     """Unknown paths under /api/ answer 404 in the API's error shape, not with an HTML page."""
-    return error_response(404, "not_found", "Not found.", request)
+    return error_response(404, "not_found", gettext("Not found."), request)
 
 
 v1 = [
@@ -49,7 +47,7 @@ v1 = [
 
 urlpatterns = [
     *[path(f"v1/{p.pattern}", p.callback, name=p.name) for p in v1],
-    path("schema/", SpectacularJSONAPIView.as_view(custom_settings={"ENUM_NAME_OVERRIDES": ENUMS}), name="schema"),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
 ]

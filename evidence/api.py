@@ -17,13 +17,17 @@ from cases import access
 from cases.api.serializers import UserRefSerializer
 from cases.models import Case
 from ecase.api_base import ChildrenListView, ScopedAPIView, with_digest
+from ecase.api_schema import NamedChoiceField
 
+from .choices import EvidenceStatus
 from .files import blob_path
 from .models import CustodyEvent, EvidenceFile, EvidenceItem
 from .services import evidence_transfer
 
 
 class EvidenceItemSerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(choices=EvidenceStatus.choices, enum_name="EvidenceStatus")
+
     class Meta:
         model = EvidenceItem
         fields = ["id", "case", "number", "kind", "description", "seized_at", "seized_place", "seized_from",

@@ -28,7 +28,10 @@ def _person(world, own: bool) -> str:
 
 
 def _if_match(obj: str):
-    return lambda w: {"If-Match": f'"v{w.objects[True][obj].version}"'}
+    def headers(world) -> dict:
+        row = world.objects[True][obj]
+        return {"If-Match": f'"v{type(row).objects.filter(pk=row.pk).values_list("version", flat=True).get()}"'}
+    return headers
 
 
 POLICY: dict[str, Route] = {

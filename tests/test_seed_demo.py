@@ -185,3 +185,15 @@ def test_the_demo_builds_acts_whose_fields_match_their_types(demo):
         if act.status != "draft":
             assert all(act.fields.get(name) for name in act.act_type.required_field_names())
     assert world.demo_present()
+
+
+def test_the_bench_loader_reads_a_whole_case_in_a_fixed_number_of_queries(demo, django_assert_max_num_queries):
+    from bench.loader import load_case, touch
+
+    case = Case.objects.filter(evidence_items__files__isnull=False, acts__isnull=False).distinct().first()
+    lead = case.lead_investigator
+    with django_assert_max_num_queries(11):
+        touch(load_case(lead, case.pk))
+    outsider = User.objects.get(username="investigator.taraz")
+    with pytest.raises(Case.DoesNotExist):
+        load_case(outsider, case.pk)

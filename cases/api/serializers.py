@@ -11,11 +11,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from ecase.api_schema import NamedChoiceField
 
 from .. import access
 from ..act_fields import PREFIX, add_structured_fields, structured_values
 from ..act_transitions import ActAction
-from ..choices import CaseStatus, Gravity, Language, ProceedingsForm
+from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
 from ..views.acts import available_actions
@@ -45,6 +46,7 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(choices=CaseStatus.choices, enum_name="CaseStatus")
     unit = UnitRefSerializer()
     lead_investigator = UserRefSerializer()
     overdue = serializers.SerializerMethodField()
@@ -74,7 +76,7 @@ class CaseFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200,
                               help_text="Registration number, IIN, article (188, 190-1), surname, or words "
                                         "of the plot.")
-    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    status = NamedChoiceField(choices=CaseStatus.choices, enum_name="CaseStatus", required=False)
     gravity = serializers.ChoiceField(choices=Gravity.choices, required=False)
     investigator = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                             help_text="Lead investigator's user id.")
@@ -139,6 +141,7 @@ class ActTypeRefSerializer(serializers.ModelSerializer):
 
 
 class ActSerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(choices=ActStatus.choices, enum_name="ActStatus")
     act_type = ActTypeRefSerializer()
     author = UserRefSerializer()
     approved_by = UserRefSerializer(allow_null=True)

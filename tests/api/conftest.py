@@ -2,12 +2,13 @@
 import pytest
 from django.core.cache import cache
 
+from tests.api.helpers import ensure_public_url
+
 
 @pytest.fixture(autouse=True)
 def api_isolation(settings, tmp_path):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
-    if not hasattr(settings, "ECASE_PUBLIC_URL"):  # TEMPORARY until issue #5's settings land
-        settings.ECASE_PUBLIC_URL = "http://testserver"
+    ensure_public_url(settings)
     cache.clear()  # throttle histories live in the cache
     yield
     cache.clear()

@@ -7,7 +7,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.api.tokens import digest_of
 from accounts.models import ApiToken
@@ -21,7 +21,8 @@ ME = "/api/v1/me/"
 
 def issue_by_command(*args) -> str:
     out, err = StringIO(), StringIO()
-    call_command("issue_api_token", *args, stdout=out, stderr=err)
+    with translation.override("en"):  # the refusals below are matched in English
+        call_command("issue_api_token", *args, stdout=out, stderr=err)
     return out.getvalue().strip()
 
 
@@ -114,7 +115,7 @@ def test_revoke_by_user_revokes_every_live_token(investigator):
 def test_revoking_twice_is_an_error(investigator):
     raw = issue(investigator)
     call_command("revoke_api_token", raw.split("_")[1], stdout=StringIO())
-    with pytest.raises(CommandError, match="revoked already"):
+    with pytest.raises(CommandError, match="revoked already"), translation.override("en"):
         call_command("revoke_api_token", raw.split("_")[1], stdout=StringIO())
 
 

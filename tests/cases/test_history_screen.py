@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from audit.choices import EventType
 from cases.choices import ParticipantRole
 from cases.services.case import case_update
 from cases.services.participants import participant_add, participant_change_role
@@ -31,18 +32,18 @@ def test_participants_role_changes_appear_with_their_ground(investigator, case):
     participant_change_role(participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED,
                             reason="Квалификация деяния")
     entries = history_page(investigator, case).context["page"].object_list
-    role_change = next(e for e in entries if e.kind == "history" and any(c.new == "Accused" or c.old == "Suspect"
-                                                                          for c in e.changes))
-    assert role_change.why == "Квалификация деяния"
+    role_change = next(e for e in entries if e.kind == "history" and e.why == "Квалификация деяния")
+    assert [(c.old, c.new) for c in role_change.changes if c.old != "—"]  # the old role → the new one
+    assert any(e.kind == "event" and e.event == EventType.PARTICIPANT_CHANGED for e in entries)
 
 
 def test_only_those_who_read_the_access_log_see_reads_and_addresses(investigator, supervisor, case):
     verified_client(supervisor).get(reverse("cases:detail", args=[case.pk]), REMOTE_ADDR="10.9.8.7")
     investigators_view = history_page(investigator, case)
-    assert not any(e.what == "Case opened" for e in investigators_view.context["page"].object_list)
+    assert not any(e.event == EventType.CASE_OPENED for e in investigators_view.context["page"].object_list)
     assert "10.9.8.7" not in investigators_view.content.decode()
     supervisors_view = history_page(supervisor, case)
-    assert any(e.what == "Case opened" for e in supervisors_view.context["page"].object_list)
+    assert any(e.event == EventType.CASE_OPENED for e in supervisors_view.context["page"].object_list)
     assert "10.9.8.7" in supervisors_view.content.decode()
 
 

@@ -14,4 +14,4 @@ def test_flip_everywhere(case, investigator, supervisor, signing):
             data = pdf[:p] + bytes([pdf[p] ^ mask]) + pdf[p+1:]
             if verify_pdf(data).valid:
                 survivors.append((p - start, mask, pdf[p:p+1]))
-    print(len(positions), "survivors", len(survivors), survivors[:20])
+    open("/tmp/proto/flip.txt", "w").write(f"{len(positions)} survivors {len(survivors)} {survivors[:20]}")
