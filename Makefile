@@ -35,7 +35,7 @@ run: migrate
 	$(PY) manage.py seed_demo --if-empty
 	@echo "ecase: http://127.0.0.1:8000  (passwords above; Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM; \
-	  $(PY) -m celery -A ecase worker --loglevel=WARNING --concurrency=1 & \
+	  $(PY) -m celery -A ecase worker --beat --schedule var/celerybeat-schedule --loglevel=WARNING --concurrency=1 & \
 	  $(PY) manage.py runserver --noreload 127.0.0.1:8000; \
 	  kill 0
 

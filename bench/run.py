@@ -204,7 +204,12 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     url = bench_url(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
     os.environ["DATABASE_URL"] = url
+    # The bench database gets its own var/ (secret key, signing passphrase, file storage) and a
+    # broker folder of its own: render tasks queued by the demo world's approvals must not reach
+    # a worker that serves another database.
+    os.environ.setdefault("ECASE_VAR_DIR", str(DATA / "var"))
     os.environ.setdefault("ECASE_PRIVATE_STORAGE", str(DATA / "private"))
+    os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
     import django
 

@@ -17,6 +17,12 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def english_interface(settings):
+    # Assertions read the English source strings; tests/test_i18n.py covers kk and ru.
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def reference_data(db):
     """Articles, terms and act types; reloaded when a transactional test's flush emptied them."""

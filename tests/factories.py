@@ -33,7 +33,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 def make_user(username: str, role: str, unit: Unit | None, *, is_superuser: bool = False, **extra) -> User:
     user = user_create(actor=None, username=username, role=role, unit=unit, password=PASSWORD,
                        first_name=extra.pop("first_name", "Айдар"), last_name=extra.pop("last_name", "Сейткали"),
-                       position=extra.pop("position", role), **extra)
+                       position=extra.pop("position", role), language=extra.pop("language", "en"), **extra)
     if is_superuser:
         user.is_superuser = user.is_staff = True
         user.save()

@@ -24,7 +24,8 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ECASE_")}
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith("ECASE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=120)
