@@ -308,3 +308,40 @@ CELERY_BEAT_SCHEDULE = {
 ECASE_EXPORT_SIGNING_DIR = Path(env_str("ECASE_EXPORT_SIGNING_DIR", str(VAR_DIR / "export_signing")))
 # Encrypts the export signing key; required in production (the export refuses to sign without it).
 ECASE_EXPORT_SIGNING_PASSPHRASE = env_str("ECASE_EXPORT_SIGNING_PASSPHRASE", "")
+
+# --- Signed acts (issue #5): rendering workers, signatures, verification (docs/SIGNING.md).
+# Absolute address printed under the QR code of every act; the verification page lives under it.
+ECASE_PUBLIC_URL = env_str("ECASE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# The signer behind cases.signing.base.ActSigner; a browser-side (NCALayer) signer replaces it here.
+ECASE_ACT_SIGNER = env_str("ECASE_ACT_SIGNER", "cases.signing.server.ServerKeySigner")
+# Encrypts every signing key at rest; kept out of the database. Outside production a
+# per-checkout passphrase in var/signing_passphrase is used when this is empty.
+ECASE_SIGNING_PASSPHRASE = env_str("ECASE_SIGNING_PASSPHRASE", "")
+# PEM/DER files of the roots signatures must chain to; "builtin" is the built-in CA's root.
+ECASE_SIGNING_TRUST_ROOTS = env_list("ECASE_SIGNING_TRUST_ROOTS", ["builtin"])
+ECASE_SIGNING_ORGANISATION = env_str("ECASE_SIGNING_ORGANISATION", "ecase")
+ECASE_SIGNING_CERTIFICATE_DAYS = env_int("ECASE_SIGNING_CERTIFICATE_DAYS", 365, minimum=1)
+# Rendering: one queue (a worker started with -Q must list it), bounded attempts, a hard
+# time limit below the broker's visibility timeout (else Redis re-delivers a live task).
+ECASE_RENDER_QUEUE = env_str("ECASE_RENDER_QUEUE", "celery")
+ECASE_RENDER_TIME_LIMIT = env_int("ECASE_RENDER_TIME_LIMIT", 120, minimum=10)
+ECASE_RENDER_MAX_ATTEMPTS = env_int("ECASE_RENDER_MAX_ATTEMPTS", 5, minimum=1)
+# The sweep re-enqueues approved acts whose PDF the broker never received, or whose
+# rendering has made no progress for ECASE_RENDER_STALE_SECONDS (a worker died mid-task).
+ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 60, minimum=1)
+ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", ECASE_RENDER_TIME_LIMIT + 60, minimum=1)
+ECASE_VERIFY_MAX_BYTES = env_int("ECASE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+if REDIS_URL and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ImproperlyConfigured("ECASE_RENDER_TIME_LIMIT and ECASE_TASK_TIME_LIMIT must stay below "
+                               "ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks that are still running")
+CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replacing them
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "sweep-unsigned-acts": {
+        "task": "cases.sweep_act_renderings",
+        "schedule": float(ECASE_RENDER_SWEEP_SECONDS),
+        "options": {"queue": ECASE_RENDER_QUEUE, "expires": float(ECASE_RENDER_SWEEP_SECONDS)},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Workers keep retrying the broker at start-up too (Celery 6 changes the default).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
