@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.api.tokens import digest_of
 from accounts.models import ApiToken
 from accounts.choices import Role
-from tests.api.helpers import Api, ensure_public_url, error_of, issue, signed_act
+from tests.api.helpers import Api, error_of, issue, signed_act
 from tests.factories import make_user
 from tests.policy import POLICY, ROLES
 from tests.policy_api import ApiRoute
@@ -35,9 +35,8 @@ def test_every_api_route_is_in_the_api_sweep():
 
 
 @pytest.fixture
-def api_world(world, settings):
+def api_world(world):
     """The pages' world, plus a signed act in the own and in the foreign case (for the PDF route)."""
-    ensure_public_url(settings)
     foreign_supervisor = make_user("supervisor.taraz", Role.SUPERVISOR, world.foreign_case.unit)
     for own, author, approver in ((True, world.people["investigator"], world.people["supervisor"]),
                                   (False, world.people["outsider"], foreign_supervisor)):

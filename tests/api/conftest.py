@@ -2,13 +2,10 @@
 import pytest
 from django.core.cache import cache
 
-from tests.api.helpers import ensure_public_url
-
 
 @pytest.fixture(autouse=True)
 def api_isolation(settings, tmp_path):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
-    ensure_public_url(settings)
     cache.clear()  # throttle histories live in the cache
     yield
     cache.clear()

@@ -60,13 +60,3 @@ def signed_act(case, author, approver, act_type):
     act_transition(act_id=act.pk, action="submit", actor=author)
     act_transition(act_id=act.pk, action="approve", actor=approver)
     return act_record_signature(act_id=act.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())
-
-
-def ensure_public_url(settings) -> None:
-    """Approving an act snapshots its verification URL from settings.ECASE_PUBLIC_URL (issue #5).
-
-    Issue #5's settings block does not define it yet; until it does, tests that approve acts
-    supply a value. Remove this once ecase/settings.py has ECASE_PUBLIC_URL.
-    """
-    if not hasattr(settings, "ECASE_PUBLIC_URL"):
-        settings.ECASE_PUBLIC_URL = "http://testserver"
