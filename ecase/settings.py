@@ -345,3 +345,6 @@ CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replaci
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers keep retrying the broker at start-up too (Celery 6 changes the default).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# In production the QR codes point to the public host itself unless ECASE_PUBLIC_URL names another.
+if PRODUCTION and not env_str("ECASE_PUBLIC_URL", ""):
+    ECASE_PUBLIC_URL = f"https://{ALLOWED_HOSTS[0]}"

@@ -101,7 +101,8 @@ class Case(CaseDataModel):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-registered_at"]
+        # The id breaks ties so that pages of the list never overlap or skip a case.
+        ordering = ["-registered_at", "-id"]
         permissions = [
             ("assign_case", "Can assign investigators to the case"),
             ("approve_act", "Can approve or return the case's acts"),
@@ -118,6 +119,8 @@ class Case(CaseDataModel):
             models.Index(fields=["unit", "status"], name="case_unit_status"),
             models.Index(fields=["lead_investigator", "status"], name="case_lead_status"),
             models.Index(fields=["deadline"], name="case_deadline"),
+            # Lists walk cases in this order and stop after one page (bench/RESULTS.md, restricted lists).
+            models.Index(fields=["-registered_at", "-id"], name="case_registered_order"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,15 +36,28 @@ def _signer_name(certificate) -> str:
     return ", ".join(p for p in parts if p) or certificate.subject.human_friendly
 
 
-def _container_problem(embedded) -> str | None:
-    """The signature container lies outside the signed bytes: it must be one DER structure and zeros.
+_CONTAINER = re.compile(rb"<(?:[0-9A-F]*|[0-9a-f]*)>")
 
-    Without this, a changed byte in the container's padding (or a re-encoding of the
-    container) would leave a copy that differs from the signed act and still "verifies".
+
+def _container_problem(embedded, data: bytes) -> str | None:
+    """The signature container lies outside the signed bytes: it must be written canonically.
+
+    One DER structure, zero padding, hex digits in one case, the signer's digest algorithm
+    the one declared, the versions RFC 5652 prescribes: otherwise a changed byte of the
+    container's unsigned parts would leave a file that differs from the signed act and
+    still "verifies".
     """
+    signer_info, signed_data = embedded.signer_info, embedded.signed_data
+    used = signer_info["digest_algorithm"]["algorithm"].native
+    declared = {algorithm["algorithm"].native for algorithm in signed_data["digest_algorithms"]}
+    # RFC 5652 §5.1, §5.3: the versions follow from how the signer is identified.
+    version = "v1" if signer_info["sid"].name == "issuer_and_serial_number" else "v3"
+    versions = (signed_data["version"].native, signer_info["version"].native)
+    start, length, end, _ = (int(n) for n in embedded.sig_object["/ByteRange"])
     raw = embedded.pkcs7_content
     der = cms.ContentInfo.load(raw).dump(force=True)
-    if raw[:len(der)] != der or raw[len(der):].strip(b"\x00"):
+    if (not _CONTAINER.fullmatch(data[start + length:end]) or raw[:len(der)] != der
+            or raw[len(der):].strip(b"\x00") or declared != {used} or versions != (version, version)):
         return f"signature {embedded.field_name}: the signature container was altered"
     return None
 
@@ -64,12 +78,12 @@ def verify_pdf(data: bytes, *, roots=None) -> Verification:
     for embedded in signatures:
         try:
             status = validate_pdf_signature(embedded, context)
-        except Exception as error:
+            container = _container_problem(embedded, data)
+        except Exception as error:  # a damaged signature is an invalid one, whatever broke in parsing it
             logger.info("signature validation failed", exc_info=True)
             problems.append(f"signature {embedded.field_name} cannot be validated ({type(error).__name__})")
             continue
         statuses.append(status)
-        container = _container_problem(embedded)
         if container:
             problems.append(container)
         if not status.intact:

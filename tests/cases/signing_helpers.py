@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import pytest
-
 from cases.models import SigningAuthority, SigningCertificate
 from cases.services.certificates import certificate_issue
 from cases.signing.authority import BUILTIN, root_material
@@ -33,14 +31,6 @@ def install_authority() -> SigningAuthority:
 def certify(user) -> SigningCertificate:
     install_authority()
     return certificate_issue(user=user, actor=None, actor_label="test suite")[0]
-
-
-@pytest.fixture
-def signing(settings, tmp_path, db):
-    """Keys under the suite's passphrase, PDFs in this test's own storage, the CA installed."""
-    settings.ECASE_SIGNING_PASSPHRASE = TEST_PASSPHRASE
-    settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
-    return install_authority()
 
 
 KAZAKH_LETTERS = "әғқңөұүһі ӘҒҚҢӨҰҮҺІ"
@@ -72,8 +62,8 @@ def filled_fields(act_type, case, author) -> tuple[dict, list[int]]:
     return values, [participant.pk]
 
 
-def approved_act(case, author, approver, *, code="victim_recognition", language="kk", body=None):
-    """An act of type ``code`` with every field filled, submitted and approved through the workflow."""
+def submitted_act(case, author, *, code="victim_recognition", language="kk", body=None):
+    """An act of type ``code`` with every field filled, drafted and submitted through the workflow."""
     from cases.act_transitions import ActAction
     from cases.models import ProceduralActType
     from cases.services.act_workflow import act_transition
@@ -84,7 +74,15 @@ def approved_act(case, author, approver, *, code="victim_recognition", language=
     act = act_create(case_id=case.pk, actor=author, act_type=act_type, language=language, place="Астана қ.",
                      fields=fields, participant_ids=participant_ids,
                      body=body if body is not None else f"Барлық қазақ әріптері: {KAZAKH_LETTERS}.")
-    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
+    return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
+
+
+def approved_act(case, author, approver, **kwargs):
+    """A submitted act (see submitted_act), approved by ``approver``: its rendering is queued."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+
+    act = submitted_act(case, author, **kwargs)
     return act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
 
 

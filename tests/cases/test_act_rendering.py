@@ -16,7 +16,7 @@ from cases.services import act_rendering
 from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
 from cases.signing.verify import verify_pdf
 from cases.tasks import render_act
-from tests.cases.signing_helpers import approved_act, certify, render_in_process, signing  # noqa: F401 (fixture)
+from tests.cases.signing_helpers import approved_act, certify, render_in_process
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 import io
 
 import pytest
+from asn1crypto import cms
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -17,7 +18,7 @@ from cases.pdf.storage import pdf_read
 from cases.signing.authority import BUILTIN, builtin_authority, root_material
 from cases.signing.trust import trust_roots, trust_roots_pem
 from cases.signing.verify import verify_pdf
-from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, signed_act, signing  # noqa: F401 (fixture)
+from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, signed_act
 
 
 @pytest.fixture
@@ -25,8 +26,8 @@ def pdf(case, investigator, supervisor, signing):
     return pdf_read(signed_act(case, investigator, supervisor).pdf_sha256)
 
 
-def flipped(data: bytes, position: int) -> bytes:
-    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1:]
+def flipped(data: bytes, position: int, mask: int = 0x01) -> bytes:
+    return data[:position] + bytes([data[position] ^ mask]) + data[position + 1:]
 
 
 def test_the_authority_is_created_once_with_its_key_encrypted(settings, db):
@@ -65,6 +66,22 @@ def test_a_signed_act_validates_with_pyhanko_against_the_configured_root(pdf):
 def test_one_flipped_byte_anywhere_makes_the_pdf_invalid(pdf, where):
     result = verify_pdf(flipped(pdf, int(len(pdf) * where)))
     assert not result.valid and result.problems
+
+
+def test_a_changed_byte_in_the_unsigned_signature_container_makes_the_pdf_invalid(pdf):
+    # /Contents lies outside the signed byte range: padding, hex case, versions and the list of
+    # digest algorithms are not covered by the signature, so the verifier checks them itself.
+    start = pdf.index(b"/Contents <") + len(b"/Contents <")
+    end = pdf.index(b">", start)
+    der = cms.ContentInfo.load(bytes.fromhex(pdf[start:end].decode()))
+    signer_info = der["content"]["signer_infos"][0]
+    raw = bytes.fromhex(pdf[start:end].decode())
+    versions = [raw.index(der["content"]["version"].dump()) + 2,
+                raw.index(signer_info["version"].dump() + signer_info["sid"].dump()) + 2]
+    positions = [start + 2 * v + 1 for v in versions] + list(range(start, end, 131)) + [end - 3]
+    for position in positions:
+        for mask in (0x01, 0x20):
+            assert not verify_pdf(flipped(pdf, position, mask)).valid, position - start
 
 
 def test_an_update_appended_after_signing_makes_the_pdf_invalid(pdf):

@@ -1,0 +1,191 @@
+"""Issue #5 with real processes: Celery workers on the real Redis, killed, restarted, starved of their broker.
+
+Every test here starts ``python -m celery -A ecase worker`` processes (tests/cases/workers.py)
+against pytest-django's test database, which is why the data must be committed
+(``transaction=True``). Each test has a queue of its own; the broker-down test has a Redis
+server of its own on port 6390, which it stops and starts — the shared Redis is never touched.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import time
+
+import pytest
+from django.urls import reverse
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from audit.models import AuditEvent
+from cases.act_transitions import ActAction
+from cases.choices import ActStatus, RenderingState
+from cases.models import ActRendering, ActTransition, ProceduralAct
+from cases.pdf.storage import pdf_read
+from cases.signing.trust import trust_roots
+from cases.signing.verify import verify_pdf
+from ecase.celery import app as celery_app
+from tests.auth import verified_client
+from tests.cases.pdf_text import pdf_text
+from tests.cases.signing_helpers import (
+    KAZAKH_LETTERS, TEST_PASSPHRASE, approved_act, certify, install_authority, submitted_act,
+)
+from tests.cases.workers import ROOT, ThrowawayRedis, broker_at, wait_for, workers  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# Long enough (some 600 pages, several seconds to render) that a kill lands in the middle of it.
+LONG_BODY = "\n".join(f"{n}. Куә бөгде адамның жәбірленушіге жақындап, сөмкесін жұлып алып, аулаға қашып кеткенін "
+                      f"көрді; оқиға орнында қалған іздер сипатталды." for n in range(12000))
+
+
+@pytest.fixture
+def signing_setup(settings, tmp_path, reference_data):
+    settings.ECASE_SIGNING_PASSPHRASE = TEST_PASSPHRASE
+    settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
+    install_authority()
+
+
+def signed(act, timeout: float = 120) -> ProceduralAct:
+    return wait_for(lambda: ProceduralAct.objects.filter(pk=act.pk, status=ActStatus.SIGNED).first(),
+                    timeout=timeout, interval=0.2, what=f"act {act.pk} to be signed")
+
+
+def rendering_state(act) -> str:
+    return ActRendering.objects.get(act=act).state
+
+
+def stored_files(settings) -> list:
+    return [p for p in (settings.ECASE_PRIVATE_STORAGE / "acts").rglob("*") if p.is_file()]
+
+
+def assert_exactly_one_signed_pdf(act, settings) -> bytes:
+    act = ProceduralAct.objects.get(pk=act.pk)
+    rendering = ActRendering.objects.get(act=act)
+    assert act.status == ActStatus.SIGNED and rendering.state == RenderingState.SIGNED
+    assert rendering.pdf_sha256 == act.pdf_sha256
+    assert ActTransition.objects.filter(act=act, action=ActAction.SIGN).count() == 1
+    assert AuditEvent.objects.filter(case_id=act.case_id, event="act.transition", data__action="sign").count() == 1
+    assert [p.name for p in stored_files(settings)] == [act.pdf_sha256]
+    pdf = pdf_read(act.pdf_sha256)
+    assert hashlib.sha256(pdf).hexdigest() == act.pdf_sha256 and verify_pdf(pdf).valid
+    return pdf
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
+        workers, signing_setup, settings, tmp_path, case, investigator, supervisor):
+    workers.start(concurrency=2).wait_ready()
+    certify(supervisor)
+    act = submitted_act(case, investigator)
+    response = verified_client(supervisor, reauthenticated=True).post(
+        reverse("cases:act-transition", args=[act.pk]), {"action": "approve"})
+    assert response.status_code == 302 and ProceduralAct.objects.get(pk=act.pk).status in (ActStatus.APPROVED,
+                                                                                             ActStatus.SIGNED)
+    act = signed(act)
+    pdf = assert_exactly_one_signed_pdf(act, settings)
+    status = validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=trust_roots()))
+    assert status.bottom_line and status.signing_cert.subject.native["common_name"] == supervisor.get_full_name()
+    text = pdf_text(pdf)
+    assert all(letter in text for letter in KAZAKH_LETTERS.replace(" ", "")) and case.registration_number in text
+    assert verified_client(investigator).get(reverse("cases:act", args=[act.pk])).get("Refresh") is None
+
+    path = tmp_path / "act.pdf"
+    path.write_bytes(pdf)
+    valid = manage("verify_act", str(path), env=workers.env())
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert f"Signer: {supervisor.get_full_name()}" in valid.stdout and valid.stdout.strip().endswith("VALID")
+    middle = len(pdf) // 2  # inside the page content, which the signature covers
+    path.write_bytes(pdf[:middle] + bytes([pdf[middle] ^ 0x01]) + pdf[middle + 1:])
+    invalid = manage("verify_act", str(path), env=workers.env())
+    assert invalid.returncode == 1, invalid.stdout + invalid.stderr
+    assert invalid.stdout.strip().endswith("INVALID")
+
+
+def start_long_render(case, investigator, supervisor) -> ProceduralAct:
+    certify(supervisor)
+    act = approved_act(case, investigator, supervisor, language="kk", body=LONG_BODY)  # published on commit
+    wait_for(lambda: rendering_state(act) == RenderingState.RENDERING, timeout=90, interval=0.02,
+             what="the worker to start rendering")
+    return act
+
+
+def assert_killed_mid_render(act) -> None:
+    assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED, (
+        "the render finished before the kill: LONG_BODY is too short for this machine")
+
+
+def test_a_pool_process_killed_mid_render_hands_its_task_back_and_one_pdf_results(
+        workers, signing_setup, settings, case, investigator, supervisor):
+    worker = workers.start(concurrency=1).wait_ready()
+    act = start_long_render(case, investigator, supervisor)
+    [child] = worker.pool_children()
+    subprocess.run(["kill", "-KILL", str(child)], check=True)
+    assert_killed_mid_render(act)
+    # task_reject_on_worker_lost + acks_late: the message goes back to the queue, a new pool process takes it.
+    signed(act)
+    assert_exactly_one_signed_pdf(act, settings)
+    assert ActRendering.objects.get(act=act).attempts == 2
+    assert "WorkerLostError" in worker.output() or "signal 9" in worker.output()
+
+
+def test_a_worker_killed_mid_render_and_restarted_leaves_exactly_one_signed_pdf(
+        workers, signing_setup, settings, case, investigator, supervisor):
+    # The whole worker dies (SIGKILL to its process group: no chance to hand anything back).
+    # Its message stays unacknowledged in Redis until the visibility timeout; the database
+    # still says the act has no PDF, and the restarted worker's sweep re-enqueues it.
+    sweep = {"ECASE_RENDER_SWEEP_SECONDS": "1", "ECASE_RENDER_STALE_SECONDS": "3"}
+    first = workers.start(concurrency=1, beat=True, **sweep).wait_ready()
+    act = start_long_render(case, investigator, supervisor)
+    first.kill()
+    assert_killed_mid_render(act)
+    assert rendering_state(act) == RenderingState.RENDERING
+    workers.start(concurrency=1, beat=True, **sweep).wait_ready()
+    signed(act)
+    assert_exactly_one_signed_pdf(act, settings)
+    assert ActRendering.objects.get(act=act).attempts == 2
+
+
+def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, settings, case, investigator,
+                                                      supervisor):
+    certify(supervisor)
+    act = approved_act(case, investigator, supervisor, language="ru", body=LONG_BODY[:200_000])  # published once
+    rendering = ActRendering.objects.get(act=act)
+    celery_app.send_task("cases.render_act", args=[rendering.pk], queue=workers.queue)  # and once more
+    worker = workers.start(concurrency=2).wait_ready()  # both messages reach the two pool processes together
+    signed(act)
+    wait_for(lambda: worker.output().count("cases.render_act[") >= 4, timeout=60,
+             what="both deliveries to finish")  # "received" and "succeeded" for each
+    assert_exactly_one_signed_pdf(act, settings)
+    assert worker.output().count("succeeded") >= 2 and "nothing to do" in worker.output()
+
+
+def test_with_redis_down_the_approval_commits_and_the_sweep_renders_once_redis_is_back(
+        workers, signing_setup, settings, tmp_path, case, investigator, supervisor):
+    broker = ThrowawayRedis(tmp_path)
+    assert not broker.alive(), f"port {broker.port} is taken: this test needs it for a Redis of its own"
+    broker.start()
+    try:
+        workers.start(concurrency=1, beat=True, redis_url=broker.url, ECASE_RENDER_SWEEP_SECONDS="1").wait_ready()
+        certify(supervisor)
+        broker.stop()
+        with broker_at(celery_app, broker.url):
+            began = time.monotonic()
+            act = approved_act(case, investigator, supervisor, language="kk")
+            took = time.monotonic() - began
+        rendering = ActRendering.objects.get(act=act)
+        assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED  # the approval committed
+        assert rendering.state == RenderingState.QUEUED and rendering.published_at is None
+        assert took < 15, f"the approval waited {took:.1f} s for the broker"
+        broker.start()  # an empty Redis: whatever it held is gone, the database still knows
+        signed(act)
+        assert_exactly_one_signed_pdf(act, settings)
+    finally:
+        broker.stop()
