@@ -39,6 +39,7 @@ class EventType(models.TextChoices):
     USER_DEACTIVATED = "auth.user_deactivated", _("User deactivated")
     ACT_OPENED = "act.opened", _("Act opened")
     ACT_RENDER_FAILED = "act.render_failed", _("Rendering or signing of an act failed")
+    ACT_RENDER_REQUEUED = "act.render_requeued", _("Failed rendering of an act queued again")
     ACT_PDF_DOWNLOADED = "act.pdf_downloaded", _("Signed act downloaded")
     CERTIFICATE_ISSUED = "signing.certificate_issued", _("Signing certificate issued")
     EXPORT_MADE = "case.exported", _("Case file exported")

@@ -202,8 +202,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # ERDR-style registration number. Placeholders: {yyyy} {yy} {unit} {seq}; the sequence
-# restarts per unit and year. The width of every part is a matter of this format only.
-ECASE_REGISTRATION_NUMBER_FORMAT = env_str("ECASE_REGISTRATION_NUMBER_FORMAT", "{yy}{unit}{seq:06d}")
+# restarts per unit and year. Unit codes differ in length (75, 7511) and a busy unit's
+# sequence can outgrow its width, so a separator after the code keeps numbers of different
+# units apart: without it unit 75's case 1000001 and unit 751's case 1 were both 26751000001.
+ECASE_REGISTRATION_NUMBER_FORMAT = env_str("ECASE_REGISTRATION_NUMBER_FORMAT", "{yy}{unit}-{seq:06d}")
 ECASE_DEADLINE_WARNING_DAYS = env_int("ECASE_DEADLINE_WARNING_DAYS", 5, minimum=0)
 
 # --- Celery (DESIGN §5). Without REDIS_URL the broker is a folder: no server needed.

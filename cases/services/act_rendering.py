@@ -140,13 +140,24 @@ def act_rendering_postpone(*, rendering_id: int, error: str) -> ActRendering:
 
 
 @transaction.atomic
-def act_renderings_requeue(*, renderings: QuerySet[ActRendering]) -> list[int]:
-    """Put failed renderings back in the queue (their cause was fixed); messages leave on commit."""
+def act_renderings_requeue(*, renderings: QuerySet[ActRendering], actor: User | None, actor_label: str = "",
+                           cause: str) -> list[int]:
+    """Put failed renderings back in the queue once their cause is fixed; messages leave on commit.
+
+    Each one is an ACT_RENDER_REQUEUED event in its case's chain: a PDF that appears after a
+    failure must say who sent it back and why.
+    """
     ids = []
-    for rendering in renderings.select_for_update().filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED):
+    for rendering in (renderings.select_for_update().select_related("act")
+                      .filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED)):
+        failed_with = rendering.last_error
         rendering.state, rendering.attempts, rendering.queued_at = RenderingState.QUEUED, 0, timezone.now()
         rendering.published_at = rendering.started_at = rendering.finished_at = None
         rendering.save(update_fields=["state", "attempts", "queued_at", "published_at", "started_at", "finished_at"])
+        audit_record(actor=actor, actor_label=actor_label, event=EventType.ACT_RENDER_REQUEUED,
+                     case_id=rendering.act.case_id, target=rendering.act,
+                     data={"rendering": rendering.pk, "version": rendering.act_version, "cause": cause,
+                           "failed_with": failed_with})
         transaction.on_commit(lambda pk=rendering.pk: rendering_enqueue(pk))
         ids.append(rendering.pk)
     return ids

@@ -35,7 +35,8 @@ def certificate_issue(*, user: User, actor: User | None, actor_label: str = "", 
     )
     certificate.full_clean()
     certificate.save()
-    requeued = act_renderings_requeue(renderings=ActRendering.objects.filter(act__approved_by=user))
+    requeued = act_renderings_requeue(renderings=ActRendering.objects.filter(act__approved_by=user), actor=actor,
+                                      actor_label=actor_label, cause=f"certificate {issued.serial} issued")
     audit_record(actor=actor, actor_label=actor_label, event=EventType.CERTIFICATE_ISSUED, target=certificate,
                  data={"user": user.username, "serial": issued.serial, "sha256": issued.sha256,
                        "not_after": issued.not_after.isoformat(), "authority_created": created,

@@ -1,11 +1,7 @@
 """The act page's rendering state, the signed PDF download, and the public verification page."""
-import base64
 import hashlib
-import json
-import uuid
 
 import pytest
-import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -19,21 +15,6 @@ from cases.services import act_rendering
 from cases.services.acts import act_create
 from tests.auth import verified_client
 from tests.cases.signing_helpers import approved_act, render_in_process, signed_act
-
-
-@pytest.fixture
-def published(settings):
-    """Render messages that reached the real broker, on a queue of this test's own (no worker reads it)."""
-    queue = f"test-render-{uuid.uuid4().hex[:8]}"
-    settings.ECASE_RENDER_QUEUE = queue
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-
-    def sent():
-        messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
-        return [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages
-                if m["headers"]["task"] == act_rendering.RENDER_TASK]
-    yield sent
-    client.delete(queue, f"_kombu.binding.{queue}")
 
 
 def page(user, act):
@@ -81,7 +62,7 @@ def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
         response = verified_client(supervisor, reauthenticated=True).post(url, {"action": "approve"})
     assert response.status_code == 302
     rendering = ActRendering.objects.get(act=submitted)
-    assert published() == [rendering.pk] and rendering.state == RenderingState.QUEUED
+    assert published() == [("cases.render_act", [rendering.pk])] and rendering.state == RenderingState.QUEUED
 
 
 def test_a_correction_is_drafted_from_the_page_and_opens_for_editing(case, investigator, supervisor, signing):

@@ -2,9 +2,12 @@
 
 The worker processes, the broker and their faults are exercised in tests/test_signing_worker.py.
 """
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -17,15 +20,6 @@ from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
 from cases.signing.verify import verify_pdf
 from cases.tasks import render_act
 from tests.cases.signing_helpers import approved_act, certify, render_in_process
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """Messages handed to the broker, recorded instead of sent."""
-    sent = []
-    monkeypatch.setattr(act_rendering.celery_app, "send_task",
-                        lambda name, args, **options: sent.append((name, args, options["queue"])))
-    return sent
 
 
 def stored_pdfs(settings) -> list:
@@ -78,7 +72,7 @@ def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_is
         certificate = certify(supervisor)
     rendering.refresh_from_db()
     assert (rendering.state, rendering.attempts) == (RenderingState.QUEUED, 0)
-    assert published == [("cases.render_act", [rendering.pk], "celery")]
+    assert published() == [("cases.render_act", [rendering.pk])]
     issued = AuditEvent.objects.filter(event="signing.certificate_issued").latest("id")
     assert issued.data["requeued_renderings"] == [rendering.pk] and issued.data["serial"] == certificate.serial
     assert render_in_process(act).status == ActStatus.SIGNED
@@ -124,10 +118,10 @@ def test_approval_publishes_one_message_after_the_commit_only(case, investigator
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         act = approved_act(case, investigator, supervisor)
     rendering = act.renderings.get()
-    assert published == [] and rendering.published_at is None
+    assert published() == [] and rendering.published_at is None
     for callback in callbacks:
         callback()
-    assert published == [("cases.render_act", [rendering.pk], "celery")]
+    assert published() == [("cases.render_act", [rendering.pk])]
     rendering.refresh_from_db()
     assert rendering.published_at is not None
 
@@ -165,7 +159,7 @@ def test_the_sweep_re_enqueues_unpublished_and_stalled_renderings_only(case, inv
     rendering(RenderingState.RENDERING, published_at=stale, started_at=fresh)  # being rendered right now
     rendering(RenderingState.FAILED)  # failed renderings wait for their cause to be fixed
     assert sorted(act_renderings_sweep(now=now)) == sorted([never_sent, lost, worker_died])
-    assert sorted(args[0] for _name, args, _queue in published) == sorted([never_sent, lost, worker_died])
+    assert sorted(args[0] for _name, args in published()) == sorted([never_sent, lost, worker_died])
 
 
 def test_certificates_are_issued_to_active_people_only(admin, supervisor, signing):
@@ -180,3 +174,24 @@ def test_certificates_are_issued_to_active_people_only(admin, supervisor, signin
         with pytest.raises(ValidationError):
             certificate_issue(user=user, actor=admin)
     assert not SigningCertificate.objects.exists()
+
+
+def test_requeue_renderings_sends_a_failed_rendering_back_once_audited(
+        case, investigator, supervisor, admin, signing, published, django_capture_on_commit_callbacks):
+    act = approved_act(case, investigator, supervisor)
+    rendering = act.renderings.get()
+    assert render_act.apply(args=[rendering.pk]).get() == "failed"  # no certificate yet
+    with pytest.raises(CommandError, match="no failed rendering"):
+        call_command("requeue_renderings", act=act.pk + 1000, cause="key restored", by=admin.username)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("requeue_renderings", act=act.pk, cause="key restored", by=admin.username,
+                     stdout=io.StringIO())
+    rendering.refresh_from_db()
+    assert (rendering.state, rendering.attempts) == (RenderingState.QUEUED, 0)
+    assert published() == [("cases.render_act", [rendering.pk])]
+    requeued = AuditEvent.objects.get(case_id=case.pk, event="act.render_requeued")
+    assert (requeued.actor, requeued.data["cause"]) == (admin, "key restored")
+    assert "issue_certificate" in requeued.data["failed_with"]
+    with django_capture_on_commit_callbacks(execute=True):  # a queued rendering is not "failed": nothing to do
+        call_command("requeue_renderings", all_failed=True, cause="again", stdout=io.StringIO())
+    assert AuditEvent.objects.filter(event="act.render_requeued").count() == 1 and len(published()) == 1

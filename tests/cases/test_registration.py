@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Unit
 from audit.models import AuditEvent
 from cases.choices import CaseStatus, Gravity
 from cases.models import Case, CriminalCodeArticle, RegistrationSequence
-from cases.services.registration import case_register
+from cases.services.registration import case_register, format_registration_number
 from tests.factories import article, register
 
 
@@ -22,7 +23,7 @@ def rows():
 def test_investigator_registers_a_case_with_number_gravity_and_term(investigator):
     case = register(actor=investigator, articles=("188-1",), form="inquiry", days_ago=0)
     year = timezone.localdate().year % 100
-    assert case.registration_number == f"{year:02d}AST000001"
+    assert case.registration_number == f"{year:02d}AST-000001"
     assert case.status == CaseStatus.REGISTERED
     assert case.gravity == article("188-1").gravity
     assert case.deadline is not None and case.deadline > timezone.localdate()
@@ -45,6 +46,15 @@ def test_numbers_count_up_per_unit_in_the_configured_format(investigator, outsid
     year = timezone.localdate().year
     assert (first.registration_number, second.registration_number) == (f"{year}-AST-001", f"{year}-AST-002")
     assert elsewhere.registration_number == f"{year}-TRZ-001"
+
+
+def test_the_default_format_keeps_units_with_prefix_codes_apart():
+    # Unit codes are prefixes of one another in the tree (75, 751); sequences outgrow six digits.
+    short, long = Unit(code="75"), Unit(code="751")
+    numbers = {format_registration_number(unit=unit, year=2026, seq=seq)
+               for unit in (short, long) for seq in (1, 10, 1000001, 10000001)}
+    assert len(numbers) == 8
+    assert format_registration_number(unit=short, year=2026, seq=12) == "2675-000012"
 
 
 @pytest.mark.django_db(transaction=True)
