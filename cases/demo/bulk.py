@@ -565,7 +565,11 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     return by_case
 
 
-_ACT_STATUSES = (ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.APPROVED, ActStatus.RETURNED)
+# No approved or signed acts in bulk: approval freezes a snapshot and queues a signed PDF
+# (cases/services/act_rendering.py), which only the workflow does. An "approved" row without
+# its rendering would be an act the sweep never renders. The demo world approves through the
+# workflow, and its worker signs those.
+_ACT_STATUSES = (ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.RETURNED)
 
 
 def _acts_for(plan: CasePlan, roles: dict, rng: random.Random) -> list[str]:
@@ -600,14 +604,12 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
             if texts.missing_required(specs, values):
                 continue  # e.g. an act that names evidence in a case without any
             approvers = [plan.supervisor] if plan.gravity >= Gravity.GRAVE else plan.unit.supervisors
+            # Only an act someone could have returned may be "returned".
             statuses = _ACT_STATUSES if requires_approval and any(approvers) else _ACT_STATUSES[:2]
             status = rng.choice(statuses)
             number += 1
             act = _new(ProceduralAct)(case_id=plan.case.pk, act_type_id=type_id, number=number, author_id=plan.lead,
                                 language="kk" if plan.kazakh else "ru", place=city, fields=values, status=status)
-            if status == ActStatus.APPROVED:
-                act.approved_by_id = rng.choice([a for a in approvers if a])
-                act.approved_at = min(when + timedelta(days=1), ctx.now)
             acts.append(_attributed(act, plan.lead, when))
             links.append(named)
     history = sink.insert(ProceduralAct, acts, want_history_ids=True)
