@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
+from ecase.client_ip import client_ip
 
 from .models import User
 from .services import session_record_login
@@ -16,7 +17,7 @@ from .services import session_record_login
 def _client(request) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
+    return client_ip(request) or None, request.META.get("HTTP_USER_AGENT", "")
 
 
 @receiver(user_logged_in)

@@ -11,6 +11,7 @@ from audit.choices import EventType, Outcome
 from audit.context import Origin, current_origin
 from audit.services import audit_record
 
+from .client_ip import client_ip
 from .errors import NotAllowed, OutOfScope
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
@@ -25,7 +26,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        token = current_origin.set(Origin(ip=request.META.get("REMOTE_ADDR"), request_id=request.request_id))
+        token = current_origin.set(Origin(ip=client_ip(request) or None, request_id=request.request_id))
         try:
             response = self.get_response(request)
         finally:

@@ -162,6 +162,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "ecase.client_ip.client_ip"  # the proxy's address is nobody's
 ECASE_IDLE_TIMEOUT = timedelta(minutes=env_int("ECASE_IDLE_TIMEOUT_MINUTES", 30, minimum=1))
 ECASE_SESSION_LIFETIME = timedelta(hours=env_int("ECASE_SESSION_LIFETIME_HOURS", 12, minimum=1))
 ECASE_REAUTH_MAX_AGE = timedelta(minutes=env_int("ECASE_REAUTH_MINUTES", 5, minimum=1))
@@ -185,6 +186,8 @@ SECURE_HSTS_SECONDS = env_int("ECASE_HSTS_SECONDS", 31_536_000 if PRODUCTION els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ECASE_BEHIND_TLS_PROXY", PRODUCTION) else None
+# Proxies in front of the app that append to X-Forwarded-For (ecase/client_ip.py): one behind TLS.
+ECASE_PROXY_COUNT = env_int("ECASE_PROXY_COUNT", 1 if SECURE_PROXY_SSL_HEADER else 0, minimum=0)
 # No inline script or style anywhere: everything the pages need is served by the app itself.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -350,3 +353,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # In production the QR codes point to the public host itself unless ECASE_PUBLIC_URL names another.
 if PRODUCTION and not env_str("ECASE_PUBLIC_URL", ""):
     ECASE_PUBLIC_URL = f"https://{ALLOWED_HOSTS[0]}"
+# Uploads to the public verification page per client address and minute (each one is a full
+# signature validation; the page needs no account).
+ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)

@@ -5,6 +5,8 @@ investigator leads the case; colleague works in the same unit but not on the cas
 supervisor heads Astana; prosecutor supervises the case; outsider is an investigator
 in Taraz; admin is the IT administrator (and a superuser, which must not matter).
 """
+import uuid
+
 import pytest
 
 from accounts.choices import Role, UnitKind
@@ -15,6 +17,14 @@ from tests.factories import UnitFactory, make_user, register
 def fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; the suite creates hundreds. Production keeps PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def own_cache_namespace(settings):
+    # Rate-limit and throttle windows live in the cache and outlast a test; a key prefix of
+    # each test's own keeps one test's requests from counting against the next one's.
+    settings.CACHES = {alias: {**conf, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+                       for alias, conf in settings.CACHES.items()}
 
 
 @pytest.fixture(autouse=True)

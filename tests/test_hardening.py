@@ -174,3 +174,15 @@ def test_hostile_names_are_neutralised_and_downloads_are_attachments(investigato
     assert response["Content-Disposition"].startswith("attachment;")
     assert "/" not in response["Content-Disposition"] and "\x00" not in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == png_bytes()
+
+
+def test_behind_the_proxy_the_address_is_the_one_it_appended_never_the_clients_claim(settings, investigator, case):
+    from audit.models import AuditEvent
+
+    forged = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 10.1.2.3", "REMOTE_ADDR": "127.0.0.9"}
+    settings.ECASE_PROXY_COUNT = 0  # no proxy: the header is the client's own words
+    verified_client(investigator).get(reverse("cases:detail", args=[case.pk]), **forged)
+    settings.ECASE_PROXY_COUNT = 1
+    verified_client(investigator).get(reverse("cases:detail", args=[case.pk]), **forged)
+    opened = AuditEvent.objects.filter(case_id=case.pk, event="case.opened").order_by("seq")
+    assert [event.ip for event in opened] == ["127.0.0.9", "10.1.2.3"]

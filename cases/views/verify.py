@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ecase import ratelimit
+from ecase.client_ip import client_ip
 from ecase.scoped_views import PublicView
 
 from .. import access
@@ -50,6 +52,11 @@ class ActVerifyView(PublicView):
 
     def post(self, request, token):
         act = self.get_act(token)
+        if not ratelimit.allow("verify-upload", client_ip(request),
+                               limit=settings.ECASE_VERIFY_UPLOADS_PER_MINUTE, window=60):
+            response = render(request, "cases/verify.html", {**self.context(act), "throttled": True}, status=429)
+            response["Retry-After"] = "60"
+            return response
         form = VerifyUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return render(request, "cases/verify.html", {**self.context(act), "form": form}, status=400)

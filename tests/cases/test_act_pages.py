@@ -174,3 +174,16 @@ def test_a_superseded_act_says_so_once_its_correction_is_signed(client, case, in
 def test_the_trust_roots_are_published_for_verifiers_elsewhere(client, signing):
     response = client.get(reverse("verify:trust-roots"))
     assert response.status_code == 200 and response.content.startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_uploads_to_the_public_page_are_limited_per_address(client, case, investigator, supervisor, signing,
+                                                           settings):
+    act = signed_act(case, investigator, supervisor)
+    settings.ECASE_VERIFY_UPLOADS_PER_MINUTE = 2
+    pdf = pdf_read(act.pdf_sha256)
+    assert [upload(client, act, pdf).status_code for _ in range(2)] == [200, 200]
+    refused = upload(client, act, pdf)
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "Too many checks" in refused.content.decode() and 'id="result"' not in refused.content.decode()
+    other = client.post(verify_url(act), {"file": SimpleUploadedFile("c.pdf", pdf)}, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 200 and "<strong>VALID</strong>" in other.content.decode()
