@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Role
 from accounts.models import User
 
+from .act_transitions import ActAction
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
 from .models import CriminalCodeArticle, Participant, ProceduralActType
 
@@ -136,6 +137,21 @@ class ActEditForm(forms.Form):
 class ActTransitionForm(forms.Form):
     action = forms.CharField(max_length=32)
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class ActReviewForm(forms.Form):
+    """The supervisor's decision on a submitted act: approve, or return with the reason (required)."""
+
+    action = forms.ChoiceField(choices=[(ActAction.APPROVE, ActAction.APPROVE.label),
+                                        (ActAction.RETURN, ActAction.RETURN.label)], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for the return"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == ActAction.RETURN and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("State what must be reworked: a return needs its reason."))
+        return data
 
 
 class VerifyUploadForm(forms.Form):

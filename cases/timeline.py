@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from audit.choices import ACCESS_EVENTS
 from audit.models import AuditEvent
@@ -92,7 +92,7 @@ def _text(value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return pgettext("value of a yes/no field", "yes") if value else pgettext("value of a yes/no field", "no")
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "d.m.Y H:i")
     if isinstance(value, date):
@@ -198,7 +198,9 @@ class _Page:
 
     def _history_entry(self, source, row, before, fields, m2m, labels) -> Entry:
         model_name = str(source.model._meta.verbose_name)
-        verb = {"+": _("created"), "~": _("changed"), "-": _("deleted")}.get(row.history_type, row.history_type)
+        # Bare participles after a model name: the context tells translators which form fits (ru: neuter).
+        verb = {"+": pgettext("history: a record was", "created"), "~": pgettext("history: a record was", "changed"),
+                "-": pgettext("history: a record was", "deleted")}.get(row.history_type, row.history_type)
         changes = []
         for f in fields:
             if f.primary_key or f.name in ("version", "updated_at"):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, cases, export, history, participants
+from .views import acts, cases, export, history, participants, review, term
 
 app_name = "cases"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/assign/", cases.CaseAssignView.as_view(), name="assign"),
     path("<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/extend/", cases.CaseExtendView.as_view(), name="extend"),
+    path("<int:pk>/term/request/", term.ExtensionRequestView.as_view(), name="extension-request"),
     path("<int:pk>/access-log/", cases.CaseAccessLogView.as_view(), name="access-log"),
     path("<int:pk>/history/", history.CaseHistoryView.as_view(), name="history"),
     path("<int:pk>/export/", export.CaseExportView.as_view(), name="export"),
@@ -22,5 +23,7 @@ urlpatterns = [
     path("acts/<int:pk>/", acts.ActDetailView.as_view(), name="act"),
     path("acts/<int:pk>/edit/", acts.ActEditView.as_view(), name="act-edit"),
     path("acts/<int:pk>/transition/", acts.ActTransitionView.as_view(), name="act-transition"),
+    path("acts/<int:pk>/review/", review.ActReviewView.as_view(), name="act-review"),
+    path("acts/<int:pk>/extension-decision/", term.ExtensionDecisionView.as_view(), name="extension-decision"),
     path("acts/<int:pk>/pdf/", acts.ActPdfView.as_view(), name="act-pdf"),
 ]

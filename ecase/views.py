@@ -10,13 +10,15 @@ from accounts.choices import Role
 from cases.models import Case, ProceduralAct
 from cases.choices import ActStatus
 from cases.selectors import deadlines_soon
+from cases.services.term import pending_extension_requests
 
 DASHBOARD_ROWS = 20
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """What needs the user's attention: their cases by deadline, their returned acts, acts to approve."""
+    """What needs the user's attention: their cases by deadline, their returned acts, acts to approve,
+    extension requests awaiting the prosecutor's decision."""
     user = request.user
     if user.role == Role.ADMINISTRATOR:
         return redirect("admin:index")
@@ -29,6 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("case", "act_type")[:DASHBOARD_ROWS],
         "to_approve": ProceduralAct.objects.restrict(user, "approve").filter(status=ActStatus.SUBMITTED)
         .select_related("case", "act_type", "author")[:DASHBOARD_ROWS],
+        # The requests whose decision the supervisor records once the prosecutor has taken it.
+        "extension_requests": pending_extension_requests(Case.objects.restrict(user, "prosecute"))
+        .select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS],
     })
 
 

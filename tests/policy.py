@@ -90,6 +90,20 @@ POLICY: dict[str, Route] = {
                                  data=lambda w: {"version": w.act.version, "language": "kk", "place": "Астана"}),
     "cases:act-transition": Route(obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302,
                                   data=lambda w: {"action": "submit"}),
+    # Without a re-authentication in the sweep's sessions, the approving supervisor is sent to confirm first.
+    "cases:act-review": Route(obj="act", allowed=frozenset({"supervisor"})),
+    "cases:act-review#post": Route(obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=302,
+                                   data=lambda w: {"action": "approve"}),
+    "cases:extension-request": Route(obj="case", allowed=frozenset({"investigator"})),
+    "cases:extension-request#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), ok=302,
+                                          data=lambda w: {"days": 30, "reasons": "Экспертиза", "planned_actions": "Допрос",
+                                                          "addressee": "district_prosecutor", "language": "ru",
+                                                          "place": "Астана"}),
+    # Prosecutors decide, supervisors record (docs/ARCHITECTURE.md). The sweep's act is no extension
+    # request: past the access check, the service refuses it with 400 and changes nothing.
+    "cases:extension-decision": Route(obj="act", allowed=frozenset({"supervisor"})),
+    "cases:extension-decision#post": Route(obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=400,
+                                           data=lambda w: {"granted": "no", "reason": "Оснований нет"}),
     "evidence:add": Route(obj="case", allowed=frozenset({"investigator"})),
     "evidence:add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_evidence, ok=302),
     "evidence:detail": Route(obj="item", allowed=READERS),

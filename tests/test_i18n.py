@@ -38,7 +38,8 @@ def test_every_page_renders_in_each_language_without_english_leftovers(language,
              *(f"{reverse('cases:detail', args=[case.pk])}?tab={t}" for t in
                ("summary", "participants", "acts", "evidence", "term", "history")),
              reverse("cases:participant-add", args=[case.pk]), reverse("cases:act-create", args=[case.pk]),
-             reverse("evidence:add", args=[case.pk]), reverse("cases:edit", args=[case.pk])]
+             reverse("evidence:add", args=[case.pk]), reverse("cases:edit", args=[case.pk]),
+             reverse("cases:extension-request", args=[case.pk]), reverse("cases:act-review", args=[_submitted(case).pk])]
     for user in (investigator, supervisor):
         user.language = language
         user.save()
@@ -54,3 +55,15 @@ def test_every_page_renders_in_each_language_without_english_leftovers(language,
             if language != "en" and "tab=history" not in url:
                 found = sorted(s for s in leftovers if s in html)
                 assert not found, f"{language} {url}: English left: {found[:5]}"
+
+
+def _submitted(case):
+    """A submitted act of the case, for the supervisor's review page."""
+    from cases.act_transitions import ActAction
+    from cases.models import ProceduralActType
+    from cases.services.act_workflow import act_transition
+    from cases.services.acts import act_create
+
+    act_type = ProceduralActType.objects.create(code="i18n_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=case.pk, actor=case.lead_investigator, act_type=act_type, language="ru", place="Астана")
+    return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=case.lead_investigator)

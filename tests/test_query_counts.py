@@ -65,3 +65,58 @@ def test_page_query_counts_do_not_grow_with_rows(counted):
     one, fifty = counted(1), counted(50)
     grown = {page: (one[page], fifty[page]) for page in one if fifty[page] != one[page]}
     assert not grown, f"query count grows with rows (1 row → 50 rows): {grown}"
+
+
+def _signed_request(case, investigator, supervisor):
+    """A request approved and marked signed by the worker's account (no PDF is rendered: no page reads it)."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_record_signature, act_transition
+    from cases.services.term import extension_request_draft
+    from cases.system_actor import system_actor
+
+    act = extension_request_draft(case_id=case.pk, actor=investigator, days=30, reasons="Экспертиза",
+                                  planned_actions="Допрос", addressee="district_prosecutor", language="ru", place="Астана")
+    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    return act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
+
+
+@pytest.fixture
+def review_and_term_pages(investigator, supervisor, prosecutor):
+    """Rows: participants the reviewed act concerns, decided requests on the term tab, cases with a pending request."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+    from cases.services.term import extension_decide
+
+    def measure(rows):
+        cases = [register(actor=investigator, prosecutor=prosecutor) for _ in range(rows)]
+        main = cases[0]
+        named = [participant_add(case_id=main.pk, actor=investigator, role=ParticipantRole.WITNESS,
+                                 person_data=person_data()).pk for _ in range(rows)]
+        act_type = ProceduralActType.objects.get_or_create(code="qc_note", defaults={
+            "name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"})[0]
+        act = act_create(case_id=main.pk, actor=investigator, act_type=act_type, language="ru", place="Астана",
+                         body="Текст", participant_ids=named)
+        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+        for _ in range(rows):
+            decided = _signed_request(main, investigator, supervisor)
+            extension_decide(act_id=decided.pk, actor=supervisor, granted=True, days=1, reason="Продлено")
+        pending = [_signed_request(case, investigator, supervisor) for case in cases]
+        term = f"{reverse('cases:detail', args=[main.pk])}?tab=term"
+        return {
+            "review": queries(verified_client(supervisor), reverse("cases:act-review", args=[act.pk])),
+            "tab-term-investigator": queries(verified_client(investigator), term),
+            "tab-term-supervisor": queries(verified_client(supervisor), term),
+            "home-supervisor": queries(verified_client(supervisor), "/"),
+            "extension-request": queries(verified_client(investigator), reverse("cases:extension-request", args=[main.pk])),
+            "extension-decision": queries(verified_client(supervisor),
+                                          reverse("cases:extension-decision", args=[pending[0].pk])),
+        }
+
+    return measure
+
+
+def test_review_and_term_pages_query_counts_do_not_grow_with_rows(review_and_term_pages):
+    one, fifty = review_and_term_pages(1), review_and_term_pages(50)
+    grown = {page: (one[page], fifty[page]) for page in one if fifty[page] != one[page]}
+    assert not grown, f"query count grows with rows (1 row → 50 rows): {grown}"

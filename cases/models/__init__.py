@@ -12,6 +12,7 @@ from .people import Participant, Person
 from .acts import ProceduralAct, SignedActImmutableError
 from .signing import SigningAuthority, SigningCertificate
 from .workflow import ActRendering, ActTransition, AppendOnlyError
+from .term import ExtensionDecision
 
 __all__ = [
     "ActRendering",
@@ -22,6 +23,7 @@ __all__ = [
     "CaseUserObjectPermission",
     "CriminalCodeArticle",
     "DeadlineExtension",
+    "ExtensionDecision",
     "Interruption",
     "Participant",
     "Person",

@@ -1,19 +1,32 @@
-"""The term of a case: recomputation, extensions (interruptions are case transitions)."""
+"""The term of a case: recomputation, extensions and the requests for them (interruptions are case transitions).
+
+An extension starts as the investigator's request, a procedural act of type
+``term_extension_request`` (CPC RK art. 192) that is approved and signed like any act; the
+supervising prosecutor decides on the signed request and the supervisor records that decision.
+"""
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.choices import EventType
 from audit.services import audit_record
+from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
+from ..choices import ActStatus
 from ..deadlines import Period, compute_deadline
-from ..models import Case, DeadlineExtension, ProceedingsTerm
+from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
+from .acts import act_draft
 from .scope import lock_case
+
+REQUEST_TYPE = "term_extension_request"  # the act type of the request (cases/data/act_types.json)
 
 
 def refresh_deadline(case: Case, *, actor, reason: str) -> None:
@@ -53,3 +66,74 @@ def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineE
     audit_record(actor=actor, event=EventType.DEADLINE_EXTENDED, case_id=case.pk, target=extension,
                  data={"days": days, "from": str(old), "to": str(case.deadline), "reason": extension.reason})
     return extension
+
+
+def pending_extension_requests(cases) -> QuerySet[ProceduralAct]:
+    """Requests in ``cases`` still waiting: not withdrawn, not replaced by a correction, not decided."""
+    return (ProceduralAct.objects.filter(case__in=cases, act_type__code=REQUEST_TYPE, withdrawn_at__isnull=True,
+                                         superseded_by__isnull=True, extension_decision__isnull=True))
+
+
+def requested_days(act: ProceduralAct) -> int | None:
+    """Days between the term's end and the date asked for, as the request states them."""
+    try:
+        current = date.fromisoformat(act.fields["current_term_expires_on"])
+        until = date.fromisoformat(act.fields["extend_until"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (until - current).days
+
+
+@transaction.atomic
+def extension_request_draft(*, case_id: int, actor, days: int, reasons: str, planned_actions: str, addressee: str,
+                            language: str, place: str) -> ProceduralAct:
+    """Draft the request, prefilled from the case: its current deadline and the date ``days`` later."""
+    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    if case.is_completed:
+        raise ValidationError(_("The proceedings are completed: there is no term to extend."))
+    if case.deadline is None:
+        raise ValidationError(_("The term is interrupted: resume it before asking to extend it."))
+    if pending_extension_requests([case.pk]).exists():
+        raise ValidationError(_("An extension request of this case is still pending."))
+    act_type = ProceduralActType.objects.filter(code=REQUEST_TYPE, is_active=True).first()
+    if act_type is None:
+        raise ValidationError(_("The act type of the extension request is not configured."))
+    fields = {"current_term_expires_on": case.deadline.isoformat(),
+              "extend_until": (case.deadline + timedelta(days=days)).isoformat(),
+              "reasons": reasons.strip(), "planned_actions": planned_actions.strip(), "addressee": addressee}
+    act = act_draft(case=case, actor=actor, act_type=act_type, language=language, place=place, fields=fields,
+                    reason=_("Term extension requested"))
+    audit_record(actor=actor, event=EventType.ACT_CREATED, case_id=case.pk, target=act,
+                 data={"number": act.number, "type": REQUEST_TYPE, "days": days})
+    return act
+
+
+@transaction.atomic
+def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, reason: str) -> ExtensionDecision:
+    """Record the prosecutor's decision on a signed request; a grant extends the term by ``days``."""
+    reason = (reason or "").strip()
+    case_id = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise OutOfScope("no such act")
+    case = lock_case(case_id, actor=actor, action=access.PROSECUTE)
+    act = ProceduralAct.objects.select_for_update().select_related("act_type").get(pk=act_id)
+    if act.act_type.code != REQUEST_TYPE:
+        raise ValidationError(_("This act is not a request to extend the term."))
+    if not pending_extension_requests([case.pk]).filter(pk=act.pk).exists():
+        raise ValidationError(_("The decision on this request is already recorded, or the request was withdrawn."))
+    if act.status != ActStatus.SIGNED:
+        raise ValidationError(_("The prosecutor decides on the signed request: approve it first."))
+    if case.prosecutor_id is None:
+        raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
+    if not reason:
+        raise ValidationError({"reason": _("State the prosecutor's reasons.")})
+    if granted and not days:
+        raise ValidationError({"days": _("State by how many days the prosecutor extended the term.")})
+    extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason) if granted else None
+    decision = ExtensionDecision(case=case, request=act, granted=granted, extension=extension,
+                                 decided_by=case.prosecutor, decided_on=timezone.localdate(), reason=reason)
+    save_attributed(decision, actor=actor, reason=reason)
+    if not granted:
+        audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=decision,
+                     data={"extension_request": act.number, "granted": False, "reason": reason})
+    return decision

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.freshness import REAUTH_AT, is_fresh
@@ -28,6 +29,15 @@ from .common import apply_errors, done
 # Decisions that need the password and second factor again (ASVS 4.3.3, re-authentication).
 REAUTH_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
 REFRESH_SECONDS = 3  # while the PDF is being produced, the act page reloads itself
+
+
+def needs_reauthentication(request, action: str) -> bool:
+    return action in REAUTH_ACTIONS and not is_fresh(request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE)
+
+
+def reauthenticate_then(url: str):
+    """To the password-and-code page, which sends the user back to ``url``."""
+    return redirect(f"{reverse('accounts:reauthenticate')}?{urlencode({'next': url})}")
 
 
 def available_actions(act: ProceduralAct, user) -> list[str]:
@@ -153,8 +163,8 @@ class ActTransitionView(CaseScopedView):
         if not form.is_valid():
             return redirect("cases:act", pk=act.pk)
         action = form.cleaned_data["action"]
-        if action in REAUTH_ACTIONS and not is_fresh(request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
-            return redirect(f"{reverse('accounts:reauthenticate')}?next={reverse('cases:act', args=[act.pk])}")
+        if needs_reauthentication(request, action):
+            return reauthenticate_then(reverse("cases:act", args=[act.pk]))
         try:
             moved = act_transition(act_id=act.pk, action=action, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:

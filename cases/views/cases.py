@@ -24,7 +24,7 @@ from ..models import Case
 from ..selectors import case_list, changes_since
 from ..services.case import case_assign, case_transition, case_update
 from ..services.registration import case_register
-from ..services.term import deadline_extend
+from ..services.term import deadline_extend, pending_extension_requests
 from .common import apply_errors, done, paginate
 
 
@@ -87,7 +87,9 @@ def _tab_context(case: Case, tab: str) -> dict:
     if tab == "evidence":
         return {"evidence": case.evidence_items.order_by("number")}
     if tab == "term":
-        return {"extensions": case.extensions.select_related("granted_by"), "interruptions": case.interruptions.all()}
+        return {"extensions": case.extensions.select_related("granted_by"), "interruptions": case.interruptions.all(),
+                "pending_request": pending_extension_requests([case.pk]).select_related("act_type").first(),
+                "decisions": case.extension_decisions.select_related("request", "decided_by")}
     if tab == "history":
         return {"history": case.history.select_related("history_user").order_by("-history_id")[:HISTORY_ROWS]}
     return {"articles": case.articles.all(), "group": case.group.all()}
@@ -198,7 +200,9 @@ class CaseTransitionView(CaseScopedView):
             apply_errors(form, error)
             return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400)
         done(request, _("The status was changed."))
-        return redirect("cases:detail", pk=case.pk)
+        # Back to the tab the decision was taken on (the term tab interrupts and resumes too).
+        tab = request.POST.get("tab")
+        return redirect(reverse("cases:detail", args=[case.pk]) + (f"?tab={tab}" if tab in TABS else ""))
 
 
 class CaseExtendView(CaseScopedView):

@@ -34,8 +34,9 @@ def page_for(browser, live_server, settings, tmp_path):
     settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale="ru-RU")
+    def make(**options):
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale="ru-RU",
+                                      **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

@@ -32,3 +32,33 @@ def sign_in(page, user, *, enrol: bool = False) -> TOTPDevice:
 
 def enrolled(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+# Every visible form control of the page's content with no label the browser would announce.
+UNLABELLED = """() => Array.from(document.querySelectorAll('main input:not([type=hidden]), main select, main textarea'))
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+    .map(e => e.name || e.id || e.outerHTML)"""
+
+# The focused element shows a focus indicator: an outline of at least 2px, or a box-shadow ring.
+FOCUS_VISIBLE = """() => { const e = document.activeElement, s = getComputedStyle(e);
+    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none'; }"""
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus; every element passed on the way must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)")
+        assert page.evaluate(FOCUS_VISIBLE), f"no visible focus on {focused}"
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached with Tab in {limit} presses")
+
+
+def choose_with_arrows(page, selector: str, value: str, limit: int = 30) -> None:
+    """In the focused <select>, press ArrowDown until ``value`` is chosen (no mouse, no dropdown)."""
+    for _ in range(limit):
+        if page.eval_on_selector(selector, "e => Array.from(e.selectedOptions).map(o => o.value)") == [value]:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{value} not reached in {selector}")

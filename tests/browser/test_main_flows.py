@@ -15,7 +15,7 @@ from cases.services.acts import act_create
 from cases.services.participants import participant_add
 from evidence.models import EvidenceFile
 from evidence.services import evidence_add, evidence_file_add
-from tests.browser.helpers import code, enrolled, sign_in
+from tests.browser.helpers import UNLABELLED, code, enrolled, sign_in
 from tests.evidence.helpers import png_bytes
 from tests.factories import PASSWORD, article, make_iin, person_data, register
 
@@ -52,6 +52,7 @@ def add_participant(page, case, role: str, iin: str, last_name: str, first_name:
     page.click("text=Participants")  # the tab, swapped in by htmx
     page.wait_for_selector("text=Add a participant")
     page.click("text=Add a participant")
+    page.wait_for_load_state()  # iin.js attaches on DOMContentLoaded: type the IIN after it
     page.select_option("#id_role", role)
     page.fill("#id_iin", iin)
     page.fill("#id_last_name", last_name)
@@ -113,9 +114,8 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     page.wait_for_url(re.compile(r"/evidence/\d+/$"))
     page.set_input_files("#id_file", files=[{"name": "фото.png", "mimeType": "image/png", "buffer": png_bytes(4, 4)}])
     page.click("text=Upload")
-    page.wait_for_url(re.compile(r"/evidence/\d+/$"))
+    page.wait_for_selector("a:has-text('фото.png')")  # sent by htmx: the page stays, its content is swapped
     assert EvidenceFile.objects.get().original_name == "фото.png"
-    assert "фото.png" in page.content()
     shot(page, "evidence")
 
 
@@ -139,21 +139,33 @@ def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_re
     assert "Acts awaiting your approval" in page.content()
     shot(page, "queue")
 
-    page.goto(f"/cases/acts/{first.pk}/")
+    page.click(f"a[href='/cases/acts/{first.pk}/review/']")
+    page.wait_for_url(f"**/cases/acts/{first.pk}/review/")
+    # At 1366×768 the case and the act stand side by side, both starting in view.
+    case_box, act_box = page.locator(".review-case").bounding_box(), page.locator(".act-sheet").bounding_box()
+    assert act_box["x"] >= case_box["x"] + case_box["width"] and max(case_box["y"], act_box["y"]) < 300
+    assert act_box["x"] + act_box["width"] <= 1366 and act_box["y"] + act_box["height"] <= 768
+    assert "Первый акт" in page.inner_text(".act-sheet") and first.case.registration_number in page.inner_text(".review-case")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "review")
     page.click("button:has-text('Approve')")
     page.wait_for_url("**/accounts/reauthenticate/**")
     shot(page, "reauthenticate")
     page.fill("#id_password", PASSWORD)
     page.fill("#id_token", code(device, ahead=1))
     page.click("main button[type=submit]")
-    page.wait_for_url(f"**/cases/acts/{first.pk}/")
+    page.wait_for_url(f"**/cases/acts/{first.pk}/review/")
+    assert ProceduralAct.objects.get(pk=first.pk).status == ActStatus.SUBMITTED  # confirming is not approving
     page.click("button:has-text('Approve')")
     page.wait_for_url(f"**/cases/acts/{first.pk}/")
     assert ProceduralAct.objects.get(pk=first.pk).status in (ActStatus.APPROVED, ActStatus.SIGNED)
     shot(page, "approved")
 
-    page.goto(f"/cases/acts/{second.pk}/")
-    page.fill("input[name=reason]", "Не указаны права потерпевшей")
+    page.goto("/")
+    page.click(f"a[href='/cases/acts/{second.pk}/review/']")
+    page.wait_for_url(f"**/cases/acts/{second.pk}/review/")
+    page.fill("#id_reason", "Не указаны права потерпевшей")
+    shot(page, "return-reason")
     page.click("button:has-text('Return for rework')")
     page.wait_for_url(f"**/cases/acts/{second.pk}/")
     returned = ProceduralAct.objects.get(pk=second.pk)

@@ -6,7 +6,8 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 
 from cases.choices import CaseAction, ParticipantRole
-from cases.models import Case, DeadlineExtension, Interruption, Participant, Person, ProceduralAct, ProceduralActType
+from cases.models import (Case, DeadlineExtension, ExtensionDecision, Interruption, Participant, Person, ProceduralAct,
+                          ProceduralActType)
 from cases.services.acts import act_create, act_update, act_withdraw
 from cases.services.case import case_assign, case_transition, case_update
 from cases.services.participants import participant_add, participant_change_role, participant_withdraw, person_update
@@ -15,7 +16,9 @@ from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, Mi
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
 from tests.factories import article, person_data
 
-TESTED = {Case, Person, Participant, ProceduralAct, DeadlineExtension, Interruption, EvidenceItem, EvidenceFile, CustodyEvent}
+# ExtensionDecision: its history and delete guard in tests/cases/test_term_extension.py.
+TESTED = {Case, Person, Participant, ProceduralAct, DeadlineExtension, ExtensionDecision, Interruption, EvidenceItem,
+          EvidenceFile, CustodyEvent}
 
 
 def latest(model, pk):

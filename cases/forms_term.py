@@ -1,0 +1,48 @@
+"""Forms of the term: the investigator's extension request and the prosecutor's decision on it."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
+
+from .choices import Language
+from .models import ProceduralActType
+from .services.term import REQUEST_TYPE
+
+
+def _addressees() -> list[tuple[str, str]]:
+    """The addressee choices of the request's act type (reference data), in the interface language."""
+    act_type = ProceduralActType.objects.filter(code=REQUEST_TYPE).first()
+    spec = next((f for f in act_type.fields if f["name"] == "addressee"), None) if act_type else None
+    label = "label_kk" if get_language() == "kk" else "label_ru"
+    return [(c["value"], c.get(label, c["value"])) for c in (spec or {}).get("choices", [])]
+
+
+class ExtensionRequestForm(forms.Form):
+    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
+    reasons = forms.CharField(label=_("Why the investigation cannot be completed in time"),
+                              widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    planned_actions = forms.CharField(label=_("Procedural actions still to be done"),
+                                      widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    addressee = forms.ChoiceField(label=_("Addressed to"))
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    place = forms.CharField(label=_("Place"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["addressee"].choices = _addressees()
+
+
+class ExtensionDecisionForm(forms.Form):
+    granted = forms.TypedChoiceField(
+        label=_("The prosecutor's decision"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
+        choices=[("yes", pgettext_lazy("prosecutor's decision on an extension", "Granted")),
+                 ("no", pgettext_lazy("prosecutor's decision on an extension", "Refused"))])
+    days = forms.IntegerField(label=_("Extended by (days)"), min_value=1, max_value=365, required=False)
+    reason = forms.CharField(label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("granted") and not data.get("days"):
+            self.add_error("days", _("State by how many days the prosecutor extended the term."))
+        return data

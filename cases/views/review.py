@@ -1,0 +1,76 @@
+"""The supervisor's review of a submitted act: its preview beside the case it belongs to.
+
+Approval and return need a recent re-authentication (ASVS 4.3.3), like on the act page; a
+return needs its reason, checked before anything else so that a bad input changes nothing and
+the error shows next to the field. The reason typed before a re-authentication is kept in the
+session and offered again, so the supervisor does not type it twice.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.choices import EventType
+from audit.services import audit_record
+from ecase.scoped_views import CaseScopedView
+
+from .. import access
+from ..act_transitions import ActAction
+from ..forms import ActReviewForm
+from ..models import ProceduralAct
+from ..services.act_workflow import act_transition
+from .acts import available_actions, needs_reauthentication, reauthenticate_then
+from .common import apply_errors, done
+from .preview import act_preview_html
+
+DECISIONS = (ActAction.APPROVE, ActAction.RETURN)
+
+
+def _reason_key(act: ProceduralAct) -> str:
+    return f"review-reason-{act.pk}"
+
+
+class ActReviewView(CaseScopedView):
+    queryset = ProceduralAct.objects.select_related("case", "case__lead_investigator", "act_type", "author",
+                                                    "approved_by", "supersedes")
+    permission_action = access.APPROVE
+
+    def render_page(self, act, form, status=200):
+        # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
+        decisions = [a for a in available_actions(act, self.request.user) if a in DECISIONS]
+        return render(self.request, "cases/act_review.html", {
+            "act": act, "case": act.case, "form": form, "decisions": decisions,
+            "articles": act.case.articles.all(),
+            "participants": act.participants.select_related("person").order_by("role", "id"),
+            "preview": act_preview_html(act, approver=self.request.user,
+                                        rendering=act.renderings.order_by("-act_version").first()),
+            "today": timezone.localdate(),
+            "needs_reauthentication": needs_reauthentication(self.request, ActAction.APPROVE),
+        }, status=status)
+
+    def get(self, request, pk):
+        act = self.get_object()
+        audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act,
+                     data={"page": "review"})
+        reason = request.session.pop(_reason_key(act), "")
+        return self.render_page(act, ActReviewForm(initial={"reason": reason}))
+
+    def post(self, request, pk):
+        act = self.get_object()
+        form = ActReviewForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(act, form, status=400)
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        if needs_reauthentication(request, action):
+            request.session[_reason_key(act)] = reason
+            return reauthenticate_then(request.path)
+        try:
+            act_transition(act_id=act.pk, action=action, actor=request.user, reason=reason)
+        except ValidationError as error:
+            apply_errors(form, error)
+            return self.render_page(act, form, status=400)
+        done(request, _("Act №%(n)s approved.") % {"n": act.number} if action == ActAction.APPROVE
+             else _("Act №%(n)s returned for rework.") % {"n": act.number})
+        return redirect("cases:act", pk=act.pk)

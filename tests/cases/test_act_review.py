@@ -1,0 +1,115 @@
+"""The supervisor's review page: the act as it will print beside its case; approve, or return with a reason."""
+import pytest
+from django.urls import reverse
+
+from accounts.services import unit_supervisors_group
+
+from cases.act_transitions import ActAction
+from cases.choices import ActStatus
+from cases.models import ActTransition, ProceduralAct
+from cases.services.act_workflow import act_transition
+from cases.services.acts import act_create
+from cases.services.participants import person_update
+from tests.auth import verified_client
+from tests.cases.signing_helpers import submitted_act
+
+
+def review_url(act) -> str:
+    return reverse("cases:act-review", args=[act.pk])
+
+
+@pytest.fixture
+def submitted(case, investigator):
+    return submitted_act(case, investigator, code="victim_recognition", language="kk", body="Мәтін <b>қалың</b> емес.")
+
+
+def test_the_review_shows_the_printed_act_beside_the_case_summary(submitted, case, supervisor, investigator):
+    response = verified_client(supervisor).get(review_url(submitted))
+    body = response.content.decode()
+    assert response.status_code == 200
+    summary, preview = body.split('class="review-act"')
+    for shown in (case.registration_number, str(case.articles.get()), case.get_gravity_display(),
+                  case.deadline.strftime("%d.%m.%Y"), str(investigator), "Сәрсенбаев Әділ"):
+        assert shown in summary, shown
+    # The layout of the PDF, with the reviewer as the approver the stamp will name.
+    assert '<p class="act-title">ҚАУЛЫ</p>' in preview and supervisor.short_name() in preview
+    assert case.registration_number in preview and 'class="act-box"' in preview
+    # What the investigator typed is text, never markup.
+    assert "Мәтін &lt;b&gt;қалың&lt;/b&gt; емес." in preview
+    assert 'value="approve"' in summary and 'value="return"' in summary
+
+
+def test_a_return_without_reason_shows_the_error_at_the_field_and_changes_nothing(submitted, supervisor):
+    client = verified_client(supervisor, reauthenticated=True)
+    response = client.post(review_url(submitted), {"action": "return", "reason": "  "})
+    assert response.status_code == 400
+    body = response.content.decode()
+    field = body[body.index('for="id_reason"'):body.index("Return for rework</button>")]
+    assert 'id="reason-errors"' in field and "a return needs its reason" in field
+    act = ProceduralAct.objects.get(pk=submitted.pk)
+    assert act.status == ActStatus.SUBMITTED and act.version == submitted.version
+    assert list(ActTransition.objects.filter(act=act).values_list("action", flat=True)) == [ActAction.SUBMIT]
+
+
+def test_approval_asks_for_reauthentication_first_then_approves(submitted, supervisor):
+    stale = verified_client(supervisor).post(review_url(submitted), {"action": "approve"})
+    assert stale.status_code == 302 and stale["Location"].startswith(reverse("accounts:reauthenticate"))
+    assert "next=" + review_url(submitted).replace("/", "%2F") in stale["Location"]
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
+
+    fresh = verified_client(supervisor, reauthenticated=True).post(review_url(submitted), {"action": "approve"})
+    assert fresh.status_code == 302 and fresh["Location"] == reverse("cases:act", args=[submitted.pk])
+    act = ProceduralAct.objects.get(pk=submitted.pk)
+    assert act.status == ActStatus.APPROVED and act.approved_by == supervisor
+
+
+def test_the_reason_typed_before_reauthentication_is_offered_again(submitted, supervisor):
+    client = verified_client(supervisor)
+    client.post(review_url(submitted), {"action": "return", "reason": "Не разъяснены права"})
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
+    assert "Не разъяснены права</textarea>" in client.get(review_url(submitted)).content.decode()
+    assert "Не разъяснены права</textarea>" not in client.get(review_url(submitted)).content.decode()
+
+
+def test_a_return_with_its_reason_goes_back_to_the_author(submitted, supervisor):
+    response = verified_client(supervisor, reauthenticated=True).post(
+        review_url(submitted), {"action": "return", "reason": "Не разъяснены права потерпевшей"})
+    assert response.status_code == 302
+    act = ProceduralAct.objects.get(pk=submitted.pk)
+    assert act.status == ActStatus.RETURNED
+    assert act.history.first().history_change_reason == "Не разъяснены права потерпевшей"
+
+
+def test_the_author_is_offered_no_decision_on_their_own_act(case, investigator):
+    # The lead investigator acts as head of the unit too (in its supervisors group): they hold the
+    # approval right on their own case, yet CPC has another head decide on their act.
+    act = act_create(case_id=case.pk, actor=investigator, act_type=_note_type(), language="ru", place="Астана")
+    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+    investigator.groups.add(unit_supervisors_group(case.unit))
+    client = verified_client(investigator, reauthenticated=True)
+    body = client.get(review_url(act)).content.decode()
+    assert 'name="action"' not in body and "You drafted this act" in body
+    assert client.post(review_url(act), {"action": "approve"}).status_code == 403
+    assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.SUBMITTED
+    home = client.get("/").content.decode()
+    assert str(act) in home and review_url(act) not in home
+
+
+def test_the_approval_queue_links_to_the_review(submitted, supervisor):
+    assert review_url(submitted) in verified_client(supervisor).get("/").content.decode()
+
+
+def _note_type():
+    from cases.models import ProceduralActType
+
+    return ProceduralActType.objects.create(code="review_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+
+
+def test_an_approved_act_is_shown_as_frozen_for_its_pdf_and_offers_no_decision(submitted, supervisor, investigator):
+    act_transition(act_id=submitted.pk, action=ActAction.APPROVE, actor=supervisor)
+    person = submitted.participants.get().person
+    person_update(person_id=person.pk, actor=investigator, reason="Исправлена фамилия", last_name="Сәрсенов")
+    body = verified_client(supervisor).get(review_url(submitted)).content.decode()
+    summary, preview = body.split('class="review-act"')
+    assert "Сәрсенов Әділ" in summary and "Сәрсенбаев Әділ" in preview and "Сәрсенов Әділ" not in preview
+    assert 'name="action"' not in body and "awaits no decision of yours" in body
