@@ -7,7 +7,8 @@ The database named by DATABASE_URL is only used to find the server: the benchmar
 creates ``ecase_bench`` next to it (``--reuse`` keeps it when it already holds N cases), migrates
 it and fills it with ``seed_demo``'s demo world plus N bulk cases. Then it measures (b) loading
 one case with all its children, (c) the cost of a history row on a save, (d) the restricted
-case list with its query plan, and writes the tables to bench/RESULTS.md.
+case list with its query plan, (e) the server time of the main pages through the whole Django
+stack and (f) their weight in bytes, and writes the tables to bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import platform
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -42,7 +44,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=50, help="runs per timing (default 50)")
     parser.add_argument("--saves", type=int, default=500, help="saves per variant for the history overhead")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--no-what-if", action="store_true", help="skip the measurements of proposed changes")
     parser.add_argument("--seed", type=int, default=20261128, help="random seed of the data and of the sampling")
     return parser.parse_args(argv)
 
@@ -151,11 +152,12 @@ def seed(args) -> dict:
     return stats
 
 
-def measure_and_report(args, seed_stats: dict) -> None:
+def measure_and_report(args, seed_stats: dict | None) -> None:
     from accounts.choices import Role
     from accounts.models import User
 
-    from bench import measure, report
+    from bench import measure, pages, report
+    from tests.auth import verified_client  # the same verified session as the test suite's
 
     rng = random.Random(args.seed)
     log(f"(b) loading {args.runs} cases with all their children")
@@ -167,37 +169,58 @@ def measure_and_report(args, seed_stats: dict) -> None:
         f"ratio {overhead.ratio:.2f}")
     log("(d) restricted lists")
     investigator, grant_stats = measure.typical_investigator()
+    regional = measure.busiest(Role.SUPERVISOR, "nach.", unit__parent__isnull=True)
+    department = measure.busiest(Role.SUPERVISOR, "nach.", unit__parent__isnull=False)
     people = [("investigator", investigator)]
-    for who, user in (("supervisor of a region", measure.busiest(Role.SUPERVISOR, "nach.")),
+    for who, user in (("prosecutor", measure.busiest(Role.PROSECUTOR, "prok.")),
+                      ("supervisor of a district department", department),
                       ("demo supervisor of Astana", User.objects.filter(username="supervisor.astana").first()),
-                      ("prosecutor", measure.busiest(Role.PROSECUTOR, "prok."))):
+                      ("supervisor of a region", regional)):
         if user is not None:
             people.append((who, user))
     lists = []
     for who, user in people:
         bench = measure.restricted_list(user, who, args.runs)
-        log(f"    {who} {user.username}: {bench.visible} visible, restricted {bench.restricted.median_ms:.2f} ms, "
-            f"all {bench.unrestricted.median_ms:.2f} ms, seq scan on cases_case: {bench.seq_scan}")
+        log(f"    {who} {user.username}: {bench.visible} visible, restrict {bench.restricted.median_ms:.2f} ms, "
+            f"former {bench.former.median_ms:.2f} ms, all {bench.unrestricted.median_ms:.2f} ms, "
+            f"same rows {bench.same_rows}, seq scan on cases_case: {bench.seq_scan}")
         lists.append(bench)
     notes = [f"Grants per bulk investigator (view_case): {grant_stats}."]
     for bench in lists:
+        if not bench.same_rows:
+            notes.append(f"**restrict() and the former shape disagree for the {bench.who}**: a semantic change.")
         if bench.seq_scan:
             notes.append(f"The restricted query of the {bench.who} reads cases_case sequentially (see its plan).")
-        else:
-            notes.append(f"The restricted query of the {bench.who} reaches cases_case by index (no sequential scan).")
-    what_if = None
-    if not args.no_what_if:
-        log("(d') what-if: proposed restrict shape and index on registered_at")
-        what_if = measure.what_if_lists(people, args.runs)
-        for w in what_if:
-            log(f"    {w.who}: same rows {w.same_rows}, current {w.current.median_ms:.2f} ms, proposed "
-                f"{w.proposed.median_ms:.2f} ms, +index {w.current_indexed.median_ms:.2f} / {w.proposed_indexed.median_ms:.2f} ms")
+    log("(e) server time of the main pages")
+    timed = [("investigator", investigator), ("supervisor of a district department", department),
+             ("supervisor of a region", regional)]
+    timings = pages.server_times([(who, user) for who, user in timed if user is not None], args.runs)
+    for t in timings:
+        log(f"    {t.page}, {t.who}: median {t.median_ms:.1f} ms, p95 {t.p95_ms:.1f} ms")
+    log("(f) page weight")
+    weights = []
+    # The supervisor's pages too: what they show grows with the units below them.
+    for who, user in (("investigator", investigator), ("supervisor of a region", regional)):
+        if user is not None:
+            weights += [replace(w, name=f"{w.name}, {who} (`{user.username}`)")
+                        for w in pages.weigh(verified_client(user), pages.main_pages(user))]
+    for w in weights:
+        log(f"    {w.name}: first load {w.first_raw:,} B ({w.first_compressed:,} B gzip), "
+            f"subsequent {w.subsequent_raw:,} B ({w.subsequent_compressed:,} B gzip)")
     runs_file = DATA / "seed-runs.json"
     seed_runs = json.loads(runs_file.read_text()) if runs_file.exists() else []
     text = report.render(machine_facts(args), seed_stats, seed_runs, loading, overhead, lists, measure.table_sizes(), notes,
-                         what_if=what_if)
-    args.output.write_text(text)
+                         timings=timings, weights=weights)
+    write_results(args.output, text)
     log(f"wrote {args.output}")
+
+
+def write_results(path: Path, text: str) -> None:
+    """Write the report, keeping what was merged below it: other benchmarks' results (issue #6's
+    audit trail, ...) follow a line ``---`` and are not this script's to regenerate."""
+    if path.exists() and "\n---\n" in path.read_text():
+        text = text.rstrip("\n") + "\n\n---\n" + path.read_text().split("\n---\n", 1)[1]
+    path.write_text(text)
 
 
 def main(argv=None) -> None:
@@ -210,6 +233,9 @@ def main(argv=None) -> None:
     os.environ.setdefault("ECASE_VAR_DIR", str(DATA / "var"))
     os.environ.setdefault("ECASE_PRIVATE_STORAGE", str(DATA / "private"))
     os.environ.pop("REDIS_URL", None)
+    # Pages are timed as production serves them: DEBUG would record every query and keep
+    # template debug information, which costs time the real server does not spend.
+    os.environ.setdefault("ECASE_DEBUG", "0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
     import django
 
@@ -222,7 +248,9 @@ def main(argv=None) -> None:
         from cases.models import Case
 
         try:
-            reuse = Case.objects.count() >= args.cases and (DATA / "seed-last.json").exists()
+            # The cases decide, not bench/data/: a fresh checkout has no seed record, and reseeding
+            # 1,000,000 cases costs half an hour.
+            reuse = Case.objects.count() >= args.cases
         except Exception:  # not migrated, or half-seeded
             reuse = False
         connections.close_all()
@@ -231,7 +259,14 @@ def main(argv=None) -> None:
         log(f"creating {BENCH_DB}")
         recreate_database(url)
     django.setup()
-    seed_stats = json.loads((DATA / "seed-last.json").read_text()) if reuse else seed(args)
+    if reuse:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the code measured is the checkout's: its indexes too
+        record = DATA / "seed-last.json"
+        seed_stats = json.loads(record.read_text()) if record.exists() else None
+    else:
+        seed_stats = seed(args)
     measure_and_report(args, seed_stats)
     log(f"benchmark done in {(time.monotonic() - started) / 60:.1f} min")
 

@@ -103,11 +103,28 @@ def test_children_and_persons_are_visible_only_through_their_case(case, investig
     assert not Person.objects.restrict(outsider).exists()
 
 
-def test_restrict_is_one_query(case, investigator):
+def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case, investigator, supervisor):
+    # The shape restrict() gives the planner (cases/models/case.py): the permission id is cached
+    # per process, the user's groups on the user object (once per request); then one query.
+    list(Case.objects.restrict(investigator))
     with CaptureQueriesContext(connection) as queries:
         list(Case.objects.restrict(investigator).select_related("unit"))
     assert len(queries) == 1
-    assert "UNION" in queries[0]["sql"]
+    assert "EXISTS" not in queries[0]["sql"]  # no groups: pk IN (the user's grants)
+    fresh = type(supervisor).objects.get(pk=supervisor.pk)  # as a new request loads it
+    with CaptureQueriesContext(connection) as queries:
+        list(Case.objects.restrict(fresh))
+        list(Case.objects.restrict(fresh))
+    assert len(queries) == 3  # the groups once, the cases twice
+    assert "EXISTS" in queries[-1]["sql"]  # user grant or group grant
+
+
+def test_joining_a_group_shows_its_cases_to_the_same_user_object(case, colleague, astana):
+    from accounts.services import unit_supervisors_group
+
+    assert visible(colleague) == set()  # its (empty) groups are now cached on the object
+    colleague.groups.add(unit_supervisors_group(astana))
+    assert visible(colleague) == {case}
 
 
 def test_an_unknown_action_is_a_programming_error(investigator):
