@@ -6,14 +6,18 @@ from the next request on. Refusals are audited (who tried, with which token pref
 """
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
+from ecase.client_ip import client_ip
 
 from .api.tokens import token_lookup, token_touch
 from .models import ApiToken
@@ -54,6 +58,14 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     @staticmethod
     def _refuse(request, token: ApiToken | None, reason: str):
+        # A refused token is an unauthenticated request: counted per address at the anonymous rate,
+        # so nobody floods the audit trail (a row per refusal) with made-up tokens. Past the limit
+        # the answer is 429, and no more rows are written in that window.
+        rate = rate_of("api_anon")
+        if rate is not None:
+            count, wait = count_request(f"refused:{client_ip(request)}", rate[1])
+            if count > rate[0]:
+                raise exceptions.Throttled(wait)
         audit_record(actor=token.user if token else None, actor_label="" if token else "anonymous",
                      event=EventType.ACCESS_DENIED, outcome=Outcome.DENIED,
                      data={"reason": reason, "token": token.prefix if token else None,
@@ -77,36 +89,62 @@ class TokenWriteScope(permissions.BasePermission):
     def has_object_permission(self, request, view, obj) -> bool:
         # Checked on the object, after the scope lookup: outside the scope stays 404.
         token = api_token_of(request)
-        return request.method in permissions.SAFE_METHODS or token is None or token.can_write
+        return request.method in permissions.SAFE_METHODS or token is None or token.may_write
 
 
-class ApiRateThrottle(SimpleRateThrottle):
-    """Requests per token (scope ``api_token``), per session user (``api_user``), per address (``api_anon``)."""
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-    def get_rate(self):
-        return None  # decided per request in allow_request
 
-    def allow_request(self, request, view):
+def rate_of(scope: str) -> tuple[int, int] | None:
+    """The scope's rate as (requests, seconds), e.g. "600/min" → (600, 60); None when unlimited.
+
+    Read at request time (not import time), so a deployment or a test can change the rates.
+    """
+    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    if rate is None:
+        return None
+    limit, period = rate.split("/")
+    return int(limit), PERIODS[period[0]]
+
+
+def count_request(key: str, period: int) -> tuple[int, float]:
+    """Count one request against ``key`` in the current window of ``period`` seconds.
+
+    Returns the window's count so far, this request included, and the seconds until the window
+    ends. The counters live in the default cache, which is Redis when REDIS_URL is set, so every
+    worker process counts together. Fixed windows aligned to the clock: ``add`` creates the
+    window's counter once (SET NX) and ``incr`` is atomic in Redis, so concurrent requests in
+    different processes are counted exactly; a read-modify-write list of timestamps (DRF's
+    SimpleRateThrottle) loses counts when two workers write it back at once.
+    """
+    now = time.time()
+    window = int(now // period)
+    counter = f"throttle:{key}:{window}"
+    cache.add(counter, 0, timeout=period + 1)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # the counter expired between add and incr: the window has just ended
+        cache.add(counter, 1, timeout=period + 1)
+        count = 1
+    return count, (window + 1) * period - now
+
+
+class ApiRateThrottle(BaseThrottle):
+    """Requests per token (rate ``api_token``), per session user (``api_user``), per address (``api_anon``)."""
+
+    def allow_request(self, request, view) -> bool:
         token = api_token_of(request)
         if token is not None:
-            self.scope, ident = "api_token", f"token:{token.pk}"
+            scope, ident = "api_token", f"token:{token.pk}"
         elif request.user and request.user.is_authenticated:
-            self.scope, ident = "api_user", f"user:{request.user.pk}"
+            scope, ident = "api_user", f"user:{request.user.pk}"
         else:
-            self.scope, ident = "api_anon", self.get_ident(request)
-        # Read at request time (not import time), so a deployment or a test can change the rates.
-        self.rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        if self.rate is None:
+            scope, ident = "api_anon", f"address:{client_ip(request)}"
+        rate = rate_of(scope)
+        if rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
+        count, self.remaining = count_request(ident, rate[1])
+        return count <= rate[0]
 
-    def get_cache_key(self, request, view):  # pragma: no cover - allow_request builds the key itself
-        return None
+    def wait(self) -> float:
+        return self.remaining

@@ -128,6 +128,10 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # A token holds no second factor, so by default it does not reach grave and especially grave
+    # cases, which the browser opens only after a fresh TOTP (docs/API.md, "Grave cases").
+    grave_cases = models.BooleanField(
+        default=False, help_text=_("Opens grave and especially grave cases; only an administrator grants it."))
 
     class Meta:
         ordering = ["-created_at"]
@@ -138,6 +142,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix} ({self.user.username}, {self.name})"
+
+    @property
+    def may_write(self) -> bool:
+        """Issued for writing, and its user's role still writes: checked on every request, so a user who
+        became a prosecutor (read-only by role) keeps no write token from before."""
+        return self.can_write and self.user.role not in (Role.PROSECUTOR, Role.ADMINISTRATOR)
 
     def refusal(self, now=None) -> str | None:
         """Why the token may not be used right now, or None when it may."""

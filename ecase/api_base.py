@@ -1,22 +1,35 @@
 """The bases every view of the JSON API inherits (issue #7; the API twin of scoped_views.py).
 
 ``ScopedAPIView`` will not run without a ``queryset`` whose QuerySet has ``restrict`` and a
-``permission_action``: lists come from ``queryset.restrict(user, action)`` and objects are
-looked up there only. Absent and out-of-scope objects raise OutOfScope (404, identical),
-visible-but-not-allowed raise NotAllowed (403); ecase.api_errors answers and logs both.
-Writes call the services, which lock the case and check the scope again in their transaction.
+``permission_action``: lists come from ``api_restrict`` (``restrict(user, action)``, narrowed to
+the token's scope) and objects are looked up there only. Absent and out-of-scope objects raise
+OutOfScope (404, identical), visible-but-not-allowed raise NotAllowed (403); ecase.api_errors
+answers and logs both. Writes call the services, which lock the case and check the scope again
+in their transaction.
+
+Grave and especially grave cases: a token not issued with ``grave_cases`` does not reach them
+or anything of them (404, logged with the reason); in a browser session every object of such a
+case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the case page does.
 """
 from __future__ import annotations
 
 import base64
 import re
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
-from rest_framework import generics, permissions
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
+from accounts.freshness import OTP_AT, is_fresh
 from audit.services import audit_record
+from cases import access
+from cases.choices import Gravity
+from cases.models import Case, Participant, Person
+from cases.services.scope import lock_case
 
 from .api_errors import PreconditionFailed, PreconditionRequired
 from .errors import NotAllowed, OutOfScope
@@ -24,9 +37,45 @@ from .errors import NotAllowed, OutOfScope
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
 
 
+class OutsideTokenScope(OutOfScope):
+    """Part of a grave case, asked for with a token not issued for grave cases: 404 like an absent object.
+
+    ``reason`` goes into the access log only, so the case's readers see the attempt; the answer
+    does not differ from an absent object's.
+    """
+
+    reason = "grave_case_outside_token_scope"
+
+
+def grave_cases_open(request) -> bool:
+    """Whether grave cases are within the request's reach: always in a session, for a token only when granted."""
+    token = api_token_of(request)
+    return token is None or token.grave_cases
+
+
+def api_restrict(request, queryset: models.QuerySet, action: str) -> models.QuerySet:
+    """``queryset.restrict(user, action)``, without any row of a grave case when the token lacks ``grave_cases``."""
+    return narrow_to_token(request, queryset.restrict(request.user, action), action)
+
+
+def narrow_to_token(request, rows: models.QuerySet, action: str) -> models.QuerySet:
+    """Rows already restricted to the user (a selector's result), narrowed to the request's token."""
+    if grave_cases_open(request):
+        return rows
+    if rows.model is Person:  # persons belong to no case: seen only through participations in reachable ones
+        return rows.filter(pk__in=api_restrict(request, Participant.objects.all(), action).values("person_id"))
+    if rows.model is Case:
+        return rows.exclude(gravity__gte=Gravity.GRAVE)
+    case_path = getattr(rows, "case_path", None)
+    if case_path is None:
+        raise ImproperlyConfigured(f"{rows.model.__name__}: no case_path, so the token scope cannot narrow it")
+    return rows.exclude(**{f"{case_path}__gravity__gte": Gravity.GRAVE})
+
+
 class ScopedAPIView(generics.GenericAPIView):
     queryset: models.QuerySet | None = None
     permission_action: str | None = None
+    query_serializer: type | None = None  # the filters a list takes from the query string, if any
     permission_classes = [permissions.IsAuthenticated, TokenWriteScope]
     metadata_class = None  # OPTIONS answers 405: nothing is described outside the schema
     lookup_url_kwarg = "pk"
@@ -42,12 +91,37 @@ class ScopedAPIView(generics.GenericAPIView):
         if cls.queryset is None or cls.permission_action is None or not hasattr(cls.queryset, "restrict"):
             raise ImproperlyConfigured(f"{cls.__name__} needs a restrictable queryset and a permission_action")
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.refuse_unknown_query_parameters(request)
+
+    def refuse_unknown_query_parameters(self, request) -> None:
+        """400 for a query parameter the operation does not take. A misspelt filter (``?iin_number=``)
+        would otherwise be ignored and return everything the caller may see instead of the one person."""
+        known = set(self.query_serializer().fields) if self.query_serializer else set()
+        if isinstance(self, generics.ListAPIView) and self.pagination_class is not None:
+            known |= {self.pagination_class.page_query_param, self.pagination_class.page_size_query_param}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Unknown parameter.")] for name in unknown})
+
+    def query(self) -> dict:
+        """The list's filters, validated. A parameter given empty is a value to check, not an absent one:
+        ``?iin=`` is refused rather than read as "no filter" (which would list every visible person)."""
+        query = self.query_serializer(data=self.request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
     @property
     def is_schema_generation(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
 
     def scoped(self, action: str | None = None) -> models.QuerySet:
-        return self.queryset.restrict(self.request.user, action or self.permission_action)
+        return api_restrict(self.request, self.queryset, action or self.permission_action)
+
+    def restricted(self, queryset: models.QuerySet, action: str = access.VIEW) -> models.QuerySet:
+        """Rows of another model (a parent's children) through the same path as this view's own."""
+        return api_restrict(self.request, queryset, action)
 
     def get_queryset(self) -> models.QuerySet:
         return self.scoped()
@@ -61,9 +135,32 @@ class ScopedAPIView(generics.GenericAPIView):
             case_id = self.queryset.case_id_of(pk) if hasattr(self.queryset, "case_id_of") else None
             if case_id is not None and self.scoped("view").filter(pk=pk).exists():
                 raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
+            if not grave_cases_open(self.request) and \
+                    self.queryset.restrict(self.request.user, "view").filter(pk=pk).exists():
+                raise OutsideTokenScope("a grave case, and the token is not issued for them", case_id=case_id)
             raise OutOfScope("not found", case_id=case_id)
         self.check_object_permissions(self.request, obj)
+        self.require_second_factor_for_grave(obj)
         return obj
+
+    def require_second_factor_for_grave(self, obj) -> None:
+        """In a session, an object of a grave case needs a second factor from the last minutes, as the case page.
+
+        A token reached the object only if an administrator issued it for grave cases (api_restrict).
+        """
+        if api_token_of(self.request) is not None:
+            return
+        case_id = case_id_of(obj)
+        if case_id is None:
+            return  # a person belongs to no single case
+        gravity = obj.gravity if isinstance(obj, Case) else \
+            Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
+        if gravity >= Gravity.GRAVE and not is_fresh(self.request._request, OTP_AT,
+                                                      settings.ECASE_GRAVE_CASE_OTP_MAX_AGE):
+            raise exceptions.PermissionDenied(
+                _("A grave case opens only with a second factor confirmed in the last minutes: "
+                  "confirm it in the browser."),
+                code="second_factor_required")
 
     def audit_data(self, **extra) -> dict:
         """What the audit row of a read through the API records besides the browser's: channel and token."""
@@ -107,6 +204,18 @@ def case_id_of(obj) -> int | None:
 
 def etag(version: int) -> str:
     return f'"v{version}"'
+
+
+@contextmanager
+def matching_version(request, case_id: int, current):
+    """A write that must name, in If-Match, the version it changes (``current()``, read under the case's lock).
+
+    The case row stays locked (the lock order of every case write) until the block ends, so no
+    other write slips in between the comparison and the service the block calls.
+    """
+    with transaction.atomic():
+        lock_case(case_id, actor=request.user, action=access.VIEW)
+        yield expected_version(request, current())
 
 
 def expected_version(request, current: int) -> int:

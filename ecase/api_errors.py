@@ -32,6 +32,10 @@ logger = logging.getLogger("django.request")
 NON_FIELD = ("__all__", "non_field_errors")
 
 
+def server_error_message() -> str:
+    return _("Something went wrong on our side. Quote the request id if you report it.")
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The object changed since you read it: fetch it again and repeat the change.")
@@ -86,7 +90,8 @@ def _audit_refusal(exc, request, status_code: int) -> None:
     user = getattr(request, "user", None)
     audit_record(actor=user if user is not None and user.is_authenticated else None, event=EventType.ACCESS_DENIED,
                  outcome=Outcome.DENIED, case_id=getattr(exc, "case_id", None),
-                 data={"path": request.path, "method": request.method, "status": status_code, "channel": "api"})
+                 data={"path": request.path, "method": request.method, "status": status_code, "channel": "api",
+                       **({"reason": exc.reason} if getattr(exc, "reason", None) else {})})
 
 
 def _code_of(exc: exceptions.APIException) -> str:
@@ -124,8 +129,7 @@ def api_exception_handler(exc, context):
     logger.error("Internal Server Error: %s", getattr(request, "path", "?"), exc_info=exc,
                  extra={"status_code": 500, "request": getattr(request, "_request", request)})
     set_rollback()
-    return Response(error_body("server_error", _("Something went wrong on our side. Quote the request id if you "
-                                                "report it."), request=request), status=500)
+    return Response(error_body("server_error", server_error_message(), request=request), status=500)
 
 
 def _api_exception(exc: exceptions.APIException, request) -> Response:
@@ -142,3 +146,23 @@ def _api_exception(exc: exceptions.APIException, request) -> Response:
         message, fields, code = str(exc.detail), {}, _code_of(exc)
     set_rollback()
     return Response(error_body(code, message, fields, request), status=exc.status_code, headers=headers)
+
+
+class ApiServerErrorMiddleware:
+    """The last net under /api/: a 500 that did not come from an API view is answered in the error shape too.
+
+    DRF's handler above covers the views. An exception in a middleware or in Django's URL
+    resolver becomes Django's own 500 page (or, with DEBUG, the technical page with the
+    traceback) before it reaches this middleware, which sits just inside RequestContextMiddleware;
+    it replaces any such page under /api/. Django has logged the traceback already.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (response.status_code >= 500 and request.path.startswith("/api/")
+                and not response.get("Content-Type", "").startswith("application/json")):
+            return error_response(500, "server_error", server_error_message(), request)
+        return response

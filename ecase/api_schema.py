@@ -8,6 +8,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import build_choice_field
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS = {
@@ -38,15 +39,29 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description='The ETag you read, e.g. "v3". A stale one is refused with 412, none with 428.')
+
+
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's AutoSchema plus the error responses every operation can give."""
+    """drf-spectacular's AutoSchema plus the error responses every operation can give.
+
+    A view lists in ``requires_if_match`` the methods that must name the version they change;
+    those get the required If-Match header and the 412 and 428 answers in the schema.
+    """
+
+    def requires_if_match(self) -> bool:
+        return self.method in getattr(self.view, "requires_if_match", ())
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *([IF_MATCH] if self.requires_if_match() else [])]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = {"400", "401", "403", "404", "406", "429", "500"}
         if self.method in WRITE_METHODS:
             codes |= {"409", "415"}
-        if self.method == "PATCH":
+        if self.requires_if_match():
             codes |= {"412", "428"}
         for code in sorted(codes - responses.keys()):
             responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)

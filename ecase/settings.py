@@ -264,6 +264,21 @@ def _api_rate(name: str, default: str) -> str:
     return value
 
 
+# Rate-limit and throttle counters (ecase/ratelimit.py, accounts.authentication.count_request) are
+# shared by every worker process: in Redis when REDIS_URL is set (Django's RedisCache; the prefix
+# keeps them apart from the Celery broker's keys in the same database, and nothing may call
+# cache.clear(), which would empty the broker too). Only without Redis — one development process —
+# in memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecase"}
+    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
+# Just inside RequestContextMiddleware (which gives the request its id): a 500 from outside the API's
+# views (a middleware, the resolver) is answered under /api/ in the API's error shape, never as a page.
+MIDDLEWARE.insert(MIDDLEWARE.index("ecase.middleware.RequestContextMiddleware") + 1,
+                  "ecase.api_errors.ApiServerErrorMiddleware")
+
 REST_FRAMEWORK = {
     # A system's token first; the browser's own session (with CSRF on writes) second.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -336,6 +351,9 @@ ECASE_RENDER_MAX_ATTEMPTS = env_int("ECASE_RENDER_MAX_ATTEMPTS", 5, minimum=1)
 ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 60, minimum=1)
 ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", ECASE_RENDER_TIME_LIMIT + 60, minimum=1)
 ECASE_VERIFY_MAX_BYTES = env_int("ECASE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Uploads to the public verification page per client address and minute (each one is a full
+# signature validation; the page needs no account).
+ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
 if REDIS_URL and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
     raise ImproperlyConfigured("ECASE_RENDER_TIME_LIMIT and ECASE_TASK_TIME_LIMIT must stay below "
                                "ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks that are still running")
@@ -353,6 +371,3 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # In production the QR codes point to the public host itself unless ECASE_PUBLIC_URL names another.
 if PRODUCTION and not env_str("ECASE_PUBLIC_URL", ""):
     ECASE_PUBLIC_URL = f"https://{ALLOWED_HOSTS[0]}"
-# Uploads to the public verification page per client address and minute (each one is a full
-# signature validation; the page needs no account).
-ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)

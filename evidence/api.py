@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -16,7 +16,7 @@ from audit.services import audit_record
 from cases import access
 from cases.api.serializers import UserRefSerializer
 from cases.models import Case
-from ecase.api_base import ChildrenListView, ScopedAPIView, with_digest
+from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version, matching_version, with_digest
 from ecase.api_schema import NamedChoiceField
 
 from .choices import EvidenceStatus
@@ -73,7 +73,7 @@ class CaseEvidenceView(ChildrenListView):
     audit_event = EventType.CASE_OPENED
 
     def children(self, case):
-        return EvidenceItem.objects.restrict(self.request.user, access.VIEW).filter(case=case).order_by("number")
+        return self.restricted(EvidenceItem.objects.all()).filter(case=case).order_by("number")
 
 
 @extend_schema(tags=["evidence"])
@@ -99,8 +99,17 @@ class EvidenceFilesView(ChildrenListView):
     serializer_class = EvidenceFileSerializer
 
     def children(self, item):
-        return EvidenceFile.objects.restrict(self.request.user, access.VIEW).filter(item=item) \
+        return self.restricted(EvidenceFile.objects.all()).filter(item=item) \
             .select_related("uploaded_by").order_by("uploaded_at", "id")
+
+
+def chain_length(item_id: int) -> int:
+    """The custody chain's version: it only grows (append-only), so its length names its state."""
+    return CustodyEvent.objects.filter(item_id=item_id).count()
+
+
+CHAIN_ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
+                              description="The chain's version; send it in If-Match to record the next hand-over.")
 
 
 @extend_schema(tags=["evidence"])
@@ -110,19 +119,30 @@ class CustodyView(ChildrenListView):
     queryset = EvidenceItem.objects.all()
     permission_action = access.VIEW
     serializer_class = CustodyEventSerializer
+    requires_if_match = {"POST"}
 
     def children(self, item):
-        return CustodyEvent.objects.restrict(self.request.user, access.VIEW).filter(item=item) \
+        return self.restricted(CustodyEvent.objects.all()).filter(item=item) \
             .select_related("recorded_by").order_by("occurred_at", "id")
 
-    @extend_schema(request=TransferSerializer, responses={201: CustodyEventSerializer})
+    @extend_schema(parameters=[CHAIN_ETAG])
+    def get(self, request, *args, **kwargs):
+        response = self.list(request, *args, **kwargs)
+        response["ETag"] = etag(chain_length(self.kwargs["pk"]))
+        return response
+
+    @extend_schema(request=TransferSerializer, responses={201: CustodyEventSerializer}, parameters=[CHAIN_ETAG])
     def post(self, request, pk):
-        """Record a hand-over of the item (investigators of the case)."""
+        """Record a hand-over of the item (investigators of the case). If-Match names the chain you read:
+        "from whom" defaults to the last holder, so a hand-over recorded meanwhile must not be skipped."""
         item = self.get_object(access.CHANGE)
+        expected_version(request, chain_length(item.pk))
         body = TransferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        event = evidence_transfer(item_id=item.pk, actor=request.user, **body.validated_data)
-        return Response(CustodyEventSerializer(event).data, status=201)
+        with matching_version(request, item.case_id, lambda: chain_length(item.pk)):
+            event = evidence_transfer(item_id=item.pk, actor=request.user, **body.validated_data)
+        return Response(CustodyEventSerializer(event).data, status=201,
+                        headers={"ETag": etag(chain_length(item.pk))})
 
 
 @extend_schema(tags=["evidence"])

@@ -28,8 +28,13 @@ def _person(world, own: bool) -> str:
 
 
 def _if_match(obj: str):
+    """The current ETag of the own object: its version, or for an evidence item its custody chain's length."""
     def headers(world) -> dict:
         row = world.objects[True][obj]
+        if obj == "item":
+            from evidence.api import chain_length
+
+            return {"If-Match": f'"v{chain_length(row.pk)}"'}
         return {"If-Match": f'"v{type(row).objects.filter(pk=row.pk).values_list("version", flat=True).get()}"'}
     return headers
 
@@ -53,11 +58,13 @@ POLICY: dict[str, Route] = {
     "api:act-detail#patch": ApiRoute(obj="act", method="PATCH", allowed=INVESTIGATOR, headers=_if_match("act"),
                                      data=lambda w: {"place": "Тараз"}),
     "api:act-pdf": ApiRoute(obj="signed_act", allowed=READERS),
-    "api:act-transition": ApiRoute(obj="act", method="POST", allowed=INVESTIGATOR, data=lambda w: {"action": "submit"}),
+    "api:act-transition": ApiRoute(obj="act", method="POST", allowed=INVESTIGATOR, headers=_if_match("act"),
+                                   data=lambda w: {"action": "submit"}),
     "api:evidence-detail": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-files": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-custody": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-custody#post": ApiRoute(obj="item", method="POST", allowed=INVESTIGATOR, ok=201,
+                                          headers=_if_match("item"),
                                           data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"}),
     "api:file-download": ApiRoute(obj="file", allowed=READERS),
     # Public: the schema and its documentation show the API's shape, never case data.

@@ -41,8 +41,12 @@ def _new_token() -> tuple[str, str]:
 
 @transaction.atomic
 def token_issue(*, user: User, name: str, actor: User | None, actor_label: str = "", days: int = DEFAULT_DAYS,
-                can_write: bool = False) -> tuple[ApiToken, str]:
-    """Issue a token for ``user``; returns the row and the token, which is shown this once only."""
+                can_write: bool = False, grave_cases: bool = False) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; returns the row and the token, which is shown this once only.
+
+    ``grave_cases`` lets the token reach grave and especially grave cases, which a browser opens
+    only after a fresh second factor: a named administrator must grant it, and the audit row says so.
+    """
     errors = {}
     if not user.is_active:
         errors["user"] = _("The user is deactivated.")
@@ -51,6 +55,8 @@ def token_issue(*, user: User, name: str, actor: User | None, actor_label: str =
     if can_write and user.role == Role.PROSECUTOR:
         # The prosecutor reviews the file; through the API nothing is written on their behalf.
         errors["can_write"] = _("A prosecutor's token is read-only.")
+    if grave_cases and (actor is None or actor.role != Role.ADMINISTRATOR or not actor.is_active):
+        errors["grave_cases"] = _("Only a named administrator may open grave cases to a token.")
     if not 1 <= days <= MAX_DAYS:
         errors["days"] = _("A token lives between 1 and %(max)s days.") % {"max": MAX_DAYS}
     if not (name or "").strip():
@@ -60,10 +66,11 @@ def token_issue(*, user: User, name: str, actor: User | None, actor_label: str =
     prefix, raw = _new_token()
     now = timezone.now()
     token = ApiToken.objects.create(user=user, name=name.strip()[:200], prefix=prefix, digest=digest_of(raw),
-                                    can_write=can_write, created_by=actor, expires_at=now + timedelta(days=days))
+                                    can_write=can_write, grave_cases=grave_cases, created_by=actor,
+                                    expires_at=now + timedelta(days=days))
     audit_record(actor=actor, actor_label=actor_label, event=EventType.TOKEN_ISSUED, target=token,
                  data={"user": user.username, "prefix": prefix, "name": token.name, "can_write": can_write,
-                       "expires_at": token.expires_at.isoformat()})
+                       "grave_cases": grave_cases, "expires_at": token.expires_at.isoformat()})
     return token, raw
 
 

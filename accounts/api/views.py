@@ -12,7 +12,8 @@ from ..authentication import api_token_of
 class TokenInfoSerializer(serializers.Serializer):
     prefix = serializers.CharField()
     name = serializers.CharField()
-    can_write = serializers.BooleanField()
+    can_write = serializers.BooleanField(source="may_write", help_text="Whether the token may change data.")
+    grave_cases = serializers.BooleanField(help_text="Whether the token reaches grave and especially grave cases.")
     expires_at = serializers.DateTimeField()
 
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from ecase.api_base import api_restrict
 from ecase.api_schema import NamedChoiceField
 
 from .. import access
@@ -125,7 +126,7 @@ class PersonDetailSerializer(PersonSerializer):
 
     @extend_schema_field(ParticipationSerializer(many=True))
     def get_participations(self, person: Person):
-        visible = (Participant.objects.restrict(self.context["request"].user, access.VIEW)
+        visible = (api_restrict(self.context["request"], Participant.objects.all(), access.VIEW)
                    .filter(person=person).select_related("case").order_by("case_id", "id"))
         return ParticipationSerializer(visible, many=True).data
 

@@ -14,15 +14,23 @@ from rest_framework import exceptions, generics
 from rest_framework.response import Response
 
 from accounts.authentication import api_token_of
-from accounts.freshness import OTP_AT, REAUTH_AT, is_fresh
+from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
-from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version, with_digest
+from ecase.api_base import (
+    ChildrenListView,
+    ScopedAPIView,
+    etag,
+    expected_version,
+    matching_version,
+    narrow_to_token,
+    with_digest,
+)
 
 from .. import access
 from ..act_transitions import ActAction
-from ..choices import ActStatus, Gravity
+from ..choices import ActStatus
 from ..models import Case, Participant, Person, ProceduralAct
 from ..pdf.storage import pdf_path
 from ..selectors import CaseFilters, case_list
@@ -46,8 +54,6 @@ from .serializers import (
     structured_fields,
 )
 
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
-                            description='The ETag you read, e.g. "v3". A stale one is refused with 412.')
 ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
                         description="The version of the object; send it back in If-Match to change it.")
 # Approving or returning an act is a decision of a person: over the API only from a browser
@@ -66,6 +72,7 @@ class CaseListView(ScopedAPIView, generics.ListAPIView):
     queryset = Case.objects.all()
     permission_action = access.VIEW
     serializer_class = CaseListSerializer
+    query_serializer = CaseFilterSerializer
 
     @extend_schema(parameters=[CaseFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -74,13 +81,11 @@ class CaseListView(ScopedAPIView, generics.ListAPIView):
     def get_queryset(self):
         if self.is_schema_generation:
             return Case.objects.none()
-        query = CaseFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        # cases.selectors.case_list starts from Case.objects.restrict(user, "view").
-        return case_list(user=self.request.user, filters=CaseFilters(
+        data = self.query()
+        # cases.selectors.case_list starts from Case.objects.restrict(user, "view"); the token's scope narrows it.
+        return narrow_to_token(self.request, case_list(user=self.request.user, filters=CaseFilters(
             q=data.get("q", ""), status=data.get("status", ""), gravity=data.get("gravity"),
-            investigator=data.get("investigator"), overdue=data.get("overdue", False)))
+            investigator=data.get("investigator"), overdue=data.get("overdue", False))), access.VIEW)
 
 
 @extend_schema(tags=["cases"])
@@ -88,17 +93,17 @@ class CaseDetailView(ScopedAPIView):
     queryset = Case.objects.select_related("unit", "lead_investigator", "prosecutor", "supervisor")
     permission_action = access.VIEW
     serializer_class = CaseSerializer
+    requires_if_match = {"PATCH"}
 
     @extend_schema(responses={200: CaseSerializer}, parameters=[ETAG])
     def get(self, request, pk):
         """The case; reading it is logged in the case's access log, as opening it in the browser."""
         case = self.get_object()
-        self._require_second_factor_for_grave(case)
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
                      data=self.audit_data())
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
 
-    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[IF_MATCH, ETAG])
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG])
     def patch(self, request, pk):
         """Change the plot, the date of the offence, the form or the qualification (investigators of the case)."""
         case = self.get_object(access.CHANGE)
@@ -109,17 +114,6 @@ class CaseDetailView(ScopedAPIView):
         reason = changes.pop("reason")
         case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes)
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
-
-    def _require_second_factor_for_grave(self, case: Case) -> None:
-        # Extended protection, as in the browser: a grave case opens in a session only with a second
-        # factor from the last minutes. A token is issued per user and system by an administrator
-        # and is itself the possession factor (docs/API.md, "Grave cases").
-        if (case.gravity >= Gravity.GRAVE and api_token_of(self.request) is None
-                and not is_fresh(self.request._request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)):
-            raise exceptions.PermissionDenied(
-                _("A grave case opens only with a second factor confirmed in the last minutes: "
-                  "confirm it in the browser."),
-                code="second_factor_required")
 
 
 @extend_schema(tags=["cases"])
@@ -144,7 +138,7 @@ class CaseParticipantsView(ChildrenListView):
     audit_event = EventType.CASE_OPENED
 
     def children(self, case):
-        return Participant.objects.restrict(self.request.user, access.VIEW).filter(case=case) \
+        return self.restricted(Participant.objects.all()).filter(case=case) \
             .select_related("person").order_by("id")
 
 
@@ -165,6 +159,7 @@ class PersonListView(ScopedAPIView, generics.ListAPIView):
     queryset = Person.objects.all()
     permission_action = access.VIEW
     serializer_class = PersonSerializer
+    query_serializer = PersonFilterSerializer
 
     @extend_schema(parameters=[PersonFilterSerializer])
     def get(self, request, *args, **kwargs):
@@ -174,9 +169,7 @@ class PersonListView(ScopedAPIView, generics.ListAPIView):
         persons = self.scoped().order_by("last_name", "first_name", "id")
         if self.is_schema_generation:
             return persons
-        query = PersonFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        iin = query.validated_data.get("iin")
+        iin = self.query().get("iin")
         return persons.filter(iin=iin) if iin else persons
 
 
@@ -200,7 +193,7 @@ class CaseActsView(ChildrenListView):
     audit_event = EventType.CASE_OPENED
 
     def children(self, case):
-        return ProceduralAct.objects.restrict(self.request.user, access.VIEW).filter(case=case) \
+        return self.restricted(ProceduralAct.objects.all()).filter(case=case) \
             .select_related("act_type", "author", "approved_by", "signed_by").prefetch_related("participants") \
             .order_by("number")
 
@@ -222,6 +215,7 @@ class ActDetailView(ScopedAPIView):
     queryset = ProceduralAct.objects.select_related("case", "act_type", "author", "approved_by", "signed_by")
     permission_action = access.VIEW
     serializer_class = ActSerializer
+    requires_if_match = {"PATCH"}
 
     @extend_schema(responses={200: ActSerializer}, parameters=[ETAG])
     def get(self, request, pk):
@@ -231,7 +225,7 @@ class ActDetailView(ScopedAPIView):
                      data=self.audit_data())
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
-    @extend_schema(request=ActUpdateSerializer, responses={200: ActSerializer}, parameters=[IF_MATCH, ETAG])
+    @extend_schema(request=ActUpdateSerializer, responses={200: ActSerializer}, parameters=[ETAG])
     def patch(self, request, pk):
         """Edit a draft or a returned act; ``fields``, when given, replaces the structured fields whole."""
         act = self.get_object(access.CHANGE)
@@ -253,19 +247,25 @@ class ActTransitionView(ScopedAPIView):
     queryset = ProceduralAct.objects.select_related("case")
     permission_action = access.VIEW  # the service checks the right the action needs
     serializer_class = ActTransitionSerializer
+    requires_if_match = {"POST"}
 
-    @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer})
+    @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer}, parameters=[ETAG])
     def post(self, request, pk):
         """Move the act: ``submit`` and ``revise`` (its author), ``approve`` and ``return`` (a supervisor,
         from a browser session re-authenticated in the last minutes — never with a token), ``supersede``
-        (a signed act: drafts its correction, see ``superseded_by``)."""
+        (a signed act: drafts its correction, see ``superseded_by``). If-Match names the version of the
+        act's content the step is taken on: nobody submits or approves a text they have not read."""
         act = self.get_object()
+        expected_version(request, act.version)  # 428 / 412 before anything else, as the PATCH of an act
         body = ActTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         action = body.validated_data["action"]
         if action in INTERACTIVE_ACTIONS:
             self._require_reauthenticated_person()
-        act = act_transition(act_id=act.pk, action=action, actor=request.user, reason=body.validated_data["reason"])
+        with matching_version(request, act.case_id,
+                              lambda: ProceduralAct.objects.values_list("version", flat=True).get(pk=act.pk)):
+            act = act_transition(act_id=act.pk, action=action, actor=request.user,
+                                 reason=body.validated_data["reason"])
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
     def _require_reauthenticated_person(self) -> None:

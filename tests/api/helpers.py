@@ -9,10 +9,11 @@ from accounts.api.tokens import token_issue
 from tests.auth import verified_client
 
 
-def issue(user, *, can_write: bool = True, days: int = 30, name: str = "test system") -> str:
-    """A token for ``user``; prosecutors' tokens are always read-only."""
-    _token, raw = token_issue(user=user, name=name, actor=None, actor_label="tests", days=days,
-                              can_write=can_write and user.role != "prosecutor")
+def issue(user, *, can_write: bool = True, days: int = 30, name: str = "test system", grave_cases: bool = False,
+          admin=None) -> str:
+    """A token for ``user``; prosecutors' tokens are always read-only. ``grave_cases`` needs ``admin``."""
+    _token, raw = token_issue(user=user, name=name, actor=admin, actor_label="" if admin else "tests", days=days,
+                              can_write=can_write and user.role != "prosecutor", grave_cases=grave_cases)
     return raw
 
 
@@ -38,6 +39,13 @@ class Api:
 
     def patch(self, url, body=None, **kwargs):
         return self.request("PATCH", url, body, **kwargs)
+
+
+def if_match(act) -> dict:
+    """If-Match naming the act's current version (transitions and edits must name it)."""
+    from cases.models import ProceduralAct
+
+    return {"If-Match": f'"v{ProceduralAct.objects.values_list("version", flat=True).get(pk=act.pk)}"'}
 
 
 def error_of(response) -> dict:

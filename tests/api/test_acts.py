@@ -10,7 +10,7 @@ from cases.choices import ActStatus, ParticipantRole
 from cases.models import ProceduralAct, ProceduralActType
 from cases.services.acts import act_create
 from cases.services.participants import participant_add
-from tests.api.helpers import PDF, Api, error_of, issue, signed_act
+from tests.api.helpers import PDF, Api, error_of, if_match, issue, signed_act
 from tests.factories import person_data
 
 FIELDS = [
@@ -84,32 +84,38 @@ def test_a_participant_of_another_case_cannot_be_attached(investigator, outsider
 
 
 def test_the_author_submits_with_a_token(investigator, draft):
-    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"})
+    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
+                                                   headers=if_match(draft))
     assert response.status_code == 200 and response.json()["status"] == ActStatus.SUBMITTED
 
 
 def test_approval_with_a_token_is_refused_even_for_the_supervisor(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"})
+    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
+                                        headers=if_match(draft))
     api = Api(token=issue(supervisor))
     assert api.get(f"/api/v1/acts/{draft.pk}/").json()["actions"] == ["approve", "return"]
     for action in ("approve", "return"):
-        response = api.post(f"/api/v1/acts/{draft.pk}/transition/", {"action": action, "reason": "Нет"})
+        response = api.post(f"/api/v1/acts/{draft.pk}/transition/", {"action": action, "reason": "Нет"},
+                            headers=if_match(draft))
         assert response.status_code == 403 and error_of(response)["code"] == "interactive_only"
     assert ProceduralAct.objects.get(pk=draft.pk).status == ActStatus.SUBMITTED
 
 
 def test_approval_in_a_session_needs_a_fresh_reauthentication(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"})
-    stale = Api(session=supervisor).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"})
+    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
+                                        headers=if_match(draft))
+    stale = Api(session=supervisor).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"},
+                                         headers=if_match(draft))
     assert stale.status_code == 403 and error_of(stale)["code"] == "reauthentication_required"
     fresh = Api(session=supervisor, reauthenticated=True).post(f"/api/v1/acts/{draft.pk}/transition/",
-                                                               {"action": "approve"})
+                                                               {"action": "approve"}, headers=if_match(draft))
     assert fresh.status_code == 200 and fresh.json()["status"] == ActStatus.APPROVED
     assert fresh.json()["approved_by"]["username"] == "supervisor"
 
 
 def test_nobody_signs_through_the_api(investigator, draft):
-    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "sign"})
+    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "sign"},
+                                                   headers=if_match(draft))
     assert response.status_code == 400 and "action" in error_of(response)["fields"]
 
 

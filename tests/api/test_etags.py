@@ -65,3 +65,70 @@ def test_an_act_is_edited_under_the_same_rule(api, investigator, case):
     stale = api.patch(f"/api/v1/acts/{act.pk}/", {"body": "Другой текст."}, headers={"If-Match": etag})
     assert stale.status_code == 412
     assert ProceduralAct.objects.get(pk=act.pk).body == "Текст справки."
+
+
+# Every update names the version it changes. Creating an act is the one write without If-Match:
+# it makes a new resource (numbered under the case's lock), so there is no version to overwrite.
+CREATIONS = {("post", "/api/v1/cases/{id}/acts/")}
+
+
+@pytest.fixture
+def updates(investigator, case):
+    """Per update: its URL, a body that succeeds, where its ETag is read, and another write that moves it."""
+    from evidence.services import evidence_add, evidence_transfer
+
+    note = ProceduralActType.objects.create(code="etag_all", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description="Нож",
+                        seized_at=case.registered_at, seized_place="Астана")
+    evidence_transfer(item_id=item.pk, actor=investigator, to_holder="Камера", to_location="Склад", reason="Хранение")
+    case_url, act_url, custody = f"/api/v1/cases/{case.pk}/", f"/api/v1/acts/{act.pk}/", \
+        f"/api/v1/evidence/{item.pk}/custody/"
+    edit_act = ("PATCH", act_url, {"body": "Другой текст."})
+    return {
+        ("patch", "/api/v1/cases/{id}/"): (case_url, {"plot": "Иначе.", "reason": "x"}, case_url,
+                                           ("PATCH", case_url, {"plot": "Раньше.", "reason": "y"})),
+        ("patch", "/api/v1/acts/{id}/"): (act_url, {"body": "Текст."}, act_url, edit_act),
+        ("post", "/api/v1/acts/{id}/transition/"): (f"{act_url}transition/", {"action": "submit"}, act_url, edit_act),
+        ("post", "/api/v1/evidence/{id}/custody/"): (custody, {"to_holder": "Эксперт", "reason": "Экспертиза"}, custody,
+                                                     ("POST", custody, {"to_holder": "Суд", "reason": "Передача"})),
+    }
+
+
+def test_every_write_but_a_creation_requires_if_match_in_the_schema(updates):
+    from django.test import Client
+
+    schema = Client().get("/api/schema/").json()
+    writes, guarded = set(), set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):
+                writes.add((method, path))
+                if any(p["name"] == "If-Match" and p["in"] == "header" and p["required"]
+                       for p in operation.get("parameters", [])):
+                    assert {"412", "428"} <= set(operation["responses"]), (method, path)
+                    guarded.add((method, path))
+    assert guarded == writes - CREATIONS == set(updates)
+
+
+@pytest.mark.parametrize("precondition", ["missing", "any", "stale"])
+@pytest.mark.parametrize("operation", ["patch /api/v1/cases/{id}/", "patch /api/v1/acts/{id}/",
+                                       "post /api/v1/acts/{id}/transition/", "post /api/v1/evidence/{id}/custody/"])
+def test_an_update_without_the_current_etag_is_refused_and_changes_nothing(api, updates, operation, precondition):
+    from tests.test_access_sweep import row_counts
+
+    url, body, read_at, other_write = updates[tuple(operation.split(" "))]
+    method = operation.split(" ")[0].upper()
+    read = api.get(read_at)["ETag"]
+    headers = {"missing": {}, "any": {"If-Match": "*"}, "stale": {"If-Match": read}}[precondition]
+    if precondition == "stale":  # another system writes after this one read
+        moved = api.request(other_write[0], other_write[1], other_write[2], headers={"If-Match": read})
+        assert moved.status_code in (200, 201) and moved["ETag"] != read
+    before = row_counts()
+    response = api.request(method, url, body, headers=headers)
+    status, code = (412, "stale") if precondition == "stale" else (428, "precondition_required")
+    assert response.status_code == status and error_of(response)["code"] == code
+    assert row_counts() == before
+    current = api.get(read_at)["ETag"]
+    done = api.request(method, url, body, headers={"If-Match": current})
+    assert done.status_code in (200, 201), done.content  # the same request, naming the current version, goes through

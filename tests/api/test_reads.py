@@ -40,6 +40,19 @@ def test_an_iin_must_be_twelve_digits(investigator):
     assert response.status_code == 400 and "iin" in error_of(response)["fields"]
 
 
+def test_a_misspelt_or_empty_filter_is_refused_not_ignored(investigator, shared_person, case):
+    """Ignored, either would list every person the caller may see instead of the one asked for."""
+    person, foreign = shared_person
+    api = Api(token=issue(investigator))
+    for params, field in (({"iin_number": person.iin}, "iin_number"), ({"iin": ""}, "iin"),
+                          ({"status": ""}, "status"), ({"page": "1", "sort": "iin"}, "sort")):
+        url = "/api/v1/cases/" if "status" in params else "/api/v1/persons/"
+        response = api.get(url, **params)
+        assert response.status_code == 400 and list(error_of(response)["fields"]) == [field], params
+    assert api.get(f"/api/v1/cases/{case.pk}/", verbose="1").status_code == 400  # details take none
+    assert api.get("/api/v1/persons/", iin=person.iin, page=1, page_size=5).json()["count"] == 1
+
+
 def test_the_case_list_searches_like_the_browser_and_only_among_visible_cases(investigator, shared_person, case):
     person, foreign = shared_person
     api = Api(token=issue(investigator))
@@ -84,15 +97,23 @@ def test_a_file_downloads_with_its_digest_and_is_logged(investigator, prosecutor
     assert event.actor == prosecutor and event.data["sha256"] == record.sha256 and event.data["channel"] == "api"
 
 
-def test_the_custody_chain_is_read_and_extended(investigator, item):
+def test_the_custody_chain_is_read_and_extended_naming_the_chain_read(investigator, item):
     api = Api(token=issue(investigator))
-    response = api.post(f"/api/v1/evidence/{item.pk}/custody/", {"to_holder": "Эксперт ЦСЭ", "to_location": "ЦСЭ",
-                                                                  "reason": "Назначена экспертиза"})
+    url = f"/api/v1/evidence/{item.pk}/custody/"
+    read = api.get(url)
+    assert read["ETag"] == '"v1"'  # one hand-over so far
+    handover = {"to_holder": "Эксперт ЦСЭ", "to_location": "ЦСЭ", "reason": "Назначена экспертиза"}
+    response = api.post(url, handover, headers={"If-Match": read["ETag"]})
     assert response.status_code == 201 and response.json()["from_holder"] == "Камера хранения"
-    chain = api.get(f"/api/v1/evidence/{item.pk}/custody/").json()["results"]
+    assert response["ETag"] == api.get(url)["ETag"] == '"v2"'
+    chain = api.get(url).json()["results"]
     assert [e["to_holder"] for e in chain] == ["Камера хранения", "Эксперт ЦСЭ"]
     assert api.get(f"/api/v1/evidence/{item.pk}/").json()["storage_location"] == "ЦСЭ"
     assert AuditEvent.objects.filter(event=EventType.EVIDENCE_OPENED).count() == 1
+    # A system that read the chain before that hand-over would record "from the store room": refused.
+    stale = api.post(url, {**handover, "to_holder": "Следователь"}, headers={"If-Match": read["ETag"]})
+    assert stale.status_code == 412 and error_of(stale)["code"] == "stale"
+    assert api.get(url).json()["count"] == 2
 
 
 def test_the_audit_log_of_a_case_is_the_supervisors_and_the_prosecutors(investigator, supervisor, prosecutor, case):
@@ -104,16 +125,17 @@ def test_the_audit_log_of_a_case_is_the_supervisors_and_the_prosecutors(investig
     assert Api(token=issue(investigator)).get(f"/api/v1/cases/{case.pk}/audit-events/").status_code == 403
 
 
-def test_a_grave_case_in_a_session_needs_a_fresh_second_factor_but_a_token_opens_it(investigator, supervisor):
+def test_a_grave_case_in_a_session_needs_a_fresh_second_factor(investigator, supervisor):
     grave = register(actor=investigator, articles=("99-1",), supervisor=supervisor)
     assert grave.gravity >= 4
     client = verified_client(investigator)
+    assert Api(client=client).get(f"/api/v1/cases/{grave.pk}/").status_code == 200
     session = client.session
     session.pop("otp_at")
     session.save()
-    response = Api(client=client).get(f"/api/v1/cases/{grave.pk}/")
-    assert response.status_code == 403 and error_of(response)["code"] == "second_factor_required"
-    assert Api(token=issue(investigator)).get(f"/api/v1/cases/{grave.pk}/").status_code == 200
+    for url in (f"/api/v1/cases/{grave.pk}/", f"/api/v1/cases/{grave.pk}/participants/"):
+        response = Api(client=client).get(url)
+        assert response.status_code == 403 and error_of(response)["code"] == "second_factor_required"
 
 
 def test_a_browser_session_must_send_the_csrf_token_to_write(investigator, case):

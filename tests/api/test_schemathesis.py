@@ -4,8 +4,10 @@ The schema is loaded from the app itself (WSGI, no network) and every operation 
 a bounded number of generated examples, valid ones and invalid ones, as an investigator who has
 data. Path ids are half the time replaced by ids that exist (own and foreign objects), and
 If-Match half the time by the current ETag, so the successful paths are exercised too.
-Asserted: no 5xx, and every response conforms to the schema (status code, content type,
-headers, body). Each call runs in a transaction that is rolled back, so the data stays put.
+Asserted: no 5xx; every response conforms to the schema (status code documented, content type,
+headers, body); and a request the schema calls invalid is refused (4xx). (Refusal without
+credentials is the API sweep's: every route, anonymous, 401.) Each call runs in a transaction
+that is rolled back, so the data stays put.
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from hypothesis import HealthCheck, Phase, given, settings as hypothesis_setting
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -33,6 +37,7 @@ from cases.choices import ParticipantRole
 from cases.models import Case, ProceduralAct, ProceduralActType
 from cases.services.acts import act_create
 from cases.services.participants import participant_add
+from evidence.api import chain_length
 from evidence.services import evidence_add, evidence_file_add, evidence_transfer
 from tests.api.helpers import issue, signed_act
 from tests.evidence.helpers import png_bytes
@@ -41,6 +46,10 @@ from tests.factories import person_data, register
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}  # per operation: ~30 s on 2 cores
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
+# negative_data_rejection is added for a case only while the parts it made invalid are still as
+# generated: the test replaces the Authorization header always, and a path id or If-Match at times.
+# 412 counts as a refusal too: If-Match is checked before the body, so a stale one answers first.
+REJECTED = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429"]
 
 
 @pytest.fixture
@@ -75,31 +84,42 @@ def data(settings, investigator, supervisor, prosecutor, outsider):
 
 
 def _etag(path: str, pk) -> str:
+    """The current ETag of the object the path names: a case's or an act's version, a custody chain's length."""
+    if not isinstance(pk, int):
+        return '"v1"'
+    if path.startswith("/api/v1/evidence/"):
+        return f'"v{chain_length(pk)}"'
     model = Case if path.startswith("/api/v1/cases/") else ProceduralAct
-    version = model.objects.filter(pk=pk).values_list("version", flat=True).first() if isinstance(pk, int) else None
+    version = model.objects.filter(pk=pk).values_list("version", flat=True).first()
     return f'"v{version}"' if version else '"v1"'
 
 
 def _run(operation, mode: GenerationMode, data: dict, stats: Counter, failures: list) -> None:
     known = next((ids for prefix, ids in data["ids"].items() if operation.path.startswith(prefix)), None)
     auth = {"Authorization": f"Bearer {data['token']}"}
+    if_match = any(p.name == "If-Match" for p in operation.headers)
 
     @hypothesis_settings(max_examples=EXAMPLES[mode], deadline=None, database=None, derandomize=True,
                          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(st.data())
     def test(draw):
         case = draw.draw(operation.as_strategy(generation_mode=mode))
+        replaced = {ParameterLocation.HEADER}  # Authorization: the token's, whatever was generated
         if known and "id" in (case.path_parameters or {}) and draw.draw(st.booleans()):
             case.path_parameters = {**case.path_parameters, "id": draw.draw(st.sampled_from(known))}
-        if operation.method.upper() == "PATCH" and draw.draw(st.booleans()):
+            replaced.add(ParameterLocation.PATH)
+        if if_match and draw.draw(st.booleans()):
             case.headers = {**(case.headers or {}), "If-Match": _etag(operation.path, case.path_parameters.get("id"))}
+        invalid = {location for location in ParameterLocation if case.meta.is_negative_at(location)}
+        checks = CHECKS + ([negative_data_rejection] if invalid and not invalid & replaced else [])
+        stats["negative checked"] += checks != CHECKS
         with transaction.atomic():
             response = case.call(headers=auth)
             transaction.set_rollback(True)
         stats[f"{response.status_code // 100}xx"] += 1
         stats["calls"] += 1
         try:
-            case.validate_response(response, checks=CHECKS, headers=auth)
+            case.validate_response(response, checks=checks, headers=auth)
         except FailureGroup as failure:  # collected, for one report over all operations
             failures.append(f"{operation.method.upper()} {operation.path} ({mode}): {failure}"[:2000])
             raise
@@ -123,6 +143,7 @@ def wsgi_app():
 
 def test_every_operation_conforms_to_the_schema_and_never_fails_on_the_server(data, wsgi_app, capsys):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
+    schema.config.checks.negative_data_rejection.expected_statuses = REJECTED
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 21
     stats, failures, started = Counter(), [], time.monotonic()

@@ -1,4 +1,5 @@
 """API tokens: issued once and stored hashed, refused when revoked, expired or their user deactivated."""
+import logging
 from datetime import timedelta
 from io import StringIO
 
@@ -10,10 +11,12 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from accounts.api.tokens import digest_of
+from accounts.choices import Role
 from accounts.models import ApiToken
 from accounts.services import user_deactivate
 from audit.choices import EventType
 from audit.models import AuditEvent
+from cases.models import Case
 from tests.api.helpers import Api, error_of, issue
 
 ME = "/api/v1/me/"
@@ -32,7 +35,7 @@ def test_issue_api_token_prints_the_token_once_and_stores_only_its_hash(investig
     assert raw.startswith(f"ecase_{token.prefix}_") and len(raw) == len("ecase__") + 10 + 43
     assert token.digest == digest_of(raw) and not token.can_write
     assert timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= timedelta(days=7)
-    secret = raw.rsplit("_", 1)[1]
+    secret = raw.split("_", 2)[2]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM accounts_apitoken WHERE digest LIKE %s OR name LIKE %s OR prefix LIKE %s",
                        [f"%{secret}%"] * 3)
@@ -181,12 +184,57 @@ def test_an_expired_session_gets_401_not_the_login_page(investigator):
     assert response.status_code == 401 and error_of(response)["code"] == "not_authenticated"
 
 
-def test_requests_are_throttled_per_token(settings, investigator, colleague):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "api_token": "3/min"}}
-    first, second = Api(token=issue(investigator)), Api(token=issue(investigator))
-    assert [first.get(ME).status_code for _ in range(3)] == [200, 200, 200]
-    response = first.get(ME)
-    assert response.status_code == 429 and error_of(response)["code"] == "throttled"
-    assert int(response["Retry-After"]) > 0
-    assert second.get(ME).status_code == 200  # another token of the same user keeps its own budget
+def test_a_write_token_stops_writing_when_its_user_becomes_a_prosecutor(investigator, case):
+    """The read-only rule of prosecutors holds on every request, not only when the token was issued."""
+    api = Api(token=issue(investigator))
+    investigator.role = Role.PROSECUTOR
+    investigator.save(update_fields=["role"])
+    response = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Иначе", "reason": "x"},
+                         headers={"If-Match": f'"v{case.version}"'})
+    assert response.status_code == 403 and error_of(response)["code"] == "token_read_only"
+    assert Case.objects.get(pk=case.pk).version == case.version
+    assert api.get(ME).json()["token"]["can_write"] is False
+
+
+def test_list_api_tokens_shows_the_public_facts_only(investigator, prosecutor):
+    live, revoked = issue(investigator), issue(prosecutor)
+    call_command("revoke_api_token", revoked.split("_")[1], stdout=StringIO())
+    Api(token=live).get(ME)
+
+    def listing(*args) -> str:
+        out = StringIO()
+        call_command("list_api_tokens", *args, stdout=out)
+        return out.getvalue()
+
+    default, everything = listing(), listing("--all")
+    assert live.split("_")[1] in default and revoked.split("_")[1] not in default
+    row = next(line for line in everything.splitlines() if line.startswith(revoked.split("_")[1]))
+    assert "prosecutor" in row and "revoked" in row
+    row = next(line for line in default.splitlines() if line.startswith(live.split("_")[1]))
+    assert " rw " in row and "live" in row and row.count(":") >= 3  # issued, expires and last used are shown
+    assert listing("--user", "prosecutor").count("\n") == 1  # the header only: the prosecutor's token is revoked
+    for raw in (live, revoked):
+        assert raw.split("_", 2)[2] not in everything and digest_of(raw) not in everything
+
+
+def test_a_token_is_never_logged(caplog, settings, monkeypatch, investigator, case):
+    """Issued, used, refused, in a server error: neither the logs nor the audit trail ever hold the secret."""
+    caplog.set_level(logging.DEBUG)
+    raw = issue_by_command("investigator", "--write")
+    secret = raw.split("_", 2)[2]
+    api = Api(token=raw)
+    api.get(f"/api/v1/cases/{case.pk}/")
+    api.get("/api/v1/cases/999999999/")
+
+    def explode(self):
+        raise RuntimeError("boom")
+
+    from cases.api.views import CaseListView
+
+    monkeypatch.setattr(CaseListView, "get_queryset", explode)
+    assert api.get("/api/v1/cases/").status_code == 500
+    call_command("revoke_api_token", raw, stdout=StringIO())
+    assert api.get(ME).status_code == 401
+    assert caplog.records and "boom" in caplog.text  # the logs were captured, the traceback included
+    assert secret not in caplog.text and not [r for r in caplog.records if secret in str(r.args)]
+    assert not [e for e in AuditEvent.objects.all() if secret in str(e.data) or secret in e.actor_label]

@@ -1,7 +1,9 @@
-"""manage.py issue_api_token USERNAME [--expires DAYS] [--name NAME] [--write] [--by ADMIN]
+"""manage.py issue_api_token USERNAME [--expires DAYS] [--name NAME] [--write] [--grave-cases --by ADMIN]
 
 Prints the token once, on stdout (nothing else goes there, so a script can capture it); only
 its SHA-256 is stored. Read-only unless --write; a prosecutor's token is always read-only.
+Grave and especially grave cases are out of a token's reach unless --grave-cases, which needs
+--by: the audit trail then names the administrator who opened them to a machine.
 """
 from __future__ import annotations
 
@@ -34,19 +36,22 @@ class Command(BaseCommand):
                             help=f"days until it expires (1–{MAX_DAYS}, default {DEFAULT_DAYS})")
         parser.add_argument("--name", default="", help="which system holds it (default: the username)")
         parser.add_argument("--write", action="store_true", help="allow changes (default: read-only)")
+        parser.add_argument("--grave-cases", action="store_true",
+                            help="let it reach grave and especially grave cases (needs --by)")
         parser.add_argument("--by", metavar="ADMIN", help="the administrator issuing it (for the audit trail)")
 
-    def handle(self, *args, username, expires, name, write, by, **options):
+    def handle(self, *args, username, expires, name, write, grave_cases, by, **options):
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"no user {username!r}")
         actor, label = console_actor(by)
         try:
             token, raw = token_issue(user=user, name=name or f"{username} system", actor=actor, actor_label=label,
-                                     days=expires, can_write=write)
+                                     days=expires, can_write=write, grave_cases=grave_cases)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(raw)
-        self.stderr.write(f"Token {token.prefix} for {username} ({'read and write' if write else 'read-only'}), "
+        rights = ("read and write" if write else "read-only") + (", grave cases included" if grave_cases else "")
+        self.stderr.write(f"Token {token.prefix} for {username} ({rights}), "
                           f"expires {token.expires_at:%Y-%m-%d %H:%M %Z}. It is not shown again; "
                           f"revoke it with: manage.py revoke_api_token {token.prefix}")
