@@ -211,16 +211,8 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
     seed_runs = json.loads(runs_file.read_text()) if runs_file.exists() else []
     text = report.render(machine_facts(args), seed_stats, seed_runs, loading, overhead, lists, measure.table_sizes(), notes,
                          timings=timings, weights=weights)
-    write_results(args.output, text)
+    results.refresh(text, args.output)  # followed by the audit and signing benchmarks' sections
     log(f"wrote {args.output}")
-
-
-def write_results(path: Path, text: str) -> None:
-    """Write the report, keeping what was merged below it: other benchmarks' results (issue #6's
-    audit trail, ...) follow a line ``---`` and are not this script's to regenerate."""
-    if path.exists() and "\n---\n" in path.read_text():
-        text = text.rstrip("\n") + "\n\n---\n" + path.read_text().split("\n---\n", 1)[1]
-    path.write_text(text)
 
 
 def main(argv=None) -> None:

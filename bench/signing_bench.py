@@ -13,7 +13,7 @@ of its own. Measures, on one two-page act in Russian:
   and the time from the approval's commit to the signed PDF, one act at a time;
 * throughput: a burst of approvals committed together, rendered by that worker.
 
-Writes bench/RESULTS_SIGNING.md.
+Writes bench/RESULTS_SIGNING.md and refreshes its section of bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)  # the in-process task runs log every success
 
 from django.conf import settings  # noqa: E402
+
+from bench import results  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -284,7 +286,9 @@ def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, 
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"PostgreSQL and Redis on localhost. One act: an interrogation protocol in Russian, exactly two pages "
         f"({paragraphs} paragraphs of testimony), PT Sans embedded, QR code on each page, RSA-2048 PAdES B-B "
-        f"signature. {args.acts} acts per row.",
+        f"signature. {args.acts} acts per row. Load average at the end (1/5/15 min): "
+        f"{' / '.join(f'{load:.2f}' for load in os.getloadavg())} — other processes on the machine make the "
+        f"absolute figures noisy; the ratio compares runs made side by side.",
         "",
         "| measurement | median, ms | p95, ms |",
         "|---|---:|---:|",
@@ -316,6 +320,7 @@ def main() -> None:
     finally:
         connection.creation.destroy_test_db(database, verbosity=0)
     (ROOT / "bench" / "RESULTS_SIGNING.md").write_text(text)
+    results.refresh()
     print(text)
 
 

@@ -1,0 +1,24 @@
+"""bench/RESULTS.md is one report made of the benchmarks' own files.
+
+``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
+trail benchmark (issue #6) and the signed-acts benchmark (issue #5) write RESULTS_AUDIT.md and
+RESULTS_SIGNING.md. Each of them calls :func:`refresh` when it is done, so the one report always
+carries the latest run of every benchmark, and a benchmark never has to re-run another's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "RESULTS.md"
+SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md")
+RULE = "\n---\n"
+
+
+def refresh(main: str | None = None, path: Path = RESULTS, sections: tuple[Path, ...] = SECTIONS) -> None:
+    """Write ``path``: the main part (``main``, or the one already there) followed by every section
+    file that exists, each after a horizontal rule."""
+    if main is None:
+        main = path.read_text().split(RULE, 1)[0] if path.exists() else "# ecase benchmark\n"
+    parts = [main.rstrip("\n")] + [section.read_text().rstrip("\n") for section in sections if section.exists()]
+    path.write_text(("\n" + RULE + "\n").join(parts) + "\n")
