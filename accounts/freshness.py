@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -31,3 +32,8 @@ def age(request: HttpRequest, key: str) -> timedelta | None:
 def is_fresh(request: HttpRequest, key: str, max_age: timedelta) -> bool:
     elapsed = age(request, key)
     return elapsed is not None and timedelta(0) <= elapsed <= max_age
+
+
+def grave_case_factor_fresh(request: HttpRequest) -> bool:
+    """Whether the second factor was confirmed recently enough to open a grave or especially grave case."""
+    return is_fresh(request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)

@@ -156,7 +156,7 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
     from accounts.choices import Role
     from accounts.models import User
 
-    from bench import measure, pages, report
+    from bench import measure, pages, report, results
     from tests.auth import verified_client  # the same verified session as the test suite's
 
     rng = random.Random(args.seed)

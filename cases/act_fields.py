@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import get_language
 
+from .choosers import SearchSelect, active_articles
 from .models import CriminalCodeArticle
 
 PREFIX = "f_"
@@ -44,7 +46,10 @@ def _field(spec: dict, case) -> forms.Field:
     if kind == "evidence":
         return forms.ModelChoiceField(queryset=case.evidence_items.filter(withdrawn_at__isnull=True), **common)
     if kind == "article":
-        return forms.ModelChoiceField(queryset=CriminalCodeArticle.objects.filter(is_active=True), **common)
+        # Any active article may be chosen (a qualification act changes the case's); the <select> offers the
+        # case's own articles and the search box finds the others (the whole Code was 18 KB per form).
+        return forms.ModelChoiceField(queryset=active_articles(), **common, widget=SearchSelect(
+            url=reverse_lazy("cases:article-options"), offered=case.articles.filter(is_active=True), detached=True))
     return forms.CharField(max_length=1000, **common)
 
 

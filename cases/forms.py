@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,8 +10,9 @@ from accounts.choices import Role
 from accounts.models import User
 
 from .act_transitions import ActAction
+from .choosers import PersonChoiceField, SearchSelect, prosecutors
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
-from .models import CriminalCodeArticle, Participant, ProceduralActType
+from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -32,15 +34,33 @@ class CaseRegisterForm(forms.Form):
     proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
     event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)
     plot = forms.CharField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
-    prosecutor = forms.ModelChoiceField(label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False)
+    prosecutor = PersonChoiceField(
+        label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False,
+        widget=SearchSelect(url=reverse_lazy("cases:prosecutor-options"), detached=True,
+                            placeholder=_("Type the prosecutor's surname")),
+        error_messages={"invalid_choice": _("Choose an active prosecutor: the one chosen is not.")})
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
                                         help_text=_("Required for grave and especially grave crimes."))
 
-    def __init__(self, *args, unit=None, **kwargs):
+    def __init__(self, *args, unit=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["prosecutor"].queryset = _people(Role.PROSECUTOR)
+        # Every active prosecutor may be named (checked on submission); the page lists none of them
+        # up front but those named on the registrar's own cases: the rest are found by surname.
+        self.fields["prosecutor"].queryset = prosecutors()
+        self.fields["prosecutor"].widget.offered = _usual_prosecutors(user)
         self.fields["supervisor"].queryset = User.objects.filter(
             role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit)) if unit else User.objects.none()
+
+
+USUAL_PROSECUTORS = 5
+
+
+def _usual_prosecutors(user):
+    """The prosecutors named on ``user``'s own cases (through restrict): a handful, whatever the country's size."""
+    if user is None:
+        return User.objects.none()
+    named = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
+    return prosecutors().filter(pk__in=named.values("prosecutor_id")).order_by("last_name", "first_name", "pk")[:USUAL_PROSECUTORS]
 
 
 def _ancestor_paths(unit) -> list[str]:
@@ -60,7 +80,7 @@ class CaseEditForm(forms.Form):
 class CaseAssignForm(forms.Form):
     lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
     group = forms.ModelMultipleChoiceField(label=_("Investigative group"), queryset=User.objects.none(), required=False)
-    prosecutor = forms.ModelChoiceField(label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False)
+    prosecutor = CaseRegisterForm.base_fields["prosecutor"]
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
@@ -69,7 +89,7 @@ class CaseAssignForm(forms.Form):
         investigators = _people(Role.INVESTIGATOR, case.unit)
         self.fields["lead_investigator"].queryset = investigators
         self.fields["group"].queryset = investigators
-        self.fields["prosecutor"].queryset = _people(Role.PROSECUTOR)
+        self.fields["prosecutor"].queryset = prosecutors()  # the current one is shown; others are searched
         self.fields["supervisor"].queryset = User.objects.filter(
             role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit))
 

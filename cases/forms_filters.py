@@ -1,11 +1,13 @@
 """The filter bar of the case list."""
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
 
 from .choices import CaseStatus, Gravity
+from .choosers import SEARCH_SUFFIX, PersonChoiceField, SearchSelect, investigators_below, search_people
 from .selectors import CaseFilters
 
 
@@ -15,14 +17,20 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + list(CaseStatus.choices))
     gravity = forms.TypedChoiceField(label=_("Gravity"), required=False, coerce=int, empty_value=None,
                                      choices=[("", _("Any"))] + list(Gravity.choices))
-    investigator = forms.ModelChoiceField(label=_("Investigator"), required=False, queryset=User.objects.none())
+    # A search, not a list: below a regional department there are tens of thousands of investigators.
+    investigator = PersonChoiceField(label=_("Investigator"), required=False, queryset=User.objects.none(),
+                                     widget=SearchSelect(url=reverse_lazy("cases:investigator-options"),
+                                                         placeholder=_("Type the investigator's surname")))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.role == Role.SUPERVISOR and user.unit is not None:
-            self.fields["investigator"].queryset = User.objects.filter(
-                role=Role.INVESTIGATOR, unit__path__startswith=user.unit.path).order_by("last_name")
+            field = self.fields["investigator"]
+            field.queryset = investigators_below(user.unit)
+            # Sent without JavaScript, the search box's text is searched here; pick, then Find again.
+            q = (self.data.get(f"investigator{SEARCH_SUFFIX}") or "").strip()[:100] if self.is_bound else ""
+            field.widget.found = search_people(field.queryset, q) if q else None
         else:
             del self.fields["investigator"]
 

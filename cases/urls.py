@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, cases, export, history, participants, review, term
+from .views import acts, cases, export, history, options, participants, review, term
 
 app_name = "cases"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", cases.CaseListView.as_view(), name="list"),
     path("new/", cases.CaseRegisterView.as_view(), name="register"),
     path("access-log/", cases.AccessLogView.as_view(), name="access-log-all"),
+    path("options/prosecutors/", options.ProsecutorOptionsView.as_view(), name="prosecutor-options"),
+    path("options/investigators/", options.InvestigatorOptionsView.as_view(), name="investigator-options"),
+    path("options/articles/", options.ArticleOptionsView.as_view(), name="article-options"),
     path("<int:pk>/", cases.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", cases.CaseEditView.as_view(), name="edit"),
     path("<int:pk>/assign/", cases.CaseAssignView.as_view(), name="assign"),

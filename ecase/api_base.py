@@ -10,6 +10,9 @@ in their transaction.
 Grave and especially grave cases: a token not issued with ``grave_cases`` does not reach them
 or anything of them (404, logged with the reason); in a browser session every object of such a
 case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the case page does.
+The same rule is checked again by every service a view calls, on the case row it has locked
+(``cases.services.scope.case_guard``): a case requalified as grave after the view's lookup is
+refused there, and nothing is written.
 """
 from __future__ import annotations
 
@@ -17,19 +20,18 @@ import base64
 import re
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
-from accounts.freshness import OTP_AT, is_fresh
+from accounts.freshness import grave_case_factor_fresh
 from audit.services import audit_record
 from cases import access
 from cases.choices import Gravity
 from cases.models import Case, Participant, Person
-from cases.services.scope import lock_case
+from cases.services.scope import case_guard, lock_case
 
 from .api_errors import PreconditionFailed, PreconditionRequired
 from .errors import NotAllowed, OutOfScope
@@ -79,6 +81,11 @@ class ScopedAPIView(generics.GenericAPIView):
     permission_classes = [permissions.IsAuthenticated, TokenWriteScope]
     metadata_class = None  # OPTIONS answers 405: nothing is described outside the schema
     lookup_url_kwarg = "pk"
+
+    def dispatch(self, request, *args, **kwargs):
+        # Every service this request calls checks the grave-case rule again under its row lock.
+        with case_guard(self.guard_grave_case):
+            return super().dispatch(request, *args, **kwargs)
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -155,12 +162,29 @@ class ScopedAPIView(generics.GenericAPIView):
             return  # a person belongs to no single case
         gravity = obj.gravity if isinstance(obj, Case) else \
             Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
-        if gravity >= Gravity.GRAVE and not is_fresh(self.request._request, OTP_AT,
-                                                      settings.ECASE_GRAVE_CASE_OTP_MAX_AGE):
+        if gravity >= Gravity.GRAVE:
+            self._require_fresh_second_factor()
+
+    def _require_fresh_second_factor(self) -> None:
+        if not grave_case_factor_fresh(self.request._request):
             raise exceptions.PermissionDenied(
                 _("A grave case opens only with a second factor confirmed in the last minutes: "
                   "confirm it in the browser."),
                 code="second_factor_required")
+
+    def guard_grave_case(self, case: Case) -> None:
+        """The grave-case rule on a case a service has locked: authoritative, whatever the lookup saw before.
+
+        A token not issued for grave cases: 404, as an absent case (logged with the reason); a
+        session: a second factor from the last minutes.
+        """
+        if case.gravity < Gravity.GRAVE:
+            return
+        token = api_token_of(self.request)
+        if token is None:
+            self._require_fresh_second_factor()
+        elif not token.grave_cases:
+            raise OutsideTokenScope("the case is grave, and the token is not issued for them", case_id=case.pk)
 
     def audit_data(self, **extra) -> dict:
         """What the audit row of a read through the API records besides the browser's: channel and token."""

@@ -18,5 +18,10 @@ class NotAllowed(ScopeError, PermissionDenied):
     """In the actor's scope, but this action is not theirs: 403."""
 
 
+class SecondFactorRequired(ScopeError, PermissionDenied):
+    """In the actor's scope, but a grave case and the session's second factor is older than
+    ECASE_GRAVE_CASE_OTP_MINUTES: the pages send the user to confirm it again, the API answers 403."""
+
+
 class StaleEdit(ValidationError):
     """Someone else changed the object since the form was loaded; nothing was overwritten."""

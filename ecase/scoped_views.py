@@ -5,17 +5,36 @@ object is looked up in ``queryset.restrict(user, action)`` only. Absent and out-
 objects raise OutOfScope (404, identical), visible-but-not-allowed raise NotAllowed (403);
 ScopeErrorMiddleware answers and logs both.
 
+Grave and especially grave cases (extended protection): every object of such a case — the
+case, an act, its PDF, the review page, an evidence item, a file, a participant — opens only
+with a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES. ``get_object`` checks it
+for anything in the user's view scope (before the 403 of a not-allowed action), and the same
+check runs in every service the view calls, under the case's row lock (``case_guard``), so
+a case requalified as grave meanwhile is refused too. Either way the user is sent to confirm
+the code and back to the page they asked for; nothing of the case is served or written.
+
 ``PublicView`` is the one escape hatch for pages without login (sign-in, verification of a
 signed act): grep for it.
 """
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views import View
 
-from .errors import NotAllowed, OutOfScope
+from accounts.freshness import grave_case_factor_fresh
+from cases.choices import Gravity
+from cases.models import Case
+from cases.services.scope import case_guard
+
+from .errors import NotAllowed, OutOfScope, SecondFactorRequired
 
 
 class CaseScopedView(LoginRequiredMixin, View):
@@ -26,7 +45,11 @@ class CaseScopedView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if self.queryset is None or self.permission_action is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset and a permission_action")
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            with case_guard(self.guard_grave_case):
+                return super().dispatch(request, *args, **kwargs)
+        except SecondFactorRequired as refusal:
+            return self.confirm_second_factor(refusal.case_id)
 
     def scoped(self, action: str | None = None) -> models.QuerySet:
         return self.queryset.restrict(self.request.user, action or self.permission_action)
@@ -35,11 +58,57 @@ class CaseScopedView(LoginRequiredMixin, View):
         pk = self.kwargs[self.pk_url_kwarg]
         obj = self.scoped(action).filter(pk=pk).first()
         if obj is not None:
+            self.require_second_factor(*self._case_of(obj))
             return obj
         case_id = self.queryset.case_id_of(pk)
         if case_id is not None and self.scoped("view").filter(pk=pk).exists():
+            # In the view scope: a grave case asks for the second factor before anything else.
+            self.require_second_factor(case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get())
             raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
         raise OutOfScope("not found", case_id=case_id)
+
+    def _case_of(self, obj) -> tuple[int, int]:
+        """The case ``obj`` belongs to and its gravity, from rows the view loaded already where it can."""
+        if isinstance(obj, Case):
+            return obj.pk, obj.gravity
+        *parents, last = self.queryset.case_path.split("__")
+        holder = obj
+        for name in parents:
+            holder = getattr(holder, name)
+        case_id = getattr(holder, f"{last}_id")
+        if holder._meta.get_field(last).is_cached(holder):
+            return case_id, getattr(holder, last).gravity
+        return case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
+
+    def require_second_factor(self, case_id: int, gravity: int) -> None:
+        if gravity >= Gravity.GRAVE and not grave_case_factor_fresh(self.request):
+            raise SecondFactorRequired("a grave case, and the second factor is not recent", case_id=case_id)
+
+    def guard_grave_case(self, case: Case) -> None:
+        """Run by the services on the locked case row (cases.services.scope.case_guard)."""
+        self.require_second_factor(case.pk, case.gravity)
+
+    def confirm_second_factor(self, case_id: int | None) -> HttpResponse:
+        """To the second-factor page, and from there back to the page asked for.
+
+        A GET returns to its own URL; a form sent without a recent code returns to the page of
+        the form (the same URL, when the view has one) or else to the case, and is sent again.
+        """
+        request = self.request
+        back = request.get_full_path()
+        if request.method not in ("GET", "HEAD") and not hasattr(self, "get"):
+            back = reverse("cases:detail", args=[case_id]) if case_id is not None else "/"
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            back = "/"
+        target = f"{reverse('accounts:otp-verify')}?{urlencode({'next': back})}"
+        messages.info(request, _("A case of a grave or especially grave crime: enter the code from your "
+                                 "authenticator app again to open it."))
+        if request.headers.get("HX-Request"):
+            # htmx would swap the code page into the tab: let the browser go there instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
 
 
 class PublicView(View):

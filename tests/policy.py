@@ -76,6 +76,10 @@ POLICY: dict[str, Route] = {
     "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
     # Open to everyone signed in, but it lists only the cases whose log the user may read.
     "cases:access-log-all": Route(allowed=SIGNED_IN),
+    # The search boxes of forms (cases/choosers.py): only the roles that have the form.
+    "cases:prosecutor-options": Route(allowed=frozenset({"outsider", "colleague", "investigator", "supervisor"})),
+    "cases:investigator-options": Route(allowed=frozenset({"supervisor"})),
+    "cases:article-options": Route(allowed=frozenset({"outsider", "colleague", "investigator", "supervisor"})),
     "cases:participant-add": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:participant-add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
                                         data=_participant, ok=302),

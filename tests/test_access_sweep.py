@@ -158,3 +158,144 @@ def test_route_answers_every_role_as_the_policy_says(world, key):
         if refused and changed:
             failures.append(f"{role} {'own' if own else 'foreign'}: a refused POST changed rows")
     assert not failures, "\n".join(failures)
+
+
+# Grave and especially grave cases: every case-scoped route (anything that names a case, a
+# participant, an act, an item or a file) opens only with a second factor from the last
+# ECASE_GRAVE_CASE_OTP_MINUTES. Without it, everyone within the case's view scope is sent to
+# confirm the code — before any 403, with nothing served, logged as read or written — and back
+# to the URL asked for; with it, the policy's answer. Out of scope stays 404.
+CASE_SCOPED_KEYS = sorted(k for k in POLICY if POLICY[k].obj is not None and not getattr(POLICY[k], "api", False))
+# A grave case keeps its named supervisor: an assignment without one is refused (400).
+GRAVE_DATA = {"cases:assign#post": lambda w: {**POLICY["cases:assign#post"].data(w),
+                                             "supervisor": w.people["supervisor"].pk}}
+READS_LOGGED = ("case.opened", "act.opened", "evidence.opened", "file.downloaded", "act.pdf_downloaded")
+
+
+@pytest.fixture
+def grave_pages_world(world):
+    """The sweep's world, but the own case is especially grave, with its supervisor named (no unit-wide grant)."""
+    from cases.choices import Gravity
+
+    people = world.people
+    grave = register(actor=people["investigator"], prosecutor=people["prosecutor"], supervisor=people["supervisor"],
+                     articles=("99-1",))
+    assert grave.gravity >= Gravity.GRAVE
+    world.case = grave
+    world.objects[True] = world._children(grave, people["investigator"])
+    world.act = world.objects[True]["act"]
+    return world
+
+
+def stale_otp_client(user):
+    """Signed in and verified, but the second factor is 16 minutes old: enough for an ordinary case only."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.freshness import OTP_AT
+
+    client = verified_client(user)
+    session = client.session
+    session[OTP_AT] = (timezone.now() - timedelta(minutes=16)).isoformat()
+    session.save()
+    return client
+
+
+def test_every_case_scoped_route_is_in_the_grave_sweep():
+    names = {key.split("#")[0] for key in CASE_SCOPED_KEYS}
+    assert {"cases:detail", "cases:act", "cases:act-pdf", "cases:act-review", "evidence:detail",
+            "evidence:download", "cases:history", "cases:export"} <= names
+    assert len(CASE_SCOPED_KEYS) >= 35
+
+
+@pytest.mark.parametrize("key", CASE_SCOPED_KEYS)
+def test_a_grave_case_route_needs_a_recent_second_factor(grave_pages_world, key):
+    from urllib.parse import parse_qs, urlsplit
+
+    from audit.models import AuditEvent
+
+    world = grave_pages_world
+    name, route = key.split("#")[0], POLICY[key]
+    failures = []
+    for role in ROLES:
+        user = world.people.get(role)
+        want = expected(route, role, True)
+        for fresh in (True, False):
+            client = verified_client(user) if fresh or user is None else stale_otp_client(user)
+            where = f"{role} {'fresh' if fresh else 'stale'}"
+            with transaction.atomic():
+                url = url_for(name, route, world, True)
+                before, reads = row_counts(), AuditEvent.objects.filter(event__in=READS_LOGGED).count()
+                data = GRAVE_DATA.get(key, route.data)
+                if route.method == "POST":
+                    response = client.post(url, data(world) if data else {})
+                else:
+                    response = client.get(url)
+                changed = row_counts() != before
+                read = AuditEvent.objects.filter(event__in=READS_LOGGED).count() != reads
+                transaction.set_rollback(True)
+            got, location = response.status_code, response.get("Location", "")
+            if want == LOGIN:
+                if not (got == 302 and "login" in location):
+                    failures.append(f"{where}: expected the login page, got {got} {location}")
+                continue
+            if fresh or want == 404:
+                if got != want:
+                    failures.append(f"{where}: expected {want}, got {got} {location}")
+                continue
+            # In the case's view scope without a recent second factor: to the code page, nothing else.
+            target = urlsplit(location)
+            back = parse_qs(target.query).get("next", [""])[0]
+            if got != 302 or target.path != reverse("accounts:otp-verify"):
+                failures.append(f"{where}: expected the second-factor page, got {got} {location}")
+            elif back != (url if route.method == "GET" or _has_form_page(url)
+                          else reverse("cases:detail", args=[world.case.pk])):
+                failures.append(f"{where}: sent back to {back!r}, asked for {url!r}")
+            if response.content or getattr(response, "streaming", False):
+                failures.append(f"{where}: the refusal carries content")
+            if changed or read:
+                failures.append(f"{where}: the refusal {'changed rows' if changed else 'was logged as a read'}")
+    assert not failures, "\n".join(failures)
+
+
+def _has_form_page(url: str) -> bool:
+    """Whether the route answers GET too (a form page): then a refused POST is sent back to it."""
+    from django.urls import resolve
+
+    view = resolve(url).func.view_class
+    return hasattr(view, "get")
+
+
+def test_the_second_factor_page_leads_back_to_the_act_asked_for(investigator, supervisor, settings, tmp_path):
+    """The round trip: an act of a grave case → the code page → the code → the same act, open."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.accounts.test_authentication import code_for
+
+    settings.ECASE_PRIVATE_STORAGE = tmp_path
+    grave = register(actor=investigator, articles=("99-1",), supervisor=supervisor)
+    act_type = ProceduralActType.objects.create(code="grave_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=grave.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
+    client = stale_otp_client(investigator)
+    asked = reverse("cases:act", args=[act.pk]) + "?from=list"
+    response = client.get(asked)
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert target.path == reverse("accounts:otp-verify") and parse_qs(target.query)["next"] == [asked]
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "especially grave crime" in page.content.decode()
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=investigator)
+    back = client.post(response["Location"], {"token": code_for(device), "next": asked})
+    assert back.status_code == 302 and back["Location"] == asked
+    assert client.get(asked).status_code == 200
+
+
+def test_htmx_is_sent_to_the_second_factor_page_instead_of_swapping_it_into_a_tab(investigator, supervisor):
+    grave = register(actor=investigator, articles=("99-1",), supervisor=supervisor)
+    response = stale_otp_client(investigator).get(reverse("cases:detail", args=[grave.pk]) + "?tab=acts",
+                                                  headers={"HX-Request": "true"})
+    assert response.status_code == 204 and not response.content
+    assert response["HX-Redirect"].startswith(reverse("accounts:otp-verify") + "?next=")

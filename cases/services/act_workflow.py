@@ -26,7 +26,7 @@ from ..models.acts import sha256_hex
 from ..system_actor import is_system_actor
 from .act_rendering import act_rendering_queue
 from .acts import act_draft
-from .scope import require
+from .scope import check_guards, require
 
 
 def _lock(act_id: int, *, actor: User) -> ProceduralAct:
@@ -42,7 +42,7 @@ def _lock(act_id: int, *, actor: User) -> ProceduralAct:
             "case_id", flat=True).first()
     if case_id is None:
         raise OutOfScope("no such act")
-    Case.objects.select_for_update().get(pk=case_id)
+    check_guards(Case.objects.select_for_update().get(pk=case_id))
     return ProceduralAct.objects.select_for_update().select_related("case", "act_type").get(pk=act_id)
 
 
@@ -111,7 +111,10 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
     before = act.status
     extra = _apply(act, action=action, actor=actor, reason=reason, pdf_sha256=pdf_sha256)
     if action != ActAction.SUPERSEDE:
+        # Every step is a new version (the API's ETag): an If-Match read before a submit, an
+        # approval or a return no longer matches. A supersede leaves the signed act untouched.
         act.status = to_status
+        act.version += 1
         save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
     step = ActTransition(act=act, act_version=act.version, action=action, from_status=before, to_status=to_status,
                          actor=actor, reason=reason)

@@ -75,6 +75,9 @@ def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArt
     """Register a case in the ERDR: number, qualification, gravity, term and grants, in one transaction."""
     lead = lead_investigator or actor
     _check_registrar(actor, unit, lead)
+    # The form offers prosecutors by search only; whoever calls, the one named must be an active prosecutor.
+    if prosecutor is not None and (prosecutor.role != Role.PROSECUTOR or not prosecutor.is_active):
+        raise ValidationError({"prosecutor": _("Choose an active prosecutor.")})
     qualification = resolve_articles(articles)
     case = Case(
         registered_at=registered_at or timezone.now(), event_date=event_date, plot=(plot or "").strip(),

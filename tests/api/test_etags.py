@@ -132,3 +132,41 @@ def test_an_update_without_the_current_etag_is_refused_and_changes_nothing(api, 
     current = api.get(read_at)["ETag"]
     done = api.request(method, url, body, headers={"If-Match": current})
     assert done.status_code in (200, 201), done.content  # the same request, naming the current version, goes through
+
+
+def test_every_step_of_the_workflow_is_a_new_version(api, investigator, supervisor, case):
+    """Submit, return and revise each move the ETag: an If-Match read before a step no longer matches it,
+    and a PATCH naming the old version is 412 and changes nothing — no row, no history."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+    from tests.test_access_sweep import row_counts
+
+    act_type = ProceduralActType.objects.create(code="etag_steps", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана",
+                     body="Первый текст.")
+    act_url = f"/api/v1/acts/{act.pk}/"
+    read = api.get(act_url)["ETag"]
+    submitted = api.post(f"{act_url}transition/", {"action": "submit"}, headers={"If-Match": read})
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert submitted["ETag"] != read and submitted["ETag"] == api.get(act_url)["ETag"]
+
+    before, history = row_counts(), ProceduralAct.history.filter(id=act.pk).count()
+    stale = api.patch(act_url, {"body": "Текст по старой версии."}, headers={"If-Match": read})
+    assert stale.status_code == 412 and error_of(stale)["code"] == "stale"
+    assert row_counts() == before and ProceduralAct.history.filter(id=act.pk).count() == history
+    assert ProceduralAct.objects.get(pk=act.pk).body == "Первый текст."
+
+    # Returned and revised back to a draft: the same status as when `read` was taken, but not the same version.
+    act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="Дополнить")
+    act_transition(act_id=act.pk, action=ActAction.REVISE, actor=investigator)
+    assert ProceduralAct.objects.get(pk=act.pk).status == "draft"
+    before = row_counts()
+    for stale in (read, submitted["ETag"]):
+        response = api.patch(act_url, {"body": "Текст по старой версии."}, headers={"If-Match": stale})
+        assert response.status_code == 412 and error_of(response)["code"] == "stale"
+        response = api.post(f"{act_url}transition/", {"action": "submit"}, headers={"If-Match": stale})
+        assert response.status_code == 412 and error_of(response)["code"] == "stale"
+    assert row_counts() == before and ProceduralAct.objects.get(pk=act.pk).body == "Первый текст."
+    current = api.get(act_url)["ETag"]
+    assert len({read, submitted["ETag"], current}) == 3
+    assert api.patch(act_url, {"body": "Дополненный текст."}, headers={"If-Match": current}).status_code == 200

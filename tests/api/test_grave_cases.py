@@ -98,3 +98,163 @@ def test_only_a_named_administrator_issues_a_token_for_grave_cases(investigator,
     assert token.grave_cases and token.created_by == admin
     event = AuditEvent.objects.get(event=EventType.TOKEN_ISSUED, data__prefix=token.prefix)
     assert event.actor == admin and event.data["grave_cases"] is True
+
+
+# The race of a requalification: the view looks the object up while the case is ordinary, and
+# the case becomes grave before the service locks it. The grave-case rule is checked again by the
+# service on the locked row (cases.services.scope.case_guard), so nothing is written.
+
+@pytest.fixture
+def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
+    """An ordinary case (its supervisor named) that becomes especially grave right after a view's lookup."""
+    from cases.models import Case
+    from cases.services.case import case_update
+    from ecase.api_base import ScopedAPIView
+    from ecase.scoped_views import CaseScopedView
+    from tests.factories import article
+
+    from tests.test_access_sweep import row_counts
+
+    ordinary = register(actor=investigator, supervisor=supervisor, prosecutor=prosecutor)
+    assert ordinary.gravity < 4
+
+    def requalify():
+        current = Case.objects.get(pk=ordinary.pk)
+        if current.gravity < 4:
+            case_update(case_id=ordinary.pk, actor=investigator, expected_version=current.version,
+                        reason="Переквалификация", articles=[article("99-1")])
+            ordinary.rows_after_requalification = row_counts()
+
+    for view in (ScopedAPIView, CaseScopedView):
+        def get_object_then_requalify(self, *args, _original=view.get_object, **kwargs):
+            found = _original(self, *args, **kwargs)
+            requalify()
+            return found
+        monkeypatch.setattr(view, "get_object", get_object_then_requalify)
+    return ordinary
+
+
+def _writes(case, investigator):
+    """Every kind of write the API takes on a case's parts: (method, url, body, If-Match builder)."""
+    from cases.models import Case, ProceduralActType
+    from cases.services.acts import act_create
+    from evidence.api import chain_length
+    from evidence.services import evidence_add
+
+    note = ProceduralActType.objects.create(code="race_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description="Нож",
+                        seized_at=case.registered_at, seized_place="Астана")
+    return note, {
+        "create act": ("POST", f"/api/v1/cases/{case.pk}/acts/",
+                       {"act_type": note.code, "language": "ru", "place": "Астана"}, lambda: None),
+        "edit act": ("PATCH", f"/api/v1/acts/{act.pk}/", {"body": "Иначе."}, lambda: '"v1"'),
+        "submit act": ("POST", f"/api/v1/acts/{act.pk}/transition/", {"action": "submit"}, lambda: '"v1"'),
+        "custody": ("POST", f"/api/v1/evidence/{item.pk}/custody/", {"to_holder": "Эксперт", "reason": "Экспертиза"},
+                    lambda: f'"v{chain_length(item.pk)}"'),
+        "edit case": ("PATCH", f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"},
+                      lambda: f'"v{Case.objects.get(pk=case.pk).version}"'),
+    }
+
+
+@pytest.mark.parametrize("write", ["create act", "edit act", "submit act", "custody", "edit case"])
+def test_a_case_requalified_as_grave_after_the_lookup_is_refused_under_the_lock(
+        requalified_after_lookup, investigator, write):
+    from cases.models import Case
+    from tests.test_access_sweep import row_counts
+
+    case = requalified_after_lookup
+    _note, writes = _writes(case, investigator)
+    method, url, body, version = writes[write]
+    api = Api(token=issue(investigator))
+    response = api.request(method, url, body, headers={"If-Match": version()} if version() else None)
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found", response.content
+    assert Case.objects.get(pk=case.pk).gravity >= 4  # the requalification went through, the write did not
+    assert row_counts() == case.rows_after_requalification
+    event = AuditEvent.objects.filter(event=EventType.ACCESS_DENIED, case_id=case.pk).latest("id")
+    assert event.data["reason"] == "grave_case_outside_token_scope"
+
+
+def test_a_session_without_a_recent_second_factor_is_refused_under_the_lock(requalified_after_lookup, investigator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.freshness import OTP_AT
+    from cases.models import ProceduralAct
+
+    case = requalified_after_lookup
+    note, writes = _writes(case, investigator)
+    acts = ProceduralAct.objects.count()
+    api = Api(session=investigator)
+    session = api.client.session
+    session[OTP_AT] = (timezone.now() - timedelta(minutes=16)).isoformat()
+    session.save()
+    method, url, body, _version = writes["create act"]
+    response = api.request(method, url, body)
+    assert response.status_code == 403 and error_of(response)["code"] == "second_factor_required"
+    assert ProceduralAct.objects.count() == acts
+
+
+def test_a_token_issued_for_grave_cases_still_writes_after_a_requalification(requalified_after_lookup, investigator,
+                                                                              admin):
+    case = requalified_after_lookup
+    _note, writes = _writes(case, investigator)
+    method, url, body, _version = writes["create act"]
+    response = Api(token=issue(investigator, grave_cases=True, admin=admin)).request(method, url, body)
+    assert response.status_code == 201, response.content
+
+
+def test_a_page_sends_to_the_second_factor_when_the_case_became_grave_meanwhile(requalified_after_lookup,
+                                                                                  investigator):
+    """The pages' twin: the form was posted for an ordinary case, the service finds a grave one."""
+    from django.urls import reverse
+
+    from cases.models import ProceduralAct
+    from tests.test_access_sweep import stale_otp_client
+
+    case = requalified_after_lookup
+    note, _parts = _writes(case, investigator)
+    acts = ProceduralAct.objects.count()
+    url = reverse("cases:act-create", args=[case.pk])
+    response = stale_otp_client(investigator).post(url, {"act_type": note.pk, "language": "ru", "place": "Астана"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp-verify"))
+    assert ProceduralAct.objects.count() == acts
+
+
+def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investigator, supervisor):
+    """The services themselves, with a guard as a token's scope sets it: whatever a caller looked up
+    before, the check sees the case as locked — and a refusal leaves nothing behind."""
+    from cases.act_transitions import ActAction
+    from cases.models import Case, ProceduralAct, ProceduralActType
+    from cases.services.act_workflow import act_transition
+    from cases.services.acts import act_create
+    from cases.services.case import case_update
+    from cases.services.scope import case_guard
+    from ecase.api_base import OutsideTokenScope
+    from tests.factories import article
+
+    case = register(actor=investigator, supervisor=supervisor)
+    note = ProceduralActType.objects.create(code="guard_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    seen = []
+
+    def token_scope(locked: Case) -> None:
+        seen.append(locked.gravity)
+        if locked.gravity >= 4:
+            raise OutsideTokenScope("grave", case_id=locked.pk)
+
+    with case_guard(token_scope):
+        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+        # Requalified meanwhile (the guard sees the case before the change, still ordinary).
+        case_update(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
+                    reason="Переквалификация", articles=[article("99-1")])
+        with pytest.raises(OutsideTokenScope):
+            act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")
+        with pytest.raises(OutsideTokenScope):
+            act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    assert seen == [case.gravity, case.gravity, 5, 5]
+    assert ProceduralAct.objects.get(pk=act.pk).status == "submitted"
+    assert ProceduralAct.objects.filter(case=case).count() == 1
+    # Without a guard (a worker, a management command) the same step goes through.
+    act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")

@@ -1,0 +1,94 @@
+"""Page weight of the five main pages stays within issue #4's budget.
+
+First load (HTML + every stylesheet and script the page references, fonts excluded) at most
+150 KB; subsequent navigation (HTML only, static files cached) at most 30 KB; uncompressed, the
+stricter reading (bench/pages.py says how a page is weighed; bench/RESULTS.md has the figures
+at 1,000,000 cases). The pages are filled the way they are at their heaviest in daily use: a
+full page of the case list, a case with participants, acts and evidence, an evidence item with
+files and a custody chain, every act type's drafting form.
+"""
+import io
+
+import pytest
+from django.urls import reverse
+
+from accounts.choices import Role
+from bench.pages import page_weight, referenced_assets
+from cases.choices import ParticipantRole
+from cases.models import ProceduralActType
+from cases.services.acts import act_create
+from cases.services.participants import participant_add
+from cases.views.common import PAGE_SIZE
+from evidence.services import evidence_file_add, evidence_transfer
+from tests.auth import verified_client
+from tests.evidence.helpers import add_item, png_bytes
+from tests.factories import make_user, person_data, register
+
+ROWS = 5  # participants, acts, evidence items, files and transfers in the weighed case
+
+
+@pytest.fixture
+def pages(settings, tmp_path, investigator, prosecutor):
+    """Each main page's URL, with the data that fills it."""
+    settings.ECASE_PRIVATE_STORAGE = tmp_path
+    cases = [register(actor=investigator, prosecutor=prosecutor, days_ago=1 + n % 20) for n in range(PAGE_SIZE + 1)]
+    case = cases[0]
+    act_type = ProceduralActType.objects.filter(is_active=True).order_by("code").first()
+    item = None
+    for n in range(ROWS):
+        participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data())
+        act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
+        item = add_item(case, investigator, description=f"Предмет {n}: мобильный телефон, IMEI 35678910451234{n}")
+    for n in range(ROWS):
+        evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes(shade=n, width=n + 1)),
+                          name=f"photo-{n}.png")
+        evidence_transfer(item_id=item.pk, actor=investigator, to_holder=f"Хранитель {n}",
+                          to_location=f"Камера хранения, сейф {n}", reason="Передача на хранение")
+    drafting = [f"{reverse('cases:act-create', args=[case.pk])}?act_type={t.pk}"
+                for t in ProceduralActType.objects.filter(is_active=True)]
+    return {
+        "dashboard": ["/"],
+        "case list": [reverse("cases:list")],
+        "case page": [reverse("cases:detail", args=[case.pk])],
+        "act drafting": drafting,
+        "evidence page": [reverse("evidence:detail", args=[item.pk])],
+        "registration": [reverse("cases:register")],
+    }
+
+
+def weigh(user, pages) -> list:
+    client = verified_client(user)
+    # Supervisors do not draft acts: the drafting form is the investigator's page.
+    return [page_weight(f"{name} {url} ({user.username})", client.get(url)) for name, urls in pages.items()
+            for url in urls if user.role == Role.INVESTIGATOR or name != "act drafting"]
+
+
+def test_main_pages_stay_within_the_byte_budget(pages, investigator, supervisor):
+    weights = weigh(investigator, pages) + weigh(supervisor, pages)
+    problems = [problem for weight in weights for problem in weight.over_target()]
+    assert not problems, "pages over the budget of issue #4:\n" + "\n".join(problems)
+    # The figures are only meaningful if the pages were really full and their assets were found.
+    case_list = next(w for w in weights if w.name.startswith("case list"))
+    assert case_list.html_raw > 5_000 and any(a.url.endswith(".css") for a in case_list.assets)
+    case_page = next(w for w in weights if w.name.startswith("case page"))
+    assert any(a.url.endswith(".js") for a in case_page.assets)
+
+
+def test_pages_do_not_grow_with_the_number_of_users(pages, investigator, supervisor, astana_district):
+    """A page shows a page of rows, never every user below a unit or in the country. The test data
+    is small, so the budget above cannot see a list of all users: at 1,000,000 cases (bench/RESULTS.md)
+    such a list made a supervisor's case list 1.4 MB. Here the world gains 100 investigators and
+    100 prosecutors, and no page may grow by more than a few hundred bytes."""
+    before = {w.name: w.html_raw for w in weigh(investigator, pages) + weigh(supervisor, pages)}
+    for n in range(100):
+        make_user(f"more.investigator.{n}", Role.INVESTIGATOR, astana_district)
+        make_user(f"more.prosecutor.{n}", Role.PROSECUTOR, astana_district)
+    after = {w.name: w.html_raw for w in weigh(investigator, pages) + weigh(supervisor, pages)}
+    grown = {name: f"{before[name]:,} B → {after[name]:,} B" for name in before if after[name] - before[name] > 500}
+    assert not grown, f"pages grow with the number of users: {grown}"
+
+
+def test_a_page_references_its_stylesheets_and_scripts():
+    html = ('<link rel="stylesheet" href="/static/css/ecase.css"><link rel="icon" href="/favicon.ico">'
+            '<script src="/static/js/htmx.min.js" defer></script><script>inline()</script>')
+    assert referenced_assets(html) == ["/static/css/ecase.css", "/static/js/htmx.min.js"]
