@@ -164,7 +164,10 @@ def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, se
     wait_for(lambda: worker.output().count("cases.render_act[") >= 4, timeout=60,
              what="both deliveries to finish")  # "received" and "succeeded" for each
     assert_exactly_one_signed_pdf(act, settings)
-    assert worker.output().count("succeeded") >= 2 and "nothing to do" in worker.output()
+    # The second delivery either claims after the first has signed ("nothing to do") or claims
+    # while it renders and then waits on the rendering's row lock and finds the act signed; which
+    # one depends on the scheduler. Both deliveries succeed, and the act was signed exactly once.
+    assert worker.output().count("succeeded") >= 2
 
 
 def test_with_redis_down_the_approval_commits_and_the_sweep_renders_once_redis_is_back(
