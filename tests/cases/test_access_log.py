@@ -39,3 +39,18 @@ def test_an_investigator_has_no_access_log(investigator, case):
     client.get(reverse("cases:detail", args=[case.pk]))
     assert client.get(reverse("cases:access-log", args=[case.pk])).status_code == 403
     assert reverse("cases:detail", args=[case.pk]) not in client.get(reverse("cases:access-log-all")).content.decode()
+
+
+def test_the_units_log_leaves_out_grave_cases_until_the_second_factor_is_recent(investigator, supervisor, prosecutor,
+                                                                               case):
+    from tests.test_access_sweep import stale_otp_client
+
+    grave = register(actor=investigator, prosecutor=prosecutor, supervisor=supervisor, articles=("99-1",))
+    verified_client(investigator).get(reverse("cases:detail", args=[case.pk]))
+    verified_client(investigator).get(reverse("cases:detail", args=[grave.pk]))
+    stale = stale_otp_client(supervisor).get(reverse("cases:access-log-all")).content.decode()
+    assert reverse("cases:detail", args=[case.pk]) in stale
+    assert reverse("cases:detail", args=[grave.pk]) not in stale
+    assert reverse("accounts:otp-verify") in stale  # and the page says how to show them
+    fresh = verified_client(supervisor).get(reverse("cases:access-log-all")).content.decode()
+    assert reverse("cases:detail", args=[grave.pk]) in fresh and reverse("accounts:otp-verify") not in fresh
