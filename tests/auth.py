@@ -1,7 +1,10 @@
 """Signing a test client in as a fully verified user (password and second factor)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,3 +28,16 @@ def verified_client(user, *, reauthenticated: bool = False) -> Client:
     stamp(request, OTP_AT, *((REAUTH_AT,) if reauthenticated else ()))
     session.save()
     return client
+
+
+def age_second_factor(client: Client, minutes: int = 16) -> Client:
+    """Backdate the session's second factor: old enough to refuse a grave case (15 minutes), fine for the rest."""
+    session = client.session
+    session[OTP_AT] = (timezone.now() - timedelta(minutes=minutes)).isoformat()
+    session.save()
+    return client
+
+
+def stale_otp_client(user) -> Client:
+    """Signed in and verified, but the second factor is 16 minutes old: enough for an ordinary case only."""
+    return age_second_factor(verified_client(user))

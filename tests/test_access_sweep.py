@@ -21,7 +21,7 @@ from cases.models import ProceduralActType
 from cases.services.acts import act_create
 from cases.services.participants import participant_add
 from evidence.services import evidence_add, evidence_file_add
-from tests.auth import verified_client
+from tests.auth import stale_otp_client, verified_client
 from tests.factories import article, make_iin, person_data, register
 from tests.policy import IN_SCOPE, POLICY, ROLES, Route
 from tests.evidence.helpers import png_bytes
@@ -174,6 +174,10 @@ READS_LOGGED = ("case.opened", "act.opened", "evidence.opened", "file.downloaded
 
 @pytest.fixture
 def grave_pages_world(world):
+    return make_own_case_grave(world)
+
+
+def make_own_case_grave(world):
     """The sweep's world, but the own case is especially grave, with its supervisor named (no unit-wide grant)."""
     from cases.choices import Gravity
 
@@ -185,21 +189,6 @@ def grave_pages_world(world):
     world.objects[True] = world._children(grave, people["investigator"])
     world.act = world.objects[True]["act"]
     return world
-
-
-def stale_otp_client(user):
-    """Signed in and verified, but the second factor is 16 minutes old: enough for an ordinary case only."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.freshness import OTP_AT
-
-    client = verified_client(user)
-    session = client.session
-    session[OTP_AT] = (timezone.now() - timedelta(minutes=16)).isoformat()
-    session.save()
-    return client
 
 
 def test_every_case_scoped_route_is_in_the_grave_sweep():

@@ -22,16 +22,16 @@ from django.utils import timezone
 
 from accounts.api.tokens import digest_of
 from accounts.choices import Role
-from accounts.freshness import OTP_AT
 from accounts.models import ApiToken
-from cases.choices import Gravity
 from tests.api.helpers import Api, error_of, issue, signed_act
-from tests.factories import make_user, register
+from tests.auth import age_second_factor
+from tests.factories import make_user
 from tests.policy import POLICY, ROLES
 from tests.policy_api import ApiRoute
 from tests.test_access_sweep import (  # noqa: F401 (world is a fixture)
     LOGIN,
     expected,
+    make_own_case_grave,
     route_names,
     row_counts,
     url_for,
@@ -83,9 +83,7 @@ def callers(world, mode: str) -> dict[str, Api]:
         else:
             result[role] = Api(session=user)
             if mode == "stale-otp-session":
-                session = result[role].client.session
-                session[OTP_AT] = (timezone.now() - timedelta(minutes=16)).isoformat()
-                session.save()
+                age_second_factor(result[role].client)
     return result
 
 
@@ -157,15 +155,10 @@ OBJECT_KEYS = [key for key in API_KEYS if POLICY[key].obj is not None]
 
 @pytest.fixture
 def grave_world(world):
-    """The pages' world, but the own case is especially grave, with its supervisor named (no unit-wide grant)."""
+    """The pages' grave world, with a signed act of the grave case for the PDF routes."""
+    world = make_own_case_grave(world)
     people = world.people
-    grave = register(actor=people["investigator"], prosecutor=people["prosecutor"], supervisor=people["supervisor"],
-                     articles=("99-1",))
-    assert grave.gravity >= Gravity.GRAVE
-    world.case = grave
-    world.objects[True] = world._children(grave, people["investigator"])
-    world.objects[True]["signed_act"] = signed_act(grave, people["investigator"], people["supervisor"], world.act_type)
-    world.act = world.objects[True]["act"]
+    world.objects[True]["signed_act"] = signed_act(world.case, people["investigator"], people["supervisor"], world.act_type)
     return world
 
 

@@ -58,7 +58,17 @@ class OptionsView(CaseScopedView):
         return response
 
 
-class ProsecutorOptionsView(OptionsView):
+class PeopleOptionsView(OptionsView):
+    """Users found by surname and labelled with their unit."""
+
+    def search(self, allowed, q):
+        return search_people(allowed, q)
+
+    def label(self, row):
+        return person_label(row)
+
+
+class ProsecutorOptionsView(PeopleOptionsView):
     """For the registration and assignment forms: active prosecutors by surname."""
 
     roles = (Role.INVESTIGATOR, Role.SUPERVISOR)
@@ -66,26 +76,14 @@ class ProsecutorOptionsView(OptionsView):
     def allowed(self):
         return prosecutors()
 
-    def search(self, allowed, q):
-        return search_people(allowed, q)
 
-    def label(self, row):
-        return person_label(row)
-
-
-class InvestigatorOptionsView(OptionsView):
+class InvestigatorOptionsView(PeopleOptionsView):
     """For the supervisor's case-list filter: the investigators of the supervisor's unit and below."""
 
     roles = (Role.SUPERVISOR,)
 
     def allowed(self):
         return investigators_below(self.request.user.unit)
-
-    def search(self, allowed, q):
-        return search_people(allowed, q)
-
-    def label(self, row):
-        return person_label(row)
 
 
 class ArticleOptionsView(OptionsView):

@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from cases.choices import ParticipantRole
 from cases.services.participants import participant_add
 from tests.api.helpers import Api, error_of, issue
+from tests.auth import age_second_factor
 from tests.factories import person_data, register
 
 
@@ -176,20 +177,13 @@ def test_a_case_requalified_as_grave_after_the_lookup_is_refused_under_the_lock(
 
 
 def test_a_session_without_a_recent_second_factor_is_refused_under_the_lock(requalified_after_lookup, investigator):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.freshness import OTP_AT
     from cases.models import ProceduralAct
 
     case = requalified_after_lookup
     note, writes = _writes(case, investigator)
     acts = ProceduralAct.objects.count()
     api = Api(session=investigator)
-    session = api.client.session
-    session[OTP_AT] = (timezone.now() - timedelta(minutes=16)).isoformat()
-    session.save()
+    age_second_factor(api.client)
     method, url, body, _version = writes["create act"]
     response = api.request(method, url, body)
     assert response.status_code == 403 and error_of(response)["code"] == "second_factor_required"
@@ -211,7 +205,7 @@ def test_a_page_sends_to_the_second_factor_when_the_case_became_grave_meanwhile(
     from django.urls import reverse
 
     from cases.models import ProceduralAct
-    from tests.test_access_sweep import stale_otp_client
+    from tests.auth import stale_otp_client
 
     case = requalified_after_lookup
     note, _parts = _writes(case, investigator)

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from audit.choices import EventType, Outcome
 from audit.models import AuditEvent
-from tests.auth import verified_client
+from tests.auth import stale_otp_client, verified_client
 from tests.factories import register
 
 
@@ -43,8 +43,6 @@ def test_an_investigator_has_no_access_log(investigator, case):
 
 def test_the_units_log_leaves_out_grave_cases_until_the_second_factor_is_recent(investigator, supervisor, prosecutor,
                                                                                case):
-    from tests.test_access_sweep import stale_otp_client
-
     grave = register(actor=investigator, prosecutor=prosecutor, supervisor=supervisor, articles=("99-1",))
     verified_client(investigator).get(reverse("cases:detail", args=[case.pk]))
     verified_client(investigator).get(reverse("cases:detail", args=[grave.pk]))
