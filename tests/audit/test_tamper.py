@@ -304,3 +304,11 @@ def test_the_periodic_task_records_a_verification_and_raises_an_alert_on_failure
     alert = AuditEvent.objects.get(event=EventType.AUDIT_ALERT)
     assert alert.outcome == "failed" and f"{trail} seq {victim.seq}" in alert.data["findings"][0]
     assert any(r.levelname == "CRITICAL" for r in caplog.records)
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_verify_audit_refuses_an_empty_case_rather_than_checking_everything(trail, value):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--case needs"):
+        call_command("verify_audit", "--case", value, stdout=io.StringIO())

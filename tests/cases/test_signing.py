@@ -135,3 +135,16 @@ def test_issue_certificate_names_the_certificate_and_refuses_unknown_users(super
     assert supervisor.signing_certificates.get().issued_by == admin
     with pytest.raises(CommandError):
         call_command("issue_certificate", "nobody")
+
+
+def test_a_signing_key_is_opened_once_per_process_and_never_under_another_passphrase(supervisor, signing, settings):
+    from cases.signing.base import SigningUnavailable
+    from cases.signing.server import opened_signer
+
+    certificate = certify(supervisor)
+    first = opened_signer(certificate)
+    assert opened_signer(certificate) is first  # the second task pays no key derivation
+    assert first.signing_cert.serial_number == int(certificate.serial, 16)
+    settings.ECASE_SIGNING_PASSPHRASE = "another passphrase entirely"
+    with pytest.raises(SigningUnavailable, match=certificate.serial):
+        opened_signer(certificate)  # the cached key is not handed out under a passphrase that cannot open it

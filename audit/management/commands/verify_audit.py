@@ -35,6 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-history", action="store_true", help="skip the sealed history tables")
 
     def handle(self, *args, case=None, heads=(), no_history=False, **options):
+        # "--case ''" (an unset shell variable) must not quietly widen to every chain and exit 0.
+        if case is not None and not case.strip():
+            raise CommandError("--case needs a registration number or a case id; omit it to check every chain")
         external = []
         for path in heads:
             try:
@@ -42,7 +45,7 @@ class Command(BaseCommand):
                     external.append(load_heads(stream))
             except (OSError, ValueError, KeyError) as error:
                 raise CommandError(f"{path}: {error}") from error
-        chain = chain_of_case(case) if case else None
+        chain = chain_of_case(case.strip()) if case is not None else None
         report = verify(chain=chain, external_heads=merge_heads(*external), history=not no_history)
         if report.ok:
             self.stdout.write(f"audit trail intact: {report.summary()}")
