@@ -6,7 +6,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test bench install migrate clean compile-translations messages
+.PHONY: run test bench install migrate clean compile-translations messages fonts
 
 install: $(VENV)/.installed compile-translations
 
@@ -56,3 +56,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var/staticfiles
+
+# The web fonts (static/fonts): WOFF2 subsets of PT Sans renamed as its licence asks (bin/web_fonts.py).
+# fonttools runs from uv's cache: it is needed only to regenerate the committed files, so it is no
+# dependency of the project.
+fonts:
+	$(VENV)/bin/uv run --no-project --with 'fonttools[woff]==4.60.1' python bin/web_fonts.py

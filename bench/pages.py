@@ -4,8 +4,8 @@ Police stations work on weak machines and thin lines, so the pages have a byte b
 (``FIRST_LOAD_TARGET``, ``SUBSEQUENT_TARGET``). A page's weight is what a browser fetches:
 
 * first load: the HTML and every stylesheet and script it references, each counted once, with
-  whatever those stylesheets pull in (``@import``, ``url()``); fonts are excluded, as issue #4
-  asks;
+  whatever those stylesheets pull in (``@import``, ``url()``), fonts included — every byte the
+  browser downloads counts (issue #16; issue #4's budget left fonts out and hid 887 KB of TTF);
 * subsequent navigation: the HTML alone, static files being cached (whitenoise serves them
   with far-future expiry in production).
 
@@ -33,7 +33,6 @@ from django.contrib.staticfiles import finders
 KB = 1000  # targets in kilobytes of 1,000 bytes: the stricter reading
 FIRST_LOAD_TARGET = 150 * KB
 SUBSEQUENT_TARGET = 30 * KB
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".eot")
 SELECT = re.compile(r"<select\b[^>]*?name=\"([^\"]*)\".*?</select>", re.S)
 CSS_REFERENCE = re.compile(r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)|url\(\s*['"]?([^'")\s]+)""")
 
@@ -139,7 +138,7 @@ def page_weight(name: str, response) -> PageWeight:
     while pending:
         url = pending.pop(0)
         path = urlsplit(url).path
-        if path in seen or path.lower().endswith(FONT_SUFFIXES):
+        if path in seen:
             continue
         seen.add(path)
         data = static_bytes(url)

@@ -4,12 +4,6 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
-
-from django.conf import settings
-
-FONT_CANDIDATES = ("PTSans-Regular.ttf", "PT_Sans-Web-Regular.ttf", "DejaVuSans.ttf", "NotoSans-Regular.ttf")
-SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/noto"))
 
 
 def png_bytes(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
@@ -31,40 +25,21 @@ def png_bytes(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def _cyrillic_font() -> str | None:
-    """Register a TTF with Cyrillic and Kazakh letters for reportlab; None when none is installed."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    dirs = [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]
-    dirs = [d / "fonts" for d in dirs] + list(SYSTEM_FONT_DIRS)
-    for directory in dirs:
-        for name in FONT_CANDIDATES:
-            path = directory / name
-            if path.is_file():
-                try:
-                    pdfmetrics.registerFont(TTFont("DemoSans", str(path)))
-                except Exception:  # a broken font file: try the next one
-                    continue
-                return "DemoSans"
-    return None
-
-
 def pdf_bytes(title: str, lines: list[str]) -> bytes:
     """A one-page PDF (reportlab) with a title and lines of text."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    font = _cyrillic_font()
+    from cases.pdf.fonts import REGULAR, register_fonts
+
+    register_fonts()  # PT Sans ships with the app: Cyrillic and Kazakh letters
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
-    pdf.setTitle(title if font else "Demo document")
+    pdf.setTitle(title)
     width, height = A4
     y = height - 72
     for i, text in enumerate([title, ""] + lines):
-        if not font:  # the standard fonts have no Cyrillic: say so rather than print boxes
-            text = text.encode("ascii", "replace").decode() if text.isascii() else "(Cyrillic font not installed)"
-        pdf.setFont(font or "Helvetica", 14 if i == 0 else 11)
+        pdf.setFont(REGULAR, 14 if i == 0 else 11)
         pdf.drawString(56, y, text)
         y -= 20 if i == 0 else 15
     pdf.showPage()

@@ -1,47 +1,25 @@
 """The human-readable PDFs of an export: the manifest and the history report (reportlab).
 
-Every style uses a TTF with Cyrillic and Kazakh letters: PT Sans from static/fonts (issue #5's
-``cases.pdf.fonts``) when it is there, else DejaVu Sans (static/fonts or the system's).
+Every style uses PT Sans (``cases.pdf.fonts``, shipped with the app): reportlab's standard fonts
+have no Cyrillic, and the acts use the same face.
 """
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
-from django.conf import settings
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer
 from xml.sax.saxutils import escape
 
-DEJAVU_DIRS = ("static/fonts", "/usr/share/fonts/truetype/dejavu")
+from cases.pdf.fonts import BOLD, REGULAR, register_fonts
 
 
 def fonts() -> tuple[str, str]:
     """(regular, bold) font names, registered with reportlab."""
-    try:
-        from cases.pdf.fonts import BOLD, REGULAR, register_fonts
-    except ImportError:
-        pass
-    else:
-        try:
-            register_fonts()
-            return REGULAR, BOLD
-        except (OSError, TTFError):  # PT Sans not installed: DejaVu below
-            pass
-    if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
-        return "DejaVuSans", "DejaVuSans-Bold"
-    for directory in DEJAVU_DIRS:
-        base = Path(directory) if Path(directory).is_absolute() else Path(settings.BASE_DIR) / directory
-        if (base / "DejaVuSans.ttf").exists() and (base / "DejaVuSans-Bold.ttf").exists():
-            pdfmetrics.registerFont(TTFont("DejaVuSans", str(base / "DejaVuSans.ttf")))
-            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(base / "DejaVuSans-Bold.ttf")))
-            return "DejaVuSans", "DejaVuSans-Bold"
-    raise RuntimeError("no TTF with Cyrillic letters: put PT Sans or DejaVu Sans into static/fonts/")
+    register_fonts()
+    return REGULAR, BOLD
 
 
 def _styles():
