@@ -6,9 +6,6 @@ from the next request on. Refusals are audited (who tried, with which token pref
 """
 from __future__ import annotations
 
-import time
-
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -17,6 +14,7 @@ from rest_framework.throttling import BaseThrottle
 
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
+from ecase import ratelimit
 from ecase.client_ip import client_ip
 
 from .api.tokens import token_lookup, token_touch
@@ -63,7 +61,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         # the answer is 429, and no more rows are written in that window.
         rate = rate_of("api_anon")
         if rate is not None:
-            count, wait = count_request(f"refused:{client_ip(request)}", rate[1])
+            count, wait = ratelimit.count(f"refused:{client_ip(request)}", rate[1])
             if count > rate[0]:
                 raise exceptions.Throttled(wait)
         audit_record(actor=token.user if token else None, actor_label="" if token else "anonymous",
@@ -107,28 +105,6 @@ def rate_of(scope: str) -> tuple[int, int] | None:
     return int(limit), PERIODS[period[0]]
 
 
-def count_request(key: str, period: int) -> tuple[int, float]:
-    """Count one request against ``key`` in the current window of ``period`` seconds.
-
-    Returns the window's count so far, this request included, and the seconds until the window
-    ends. The counters live in the default cache, which is Redis when REDIS_URL is set, so every
-    worker process counts together. Fixed windows aligned to the clock: ``add`` creates the
-    window's counter once (SET NX) and ``incr`` is atomic in Redis, so concurrent requests in
-    different processes are counted exactly; a read-modify-write list of timestamps (DRF's
-    SimpleRateThrottle) loses counts when two workers write it back at once.
-    """
-    now = time.time()
-    window = int(now // period)
-    counter = f"throttle:{key}:{window}"
-    cache.add(counter, 0, timeout=period + 1)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # the counter expired between add and incr: the window has just ended
-        cache.add(counter, 1, timeout=period + 1)
-        count = 1
-    return count, (window + 1) * period - now
-
-
 class ApiRateThrottle(BaseThrottle):
     """Requests per token (rate ``api_token``), per session user (``api_user``), per address (``api_anon``)."""
 
@@ -143,7 +119,7 @@ class ApiRateThrottle(BaseThrottle):
         rate = rate_of(scope)
         if rate is None:
             return True
-        count, self.remaining = count_request(ident, rate[1])
+        count, self.remaining = ratelimit.count(ident, rate[1])
         return count <= rate[0]
 
     def wait(self) -> float:

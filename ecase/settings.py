@@ -264,13 +264,15 @@ def _api_rate(name: str, default: str) -> str:
     return value
 
 
-# Rate-limit and throttle counters (ecase/ratelimit.py, accounts.authentication.count_request) are
+# Rate-limit and throttle counters (ecase/ratelimit.py) are
 # shared by every worker process: in Redis when REDIS_URL is set (Django's RedisCache; the prefix
 # keeps them apart from the Celery broker's keys in the same database, and nothing may call
 # cache.clear(), which would empty the broker too). Only without Redis — one development process —
-# in memory.
+# in memory. Short socket timeouts: a hung Redis must cost a request half a second, after which the
+# counter falls back to the process' own memory (ecase/ratelimit.py), never a hung worker or a 500.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecase"}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecase",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
     if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from accounts.authentication import count_request
 from accounts.models import ApiToken
+from ecase import ratelimit
 from tests.api.helpers import Api, error_of, issue
 
 ME = "/api/v1/me/"
@@ -53,10 +53,10 @@ def test_requests_counted_by_another_process_count_for_the_token(settings, inves
         django.setup()
         from django.conf import settings
         from django.test.utils import override_settings
-        from accounts.authentication import count_request
+        from ecase import ratelimit
         # This test's own key prefix (tests/conftest.py), as the request below will use it.
         with override_settings(CACHES={settings.CACHES!r}):
-            print([count_request("token:{token.pk}", {DAY})[0] for _ in range(4)])
+            print([ratelimit.count("token:{token.pk}", {DAY})[0] for _ in range(4)])
     """)
     done = subprocess.run([sys.executable, "-c", other_worker], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecase.settings"}, cwd=django_settings.BASE_DIR)
@@ -72,7 +72,7 @@ def test_concurrent_requests_are_each_counted_once(settings):
 
     def request():
         start.wait()
-        counts.append(count_request("token:concurrency", DAY)[0])
+        counts.append(ratelimit.count("token:concurrency", DAY)[0])
 
     threads = [threading.Thread(target=request) for _ in range(20)]
     for thread in threads:
