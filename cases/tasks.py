@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Worth another try later: the database or the disk was away, or the attempt ran too long.
 TRANSIENT = (OperationalError, InterfaceError, OSError, SoftTimeLimitExceeded)
-BACKOFF_BASE, BACKOFF_MAX = 5, 300  # seconds; far below the broker's visibility timeout
+BACKOFF_BASE, BACKOFF_MAX = 5, 300  # seconds; below the broker's visibility timeout (settings check it)
 
 
 def backoff(attempt: int) -> int:
@@ -36,31 +36,44 @@ def backoff(attempt: int) -> int:
              max_retries=settings.ECASE_RENDER_MAX_ATTEMPTS, time_limit=settings.ECASE_RENDER_TIME_LIMIT,
              soft_time_limit=max(settings.ECASE_RENDER_TIME_LIMIT - 10, settings.ECASE_RENDER_TIME_LIMIT // 2))
 def render_act(self, rendering_id: int) -> str:
-    """Render, sign and store one approved act version; a repeated delivery is a no-op."""
-    actor = system_actor()
-    rendering = act_rendering_claim(rendering_id=rendering_id, actor=actor)
-    if rendering is None:
-        return "nothing to do"
+    """Render, sign and store one approved act version; a repeated delivery is a no-op.
+
+    The claim runs under the same retry as the render: a database that is away when the message
+    arrives postpones the work instead of failing the task, which would acknowledge the message
+    and leave the act to the sweep. What happened is the task's result and its log line.
+    """
+    rendering = None
     try:
-        act_rendering_sign(rendering_id=rendering_id, actor=actor)
+        actor = system_actor()  # a database read too: inside the retry
+        rendering = act_rendering_claim(rendering_id=rendering_id, actor=actor)
+        if rendering is None:
+            return "nothing to do"  # done, failed, or out of attempts
+        if act_rendering_sign(rendering_id=rendering_id, actor=actor) is None:
+            return "nothing to do: another delivery signed it first"
     except (SigningUnavailable, RenderingImpossible) as error:
         act_rendering_fail(rendering_id=rendering_id, actor=actor, reason=str(error))
+        logger.error("rendering %s failed: %s", rendering_id, error)
         return "failed"
     except TRANSIENT as error:
-        reason = f"attempt {rendering.attempts}: {type(error).__name__}: {error}"
-        if rendering.attempts >= settings.ECASE_RENDER_MAX_ATTEMPTS:
-            act_rendering_fail(rendering_id=rendering_id, actor=actor, reason=reason)
-            return "failed"
-        logger.warning("rendering %s postponed: %s", rendering_id, reason)
-        if not connection.is_usable():  # the database went away: reconnect rather than fail again
-            connection.close()
-        act_rendering_postpone(rendering_id=rendering_id, error=reason)
-        raise self.retry(exc=error, countdown=backoff(rendering.attempts))
+        return _retry_later(self, rendering_id, error, attempt=rendering.attempts if rendering else self.request.retries + 1)
     except Exception as error:  # a defect: record it on the act instead of retrying it forever
         logger.exception("rendering %s failed", rendering_id)
         act_rendering_fail(rendering_id=rendering_id, actor=actor, reason=f"{type(error).__name__}: {error}")
         return "failed"
+    logger.info("rendering %s signed (attempt %s)", rendering_id, rendering.attempts)
     return "signed"
+
+
+def _retry_later(task, rendering_id: int, error: Exception, *, attempt: int) -> str:
+    if not connection.is_usable():  # the database went away: reconnect rather than fail again
+        connection.close()
+    reason = f"attempt {attempt}: {type(error).__name__}: {error}"
+    if attempt >= settings.ECASE_RENDER_MAX_ATTEMPTS:
+        act_rendering_fail(rendering_id=rendering_id, actor=system_actor(), reason=reason)
+        return "failed"
+    logger.warning("rendering %s postponed: %s", rendering_id, reason)
+    act_rendering_postpone(rendering_id=rendering_id, error=reason, retry_in=backoff(attempt))
+    raise task.retry(exc=error, countdown=backoff(attempt))
 
 
 @shared_task(name="cases.sweep_act_renderings")

@@ -215,7 +215,11 @@ ECASE_DEADLINE_WARNING_DAYS = env_int("ECASE_DEADLINE_WARNING_DAYS", 5, minimum=
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("ECASE_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60)}
+    # How long Redis waits for an unacknowledged message before handing it out again. Above the longest
+    # task (ECASE_TASK_TIME_LIMIT, 300 s) and the longest retry countdown (300 s; a countdown message is
+    # held unacknowledged), checked below; Kombu's default of an hour left a dead worker's messages
+    # parked that long. The sweep recovers a dead worker's act within seconds anyway (cases/tasks.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("ECASE_BROKER_VISIBILITY_TIMEOUT", 600, minimum=60)}
 else:
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
@@ -348,17 +352,23 @@ ECASE_SIGNING_CERTIFICATE_DAYS = env_int("ECASE_SIGNING_CERTIFICATE_DAYS", 365, 
 ECASE_RENDER_QUEUE = env_str("ECASE_RENDER_QUEUE", "celery")
 ECASE_RENDER_TIME_LIMIT = env_int("ECASE_RENDER_TIME_LIMIT", 120, minimum=10)
 ECASE_RENDER_MAX_ATTEMPTS = env_int("ECASE_RENDER_MAX_ATTEMPTS", 5, minimum=1)
-# The sweep re-enqueues approved acts whose PDF the broker never received, or whose
-# rendering has made no progress for ECASE_RENDER_STALE_SECONDS (a worker died mid-task).
-ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 60, minimum=1)
-ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", ECASE_RENDER_TIME_LIMIT + 60, minimum=1)
+# The sweep (every ECASE_RENDER_SWEEP_SECONDS) re-enqueues approved acts whose message the broker
+# never received or lost (not started ECASE_RENDER_STALE_SECONDS after it was sent), and claimed
+# renderings whose row no worker holds locked any more (a worker died; found at once, after
+# ECASE_RENDER_CLAIM_GRACE_SECONDS between the claim and the lock). So an act is re-queued within
+# ~25 s of any failure (issue #20), where 180 s + 60 s was the rule before.
+ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 5, minimum=1)
+ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", 20, minimum=1)
+ECASE_RENDER_CLAIM_GRACE_SECONDS = env_int("ECASE_RENDER_CLAIM_GRACE_SECONDS", 5, minimum=1)
 ECASE_VERIFY_MAX_BYTES = env_int("ECASE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Uploads to the public verification page per client address and minute (each one is a full
 # signature validation; the page needs no account).
 ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
-if REDIS_URL and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
-    raise ImproperlyConfigured("ECASE_RENDER_TIME_LIMIT and ECASE_TASK_TIME_LIMIT must stay below "
-                               "ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks that are still running")
+_LONGEST_RETRY_COUNTDOWN = 300  # cases.tasks.BACKOFF_MAX
+if REDIS_URL and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT, _LONGEST_RETRY_COUNTDOWN) >= \
+        CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ImproperlyConfigured("ECASE_RENDER_TIME_LIMIT, ECASE_TASK_TIME_LIMIT and the 300 s retry countdown must "
+                               "stay below ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks still running")
 CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replacing them
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "sweep-unsigned-acts": {

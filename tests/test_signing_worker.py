@@ -136,21 +136,52 @@ def test_a_pool_process_killed_mid_render_hands_its_task_back_and_one_pdf_result
     assert "WorkerLostError" in worker.output() or "signal 9" in worker.output()
 
 
-def test_a_worker_killed_mid_render_and_restarted_leaves_exactly_one_signed_pdf(
+def test_a_worker_killed_mid_render_and_restarted_signs_within_30_s_and_exactly_once(
         workers, signing_setup, settings, case, investigator, supervisor):
     # The whole worker dies (SIGKILL to its process group: no chance to hand anything back).
     # Its message stays unacknowledged in Redis until the visibility timeout; the database
-    # still says the act has no PDF, and the restarted worker's sweep re-enqueues it.
-    sweep = {"ECASE_RENDER_SWEEP_SECONDS": "1", "ECASE_RENDER_STALE_SECONDS": "3"}
-    first = workers.start(concurrency=1, beat=True, **sweep).wait_ready()
+    # still says the act has no PDF, and nobody holds its rendering's row lock any more, so the
+    # restarted worker's sweep (default settings: every 5 s) re-enqueues it at once.
+    first = workers.start(concurrency=1, beat=True).wait_ready()
     act = start_long_render(case, investigator, supervisor)
     first.kill()
     assert_killed_mid_render(act)
     assert rendering_state(act) == RenderingState.RENDERING
-    workers.start(concurrency=1, beat=True, **sweep).wait_ready()
+    workers.start(concurrency=1, beat=True).wait_ready()
+    reclaimed_within(act, seconds=30)  # from the moment the restarted worker is ready
     signed(act)
     assert_exactly_one_signed_pdf(act, settings)
     assert ActRendering.objects.get(act=act).attempts == 2
+
+
+def test_a_database_outage_mid_render_is_retried_and_signs_within_30_s_exactly_once(
+        workers, signing_setup, settings, case, investigator, supervisor):
+    # Every database connection of the worker is killed while it renders (as a restarted or failed-over
+    # server does to its clients). The render's transaction is gone with its connection; the task
+    # reconnects, postpones with backoff, and the retry signs. Nothing is signed twice.
+    workers.start(concurrency=1, beat=True).wait_ready()
+    act = start_long_render(case, investigator, supervisor)
+    assert terminate_other_backends(), "the worker had no database connection to kill"
+    assert_killed_mid_render(act)
+    reclaimed_within(act, seconds=30)  # from the moment the database is reachable again
+    signed(act)
+    assert_exactly_one_signed_pdf(act, settings)
+    assert ActRendering.objects.get(act=act).attempts == 2
+
+
+def reclaimed_within(act, *, seconds: float) -> None:
+    """A worker claims the rendering again (its second attempt) within ``seconds``."""
+    wait_for(lambda: ActRendering.objects.get(act=act).attempts >= 2, timeout=seconds, interval=0.2,
+             what=f"act {act.pk}'s rendering to be claimed again")
+
+
+def terminate_other_backends() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [pid for ok, pid in cursor.fetchall() if ok]
 
 
 def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, settings, case, investigator,

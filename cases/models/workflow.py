@@ -64,6 +64,9 @@ class ActRendering(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True,
                                         help_text=_("Last time a render message reached the broker."))
+    # Set when a transient error postponed the work: the retry message is due then, and the sweep
+    # leaves the rendering alone until it is overdue, so it does not undo the task's backoff.
+    retry_due_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_hex])
@@ -71,7 +74,8 @@ class ActRendering(models.Model):
     signer_certificate_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_hex])
 
     class Meta:
-        ordering = ["act", "act_version"]
+        # No default ordering: it would turn the workers' primary-key lock (claim, sign) into a joined,
+        # ordered FOR UPDATE whose plan depends on fresh statistics (765 ms per act with stale ones).
         constraints = [
             # One rendered PDF per act version: a redelivered task finds this row, not a new one.
             models.UniqueConstraint(fields=["act", "act_version"], name="act_rendering_one_per_version"),

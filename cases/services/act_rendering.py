@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -69,24 +69,26 @@ def act_rendering_claim(*, rendering_id: int, actor: User) -> ActRendering | Non
         _fail(rendering, actor=actor, reason=f"gave up after {rendering.attempts} attempts; last error: "
                                               f"{rendering.last_error or 'the worker stopped mid-task'}")
         return None
-    rendering.state, rendering.started_at = RenderingState.RENDERING, timezone.now()
+    rendering.state, rendering.started_at, rendering.retry_due_at = RenderingState.RENDERING, timezone.now(), None
     rendering.attempts += 1
-    rendering.save(update_fields=["state", "started_at", "attempts"])
+    rendering.save(update_fields=["state", "started_at", "retry_due_at", "attempts"])
     return rendering
 
 
-def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering:
+def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering | None:
     """Render, sign and store the PDF of a claimed rendering and record the act as signed.
 
     The rendering row stays locked while the PDF is produced, so a duplicate delivery waits
-    and then finds the work done. The case and the act are locked only for the final step.
+    and then finds the work done (None: nothing was signed by this call); the lock is also how
+    the sweep tells a live worker from a dead one. The case and the act are locked only for the
+    final step.
     """
     from .act_workflow import act_record_signature
 
     with transaction.atomic():
         rendering = ActRendering.objects.select_for_update().get(pk=rendering_id)
         if rendering.state != RenderingState.RENDERING:
-            return rendering  # a duplicate delivery finished (or failed) it first
+            return None  # a duplicate delivery finished (or failed) it first
         act = ProceduralAct.objects.select_related("approved_by").get(pk=rendering.act_id)
         if act.status != ActStatus.APPROVED or act.version != rendering.act_version:
             raise RenderingImpossible(f"the act is {act.status} at version {act.version}, "
@@ -129,13 +131,14 @@ def act_rendering_fail(*, rendering_id: int, actor: User, reason: str) -> ActRen
 
 
 @transaction.atomic
-def act_rendering_postpone(*, rendering_id: int, error: str) -> ActRendering:
-    """Back to the queue after a transient error; Celery re-publishes the message with a delay."""
+def act_rendering_postpone(*, rendering_id: int, error: str, retry_in: int) -> ActRendering:
+    """Back to the queue after a transient error; Celery re-publishes the message in ``retry_in`` seconds."""
     rendering = ActRendering.objects.select_for_update().get(pk=rendering_id)
     if rendering.state in PENDING:
+        now = timezone.now()
         rendering.state, rendering.last_error = RenderingState.QUEUED, error[:2000]
-        rendering.published_at = timezone.now()
-        rendering.save(update_fields=["state", "last_error", "published_at"])
+        rendering.published_at, rendering.retry_due_at = now, now + timedelta(seconds=retry_in)
+        rendering.save(update_fields=["state", "last_error", "published_at", "retry_due_at"])
     return rendering
 
 
@@ -164,17 +167,41 @@ def act_renderings_requeue(*, renderings: QuerySet[ActRendering], actor: User | 
 
 
 def act_renderings_sweep(*, now=None) -> list[int]:
-    """Re-enqueue pending renderings the broker never received or nobody has progressed lately.
+    """Re-enqueue pending renderings the broker lost or whose worker died; return their ids.
 
-    Redis is not the record of pending work, the database is (DESIGN §5): a message lost
-    with a restarted broker, or held by a worker that died, is re-sent from here. A sent
-    message that was not lost merely arrives twice, which the task treats as done.
+    Redis is not the record of pending work, the database is (DESIGN §5). Two cases, each
+    found within one sweep period (ECASE_RENDER_SWEEP_SECONDS, 5 s) of becoming true:
+
+    * queued, and its message never reached the broker, or reached it more than
+      ECASE_RENDER_STALE_SECONDS ago without a worker starting it (a restarted, emptied Redis),
+      or its postponed retry is overdue;
+    * claimed, but no worker holds its row lock: ``act_rendering_sign`` keeps the row locked
+      for the whole render, so a claimed row that ``SKIP LOCKED`` can take belongs to a worker
+      that died (killed, lost its database connection). This needs no timeout, which is what
+      makes recovery take seconds instead of the render time limit. Where the database has no
+      row locks (the embedded SQLite default, one worker) the stale period stands in for it.
+
+    A re-sent message that was not lost merely arrives twice, which the task treats as done.
     """
-    stale = (now or timezone.now()) - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS)
-    quiet = Q(published_at__lt=stale) & (Q(started_at__isnull=True) | Q(started_at__lt=stale))
-    pending = (ActRendering.objects.filter(state__in=PENDING, act__status=ActStatus.APPROVED)
-               .filter(Q(published_at__isnull=True) | quiet).order_by("queued_at"))
-    ids = list(pending.values_list("pk", flat=True)[:SWEEP_BATCH])
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS)
+    grace = now - timedelta(seconds=settings.ECASE_RENDER_CLAIM_GRACE_SECONDS)
+    approved = ActRendering.objects.filter(act__status=ActStatus.APPROVED)
+    lost = approved.filter(state=RenderingState.QUEUED).filter(
+        Q(published_at__isnull=True) | Q(retry_due_at__lt=stale)
+        | Q(retry_due_at__isnull=True, published_at__lt=stale))
+    ids = list(lost.order_by("queued_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    ids += _abandoned_claims(approved, grace=grace, stale=stale, limit=SWEEP_BATCH - len(ids))
     for rendering_id in ids:
         rendering_enqueue(rendering_id)
     return ids
+
+
+def _abandoned_claims(approved: QuerySet[ActRendering], *, grace, stale, limit: int) -> list[int]:
+    claimed = approved.filter(state=RenderingState.RENDERING)
+    if not connection.features.has_select_for_update_skip_locked:
+        return list(claimed.filter(started_at__lt=stale).values_list("pk", flat=True)[:limit])
+    with transaction.atomic():
+        # Only this table is locked (of=("self",)): the join to the act must not wait on acts being signed.
+        return list(claimed.filter(started_at__lt=grace).select_for_update(skip_locked=True, of=("self",))
+                    .values_list("pk", flat=True)[:limit])

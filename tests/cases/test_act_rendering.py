@@ -3,11 +3,14 @@
 The worker processes, the broker and their faults are exercised in tests/test_signing_worker.py.
 """
 import io
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -138,16 +141,20 @@ def test_an_unreachable_broker_leaves_the_rendering_for_the_sweep(case, investig
     assert rendering.published_at is None and rendering.state == RenderingState.QUEUED
 
 
-def test_the_sweep_re_enqueues_unpublished_and_stalled_renderings_only(case, investigator, supervisor, published,
-                                                                      settings):
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_re_enqueues_lost_messages_and_abandoned_claims_only(case, investigator, supervisor, published,
+                                                                       settings):
+    """A claimed rendering whose row a worker holds locked is being rendered, however long it takes; one that
+    nobody holds belongs to a dead worker and goes back at once. Locks are taken from a second connection,
+    as a worker process would hold them."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS + 1)
-    fresh = now - timedelta(seconds=5)
+    fresh = now - timedelta(seconds=1)
 
-    def rendering(state, published_at=None, started_at=None):
+    def rendering(state, published_at=None, started_at=None, retry_due_at=None):
         act = approved_act(case, investigator, supervisor)
         row = act.renderings.get()
-        row.state, row.published_at, row.started_at = state, published_at, started_at
+        row.state, row.published_at, row.started_at, row.retry_due_at = state, published_at, started_at, retry_due_at
         row.last_error = "no certificate" if state == RenderingState.FAILED else ""
         row.save()
         return row.pk
@@ -155,11 +162,41 @@ def test_the_sweep_re_enqueues_unpublished_and_stalled_renderings_only(case, inv
     never_sent = rendering(RenderingState.QUEUED)
     lost = rendering(RenderingState.QUEUED, published_at=stale)
     worker_died = rendering(RenderingState.RENDERING, published_at=stale, started_at=stale)
+    retry_overdue = rendering(RenderingState.QUEUED, published_at=stale, retry_due_at=stale)
     rendering(RenderingState.QUEUED, published_at=fresh)  # in the queue right now
-    rendering(RenderingState.RENDERING, published_at=stale, started_at=fresh)  # being rendered right now
+    rendering(RenderingState.QUEUED, published_at=stale, retry_due_at=now + timedelta(seconds=60))  # backing off
+    long_render = rendering(RenderingState.RENDERING, published_at=stale, started_at=stale)
+    rendering(RenderingState.RENDERING, published_at=fresh, started_at=fresh)  # claimed, about to lock its row
     rendering(RenderingState.FAILED)  # failed renderings wait for their cause to be fixed
-    assert sorted(act_renderings_sweep(now=now)) == sorted([never_sent, lost, worker_died])
-    assert sorted(args[0] for _name, args in published()) == sorted([never_sent, lost, worker_died])
+    already_sent = len(published())  # committed approvals published their renderings on commit
+    with worker_holding(long_render):
+        swept = act_renderings_sweep(now=now)
+    assert sorted(swept) == sorted([never_sent, lost, worker_died, retry_overdue])
+    assert sorted(args[0] for _name, args in published()[already_sent:]) == sorted(swept)
+
+
+@contextmanager
+def worker_holding(rendering_id: int):
+    """Another database connection holding the rendering's row lock, as a worker rendering it does."""
+    locked, release = threading.Event(), threading.Event()
+
+    def work():
+        try:
+            with transaction.atomic():
+                ActRendering.objects.select_for_update().get(pk=rendering_id)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert locked.wait(10), "the second connection did not get the lock"
+    try:
+        yield
+    finally:
+        release.set()
+        worker.join()
 
 
 def test_certificates_are_issued_to_active_people_only(admin, supervisor, signing):
