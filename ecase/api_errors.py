@@ -27,6 +27,7 @@ from audit.choices import EventType, Outcome
 from audit.services import audit_record
 
 from .errors import NotAllowed, OutOfScope, StaleEdit
+from .query_budget import is_query_timeout, query_timeout_response
 
 logger = logging.getLogger("django.request")
 NON_FIELD = ("__all__", "non_field_errors")
@@ -120,6 +121,9 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError()
+    elif is_query_timeout(exc):
+        set_rollback()
+        return query_timeout_response(getattr(request, "_request", request))
     elif isinstance(exc, IntegrityError):
         set_rollback()
         return Response(error_body("conflict", _("The change conflicts with another one; try again."),

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "ecase.middleware.RequestContextMiddleware",
+    "ecase.query_budget.QueryBudgetMiddleware",  # before anything queries: the session, the user
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +109,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# PostgreSQL statement_timeout per request (ecase/query_budget.py): the page and API budget, and the
+# routes whose work is legitimately longer. A statement past its budget is cancelled and answered 503.
+ECASE_QUERY_TIMEOUT_MS = env_int("ECASE_QUERY_TIMEOUT_MS", 2000, minimum=100)
+ECASE_QUERY_BUDGETS = {"cases:export": env_int("ECASE_EXPORT_QUERY_TIMEOUT_MS", 60000, minimum=1000)}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

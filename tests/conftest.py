@@ -27,6 +27,23 @@ def own_cache_namespace(settings):
                        for alias, conf in settings.CACHES.items()}
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    # A request sets its own statement_timeout on the connection (ecase/query_budget.py); tests share
+    # that connection with the request, so the page budget must not outlive the test into its
+    # teardown (a transactional test's flush of every table may take longer than a page may).
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "postgresql" and conn.connection is not None:
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute("RESET statement_timeout")
+            except Exception:  # noqa: BLE001 — an aborted transaction or a closed connection: nothing to reset
+                pass
+    yield
+
+
 @pytest.fixture(autouse=True)
 def english_interface(settings):
     # Assertions read the English source strings; tests/test_i18n.py covers kk and ru.

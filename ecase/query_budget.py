@@ -1,0 +1,80 @@
+"""A time bound on every request's SQL (issue #15): no single request holds a worker for seconds.
+
+PostgreSQL's ``statement_timeout`` is set once at the start of each request, by the kind of
+request (``ECASE_QUERY_BUDGETS``: URL names whose work is legitimately long, such as a case-file
+export, get more; everything else the page budget). One ``SET`` per request: every request sets
+its own, so nothing carries over on a persistent connection. A statement that runs past it is
+cancelled by the server (SQLSTATE 57014, ``query_canceled``); the user gets a plain message
+(a page, or the API's error shape) with 503 and ``Retry-After``, and the operator a log line
+and an ``ops.query_timeout`` audit event naming the route, so a slow query is found, not guessed.
+
+Workers and management commands are not requests: they keep the server's default (none).
+SQLite has no such setting; the embedded default is a one-person installation.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
+from audit.choices import EventType, Outcome
+from audit.services import audit_record
+
+logger = logging.getLogger("ecase.query_budget")
+QUERY_CANCELED = "57014"
+
+
+def budget_ms(request: HttpRequest) -> int:
+    """The statement budget of this request, in milliseconds."""
+    try:
+        name = resolve(request.path_info).view_name
+    except Resolver404:
+        name = ""
+    return settings.ECASE_QUERY_BUDGETS.get(name, settings.ECASE_QUERY_TIMEOUT_MS)
+
+
+def is_query_timeout(error: BaseException) -> bool:
+    cause = error.__cause__ if isinstance(error, OperationalError) else None
+    return getattr(cause, "pgcode", None) == QUERY_CANCELED
+
+
+def timeout_message() -> str:
+    return _("The request took too long and was stopped. Narrow the search or the filters and try again.")
+
+
+class QueryBudgetMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = %s", [budget_ms(request)])
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_query_timeout(exception):
+            return None
+        return query_timeout_response(request)
+
+
+def query_timeout_response(request: HttpRequest) -> HttpResponse:
+    """Log and record the timeout for the operator; tell the user plainly (503, retry later)."""
+    budget = budget_ms(request)
+    logger.error("query budget of %s ms exceeded: %s %s", budget, request.method, request.path)
+    user = getattr(request, "user", None)
+    audit_record(actor=user if user is not None and user.is_authenticated else None, event=EventType.QUERY_TIMEOUT,
+                 outcome=Outcome.FAILED, data={"path": request.path, "method": request.method, "budget_ms": budget})
+    if request.path.startswith("/api/"):
+        from .api_errors import error_body
+
+        response = JsonResponse(error_body("query_timeout", timeout_message(), request=request), status=503)
+    else:
+        response = render(request, "query_timeout.html", {"message": timeout_message()}, status=503)
+    response["Retry-After"] = "30"
+    return response
