@@ -111,7 +111,9 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
         raise ValidationError(_("You cannot change your own role or unit; another administrator does it."))
     for name, value in changed.items():
         setattr(user, name, value)
+    # The flags follow the role: only an administrator reaches the administrators' site.
     user.is_staff = user.role == Role.ADMINISTRATOR
+    user.is_superuser = user.is_superuser and user.role == Role.ADMINISTRATOR
     user.full_clean()
     user._history_user = actor
     user._change_reason = reason or None

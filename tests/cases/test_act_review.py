@@ -91,7 +91,7 @@ def test_the_author_is_offered_no_decision_on_their_own_act(case, investigator):
     assert client.post(review_url(act), {"action": "approve"}).status_code == 403
     assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.SUBMITTED
     home = client.get("/").content.decode()
-    assert str(act) in home and review_url(act) not in home
+    assert review_url(act) not in home  # no approval queue for an investigator
 
 
 def test_the_approval_queue_links_to_the_review(submitted, supervisor):
