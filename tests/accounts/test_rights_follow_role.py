@@ -354,3 +354,20 @@ def test_the_admin_log_refuses_update_and_delete(plain_admin):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert LogEntry.objects.get(pk=entry.pk).object_repr == "x"
+
+
+def test_the_user_pages_of_the_administrators_site_render(admin, supervisor):
+    client = verified_client(admin)
+    for url in (reverse("admin:accounts_user_changelist"), reverse("admin:accounts_user_add"), change_url(supervisor),
+                change_url(admin), reverse("admin:auth_user_password_change", args=[supervisor.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'name="groups"' not in response.content.decode() and 'name="is_superuser"' not in response.content.decode()
+    own = client.get(change_url(admin)).content.decode()
+    assert 'name="role"' not in own and 'name="unit"' not in own  # read-only on his own card
+
+
+def test_an_administrator_made_supervisor_keeps_no_superuser_flag(admin, plain_admin, astana):
+    moved = user_update(actor=plain_admin, user=admin, role=Role.SUPERVISOR, unit=astana)
+    assert (moved.is_superuser, moved.is_staff) == (False, False)
+    assert group_ids(admin) == {unit_supervisors_group(astana).pk}
