@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -11,5 +10,5 @@ urlpatterns = [
     path("reauthenticate/", views.reauthenticate, name="reauthenticate"),
     path("sessions/", views.sessions, name="sessions"),
     path("language/", views.set_language, name="language"),
-    path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password-change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

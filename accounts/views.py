@@ -6,9 +6,10 @@ import base64
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import authenticate, logout
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -22,7 +23,7 @@ from audit.services import audit_record
 
 from .forms import ReauthForm, TokenForm
 from .freshness import OTP_AT, REAUTH_AT, stamp
-from .services import active_sessions, session_end
+from .services import active_sessions, session_end, user_change_own_password
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -130,3 +131,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
         request.user._history_user = request.user
         request.user.save(update_fields=["language"])
     return redirect(_next_url(request))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page (old password checked by its form); the change is saved by the audited service."""
+
+    success_url = "/"
+
+    def form_valid(self, form):
+        user = user_change_own_password(actor=self.request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)  # this session stays signed in; the others end
+        return HttpResponseRedirect(self.get_success_url())

@@ -50,6 +50,12 @@ class EventType(models.TextChoices):
     TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
     QUERY_TIMEOUT = "ops.query_timeout", _("A request exceeded its query time budget")
+    USER_CREATED = "auth.user_created", _("User created")
+    USER_CHANGED = "auth.user_changed", _("User's role, unit or details changed")
+    PASSWORD_SET = "auth.password_set", _("Password set by an administrator")
+    PASSWORD_CHANGED = "auth.password_changed", _("Password changed by its user")
+    OTP_RESET = "auth.otp_reset", _("Second factor reset")
+    USER_REACTIVATED = "auth.user_reactivated", _("User reactivated")
 
 
 class Outcome(models.TextChoices):

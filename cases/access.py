@@ -11,13 +11,23 @@ inherit through their case. They are derived from the assignment, never edited b
   hidden from them unless one of them is the case's explicitly assigned supervisor.
 
 Administrators hold no grant and the superuser flag is ignored by ``restrict``.
+
+Rights follow the role (``ROLE_ACTIONS``, the one table): a grant the user's current role could
+not hold counts for nothing, whoever wrote the row. Group grants count only for the roles that
+hold them through a group (``GROUP_ROLES``: supervisors) and only while the user is active. A
+change of role, unit or activity re-derives the user's own grants at once (``resync_user``).
 """
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.dispatch import receiver
 
-from accounts.models import Unit
-from accounts.services import unit_supervisors_group
+from accounts.choices import Role
+from accounts.models import Unit, User
+from accounts.services import rights_changed, unit_supervisors_group
+from audit.choices import EventType
+from audit.services import audit_record
 
 from .choices import Gravity
 
@@ -37,6 +47,24 @@ CODENAMES = {
 INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
 PROSECUTOR_ACTIONS = (VIEW, AUDIT)
 SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT, PROSECUTE)
+# What each role can ever do on a case; an administrator reads no case content (DESIGN §1).
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.INVESTIGATOR: frozenset(INVESTIGATOR_ACTIONS),
+    Role.PROSECUTOR: frozenset(PROSECUTOR_ACTIONS),
+    Role.SUPERVISOR: frozenset(SUPERVISOR_ACTIONS),
+    Role.ADMINISTRATOR: frozenset(),
+}
+# The roles whose grants may come through a group (the unit supervisors' groups).
+GROUP_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def role_allows(user, action: str) -> bool:
+    """Whether ``user``'s current role can hold ``action`` at all (unknown roles: nothing)."""
+    return action in ROLE_ACTIONS.get(getattr(user, "role", None), frozenset())
+
+
+def holds_group_grants(user) -> bool:
+    return user.is_active and getattr(user, "role", None) in GROUP_ROLES
 
 
 def codename(action: str) -> str:
@@ -47,13 +75,31 @@ def codename(action: str) -> str:
 
 
 def desired_user_grants(case) -> set[tuple[int, str]]:
+    """The grants of the people the case names, each only while they can still hold that place
+    (the rules of the assignment forms): an active investigator of the case's unit (the group:
+    any active investigator), an active prosecutor, an active supervisor of the unit or above it.
+    Someone whose role, unit or activity changed keeps the name in the file but no grant."""
+    members = set(case.group.values_list("pk", flat=True))
+    named = {case.lead_investigator_id, case.prosecutor_id, case.supervisor_id, *members} - {None}
+    people = {u.pk: u for u in User.objects.filter(pk__in=named).select_related("unit")
+              .only("pk", "role", "is_active", "unit__path")}
+
+    def holds(user_id, role: str) -> bool:
+        user = people.get(user_id)
+        return user is not None and user.is_active and user.role == role
+
+    unit_path = case.unit.path
     grants: set[tuple[int, str]] = set()
-    investigators = {case.lead_investigator_id, *case.group.values_list("pk", flat=True)}
+    investigators = {pk for pk in members if holds(pk, Role.INVESTIGATOR)}
+    lead = people.get(case.lead_investigator_id)
+    if holds(case.lead_investigator_id, Role.INVESTIGATOR) and lead.unit.path.startswith(unit_path):
+        investigators.add(lead.pk)
     for user_id in investigators:
         grants.update((user_id, codename(a)) for a in INVESTIGATOR_ACTIONS)
-    if case.prosecutor_id:
+    if holds(case.prosecutor_id, Role.PROSECUTOR):
         grants.update((case.prosecutor_id, codename(a)) for a in PROSECUTOR_ACTIONS)
-    if case.supervisor_id:
+    supervisor = people.get(case.supervisor_id)
+    if holds(case.supervisor_id, Role.SUPERVISOR) and unit_path.startswith(supervisor.unit.path):
         grants.update((case.supervisor_id, codename(a)) for a in SUPERVISOR_ACTIONS)
     return grants
 
@@ -93,13 +139,48 @@ def sync_grants(case) -> dict[str, list[str]]:
 
 
 def allowed_actions(user, case_id: int) -> set[str]:
-    """The actions ``user`` holds on one case, in one query (for showing the right buttons)."""
+    """The actions ``user`` holds on one case, in one query (for showing the right buttons).
+
+    The same rules as ``Case.objects.restrict``: only what the user's role can hold, group grants
+    only for a role that holds them through a group."""
     from .models import CaseGroupObjectPermission, CaseUserObjectPermission
 
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
-    by_user = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id)
-    by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, content_object_id=case_id)
-    codes = set(by_user.values_list("permission__codename", flat=True)
-                .union(by_group.values_list("permission__codename", flat=True)))
-    return {action for action, code in CODENAMES.items() if code in codes}
+    possible = ROLE_ACTIONS.get(user.role, frozenset())
+    if not possible:
+        return set()
+    codes = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id) \
+        .values_list("permission__codename", flat=True)
+    if holds_group_grants(user):
+        by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, content_object_id=case_id)
+        codes = codes.union(by_group.values_list("permission__codename", flat=True))
+    held = set(codes)
+    return {action for action in possible if CODENAMES[action] in held}
+
+
+@receiver(rights_changed, dispatch_uid="cases.access.resync_user")
+def _on_rights_changed(sender, *, user, actor, **kwargs) -> None:
+    resync_user(user=user, actor=actor)
+
+
+def resync_user(*, user, actor) -> list[int]:
+    """Re-derive the grants of every case that names ``user`` or grants them anything, after a
+    change of their role, unit or activity (in that change's transaction); each case whose
+    grants change gets an event in its own chain. Returns the ids of those cases."""
+    from .models import Case, CaseUserObjectPermission
+
+    ids = set(CaseUserObjectPermission.objects.filter(user_id=user.pk).values_list("content_object_id", flat=True))
+    ids.update(Case.objects.filter(Q(lead_investigator=user.pk) | Q(prosecutor=user.pk) | Q(supervisor=user.pk))
+               .values_list("pk", flat=True))
+    ids.update(Case.group.through.objects.filter(user_id=user.pk).values_list("case_id", flat=True))
+    changed = []
+    # Locked in id order like every other writer of a case, so two resyncs cannot deadlock.
+    for case in Case.objects.select_for_update(of=("self",)).select_related("unit").filter(pk__in=ids).order_by("pk"):
+        grants = sync_grants(case)
+        if grants["granted"] or grants["revoked"]:
+            event = EventType.PERMISSION_REVOKED if grants["revoked"] else EventType.PERMISSION_GRANTED
+            audit_record(actor=actor, event=event, case_id=case.pk, target=case,
+                         data={"user": user.username, "role": user.role, "active": user.is_active, "grants": grants})
+            changed.append(case.pk)
+    return changed

@@ -86,7 +86,8 @@ class CaseQuerySet(CaseDataQuerySet):
         """The cases ``user`` may ``action``: the one read path of case data (DESIGN §4).
 
         Only object grants count: no model-level permission, no superuser bypass; an anonymous
-        or inactive user sees nothing.
+        or inactive user sees nothing, nor does a role that cannot hold ``action``
+        (``cases.access.ROLE_ACTIONS``); group grants count for supervisors only.
 
         The shape of the query is chosen for the planner (bench/RESULTS.md, restricted list):
 
@@ -107,13 +108,20 @@ class CaseQuerySet(CaseDataQuerySet):
           supervisors at 1M cases; the former shape read only the visible ones, 0.07–0.26 s), so
           a supervisor's list should not count everything it could show.
         """
+        from ..access import holds_group_grants, role_allows
+
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         perm = _permission_id(self.db, action)
         if perm is None:  # not migrated yet: nobody can hold a grant that has no permission row
             return self.none()
+        # Rights follow the role (DESIGN §4): a grant the current role could not hold counts for
+        # nothing, and groups count only for the roles that hold grants through one (supervisors),
+        # so a membership added by hand reaches no case. Decided on the user object, before the query.
+        if not role_allows(user, action):
+            return self.none()
         by_user = CaseUserObjectPermission.objects.using(self.db).filter(user_id=user.pk, permission_id=perm)
-        groups = _group_ids(user, self.db)
+        groups = _group_ids(user, self.db) if holds_group_grants(user) else ()
         if not groups:
             return self.filter(pk__in=by_user.values("content_object_id"))
         by_group = CaseGroupObjectPermission.objects.using(self.db).filter(group_id__in=groups, permission_id=perm)

@@ -119,12 +119,14 @@ def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case
     assert "EXISTS" in queries[-1]["sql"]  # user grant or group grant
 
 
-def test_joining_a_group_shows_its_cases_to_the_same_user_object(case, colleague, astana):
-    from accounts.services import unit_supervisors_group
+def test_joining_a_group_shows_its_cases_to_the_same_user_object(case, taraz, astana):
+    from accounts.services import sync_memberships
 
-    assert visible(colleague) == set()  # its (empty) groups are now cached on the object
-    colleague.groups.add(unit_supervisors_group(astana))
-    assert visible(colleague) == {case}
+    head = make_user("moved.head", Role.SUPERVISOR, taraz)
+    assert visible(head) == set()  # its groups (Taraz's) are now cached on the object
+    head.unit = astana  # as the unit-change service does, which then derives the groups
+    sync_memberships(head)
+    assert visible(head) == {case}
 
 
 def test_an_unknown_action_is_a_programming_error(investigator):
