@@ -5,6 +5,11 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The pages on the embedded default (SQLite, no Redis, a folder broker): every route × role, the
+# history and the export, the Cyrillic search; PostgreSQL-only tests among them skip with a reason.
+SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test_export.py \
+	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
+	tests/cases/test_search_plans.py
 
 .PHONY: run test bench install migrate clean compile-translations messages fonts
 
@@ -39,11 +44,13 @@ run: migrate
 	  $(PY) manage.py runserver --noreload 127.0.0.1:8000; \
 	  kill 0
 
-# The whole suite against PostgreSQL and Redis; the browser tests (Debian's chromium) run as a
-# second pytest process, because Playwright's event loop and pyHanko's asyncio.run() do not mix.
+# The whole suite against PostgreSQL and Redis; then SQLITE_TESTS on the embedded default (nothing
+# configured, as `make run`); the browser tests (Debian's chromium) run as a separate pytest
+# process, because Playwright's event loop and pyHanko's asyncio.run() do not mix.
 test: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --ignore=tests/browser
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -p no:cacheprovider $(SQLITE_TESTS)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider tests/browser
 
 # Every benchmark, each adding its section to bench/RESULTS.md (bench/results.py). The 1,000,000

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 from django.utils import timezone
 
 from . import access
 from .choices import CaseStatus
 from .models import Case, Participant
+from .search_text import SQLITE_FOLD_FUNCTION, fold
 
 IIN = re.compile(r"^\d{12}$")
 # "188", "108-1" (an article number), "190-1" (article 190, part 1), "188 ч.2", "188 ч 2".
@@ -47,16 +48,34 @@ def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
 
 
 def _search(q: str) -> Q:
-    """A registration number, an IIN, an article, a person's surname, or words of the plot."""
+    """A registration number, an IIN, an article, a person's name, or words of the plot.
+
+    Every kind of match is a set of case ids from its own index, and the case must be in their
+    UNION: one ``id IN (…)`` the planner answers by index lookups. An OR of conditions on the
+    case row (the former shape) made PostgreSQL test every case: 5–8 s at 1M cases.
+    """
     people = Participant.objects.filter(case=OuterRef("pk"))
     if IIN.match(q):
         return Q(Exists(people.filter(person__iin=q)))
-    condition = Q(registration_number__istartswith=q)
+    # Index case_number_prefix (PostgreSQL): UPPER(registration_number) text_pattern_ops, the
+    # expression istartswith compares.
+    arms = [Case.objects.filter(registration_number__istartswith=q).order_by().values("pk")]
     article = ARTICLE.match(q)
     if article:
-        condition |= Q(pk__in=Case.objects.filter(_article_condition(*article.groups())).values("pk"))
-    condition |= Q(Exists(people.filter(person__last_name__istartswith=q.split()[0])))
-    return condition | _plot_matches(q)
+        arms.append(Case.objects.filter(_article_condition(*article.groups())).order_by().values("pk"))
+    arms += [_name_matches(q), _plot_matches(q)]
+    # .order_by() on every arm: SQLite refuses an ORDER BY inside a compound statement.
+    return Q(pk__in=arms[0].union(*arms[1:]))
+
+
+def _name_matches(q: str) -> QuerySet:
+    """Cases with a participant whose "last first middle" starts with ``q``, folded (cases/search_text.py).
+
+    Index person_search_name (varchar_pattern_ops) answers the prefix on PostgreSQL; both
+    databases compare the same Python-folded strings, so "ёлкин" finds "Елкин" and "Ёлкин",
+    and "қасым" finds "Қасымов" but not "Касымов".
+    """
+    return Participant.objects.filter(person__search_name__startswith=fold(q)).order_by().values("case_id")
 
 
 def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
@@ -67,14 +86,20 @@ def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
     return as_number | Q(articles__article=number, articles__part=int(dash))
 
 
-def _plot_matches(q: str) -> Q:
-    # PostgreSQL: full-text search with the Russian dictionary ("телефоны" finds "телефон");
-    # the expression is the one the case_plot_fts GIN index is built on.
+def _plot_matches(q: str) -> QuerySet:
+    """Cases whose plot holds the words of ``q``."""
     if connection.vendor == "postgresql":
-        matching = Case.objects.annotate(plot_fts=SearchVector("plot", config="russian")).filter(
-            plot_fts=SearchQuery(q, config="russian", search_type="websearch"))
-        return Q(pk__in=matching.values("pk"))
-    return Q(plot__icontains=q)
+        # Full-text search with the Russian dictionary ("телефоны" finds "телефон"; the stemmer
+        # lowercases and reads ё as е). This expression must stay identical to the one of the
+        # GIN index case_plot_fts (migration cases 0008), or the planner cannot use the index.
+        return Case.objects.annotate(plot_fts=SearchVector("plot", config="russian")).filter(
+            plot_fts=SearchQuery(q, config="russian", search_type="websearch")).order_by().values("pk")
+    # SQLite: every word, folded, somewhere in the folded plot (ecase_fold, cases/search_text.py):
+    # no stemming and no index, so every plot is read (docs/ARCHITECTURE.md).
+    folded = Case.objects.annotate(plot_folded=Func(F("plot"), function=SQLITE_FOLD_FUNCTION, output_field=TextField()))
+    for word in fold(q).split():
+        folded = folded.filter(plot_folded__contains=word)
+    return folded.order_by().values("pk")
 
 
 def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:

@@ -150,7 +150,9 @@ class _Page:
         rows = list(history.objects.filter(history_id__in=keys).select_related("history_user")
                     .annotate(previous_id=Subquery(previous.values("history_id")[:1])))
         prior = {r.history_id: r for r in history.objects.filter(history_id__in=[r.previous_id for r in rows if r.previous_id])}
-        fields = [f for f in source.model._meta.concrete_fields]
+        # Fields the history leaves out (derived ones such as Person.search_name) have no column to compare.
+        kept = {f.attname for f in history._meta.concrete_fields}
+        fields = [f for f in source.model._meta.concrete_fields if f.attname in kept]
         m2m = self._m2m(history, [*keys, *prior])
         labels = self._labels(fields, [*rows, *prior.values()], m2m)
         result = {}
@@ -227,13 +229,15 @@ class CaseTimeline:
         self.sources = case_sources()
 
     def _keys(self) -> models.QuerySet:
-        parts = [source.history_of(self.case.pk)
+        # Every part drops its model's default ordering (.order_by()): SQLite refuses an ORDER BY
+        # inside a compound statement, PostgreSQL ignores it there anyway; the union is ordered once.
+        parts = [source.history_of(self.case.pk).order_by()
                  .annotate(ts=F("history_date"), src=Value(index), key=F("history_id"))
                  .values_list("ts", "src", "key") for index, source in enumerate(self.sources)]
         events = AuditEvent.objects.filter(case_id=self.case.pk)
         if not self.include_access:
             events = events.exclude(event__in=ACCESS_EVENTS)
-        parts.append(events.annotate(ts=F("occurred_at"), src=Value(EVENT_SOURCE), key=F("id")).values_list("ts", "src", "key"))
+        parts.append(events.order_by().annotate(ts=F("occurred_at"), src=Value(EVENT_SOURCE), key=F("id")).values_list("ts", "src", "key"))
         return parts[0].union(*parts[1:], all=True)
 
     def count(self) -> int:

@@ -506,6 +506,7 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
             person = _new(Person)(iin=fact.iin, last_name=fact.last_name, first_name=fact.first_name,
                             middle_name=fact.middle_name, birth_date=fact.birth_date, sex=fact.sex,
                             address=fact.address, phone=fact.phone)
+            person.refresh_search_name()  # bulk writes bypass Person.save()
             new_people[fact.iin] = _attributed(person, plan.lead, plan.registered_at)
     sink.insert(Person, list(new_people.values()))
     known.update({iin: p.pk for iin, p in new_people.items()})

@@ -12,6 +12,7 @@ from ecase.history import CaseDataModel, CaseDataQuerySet, Withdrawable, case_hi
 from ..choices import ParticipantRole, Sex
 from .case import CaseChildQuerySet
 from ..iin import parse_iin, validate_iin
+from ..search_text import fold
 
 # Cyrillic names, Kazakh letters included; hyphens, apostrophes and spaces inside double names.
 cyrillic_name = RegexValidator(
@@ -46,7 +47,10 @@ class Person(CaseDataModel):
     citizenship = models.CharField(max_length=64, default="KZ")
     address = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=32, blank=True, validators=[phone_number])
-    history = case_history()
+    # "last first middle" folded (cases/search_text.py), kept by save(): the name search compares
+    # it by prefix on both databases. Derived data, so not in history (the names are).
+    search_name = models.CharField(max_length=310, editable=False, default="")
+    history = case_history(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -54,10 +58,23 @@ class Person(CaseDataModel):
             models.CheckConstraint(name="person_iin_12_digits", condition=models.Q(iin__isnull=True) | models.Q(iin__regex=r"^[0-9]{12}$")),
             models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name")]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name"),
+                   # varchar_pattern_ops: PostgreSQL uses it for LIKE 'x%' whatever the collation (SQLite ignores it).
+                   models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"last_name", "first_name", "middle_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def refresh_search_name(self) -> None:
+        """Also for writers that bypass save() (the demo's bulk loader)."""
+        self.search_name = fold(self.full_name)
 
     @property
     def full_name(self) -> str:

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,6 +47,8 @@ def test_by_surname(investigator, cases):
     assert found(investigator, q="Нұрмағамбетов") == {cases["fraud"]}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="stemming is PostgreSQL's full-text search; SQLite matches folded words (docs/ARCHITECTURE.md)")
 def test_by_words_of_the_plot_with_russian_stemming(investigator, cases):
     assert found(investigator, q="телефон") == {cases["theft"]}
     assert found(investigator, q="деньги потерпевшей") == {cases["fraud"]}
