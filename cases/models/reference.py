@@ -99,7 +99,7 @@ class CriminalCodeArticleVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.article.code} {_('from')} {self.in_force_from:%d.%m.%Y}"
+        return f"{self.article.code} с {self.in_force_from:%d.%m.%Y}"
 
     @property
     def in_force_until(self) -> date | None:
