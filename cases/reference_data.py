@@ -49,8 +49,10 @@ def load(apps) -> dict[str, int | list[str]]:
                 counts["versions_added"] += 1
             elif any(getattr(stored, k) != shipped[k] for k in SANCTION):
                 counts["conflicts"].append(f"{article.article}-{article.part} {day.isoformat()}")
-        latest = article.versions.order_by("-in_force_from").values_list("gravity", flat=True).first()
-        Article.objects.filter(pk=article.pk).update(gravity=latest)  # display only, as the model's save
+        latest = Version.objects.filter(article=article).order_by("-in_force_from").values_list("gravity", flat=True).first()
+        if article.gravity != latest:  # the part's listed gravity follows its latest version, as the model's save
+            article.gravity = latest
+            article.save(update_fields=["gravity"])
     for row in read("proceedings_terms.json"):
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
         counts["terms"] += 1

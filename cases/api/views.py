@@ -106,7 +106,13 @@ class CaseDetailView(ScopedAPIView):
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG])
     def patch(self, request, pk):
-        """Change the plot, the date of the offence, the form or the qualification (investigators of the case)."""
+        """Change the plot, the date of the offence, the form or the qualification (investigators of the case).
+
+        A different set of articles, or articles sent with a new offence date, is a requalification:
+        the gravity is derived anew from the law in force on the offence date and the change is
+        audited as such. A new offence date sent without the articles that would change the gravity
+        is refused.
+        """
         case = self.get_object(access.CHANGE)
         version = expected_version(request, case.version)
         body = CaseUpdateSerializer(data=request.data)
@@ -114,7 +120,9 @@ class CaseDetailView(ScopedAPIView):
         changes = dict(body.validated_data)
         reason = changes.pop("reason")
         articles = changes.pop("articles", None)
-        if articles is not None and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True)):
+        redated = "event_date" in changes and changes["event_date"] != case.event_date
+        if (articles is not None and not redated
+                and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))):
             articles = None  # the same qualification sent back: an ordinary edit, the gravity stays
         with transaction.atomic():
             if articles is not None:

@@ -140,8 +140,11 @@ class CriminalCodeArticleVersion(models.Model):
         super().save(*args, **kwargs)
         # The part's display gravity follows its latest version; no case is touched (its gravity
         # changes only by requalification, cases/services/case.py ``case_requalify``).
-        latest = self.article.versions.order_by("-in_force_from").values_list("gravity", flat=True).first()
-        CriminalCodeArticle.objects.filter(pk=self.article_id).update(gravity=latest)
+        article = CriminalCodeArticle.objects.get(pk=self.article_id)
+        latest = article.versions.order_by("-in_force_from").values_list("gravity", flat=True).first()
+        if article.gravity != latest:
+            article.gravity = latest
+            article.save(update_fields=["gravity"])  # with its history row, as any reference edit
 
 
 class ProceedingsTerm(LocalisedName, models.Model):

@@ -321,3 +321,24 @@ def test_the_api_requalifies_only_when_the_articles_change(investigator, ordinar
                       headers={"If-Match": api.get(url)["ETag"]})
     assert other.status_code == 200 and other.json()["gravity"] == Gravity.SMALL
     assert AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).count() == 1
+
+
+def test_over_the_api_a_new_offence_date_changes_gravity_only_as_a_requalification(investigator, ordinary):
+    lower("188-1", months=12, since=TODAY - timedelta(days=10))  # small gravity from ten days ago
+    api = Api(token=issue(investigator))
+    url = f"/api/v1/cases/{ordinary.pk}/"
+
+    def patch(body):
+        return api.patch(url, {**body, "reason": "Уточнение"}, headers={"If-Match": api.get(url)["ETag"]})
+
+    # Eight days ago: the same (newer) law as on the registration day: allowed, the stored gravity stays.
+    assert patch({"event_date": (TODAY - timedelta(days=8)).isoformat()}).json()["gravity"] == Gravity.MEDIUM
+    # Twelve days ago the law gave another gravity than eight days ago: refused without the articles.
+    refused = patch({"event_date": (TODAY - timedelta(days=12)).isoformat()})
+    assert refused.status_code == 400
+    assert Case.objects.get(pk=ordinary.pk).event_date == TODAY - timedelta(days=8)
+    # The same articles with a new date: a requalification under the law of that date.
+    response = patch({"event_date": (TODAY - timedelta(days=7)).isoformat(), "articles": [article("188-1").pk]})
+    assert response.status_code == 200 and response.json()["gravity"] == Gravity.SMALL
+    event = AuditEvent.objects.get(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED)
+    assert event.data["from"]["gravity"] == Gravity.MEDIUM and event.data["to"]["gravity"] == Gravity.SMALL
