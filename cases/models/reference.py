@@ -54,10 +54,6 @@ class CriminalCodeArticle(LocalisedName, models.Model):
     def code(self) -> str:
         return f"{self.article}-{self.part}"
 
-    def version_on(self, day: date) -> "CriminalCodeArticleVersion | None":
-        """The version in force on ``day``: the latest one that took effect on or before it."""
-        return self.versions.filter(in_force_from__lte=day).order_by("-in_force_from").first()
-
 
 class CriminalCodeArticleVersion(models.Model):
     """The sanction of one article part as in force from ``in_force_from`` until the next version.
@@ -85,7 +81,8 @@ class CriminalCodeArticleVersion(models.Model):
     note = models.TextField(blank=True)
     history = HistoricalRecords()
 
-    SANCTION_FIELDS = ("article_id", "in_force_from", "is_misdemeanour", "max_imprisonment_months", "life_imprisonment", "intent")
+    SANCTION_FIELDS = ("article_id", "in_force_from", "is_misdemeanour", "max_imprisonment_months",
+                       "life_imprisonment", "intent")
 
     class Meta:
         ordering = ["article", "in_force_from"]
