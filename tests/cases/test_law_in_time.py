@@ -132,7 +132,7 @@ def test_lowering_a_sanction_in_the_admin_leaves_cases_and_grants_as_they_were(a
     assert grave not in visible(deputy)
 
 
-def test_a_version_no_case_relies_on_may_still_be_corrected(admin, grave):
+def test_a_version_no_case_relies_on_may_still_be_corrected(grave):
     spare = article("99-2").versions.get()  # no case is qualified under 99-2
     spare.max_imprisonment_months = 300
     spare.full_clean()
