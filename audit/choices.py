@@ -56,6 +56,7 @@ class EventType(models.TextChoices):
     PASSWORD_CHANGED = "auth.password_changed", _("Password changed by its user")
     OTP_RESET = "auth.otp_reset", _("Second factor reset")
     USER_REACTIVATED = "auth.user_reactivated", _("User reactivated")
+    CASE_REQUALIFIED = "case.requalified", _("Case requalified")
 
 
 class Outcome(models.TextChoices):

@@ -70,11 +70,19 @@ def _ancestor_paths(unit) -> list[str]:
 
 class CaseEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    articles = CaseRegisterForm.base_fields["articles"]
     proceedings_form = CaseRegisterForm.base_fields["proceedings_form"]
     event_date = CaseRegisterForm.base_fields["event_date"]
     plot = CaseRegisterForm.base_fields["plot"]
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+
+
+class CaseRequalifyForm(forms.Form):
+    """A change of the qualification (and with it the gravity): its own act with its reason."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    articles = CaseRegisterForm.base_fields["articles"]
+    event_date = CaseRegisterForm.base_fields["event_date"]
+    reason = forms.CharField(label=_("Reason for the requalification"), max_length=500)
 
 
 class CaseAssignForm(forms.Form):

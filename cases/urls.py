@@ -13,6 +13,7 @@ urlpatterns = [
     path("options/articles/", options.ArticleOptionsView.as_view(), name="article-options"),
     path("<int:pk>/", cases.CaseDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", cases.CaseEditView.as_view(), name="edit"),
+    path("<int:pk>/requalify/", cases.CaseRequalifyView.as_view(), name="requalify"),
     path("<int:pk>/assign/", cases.CaseAssignView.as_view(), name="assign"),
     path("<int:pk>/transition/", cases.CaseTransitionView.as_view(), name="transition"),
     path("<int:pk>/extend/", cases.CaseExtendView.as_view(), name="extend"),

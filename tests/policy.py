@@ -31,8 +31,11 @@ class Route:
 
 
 def _case_edit(w):
-    return {"version": w.case.version, "articles": [w.article.pk], "proceedings_form": "inquiry",
-            "plot": "Уточнённая фабула.", "reason": "Уточнение"}
+    return {"version": w.case.version, "proceedings_form": "inquiry", "plot": "Уточнённая фабула.", "reason": "Уточнение"}
+
+
+def _requalify(w):
+    return {"version": w.case.version, "articles": [w.article.pk], "reason": "Переквалификация"}
 
 
 def _assign(w):
@@ -66,6 +69,9 @@ POLICY: dict[str, Route] = {
     "cases:detail": Route(obj="case", allowed=READERS),
     "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),
+    "cases:requalify": Route(obj="case", allowed=frozenset({"investigator"})),
+    "cases:requalify#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_requalify,
+                                  ok=302),
     "cases:assign": Route(obj="case", allowed=frozenset({"supervisor"})),
     "cases:assign#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}), data=_assign, ok=302),
     "cases:transition": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),

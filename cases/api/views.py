@@ -6,6 +6,7 @@ Each inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, 404 outs
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -36,7 +37,7 @@ from ..pdf.storage import pdf_path
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
-from ..services.case import case_update
+from ..services.case import case_requalify, case_update
 from .serializers import (
     ActCreateSerializer,
     ActSerializer,
@@ -105,14 +106,35 @@ class CaseDetailView(ScopedAPIView):
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG])
     def patch(self, request, pk):
-        """Change the plot, the date of the offence, the form or the qualification (investigators of the case)."""
+        """Change the plot, the date of the offence, the form or the qualification (investigators of the case).
+
+        A different set of articles, or articles sent with a new offence date, is a requalification:
+        the gravity is derived anew from the law in force on the offence date and the change is
+        audited as such. A new offence date sent without the articles that would change the gravity
+        is refused.
+        """
         case = self.get_object(access.CHANGE)
         version = expected_version(request, case.version)
         body = CaseUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         changes = dict(body.validated_data)
         reason = changes.pop("reason")
-        case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes)
+        articles = changes.pop("articles", None)
+        redated = "event_date" in changes and changes["event_date"] != case.event_date
+        if (articles is not None and not redated
+                and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))):
+            articles = None  # the same qualification sent back: an ordinary edit, the gravity stays
+        with transaction.atomic():
+            if articles is not None:
+                # A new qualification is a requalification (cases/services/case.py): the date of the
+                # offence travels with it, since the gravity is derived from the law in force then.
+                dated = {"event_date": changes.pop("event_date")} if "event_date" in changes else {}
+                case = case_requalify(case_id=case.pk, actor=request.user, articles=articles, reason=reason,
+                                      expected_version=version, **dated)
+                version = case.version
+            if changes or articles is None:
+                case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason,
+                                   **changes)
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
 
 

@@ -1,7 +1,8 @@
 """Models of the cases app, one module per part of the domain."""
-from .reference import CriminalCodeArticle, ProceduralActType, ProceedingsTerm
+from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
 from .case import (
     Case,
+    offence_day,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     DeadlineExtension,
@@ -19,9 +20,11 @@ __all__ = [
     "ActTransition",
     "AppendOnlyError",
     "Case",
+    "offence_day",
     "CaseGroupObjectPermission",
     "CaseUserObjectPermission",
     "CriminalCodeArticle",
+    "CriminalCodeArticleVersion",
     "DeadlineExtension",
     "ExtensionDecision",
     "Interruption",

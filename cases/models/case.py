@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.signals import m2m_changed, post_migrate
 from django.dispatch import receiver
 from django.utils import timezone
@@ -146,6 +147,11 @@ class CaseChildQuerySet(CaseDataQuerySet):
                                               else f"{self.case_path}__id", flat=True).first()
 
 
+def offence_day():
+    """The day whose law qualifies the case, as a query expression (see ``Case.offence_on``)."""
+    return Coalesce("event_date", TruncDate("registered_at"))
+
+
 class Case(CaseDataModel):
     """A criminal case (a record of the Unified Register of Pre-trial Investigations, ERDR)."""
 
@@ -155,6 +161,8 @@ class Case(CaseDataModel):
         null=True, blank=True, help_text=_("Date of the offence, when known.")
     )
     articles = models.ManyToManyField("cases.CriminalCodeArticle", related_name="cases")
+    # Derived from the article versions in force on ``offence_on`` at registration and at
+    # requalification only (cases/services): never by an edit of the case or of reference data.
     gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
     proceedings_form = models.CharField(max_length=32, choices=ProceedingsForm.choices)
     status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
@@ -223,6 +231,11 @@ class Case(CaseDataModel):
         if not self._state.adding:
             self.version += 1
         super().save(*args, **kwargs)
+
+    @property
+    def offence_on(self):
+        """The day whose law applies (УК РК art. 5): the offence date, else the registration day."""
+        return self.event_date or timezone.localdate(self.registered_at)
 
     @property
     def is_interrupted(self) -> bool:

@@ -1,6 +1,9 @@
 """Reference data editable by administrators: articles, terms, act types (shipped in cases/data/)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language, gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -17,19 +20,22 @@ class LocalisedName:
 
 
 class CriminalCodeArticle(LocalisedName, models.Model):
-    """One part of one article of the Criminal Code; ``gravity`` is derived from the sanction on save."""
+    """One part of one article of the Criminal Code; its sanction lives in dated versions.
+
+    The sanction of a part changes with amending laws, and a case is judged by the law in force
+    when the act was committed (УК РК art. 5 part 1), so the sanction is not a field of the part
+    but of ``CriminalCodeArticleVersion``. ``gravity`` here is the gravity under the latest
+    version, kept for lists, search and the API; a case's gravity never comes from it
+    (docs/ARCHITECTURE.md, "Law at the time of the act").
+    """
 
     article = models.CharField(max_length=16)
     part = models.PositiveSmallIntegerField(default=1)
     title_ru = models.CharField(max_length=300)
     title_kk = models.CharField(max_length=300)
-    is_misdemeanour = models.BooleanField(default=False)
-    max_imprisonment_months = models.PositiveIntegerField(null=True, blank=True)
-    life_imprisonment = models.BooleanField(default=False)
-    intent = models.CharField(max_length=16, choices=Intent.choices, default=Intent.INTENTIONAL)
-    gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
-    needs_verification = models.BooleanField(
-        default=True, help_text=_("The figures still need checking against the current Code.")
+    gravity = models.PositiveSmallIntegerField(
+        choices=Gravity.choices, editable=False, null=True,
+        help_text=_("Gravity under the latest version of the sanction (for lists only)."),
     )
     note = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
@@ -39,11 +45,6 @@ class CriminalCodeArticle(LocalisedName, models.Model):
         ordering = ["article", "part"]
         constraints = [
             models.UniqueConstraint(fields=["article", "part"], name="article_part_unique"),
-            models.CheckConstraint(
-                name="article_misdemeanour_has_no_imprisonment",
-                condition=models.Q(is_misdemeanour=False)
-                | models.Q(max_imprisonment_months__isnull=True, life_imprisonment=False),
-            ),
         ]
 
     def __str__(self) -> str:
@@ -53,6 +54,79 @@ class CriminalCodeArticle(LocalisedName, models.Model):
     def code(self) -> str:
         return f"{self.article}-{self.part}"
 
+
+class CriminalCodeArticleVersion(models.Model):
+    """The sanction of one article part as in force from ``in_force_from`` until the next version.
+
+    A change of the sanction is a new row with its date, never an overwrite: cases registered
+    under the earlier law keep the gravity derived from it. A version some case relies on (a case
+    qualified under the part whose offence date falls in the version's period) cannot have its
+    sanction changed; ``clean`` refuses and tells the administrator to add a new version.
+    """
+
+    article = models.ForeignKey(CriminalCodeArticle, on_delete=models.PROTECT, related_name="versions")
+    in_force_from = models.DateField(help_text=_("The day this sanction took effect."))
+    is_misdemeanour = models.BooleanField(default=False)
+    max_imprisonment_months = models.PositiveIntegerField(null=True, blank=True)
+    life_imprisonment = models.BooleanField(default=False)
+    intent = models.CharField(max_length=16, choices=Intent.choices, default=Intent.INTENTIONAL)
+    gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
+    amending_law = models.CharField(
+        max_length=500, blank=True,
+        help_text=_("The law that set this sanction, with its date and number."),
+    )
+    needs_verification = models.BooleanField(
+        default=True, help_text=_("The figures or the start date still need checking against the Code.")
+    )
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    SANCTION_FIELDS = ("article_id", "in_force_from", "is_misdemeanour", "max_imprisonment_months",
+                       "life_imprisonment", "intent")
+
+    class Meta:
+        ordering = ["article", "in_force_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "in_force_from"], name="article_version_date_unique"),
+            models.CheckConstraint(
+                name="article_version_misdemeanour_has_no_imprisonment",
+                condition=models.Q(is_misdemeanour=False)
+                | models.Q(max_imprisonment_months__isnull=True, life_imprisonment=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article.code} с {self.in_force_from:%d.%m.%Y}"
+
+    @property
+    def in_force_until(self) -> date | None:
+        """The last day of this version: the day before the next one took effect (None: still in force)."""
+        following = (CriminalCodeArticleVersion.objects.filter(article_id=self.article_id,
+                                                               in_force_from__gt=self.in_force_from)
+                     .order_by("in_force_from").values_list("in_force_from", flat=True).first())
+        return following - timedelta(days=1) if following else None
+
+    def relied_on_by(self):
+        """The cases whose gravity was derived from this version (or would be, were they requalified)."""
+        from .case import Case, offence_day
+
+        cases = Case.objects.filter(articles=self.article_id).annotate(offence_on=offence_day())
+        cases = cases.filter(offence_on__gte=self.in_force_from)
+        until = self.in_force_until
+        return cases.filter(offence_on__lte=until) if until else cases
+
+    def clean(self) -> None:
+        if self._state.adding or self.pk is None:
+            return
+        stored = CriminalCodeArticleVersion.objects.filter(pk=self.pk).first()
+        changed = stored and any(getattr(stored, name) != getattr(self, name) for name in self.SANCTION_FIELDS)
+        # The period as stored decides: moving the date must not free a version its cases rely on.
+        if changed and stored.relied_on_by().exists():
+            raise ValidationError(_(
+                "Cases were qualified under this version of the sanction: it cannot be changed. "
+                "Add a new version with the date the change took effect."
+            ), code="version_in_use")
+
     def save(self, *args, **kwargs):
         self.gravity = derive_gravity(
             is_misdemeanour=self.is_misdemeanour,
@@ -61,6 +135,13 @@ class CriminalCodeArticle(LocalisedName, models.Model):
             life_imprisonment=self.life_imprisonment,
         )
         super().save(*args, **kwargs)
+        # The part's display gravity follows its latest version; no case is touched (its gravity
+        # changes only by requalification, cases/services/case.py ``case_requalify``).
+        article = CriminalCodeArticle.objects.get(pk=self.article_id)
+        latest = article.versions.order_by("-in_force_from").values_list("gravity", flat=True).first()
+        if article.gravity != latest:
+            article.gravity = latest
+            article.save(update_fields=["gravity"])  # with its history row, as any reference edit
 
 
 class ProceedingsTerm(LocalisedName, models.Model):

@@ -1,4 +1,4 @@
-"""Changes of a registered case: content edits, assignment, status transitions."""
+"""Changes of a registered case: content edits, requalification, assignment, status transitions."""
 from __future__ import annotations
 
 from datetime import date
@@ -17,10 +17,10 @@ from ecase.errors import StaleEdit
 from ecase.history import save_attributed
 
 from .. import access
-from ..choices import CaseAction, CaseStatus
+from ..choices import CaseAction, CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, Interruption
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
-from .registration import require_supervisor_for_grave, resolve_articles
+from .registration import gravity_in_force, require_supervisor_for_grave, resolve_articles
 from .scope import lock_case, require
 from .term import refresh_deadline
 
@@ -34,32 +34,82 @@ def _check_version(case: Case, expected_version: int) -> None:
 
 
 @transaction.atomic
-def case_update(*, case_id: int, actor: User, expected_version: int, reason: str,
-                articles: Iterable[CriminalCodeArticle | int] | None = None, **changes) -> Case:
-    """Edit the case's content (plot, event date, form, qualification) as one of its investigators."""
+def case_update(*, case_id: int, actor: User, expected_version: int, reason: str, **changes) -> Case:
+    """Edit the case's content (plot, event date, form) as one of its investigators.
+
+    The qualification and the gravity are not touched here: they change only by ``case_requalify``.
+    A new offence date that would give the case's articles another gravity under the law then in
+    force is refused, so that protection never changes without that explicit, audited act.
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     _check_version(case, expected_version)
     before = {name: str(getattr(case, name)) for name in changes}
+    offence_before = case.offence_on
     for name, value in changes.items():
         setattr(case, name, value.strip() if isinstance(value, str) else value)
-    if articles is not None:
-        qualification = resolve_articles(articles)
-        before["articles"] = sorted(a.code for a in case.articles.all())
-        case.gravity = max(a.gravity for a in qualification)
-    require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
+    if case.offence_on != offence_before:
+        _refuse_gravity_change_by_date(case, offence_before)
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
-    grants = {}
-    if articles is not None:
-        case.articles.set(qualification)
-        grants = access.sync_grants(case)  # gravity decides whether unit supervisors see it
     refresh_deadline(case, actor=actor, reason=reason)
     after = {name: str(getattr(case, name)) for name in changes}
-    if articles is not None:
-        after["articles"] = sorted(a.code for a in qualification)
     audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=case,
+                 data={"from": before, "to": after, "reason": reason})
+    return case
+
+
+def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
+    """A corrected offence date may fall under another version of the law (УК РК art. 5). Keeping
+    the old gravity would contradict the date, changing it silently would move the case's
+    protection without a decision: the edit is refused and the user sent to requalification."""
+    qualification = list(case.articles.all())
+    try:
+        old, _versions = gravity_in_force(qualification, offence_before)
+    except ValidationError:
+        old = case.gravity  # a case older than the stored law: compare with what it has
+    new, _versions = gravity_in_force(qualification, case.offence_on)
+    if new != old:
+        raise ValidationError({"event_date": _(
+            "Under the law in force on this date the case would be “%(new)s”, not “%(old)s”: a change of "
+            "gravity is a requalification. Change the date on the requalification page, stating why."
+        ) % {"new": Gravity(new).label, "old": Gravity(old).label}})
+
+
+_KEEP = object()
+
+
+@transaction.atomic
+def case_requalify(*, case_id: int, actor: User, articles: Iterable[CriminalCodeArticle | int], reason: str,
+                   event_date=_KEEP, expected_version: int | None = None) -> Case:
+    """Change the qualification: the one act that changes a case's gravity after registration.
+
+    The gravity is derived anew from the article versions in force on the offence date (the
+    registration day if unknown; ``event_date`` corrects it in the same act), the grants follow
+    (a case leaving the grave categories becomes visible to the unit's supervisors here and only
+    here) and one audit row names the old and new articles and gravity. Who may: those who may
+    change the case (its investigators), as before this act had its own service.
+    """
+    reason = (reason or "").strip()
+    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    if expected_version is not None:
+        _check_version(case, expected_version)
+    if not reason:
+        raise ValidationError({"reason": _("State why the case is requalified.")})
+    qualification = resolve_articles(articles)
+    before = {"articles": sorted(a.code for a in case.articles.all()), "gravity": case.gravity,
+              "event_date": str(case.event_date)}
+    if event_date is not _KEEP:
+        case.event_date = event_date
+    case.gravity, versions = gravity_in_force(qualification, case.offence_on)
+    require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
+    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
+    case.articles.set(qualification)
+    grants = access.sync_grants(case)  # gravity decides whether unit supervisors see it
+    after = {"articles": sorted(a.code for a in qualification), "gravity": case.gravity,
+             "event_date": str(case.event_date), "versions": versions}
+    audit_record(actor=actor, event=EventType.CASE_REQUALIFIED, case_id=case.pk, target=case,
                  data={"from": before, "to": after, "reason": reason, "grants": grants})
     return case
 

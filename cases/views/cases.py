@@ -19,11 +19,11 @@ from ecase.scoped_views import CaseScopedView
 from .. import access
 from ..choices import Gravity
 from ..forms_filters import CaseFilterForm
-from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseTransitionForm, ExtensionForm
+from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
 from ..models import Case
 from ..paging import paginate_without_count
 from ..selectors import case_list, changes_since
-from ..services.case import case_assign, case_transition, case_update
+from ..services.case import case_assign, case_requalify, case_transition, case_update
 from ..services.registration import case_register
 from ..services.term import deadline_extend, pending_extension_requests
 from .common import PAGE_SIZE, apply_errors, done, paginate
@@ -121,7 +121,7 @@ class CaseEditView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        form = CaseEditForm(initial={"version": case.version, "articles": case.articles.all(), "plot": case.plot,
+        form = CaseEditForm(initial={"version": case.version, "plot": case.plot,
                                      "proceedings_form": case.proceedings_form, "event_date": case.event_date})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")})
 
@@ -132,7 +132,7 @@ class CaseEditView(CaseScopedView):
             data = form.cleaned_data
             try:
                 case_update(case_id=case.pk, actor=request.user, expected_version=data["version"], reason=data["reason"],
-                            articles=data["articles"], plot=data["plot"], event_date=data["event_date"],
+                            plot=data["plot"], event_date=data["event_date"],
                             proceedings_form=data["proceedings_form"])
             except StaleEdit as error:
                 form = _stale_form(request, case, data["version"], error)
@@ -142,6 +142,35 @@ class CaseEditView(CaseScopedView):
                 done(request, _("The case was saved."))
                 return redirect("cases:detail", pk=case.pk)
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")}, status=400)
+
+
+class CaseRequalifyView(CaseScopedView):
+    """The qualification changes here only, never on the edit page: it moves the gravity and the grants."""
+
+    queryset = Case.objects.all()
+    permission_action = access.CHANGE
+
+    def get(self, request, pk):
+        case = self.get_object()
+        form = CaseRequalifyForm(initial={"version": case.version, "articles": case.articles.all(),
+                                          "event_date": case.event_date})
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
+
+    def post(self, request, pk):
+        case = self.get_object()
+        form = CaseRequalifyForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case_requalify(case_id=case.pk, actor=request.user, articles=data["articles"], reason=data["reason"],
+                               event_date=data["event_date"], expected_version=data["version"])
+            except (StaleEdit, ValidationError) as error:
+                apply_errors(form, error)
+            else:
+                done(request, _("The case was requalified."))
+                return redirect("cases:detail", pk=case.pk)
+        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")},
+                      status=400)
 
 
 def _stale_form(request, case: Case, seen_version: int, error: StaleEdit) -> CaseEditForm:

@@ -109,7 +109,7 @@ def test_only_a_named_administrator_issues_a_token_for_grave_cases(investigator,
 def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     """An ordinary case (its supervisor named) that becomes especially grave right after a view's lookup."""
     from cases.models import Case
-    from cases.services.case import case_update
+    from cases.services.case import case_requalify
     from ecase.api_base import ScopedAPIView
     from ecase.scoped_views import CaseScopedView
     from tests.factories import article
@@ -122,8 +122,8 @@ def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     def requalify():
         current = Case.objects.get(pk=ordinary.pk)
         if current.gravity < 4:
-            case_update(case_id=ordinary.pk, actor=investigator, expected_version=current.version,
-                        reason="Переквалификация", articles=[article("99-1")])
+            case_requalify(case_id=ordinary.pk, actor=investigator, expected_version=current.version,
+                           reason="Переквалификация", articles=[article("99-1")])
             ordinary.rows_after_requalification = row_counts()
 
     for view in (ScopedAPIView, CaseScopedView):
@@ -223,7 +223,7 @@ def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investig
     from cases.models import Case, ProceduralAct, ProceduralActType
     from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create
-    from cases.services.case import case_update
+    from cases.services.case import case_requalify
     from cases.services.scope import case_guard
     from ecase.api_base import OutsideTokenScope
     from tests.factories import article
@@ -241,8 +241,8 @@ def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investig
     with case_guard(token_scope):
         act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
         # Requalified meanwhile (the guard sees the case before the change, still ordinary).
-        case_update(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
-                    reason="Переквалификация", articles=[article("99-1")])
+        case_requalify(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
+                       reason="Переквалификация", articles=[article("99-1")])
         with pytest.raises(OutsideTokenScope):
             act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")
         with pytest.raises(OutsideTokenScope):

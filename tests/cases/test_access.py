@@ -7,7 +7,7 @@ from cases import access
 from cases.models import Case, Participant, Person
 from cases.choices import ParticipantRole
 from cases.choices import Gravity
-from cases.services.case import case_assign, case_update
+from cases.services.case import case_assign, case_requalify, case_update
 from django.core.exceptions import ValidationError
 from cases.services.participants import participant_add
 from tests.factories import article, make_user, person_data, register
@@ -82,8 +82,7 @@ def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, inve
                 reason="Назначен куратор")
     other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
     assert case in visible(other_head)
-    case_update(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
-                reason="Переквалификация", articles=[article("99-1")])
+    case_requalify(case_id=case.pk, actor=investigator, reason="Переквалификация", articles=[article("99-1")])
     assert case not in visible(other_head)
     assert case in visible(supervisor)
 

@@ -9,7 +9,7 @@ from cases.choices import CaseAction, ParticipantRole
 from cases.models import (Case, DeadlineExtension, ExtensionDecision, Interruption, Participant, Person, ProceduralAct,
                           ProceduralActType)
 from cases.services.acts import act_create, act_update, act_withdraw
-from cases.services.case import case_assign, case_transition, case_update
+from cases.services.case import case_assign, case_requalify, case_transition, case_update
 from cases.services.participants import participant_add, participant_change_role, participant_withdraw, person_update
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
@@ -48,10 +48,12 @@ def test_case_history_on_create_update_and_many_to_many(investigator, colleague,
     case = Case.objects.get(pk=_register(investigator, prosecutor, supervisor).pk)
     assert_row(case.history.earliest("history_id"), user=investigator, type_="+", reason="Registered")
     case = case_update(case_id=case.pk, actor=investigator, expected_version=case.version, reason="Уточнена фабула",
-                       plot="Открыто похитил телефон.", articles=[article("191-1")])
+                       plot="Открыто похитил телефон.")
+    assert latest(Case, case.pk).history_change_reason == "Уточнена фабула"
+    case = case_requalify(case_id=case.pk, actor=investigator, reason="Уточнена квалификация", articles=[article("191-1")])
     row = latest(Case, case.pk)
     assert_row(row, user=investigator, type_="~")
-    assert row.history_change_reason in ("Уточнена фабула",)
+    assert row.history_change_reason == "Уточнена квалификация"
     assert set(row.articles.values_list("criminalcodearticle_id", flat=True)) == {article("191-1").pk}
     case_assign(case_id=case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
                 prosecutor=prosecutor, supervisor=supervisor, reason="Создана следственная группа")

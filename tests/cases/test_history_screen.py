@@ -8,7 +8,7 @@ from cases.choices import ParticipantRole
 from cases.services.case import case_update
 from cases.services.participants import participant_add, participant_change_role
 from tests.auth import verified_client
-from tests.factories import article, person_data, register
+from tests.factories import person_data, register
 
 
 def history_page(user, case, **params):
@@ -19,7 +19,7 @@ def history_page(user, case, **params):
 
 def test_it_shows_what_changed_from_what_to_what_who_and_why(investigator, case):
     case_update(case_id=case.pk, actor=investigator, expected_version=case.version, reason="Уточнена фабула",
-                plot="Открыто похитил телефон.", articles=[article("191-1")])
+                plot="Открыто похитил телефон.")
     page = history_page(investigator, case).content.decode()
     assert "Тайно похитил телефон из сумки потерпевшей. → Открыто похитил телефон." in page
     assert "Уточнена фабула" in page

@@ -7,9 +7,15 @@ from cases.reference_data import load
 
 
 class Command(BaseCommand):
-    help = "Upsert the shipped reference data (articles, terms, act types); deletes nothing."
+    help = ("Upsert the shipped reference data (articles, terms, act types); adds new sanction versions, "
+            "never rewrites a stored one; deletes nothing.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
             counts = load(apps)
+        conflicts = counts.pop("conflicts")
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
+        for conflict in conflicts:
+            # A stored version is history cases may rely on: the file is wrong or needs a new version.
+            self.stderr.write(f"kept the stored sanction of {conflict}: the shipped figures differ; "
+                              "ship a change as a new version with its date")
