@@ -49,6 +49,7 @@ class EventType(models.TextChoices):
     TOKEN_ISSUED = "api.token_issued", _("API token issued")
     TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
+    PERSON_LINKED = "person.linked", _("Persons of two cases linked as one person")
 
 
 class Outcome(models.TextChoices):
