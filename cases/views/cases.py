@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from accounts.freshness import grave_data_needs_fresh_factor
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -68,11 +69,17 @@ class CaseRegisterView(CaseScopedView):
             raise NotAllowed("only investigators and supervisors register cases")
         return super().dispatch(request, *args, **kwargs)
 
+    def form(self, data=None) -> CaseRegisterForm:
+        # The prosecutors offered up front come from the registrar's cases: grave ones only when the
+        # one grave-data rule allows (a recent second factor).
+        return CaseRegisterForm(data, unit=self.request.user.unit, user=self.request.user,
+                                include_grave=not grave_data_needs_fresh_factor(self.request))
+
     def get(self, request):
-        return render(request, "cases/case_register.html", {"form": CaseRegisterForm(unit=request.user.unit, user=request.user)})
+        return render(request, "cases/case_register.html", {"form": self.form()})
 
     def post(self, request):
-        form = CaseRegisterForm(request.POST, unit=request.user.unit, user=request.user)
+        form = self.form(request.POST)
         if form.is_valid():
             try:
                 case = case_register(actor=request.user, unit=request.user.unit, **form.cleaned_data)

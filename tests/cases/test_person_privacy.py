@@ -155,3 +155,14 @@ def test_grave_persons_need_the_fresh_second_factor_over_the_api_in_a_session(in
     # The ordinary record opens either way; its roles in the linked grave case only with the fresh factor.
     roles = client.get(f"/api/v1/persons/{ordinary.person_id}/").json()["participations"]
     assert sorted(p["case"] for p in roles) == sorted([case.pk] + ([grave.pk] if fresh else []))
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
+def test_the_prosecutors_offered_from_a_grave_case_need_the_fresh_second_factor(investigator, supervisor, astana, fresh):
+    grave_only = make_user("prosecutor.grave", Role.PROSECUTOR, astana, last_name="Тасмағамбетов", first_name="Ержан")
+    register(actor=investigator, articles=("99-1",), supervisor=supervisor, prosecutor=grave_only)
+    client = verified_client(investigator)
+    if not fresh:
+        age_second_factor(client)
+    page = client.get(reverse("cases:register")).content.decode()
+    assert ("Тасмағамбетов" in page) is fresh
