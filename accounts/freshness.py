@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .models import ApiToken
+
 AUTH_AT = "auth_at"        # password sign-in: start of the absolute session lifetime
 SEEN_AT = "seen_at"        # last request: the idle timeout
 OTP_AT = "otp_at"          # last second-factor confirmation: grave cases need it within 15 min
@@ -34,6 +36,17 @@ def is_fresh(request: HttpRequest, key: str, max_age: timedelta) -> bool:
     return elapsed is not None and timedelta(0) <= elapsed <= max_age
 
 
-def grave_case_factor_fresh(request: HttpRequest) -> bool:
-    """Whether the second factor was confirmed recently enough to open a grave or especially grave case."""
-    return is_fresh(request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)
+def grave_data_needs_fresh_factor(request) -> bool:
+    """THE rule for grave and especially grave cases: whether their data is withheld from this request
+    until the second factor is confirmed again.
+
+    Every place that shows anything of a case asks this one function: the case-scoped pages
+    (ecase/scoped_views.py), the API (ecase/api_base.py), the case list and its search, the access
+    log, option lists. A browser session needs a second factor confirmed within
+    ECASE_GRAVE_CASE_OTP_MINUTES. An API token holds no second factor: it reaches grave cases only
+    when an administrator issued it for them (``ecase.api_base.api_restrict``), so the rule is
+    answered there and this returns False for it. ``request`` is Django's or DRF's request.
+    """
+    if isinstance(getattr(request, "auth", None), ApiToken):
+        return False
+    return not is_fresh(request, OTP_AT, settings.ECASE_GRAVE_CASE_OTP_MAX_AGE)

@@ -57,6 +57,7 @@ class EventType(models.TextChoices):
     OTP_RESET = "auth.otp_reset", _("Second factor reset")
     USER_REACTIVATED = "auth.user_reactivated", _("User reactivated")
     CASE_REQUALIFIED = "case.requalified", _("Case requalified")
+    PERSON_LINKED = "person.linked", _("Persons of two cases linked as one person")
 
 
 class Outcome(models.TextChoices):

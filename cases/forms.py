@@ -12,6 +12,7 @@ from accounts.models import User
 from .act_transitions import ActAction
 from .choosers import PersonChoiceField, SearchSelect, prosecutors
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
+from .grave import without_grave
 from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -42,12 +43,13 @@ class CaseRegisterForm(forms.Form):
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
                                         help_text=_("Required for grave and especially grave crimes."))
 
-    def __init__(self, *args, unit=None, user=None, **kwargs):
+    def __init__(self, *args, unit=None, user=None, include_grave=False, **kwargs):
         super().__init__(*args, **kwargs)
         # Every active prosecutor may be named (checked on submission); the page lists none of them
         # up front but those named on the registrar's own cases: the rest are found by surname.
+        # ``include_grave``: the view's answer to the one grave-data rule (cases/grave.py).
         self.fields["prosecutor"].queryset = prosecutors()
-        self.fields["prosecutor"].widget.offered = _usual_prosecutors(user)
+        self.fields["prosecutor"].widget.offered = _usual_prosecutors(user, include_grave=include_grave)
         self.fields["supervisor"].queryset = User.objects.filter(
             role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit)) if unit else User.objects.none()
 
@@ -55,11 +57,14 @@ class CaseRegisterForm(forms.Form):
 USUAL_PROSECUTORS = 5
 
 
-def _usual_prosecutors(user):
-    """The prosecutors named on ``user``'s own cases (through restrict): a handful, whatever the country's size."""
+def _usual_prosecutors(user, *, include_grave: bool = False):
+    """The prosecutors named on ``user``'s own cases (through restrict): a handful, whatever the country's size.
+    Grave cases count only when the request may show grave data (a recent second factor)."""
     if user is None:
         return User.objects.none()
     named = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
+    if not include_grave:
+        named = without_grave(named)
     return prosecutors().filter(pk__in=named.values("prosecutor_id")).order_by("last_name", "first_name", "pk")[:USUAL_PROSECUTORS]
 
 

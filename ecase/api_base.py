@@ -9,7 +9,9 @@ in their transaction.
 
 Grave and especially grave cases: a token not issued with ``grave_cases`` does not reach them
 or anything of them (404, logged with the reason); in a browser session every object of such a
-case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the case page does.
+case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the case page does
+(403 ``second_factor_required``), and lists leave their rows out until then
+(``accounts.freshness.grave_data_needs_fresh_factor``, the one rule of pages and API).
 The same rule is checked again by every service a view calls, on the case row it has locked
 (``cases.services.scope.case_guard``): a case requalified as grave after the view's lookup is
 refused there, and nothing is written.
@@ -26,11 +28,11 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
-from accounts.freshness import grave_case_factor_fresh
+from accounts.freshness import grave_data_needs_fresh_factor
 from audit.services import audit_record
 from cases import access
-from cases.choices import Gravity
-from cases.models import Case, Participant, Person
+from cases.grave import is_grave, without_grave
+from cases.models import Case
 from cases.services.scope import case_guard, lock_case
 
 from .api_errors import PreconditionFailed, PreconditionRequired
@@ -56,22 +58,40 @@ def grave_cases_open(request) -> bool:
 
 
 def api_restrict(request, queryset: models.QuerySet, action: str) -> models.QuerySet:
-    """``queryset.restrict(user, action)``, without any row of a grave case when the token lacks ``grave_cases``."""
+    """What a list shows: ``queryset.restrict(user, action)``, narrowed to the token, and without the rows
+    of grave cases while a session's second factor is not recent (``listable``)."""
+    return listable(request, queryset.restrict(request.user, action), action)
+
+
+def api_reach(request, queryset: models.QuerySet, action: str) -> models.QuerySet:
+    """What an object may be looked up in: ``restrict`` narrowed to the token. A grave case's object found
+    here in a session then asks for the recent second factor (403), as the case page does."""
     return narrow_to_token(request, queryset.restrict(request.user, action), action)
+
+
+def _case_path(rows: models.QuerySet) -> str | None:
+    if rows.model is Case:
+        return None
+    case_path = getattr(rows, "case_path", None)
+    if case_path is None:
+        raise ImproperlyConfigured(f"{rows.model.__name__}: no case_path, so grave cases cannot be left out")
+    return case_path
 
 
 def narrow_to_token(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     """Rows already restricted to the user (a selector's result), narrowed to the request's token."""
     if grave_cases_open(request):
         return rows
-    if rows.model is Person:  # persons belong to no case: seen only through participations in reachable ones
-        return rows.filter(pk__in=api_restrict(request, Participant.objects.all(), action).values("person_id"))
-    if rows.model is Case:
-        return rows.exclude(gravity__gte=Gravity.GRAVE)
-    case_path = getattr(rows, "case_path", None)
-    if case_path is None:
-        raise ImproperlyConfigured(f"{rows.model.__name__}: no case_path, so the token scope cannot narrow it")
-    return rows.exclude(**{f"{case_path}__gravity__gte": Gravity.GRAVE})
+    return without_grave(rows, _case_path(rows))
+
+
+def listable(request, rows: models.QuerySet, action: str) -> models.QuerySet:
+    """Rows already restricted to the user, as a list shows them to this request: the token's scope, and
+    no grave case's row while the one rule (``grave_data_needs_fresh_factor``) withholds them."""
+    rows = narrow_to_token(request, rows, action)
+    if grave_data_needs_fresh_factor(request):
+        rows = without_grave(rows, _case_path(rows))
+    return rows
 
 
 class ScopedAPIView(generics.GenericAPIView):
@@ -124,7 +144,12 @@ class ScopedAPIView(generics.GenericAPIView):
         return getattr(self, "swagger_fake_view", False)
 
     def scoped(self, action: str | None = None) -> models.QuerySet:
+        """The rows a list of this view shows."""
         return api_restrict(self.request, self.queryset, action or self.permission_action)
+
+    def reachable(self, action: str | None = None) -> models.QuerySet:
+        """The rows an object of this view is looked up in (grave ones then ask for the second factor)."""
+        return api_reach(self.request, self.queryset, action or self.permission_action)
 
     def restricted(self, queryset: models.QuerySet, action: str = access.VIEW) -> models.QuerySet:
         """Rows of another model (a parent's children) through the same path as this view's own."""
@@ -136,11 +161,10 @@ class ScopedAPIView(generics.GenericAPIView):
     def get_object(self, action: str | None = None):
         """The object of the URL, if the user may ``action`` it; else OutOfScope (404) or NotAllowed (403)."""
         pk = self.kwargs[self.lookup_url_kwarg]
-        obj = self.scoped(action).filter(pk=pk).first()
+        obj = self.reachable(action).filter(pk=pk).first()
         if obj is None:
-            # Persons belong to no single case: a refusal is logged without one.
             case_id = self.queryset.case_id_of(pk) if hasattr(self.queryset, "case_id_of") else None
-            if case_id is not None and self.scoped("view").filter(pk=pk).exists():
+            if case_id is not None and self.reachable("view").filter(pk=pk).exists():
                 raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
             if not grave_cases_open(self.request) and \
                     self.queryset.restrict(self.request.user, "view").filter(pk=pk).exists():
@@ -158,15 +182,13 @@ class ScopedAPIView(generics.GenericAPIView):
         if api_token_of(self.request) is not None:
             return
         case_id = case_id_of(obj)
-        if case_id is None:
-            return  # a person belongs to no single case
         gravity = obj.gravity if isinstance(obj, Case) else \
             Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
-        if gravity >= Gravity.GRAVE:
+        if is_grave(gravity):
             self._require_fresh_second_factor()
 
     def _require_fresh_second_factor(self) -> None:
-        if not grave_case_factor_fresh(self.request._request):
+        if grave_data_needs_fresh_factor(self.request):
             raise exceptions.PermissionDenied(
                 _("A grave case opens only with a second factor confirmed in the last minutes: "
                   "confirm it in the browser."),
@@ -178,7 +200,7 @@ class ScopedAPIView(generics.GenericAPIView):
         A token not issued for grave cases: 404, as an absent case (logged with the reason); a
         session: a second factor from the last minutes.
         """
-        if case.gravity < Gravity.GRAVE:
+        if not is_grave(case.gravity):
             return
         token = api_token_of(self.request)
         if token is None:
@@ -216,7 +238,7 @@ class ChildrenListView(ScopedAPIView, generics.ListAPIView):
 
 
 def case_id_of(obj) -> int | None:
-    """The case an object of case data belongs to (the case itself, an act, an item, a file)."""
+    """The case an object of case data belongs to (the case itself, an act, a person, an item, a file)."""
     for path in ("case_id", "item.case_id"):
         value = obj
         for attribute in path.split("."):

@@ -29,8 +29,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.freshness import grave_case_factor_fresh
-from cases.choices import Gravity
+from accounts.freshness import grave_data_needs_fresh_factor
+from cases.grave import is_grave
 from cases.models import Case
 from cases.services.scope import case_guard
 
@@ -81,7 +81,7 @@ class CaseScopedView(LoginRequiredMixin, View):
         return case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
 
     def require_second_factor(self, case_id: int, gravity: int) -> None:
-        if gravity >= Gravity.GRAVE and not grave_case_factor_fresh(self.request):
+        if is_grave(gravity) and grave_data_needs_fresh_factor(self.request):
             raise SecondFactorRequired("a grave case, and the second factor is not recent", case_id=case_id)
 
     def guard_grave_case(self, case: Case) -> None:

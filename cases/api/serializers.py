@@ -20,6 +20,7 @@ from ..act_transitions import ActAction
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
+from ..services.participants import linked_persons
 from ..views.acts import available_actions
 
 MAX_TEXT = 20000
@@ -98,7 +99,7 @@ class CaseUpdateSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
-        fields = ["id", "iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship",
+        fields = ["id", "case", "iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship",
                   "address", "phone"]
 
 
@@ -119,15 +120,18 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
 
 class PersonDetailSerializer(PersonSerializer):
-    participations = serializers.SerializerMethodField(help_text="Only in the cases you may see.")
+    participations = serializers.SerializerMethodField(
+        help_text="Roles of this person and of the persons linked to them as one real person, only in the cases you may see.")
 
     class Meta(PersonSerializer.Meta):
         fields = PersonSerializer.Meta.fields + ["participations"]
 
     @extend_schema_field(ParticipationSerializer(many=True))
     def get_participations(self, person: Person):
-        visible = (api_restrict(self.context["request"], Participant.objects.all(), access.VIEW)
-                   .filter(person=person).select_related("case").order_by("case_id", "id"))
+        request = self.context["request"]
+        same = linked_persons(person, visible=api_restrict(request, Person.objects.all(), access.VIEW))
+        visible = (api_restrict(request, Participant.objects.all(), access.VIEW)
+                   .filter(person__in=same).select_related("case").order_by("case_id", "id"))
         return ParticipationSerializer(visible, many=True).data
 
 

@@ -25,7 +25,7 @@ from ecase.api_base import (
     etag,
     expected_version,
     matching_version,
-    narrow_to_token,
+    listable,
     with_digest,
 )
 
@@ -83,8 +83,9 @@ class CaseListView(ScopedAPIView, generics.ListAPIView):
         if self.is_schema_generation:
             return Case.objects.none()
         data = self.query()
-        # cases.selectors.case_list starts from Case.objects.restrict(user, "view"); the token's scope narrows it.
-        return narrow_to_token(self.request, case_list(user=self.request.user, filters=CaseFilters(
+        # cases.selectors.case_list starts from Case.objects.restrict(user, "view"); the token's scope narrows
+        # it, and grave cases (search hits in them included) stay out while a session's second factor is old.
+        return listable(self.request, case_list(user=self.request.user, filters=CaseFilters(
             q=data.get("q", ""), status=data.get("status", ""), gravity=data.get("gravity"),
             investigator=data.get("investigator"), overdue=data.get("overdue", False))), access.VIEW)
 
@@ -176,7 +177,8 @@ class ParticipantDetailView(ScopedAPIView):
 
 @extend_schema(tags=["persons"])
 class PersonListView(ScopedAPIView, generics.ListAPIView):
-    """Persons who take part in your cases; ``iin`` finds one by IIN. Nobody else is found."""
+    """Persons as your cases record them (one entry per case); ``iin`` finds them by IIN. Nobody else is found:
+    an IIN recorded only in cases you do not see answers exactly as an IIN recorded nowhere."""
 
     queryset = Person.objects.all()
     permission_action = access.VIEW
@@ -197,7 +199,8 @@ class PersonListView(ScopedAPIView, generics.ListAPIView):
 
 @extend_schema(tags=["persons"])
 class PersonDetailView(ScopedAPIView):
-    """A person, with their roles in the cases you may see (and only those)."""
+    """A person as one case records them, with their roles in that case and in the cases where a person
+    linked to them (the same real person) takes part, as far as you may see those cases."""
 
     queryset = Person.objects.all()
     permission_action = access.VIEW

@@ -481,8 +481,9 @@ _ROLE_SLOTS = ((R.VICTIM, 0.75), (R.SUSPECT, 0.6), (R.WITNESS, 0.4), (R.DEFENCE_
 
 
 def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participant]]]:
-    """Persons (new, or known by IIN: one person, many cases) and their roles; case pk -> role -> participants."""
-    wanted: list[tuple[CasePlan, str, people.PersonFacts | int]] = []
+    """Persons as each case records them (a repeat offender is a new record in the new case) and their roles;
+    case pk -> role -> participants."""
+    wanted: list[tuple[CasePlan, str, people.PersonFacts]] = []
     pool = _reuse_pool.setdefault(ctx.seed, [])
     for plan in plans:
         roles = [role for role, share in _ROLE_SLOTS if rng.random() < share]
@@ -498,22 +499,25 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
                 continue
             index = (ctx.person_base + plan.index * NEW_PERSONS_PER_CASE + slot) % people.IIN_CAPACITY
             wanted.append((plan, role, people.person_for_index(index, rng, plan.unit.city)))
-    facts = [w[2] for w in wanted if isinstance(w[2], people.PersonFacts)]
-    known = dict(Person.objects.filter(iin__in=[f.iin for f in facts]).values_list("iin", "pk"))
+    # One record per case and IIN (cases.models.Person): the same IIN in another case is another row.
+    keys = {(plan.case.pk, fact.iin) for plan, _role, fact in wanted}
+    known = {(case_id, iin): pk for case_id, iin, pk in Person.objects.filter(
+        case_id__in={case_id for case_id, _ in keys}, iin__in={iin for _, iin in keys}).values_list("case_id", "iin", "pk")}
     new_people = {}
     for plan, role, fact in wanted:
-        if isinstance(fact, people.PersonFacts) and fact.iin not in known and fact.iin not in new_people:
-            person = _new(Person)(iin=fact.iin, last_name=fact.last_name, first_name=fact.first_name,
-                            middle_name=fact.middle_name, birth_date=fact.birth_date, sex=fact.sex,
-                            address=fact.address, phone=fact.phone)
+        key = (plan.case.pk, fact.iin)
+        if key not in known and key not in new_people:
+            person = _new(Person)(case_id=plan.case.pk, iin=fact.iin, last_name=fact.last_name,
+                                  first_name=fact.first_name, middle_name=fact.middle_name, birth_date=fact.birth_date,
+                                  sex=fact.sex, address=fact.address, phone=fact.phone)
             person.refresh_search_name()  # bulk writes bypass Person.save()
-            new_people[fact.iin] = _attributed(person, plan.lead, plan.registered_at)
+            new_people[key] = _attributed(person, plan.lead, plan.registered_at)
     sink.insert(Person, list(new_people.values()))
-    known.update({iin: p.pk for iin, p in new_people.items()})
+    known.update({key: p.pk for key, p in new_people.items()})
     participants, by_case = [], defaultdict(lambda: defaultdict(list))
     seen = set()
     for plan, role, fact in wanted:
-        person_id = known[fact.iin] if isinstance(fact, people.PersonFacts) else fact
+        person_id = known[(plan.case.pk, fact.iin)]
         if (plan.case.pk, person_id, role) in seen:
             continue
         seen.add((plan.case.pk, person_id, role))
@@ -523,14 +527,14 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
         participants.append(_attributed(participant, plan.lead, plan.registered_at))
         by_case[plan.case.pk][role].append(participant)
         if role == R.SUSPECT and len(pool) < REUSE_POOL:
-            pool.append(person_id)
+            pool.append(fact)
         elif role == R.SUSPECT:
-            pool[rng.randrange(REUSE_POOL)] = person_id
+            pool[rng.randrange(REUSE_POOL)] = fact
     sink.insert(Participant, participants)
     return by_case
 
 
-_reuse_pool: dict[int, list[int]] = {}  # per process: suspects who may reappear in a later case
+_reuse_pool: dict[int, list[people.PersonFacts]] = {}  # per process: suspects who may reappear in a later case
 
 
 def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]]:

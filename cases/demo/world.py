@@ -3,7 +3,8 @@
 Units: Astana (region) with the Yesil district below it, Zhambyl region with the Taraz city
 department below it, and the Astana prosecutor's office. Seven users (passwords random per run,
 returned to the caller to print once). A dozen cases in both cities, each taken through a short
-story: assignment, transitions, a term extension, participants (one person in two cases),
+story: assignment, transitions, a term extension, participants (one person in two cases: a record
+in each case, linked as one person by someone who sees both),
 acts in several statuses, evidence items with files and custody hand-overs.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..services.act_workflow import act_transition
 from ..services.acts import act_create
 from ..services.case import case_assign, case_transition
 from ..services.certificates import certificate_issue
-from ..services.participants import participant_add
+from ..services.participants import participant_add, person_link
 from ..services.registration import case_register
 from ..services.term import deadline_extend
 from . import files, people, texts
@@ -191,7 +192,8 @@ CASES: tuple[CasePlan, ...] = (
              acts=(A("interrogation_suspect", "draft", {"interrogated": "igor"}),)),
 )
 
-# One person, many cases: each key is one person (the same IIN wherever the key is used).
+# One real person, many cases: each key is one person (the same IIN wherever the key is used). Each
+# case records them on its own; link_shared_persons() then states that the records are one person.
 PERSONS = {
     "aigerim": ("F", 1991), "serik": ("M", 1987), "marat": ("M", 1979), "gulnar": ("F", 1962),
     "unknown_caller": ("M", 1995), "zhanar": ("F", 1984), "erbol": ("M", 1990), "timur": ("M", 2001),
@@ -419,6 +421,24 @@ def seed_world(*, seed: int | None = None) -> SeedReport:
         if user.role == Role.SUPERVISOR:
             certificate_issue(user=user, actor=users[ADMIN_USERNAME])
     counter = itertools.count(1)
-    cases = [CaseBuilder(plan, users=users, units=units, rng=rng, now=now, file_counter=counter).build()
-             for plan in CASES]
+    builders = [CaseBuilder(plan, users=users, units=units, rng=rng, now=now, file_counter=counter) for plan in CASES]
+    cases = [builder.build() for builder in builders]
+    link_shared_persons(builders, users=list(users.values()))
     return SeedReport(passwords=table, cases=cases)
+
+
+def link_shared_persons(builders: list[CaseBuilder], *, users: list[User]) -> None:
+    """Where one demo person takes part in several cases, link their records, as someone who sees both would."""
+    records: dict[str, list[Participant]] = {}
+    for builder in builders:
+        for key, participant in builder.participants.items():
+            records.setdefault(key, []).append(participant)
+    for key, participants in records.items():
+        first, *others = participants
+        for other in others:
+            case_ids = {first.case_id, other.case_id}
+            actor = next((u for u in users if u.role != Role.ADMINISTRATOR
+                          and Case.objects.restrict(u).filter(pk__in=case_ids).count() == len(case_ids)), None)
+            if actor is not None and len(case_ids) == 2:
+                person_link(person_id=first.person_id, other_id=other.person_id, actor=actor,
+                            reason="Одно и то же лицо: совпадают ИИН и анкетные данные")

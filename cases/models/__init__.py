@@ -9,7 +9,7 @@ from .case import (
     Interruption,
     RegistrationSequence,
 )
-from .people import Participant, Person
+from .people import Participant, Person, PersonLink
 from .acts import ProceduralAct, SignedActImmutableError
 from .signing import SigningAuthority, SigningCertificate
 from .workflow import ActRendering, ActTransition, AppendOnlyError
@@ -30,6 +30,7 @@ __all__ = [
     "Interruption",
     "Participant",
     "Person",
+    "PersonLink",
     "ProceduralAct",
     "ProceduralActType",
     "ProceedingsTerm",

@@ -1,4 +1,10 @@
-"""Persons (one person, many cases) and their procedural roles in a case."""
+"""Persons as one case records them, their procedural roles in it, and explicit links between cases.
+
+What a case records about a person (names as typed, birth date, address, phone) belongs to that
+case (DESIGN §4): a ``Person`` row belongs to one case, and the same IIN in another case is
+another row. That one real person appears in several cases is stated explicitly, by someone who
+sees both cases, as a ``PersonLink`` (cases.services.participants.person_link).
+"""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -22,21 +28,15 @@ cyrillic_name = RegexValidator(
 phone_number = RegexValidator(r"^\+?[0-9 ()\-]{7,20}$", _("Enter a phone number, e.g. +7 701 123 45 67."))
 
 
-class PersonQuerySet(CaseDataQuerySet):
-    def restrict(self, user, action: str = "view"):
-        """Persons are seen only through a case the user may see them in."""
-        from .case import Case
-
-        visible = Participant.objects.filter(case__in=Case.objects.restrict(user, action)).values("person_id")
-        return self.filter(pk__in=visible)
-
-
 class Person(CaseDataModel):
-    """A natural person. The IIN is unique when known; birth date and sex must agree with it."""
+    """A natural person as one case records them. The IIN, when known, is unique within the case;
+    birth date and sex must agree with it. Seen only by those who may see the case."""
 
-    objects = PersonQuerySet.as_manager()
+    objects = CaseChildQuerySet.as_manager()
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="persons", null=True,
+                             help_text=_("The case whose record of the person this is."))
     iin = models.CharField(
-        "IIN", max_length=12, unique=True, null=True, blank=True, validators=[validate_iin],
+        "IIN", max_length=12, null=True, blank=True, validators=[validate_iin],
         help_text=_("Empty only for a person without an IIN (e.g. a foreign citizen)."),
     )
     last_name = models.CharField(max_length=100, validators=[cyrillic_name])
@@ -57,10 +57,13 @@ class Person(CaseDataModel):
         constraints = [
             models.CheckConstraint(name="person_iin_12_digits", condition=models.Q(iin__isnull=True) | models.Q(iin__regex=r"^[0-9]{12}$")),
             models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
+            models.UniqueConstraint(fields=["case", "iin"], condition=models.Q(iin__isnull=False),
+                                    name="person_iin_once_per_case"),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"], name="person_name"),
                    # varchar_pattern_ops: PostgreSQL uses it for LIKE 'x%' whatever the collation (SQLite ignores it).
-                   models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"])]
+                   models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"]),
+                   models.Index(fields=["iin"], name="person_iin")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -125,8 +128,46 @@ class Participant(Withdrawable, CaseDataModel):
         return f"{self.person} — {self.get_role_display()}"
 
     def clean(self) -> None:
+        if self.case_id and self.person_id and self.person.case_id != self.case_id:
+            # A person row is what this case records; another case's record is never attached here.
+            raise ValidationError({"person": _("This person is recorded in another case.")})
         event_date = self.case.event_date if self.case_id else None
         if event_date and self.person_id and self.person.birth_date > event_date:
             raise ValidationError({"person": _("The person was born after the offence.")})
         if self.role_since and self.case_id and self.role_since < timezone.localdate(self.case.registered_at):
             raise ValidationError({"role_since": _("A role cannot be given before the case was registered.")})
+
+
+class PersonLinkQuerySet(CaseDataQuerySet):
+    def restrict(self, user, action: str = "view"):
+        """A link is seen only by someone who may see both of its cases."""
+        from .case import Case
+
+        visible = Case.objects.restrict(user, action)
+        return self.filter(person__case__in=visible, other__case__in=visible)
+
+
+class PersonLink(CaseDataModel):
+    """Two persons of two cases are one real person: stated by someone who sees both cases, with a reason.
+
+    Neither row is changed or merged: each case keeps what it recorded; the link only lets those
+    who see both cases find the person's roles together.
+    """
+
+    objects = PersonLinkQuerySet.as_manager()
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links_out")
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links_in")
+    reason = models.TextField()
+    linked_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(default=timezone.now)
+    history = case_history()
+
+    class Meta:
+        constraints = [
+            # One row per pair, stored in id order, so (a, b) and (b, a) are the same link.
+            models.CheckConstraint(name="person_link_ordered_pair", condition=models.Q(person__lt=models.F("other"))),
+            models.UniqueConstraint(fields=["person", "other"], name="person_link_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} = {self.other_id}"

@@ -1,10 +1,11 @@
-"""Persons and their procedural roles in a case."""
+"""Persons as a case records them, their procedural roles in it, and links between cases (issue #13)."""
 from __future__ import annotations
 
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,23 +16,39 @@ from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
-from ..models import Participant, Person
+from ..models import Case, Participant, Person, PersonLink
 from .scope import lock_case
 
 PERSON_FIELDS = ("iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship", "address", "phone")
 
 
-def _person_for(*, actor: User, person_data: dict, reason: str) -> tuple[Person, bool]:
-    """The person with this IIN if one exists (one person, many cases), else a new one."""
+# What must agree when an IIN already recorded in the case is typed again for another role.
+SAME_PERSON_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "sex")
+
+
+def _person_for(*, actor: User, case: Case, person_data: dict, reason: str) -> tuple[Person, bool]:
+    """The case's own record of this IIN if it has one, else a new record of exactly what was typed.
+
+    Only the case's own persons are looked at (DESIGN §4): the same IIN in another case is another
+    record, never read here, so adding a participant neither shows another case's data nor reveals
+    that the IIN is on file elsewhere. That both are one real person is stated by ``person_link``.
+    """
     unknown = set(person_data) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"unknown person fields: {sorted(unknown)}")
     iin = (person_data.get("iin") or "").strip() or None
     if iin:
-        existing = Person.objects.select_for_update().filter(iin=iin).first()
+        existing = Person.objects.select_for_update().filter(case=case, iin=iin).first()
         if existing is not None:
+            differs = [name for name in SAME_PERSON_FIELDS
+                       if name in person_data and (person_data[name] or "") != (getattr(existing, name) or "")]
+            if differs:
+                # Silently keeping one of two versions would lose what was typed: the user decides.
+                raise ValidationError({"iin": _("This case already records a person with this IIN as %(name)s, "
+                                                "born %(born)s; correct that record or check the IIN.") % {
+                    "name": existing.full_name, "born": existing.birth_date.strftime("%d.%m.%Y")}})
             return existing, False
-    person = Person(**{**person_data, "iin": iin})
+    person = Person(**{**person_data, "iin": iin}, case=case)
     save_attributed(person, actor=actor, reason=reason)
     return person, True
 
@@ -39,10 +56,10 @@ def _person_for(*, actor: User, person_data: dict, reason: str) -> tuple[Person,
 @transaction.atomic
 def participant_add(*, case_id: int, actor: User, role: str, person_data: dict,
                     role_since: date | None = None, note: str = "", reason: str = "") -> Participant:
-    """Give a person (found by IIN or created) a procedural role in the case."""
+    """Give a person (the case's own record of the IIN, or a new one) a procedural role in the case."""
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     reason = reason.strip() or _("Participant added")
-    person, created = _person_for(actor=actor, person_data=person_data, reason=reason)
+    person, created = _person_for(actor=actor, case=case, person_data=person_data, reason=reason)
     participant = Participant(case=case, person=person, role=role, note=note,
                               role_since=role_since or timezone.localdate())
     if Participant.objects.filter(case=case, person=person, role=role, withdrawn_at__isnull=True).exists():
@@ -94,19 +111,61 @@ def participant_withdraw(*, participant_id: int, actor: User, reason: str) -> Pa
 
 @transaction.atomic
 def person_update(*, person_id: int, actor: User, reason: str, **changes) -> Person:
-    """Correct a person's data; allowed to anyone who may change a case the person takes part in."""
+    """Correct what a case records about a person; allowed to anyone who may change that case."""
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise ValueError(f"unknown person fields: {sorted(unknown)}")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the person's data is corrected.")})
-    person = Person.objects.restrict(actor, access.CHANGE).select_for_update().filter(pk=person_id).first()
+    person = Person.objects.restrict(actor, access.VIEW).filter(pk=person_id).first()
     if person is None:
         raise OutOfScope("no such person")
+    lock_case(person.case_id, actor=actor, action=access.CHANGE)
+    person = Person.objects.select_for_update().get(pk=person_id)
     before = {k: str(getattr(person, k)) for k in changes}
     for name, value in changes.items():
         setattr(person, name, value)
     save_attributed(person, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PERSON_CHANGED, target=person,
+    audit_record(actor=actor, event=EventType.PERSON_CHANGED, case_id=person.case_id, target=person,
                  data={"from": before, "to": {k: str(v) for k, v in changes.items()}, "reason": reason})
     return person
+
+
+@transaction.atomic
+def person_link(*, person_id: int, other_id: int, actor: User, reason: str) -> PersonLink:
+    """State that two persons of two cases are one real person (DESIGN §4: an explicit act).
+
+    Only someone who sees both cases may do it: either person outside the actor's view scope is
+    OutOfScope (404, as an absent one), so the refusal reveals nothing of a case the actor does
+    not see. Both cases are locked (in id order, the lock order of every case write) and checked
+    again under the lock, grave cases' second factor included. Neither record changes.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("State why these are one person.")})
+    visible = {p.pk: p for p in Person.objects.restrict(actor, access.VIEW).filter(pk__in=[person_id, other_id])}
+    if person_id not in visible or other_id not in visible:
+        raise OutOfScope("no such person")
+    first, second = sorted((visible[person_id], visible[other_id]), key=lambda p: p.pk)
+    if first.pk == second.pk or first.case_id == second.case_id:
+        raise ValidationError(_("Link persons of two different cases; within one case a person is recorded once."))
+    for case_id in sorted({first.case_id, second.case_id}):
+        lock_case(case_id, actor=actor, action=access.VIEW)
+    if PersonLink.objects.filter(person=first, other=second).exists():
+        raise ValidationError(_("These persons are already linked."))
+    link = PersonLink(person=first, other=second, reason=reason.strip(), linked_by=actor)
+    save_attributed(link, actor=actor, reason=reason)
+    audit_record(actor=actor, event=EventType.PERSON_LINKED, case_id=first.case_id, target=link,
+                 data={"person": first.pk, "other": second.pk, "other_case": second.case_id, "reason": reason.strip()})
+    return link
+
+
+def linked_persons(person: Person, *, visible) -> list[int]:
+    """Ids of ``person`` and of every person linked to it, directly or through others, within ``visible`` persons."""
+    found, frontier = {person.pk}, {person.pk}
+    while frontier:
+        pairs = PersonLink.objects.filter(Q(person__in=frontier) | Q(other__in=frontier)).values_list("person", "other")
+        reached = {pk for pair in pairs for pk in pair} - found
+        reached = set(visible.filter(pk__in=reached).values_list("pk", flat=True))
+        found |= reached
+        frontier = reached
+    return sorted(found)

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.freshness import grave_case_factor_fresh
+from accounts.freshness import grave_data_needs_fresh_factor
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -17,9 +17,9 @@ from ecase.errors import NotAllowed, StaleEdit
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
-from ..choices import Gravity
 from ..forms_filters import CaseFilterForm
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
+from ..grave import grave_hidden_for
 from ..models import Case
 from ..paging import paginate_without_count
 from ..selectors import case_list, changes_since
@@ -38,10 +38,17 @@ class CaseListView(CaseScopedView):
 
     def get(self, request):
         form = CaseFilterForm(request.GET or None, user=request.user)
-        cases = case_list(user=request.user, filters=form.filters())
+        # Grave cases (and search hits in them: an IIN, a surname, words of the plot) are listed, like
+        # the case page opens, only with a recent second factor; the page says so and links to the code.
+        cases, grave_hidden = grave_hidden_for(request, case_list(user=request.user, filters=form.filters()))
         return render(request, "cases/case_list.html", {
             "form": form, "page": paginate_without_count(request, cases, PAGE_SIZE), "today": timezone.localdate(),
-            "query": _without_page(request)})
+            "query": _without_page(request), "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
+
+
+def _verify_url(request) -> str:
+    """The second-factor page, returning to this page (with its search) once the code is confirmed."""
+    return f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}"
 
 
 def _without_page(request) -> str:
@@ -62,11 +69,17 @@ class CaseRegisterView(CaseScopedView):
             raise NotAllowed("only investigators and supervisors register cases")
         return super().dispatch(request, *args, **kwargs)
 
+    def form(self, data=None) -> CaseRegisterForm:
+        # The prosecutors offered up front come from the registrar's cases: grave ones only when the
+        # one grave-data rule allows (a recent second factor).
+        return CaseRegisterForm(data, unit=self.request.user.unit, user=self.request.user,
+                                include_grave=not grave_data_needs_fresh_factor(self.request))
+
     def get(self, request):
-        return render(request, "cases/case_register.html", {"form": CaseRegisterForm(unit=request.user.unit, user=request.user)})
+        return render(request, "cases/case_register.html", {"form": self.form()})
 
     def post(self, request):
-        form = CaseRegisterForm(request.POST, unit=request.user.unit, user=request.user)
+        form = self.form(request.POST)
         if form.is_valid():
             try:
                 case = case_register(actor=request.user, unit=request.user.unit, **form.cleaned_data)
@@ -267,16 +280,13 @@ class AccessLogView(CaseScopedView):
         cases = self.scoped()
         # A grave case's log opens, like the case itself, only with a recent second factor
         # (ecase/scoped_views.py); without one its events are left out and the page says so.
-        grave_hidden = not grave_case_factor_fresh(request)
-        if grave_hidden:
-            cases = cases.filter(gravity__lt=Gravity.GRAVE)
+        cases, grave_hidden = grave_hidden_for(request, cases)
         events = AuditEvent.objects.filter(case_id__in=cases.values("pk")).select_related("actor").order_by(
             "-occurred_at", "-id")
         # Every case of a region: counting its events would cost more than the page (cases/paging.py).
         return render(request, "cases/access_log.html", {
             "case": None, "page": paginate_without_count(request, events, 50), "query": _without_page(request),
-            "grave_hidden": grave_hidden,
-            "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}"})
+            "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
 
 
 class CaseAccessLogView(CaseScopedView):

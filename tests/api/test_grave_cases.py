@@ -15,7 +15,7 @@ from accounts.models import ApiToken
 from audit.choices import EventType
 from audit.models import AuditEvent
 from cases.choices import ParticipantRole
-from cases.services.participants import participant_add
+from cases.services.participants import participant_add, person_link
 from tests.api.helpers import Api, error_of, issue
 from tests.auth import age_second_factor
 from tests.factories import person_data, register
@@ -30,11 +30,13 @@ def grave(investigator, supervisor, prosecutor):
 
 @pytest.fixture
 def shared_person(investigator, case, grave):
-    """One person who is a witness in an ordinary case and a suspect in the grave one."""
+    """One person who is a witness in an ordinary case and a suspect in the grave one: a record in each case,
+    linked as one person by the investigator, who sees both."""
     ordinary = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS,
                                person_data=person_data())
-    participant_add(case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                    person_data={**person_data(), "iin": ordinary.person.iin})
+    suspect = participant_add(case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT,
+                              person_data={**person_data(), "iin": ordinary.person.iin})
+    person_link(person_id=ordinary.person_id, other_id=suspect.person_id, actor=investigator, reason="Одно лицо")
     return ordinary.person
 
 

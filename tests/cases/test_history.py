@@ -6,18 +6,19 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 
 from cases.choices import CaseAction, ParticipantRole
-from cases.models import (Case, DeadlineExtension, ExtensionDecision, Interruption, Participant, Person, ProceduralAct,
-                          ProceduralActType)
+from cases.models import (Case, DeadlineExtension, ExtensionDecision, Interruption, Participant, Person, PersonLink,
+                          ProceduralAct, ProceduralActType)
 from cases.services.acts import act_create, act_update, act_withdraw
 from cases.services.case import case_assign, case_requalify, case_transition, case_update
-from cases.services.participants import participant_add, participant_change_role, participant_withdraw, person_update
+from cases.services.participants import (participant_add, participant_change_role, participant_withdraw, person_link,
+                                         person_update)
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
-from tests.factories import article, person_data
+from tests.factories import article, person_data, register
 
 # ExtensionDecision: its history and delete guard in tests/cases/test_term_extension.py.
-TESTED = {Case, Person, Participant, ProceduralAct, DeadlineExtension, ExtensionDecision, Interruption, EvidenceItem,
+TESTED = {Case, Person, PersonLink, Participant, ProceduralAct, DeadlineExtension, ExtensionDecision, Interruption, EvidenceItem,
           EvidenceFile, CustodyEvent}
 
 
@@ -146,3 +147,16 @@ def test_nothing_of_a_case_is_hard_deleted(case):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_case WHERE id = %s", [case.pk])
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_a_person_link_and_the_persons_it_joins_are_never_deleted(investigator):
+    data = person_data()
+    a, b = (participant_add(case_id=register(actor=investigator).pk, actor=investigator, role=ParticipantRole.WITNESS,
+                            person_data=data) for _ in range(2))
+    link = person_link(person_id=a.person_id, other_id=b.person_id, actor=investigator, reason="Одно лицо")
+    with pytest.raises(HardDeleteError):
+        link.delete()
+    for table, pk in (("cases_personlink", link.pk), ("cases_person", a.person_id)):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+    assert PersonLink.objects.filter(pk=link.pk).exists() and Person.objects.filter(pk=a.person_id).exists()
