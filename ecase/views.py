@@ -4,11 +4,14 @@ from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.choices import Role
-from cases.models import Case, ProceduralAct
 from cases.choices import ActStatus
+from cases.grave import grave_hidden_for
+from cases.models import Case, ProceduralAct
 from cases.selectors import deadlines_soon
 from cases.services.term import pending_extension_requests
 
@@ -22,18 +25,24 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.ADMINISTRATOR:
         return redirect("admin:index")
-    cases = Case.objects.restrict(user).select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")
+    # Grave cases need a fresh second factor wherever their data shows (issue #13): the dashboard
+    # lists their numbers, deadlines and acts, so it leaves them out until the code is confirmed.
+    cases, grave_hidden = grave_hidden_for(request, Case.objects.restrict(user))
+    soon, _ = grave_hidden_for(request, deadlines_soon(user=user))
+    returned, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "change"), "case")
+    to_approve, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "approve"), "case")
+    requests, _ = grave_hidden_for(request, pending_extension_requests(Case.objects.restrict(user, "prosecute")), "case")
     return render(request, "home.html", {
-        "cases": cases[:DASHBOARD_ROWS],
-        "soon": deadlines_soon(user=user)[:DASHBOARD_ROWS],
+        "cases": cases.select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")[:DASHBOARD_ROWS],
+        "soon": soon[:DASHBOARD_ROWS],
         "today": timezone.localdate(),
-        "returned": ProceduralAct.objects.restrict(user, "change").filter(author=user, status=ActStatus.RETURNED)
-        .select_related("case", "act_type")[:DASHBOARD_ROWS],
-        "to_approve": ProceduralAct.objects.restrict(user, "approve").filter(status=ActStatus.SUBMITTED)
+        "returned": returned.filter(author=user, status=ActStatus.RETURNED).select_related("case", "act_type")[:DASHBOARD_ROWS],
+        "to_approve": to_approve.filter(status=ActStatus.SUBMITTED)
         .select_related("case", "act_type", "author")[:DASHBOARD_ROWS],
         # The requests whose decision the supervisor records once the prosecutor has taken it.
-        "extension_requests": pending_extension_requests(Case.objects.restrict(user, "prosecute"))
-        .select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS],
+        "extension_requests": requests.select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS],
+        "grave_hidden": grave_hidden,
+        "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
     })
 
 

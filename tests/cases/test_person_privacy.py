@@ -166,3 +166,23 @@ def test_the_prosecutors_offered_from_a_grave_case_need_the_fresh_second_factor(
         age_second_factor(client)
     page = client.get(reverse("cases:register")).content.decode()
     assert ("Тасмағамбетов" in page) is fresh
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
+def test_the_dashboard_lists_grave_cases_and_their_acts_only_with_the_fresh_second_factor(investigator, supervisor,
+                                                                                          case, grave, fresh):
+    from cases.models import ProceduralActType
+    from cases.services.act_workflow import act_transition
+    from cases.services.acts import act_create
+
+    note = ProceduralActType.objects.create(code="dash_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = act_create(case_id=grave.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    act_transition(act_id=act.pk, actor=investigator, action="submit")
+    for user in (investigator, supervisor):
+        client = verified_client(user)
+        if not fresh:
+            age_second_factor(client)
+        page = client.get("/").content.decode()
+        assert (grave.registration_number in page) is fresh, user
+        assert ("hidden, in the list and in search results" in page) is not fresh
+        assert (case.registration_number in page) or user == supervisor  # an ordinary case: always listed
