@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ecase.admin_site import site
+from ecase.admin_site import AdministratorsOnly, site
 
 from .models import Unit, User
 from .services import (
@@ -45,14 +45,14 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(Unit, site=site)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "name_ru", "kind", "parent", "city")
     search_fields = ("code", "name_ru", "name_kk")
     readonly_fields = ("path",)
 
 
 @admin.register(User, site=site)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdministratorsOnly, BaseUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     list_display = ("username", "last_name", "first_name", "role", "unit", "is_active")
@@ -79,9 +79,6 @@ class UserAdmin(BaseUserAdmin):
             # An administrator never changes their own role, unit or activity (DESIGN §1).
             return (*self.readonly_fields, "role", "unit", "is_active")
         return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # users are deactivated, never deleted: the audit trail and the files name them
 
     def save_model(self, request, obj, form, change):
         if not change:

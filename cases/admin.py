@@ -1,12 +1,12 @@
 """Reference data for administrators. Case content is deliberately not registered (need-to-know)."""
 from django.contrib import admin
 
-from ecase.admin_site import site
+from ecase.admin_site import AdministratorsOnly, site
 
 from .models import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
 
 
-class CriminalCodeArticleVersionInline(admin.TabularInline):
+class CriminalCodeArticleVersionInline(AdministratorsOnly, admin.TabularInline):
     """The dated sanctions of a part. A change of the law is a new row with the day it took effect;
     a row some case relies on refuses a change of its figures (``CriminalCodeArticleVersion.clean``),
     and no row is deleted: it is the law the cases of its period were qualified under."""
@@ -21,7 +21,7 @@ class CriminalCodeArticleVersionInline(admin.TabularInline):
 
 
 @admin.register(CriminalCodeArticle, site=site)
-class CriminalCodeArticleAdmin(admin.ModelAdmin):
+class CriminalCodeArticleAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("article", "part", "title_ru", "gravity", "is_active")
     list_filter = ("gravity", "is_active", "versions__needs_verification")
     search_fields = ("article", "title_ru", "title_kk")
@@ -30,11 +30,11 @@ class CriminalCodeArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProceedingsTerm, site=site)
-class ProceedingsTermAdmin(admin.ModelAdmin):
+class ProceedingsTermAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("form", "term_days", "term_months", "needs_verification")
 
 
 @admin.register(ProceduralActType, site=site)
-class ProceduralActTypeAdmin(admin.ModelAdmin):
+class ProceduralActTypeAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "name_ru", "kind", "requires_approval", "is_active")
     search_fields = ("code", "name_ru", "name_kk")

@@ -16,6 +16,32 @@ NEVER_REGISTERED = frozenset({
 })
 
 
+class AdministratorsOnly:
+    """Permissions by role, for every model admin and inline of the administrators' site.
+
+    Django's admin asks the user's model permissions, which only the superuser flag or hand-given
+    permissions would grant — and neither may decide anything here (rights follow role, DESIGN §4;
+    the user form exposes neither). So: whoever the site lets in (an active, verified administrator)
+    may view, add and change what is registered; nobody deletes anything (nothing of a case, a user
+    or the law in force is ever deleted: withdrawal, deactivation and new versions instead).
+    """
+
+    def has_module_permission(self, request) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class AdministratorsSite(admin.AdminSite):
     site_header = "ecase — administration"
     site_title = "ecase"
@@ -31,6 +57,11 @@ class AdministratorsSite(admin.AdminSite):
         refused = [m._meta.label_lower for m in models if m._meta.label_lower in NEVER_REGISTERED]
         if refused:
             raise ImproperlyConfigured(f"{refused} may not be administered on the administrators' site")
+        if admin_class is None or not issubclass(admin_class, AdministratorsOnly):
+            raise ImproperlyConfigured(f"the admin of {[m._meta.label for m in models]} must inherit AdministratorsOnly")
+        unchecked = [i for i in admin_class.inlines if not issubclass(i, AdministratorsOnly)]
+        if unchecked:
+            raise ImproperlyConfigured(f"inlines {unchecked} must inherit AdministratorsOnly")
         return super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
