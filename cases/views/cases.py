@@ -121,13 +121,13 @@ class CaseEditView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        form = CaseEditForm(initial={"version": case.version, "articles": case.articles.all(), "plot": case.plot,
+        form = CaseEditForm(case=case, initial={"version": case.version, "articles": case.articles.all(), "plot": case.plot,
                                      "proceedings_form": case.proceedings_form, "event_date": case.event_date})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")})
 
     def post(self, request, pk):
         case = self.get_object()
-        form = CaseEditForm(request.POST)
+        form = CaseEditForm(request.POST, case=case)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -150,7 +150,7 @@ def _stale_form(request, case: Case, seen_version: int, error: StaleEdit) -> Cas
     changes = changes_since(case, seen_version)
     data = request.POST.copy()
     data["version"] = case.version
-    form = CaseEditForm(data)
+    form = CaseEditForm(data, case=case)
     form.is_valid()
     form.add_error(None, error)
     for change in changes:
