@@ -15,7 +15,7 @@ forms are checked to show their date defaults in the form the control accepts.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,39 +48,47 @@ def stored(obj) -> dict:
     return values
 
 
+# Every date relative to a registration a month ago: a role or a seizure cannot predate the case.
+DAY = timezone.localdate() - timedelta(days=25)
+
+
+def day(n: int) -> str:
+    return (DAY + timedelta(days=n)).isoformat()
+
+
 class World:
     def __init__(self, investigator, colleague, supervisor, prosecutor):
         for user in (investigator, colleague, supervisor, prosecutor):
             User.objects.filter(pk=user.pk).update(language="ru")  # the localised date format is the trap
         self.investigator, self.supervisor = investigator, supervisor
         self.case = register(actor=investigator, prosecutor=prosecutor, articles=("188-2", "190-1"),
-                             event_date=date(2026, 11, 3),
+                             event_date=DAY - timedelta(days=10), days_ago=30,
                              plot="Первая строка фабулы.\nВторая строка: «кавычки», ёлка, Қазақ.")
         case_assign(case_id=self.case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
                     prosecutor=prosecutor, supervisor=supervisor, reason="Группа")
         self.victim = participant_add(case_id=self.case.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                                      person_data=person_data(), role_since=date(2026, 11, 4))
+                                      person_data=person_data(), role_since=DAY)
         self.witness = participant_add(case_id=self.case.pk, actor=investigator, role=ParticipantRole.WITNESS,
                                        person_data=person_data(born=date(1990, 1, 2), last_name="Сапаров"),
-                                       role_since=date(2026, 11, 5))
+                                       role_since=DAY + timedelta(days=1))
         self.items = [evidence_add(case_id=self.case.pk, actor=investigator, kind="physical", description=text,
-                                   seized_at=datetime(2026, 11, 5, 9, 15, tzinfo=ALMATY), seized_place="ул. Абая, 1")
+                                   seized_at=datetime.combine(DAY, datetime.min.time(), ALMATY).replace(hour=9, minute=15), seized_place="ул. Абая, 1")
                       for text in ("Телефон", "Нож")]
         self.acts = [
             # The form's own way of storing: ISO date, datetime with the zone's offset, one id, one code.
             self._act("qualification", {"suspect": self.victim.pk, "articles": "190-1", "circumstances": "Строка 1\nСтрока 2",
-                                        "prosecutor_agreed_on": "2026-11-06", "announced_at": "2026-11-06T10:00:00+05:00"}),
+                                        "prosecutor_agreed_on": day(2), "announced_at": f"{day(2)}T10:00:00+05:00"}),
             # A datetime stored in UTC and one with seconds, a choice, a participant and multi-line text.
-            self._act("interrogation_witness", {"start_time": "2026-11-05T05:30:00+00:00",
-                                                "end_time": "2026-11-05T11:45:30+05:00", "interrogated": self.witness.pk,
+            self._act("interrogation_witness", {"start_time": f"{day(1)}T05:30:00+00:00",
+                                                "end_time": f"{day(1)}T11:45:30+05:00", "interrogated": self.witness.pk,
                                                 "rights_explained": "yes", "testimony": "Видел.\n\nУбежал."},
                       participants=[self.witness.pk]),
             # The demo generator's and the API's way: reference fields as lists.
-            self._act("seizure", {"started_at": "2026-11-05T09:00+05:00", "finished_at": "2026-11-05T09:40+05:00",
+            self._act("seizure", {"started_at": f"{day(1)}T09:00+05:00", "finished_at": f"{day(1)}T09:40+05:00",
                                   "holder": self.victim.pk, "attesting_witnesses": [self.witness.pk, self.victim.pk],
                                   "items_seized": [item.pk for item in self.items], "grounds": "Постановление"}),
-            self._act("investigation_completion_notice", {"recipients": [self.victim.pk], "review_deadline": "2026-12-01",
-                                                          "notified_at": "2026-11-20T16:05:00+05:00"}),
+            self._act("investigation_completion_notice", {"recipients": [self.victim.pk], "review_deadline": day(30),
+                                                          "notified_at": f"{day(5)}T16:05:00+05:00"}),
         ]
 
     def _act(self, code: str, fields: dict, participants=()) -> ProceduralAct:
@@ -112,7 +120,7 @@ def test_every_edit_form_saved_unchanged_stores_exactly_what_was_there(page_for,
     # The case: offence date, articles, form of proceedings, plot.
     page, before = investigator_page, stored(case)
     page.goto(f"/cases/{case.pk}/edit/")
-    assert page.input_value("#id_event_date") == "2026-11-03"
+    assert page.input_value("#id_event_date") == (DAY - timedelta(days=10)).isoformat()
     assert sorted(page.eval_on_selector("#id_articles", "e => Array.from(e.selectedOptions).map(o => o.value)")) == \
         sorted(str(pk) for pk in before["articles"])
     shot(page, "case-edit")
@@ -155,7 +163,7 @@ def test_changing_another_field_keeps_every_date(page_for, world):
     page.fill("#id_reason", "Уточнение фабулы")
     submit(page, rf"/cases/{case.pk}/$")
     case = Case.objects.get(pk=case.pk)
-    assert (case.plot, case.event_date) == ("Новая фабула.", date(2026, 11, 3))
+    assert (case.plot, case.event_date) == ("Новая фабула.", DAY - timedelta(days=10))
 
     for act in world.acts:
         dated = {spec["name"] for spec in act.act_type.fields if spec.get("type") in ("date", "datetime", "time")}
@@ -171,11 +179,11 @@ def test_changing_another_field_keeps_every_date(page_for, world):
     # Changing a datetime in the browser stores it in the configured zone (Asia/Almaty, +05:00).
     act = world.acts[0]
     page.goto(f"/cases/acts/{act.pk}/edit/")
-    page.fill("#id_f_announced_at", "2026-11-07T09:05")
+    page.fill("#id_f_announced_at", f"{day(3)}T09:05")
     submit(page, rf"/cases/acts/{act.pk}/$")
     act.refresh_from_db()
-    assert act.fields["announced_at"] == "2026-11-07T09:05:00+05:00"
-    assert act.fields["prosecutor_agreed_on"] == "2026-11-06"
+    assert act.fields["announced_at"] == f"{day(3)}T09:05:00+05:00"
+    assert act.fields["prosecutor_agreed_on"] == day(2)
 
 
 def test_the_add_forms_show_their_date_defaults(page_for, world):
