@@ -6,8 +6,8 @@ field reached the database and answered 500. No form or query parameter of ecase
 C0 control characters other than tab and line breaks, for DEL, or for surrogates, so they are
 refused here, in one place, for every page, form and API call, before any view runs — rather than
 cleaned silently (which would store something other than what was sent) or checked per form
-(which the next form forgets). What is checked: query parameter names and values, form fields
-(urlencoded and multipart, with the uploaded files' names) and the strings of a JSON body.
+(which the next form forgets). What is checked: the path, query parameter names and values, form
+fields (urlencoded and multipart, with the uploaded files' names) and the strings of a JSON body.
 
 Pages answer a 400 page that says what happened and that nothing was saved; the browser's Back
 button returns to the form with what was typed. The API answers its usual error shape
@@ -31,6 +31,7 @@ API_PREFIX = "/api/"
 
 
 def _pairs(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    yield "path", request.path  # a <path:…> converter (the administrators' site) passes it to a lookup
     for key, values in request.GET.lists():
         yield key, key
         for value in values:

@@ -221,6 +221,12 @@ def test_the_refusal_page_says_nothing_was_saved(world, settings):  # noqa: F811
     assert NUL not in response.content.decode()
 
 
+def test_a_control_character_in_a_path_that_reaches_a_view_answers_400(world):  # noqa: F811
+    client = client_for(world, "admin")
+    response = client.get(f"/admin/accounts/user/1{quote(NUL)}/change/")
+    assert response.status_code == 400
+
+
 def test_tab_and_line_breaks_stay_allowed(world):  # noqa: F811
     client = client_for(world, "investigator")
     case = world.case

@@ -29,8 +29,7 @@ from cases.services.case import case_assign
 from cases.services.participants import participant_add
 from evidence.services import evidence_add
 from tests.browser.helpers import enrolled, sign_in
-from tests.factories import make_user, person_data, register
-from accounts.choices import Role
+from tests.factories import person_data, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
