@@ -132,3 +132,14 @@ def test_act_fields_saved_unchanged_keep_the_stored_json_verbatim(notice_case):
     changed = _act_form(act_type, notice_case, stored, {**browser_sends, PREFIX + "notified_at": "2026-11-21T09:00"})
     assert changed.is_valid(), changed.errors
     assert structured_values(changed, act_type, stored)["notified_at"] == "2026-11-21T09:00:00+05:00"
+
+
+def test_the_case_list_filters_come_back_chosen(supervisor, investigator):
+    from cases.forms_filters import CaseFilterForm
+
+    form = CaseFilterForm({"q": "188", "status": "registered", "gravity": "2", "investigator": str(investigator.pk),
+                           "overdue": "on"}, user=supervisor)
+    assert form.is_valid(), form.errors
+    assert 'value="registered" selected' in str(form["status"]) and 'value="2" selected' in str(form["gravity"])
+    assert f'value="{investigator.pk}" selected' in str(form["investigator"])
+    assert "checked" in str(form["overdue"]) and 'value="188"' in str(form["q"])
