@@ -3,6 +3,12 @@
 Values are stored in ``ProceduralAct.fields`` as JSON: text as text, dates in ISO format,
 participants and evidence items as ids, articles as their code. Required fields are enforced
 when the act is submitted (ProceduralAct.clean), so a draft may be saved half-filled.
+
+Saving a draft unchanged stores exactly what was stored (issue #13): a stored value is read back
+into the field's own type (an ISO datetime with its offset becomes a datetime, shown in the
+configured time zone), a stored choice that has left the offered set (a withdrawn participant, an
+inactive article) is still offered, and a field the user did not change keeps its stored JSON
+verbatim — ``2026-12-01T05:00:00+00:00`` is not rewritten as ``…T10:00:00+05:00``.
 """
 from __future__ import annotations
 
@@ -10,9 +16,14 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.translation import get_language
 
+from ecase.widgets import DateInput, DateTimeInput, TextareaField, TimeInput
+
 from .choosers import SearchSelect, active_articles
+from .forms import with_chosen
 from .models import CriminalCodeArticle
 
 PREFIX = "f_"
@@ -22,51 +33,93 @@ def _label(spec: dict) -> str:
     return spec.get("label_kk") if get_language() == "kk" and spec.get("label_kk") else spec.get("label_ru", spec["name"])
 
 
-def _field(spec: dict, case) -> forms.Field:
+def _ids(value) -> list:
+    """The ids a stored participant / evidence value names (one id or a list of them)."""
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int)]
+
+
+def _field(spec: dict, case, stored=None) -> forms.Field:
     kind, common = spec.get("type", "text"), {"label": _label(spec), "required": False}
-    participants = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+    participants = with_chosen(case.participants.filter(withdrawn_at__isnull=True).select_related("person"),
+                               _ids(stored), among=case.participants.all()) if kind in ("participant", "participants") else None
     if kind == "textarea":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000, **common)
+        return TextareaField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000, **common)
     if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=DateInput(), **common)
     if kind == "datetime":
-        return forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+        return forms.DateTimeField(widget=DateTimeInput(), **common)
     if kind == "time":
-        return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), **common)
+        return forms.TimeField(widget=TimeInput(), **common)
     if kind == "integer":
         return forms.IntegerField(min_value=0, **common)
     if kind == "choice":
         lang = "label_kk" if get_language() == "kk" else "label_ru"
-        return forms.ChoiceField(choices=[("", "—")] + [(c["value"], c.get(lang, c["value"])) for c in spec["choices"]],
-                                 **common)
+        choices = [("", "—")] + [(c["value"], c.get(lang, c["value"])) for c in spec["choices"]]
+        if isinstance(stored, str) and stored and stored not in {value for value, _label in choices}:
+            choices.append((stored, stored))  # a value the reference data no longer lists: shown, kept
+        return forms.ChoiceField(choices=choices, **common)
+    # A reference field holds one id (or code) from this form, or a list of them (the demo generator, the
+    # API): a stored list gets a multiple choice, so that saving it unchanged keeps every element.
+    many = isinstance(stored, list)
     if kind == "participant":
-        return forms.ModelChoiceField(queryset=participants, **common)
+        return (forms.ModelMultipleChoiceField if many else forms.ModelChoiceField)(queryset=participants, **common)
     if kind == "participants":
         return forms.ModelMultipleChoiceField(queryset=participants, **common)
     if kind == "evidence":
-        return forms.ModelChoiceField(queryset=case.evidence_items.filter(withdrawn_at__isnull=True), **common)
+        items = with_chosen(case.evidence_items.filter(withdrawn_at__isnull=True), _ids(stored),
+                            among=case.evidence_items.all())
+        return (forms.ModelMultipleChoiceField if many else forms.ModelChoiceField)(queryset=items, **common)
     if kind == "article":
+        articles = with_chosen(active_articles(), [a.pk for a in _articles(stored)])
+        if many:
+            return forms.ModelMultipleChoiceField(queryset=articles, **common)
         # Any active article may be chosen (a qualification act changes the case's); the <select> offers the
         # case's own articles and the search box finds the others (the whole Code was 18 KB per form).
-        return forms.ModelChoiceField(queryset=active_articles(), **common, widget=SearchSelect(
+        return forms.ModelChoiceField(queryset=articles, **common, widget=SearchSelect(
             url=reverse_lazy("cases:article-options"), offered=case.articles.filter(is_active=True), detached=True))
     return forms.CharField(max_length=1000, **common)
 
 
+def _articles(codes) -> list[CriminalCodeArticle]:
+    """The articles that stored codes ("188-1", or a list of them) name; an unknown code names none."""
+    found = []
+    for code in codes if isinstance(codes, list) else [codes]:
+        number, _dash, part = code.rpartition("-") if isinstance(code, str) else ("", "", "")
+        article = CriminalCodeArticle.objects.filter(article=number, part=part).first() if number and part.isdigit() else None
+        if article is not None:
+            found.append(article)
+    return found
+
+
 def add_structured_fields(form: forms.Form, act_type, case, values: dict | None = None) -> None:
-    """Add the type's fields to ``form`` (prefixed), with initial values from a stored act."""
+    """Add the type's fields to ``form`` (prefixed), with initial values from a stored act.
+
+    The initial values are set on a bound form too: ``structured_values`` compares against them.
+    """
     for spec in act_type.fields:
         name = PREFIX + spec["name"]
-        form.fields[name] = _field(spec, case)
-        if values and spec["name"] in values and not form.is_bound:
-            form.initial[name] = _initial(form.fields[name], values[spec["name"]])
+        stored = (values or {}).get(spec["name"])
+        form.fields[name] = _field(spec, case, stored)
+        if stored is not None:
+            form.initial[name] = _initial(form.fields[name], stored)
 
 
 def _initial(field: forms.Field, value):
-    if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
-        if field.queryset.model is CriminalCodeArticle and isinstance(value, str) and "-" in value:
-            number, part = value.rsplit("-", 1)
-            return field.queryset.filter(article=number, part=part).first()
+    """The stored JSON value as the field's own type, so the widget renders it the way the control accepts."""
+    if isinstance(field, forms.ModelChoiceField) and field.queryset.model is CriminalCodeArticle:
+        articles = _articles(value)
+        return articles if isinstance(value, list) else next(iter(articles), None)
+    if isinstance(value, str):
+        parse = {forms.DateTimeField: parse_datetime, forms.DateField: parse_date, forms.TimeField: parse_time}
+        for kind, parser in parse.items():
+            if isinstance(field, kind):
+                try:
+                    parsed = parser(value)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, datetime) and timezone.is_naive(parsed):
+                    parsed = timezone.make_aware(parsed)  # a time without offset was meant in the configured zone
+                return value if parsed is None else parsed
     return value
 
 
@@ -80,11 +133,22 @@ def _to_json(value):
     return value
 
 
-def structured_values(form: forms.Form, act_type) -> dict:
-    """The cleaned structured values as JSON, empty ones left out."""
-    values = {}
+def structured_values(form: forms.Form, act_type, stored: dict | None = None) -> dict:
+    """The cleaned structured values as JSON, empty ones left out.
+
+    A field the user did not change keeps its ``stored`` JSON as it was, and stored keys the type no
+    longer lists are kept too (no field showed them, so nobody changed them).
+    """
+    stored = stored or {}
+    names = {spec["name"] for spec in act_type.fields}
+    values = {key: value for key, value in stored.items() if key not in names}
+    changed = set(form.changed_data)
     for spec in act_type.fields:
-        value = form.cleaned_data.get(PREFIX + spec["name"])
+        name = spec["name"]
+        if name in stored and PREFIX + name not in changed:
+            values[name] = stored[name]
+            continue
+        value = form.cleaned_data.get(PREFIX + name)
         if value not in (None, "", []) and not (hasattr(value, "exists") and not value.exists()):
-            values[spec["name"]] = _to_json(value)
+            values[name] = _to_json(value)
     return values

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
+from ecase.widgets import DateInput, TextareaField
 
 from .act_transitions import ActAction
 from .choosers import PersonChoiceField, SearchSelect, prosecutors
@@ -15,11 +16,22 @@ from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
 from .grave import without_grave
 from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()  # ISO value: <input type=date> shows a localised one as empty (ecase/widgets.py)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = TextareaField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+def with_chosen(queryset, chosen_ids, *, among=None):
+    """``queryset`` plus the rows already chosen, so an edit form shows a stored choice that has since left
+    the offered set (an article no longer active, a participant withdrawn, a supervisor moved): a
+    ``<select>`` without the stored option shows, and saving then sends, nothing (issue #13). Whether
+    such a value may stay is the service's rule, and it says so; the form must not drop it silently."""
+    ids = [i for i in chosen_ids if i not in (None, "")]
+    if not ids:
+        return queryset
+    return queryset | (queryset.model.objects.all() if among is None else among).filter(pk__in=ids)
 
 
 def _people(role: str, unit=None):
@@ -34,7 +46,7 @@ class CaseRegisterForm(forms.Form):
     )
     proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
     event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)
-    plot = forms.CharField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
+    plot = TextareaField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
     prosecutor = PersonChoiceField(
         label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False,
         widget=SearchSelect(url=reverse_lazy("cases:prosecutor-options"), detached=True,
@@ -89,6 +101,12 @@ class CaseRequalifyForm(forms.Form):
     event_date = CaseRegisterForm.base_fields["event_date"]
     reason = forms.CharField(label=_("Reason for the requalification"), max_length=500)
 
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The case's own articles stay choosable even once inactive: shown and kept, never silently dropped.
+        self.fields["articles"].queryset = with_chosen(self.fields["articles"].queryset,
+                                                       case.articles.values_list("pk", flat=True))
+
 
 class CaseAssignForm(forms.Form):
     lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
@@ -100,11 +118,12 @@ class CaseAssignForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         investigators = _people(Role.INVESTIGATOR, case.unit)
-        self.fields["lead_investigator"].queryset = investigators
-        self.fields["group"].queryset = investigators
-        self.fields["prosecutor"].queryset = prosecutors()  # the current one is shown; others are searched
-        self.fields["supervisor"].queryset = User.objects.filter(
-            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit))
+        self.fields["lead_investigator"].queryset = with_chosen(investigators, [case.lead_investigator_id])
+        self.fields["group"].queryset = with_chosen(investigators, case.group.values_list("pk", flat=True))
+        # The current one is shown; others are searched.
+        self.fields["prosecutor"].queryset = with_chosen(prosecutors(), [case.prosecutor_id])
+        self.fields["supervisor"].queryset = with_chosen(User.objects.filter(
+            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit)), [case.supervisor_id])
 
 
 class CaseTransitionForm(forms.Form):
@@ -116,7 +135,7 @@ class CaseTransitionForm(forms.Form):
 
 class ExtensionForm(forms.Form):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = TextareaField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
 class ParticipantForm(forms.Form):
@@ -146,7 +165,7 @@ class ActCreateForm(forms.Form):
     act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=ProceduralActType.objects.filter(is_active=True))
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)
+    body = TextareaField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)
     participants = forms.ModelMultipleChoiceField(label=_("Participants concerned"), queryset=Participant.objects.none(),
                                                   required=False)
 
@@ -162,9 +181,11 @@ class ActEditForm(forms.Form):
     body = ActCreateForm.base_fields["body"]
     participants = ActCreateForm.base_fields["participants"]
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, act=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+        current = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+        chosen = act.participants.values_list("pk", flat=True) if act is not None else []
+        self.fields["participants"].queryset = with_chosen(current, chosen, among=case.participants.all())
 
 
 class ActTransitionForm(forms.Form):
@@ -177,8 +198,8 @@ class ActReviewForm(forms.Form):
 
     action = forms.ChoiceField(choices=[(ActAction.APPROVE, ActAction.APPROVE.label),
                                         (ActAction.RETURN, ActAction.RETURN.label)], widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason for the return"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextareaField(label=_("Reason for the return"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
         data = super().clean()

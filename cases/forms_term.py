@@ -4,6 +4,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
 
+from ecase.widgets import TextareaField
+
 from .choices import Language
 from .models import ProceduralActType
 from .services.term import REQUEST_TYPE
@@ -19,10 +21,10 @@ def _addressees() -> list[tuple[str, str]]:
 
 class ExtensionRequestForm(forms.Form):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
-    reasons = forms.CharField(label=_("Why the investigation cannot be completed in time"),
-                              widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
-    planned_actions = forms.CharField(label=_("Procedural actions still to be done"),
-                                      widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    reasons = TextareaField(label=_("Why the investigation cannot be completed in time"),
+                            widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    planned_actions = TextareaField(label=_("Procedural actions still to be done"),
+                                    widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
     addressee = forms.ChoiceField(label=_("Addressed to"))
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -38,7 +40,7 @@ class ExtensionDecisionForm(forms.Form):
         choices=[("yes", pgettext_lazy("prosecutor's decision on an extension", "Granted")),
                  ("no", pgettext_lazy("prosecutor's decision on an extension", "Refused"))])
     days = forms.IntegerField(label=_("Extended by (days)"), min_value=1, max_value=365, required=False)
-    reason = forms.CharField(label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}),
+    reason = TextareaField(label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}),
                              max_length=2000)
 
     def clean(self):

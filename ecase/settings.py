@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # NUL and other control characters in parameters, form fields and JSON answer 400 before any view
+    # (issue #13 item 9: PostgreSQL refuses NUL, which was a 500); after CSRF, so a forgery is refused first.
+    "ecase.control_chars.ControlCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",

@@ -2,13 +2,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ecase.widgets import DateTimeInput, TextareaField
+
 from .choices import EvidenceKind, EvidenceStatus
 
 
 class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EvidenceKind.choices)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    seized_at = forms.DateTimeField(label=_("Seized at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    description = TextareaField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    seized_at = forms.DateTimeField(label=_("Seized at"), widget=DateTimeInput())
     seized_place = forms.CharField(label=_("Seized where"), max_length=300)
     seized_from_text = forms.CharField(label=_("Seized from whom"), max_length=300, required=False)
     storage_location = forms.CharField(label=_("Storage location"), max_length=300, required=False)
@@ -24,6 +26,5 @@ class UploadForm(forms.Form):
 class TransferForm(forms.Form):
     to_holder = forms.CharField(label=_("Handed to"), max_length=200)
     to_location = forms.CharField(label=_("New location"), max_length=300, required=False)
-    occurred_at = forms.DateTimeField(label=_("When"), required=False,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    occurred_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeInput())
+    reason = TextareaField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

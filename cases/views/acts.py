@@ -120,7 +120,7 @@ class ActEditView(CaseScopedView):
     permission_action = access.CHANGE
 
     def build_form(self, act, data=None):
-        form = ActEditForm(data, case=act.case, initial={
+        form = ActEditForm(data, case=act.case, act=act, initial={
             "version": act.version, "language": act.language, "place": act.place, "body": act.body,
             "participants": act.participants.all()})
         add_structured_fields(form, act.act_type, act.case, act.fields)
@@ -139,7 +139,7 @@ class ActEditView(CaseScopedView):
             try:
                 act_update(act_id=act.pk, actor=request.user, expected_version=data["version"],
                            language=data["language"], place=data["place"], body=data["body"],
-                           fields=structured_values(form, act.act_type),
+                           fields=structured_values(form, act.act_type, act.fields),
                            participant_ids=[p.pk for p in data["participants"]])
             except ValidationError as error:
                 apply_errors(form, error)

@@ -165,13 +165,13 @@ class CaseRequalifyView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        form = CaseRequalifyForm(initial={"version": case.version, "articles": case.articles.all(),
-                                          "event_date": case.event_date})
+        form = CaseRequalifyForm(case=case, initial={"version": case.version, "articles": case.articles.all(),
+                                                     "event_date": case.event_date})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
 
     def post(self, request, pk):
         case = self.get_object()
-        form = CaseRequalifyForm(request.POST)
+        form = CaseRequalifyForm(request.POST, case=case)
         if form.is_valid():
             data = form.cleaned_data
             try:
