@@ -50,6 +50,8 @@ class EventType(models.TextChoices):
     TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
     QUERY_TIMEOUT = "ops.query_timeout", _("A request exceeded its query time budget")
+    BLOB_ORPHANS_REMOVED = "storage.orphans_removed", _("Unreferenced stored files removed")
+    BLOB_KEYS_ROTATED = "storage.keys_rotated", _("Storage encryption keys rotated")
 
 
 class Outcome(models.TextChoices):
