@@ -395,7 +395,7 @@ def open(sha256: str) -> BinaryIO:  # noqa: A001 — the store's verb, as in Sto
     backend = storage()
     try:
         envelope = backend.open(key_name(sha256), "rb").read()
-        body = backend.open(body_name(sha256), "rb")
+        body = _open_body(backend, body_name(sha256))
     except (FileNotFoundError, OSError) as error:
         raise BlobMissing(f"blob {sha256} is not in the store") from error
     except Exception as error:  # botocore reports a missing key as ClientError (404)
@@ -404,6 +404,15 @@ def open(sha256: str) -> BinaryIO:  # noqa: A001 — the store's verb, as in Sto
         raise
     _kid, data_key = _unwrap(sha256, envelope, keys)
     return io.BufferedReader(BlobReader(sha256, body, data_key), buffer_size=settings.ECASE_BLOB_SEGMENT_BYTES)
+
+
+def _open_body(backend: Storage, name: str) -> BinaryIO:
+    if settings.ECASE_BLOB_STORAGE == "s3":
+        # S3Storage.open downloads the whole object to a temporary file before the first byte is
+        # read; a 20 GB video would wait for (and fill a disk with) all of it. get_object streams.
+        return backend.connection.meta.client.get_object(
+            Bucket=backend.bucket_name, Key=backend._normalize_name(name))["Body"]
+    return backend.open(name, "rb")
 
 
 def _is_not_found(error: Exception) -> bool:
