@@ -6,7 +6,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test bench install migrate clean compile-translations messages fonts
+.PHONY: run test bench install migrate clean compile-translations messages fonts s3
 
 install: $(VENV)/.installed compile-translations
 
@@ -54,6 +54,10 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/audit_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/signing_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/blob_bench.py
+
+# A local S3-compatible server (SeaweedFS, a dev dependency) for ECASE_BLOB_STORAGE=s3; prints what to export.
+s3: install
+	$(PY) bin/s3_server.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles
