@@ -11,7 +11,7 @@ SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test
 	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
 	tests/cases/test_search_plans.py
 
-.PHONY: run test bench install migrate clean compile-translations messages fonts
+.PHONY: run test bench install migrate clean compile-translations messages fonts s3
 
 install: $(VENV)/.installed compile-translations
 
@@ -60,6 +60,11 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py --reuse
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/audit_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/signing_bench.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/blob_bench.py
+
+# A local S3-compatible server (SeaweedFS, a dev dependency) for ECASE_BLOB_STORAGE=s3; prints what to export.
+s3: install
+	$(PY) bin/s3_server.py
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -58,6 +58,8 @@ class EventType(models.TextChoices):
     USER_REACTIVATED = "auth.user_reactivated", _("User reactivated")
     CASE_REQUALIFIED = "case.requalified", _("Case requalified")
     PERSON_LINKED = "person.linked", _("Persons of two cases linked as one person")
+    BLOB_ORPHANS_REMOVED = "storage.orphans_removed", _("Unreferenced stored files removed")
+    BLOB_KEYS_ROTATED = "storage.keys_rotated", _("Storage encryption keys rotated")
 
 
 class Outcome(models.TextChoices):

@@ -1,8 +1,8 @@
 """bench/RESULTS.md is one report made of the benchmarks' own files.
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
-trail benchmark (issue #6) and the signed-acts benchmark (issue #5) write RESULTS_AUDIT.md and
-RESULTS_SIGNING.md. Each of them calls :func:`refresh` when it is done, so the one report always
+trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob store benchmark
+(issue #19) write RESULTS_AUDIT.md, RESULTS_SIGNING.md and RESULTS_BLOBS.md. Each of them calls :func:`refresh` when it is done, so the one report always
 carries the latest run of every benchmark, and a benchmark never has to re-run another's.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md")
+SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md", BENCH / "RESULTS_BLOBS.md")
 RULE = "\n---\n"
 
 

@@ -151,8 +151,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
                     if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Case files live outside any public path and are served only by permission-checked views.
+# --- Blob storage (issue #19; docs/STORAGE.md). Evidence files, signed PDFs: one encrypted,
+# content-addressed store (ecase/blobs.py), served only by permission-checked views.
+# The filesystem backend's root (and the encrypted spool of every backend, under tmp/).
 ECASE_PRIVATE_STORAGE = Path(env_str("ECASE_PRIVATE_STORAGE", str(VAR_DIR / "private")))
+ECASE_BLOB_STORAGE = env_str("ECASE_BLOB_STORAGE", "filesystem")  # "filesystem" | "s3"
+ECASE_BLOB_S3 = {  # S3-compatible object storage through django-storages (boto3)
+    "endpoint_url": env_str("ECASE_BLOB_S3_ENDPOINT", "") or None,
+    "bucket_name": env_str("ECASE_BLOB_S3_BUCKET", "ecase-blobs"),
+    "access_key": env_str("ECASE_BLOB_S3_ACCESS_KEY", "") or None,
+    "secret_key": env_str("ECASE_BLOB_S3_SECRET_KEY", "") or None,
+    "region_name": env_str("ECASE_BLOB_S3_REGION", "us-east-1"),
+}
+# "id:<32 bytes url-safe base64>,…", the first wraps new blobs; required in production. In
+# development a per-checkout key file is made on first use (never while blobs exist without it).
+ECASE_BLOB_MASTER_KEYS = env_str("ECASE_BLOB_MASTER_KEYS", "")
+ECASE_BLOB_MASTER_KEY_FILE = Path(env_str("ECASE_BLOB_MASTER_KEY_FILE", str(VAR_DIR / "blob_master_keys")))
+ECASE_BLOB_SEGMENT_BYTES = 1024 * 1024
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -16,11 +16,11 @@ from audit.services import audit_record
 from cases import access
 from cases.api.serializers import UserRefSerializer
 from cases.models import Case
+from ecase import blobs
 from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version, matching_version, with_digest
 from ecase.api_schema import NamedChoiceField
 
 from .choices import EvidenceStatus
-from .files import blob_path
 from .models import CustodyEvent, EvidenceFile, EvidenceItem
 from .services import evidence_transfer
 
@@ -162,6 +162,7 @@ class FileDownloadView(ScopedAPIView):
         record = self.get_object()
         audit_record(actor=request.user, event=EventType.FILE_DOWNLOADED, case_id=record.item.case_id, target=record,
                      data=self.audit_data(sha256=record.sha256))
-        response = FileResponse(open(blob_path(record.sha256), "rb"), as_attachment=True,
+        response = FileResponse(blobs.open(record.sha256), as_attachment=True,
                                 filename=record.original_name, content_type=record.content_type)
+        response["Content-Length"] = record.size  # the decrypting stream cannot seek to measure itself
         return with_digest(response, record.sha256)

@@ -1,26 +1,22 @@
-"""Evidence file bytes: content-addressed private storage, type from content, safe names.
+"""Evidence file bytes: what is about evidence — type from content, safe names, size limits.
 
-Files are written in chunks (never read whole into memory) to a temporary file next to
-their final place, hashed on the way, and renamed to ``<root>/ab/cd/<sha256>``. Identical
-content is stored once. Nothing here is reachable by URL: downloads go through a view
-that checks the case permission.
+The bytes go to the one blob store (ecase/blobs.py: content-addressed, encrypted, streamed in
+chunks, never read whole into memory). Nothing there is reachable by URL: downloads go through
+a view that checks the case permission.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from ecase import blobs
 
 CHUNK = 1024 * 1024
 SNIFF_BYTES = 8192
@@ -94,47 +90,39 @@ def _is_utf8_prefix(head: bytes) -> bool:
 
 
 @dataclass(frozen=True)
-class StoredBlob:
+class StoredFile:
     sha256: str
     size: int
     content_type: str
 
 
-def blob_path(sha256: str) -> Path:
-    return Path(settings.ECASE_PRIVATE_STORAGE) / sha256[:2] / sha256[2:4] / sha256
+class _Inspected:
+    """Reads through to ``stream``, refusing past ``max_bytes`` and keeping the first bytes for typing."""
+
+    def __init__(self, stream: BinaryIO, max_bytes: int):
+        self._stream, self._max, self.size, self.head = stream, max_bytes, 0, b""
+
+    def read(self, size: int = CHUNK) -> bytes:
+        chunk = self._stream.read(min(size, CHUNK) if size and size > 0 else CHUNK)
+        self.size += len(chunk)
+        if self.size > self._max:  # stop reading at once: a 20 GB upload is not read to its end to be refused
+            raise ValidationError(_("The file is larger than the limit of %(limit)s.") % {
+                "limit": filesizeformat(self._max)}, code="file_too_large")
+        if len(self.head) < SNIFF_BYTES:
+            self.head += chunk[: SNIFF_BYTES - len(self.head)]
+        return chunk
 
 
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK):
-        yield chunk
+def store_stream(stream: BinaryIO, *, name: str, max_bytes: int) -> StoredFile:
+    """Validate and store ``stream`` in the blob store; refuse empty, oversized and mistyped files,
+    leaving nothing behind (the checks run before the encrypted bytes reach the backend)."""
+    inspected = _Inspected(stream, max_bytes)
+    found: dict[str, str] = {}
 
-
-def store_stream(stream: BinaryIO, *, name: str, max_bytes: int) -> StoredBlob:
-    """Validate and store ``stream``; refuse empty, oversized and mistyped files, leaving nothing behind."""
-    root = Path(settings.ECASE_PRIVATE_STORAGE)
-    (root / "tmp").mkdir(parents=True, exist_ok=True)
-    digest, size, head = hashlib.sha256(), 0, b""
-    fd, tmp_name = tempfile.mkstemp(dir=root / "tmp")
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            for chunk in _chunks(stream):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ValidationError(_("The file is larger than the limit of %(limit)s.") % {
-                        "limit": filesizeformat(max_bytes)}, code="file_too_large")
-                if len(head) < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - len(head)]
-                digest.update(chunk)
-                tmp.write(chunk)
-        if size == 0:
+    def validate(blob: blobs.StoredBlob) -> None:
+        if blob.size == 0:
             raise ValidationError(_("The file is empty."), code="file_empty")
-        content_type = detect_type(head, name)
-        sha = digest.hexdigest()
-        final = blob_path(sha)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp_name, final)  # same content, same name: a re-upload replaces identical bytes
-        os.chmod(final, 0o440)
-        return StoredBlob(sha256=sha, size=size, content_type=content_type)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        found["content_type"] = detect_type(inspected.head, name)
+
+    blob = blobs.put(inspected, validate=validate)
+    return StoredFile(sha256=blob.sha256, size=blob.size, content_type=found["content_type"])

@@ -13,9 +13,9 @@ from cases import access
 from cases.forms import ReasonForm
 from cases.models import Case
 from cases.views.common import apply_errors, done
+from ecase import blobs
 from ecase.scoped_views import CaseScopedView
 
-from .files import blob_path
 from .forms import EvidenceForm, TransferForm, UploadForm
 from .models import EvidenceFile, EvidenceItem
 from .services import evidence_add, evidence_file_add, evidence_file_withdraw, evidence_transfer, evidence_withdraw
@@ -134,8 +134,9 @@ class FileDownloadView(CaseScopedView):
         record = self.get_object()
         audit_record(actor=request.user, event=EventType.FILE_DOWNLOADED, case_id=record.item.case_id, target=record,
                      data={"sha256": record.sha256})
-        response = FileResponse(open(blob_path(record.sha256), "rb"), as_attachment=True,
+        response = FileResponse(blobs.open(record.sha256), as_attachment=True,
                                 filename=record.original_name, content_type=record.content_type)
+        response["Content-Length"] = record.size  # the decrypting stream cannot seek to measure itself
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -19,6 +19,7 @@ from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
+from ecase import blobs
 from ecase.api_base import (
     ChildrenListView,
     ScopedAPIView,
@@ -33,7 +34,6 @@ from .. import access
 from ..act_transitions import ActAction
 from ..choices import ActStatus
 from ..models import Case, Participant, Person, ProceduralAct
-from ..pdf.storage import pdf_path
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
@@ -322,6 +322,6 @@ class ActPdfView(ScopedAPIView):
             raise exceptions.NotFound(_("The act has no signed PDF yet."), code="no_pdf")
         audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
                      data=self.audit_data(sha256=act.pdf_sha256))
-        response = FileResponse(pdf_path(act.pdf_sha256).open("rb"), content_type="application/pdf", as_attachment=True,
+        response = FileResponse(blobs.open(act.pdf_sha256), content_type="application/pdf", as_attachment=True,
                                 filename=f"{act.case.registration_number}-act-{act.number}.pdf")
         return with_digest(response, act.pdf_sha256)

@@ -21,7 +21,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import timezone as dt_timezone
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable
 
 from django.db import transaction
 from django.db.models import Q
@@ -32,6 +32,7 @@ from audit.choices import EventType
 from audit.heads import FORMAT as HEADS_FORMAT
 from audit.models import GENESIS_HASH, ChainHead, chain_for_case
 from audit.services import audit_record
+from ecase import blobs
 from ecase.errors import NotAllowed, OutOfScope
 
 from .. import access
@@ -107,32 +108,20 @@ class _Writer:
         self.add(name, [data], size=len(data), description=description)
 
 
-def _file_chunks(path) -> Iterator[bytes]:
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
-            yield chunk
-
-
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
 
 
 def _signed_acts(writer: _Writer, case: Case) -> None:
-    from ..pdf.storage import pdf_path  # issue #5: signed PDFs, content-addressed
-
     for act in case.acts.filter(status=ActStatus.SIGNED).select_related("act_type").order_by("number"):
-        path = pdf_path(act.pdf_sha256)
-        if not path.exists():
+        if not blobs.exists(act.pdf_sha256):
             raise ExportError(f"the signed PDF of act №{act.number} ({act.pdf_sha256}) is missing from storage")
-        writer.add(f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf", _file_chunks(path), size=path.stat().st_size,
+        data = blobs.read_bytes(act.pdf_sha256)  # a signed PDF is small; evidence below is streamed
+        writer.add(f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf", [data], size=len(data),
                    description=f"Акт №{act.number}: {act.act_type}", compress=False, expected_sha256=act.pdf_sha256)
 
 
 def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
-    # evidence sits above cases in the import graph: its blob store is reached by name, not imported
-    # at module level (see docs/AUDIT.md, "Export").
-    from evidence.files import blob_path
-
     withdrawn = []
     for item in case.evidence_items.order_by("number"):
         for record in item.files.order_by("uploaded_at", "pk"):
@@ -140,10 +129,10 @@ def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
                 withdrawn.append({"name": f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
                                   "sha256": record.sha256, "reason": record.withdrawal_reason})
                 continue
-            path = blob_path(record.sha256)
-            if not path.exists():
+            if not blobs.exists(record.sha256):
                 raise ExportError(f"evidence file {record.pk} ({record.sha256}) is missing from storage")
-            writer.add(f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}", _file_chunks(path),
+            writer.add(f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
+                       blobs.chunks(record.sha256, CHUNK),
                        size=record.size, compress=False, expected_sha256=record.sha256,
                        description=f"Вещественное доказательство №{item.number}: {record.original_name}")
     return withdrawn

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.services import audit_record
+from ecase import blobs
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -21,7 +22,6 @@ from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, SYSTE
 from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
-from ..pdf.storage import pdf_path
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
 from .common import apply_errors, done
@@ -190,5 +190,5 @@ class ActPdfView(CaseScopedView):
             raise Http404("the act has no signed PDF yet")
         audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
                      data={"sha256": act.pdf_sha256})
-        return FileResponse(pdf_path(act.pdf_sha256).open("rb"), content_type="application/pdf",
+        return FileResponse(blobs.open(act.pdf_sha256), content_type="application/pdf",
                             filename=f"{act.case.registration_number}-act-{act.number}.pdf")

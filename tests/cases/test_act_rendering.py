@@ -17,8 +17,9 @@ from audit.models import AuditEvent
 from cases.act_transitions import ActAction
 from cases.choices import ActStatus, RenderingState
 from cases.models import ActRendering, ActTransition, ProceduralAct, SigningCertificate
-from cases.pdf.storage import pdf_path, pdf_read
+from cases.pdf.storage import pdf_read
 from cases.services import act_rendering
+from ecase import blobs
 from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
 from cases.signing.verify import verify_pdf
 from cases.tasks import render_act
@@ -26,8 +27,7 @@ from tests.cases.signing_helpers import approved_act, certify, render_in_process
 
 
 def stored_pdfs(settings) -> list:
-    root = settings.ECASE_PRIVATE_STORAGE / "acts"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return [sha for sha, _stored_at in blobs.iter_blobs()]
 
 
 def test_the_task_signs_the_approved_act_with_the_approvers_certificate(case, investigator, supervisor, signing, settings):
@@ -45,7 +45,7 @@ def test_the_task_signs_the_approved_act_with_the_approvers_certificate(case, in
     sign = ActTransition.objects.get(act=act, action=ActAction.SIGN)
     assert (sign.from_status, sign.to_status, sign.actor.username) == (ActStatus.APPROVED, ActStatus.SIGNED,
                                                                         "system.renderer")
-    assert stored_pdfs(settings) == [pdf_path(act.pdf_sha256)]
+    assert stored_pdfs(settings) == [act.pdf_sha256]
 
 
 def test_a_second_delivery_of_the_same_task_changes_nothing(case, investigator, supervisor, signing, settings):

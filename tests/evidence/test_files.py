@@ -4,6 +4,7 @@ import io
 import os
 import re
 import stat
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from audit.choices import EventType
 from audit.models import AuditEvent
+from ecase import blobs
 from ecase.errors import NotAllowed, OutOfScope
 from evidence import files
 from evidence.files import sanitise_name, store_stream
@@ -25,8 +27,20 @@ def upload(item, actor, data: bytes, name: str):
 
 
 def blob_of(root, data: bytes):
+    """(address, path of the encrypted body) of ``data`` in the blob store's filesystem backend."""
     sha = hashlib.sha256(data).hexdigest()
-    return sha, root / sha[:2] / sha[2:4] / sha
+    return sha, root / blobs.body_name(sha)
+
+
+def plaintext_of(path) -> bytes:
+    """What the store gives back for the body at ``path``, which must not hold it in the clear (issue #19)."""
+    plain = blobs.read_bytes(path.name)
+    assert plain[:4096] not in path.read_bytes()
+    return plain
+
+
+def stored_names(sha: str) -> list:
+    return sorted([Path(blobs.body_name(sha)), Path(blobs.key_name(sha))])
 
 
 # --- storing -----------------------------------------------------------------------------------
@@ -36,10 +50,10 @@ def test_investigator_uploads_a_png_stored_under_its_sha256(item, investigator, 
     record = upload(item, investigator, data, "фото_телефона.png")
     sha, path = blob_of(private_storage, data)
     assert (record.sha256, record.size, record.content_type) == (sha, len(data), "image/png")
-    assert path.read_bytes() == data
+    assert plaintext_of(path) == data
     assert record.original_name == "фото_телефона.png"
     assert record.uploaded_by == investigator
-    assert storage_tree(private_storage)[0] == [path.relative_to(private_storage)]
+    assert storage_tree(private_storage)[0] == stored_names(sha)
     stored = EvidenceFile.objects.get(pk=record.pk)
     assert stored.sha256 == sha and stored.size == len(data)
 
@@ -50,7 +64,7 @@ def test_investigator_uploads_a_real_pdf(item, investigator, private_storage):
     record = upload(item, investigator, data, "Протокол осмотра.PDF")
     sha, path = blob_of(private_storage, data)
     assert (record.sha256, record.size, record.content_type) == (sha, len(data), "application/pdf")
-    assert path.read_bytes() == data
+    assert plaintext_of(path) == data
 
 
 def test_stored_blobs_are_read_only(item, investigator, private_storage):
@@ -77,8 +91,8 @@ def test_the_same_bytes_on_two_items_are_stored_once(case, item, investigator, p
     second = upload(other_item, investigator, data, "копия.png")
     assert first.sha256 == second.sha256 == hashlib.sha256(data).hexdigest()
     assert first.pk != second.pk
-    assert storage_tree(private_storage)[0] == [blob_of(private_storage, data)[1].relative_to(private_storage)]
-    assert blob_of(private_storage, data)[1].read_bytes() == data
+    assert storage_tree(private_storage)[0] == stored_names(first.sha256)
+    assert plaintext_of(blob_of(private_storage, data)[1]) == data
 
 
 def test_it_refuses_the_same_file_twice_on_one_item(item, investigator, private_storage):
@@ -88,7 +102,7 @@ def test_it_refuses_the_same_file_twice_on_one_item(item, investigator, private_
         upload(item, investigator, data, "b.png")
     assert error.value.code == "file_duplicate"
     assert EvidenceFile.objects.filter(item=item).count() == 1
-    assert blob_of(private_storage, data)[1].read_bytes() == data
+    assert plaintext_of(blob_of(private_storage, data)[1]) == data
 
 
 def test_a_file_as_large_as_the_limit_is_accepted(item, investigator, settings):
@@ -154,7 +168,7 @@ def test_investigator_withdraws_a_file_whose_row_and_bytes_stay(item, investigat
     kept = EvidenceFile.objects.get(pk=record.pk)
     assert kept.is_withdrawn and kept.withdrawn_by == investigator
     assert kept.withdrawal_reason == "Приложен ошибочно"
-    assert blob_of(private_storage, data)[1].read_bytes() == data
+    assert plaintext_of(blob_of(private_storage, data)[1]) == data
 
 
 def test_a_withdrawn_file_can_be_attached_again_as_a_new_row(item, investigator):
@@ -245,7 +259,8 @@ def test_a_five_megabyte_upload_is_read_in_chunks(item, investigator, settings, 
     assert stream.unbounded_reads == 0
     assert 0 < stream.largest_request <= files.CHUNK
     assert stream.calls >= len(data) // files.CHUNK
-    assert blob_of(private_storage, data)[1].stat().st_size == len(data)
+    segments = -(-len(data) // settings.ECASE_BLOB_SEGMENT_BYTES)  # encrypted: a header and a tag per segment
+    assert blob_of(private_storage, data)[1].stat().st_size == blobs.HEADER.size + len(data) + blobs.TAG * segments
 
 
 def test_an_oversized_stream_is_not_read_to_the_end(settings, private_storage):
