@@ -21,8 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.forms import ReauthForm, TokenForm
 from cases.forms import (ActCreateForm, ActEditForm, ActReviewForm, ActTransitionForm, CaseAssignForm, CaseEditForm,
-                         CaseRegisterForm, CaseTransitionForm, ExtensionForm, ParticipantForm, ReasonForm,
-                         VerifyUploadForm)
+                         CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm, ParticipantForm,
+                         ReasonForm, VerifyUploadForm)
 from cases.forms_term import ExtensionDecisionForm, ExtensionRequestForm
 from ecase.control_chars import FORBIDDEN
 from evidence.forms import EvidenceForm, TransferForm, UploadForm
@@ -45,7 +45,7 @@ PAGE_PARAMETERS = {"q", "status", "gravity", "investigator", "investigator_q", "
 
 # The form each POST route reads; its fields and the policy's sample data are what the sweep fills.
 FORMS = {
-    "cases:edit#post": CaseEditForm, "cases:assign#post": CaseAssignForm, "cases:transition": CaseTransitionForm,
+    "cases:edit#post": CaseEditForm, "cases:requalify#post": CaseRequalifyForm, "cases:assign#post": CaseAssignForm, "cases:transition": CaseTransitionForm,
     "cases:extend#post": ExtensionForm, "cases:participant-add#post": ParticipantForm,
     "cases:participant-withdraw": ReasonForm, "cases:act-create#post": ActCreateForm, "cases:act-edit#post": ActEditForm,
     "cases:act-transition": ActTransitionForm, "cases:act-review#post": ActReviewForm,
