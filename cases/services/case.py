@@ -98,11 +98,19 @@ def case_requalify(*, case_id: int, actor: User, articles: Iterable[CriminalCode
     if not reason:
         raise ValidationError({"reason": _("State why the case is requalified.")})
     qualification = resolve_articles(articles)
-    before = {"articles": sorted(a.code for a in case.articles.all()), "gravity": case.gravity,
-              "event_date": str(case.event_date)}
+    current = list(case.articles.all())
+    before = {"articles": sorted(a.code for a in current), "gravity": case.gravity, "event_date": str(case.event_date)}
+    same = {a.pk for a in qualification} == {a.pk for a in current} and event_date in (_KEEP, case.event_date)
     if event_date is not _KEEP:
         case.event_date = event_date
-    case.gravity, versions = gravity_in_force(qualification, case.offence_on)
+    gravity, versions = gravity_in_force(qualification, case.offence_on)
+    if same and gravity == case.gravity:
+        # A requalification is an act of the file: one that changes nothing would only record noise. (The
+        # same articles may still change the gravity, where a version in force on the offence date was
+        # added since: a milder law applied, УК РК art. 6.)
+        raise ValidationError({"articles": _("The articles, the offence date and the gravity are as they were: "
+                                             "there is nothing to requalify.")})
+    case.gravity = gravity
     require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
     case.articles.set(qualification)

@@ -342,3 +342,13 @@ def test_over_the_api_a_new_offence_date_changes_gravity_only_as_a_requalificati
     assert response.status_code == 200 and response.json()["gravity"] == Gravity.SMALL
     event = AuditEvent.objects.get(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED)
     assert event.data["from"]["gravity"] == Gravity.MEDIUM and event.data["to"]["gravity"] == Gravity.SMALL
+
+
+def test_a_requalification_that_changes_nothing_is_refused_and_records_nothing(investigator, ordinary):
+    before = Case.objects.get(pk=ordinary.pk)
+    with pytest.raises(ValidationError, match="nothing to requalify"):
+        case_requalify(case_id=ordinary.pk, actor=investigator, articles=list(before.articles.all()),
+                       reason="Без изменений", event_date=before.event_date)
+    after = Case.objects.get(pk=ordinary.pk)
+    assert (after.version, after.gravity) == (before.version, before.gravity)
+    assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()
