@@ -1,9 +1,11 @@
 """A time bound on every request's SQL (issue #15): no single request holds a worker for seconds.
 
-PostgreSQL's ``statement_timeout`` is set once at the start of each request, by the kind of
-request (``ECASE_QUERY_BUDGETS``: URL names whose work is legitimately long, such as a case-file
-export, get more; everything else the page budget). One ``SET`` per request: every request sets
-its own, so nothing carries over on a persistent connection. A statement that runs past it is
+PostgreSQL's ``statement_timeout`` is set once per request, by the kind of request
+(``ECASE_QUERY_BUDGETS``: URL names whose work is legitimately long, such as a case-file export,
+get more; everything else the page budget), just before the request's first statement — a
+request that reads nothing from the database (the API schema, a redirect) costs nothing. One
+``SET`` per request that queries: every such request sets its own, so nothing carries over on a
+persistent connection. A statement that runs past it is
 cancelled by the server (SQLSTATE 57014, ``query_canceled``); the user gets a plain message
 (a page, or the API's error shape) with 503 and ``Retry-After``, and the operator a log line
 and an ``ops.query_timeout`` audit event naming the route, so a slow query is found, not guessed.
@@ -52,10 +54,18 @@ class QueryBudgetMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET statement_timeout = %s", [budget_ms(request)])
-        return self.get_response(request)
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        budget, pending = budget_ms(request), [True]
+
+        def set_budget_first(execute, sql, params, many, context):
+            if pending:
+                pending.clear()
+                context["cursor"].execute("SET statement_timeout = %s", [budget])
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(set_budget_first):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_query_timeout(exception):

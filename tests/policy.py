@@ -35,7 +35,13 @@ def _case_edit(w):
 
 
 def _requalify(w):
-    return {"version": w.case.version, "articles": [w.article.pk], "reason": "Переквалификация"}
+    # One more episode of the least grave kind: the gravity (the gravest article) and protection stay as they are,
+    # and a requalification that changes nothing would be refused.
+    from cases.models import CriminalCodeArticle
+
+    current = list(w.case.articles.values_list("pk", flat=True))
+    extra = CriminalCodeArticle.objects.exclude(pk__in=current).order_by("gravity", "article", "part").first()
+    return {"version": w.case.version, "articles": [*current, extra.pk], "reason": "Переквалификация"}
 
 
 def _assign(w):
