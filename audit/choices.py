@@ -49,6 +49,11 @@ class EventType(models.TextChoices):
     TOKEN_ISSUED = "api.token_issued", _("API token issued")
     TOKEN_REVOKED = "api.token_revoked", _("API token revoked")
     EVIDENCE_OPENED = "evidence.opened", _("Evidence item opened")
+    CASES_LISTED = "case.listed", _("Cases listed")
+    PARTICIPANT_OPENED = "participant.opened", _("Participant opened")
+    PERSONS_LISTED = "person.listed", _("Persons listed")
+    PERSON_OPENED = "person.opened", _("Person opened")
+    AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
 
 
 class Outcome(models.TextChoices):
@@ -61,4 +66,7 @@ class Outcome(models.TextChoices):
 ACCESS_EVENTS = frozenset({
     EventType.CASE_OPENED, EventType.ACT_OPENED, EventType.EVIDENCE_OPENED, EventType.FILE_DOWNLOADED,
     EventType.ACT_PDF_DOWNLOADED, EventType.ACCESS_DENIED,
+    # Every other read of case content (issue #13 item 7): a list is one row per request.
+    EventType.CASES_LISTED, EventType.PARTICIPANT_OPENED, EventType.PERSONS_LISTED, EventType.PERSON_OPENED,
+    EventType.AUDIT_LOG_OPENED,
 })

@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.choices import Role
+from audit.choices import EventType
+from audit.services import audit_record
 from cases.models import Case, ProceduralAct
 from cases.choices import ActStatus
 from cases.selectors import deadlines_soon
@@ -23,18 +25,21 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.ADMINISTRATOR:
         return redirect("admin:index")
     cases = Case.objects.restrict(user).select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")
-    return render(request, "home.html", {
-        "cases": cases[:DASHBOARD_ROWS],
-        "soon": deadlines_soon(user=user)[:DASHBOARD_ROWS],
-        "today": timezone.localdate(),
-        "returned": ProceduralAct.objects.restrict(user, "change").filter(author=user, status=ActStatus.RETURNED)
-        .select_related("case", "act_type")[:DASHBOARD_ROWS],
-        "to_approve": ProceduralAct.objects.restrict(user, "approve").filter(status=ActStatus.SUBMITTED)
-        .select_related("case", "act_type", "author")[:DASHBOARD_ROWS],
+    lists = {
+        "cases": list(cases[:DASHBOARD_ROWS]),
+        "soon": list(deadlines_soon(user=user)[:DASHBOARD_ROWS]),
+        "returned": list(ProceduralAct.objects.restrict(user, "change").filter(author=user, status=ActStatus.RETURNED)
+                         .select_related("case", "act_type")[:DASHBOARD_ROWS]),
+        "to_approve": list(ProceduralAct.objects.restrict(user, "approve").filter(status=ActStatus.SUBMITTED)
+                           .select_related("case", "act_type", "author")[:DASHBOARD_ROWS]),
         # The requests whose decision the supervisor records once the prosecutor has taken it.
-        "extension_requests": pending_extension_requests(Case.objects.restrict(user, "prosecute"))
-        .select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS],
-    })
+        "extension_requests": list(pending_extension_requests(Case.objects.restrict(user, "prosecute"))
+                                   .select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS]),
+    }
+    # The dashboard shows case content: one access-log row naming every case it listed (issue #13 item 7).
+    shown = {row.pk if isinstance(row, Case) else row.case_id for rows in lists.values() for row in rows}
+    audit_record(actor=user, event=EventType.CASES_LISTED, data={"page": "home", "cases": sorted(shown)})
+    return render(request, "home.html", {**lists, "today": timezone.localdate()})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
