@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First of all: a body over its route's limit is refused from its headers, before any
+    # middleware below reads it (ecase/body_limit.py, ECASE_BODY_LIMITS; issue #13 item 8).
+    "ecase.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -351,6 +354,19 @@ ECASE_RENDER_MAX_ATTEMPTS = env_int("ECASE_RENDER_MAX_ATTEMPTS", 5, minimum=1)
 ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 60, minimum=1)
 ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", ECASE_RENDER_TIME_LIMIT + 60, minimum=1)
 ECASE_VERIFY_MAX_BYTES = env_int("ECASE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# --- Request bodies (issue #13 item 8): one table, enforced before anything reads a body
+# (ecase/body_limit.py) and mirrored by the front proxy's limit (docker-compose.yml).
+# Per route name: (limit for a signed-in caller, limit for an anonymous one), in bytes; "*" is
+# every other route. Anonymous callers send a login form, never an upload — except to the
+# public verification page, whose limit is a signed PDF's.
+ECASE_MAX_BODY_BYTES = env_int("ECASE_MAX_BODY_BYTES", 1024 * 1024, minimum=16 * 1024)
+ECASE_ANONYMOUS_MAX_BODY_BYTES = env_int("ECASE_ANONYMOUS_MAX_BODY_BYTES", 16 * 1024, minimum=4 * 1024)
+_MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries, headers and other fields around the file
+ECASE_BODY_LIMITS = {
+    "evidence:upload": (ECASE_MAX_UPLOAD_BYTES + _MULTIPART_OVERHEAD, ECASE_ANONYMOUS_MAX_BODY_BYTES),
+    "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
+    "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
+}
 # Uploads to the public verification page per client address and minute (each one is a full
 # signature validation; the page needs no account).
 ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
