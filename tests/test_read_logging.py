@@ -157,3 +157,21 @@ def test_the_history_page_is_logged_as_a_read_of_its_case(world):
     assert client.get(reverse("cases:history", args=[world.case.pk])).status_code == 200
     row = AuditEvent.objects.filter(event=EventType.CASE_OPENED).latest("id")
     assert (row.case_id, row.actor, row.data["page"]) == (world.case.pk, world.people["prosecutor"], "history")
+
+
+def test_the_request_id_is_the_servers_own_never_the_clients(world):
+    """The audit row records the server's id (returned in X-Request-ID); the client's header is ignored."""
+    import uuid
+
+    from django.urls import reverse
+
+    client = Api(session=world.people["investigator"]).client
+    forged = "forged-request-id-0001"
+    answers = [client.get(reverse("cases:detail", args=[world.case.pk]), headers={"X-Request-ID": forged})
+               for _ in range(2)]
+    ids = [response["X-Request-ID"] for response in answers]
+    assert forged not in ids and ids[0] != ids[1]
+    assert all(uuid.UUID(value).version == 4 for value in ids)
+    rows = AuditEvent.objects.filter(event=EventType.CASE_OPENED, case_id=world.case.pk).order_by("-id")[:2]
+    assert sorted(row.request_id for row in rows) == sorted(ids)
+    assert not AuditEvent.objects.filter(request_id=forged).exists()
