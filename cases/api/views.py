@@ -135,9 +135,12 @@ class CaseAuditEventsView(ChildrenListView):
     queryset = Case.objects.all()
     permission_action = access.AUDIT
     serializer_class = AuditEventSerializer
-    audit_event = EventType.AUDIT_LOG_OPENED
 
     def children(self, case):
+        # Logged in the global chain, naming the case: a row in the case's own log would shift the
+        # very list being paged (newest first) with every read of it.
+        audit_record(actor=self.request.user, event=EventType.AUDIT_LOG_OPENED, target=case,
+                     data=self.audit_data(part=self.request.resolver_match.url_name, case=case.pk))
         return AuditEvent.objects.filter(case_id=case.pk).order_by("-occurred_at", "-id")
 
 

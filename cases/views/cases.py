@@ -272,6 +272,7 @@ class CaseAccessLogView(CaseScopedView):
         case = self.get_object()
         events = AuditEvent.objects.filter(case_id=case.pk).select_related("actor").order_by("-occurred_at", "-id")
         page = paginate(request, events, 50)
-        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED, case_id=case.pk, target=case,
-                     data={"page": "access-log"})
+        # In the global chain, naming the case: a row in the case's own log would shift the pages read.
+        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED, target=case,
+                     data={"page": "access-log", "case": case.pk})
         return render(request, "cases/access_log.html", {"case": case, "page": page})
