@@ -132,6 +132,17 @@ def test_the_real_server_holds_an_anonymous_caller_to_a_login_forms_size_but_wai
     assert server.exchange(post_head(UPLOAD, 100 * 1024, cookie), timeout=1.5)[0] is None
 
 
+def test_the_real_server_stops_reading_a_chunked_body_at_the_cap(server):
+    """One byte past the anonymous cap, in a chunk whose end never comes: a server that read the whole
+    body would wait for the rest; this one answers 413 once the cap is passed."""
+    cap = settings.ECASE_BODY_LIMITS["*"][1]
+    head = ("POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\n").encode()
+    body = f"{cap + 1 + 4096:x}\r\n".encode() + b"x" * (cap + 1)
+    status, seconds = server.exchange(head + body, timeout=5)
+    assert status == 413 and seconds < 1.0
+
+
 # --- in-process: the table, the anonymous caller and the chunked cap -----------------------------
 
 
