@@ -198,7 +198,7 @@ class ThrowawayRedis:
 
     def __init__(self, tmp_path: Path, port: int | None = None):
         self.port, self.dir = port or free_port(), tmp_path
-        self.url = f"redis://127.0.0.1:{port}/0"
+        self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "ThrowawayRedis":
         subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
