@@ -60,6 +60,11 @@ class EventType(models.TextChoices):
     PERSON_LINKED = "person.linked", _("Persons of two cases linked as one person")
     BLOB_ORPHANS_REMOVED = "storage.orphans_removed", _("Unreferenced stored files removed")
     BLOB_KEYS_ROTATED = "storage.keys_rotated", _("Storage encryption keys rotated")
+    CASES_LISTED = "case.listed", _("Cases listed")
+    PARTICIPANT_OPENED = "participant.opened", _("Participant opened")
+    PERSONS_LISTED = "person.listed", _("Persons listed")
+    PERSON_OPENED = "person.opened", _("Person opened")
+    AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
 
 
 class Outcome(models.TextChoices):
@@ -72,4 +77,7 @@ class Outcome(models.TextChoices):
 ACCESS_EVENTS = frozenset({
     EventType.CASE_OPENED, EventType.ACT_OPENED, EventType.EVIDENCE_OPENED, EventType.FILE_DOWNLOADED,
     EventType.ACT_PDF_DOWNLOADED, EventType.ACCESS_DENIED,
+    # Every other read of case content (issue #13 item 7): a list is one row per request.
+    EventType.CASES_LISTED, EventType.PARTICIPANT_OPENED, EventType.PERSONS_LISTED, EventType.PERSON_OPENED,
+    EventType.AUDIT_LOG_OPENED,
 })

@@ -48,3 +48,32 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; anything else (``prod``, ``Production``) stops start-up naming the allowed values."""
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not allowed: use one of {', '.join(choices)}")
+    return value
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("https", "http")) -> str:
+    """An absolute URL (scheme and host, no trailing slash) with one of ``schemes``."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(name, default).strip().rstrip("/")
+    if not value and not default:
+        return ""  # no default, and not given: whether that is allowed is the caller's rule
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an absolute {' or '.join(schemes)} URL "
+                                   f"such as https://ecase.example.kz")
+    return value
+
+
+def require_for_production(missing: dict[str, bool]) -> None:
+    """Stop start-up naming every production setting that is absent or unusable (all at once, not one per try)."""
+    absent = [what for what, is_missing in missing.items() if is_missing]
+    if absent:
+        raise ImproperlyConfigured("ECASE_ENV=production needs: " + "; ".join(absent))

@@ -1,7 +1,6 @@
 """Project-wide middleware: request origin for the audit trail, and scope errors as 404/403."""
 from __future__ import annotations
 
-import re
 import uuid
 
 from django.http import HttpRequest, HttpResponse
@@ -14,18 +13,19 @@ from audit.services import audit_record
 from .client_ip import client_ip
 from .errors import NotAllowed, OutOfScope
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
-
-
 class RequestContextMiddleware:
-    """Give every request an id (echoed in X-Request-ID) and expose its origin to audit rows."""
+    """Give every request an id (returned in X-Request-ID) and expose its origin to audit rows.
+
+    The id is always the server's own (a random uuid4): a client-sent X-Request-ID is ignored,
+    because the audit trail stores this id with every row, and a caller who could choose it
+    could make his requests look like someone else's, or all alike (issue #13 item 9).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = uuid.uuid4().hex
         token = current_origin.set(Origin(ip=client_ip(request) or None, request_id=request.request_id))
         try:
             response = self.get_response(request)

@@ -11,13 +11,15 @@ import secrets
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_str, env_url, require_for_production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ECASE_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-PRODUCTION = env_str("ECASE_ENV", "development") == "production"
+# Only the documented values: "prod" or a typo must not quietly mean development.
+ECASE_ENVIRONMENTS = ("development", "production")
+PRODUCTION = env_choice("ECASE_ENV", "development", ECASE_ENVIRONMENTS) == "production"
 DEBUG = env_bool("ECASE_DEBUG", not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("ECASE_DEBUG must be off when ECASE_ENV=production")
@@ -63,6 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First of all: a body over its route's limit is refused from its headers, before any
+    # middleware below reads it (ecase/body_limit.py, ECASE_BODY_LIMITS; issue #13 item 8).
+    "ecase.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -360,7 +365,9 @@ ECASE_EXPORT_SIGNING_PASSPHRASE = env_str("ECASE_EXPORT_SIGNING_PASSPHRASE", "")
 
 # --- Signed acts (issue #5): rendering workers, signatures, verification (docs/SIGNING.md).
 # Absolute address printed under the QR code of every act; the verification page lives under it.
-ECASE_PUBLIC_URL = env_str("ECASE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production has no default (checked at the end of this file): a QR code must never point at 127.0.0.1.
+ECASE_PUBLIC_URL = env_url("ECASE_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000",
+                           schemes=("https",) if PRODUCTION else ("https", "http"))
 # The signer behind cases.signing.base.ActSigner; a browser-side (NCALayer) signer replaces it here.
 ECASE_ACT_SIGNER = env_str("ECASE_ACT_SIGNER", "cases.signing.server.ServerKeySigner")
 # Encrypts every signing key at rest; kept out of the database. Outside production a
@@ -384,6 +391,19 @@ ECASE_RENDER_SWEEP_SECONDS = env_int("ECASE_RENDER_SWEEP_SECONDS", 5, minimum=1)
 ECASE_RENDER_STALE_SECONDS = env_int("ECASE_RENDER_STALE_SECONDS", 20, minimum=1)
 ECASE_RENDER_CLAIM_GRACE_SECONDS = env_int("ECASE_RENDER_CLAIM_GRACE_SECONDS", 5, minimum=1)
 ECASE_VERIFY_MAX_BYTES = env_int("ECASE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# --- Request bodies (issue #13 item 8): one table, enforced before anything reads a body
+# (ecase/body_limit.py) and mirrored by the front proxy's limit (docker-compose.yml).
+# Per route name: (limit for a signed-in caller, limit for an anonymous one), in bytes; "*" is
+# every other route. Anonymous callers send a login form, never an upload — except to the
+# public verification page, whose limit is a signed PDF's.
+ECASE_MAX_BODY_BYTES = env_int("ECASE_MAX_BODY_BYTES", 1024 * 1024, minimum=16 * 1024)
+ECASE_ANONYMOUS_MAX_BODY_BYTES = env_int("ECASE_ANONYMOUS_MAX_BODY_BYTES", 16 * 1024, minimum=4 * 1024)
+_MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries, headers and other fields around the file
+ECASE_BODY_LIMITS = {
+    "evidence:upload": (ECASE_MAX_UPLOAD_BYTES + _MULTIPART_OVERHEAD, ECASE_ANONYMOUS_MAX_BODY_BYTES),
+    "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
+    "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
+}
 # Uploads to the public verification page per client address and minute (each one is a full
 # signature validation; the page needs no account).
 ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
@@ -403,6 +423,15 @@ CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replaci
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers keep retrying the broker at start-up too (Celery 6 changes the default).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# In production the QR codes point to the public host itself unless ECASE_PUBLIC_URL names another.
-if PRODUCTION and not env_str("ECASE_PUBLIC_URL", ""):
-    ECASE_PUBLIC_URL = f"https://{ALLOWED_HOSTS[0]}"
+# --- Production refuses to start on a development fallback (issue #13 item 9): SQLite, the
+# file-system broker, the development host names, QR codes printed with 127.0.0.1 on legal
+# documents, and signing keys under a passphrase generated into var/.
+if PRODUCTION:
+    require_for_production({
+        "DATABASE_URL naming a PostgreSQL database": "postgresql" not in DATABASES["default"]["ENGINE"],
+        "REDIS_URL": not REDIS_URL,
+        "ECASE_ALLOWED_HOSTS (explicit host names)": not env_list("ECASE_ALLOWED_HOSTS", []),
+        "ECASE_PUBLIC_URL (the https:// address printed under every act's QR code)": not ECASE_PUBLIC_URL,
+        "ECASE_SIGNING_PASSPHRASE": not ECASE_SIGNING_PASSPHRASE,
+        "ECASE_EXPORT_SIGNING_PASSPHRASE": not ECASE_EXPORT_SIGNING_PASSPHRASE,
+    })

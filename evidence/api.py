@@ -97,6 +97,7 @@ class EvidenceFilesView(ChildrenListView):
     queryset = EvidenceItem.objects.all()
     permission_action = access.VIEW
     serializer_class = EvidenceFileSerializer
+    audit_event = EventType.EVIDENCE_OPENED
 
     def children(self, item):
         return self.restricted(EvidenceFile.objects.all()).filter(item=item) \
@@ -120,6 +121,7 @@ class CustodyView(ChildrenListView):
     permission_action = access.VIEW
     serializer_class = CustodyEventSerializer
     requires_if_match = {"POST"}
+    audit_event = EventType.EVIDENCE_OPENED
 
     def children(self, item):
         return self.restricted(CustodyEvent.objects.all()).filter(item=item) \

@@ -14,6 +14,7 @@ from cases.forms import ReasonForm
 from cases.models import Case
 from cases.views.common import apply_errors, done
 from ecase import blobs
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .forms import EvidenceForm, TransferForm, UploadForm
@@ -29,7 +30,9 @@ class EvidenceAddView(CaseScopedView):
     permission_action = access.CHANGE
 
     def get(self, request, pk):
-        return render(request, "cases/form.html", {"case": self.get_object(), "form": EvidenceForm(),
+        case = self.get_object()
+        log_read(request, case, page="evidence-add")
+        return render(request, "cases/form.html", {"case": case, "form": EvidenceForm(),
                                                    "title": _("Enter evidence")})
 
     def post(self, request, pk):

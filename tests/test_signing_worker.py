@@ -3,7 +3,7 @@
 Every test here starts ``python -m celery -A ecase worker`` processes (tests/cases/workers.py)
 against pytest-django's test database, which is why the data must be committed
 (``transaction=True``). Each test has a queue of its own; the broker-down test has a Redis
-server of its own on port 6390, which it stops and starts — the shared Redis is never touched.
+server of its own on a port the OS picked, which it stops and starts — the shared Redis is never touched.
 """
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 It comes from ECASE_SIGNING_PASSPHRASE and never from the database, so a copy of the
 database signs nothing. Outside production a per-checkout passphrase is kept in
-``var/signing_passphrase`` (like the secret key), so ``make run`` needs no setup.
+``var/signing_passphrase`` (like the secret key), so ``make run`` needs no setup. Production
+never falls back to that file: the settings refuse to start without the variable
+(ecase/settings.py, ``require_for_production``), and this refuses too if it is emptied later.
 """
 from __future__ import annotations
 

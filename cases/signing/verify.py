@@ -23,11 +23,35 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class StatedAct:
+    """Which act a PDF says it is, in its own words: the title (act type and number) and the subject
+    (the case's registration number and the act's number) that the renderer writes into every act's
+    document information (cases/pdf/document.py). Read from the file, never from the database."""
+
+    title: str
+    subject: str
+
+
+@dataclass(frozen=True)
 class Verification:
     valid: bool
     signer: str = ""
     signing_time: datetime | None = None
     problems: tuple[str, ...] = ()
+    # Only for a valid file: its last signature then covers the whole file, document information included.
+    stated: StatedAct | None = None
+
+
+def stated_act(data: bytes) -> StatedAct | None:
+    """The act ``data`` states it is, or None when it does not say (or is not a readable PDF)."""
+    try:
+        trailer = PdfFileReader(io.BytesIO(data), strict=False).trailer_view
+        info = trailer["/Info"] if "/Info" in trailer else {}
+        title, subject = (str(info[key]).strip() if key in info else "" for key in ("/Title", "/Subject"))
+    except Exception:  # an unreadable file states nothing
+        logger.info("no document information", exc_info=True)
+        return None
+    return StatedAct(title=title, subject=subject) if title or subject else None
 
 
 def _signer_name(certificate) -> str:
@@ -99,4 +123,5 @@ def verify_pdf(data: bytes, *, roots=None) -> Verification:
         valid=not problems, problems=tuple(problems),
         signer=_signer_name(first.signing_cert) if first else "",
         signing_time=first.signer_reported_dt if first else None,
+        stated=None if problems else stated_act(data),
     )

@@ -14,6 +14,7 @@ from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.services import audit_record
 from ecase import blobs
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -72,6 +73,7 @@ class ActCreateView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        log_read(request, case, page="act-create")
         form, _type = self.build_form(case)
         return render(request, "cases/act_form.html", {"case": case, "form": form, "title": _("Draft an act")})
 
@@ -128,6 +130,7 @@ class ActEditView(CaseScopedView):
 
     def get(self, request, pk):
         act = self.get_object()
+        log_read(request, act, page="act-edit")
         return render(request, "cases/act_form.html", {"case": act.case, "act": act, "form": self.build_form(act),
                                                        "title": _("Edit the act")})
 

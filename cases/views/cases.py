@@ -41,9 +41,13 @@ class CaseListView(CaseScopedView):
         # Grave cases (and search hits in them: an IIN, a surname, words of the plot) are listed, like
         # the case page opens, only with a recent second factor; the page says so and links to the code.
         cases, grave_hidden = grave_hidden_for(request, case_list(user=request.user, filters=form.filters()))
+        page = paginate_without_count(request, cases, PAGE_SIZE)
+        # A list shows case content too: one access-log row per request, naming what was shown and asked.
+        audit_record(actor=request.user, event=EventType.CASES_LISTED,
+                     data={"page": "list", "cases": [case.pk for case in page], "query": _without_page(request)})
         return render(request, "cases/case_list.html", {
-            "form": form, "page": paginate_without_count(request, cases, PAGE_SIZE), "today": timezone.localdate(),
-            "query": _without_page(request), "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
+            "form": form, "page": page, "today": timezone.localdate(), "query": _without_page(request),
+            "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
 
 
 def _verify_url(request) -> str:
@@ -134,6 +138,8 @@ class CaseEditView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
+                     data={"page": "edit"})
         form = CaseEditForm(initial={"version": case.version, "plot": case.plot,
                                      "proceedings_form": case.proceedings_form, "event_date": case.event_date})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")})
@@ -165,6 +171,8 @@ class CaseRequalifyView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
+                     data={"page": "requalify"})
         form = CaseRequalifyForm(case=case, initial={"version": case.version, "articles": case.articles.all(),
                                                      "event_date": case.event_date})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
@@ -206,6 +214,8 @@ class CaseAssignView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
+                     data={"page": "assign"})
         form = CaseAssignForm(case=case, initial={"lead_investigator": case.lead_investigator, "group": case.group.all(),
                                                   "prosecutor": case.prosecutor, "supervisor": case.supervisor})
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")})
@@ -253,7 +263,10 @@ class CaseExtendView(CaseScopedView):
     permission_action = access.PROSECUTE
 
     def get(self, request, pk):
-        return render(request, "cases/form.html", {"case": self.get_object(), "form": ExtensionForm(),
+        case = self.get_object()
+        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
+                     data={"page": "extend"})
+        return render(request, "cases/form.html", {"case": case, "form": ExtensionForm(),
                                                    "title": _("Extend the term")})
 
     def post(self, request, pk):
@@ -284,8 +297,12 @@ class AccessLogView(CaseScopedView):
         events = AuditEvent.objects.filter(case_id__in=cases.values("pk")).select_related("actor").order_by(
             "-occurred_at", "-id")
         # Every case of a region: counting its events would cost more than the page (cases/paging.py).
+        page = paginate_without_count(request, events, 50)
+        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED,
+                     data={"page": "access-log-all", "cases": sorted({event.case_id for event in page}),
+                           "query": _without_page(request)})
         return render(request, "cases/access_log.html", {
-            "case": None, "page": paginate_without_count(request, events, 50), "query": _without_page(request),
+            "case": None, "page": page, "query": _without_page(request),
             "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
 
 
@@ -296,4 +313,8 @@ class CaseAccessLogView(CaseScopedView):
     def get(self, request, pk):
         case = self.get_object()
         events = AuditEvent.objects.filter(case_id=case.pk).select_related("actor").order_by("-occurred_at", "-id")
-        return render(request, "cases/access_log.html", {"case": case, "page": paginate(request, events, 50)})
+        page = paginate(request, events, 50)
+        # In the global chain, naming the case: a row in the case's own log would shift the pages read.
+        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED, target=case,
+                     data={"page": "access-log", "case": case.pk})
+        return render(request, "cases/access_log.html", {"case": case, "page": page})

@@ -6,6 +6,7 @@ import tempfile
 from django.http import FileResponse
 from django.shortcuts import render
 
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -25,6 +26,7 @@ class CaseExportView(CaseScopedView):
 
     def get(self, request, pk):
         case = exportable_case(case_id=self.get_object().pk, actor=request.user)
+        log_read(request, case, page="export")
         return render(request, "cases/export.html", {"case": case})
 
     def post(self, request, pk):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -22,6 +23,7 @@ class CaseHistoryView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        log_read(request, case, page="history")
         auditor = Case.objects.restrict(request.user, access.AUDIT).filter(pk=case.pk).exists()
         timeline = CaseTimeline(case, include_access=auditor)
         return render(request, "cases/history.html", {"case": case, "page": paginate(request, timeline, PAGE_SIZE),

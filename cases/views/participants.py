@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -23,7 +24,9 @@ class ParticipantAddView(CaseScopedView):
                       status=status)
 
     def get(self, request, pk):
-        return self.render_form(self.get_object(), ParticipantForm())
+        case = self.get_object()
+        log_read(request, case, page="participant-add")
+        return self.render_form(case, ParticipantForm())
 
     def post(self, request, pk):
         case = self.get_object()

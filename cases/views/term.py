@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
@@ -31,6 +32,7 @@ class ExtensionRequestView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
+        log_read(request, case, page="extension-request")
         unit = request.user.unit
         return self.render_form(case, ExtensionRequestForm(initial={
             "language": request.user.language if request.user.language in Language.values else Language.RUSSIAN,
@@ -63,6 +65,7 @@ class ExtensionDecisionView(CaseScopedView):
 
     def get(self, request, pk):
         act = self.get_object()
+        log_read(request, act, page="extension-decision")
         return self.render_form(act, ExtensionDecisionForm(initial={"days": requested_days(act)}))
 
     def post(self, request, pk):

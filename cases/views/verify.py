@@ -3,7 +3,9 @@
 Anyone holding a printed act can check it without an account: whether the act with this
 token is signed, by whom and when, and whether their copy is byte-identical to the signed
 PDF with a valid signature. The page shows no case content; a signed-in reader of the case
-gets a link to the act itself.
+gets a link to the act itself. For an uploaded file with a valid signature it shows which act
+the file itself states it is (type and number, the case's registration number — nothing the
+file does not contain), and says plainly when that is a different act than this page's.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from ..choices import ActStatus
 from ..forms import VerifyUploadForm
 from ..models import ProceduralAct
 from ..signing.trust import trust_roots_pem
-from ..signing.verify import verify_pdf
+from ..pdf.storage import pdf_read
+from ..signing.verify import stated_act, verify_pdf
 
 
 class ActVerifyView(PublicView):
@@ -66,8 +69,27 @@ class ActVerifyView(PublicView):
             return render(request, "cases/verify.html", {**self.context(act), "form": form}, status=400)
         data = upload.read()
         identical = act.status == ActStatus.SIGNED and hashlib.sha256(data).hexdigest() == act.pdf_sha256
+        verification = verify_pdf(data)
         return render(request, "cases/verify.html", self.context(
-            act, checked=True, identical=identical, verification=verify_pdf(data), form=form))
+            act, checked=True, identical=identical, verification=verification,
+            verdict=verdict(act, identical=identical, verification=verification), form=form))
+
+
+def verdict(act: ProceduralAct, *, identical: bool, verification) -> str:
+    """What the uploaded file is, relative to the act this page (and its QR code) is for.
+
+    A valid signature alone says only that someone trusted signed *some* act: a genuine PDF of
+    another act must not read as a confirmation of this one. The file's own statement of which act
+    it is (its title and subject, covered by the signature) is compared with the recorded PDF's.
+    """
+    if not verification.valid:
+        return "invalid"
+    if identical:
+        return "this_act"
+    if act.status == ActStatus.SIGNED and verification.stated is not None \
+            and verification.stated == stated_act(pdf_read(act.pdf_sha256)):
+        return "this_act_other_copy"
+    return "other_act"
 
 
 class TrustRootView(PublicView):

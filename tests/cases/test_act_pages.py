@@ -148,7 +148,8 @@ def test_another_validly_signed_act_is_valid_but_not_this_one(client, case, inve
     act, other = signed_act(case, investigator, supervisor), signed_act(case, investigator, supervisor)
     body = upload(client, act, pdf_read(other.pdf_sha256)).content.decode()
     result = body[body.index('id="result"'):]
-    assert "<strong>no</strong>" in result and "<strong>VALID</strong>" in result
+    # Genuine, but another act's: never a bare VALID on this act's page (tests/cases/test_verify_page.py).
+    assert "<strong>no</strong>" in result and "VALID, FOR ANOTHER ACT" in result and "DIFFERENT ACT" in result
 
 
 def test_garbage_and_oversized_uploads_are_answered_not_crashed_on(client, case, investigator, supervisor, signing,

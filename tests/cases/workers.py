@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -183,12 +184,21 @@ def broker_at(app, url: str):
         reconnect(previous)
 
 
-class ThrowawayRedis:
-    """A redis-server of the test's own on another port: the test may stop it; 6379 is never touched."""
+def free_port() -> int:
+    """A TCP port the OS has just handed out and nobody listens on: never a fixed number, which a
+    parallel run or another engineer's server may hold."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def __init__(self, tmp_path: Path, port: int = 6390):
-        self.port, self.dir = port, tmp_path
-        self.url = f"redis://127.0.0.1:{port}/0"
+
+class ThrowawayRedis:
+    """A redis-server of the test's own on a port the OS picked: the test may stop it and start it
+    again on the same port; 6379 is never touched."""
+
+    def __init__(self, tmp_path: Path, port: int | None = None):
+        self.port, self.dir = port or free_port(), tmp_path
+        self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "ThrowawayRedis":
         subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",

@@ -1,0 +1,107 @@
+"""The environment is read strictly (issue #13 item 9): a wrong or missing value stops start-up.
+
+Each case imports ``ecase.settings`` in a fresh interpreter with one bad environment and
+asserts the exit status and the message, which must name what to fix. No database is needed:
+nothing here gets past the settings.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD_PRODUCTION = {
+    "ECASE_ENV": "production",
+    "ECASE_SECRET_KEY": secrets.token_urlsafe(64),
+    "ECASE_ALLOWED_HOSTS": "ecase.example.kz",
+    "DATABASE_URL": "postgres://ecase@db.example.kz:5432/ecase",
+    "REDIS_URL": "redis://redis.example.kz:6379/0",
+    "ECASE_PUBLIC_URL": "https://ecase.example.kz",
+    "ECASE_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+    "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+}
+PRINT = "from django.conf import settings; print(settings.ECASE_PUBLIC_URL, settings.PRODUCTION)"
+
+
+def start(tmp_path, code: str = PRINT, **env) -> subprocess.CompletedProcess:
+    """Import the settings (``code``) with only ``env`` of the project's variables set."""
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith("ECASE_") and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean.update({"DJANGO_SETTINGS_MODULE": "ecase.settings", "ECASE_VAR_DIR": str(tmp_path / "var")})
+    clean.update({k: v for k, v in env.items() if v is not None})
+    return subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=clean,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "staging", "", "development "])
+def test_an_undocumented_ecase_env_stops_start_up_naming_the_allowed_values(tmp_path, value):
+    result = start(tmp_path, ECASE_ENV=value)
+    assert result.returncode != 0
+    assert f"ECASE_ENV={value!r} is not allowed: use one of development, production" in result.stderr
+
+
+def test_the_documented_values_start(tmp_path):
+    development = start(tmp_path, ECASE_ENV="development")
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.split() == ["http://127.0.0.1:8000", "False"]
+    production = start(tmp_path, **GOOD_PRODUCTION)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split() == ["https://ecase.example.kz", "True"]
+
+
+BAD_PRODUCTION = {
+    "no DATABASE_URL": ({"DATABASE_URL": None}, "DATABASE_URL naming a PostgreSQL database"),
+    "SQLite": ({"DATABASE_URL": "sqlite:////tmp/ecase.sqlite3"}, "DATABASE_URL naming a PostgreSQL database"),
+    "no REDIS_URL": ({"REDIS_URL": None}, "REDIS_URL"),
+    "no ECASE_ALLOWED_HOSTS": ({"ECASE_ALLOWED_HOSTS": None}, "ECASE_ALLOWED_HOSTS (explicit host names)"),
+    "empty ECASE_ALLOWED_HOSTS": ({"ECASE_ALLOWED_HOSTS": " , "}, "ECASE_ALLOWED_HOSTS (explicit host names)"),
+    "no ECASE_PUBLIC_URL": ({"ECASE_PUBLIC_URL": None}, "ECASE_PUBLIC_URL (the https:// address"),
+    "http ECASE_PUBLIC_URL": ({"ECASE_PUBLIC_URL": "http://ecase.example.kz"},
+                              "ECASE_PUBLIC_URL='http://ecase.example.kz' is not an absolute https URL"),
+    "no signing passphrase": ({"ECASE_SIGNING_PASSPHRASE": None}, "ECASE_SIGNING_PASSPHRASE"),
+    "no export passphrase": ({"ECASE_EXPORT_SIGNING_PASSPHRASE": None}, "ECASE_EXPORT_SIGNING_PASSPHRASE"),
+}
+
+
+@pytest.mark.parametrize("change,message", BAD_PRODUCTION.values(), ids=BAD_PRODUCTION.keys())
+def test_production_refuses_to_start_without_what_it_needs(tmp_path, change, message):
+    result = start(tmp_path, **{**GOOD_PRODUCTION, **change})
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "var" / "signing_passphrase").exists()
+
+
+def test_production_names_everything_missing_at_once(tmp_path):
+    bare = {k: GOOD_PRODUCTION[k] for k in ("ECASE_ENV", "ECASE_SECRET_KEY")}
+    result = start(tmp_path, **bare)
+    assert result.returncode != 0
+    line = result.stderr.strip().splitlines()[-1]
+    for needed in ("DATABASE_URL", "REDIS_URL", "ECASE_ALLOWED_HOSTS", "ECASE_PUBLIC_URL", "ECASE_SIGNING_PASSPHRASE",
+                   "ECASE_EXPORT_SIGNING_PASSPHRASE"):
+        assert needed in line, line
+
+
+def test_a_malformed_public_url_stops_development_too(tmp_path):
+    result = start(tmp_path, ECASE_PUBLIC_URL="ecase.example.kz/verify")
+    assert result.returncode != 0 and "is not an absolute https or http URL" in result.stderr
+
+
+def test_the_qr_code_of_an_act_points_at_the_public_url(settings, investigator, supervisor, tmp_path):
+    """The verification address printed on every act comes from ECASE_PUBLIC_URL, not 127.0.0.1."""
+    from cases.models import ProceduralActType
+    from cases.pdf.snapshot import act_snapshot
+    from tests.api.helpers import signed_act
+    from tests.factories import register
+
+    settings.ECASE_PUBLIC_URL = "https://ecase.example.kz"
+    settings.ECASE_PRIVATE_STORAGE = tmp_path
+    case = register(actor=investigator)
+    act_type = ProceduralActType.objects.create(code="qr_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act = signed_act(case, investigator, supervisor, act_type)
+    assert act_snapshot(act)["act"]["verification_url"] == \
+        f"https://ecase.example.kz/verify/{act.verification_token}/"
