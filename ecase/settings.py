@@ -434,4 +434,5 @@ if PRODUCTION:
         "ECASE_PUBLIC_URL (the https:// address printed under every act's QR code)": not ECASE_PUBLIC_URL,
         "ECASE_SIGNING_PASSPHRASE": not ECASE_SIGNING_PASSPHRASE,
         "ECASE_EXPORT_SIGNING_PASSPHRASE": not ECASE_EXPORT_SIGNING_PASSPHRASE,
+        "ECASE_BLOB_MASTER_KEYS (the keys that wrap every stored file's key, docs/STORAGE.md)": not ECASE_BLOB_MASTER_KEYS,
     })

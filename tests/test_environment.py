@@ -24,6 +24,7 @@ GOOD_PRODUCTION = {
     "ECASE_PUBLIC_URL": "https://ecase.example.kz",
     "ECASE_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
     "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+    "ECASE_BLOB_MASTER_KEYS": f"k1:{secrets.token_urlsafe(32)}",
 }
 PRINT = "from django.conf import settings; print(settings.ECASE_PUBLIC_URL, settings.PRODUCTION)"
 
@@ -65,6 +66,7 @@ BAD_PRODUCTION = {
                               "ECASE_PUBLIC_URL='http://ecase.example.kz' is not an absolute https URL"),
     "no signing passphrase": ({"ECASE_SIGNING_PASSPHRASE": None}, "ECASE_SIGNING_PASSPHRASE"),
     "no export passphrase": ({"ECASE_EXPORT_SIGNING_PASSPHRASE": None}, "ECASE_EXPORT_SIGNING_PASSPHRASE"),
+    "no blob master keys": ({"ECASE_BLOB_MASTER_KEYS": None}, "ECASE_BLOB_MASTER_KEYS"),
 }
 
 
@@ -82,7 +84,7 @@ def test_production_names_everything_missing_at_once(tmp_path):
     assert result.returncode != 0
     line = result.stderr.strip().splitlines()[-1]
     for needed in ("DATABASE_URL", "REDIS_URL", "ECASE_ALLOWED_HOSTS", "ECASE_PUBLIC_URL", "ECASE_SIGNING_PASSPHRASE",
-                   "ECASE_EXPORT_SIGNING_PASSPHRASE"):
+                   "ECASE_EXPORT_SIGNING_PASSPHRASE", "ECASE_BLOB_MASTER_KEYS"):
         assert needed in line, line
 
 

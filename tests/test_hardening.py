@@ -36,7 +36,8 @@ def production_env(**extra):
             "ECASE_ALLOWED_HOSTS": "ecase.example.kz", "DATABASE_URL": "postgres://ecase@127.0.0.1:5432/ecase",
             "REDIS_URL": "redis://127.0.0.1:6379/0", "ECASE_PUBLIC_URL": "https://ecase.example.kz",
             "ECASE_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
-            "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32), **extra}
+            "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+            "ECASE_BLOB_MASTER_KEYS": f"k1:{secrets.token_urlsafe(32)}", **extra}
 
 
 def test_production_refuses_to_start_without_a_secret_key():
