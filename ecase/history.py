@@ -68,7 +68,7 @@ class CaseHistoricalRecords(HistoricalRecords):
 
     simple-history records, with every history row, the then current rows of each many-to-many
     field (a case's articles and group): it reads them (joined to both ends, for nothing but their
-    ids) and inserts them back, two statements per field, and the read returns the whole case row
+    ids) and inserts them back, a read and an insert per field, and the read returns the whole case row
     once per member. ``INSERT … SELECT`` copies the same rows in one statement per field and
     returns nothing (issue #15: a case update ran 31 statements). The rows recorded are the same:
     every column of the through row plus the history row it belongs to. simple-history's
