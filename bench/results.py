@@ -2,7 +2,8 @@
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
 trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob store benchmark
-(issue #19) write RESULTS_AUDIT.md, RESULTS_SIGNING.md and RESULTS_BLOBS.md. Each of them calls :func:`refresh` when it is done, so the one report always
+(issue #19) and the case update benchmark (issue #15) write RESULTS_AUDIT.md, RESULTS_SIGNING.md,
+RESULTS_BLOBS.md and RESULTS_WRITES.md. Each of them calls :func:`refresh` when it is done, so the one report always
 carries the latest run of every benchmark, and a benchmark never has to re-run another's.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md", BENCH / "RESULTS_BLOBS.md")
+SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md", BENCH / "RESULTS_BLOBS.md",
+            BENCH / "RESULTS_WRITES.md")
 RULE = "\n---\n"
 
 

@@ -18,9 +18,9 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..choices import CaseAction, CaseStatus, Gravity
-from ..models import Case, CriminalCodeArticle, Interruption
+from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
-from .registration import gravity_in_force, require_supervisor_for_grave, resolve_articles
+from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
 from .scope import lock_case, require
 from .term import refresh_deadline
 
@@ -29,8 +29,17 @@ M2M_EXCLUDE = ["registration_number", "articles", "group"]
 
 
 def _check_version(case: Case, expected_version: int) -> None:
+    # The row was read FOR UPDATE (lock_case), so its version cannot move before this transaction
+    # ends: comparing here is the ``UPDATE … WHERE version = %s`` check without a statement of its own.
     if case.version != expected_version:
         raise StaleEdit(_("Someone else changed this case meanwhile; reload it and repeat your change."), code="stale")
+
+
+# The foreign keys of a case that ``case_update`` never changes: their values come from the row it
+# has just locked, and the database's foreign keys (ON DELETE PROTECT, users are never deleted)
+# guarantee the rows they name exist. Django's validation would re-read each of them (one query
+# per key), so the content edit leaves them out.
+_UNCHANGED_BY_UPDATE = ["unit", "lead_investigator", "prosecutor", "supervisor", "created_by"]
 
 
 @transaction.atomic
@@ -40,6 +49,11 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
     The qualification and the gravity are not touched here: they change only by ``case_requalify``.
     A new offence date that would give the case's articles another gravity under the law then in
     force is refused, so that protection never changes without that explicit, audited act.
+
+    What it costs (issue #15; tests/cases/test_write_cost.py counts it): the row lock with the scope
+    re-check (one statement), the UPDATE, the history row and its many-to-many snapshot (one
+    statement per field), the audit event in its chain (three); a new offence date reads the
+    articles and their versions once (two), a new form of proceedings the term's inputs (three).
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -47,13 +61,21 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     _check_version(case, expected_version)
     before = {name: str(getattr(case, name)) for name in changes}
-    offence_before = case.offence_on
+    offence_before, form_before = case.offence_on, case.proceedings_form
     for name, value in changes.items():
         setattr(case, name, value.strip() if isinstance(value, str) else value)
     if case.offence_on != offence_before:
         _refuse_gravity_change_by_date(case, offence_before)
-    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
-    refresh_deadline(case, actor=actor, reason=reason)
+    # Case's check constraints are each restated by its validation with a message for the user (plot
+    # not blank: ``Case.clean``; status and form: the fields' choices; version: raised by ``save`` from
+    # the locked row) and enforced by the database at the UPDATE: testing them again costs three
+    # statements each (issue #15).
+    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE + _UNCHANGED_BY_UPDATE,
+                    validate_constraints=False)
+    if case.proceedings_form != form_before:
+        # The term depends on the form, the registration day, extensions and interruptions; only the
+        # form is edited here (the others move through their own services, which refresh the term).
+        refresh_deadline(case, actor=actor, reason=reason)
     after = {name: str(getattr(case, name)) for name in changes}
     audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=case,
                  data={"from": before, "to": after, "reason": reason})
@@ -65,11 +87,14 @@ def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
     the old gravity would contradict the date, changing it silently would move the case's
     protection without a decision: the edit is refused and the user sent to requalification."""
     qualification = list(case.articles.all())
+    # One read of the versions serves both days: those in force by the later one include the earlier's.
+    versions = list(CriminalCodeArticleVersion.objects.filter(
+        article__in=qualification, in_force_from__lte=max(offence_before, case.offence_on)).order_by())
     try:
-        old, _versions = gravity_in_force(qualification, offence_before)
+        old, _versions = gravity_of_versions(qualification, versions, offence_before)
     except ValidationError:
         old = case.gravity  # a case older than the stored law: compare with what it has
-    new, _versions = gravity_in_force(qualification, case.offence_on)
+    new, _versions = gravity_of_versions(qualification, versions, case.offence_on)
     if new != old:
         raise ValidationError({"event_date": _(
             "Under the law in force on this date the case would be “%(new)s”, not “%(old)s”: a change of "

@@ -59,11 +59,18 @@ def gravity_in_force(qualification: list[CriminalCodeArticle], day: date) -> tup
     gravity (DESIGN §3). A part with no version in force then is refused rather than judged by a
     later law: the administrators must add the sanction of that time first.
     """
+    versions = CriminalCodeArticleVersion.objects.filter(article__in=qualification, in_force_from__lte=day)
+    return gravity_of_versions(qualification, versions, day)
+
+
+def gravity_of_versions(qualification: list[CriminalCodeArticle], versions: Iterable[CriminalCodeArticleVersion],
+                        day: date) -> tuple[int, list[str]]:
+    """``gravity_in_force`` on versions already read (any that took effect after ``day`` are ignored),
+    so that a caller comparing two days reads them once."""
     in_force: dict[int, CriminalCodeArticleVersion] = {}
-    versions = (CriminalCodeArticleVersion.objects.filter(article__in=qualification, in_force_from__lte=day)
-                .order_by("article_id", "-in_force_from"))
-    for version in versions:
-        in_force.setdefault(version.article_id, version)
+    for version in sorted(versions, key=lambda v: (v.article_id, v.in_force_from), reverse=True):
+        if version.in_force_from <= day:
+            in_force.setdefault(version.article_id, version)
     missing = [a.code for a in qualification if a.pk not in in_force]
     if missing:
         raise ValidationError({"articles": _(
