@@ -60,6 +60,7 @@ class EventType(models.TextChoices):
     PERSON_LINKED = "person.linked", _("Persons of two cases linked as one person")
     BLOB_ORPHANS_REMOVED = "storage.orphans_removed", _("Unreferenced stored files removed")
     BLOB_KEYS_ROTATED = "storage.keys_rotated", _("Storage encryption keys rotated")
+    STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
 
 
 class Outcome(models.TextChoices):
