@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +63,12 @@ def principal_of(request) -> str:
 
 
 def request_digest(request) -> str:
-    return hashlib.sha256(request._request.body).hexdigest()
+    try:
+        return hashlib.sha256(request._request.body).hexdigest()
+    except RawPostDataException:
+        # A form body already consumed (a session's CSRF check reads multipart forms): the API takes
+        # JSON only, so this is the 415 its parser would answer anyway.
+        raise exceptions.UnsupportedMediaType(request.content_type) from None
 
 
 def purge_expired(now=None) -> int:

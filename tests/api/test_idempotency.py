@@ -119,3 +119,20 @@ def test_concurrent_duplicates_write_once(investigator, case, note_type):
     assert sorted(r.has_header("Idempotent-Replayed") for r in answers) == [False, True]
     assert ProceduralAct.objects.filter(case=case).count() == 1
     assert AuditEvent.objects.filter(event=EventType.ACT_CREATED, case_id=case.pk).count() == 1
+
+
+def test_a_session_patch_retried_with_its_key_replays_instead_of_412(investigator, case):
+    api = Api(session=investigator)
+    change = {"plot": "Уточнённая фабула.", "reason": "Допрос"}
+    etag, histories = api.get(f"/api/v1/cases/{case.pk}/")["ETag"], case.history.count()
+    headers = {"If-Match": etag, "Idempotency-Key": "plot-1"}
+    first = api.patch(f"/api/v1/cases/{case.pk}/", change, headers=headers)
+    assert first.status_code == 200, first.content
+    again = api.patch(f"/api/v1/cases/{case.pk}/", change, headers=headers)
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == first["ETag"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert IdempotentRequest.objects.get().principal == f"user:{investigator.pk}"
+    case.refresh_from_db()
+    assert f'"v{case.version}"' == first["ETag"] and case.history.count() == histories + 1  # changed once
+    # Without the key the same retry is refused as stale: the client could not tell it had been saved.
+    assert api.patch(f"/api/v1/cases/{case.pk}/", change, headers={"If-Match": etag}).status_code == 412
