@@ -144,8 +144,10 @@ class IdempotentWrites:
         if record is None:
             return response
         self._idempotency_record = None
-        if response.status_code >= 500:
-            transaction.set_rollback(True)  # nothing of a failed write is kept, nor a record of it
+        if response.status_code >= 500 or transaction.get_rollback():
+            # Nothing of a failed write is kept, nor a record of it; a transaction already marked
+            # for rollback (a database error answered 4xx) can take no more statements either.
+            transaction.set_rollback(True)
         elif response.status_code >= 300:
             record.delete()  # a refusal wrote nothing: a retry with the key runs anew
         else:
