@@ -158,3 +158,29 @@ class ApiToken(models.Model):
         if not self.user.is_active:
             return "user_inactive"
         return None
+
+
+class IdempotentRequest(models.Model):
+    """The recorded outcome of an API write sent with an ``Idempotency-Key`` (issue #20, ecase/idempotency.py).
+
+    It lives here, next to ApiToken, because it belongs to the caller (a token or a session
+    user) and not to any case: it is not case data, only a replay cache of a response, so it is
+    deleted after ECASE_IDEMPOTENCY_HOURS (``purge_idempotency_keys``) — the write it describes
+    stays in the case and its audit trail. A row without ``status`` is a write still running:
+    it is inserted first, in the write's transaction, so a concurrent duplicate waits on its
+    unique index and then sees the outcome.
+    """
+
+    principal = models.CharField(max_length=40, help_text=_("token:<id> or user:<id>"))
+    key = models.CharField(max_length=128)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.TextField(blank=True, default="")
+    headers = models.JSONField(default=dict, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotent_request_once")]

@@ -65,6 +65,7 @@ class EventType(models.TextChoices):
     PERSONS_LISTED = "person.listed", _("Persons listed")
     PERSON_OPENED = "person.opened", _("Person opened")
     AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
+    STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
 
 
 class Outcome(models.TextChoices):

@@ -37,6 +37,7 @@ from cases.services.scope import case_guard, lock_case
 
 from .api_errors import PreconditionFailed, PreconditionRequired
 from .errors import NotAllowed, OutOfScope
+from .idempotency import IdempotentWrites
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
 
@@ -94,7 +95,7 @@ def listable(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     return rows
 
 
-class ScopedAPIView(generics.GenericAPIView):
+class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
     queryset: models.QuerySet | None = None
     permission_action: str | None = None
     query_serializer: type | None = None  # the filters a list takes from the query string, if any
@@ -172,6 +173,7 @@ class ScopedAPIView(generics.GenericAPIView):
             raise OutOfScope("not found", case_id=case_id)
         self.check_object_permissions(self.request, obj)
         self.require_second_factor_for_grave(obj)
+        self.idempotent_case_id = case_id_of(obj)  # a replay of this write re-checks that case (idempotency.py)
         return obj
 
     def require_second_factor_for_grave(self, obj) -> None:

@@ -114,6 +114,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'ecase.sqlite3'}",
         conn_max_age=env_int("ECASE_DB_CONN_MAX_AGE", 60, minimum=0),
+        # A persistent connection is pinged before a request reuses it, so after a database restart
+        # or killed backends a worker's first request reconnects instead of answering 500 (issue #20).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -419,6 +422,13 @@ CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replaci
         "schedule": float(ECASE_RENDER_SWEEP_SECONDS),
         "options": {"queue": ECASE_RENDER_QUEUE, "expires": float(ECASE_RENDER_SWEEP_SECONDS)},
     },
+}
+# Idempotency-Key records (ecase/idempotency.py): a client may retry a write for this long; older
+# records are purged hourly. They are a response cache, not case data.
+ECASE_IDEMPOTENCY_HOURS = env_int("ECASE_IDEMPOTENCY_HOURS", 24, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "purge-idempotency-keys": {"task": "accounts.purge_idempotency_keys", "schedule": timedelta(hours=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers keep retrying the broker at start-up too (Celery 6 changes the default).

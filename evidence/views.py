@@ -1,13 +1,17 @@
 """Evidence pages: entering items, uploading and downloading files, hand-overs, withdrawal."""
 from __future__ import annotations
 
+import errno
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from audit.choices import EventType
+from audit.choices import EventType, Outcome
 from audit.services import audit_record
 from cases import access
 from cases.forms import ReasonForm
@@ -23,6 +27,29 @@ from .services import evidence_add, evidence_file_add, evidence_file_withdraw, e
 
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
+
+logger = logging.getLogger(__name__)
+# The storage volume is full, read-only or failing (issue #20): the user gets a message, not a 500.
+# 507 Insufficient Storage rather than 503: the server cannot store this representation now; the
+# same answer for EIO, since to the uploader all four mean "not saved, try later or tell the admin".
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
+STORAGE_UNAVAILABLE_STATUS = 507
+
+
+def storage_unavailable(request, error: OSError, *, item: EvidenceItem) -> str:
+    """Log and audit a failed store for the operator; the message for the user.
+
+    Called after the upload's transaction rolled back (nothing of the file is recorded), so the
+    alert is written in its own transaction and stays. It names the item, not the file's content.
+    """
+    code = errno.errorcode.get(error.errno, str(error.errno))
+    logger.error("storage unavailable: the upload to evidence item %s was not stored (%s: %s)",
+                 item.pk, code, error.strerror)
+    with transaction.atomic():
+        audit_record(actor=request.user, event=EventType.STORAGE_UNAVAILABLE, outcome=Outcome.FAILED,
+                     data={"errno": code, "item": item.pk, "path": request.path})
+    return _("The file could not be stored: the server's storage is full or unavailable. Nothing was saved; "
+             "try again later or tell your administrator.")
 
 
 class EvidenceAddView(CaseScopedView):
@@ -101,6 +128,13 @@ class EvidenceUploadView(CaseScopedView):
                 evidence_file_add(item_id=item.pk, actor=request.user, stream=upload, name=upload.name)
             except ValidationError as error:
                 apply_errors(form, error)
+            except OSError as error:
+                if error.errno not in STORAGE_ERRNOS:
+                    raise
+                form.add_error(None, storage_unavailable(request, error, item=item))
+                return render(request, "cases/form.html",
+                              {"case": item.case, "form": form, "title": _("Upload a file")},
+                              status=STORAGE_UNAVAILABLE_STATUS)
             else:
                 done(request, _("The file was attached."))
                 return redirect("evidence:detail", pk=item.pk)
