@@ -18,35 +18,13 @@ import io
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone as dt_timezone
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "ecase_auditbench"
-
-
-def _server_url() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
-    return url._replace(path=f"/{DB_NAME}").geturl()
-
-
-def prepare_database(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def bench_writes(writes: int) -> dict:
@@ -150,10 +128,13 @@ def main() -> int:
     parser.add_argument("--writes", type=int, default=3000)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS_AUDIT.md"))
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from bench.fresh_db import bench_database_url, fresh_database
 
-    url = _server_url()
+
+    url = bench_database_url(DB_NAME)
     print(f"preparing {DB_NAME} …", flush=True)
-    prepare_database(url)
+    fresh_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
     sys.path.insert(0, str(ROOT))

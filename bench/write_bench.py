@@ -23,37 +23,15 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "ecase_writebench"
 OUTPUT = ROOT / "bench" / "RESULTS_WRITES.md"
-
-
-def _server_url() -> str:
-    url = urlparse(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
-    return url._replace(path=f"/{DB_NAME}").geturl()
-
-
-def prepare_database(url: str) -> None:
-    import psycopg2
-
-    parsed = urlparse(url)
-    admin = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username,
-                             password=parsed.password, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        cursor.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
-                   env={**os.environ, "DATABASE_URL": url}, check=True)
 
 
 def seed(cases: int) -> None:
@@ -163,7 +141,10 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=3000)
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args()
-    url = _server_url()
+    sys.path.insert(0, str(ROOT))
+    from bench.fresh_db import bench_database_url, fresh_database
+
+    url = bench_database_url(DB_NAME)
     scratch = tempfile.mkdtemp(prefix="ecase-writebench-")
     # Its own var/ and a broker folder: tasks queued by the demo world's approvals reach no worker.
     os.environ.update({"DATABASE_URL": url, "ECASE_VAR_DIR": scratch, "ECASE_PRIVATE_STORAGE": f"{scratch}/private",
@@ -171,7 +152,7 @@ def main() -> int:
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
     print(f"preparing {DB_NAME} …", flush=True)
-    prepare_database(url)
+    fresh_database(url)
     sys.path.insert(0, str(ROOT))
     import django
 
