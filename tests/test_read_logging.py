@@ -21,7 +21,7 @@ from tests.test_api_sweep import api_world, token_of  # noqa: F401 (api_world is
 
 CASE_CONTENT = {
     # pages
-    "home", "cases:list", "cases:detail", "cases:edit", "cases:assign", "cases:extend", "cases:access-log",
+    "home", "cases:list", "cases:detail", "cases:edit", "cases:requalify", "cases:assign", "cases:extend", "cases:access-log",
     "cases:access-log-all", "cases:participant-add", "cases:act-create", "cases:act", "cases:act-edit",
     "cases:act-review", "cases:act-pdf", "cases:extension-request", "cases:extension-decision", "cases:history",
     "cases:export", "evidence:add", "evidence:detail", "evidence:download",
