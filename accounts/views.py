@@ -121,16 +121,27 @@ def sessions(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
 @require_http_methods(["POST"])
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language; it is kept on the user, so it follows them to any computer."""
+    """Switch the interface language; it is kept on the user, so it follows them to any computer.
+
+    Before sign-in (the login and verification pages) there is no profile yet: the choice is kept in
+    Django's language cookie, which LocaleMiddleware reads; once signed in, the profile's language wins
+    (UserLanguageMiddleware).
+    """
     language = request.POST.get("language", "")
-    if language in dict(settings.LANGUAGES):
+    response = redirect(_next_url(request))
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
         request.user.language = language
         request.user._history_user = request.user
         request.user.save(update_fields=["language"])
-    return redirect(_next_url(request))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

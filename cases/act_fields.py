@@ -18,13 +18,14 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
-from django.utils.translation import get_language
+from django.utils.text import Truncator
+from django.utils.translation import get_language, gettext as _
 
 from ecase.widgets import DateInput, DateTimeInput, TextareaField, TimeInput
 
 from .choosers import SearchSelect, active_articles
 from .forms import with_chosen
-from .models import CriminalCodeArticle
+from .models import CriminalCodeArticle, Participant
 
 PREFIX = "f_"
 
@@ -152,3 +153,54 @@ def structured_values(form: forms.Form, act_type, stored: dict | None = None) ->
         if value not in (None, "", []) and not (hasattr(value, "exists") and not value.exists()):
             values[name] = _to_json(value)
     return values
+
+
+def article_label(article: CriminalCodeArticle) -> str:
+    """"ст. 188 ч. 1 — title", the title in the user's language where the data holds it."""
+    title = article.title_kk if get_language() == "kk" and article.title_kk else article.title_ru
+    return _("art. %(article)s part %(part)s — %(title)s") % {
+        "article": article.article, "part": article.part, "title": title}
+
+
+def _display_one(spec: dict, value, case) -> str:
+    kind = spec.get("type", "text")
+    if kind in ("participant", "participants"):
+        found = {p.pk: p for p in Participant.objects.filter(case=case, pk__in=_ids(value)).select_related("person")}
+        return "; ".join(f"{found[i].person.full_name} — {found[i].get_role_display()}" if i in found else str(i)
+                         for i in _ids(value))
+    if kind == "evidence":
+        found = {e.pk: e for e in case.evidence_items.filter(pk__in=_ids(value))}
+        return "; ".join(f"№{found[i].number} — {Truncator(found[i].description).chars(80)}" if i in found else str(i)
+                         for i in _ids(value))
+    if kind == "article":
+        articles = _articles(value)
+        return "; ".join(article_label(a) for a in articles) if articles else str(value)
+    if kind == "choice":
+        lang = "label_kk" if get_language() == "kk" else "label_ru"
+        labels = {c["value"]: c.get(lang, c["value"]) for c in spec.get("choices", [])}
+        return labels.get(value, str(value))
+    if kind in ("date", "datetime") and isinstance(value, str):
+        try:
+            parsed = parse_datetime(value) if kind == "datetime" else parse_date(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, datetime):
+            # Shown in the configured zone (Asia/Almaty), whatever offset it was stored with.
+            parsed = timezone.localtime(parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed))
+            return parsed.strftime("%d.%m.%Y %H:%M")
+        if isinstance(parsed, date):
+            return parsed.strftime("%d.%m.%Y")
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def display_values(act_type, case, values: dict | None) -> list[tuple[str, str]]:
+    """(label, text) for each structured field of the type, as a reader says it (issue #16): a participant's
+    name and role, an article with its title, a choice's label, dates as dd.mm.yyyy; "" where empty."""
+    values = values or {}
+    shown = []
+    for spec in act_type.fields:
+        value = values.get(spec["name"])
+        shown.append((_label(spec), "" if value in (None, "", []) else _display_one(spec, value, case)))
+    return shown

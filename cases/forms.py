@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,7 +140,8 @@ class ExtensionForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    role = forms.ChoiceField(label=_("Procedural role"), choices=ParticipantRole.choices)
+    # No role preselected (issue #16): a default made victims into suspects by an unnoticed click.
+    role = forms.ChoiceField(label=_("Procedural role"), choices=[("", "—"), *ParticipantRole.choices])
     iin = forms.CharField(label=_("IIN"), max_length=12, required=False, widget=forms.TextInput(attrs={
         "inputmode": "numeric", "pattern": "[0-9]{12}", "autocomplete": "off", "data-iin": "",
         "data-msg-ok": _("Valid IIN, born"), "data-msg-format": _("An IIN is exactly 12 digits."),
@@ -156,6 +158,12 @@ class ParticipantForm(forms.Form):
     role_since = forms.DateField(label=_("Role given on"), required=False, widget=DATE, initial=timezone.localdate)
 
     PERSON_FIELDS = ("iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "address", "phone")
+
+    def clean_birth_date(self):
+        born = self.cleaned_data["birth_date"]
+        if born > timezone.localdate():
+            raise ValidationError(_("The date of birth cannot be in the future."), code="future")
+        return born
 
     def person_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}

@@ -26,3 +26,13 @@ CASE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 REASON_REQUIRED = {A.INTERRUPT, A.RESUME, A.TERMINATE, A.RETURN, A.REOPEN}
 # Actions that must name the legal ground (CPC RK art. 45 for interruption, art. 35 for termination).
 GROUND_REQUIRED = {A.INTERRUPT, A.TERMINATE}
+
+
+def open_actions(status: str, held: set[str]) -> list[str]:
+    """The actions the table allows from ``status`` to someone holding ``held`` rights.
+
+    The case page offers exactly these, read from the same table ``case_transition`` checks,
+    so the decision list cannot offer what the service would refuse.
+    """
+    return [action for (source, action), (_target, right) in CASE_TRANSITIONS.items()
+            if source == status and right in held]

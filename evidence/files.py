@@ -40,6 +40,10 @@ ALLOWED: dict[str, set[str]] = {
     "application/gzip": {"gz", "tgz"}, "application/x-tar": {"tar"},
     "text/plain": {"txt", "csv", "log"},
 }
+# Programs, whatever their name: the refusal says so in plain words (issue #16), not as a MIME code.
+PROGRAMS = {"application/x-msdownload", "application/x-executable", "application/x-mach-binary",
+            "application/x-sharedlib", "application/x-dosexec", "application/wasm", "application/x-deb",
+            "application/x-rpm", "application/x-google-chrome-extension", "application/x-shockwave-flash"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 # Unicode controls (C1), format characters (bidi overrides such as U+202E, zero-width), surrogates
 # and line/paragraph separators: invisible or reordering in a displayed name.
@@ -73,8 +77,10 @@ def detect_type(head: bytes, name: str) -> str:
         raise ValidationError(_("This kind of file is not accepted: its content is not a known document, image, "
                                 "audio, video or archive."), code="file_type")
     mime = kind.mime
+    if mime in PROGRAMS:
+        raise ValidationError(_("This is a program file, not a document."), code="file_type")
     if mime not in ALLOWED:
-        raise ValidationError(_("Files of type %(type)s are not accepted.") % {"type": mime}, code="file_type")
+        raise ValidationError(_("This file type is not accepted (%(type)s).") % {"type": mime}, code="file_type")
     if ext not in ALLOWED[mime]:
         raise ValidationError(_("The file's content (%(type)s) does not match its name “.%(ext)s”.") % {
             "type": mime, "ext": ext}, code="file_mismatch")

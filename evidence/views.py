@@ -82,15 +82,19 @@ class EvidenceDetailView(CaseScopedView):
     permission_action = access.VIEW
 
     def get(self, request, pk):
-        item = self.get_object()
-        audit_record(actor=request.user, event=EventType.EVIDENCE_OPENED, case_id=item.case_id, target=item)
-        return render(request, "evidence/detail.html", {
-            "item": item, "case": item.case,
-            "files": item.files.select_related("uploaded_by").order_by("uploaded_at"),
-            "custody": item.custody_events.select_related("recorded_by").order_by("occurred_at", "id"),
-            "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=item.case_id).exists(),
-            "upload_form": UploadForm(), "transfer_form": TransferForm(),
-        })
+        return item_page(request, self.get_object())
+
+
+def item_page(request, item, *, upload_form=None, status=200):
+    """The item's page; a refused upload comes back here with its form's errors (issue #16)."""
+    audit_record(actor=request.user, event=EventType.EVIDENCE_OPENED, case_id=item.case_id, target=item)
+    return render(request, "evidence/detail.html", {
+        "item": item, "case": item.case,
+        "files": item.files.select_related("uploaded_by").order_by("uploaded_at"),
+        "custody": item.custody_events.select_related("recorded_by").order_by("occurred_at", "id"),
+        "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=item.case_id).exists(),
+        "upload_form": upload_form or UploadForm(), "transfer_form": TransferForm(),
+    }, status=status)
 
 
 class EvidenceWithdrawView(CaseScopedView):
@@ -138,8 +142,7 @@ class EvidenceUploadView(CaseScopedView):
             else:
                 done(request, _("The file was attached."))
                 return redirect("evidence:detail", pk=item.pk)
-        return render(request, "cases/form.html", {"case": item.case, "form": form, "title": _("Upload a file")},
-                      status=400)
+        return item_page(request, item, upload_form=form, status=400)
 
 
 class EvidenceTransferView(CaseScopedView):

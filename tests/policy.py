@@ -68,7 +68,8 @@ POLICY: dict[str, Route] = {
     "accounts:otp-verify": Route(allowed=SIGNED_IN),
     "accounts:reauthenticate": Route(allowed=SIGNED_IN),
     "accounts:sessions": Route(allowed=SIGNED_IN),
-    "accounts:language": Route(method="POST", allowed=SIGNED_IN, ok=302, data=lambda w: {"language": "kk"}),
+    # Public: the login and verification pages switch language too (a cookie until there is a profile).
+    "accounts:language": Route(method="POST", public=True, ok=302, data=lambda w: {"language": "kk"}),
     "accounts:password-change": Route(allowed=SIGNED_IN),
     "cases:list": Route(allowed=SIGNED_IN),
     "cases:register": Route(allowed=REGISTRARS),

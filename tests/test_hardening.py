@@ -131,7 +131,7 @@ def upload_item(settings, tmp_path, case, investigator):
 
 @pytest.mark.parametrize("name,content,message", [
     ("report.pdf", b"<html><body>not a pdf</body></html>", "not a known document"),
-    ("photo.jpg", b"MZ" + b"\x90" * 512, "not accepted"),
+    ("photo.jpg", b"MZ" + b"\x90" * 512, "a program file, not a document"),
     ("empty.pdf", b"", "empty"),
 ])
 def test_hostile_uploads_are_refused_with_a_message_and_store_nothing(investigator, upload_item, tmp_path, name,

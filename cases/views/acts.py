@@ -18,7 +18,7 @@ from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
-from ..act_fields import add_structured_fields, structured_values
+from ..act_fields import add_structured_fields, display_values, structured_values
 from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, SYSTEM, ActAction
 from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
@@ -105,7 +105,7 @@ class ActDetailView(CaseScopedView):
         rendering = act.renderings.order_by("-act_version").first()
         response = render(request, "cases/act_detail.html", {
             "act": act, "case": act.case, "actions": available_actions(act, request.user),
-            "fields": [(spec.get("label_ru", spec["name"]), act.fields.get(spec["name"])) for spec in act.act_type.fields],
+            "fields": display_values(act.act_type, act.case, act.fields),
             "participants": act.participants.select_related("person"),
             "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
             "transitions": act.transitions.select_related("actor"),

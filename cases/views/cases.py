@@ -17,6 +17,7 @@ from ecase.errors import NotAllowed, StaleEdit
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
+from ..choices import CaseAction
 from ..forms_filters import CaseFilterForm
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
 from ..grave import grave_hidden_for
@@ -26,6 +27,7 @@ from ..selectors import case_list, changes_since
 from ..services.case import case_assign, case_requalify, case_transition, case_update
 from ..services.registration import case_register
 from ..services.term import deadline_extend, pending_extension_requests
+from ..transitions import open_actions
 from .common import PAGE_SIZE, apply_errors, done, paginate
 
 
@@ -125,7 +127,9 @@ class CaseDetailView(CaseScopedView):
         tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "summary"
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
         held = access.allowed_actions(request.user, case.pk)
+        decisions = [(a, CaseAction(a).label) for a in open_actions(case.status, held)]
         context = {"case": case, "tab": tab, "tabs": TABS, "can": {a: a in held for a in access.CODENAMES},
+                   "decisions": decisions,
                    "today": timezone.localdate(), **_tab_context(case, tab)}
         # htmx asks for the tab alone; a plain request (or no JavaScript) gets the whole page.
         template = f"cases/tabs/{tab}.html" if request.headers.get("HX-Request") else "cases/case_detail.html"

@@ -17,6 +17,7 @@ from audit.services import audit_record
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
+from ..act_fields import display_values
 from ..act_transitions import ActAction
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
@@ -43,6 +44,7 @@ class ActReviewView(CaseScopedView):
         return render(self.request, "cases/act_review.html", {
             "act": act, "case": act.case, "form": form, "decisions": decisions,
             "articles": act.case.articles.all(),
+            "fields": display_values(act.act_type, act.case, act.fields),
             "participants": act.participants.select_related("person").order_by("role", "id"),
             "preview": act_preview_html(act, approver=self.request.user,
                                         rendering=act.renderings.order_by("-act_version").first()),

@@ -40,7 +40,9 @@
       }
       input.removeAttribute("aria-invalid");
       note.textContent = input.dataset.msgOk + " " + facts.birth.split("-").reverse().join(".");
-      if (form.elements.birth_date && !form.elements.birth_date.value) { form.elements.birth_date.value = facts.birth; }
+      // A valid IIN states both (cases/iin.py): it wins over whatever was typed before, so the server
+      // never refuses a mismatch the user did not see.
+      if (form.elements.birth_date) { form.elements.birth_date.value = facts.birth; }
       if (form.elements.sex) { form.elements.sex.value = facts.sex; }
     });
   }

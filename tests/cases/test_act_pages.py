@@ -188,3 +188,9 @@ def test_uploads_to_the_public_page_are_limited_per_address(client, case, invest
     assert "Too many checks" in refused.content.decode() and 'id="result"' not in refused.content.decode()
     other = client.post(verify_url(act), {"file": SimpleUploadedFile("c.pdf", pdf)}, REMOTE_ADDR="203.0.113.9")
     assert other.status_code == 200 and "<strong>VALID</strong>" in other.content.decode()
+
+
+def test_the_verification_page_offers_the_language_switch(client, case, investigator, supervisor, signing):
+    body = client.get(verify_url(signed_act(case, investigator, supervisor))).content.decode()
+    assert f'action="{reverse("accounts:language")}"' in body
+    assert all(f'name="language" value="{code}"' in body for code in ("kk", "ru", "en"))

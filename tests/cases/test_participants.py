@@ -148,3 +148,41 @@ def test_outsider_cannot_add_a_participant_to_a_foreign_case(case, outsider, pro
     with pytest.raises(NotAllowed):
         add(case, prosecutor)  # sees the case, may not write
     assert counts() == before
+
+
+# --- the participant form (issue #16) -------------------------------------------------------------
+
+def participant_post(case, investigator, **changes):
+    from django.urls import reverse
+
+    from tests.auth import verified_client
+
+    data = {**{k: v for k, v in person_data().items() if v is not None}, "role": ParticipantRole.WITNESS, **changes}
+    return verified_client(investigator).post(reverse("cases:participant-add", args=[case.pk]), data)
+
+
+def test_the_form_preselects_no_role_and_requires_one(case, investigator):
+    from django.urls import reverse
+
+    from tests.auth import verified_client
+
+    page = verified_client(investigator).get(reverse("cases:participant-add", args=[case.pk])).content.decode()
+    role_select = page[page.index('name="role"'):page.index("</select>", page.index('name="role"'))]
+    assert '<option value="" selected>' in role_select and "selected" not in role_select.replace(
+        '<option value="" selected>', "")
+    response = participant_post(case, investigator, role="")
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert not Participant.objects.filter(case=case).exists()
+
+
+def test_a_birth_date_in_the_future_is_refused_with_a_message(case, investigator):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = participant_post(case, investigator, iin="", birth_date=tomorrow.isoformat())
+    assert response.status_code == 400
+    assert "The date of birth cannot be in the future." in response.content.decode()
+    assert not Participant.objects.filter(case=case).exists()
+
+
+def test_a_birth_date_of_today_is_accepted(case, investigator):
+    response = participant_post(case, investigator, iin="", birth_date=timezone.localdate().isoformat())
+    assert response.status_code == 302 and Participant.objects.filter(case=case).count() == 1
