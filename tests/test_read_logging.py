@@ -24,7 +24,6 @@ CASE_CONTENT = {
     "home", "cases:list", "cases:detail", "cases:edit", "cases:requalify", "cases:assign", "cases:extend", "cases:access-log",
     "cases:access-log-all", "cases:participant-add", "cases:act-create", "cases:act", "cases:act-edit",
     "cases:act-review", "cases:act-pdf", "cases:extension-request", "cases:extension-decision", "cases:history",
-    "cases:requalify",
     "cases:export", "evidence:add", "evidence:detail", "evidence:download",
     # API
     "api:case-list", "api:case-detail", "api:case-participants", "api:case-acts", "api:case-evidence",
