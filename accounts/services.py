@@ -192,16 +192,22 @@ def active_sessions(user: User) -> list[UserSession]:
     return list(UserSession.objects.filter(user=user, ended_at__isnull=True, session_key__in=live))
 
 
-@transaction.atomic
-def user_deactivate(*, actor: User, user: User, reason: str) -> User:
-    """Deactivate a user: every session of theirs ends at once (CJIS 5.5.6), groups and grants go."""
-    user.is_active = False
+def _set_active(user: User, active: bool, *, actor: User, reason: str) -> dict[str, list[str]]:
+    """Flip the account's activity (history names actor and reason); groups and case grants follow at once."""
+    user.is_active = active
     user._history_user = actor
     user._change_reason = reason
     user.save(update_fields=["is_active"])
-    sessions = _end_sessions(user)
     groups = sync_memberships(user)
     rights_changed.send(sender=User, user=user, actor=actor)
+    return groups
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, reason: str) -> User:
+    """Deactivate a user: every session of theirs ends at once (CJIS 5.5.6), groups and grants go."""
+    groups = _set_active(user, False, actor=actor, reason=reason)
+    sessions = _end_sessions(user)
     audit_record(actor=actor, event=EventType.USER_DEACTIVATED, target=user,
                  data={"user": user.username, "reason": reason, "sessions_ended": sessions, "groups": groups})
     return user
@@ -210,12 +216,7 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User, reason: str) -> User:
     """Let a deactivated user sign in again; groups and grants are derived afresh from role and unit."""
-    user.is_active = True
-    user._history_user = actor
-    user._change_reason = reason
-    user.save(update_fields=["is_active"])
-    groups = sync_memberships(user)
-    rights_changed.send(sender=User, user=user, actor=actor)
+    groups = _set_active(user, True, actor=actor, reason=reason)
     audit_record(actor=actor, event=EventType.USER_REACTIVATED, target=user,
                  data={"user": user.username, "reason": reason, "groups": groups})
     return user
