@@ -5,6 +5,7 @@ administrator as actor and writes the audit event: nothing is saved by the admin
 ``obj.save()``. The user forms expose no groups, permissions, staff or superuser flag: groups
 and the staff flag follow the role and unit (DESIGN §4), so there is nothing to grant by hand.
 """
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
@@ -23,8 +24,14 @@ from ecase.admin_site import AdministratorsOnly, site
 
 from .models import Unit, User
 from .services import (
-    PROFILE_FIELDS, RIGHTS_FIELDS, user_create, user_deactivate, user_reactivate, user_reset_second_factor,
-    user_set_password, user_update,
+    PROFILE_FIELDS,
+    RIGHTS_FIELDS,
+    user_create,
+    user_deactivate,
+    user_reactivate,
+    user_reset_second_factor,
+    user_set_password,
+    user_update,
 )
 
 # The only fields of a user an administrator edits; activity and password have their own services.
@@ -34,8 +41,7 @@ EDITABLE = (*PROFILE_FIELDS, *RIGHTS_FIELDS)
 class UserAddForm(AdminUserCreationForm):
     class Meta:
         model = User
-        fields = ("username", "last_name", "first_name", "middle_name", "email", "role", "unit", "position",
-                  "language")
+        fields = ("username", "last_name", "first_name", "middle_name", "email", "role", "unit", "position", "language")
 
 
 class UserEditForm(UserChangeForm):
@@ -84,10 +90,17 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
         if not change:
             data = form.cleaned_data
             password = data.get("password1") if data.get("set_usable_password", True) else None
-            created = user_create(actor=request.user, password=password or None,
-                                  **{name: data.get(name) or "" for name in ("username", "first_name", "last_name",
-                                                                             "middle_name", "email", "position")},
-                                  role=data["role"], unit=data.get("unit"), language=data.get("language") or "ru")
+            created = user_create(
+                actor=request.user,
+                password=password or None,
+                **{
+                    name: data.get(name) or ""
+                    for name in ("username", "first_name", "last_name", "middle_name", "email", "position")
+                },
+                role=data["role"],
+                unit=data.get("unit"),
+                language=data.get("language") or "ru",
+            )
             # The admin's own follow-up (log entry, redirect) needs the saved row's key.
             obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
             return
@@ -108,11 +121,15 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
     @admin.action(description=_("Reset the second factor: the user enrols a new authenticator at next sign-in"))
     def reset_second_factor(self, request, queryset):
         with transaction.atomic():
-            names = [user_reset_second_factor(actor=request.user, user=user,
-                                              reason=gettext("Authenticator lost: reset by an administrator")).username
-                     for user in queryset.order_by("pk")]
-        self.message_user(request, gettext("Second factor reset: %(names)s.") % {"names": ", ".join(names)},
-                          messages.SUCCESS)
+            names = [
+                user_reset_second_factor(
+                    actor=request.user, user=user, reason=gettext("Authenticator lost: reset by an administrator")
+                ).username
+                for user in queryset.order_by("pk")
+            ]
+        self.message_user(
+            request, gettext("Second factor reset: %(names)s.") % {"names": ", ".join(names)}, messages.SUCCESS
+        )
 
     def user_change_password(self, request, id, form_url=""):
         """Django's password page, saved by ``user_set_password`` (audited) instead of the form."""
@@ -124,19 +141,34 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
         form = AdminPasswordChangeForm(user, request.POST or None)
         if request.method == "POST" and form.is_valid():
             usable = form.cleaned_data["set_usable_password"]
-            user_set_password(actor=request.user, user=user, password=form.cleaned_data["password1"] if usable else None)
+            user_set_password(
+                actor=request.user, user=user, password=form.cleaned_data["password1"] if usable else None
+            )
             self.log_change(request, user, [{"changed": {"fields": ["password"]}}])
-            messages.success(request, gettext("Password changed successfully.") if usable
-                             else gettext("Password-based authentication was disabled."))
+            messages.success(
+                request,
+                gettext("Password changed successfully.")
+                if usable
+                else gettext("Password-based authentication was disabled."),
+            )
             return HttpResponseRedirect(reverse(f"{self.admin_site.name}:accounts_user_change", args=(user.pk,)))
         title = gettext("Change password: %s") if user.has_usable_password() else gettext("Set password: %s")
         context = {
             "title": title % escape(user.get_username()),
             "adminForm": admin.helpers.AdminForm(form, [(None, {"fields": list(form.base_fields)})], {}),
-            "form_url": form_url, "form": form,
-            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET, "is_popup_var": IS_POPUP_VAR,
-            "add": True, "change": False, "has_delete_permission": False, "has_change_permission": True,
-            "has_absolute_url": False, "opts": self.opts, "original": user, "save_as": False, "show_save": True,
+            "form_url": form_url,
+            "form": form,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "is_popup_var": IS_POPUP_VAR,
+            "add": True,
+            "change": False,
+            "has_delete_permission": False,
+            "has_change_permission": True,
+            "has_absolute_url": False,
+            "opts": self.opts,
+            "original": user,
+            "save_as": False,
+            "show_save": True,
             **self.admin_site.each_context(request),
         }
         request.current_app = self.admin_site.name

@@ -4,6 +4,7 @@
 up afresh, so a revoked token, an expired one or one whose user was deactivated is refused
 from the next request on. Refusals are audited (who tried, with which token prefix).
 """
+
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
@@ -64,10 +65,18 @@ class BearerTokenAuthentication(BaseAuthentication):
             count, wait = ratelimit.count(f"refused:{client_ip(request)}", rate[1])
             if count > rate[0]:
                 raise exceptions.Throttled(wait)
-        audit_record(actor=token.user if token else None, actor_label="" if token else "anonymous",
-                     event=EventType.ACCESS_DENIED, outcome=Outcome.DENIED,
-                     data={"reason": reason, "token": token.prefix if token else None,
-                           "path": request.path, "method": request.method})
+        audit_record(
+            actor=token.user if token else None,
+            actor_label="" if token else "anonymous",
+            event=EventType.ACCESS_DENIED,
+            outcome=Outcome.DENIED,
+            data={
+                "reason": reason,
+                "token": token.prefix if token else None,
+                "path": request.path,
+                "method": request.method,
+            },
+        )
         raise exceptions.AuthenticationFailed(REFUSALS[reason], code=reason)
 
 

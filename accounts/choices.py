@@ -1,4 +1,5 @@
 """Roles of the people who use ecase (DESIGN §1)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -1,4 +1,5 @@
 """How recently the user proved who they are, kept in the session as ISO timestamps."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,10 +10,10 @@ from django.utils import timezone
 
 from .models import ApiToken
 
-AUTH_AT = "auth_at"        # password sign-in: start of the absolute session lifetime
-SEEN_AT = "seen_at"        # last request: the idle timeout
-OTP_AT = "otp_at"          # last second-factor confirmation: grave cases need it within 15 min
-REAUTH_AT = "reauth_at"    # password + second factor again: approving an act needs it within 5 min
+AUTH_AT = "auth_at"  # password sign-in: start of the absolute session lifetime
+SEEN_AT = "seen_at"  # last request: the idle timeout
+OTP_AT = "otp_at"  # last second-factor confirmation: grave cases need it within 15 min
+REAUTH_AT = "reauth_at"  # password + second factor again: approving an act needs it within 5 min
 
 
 def stamp(request: HttpRequest, *keys: str) -> None:

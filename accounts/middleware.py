@@ -1,4 +1,5 @@
 """Session rules: idle timeout, absolute lifetime, and the second factor before anything else."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,8 +39,11 @@ class SessionPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             since_login, idle = age(request, AUTH_AT), age(request, SEEN_AT)
-            if since_login is None or since_login > settings.ECASE_SESSION_LIFETIME or (
-                    idle is not None and idle > settings.ECASE_IDLE_TIMEOUT):
+            if (
+                since_login is None
+                or since_login > settings.ECASE_SESSION_LIFETIME
+                or (idle is not None and idle > settings.ECASE_IDLE_TIMEOUT)
+            ):
                 logout(request)
                 if request.path.startswith(API_PREFIX):
                     return self.get_response(request)  # now anonymous: the API answers 401 itself
@@ -62,9 +66,12 @@ class TwoFactorRequiredMiddleware:
             if _api_bearer_request(request):
                 return self.get_response(request)  # the token authenticates, not this session
             if request.path.startswith(API_PREFIX):
-                return error_response(403, "second_factor_required",
-                                      translation.gettext("Confirm your second factor in the browser first."),
-                                      request)
+                return error_response(
+                    403,
+                    "second_factor_required",
+                    translation.gettext("Confirm your second factor in the browser first."),
+                    request,
+                )
             target = "accounts:otp-verify" if user_has_device(user) else "accounts:otp-setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -1,4 +1,5 @@
 """Units (region → city/district department) and the users who belong to them."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -19,7 +20,9 @@ class Unit(models.Model):
     """
 
     code = models.CharField(
-        max_length=16, unique=True, validators=[RegexValidator(r"^[0-9A-Z]+$", _("Digits and capital letters only."))],
+        max_length=16,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Z]+$", _("Digits and capital letters only."))],
         help_text=_("Organ code used in registration numbers."),
     )
     name_ru = models.CharField(max_length=200)
@@ -52,7 +55,9 @@ class User(AbstractUser):
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     position = models.CharField(max_length=200, blank=True, help_text=_("Printed under the signature on acts."))
     middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
-    language = models.CharField(max_length=8, default="ru", choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")])
+    language = models.CharField(
+        max_length=8, default="ru", choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects = UserManager()
@@ -73,7 +78,7 @@ class User(AbstractUser):
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
 
     def short_name(self) -> str:
-        """"Surname I.O." as printed on procedural acts."""
+        """ "Surname I.O." as printed on procedural acts."""
         initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
         return f"{self.last_name} {initials}".strip() or self.username
 
@@ -105,6 +110,9 @@ class UserSession(models.Model):
         ordering = ["-last_seen_at"]
         indexes = [models.Index(fields=["user", "ended_at"], name="user_session_open")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.session_key[:8]}…"
+
 
 class ApiToken(models.Model):
     """A bearer token with which another agency's system acts as one user in the JSON API (issue #7).
@@ -121,7 +129,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     digest = models.CharField(max_length=64, help_text=_("SHA-256 of the whole token, hex."))
     can_write = models.BooleanField(
-        default=False, help_text=_("Read-only unless issued for writing; a prosecutor's token is always read-only."))
+        default=False, help_text=_("Read-only unless issued for writing; a prosecutor's token is always read-only.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField()
@@ -131,13 +140,16 @@ class ApiToken(models.Model):
     # A token holds no second factor, so by default it does not reach grave and especially grave
     # cases, which the browser opens only after a fresh TOTP (docs/API.md, "Grave cases").
     grave_cases = models.BooleanField(
-        default=False, help_text=_("Opens grave and especially grave cases; only an administrator grants it."))
+        default=False, help_text=_("Opens grave and especially grave cases; only an administrator grants it.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(name="api_token_digest_hex", condition=models.Q(digest__regex=r"^[0-9a-f]{64}$")),
-            models.CheckConstraint(name="api_token_expires_after_issue", condition=models.Q(expires_at__gt=models.F("created_at"))),
+            models.CheckConstraint(
+                name="api_token_expires_after_issue", condition=models.Q(expires_at__gt=models.F("created_at"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +193,9 @@ class IdempotentRequest(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.method} {self.path}"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotent_request_once")]

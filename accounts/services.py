@@ -6,6 +6,7 @@ one of those three re-derives them in its own transaction and announces the chan
 (``rights_changed``) so that the cases app re-derives the user's case grants in the same
 transaction. The staff flag follows the role too: only an administrator reaches the admin site.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
@@ -55,8 +56,10 @@ def sync_memberships(user: User) -> dict[str, list[str]]:
     """
     desired = {g.pk: g for g in derived_groups(user)}
     current = dict(user.groups.values_list("pk", "name"))
-    changes = {"added": sorted(g.name for pk, g in desired.items() if pk not in current),
-               "removed": sorted(name for pk, name in current.items() if pk not in desired)}
+    changes = {
+        "added": sorted(g.name for pk, g in desired.items() if pk not in current),
+        "removed": sorted(name for pk, name in current.items() if pk not in desired),
+    }
     if changes["added"] or changes["removed"]:
         user.groups.set(list(desired.values()))
     return changes
@@ -70,13 +73,33 @@ def _end_sessions(user: User) -> int:
 
 
 @transaction.atomic
-def user_create(*, actor: User | None, username: str, role: str, unit: Unit | None, password: str | None,
-                first_name: str = "", last_name: str = "", middle_name: str = "", position: str = "",
-                email: str = "", language: str = "ru") -> User:
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    role: str,
+    unit: Unit | None,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    middle_name: str = "",
+    position: str = "",
+    email: str = "",
+    language: str = "ru",
+) -> User:
     """Create a user; a supervisor joins the supervisors' group of their unit."""
-    user = User(username=username, role=role, unit=unit, first_name=first_name, last_name=last_name,
-                middle_name=middle_name, position=position, email=email, language=language,
-                is_staff=role == Role.ADMINISTRATOR)
+    user = User(
+        username=username,
+        role=role,
+        unit=unit,
+        first_name=first_name,
+        last_name=last_name,
+        middle_name=middle_name,
+        position=position,
+        email=email,
+        language=language,
+        is_staff=role == Role.ADMINISTRATOR,
+    )
     if password:
         user.set_password(password)
     else:
@@ -85,9 +108,18 @@ def user_create(*, actor: User | None, username: str, role: str, unit: Unit | No
     user._history_user = actor
     user.save()
     groups = sync_memberships(user)
-    audit_record(actor=actor, event=EventType.USER_CREATED, target=user,
-                 data={"user": user.username, "role": role, "unit": unit.code if unit else None,
-                       "groups": groups, "password": "set" if password else "unusable"})
+    audit_record(
+        actor=actor,
+        event=EventType.USER_CREATED,
+        target=user,
+        data={
+            "user": user.username,
+            "role": role,
+            "unit": unit.code if unit else None,
+            "groups": groups,
+            "password": "set" if password else "unusable",
+        },
+    )
     return user
 
 
@@ -118,8 +150,11 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
     user._history_user = actor
     user._change_reason = reason or None
     user.save()
-    data = {"user": user.username, "reason": reason,
-            "changed": {name: [_plain(before[name]), _plain(value)] for name, value in changed.items()}}
+    data = {
+        "user": user.username,
+        "reason": reason,
+        "changed": {name: [_plain(before[name]), _plain(value)] for name, value in changed.items()},
+    }
     if rights:
         data["groups"] = sync_memberships(user)
         rights_changed.send(sender=User, user=user, actor=actor)
@@ -142,8 +177,12 @@ def user_set_password(*, actor: User, user: User, password: str | None) -> User:
         user.set_unusable_password()
     user._history_user = actor
     user.save(update_fields=["password"])
-    audit_record(actor=actor, event=EventType.PASSWORD_SET, target=user,
-                 data={"user": user.username, "password": "set" if password is not None else "unusable"})
+    audit_record(
+        actor=actor,
+        event=EventType.PASSWORD_SET,
+        target=user,
+        data={"user": user.username, "password": "set" if password is not None else "unusable"},
+    )
     return user
 
 
@@ -166,10 +205,15 @@ def user_reset_second_factor(*, actor: User, user: User, reason: str) -> User:
         raise ValidationError({"reason": _("State why the second factor is reset.")})
     removed, _per_model = TOTPDevice.objects.filter(user=user).delete()
     sessions = _end_sessions(user)
-    audit_record(actor=actor, event=EventType.OTP_RESET, target=user,
-                 data={"user": user.username, "reason": reason, "devices_removed": removed,
-                       "sessions_ended": sessions})
+    audit_record(
+        actor=actor,
+        event=EventType.OTP_RESET,
+        target=user,
+        data={"user": user.username, "reason": reason, "devices_removed": removed, "sessions_ended": sessions},
+    )
     return user
+
+
 def session_record_login(*, user: User, session_key: str, ip: str | None, user_agent: str) -> UserSession:
     """Remember a new signed-in session (called on login, after Django rotated the session key)."""
     return UserSession.objects.create(user=user, session_key=session_key, ip=ip, user_agent=user_agent[:300])
@@ -208,8 +252,12 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
     """Deactivate a user: every session of theirs ends at once (CJIS 5.5.6), groups and grants go."""
     groups = _set_active(user, False, actor=actor, reason=reason)
     sessions = _end_sessions(user)
-    audit_record(actor=actor, event=EventType.USER_DEACTIVATED, target=user,
-                 data={"user": user.username, "reason": reason, "sessions_ended": sessions, "groups": groups})
+    audit_record(
+        actor=actor,
+        event=EventType.USER_DEACTIVATED,
+        target=user,
+        data={"user": user.username, "reason": reason, "sessions_ended": sessions, "groups": groups},
+    )
     return user
 
 
@@ -217,6 +265,10 @@ def user_deactivate(*, actor: User, user: User, reason: str) -> User:
 def user_reactivate(*, actor: User, user: User, reason: str) -> User:
     """Let a deactivated user sign in again; groups and grants are derived afresh from role and unit."""
     groups = _set_active(user, True, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.USER_REACTIVATED, target=user,
-                 data={"user": user.username, "reason": reason, "groups": groups})
+    audit_record(
+        actor=actor,
+        event=EventType.USER_REACTIVATED,
+        target=user,
+        data={"user": user.username, "reason": reason, "groups": groups},
+    )
     return user

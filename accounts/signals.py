@@ -1,4 +1,5 @@
 """Authentication events into the audit trail (Django and axes announce them as signals)."""
+
 from __future__ import annotations
 
 from axes.signals import user_locked_out
@@ -33,12 +34,22 @@ def on_login(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=username).first()
-    audit_record(actor=user, actor_label=username or "anonymous", event=EventType.LOGIN_FAILED,
-                 outcome=Outcome.FAILED, data={"username": username})
+    audit_record(
+        actor=user,
+        actor_label=username or "anonymous",
+        event=EventType.LOGIN_FAILED,
+        outcome=Outcome.FAILED,
+        data={"username": username},
+    )
 
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     user = User.objects.filter(username=username).first()
-    audit_record(actor=user, actor_label=username or "anonymous", event=EventType.LOCKOUT,
-                 outcome=Outcome.DENIED, data={"username": username, "ip": ip_address})
+    audit_record(
+        actor=user,
+        actor_label=username or "anonymous",
+        event=EventType.LOCKOUT,
+        outcome=Outcome.DENIED,
+        data={"username": username, "ip": ip_address},
+    )

@@ -1,4 +1,5 @@
 """Periodic work of the accounts app."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Sign-in flow pages: second factor (enrolment, confirmation), re-authentication, own sessions."""
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,11 @@ from .services import active_sessions, session_end, user_change_own_password
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or "/"
-    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()) else "/"
+    return (
+        target
+        if url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+        else "/"
+    )
 
 
 def _qr_svg(data: str) -> str:
@@ -43,8 +48,9 @@ def _check_token(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
         otp_login(request, device)
         stamp(request, OTP_AT)
         return True
-    audit_record(actor=request.user, event=EventType.OTP_FAILED, outcome=Outcome.FAILED,
-                 data={"throttled": not allowed})
+    audit_record(
+        actor=request.user, event=EventType.OTP_FAILED, outcome=Outcome.FAILED, data={"throttled": not allowed}
+    )
     return False
 
 
@@ -63,10 +69,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             audit_record(actor=request.user, event=EventType.OTP_ENROLLED)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Check the time on your phone and try again."))
-    return render(request, "accounts/otp_setup.html", {
-        "form": form, "qr": mark_safe(_qr_svg(device.config_url)), "next": _next_url(request),
-        "secret_base32": base64.b32encode(device.bin_key).decode().rstrip("="),
-    })
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr": mark_safe(_qr_svg(device.config_url)),
+            "next": _next_url(request),
+            "secret_base32": base64.b32encode(device.bin_key).decode().rstrip("="),
+        },
+    )
 
 
 @login_required
@@ -111,14 +123,21 @@ def sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         key = request.POST.get("session_key", "")
         if session_end(user=request.user, session_key=key):
-            audit_record(actor=request.user, event=EventType.SESSION_ENDED, data={"current": key == request.session.session_key})
+            audit_record(
+                actor=request.user, event=EventType.SESSION_ENDED, data={"current": key == request.session.session_key}
+            )
             if key == request.session.session_key:
                 logout(request)
                 return redirect("login")
         return redirect("accounts:sessions")
-    return render(request, "accounts/sessions.html", {
-        "sessions": active_sessions(request.user), "current": request.session.session_key,
-    })
+    return render(
+        request,
+        "accounts/sessions.html",
+        {
+            "sessions": active_sessions(request.user),
+            "current": request.session.session_key,
+        },
+    )
 
 
 @require_http_methods(["POST"])
@@ -137,10 +156,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
         request.user.language = language
         request.user._history_user = request.user
         request.user.save(update_fields=["language"])
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response
 
 

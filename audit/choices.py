@@ -1,4 +1,5 @@
 """What the audit trail records."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -75,10 +76,19 @@ class Outcome(models.TextChoices):
 
 
 # Events that record a read or a refusal rather than a change: the access log proper.
-ACCESS_EVENTS = frozenset({
-    EventType.CASE_OPENED, EventType.ACT_OPENED, EventType.EVIDENCE_OPENED, EventType.FILE_DOWNLOADED,
-    EventType.ACT_PDF_DOWNLOADED, EventType.ACCESS_DENIED,
-    # Every other read of case content (issue #13 item 7): a list is one row per request.
-    EventType.CASES_LISTED, EventType.PARTICIPANT_OPENED, EventType.PERSONS_LISTED, EventType.PERSON_OPENED,
-    EventType.AUDIT_LOG_OPENED,
-})
+ACCESS_EVENTS = frozenset(
+    {
+        EventType.CASE_OPENED,
+        EventType.ACT_OPENED,
+        EventType.EVIDENCE_OPENED,
+        EventType.FILE_DOWNLOADED,
+        EventType.ACT_PDF_DOWNLOADED,
+        EventType.ACCESS_DENIED,
+        # Every other read of case content (issue #13 item 7): a list is one row per request.
+        EventType.CASES_LISTED,
+        EventType.PARTICIPANT_OPENED,
+        EventType.PERSONS_LISTED,
+        EventType.PERSON_OPENED,
+        EventType.AUDIT_LOG_OPENED,
+    }
+)

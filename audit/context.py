@@ -3,6 +3,7 @@
 Only the origin (address, request id) travels this way; the actor is always passed
 explicitly. Celery tasks and management commands have no request and record none.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar

@@ -12,6 +12,7 @@
 TRUNCATE fires no row trigger: the application's database role must not hold TRUNCATE (nor own
 the tables); see docs/AUDIT.md. ``verify_audit`` reports a missing or disabled trigger.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,12 +27,21 @@ from .models import GENESIS_HASH
 AUDIT_GUARDS = (
     append_only("audit_auditevent", "the audit trail is append-only: events are never changed or deleted"),
     Guard("audit_chainhead_no_delete", "audit_chainhead", "DELETE", "audit chain heads are never deleted"),
-    Guard("audit_chainhead_advances", "audit_chainhead", "UPDATE",
-          "an audit chain head only moves one event forward",
-          when="NEW.chain <> OLD.chain OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS (SELECT 1 FROM audit_auditevent e "
-               "WHERE e.chain = NEW.chain AND e.seq = NEW.seq AND e.hash = NEW.hash)"),
-    Guard("audit_chainhead_starts_empty", "audit_chainhead", "INSERT", "a new audit chain starts empty",
-          when=f"NEW.seq <> 0 OR NEW.hash <> '{GENESIS_HASH}'"),
+    Guard(
+        "audit_chainhead_advances",
+        "audit_chainhead",
+        "UPDATE",
+        "an audit chain head only moves one event forward",
+        when="NEW.chain <> OLD.chain OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS (SELECT 1 FROM audit_auditevent e "
+        "WHERE e.chain = NEW.chain AND e.seq = NEW.seq AND e.hash = NEW.hash)",
+    ),
+    Guard(
+        "audit_chainhead_starts_empty",
+        "audit_chainhead",
+        "INSERT",
+        "a new audit chain starts empty",
+        when=f"NEW.seq <> 0 OR NEW.hash <> '{GENESIS_HASH}'",
+    ),
 )
 
 
@@ -60,14 +70,22 @@ def history_tables(apps=global_apps) -> list[HistoryTable]:
             pk = "m2m_history_id"
         else:
             continue
-        found.append(HistoryTable(model._meta.db_table, model._meta.get_field(pk).column, model._meta.label_lower,
-                                  tuple(f.column for f in model._meta.concrete_fields)))
+        found.append(
+            HistoryTable(
+                model._meta.db_table,
+                model._meta.get_field(pk).column,
+                model._meta.label_lower,
+                tuple(f.column for f in model._meta.concrete_fields),
+            )
+        )
     return sorted(found, key=lambda t: t.table)
 
 
 def history_guards(apps=global_apps) -> list[Guard]:
-    return [append_only(t.table, f"{t.table} is history: its rows are never changed or deleted")
-            for t in history_tables(apps)]
+    return [
+        append_only(t.table, f"{t.table} is history: its rows are never changed or deleted")
+        for t in history_tables(apps)
+    ]
 
 
 def install_history_guards(sender=None, *, using: str = "default", apps=global_apps, **kwargs) -> list[Guard]:

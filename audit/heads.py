@@ -5,10 +5,12 @@ holds the database can recompute a whole chain, but not make it pass through a h
 was written down elsewhere before. Export them often (``manage.py audit_heads``) and keep
 the files where the database's administrators cannot change them.
 """
+
 from __future__ import annotations
 
 import json
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from django.utils import timezone
 

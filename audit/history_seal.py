@@ -15,6 +15,7 @@ The columns are recorded with each segment, so a later migration that adds a col
 history table does not break old seals; dropping or renaming a recorded column does, and is
 reported as such.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,10 +35,12 @@ FETCH = 5000
 def _row_digest_sql(connection_, table: str, pk: str, columns: list[str]) -> str:
     quote = connection_.ops.quote_name
     # jsonb_build_array takes at most 100 arguments: nest groups of 90.
-    groups = [columns[i:i + 90] for i in range(0, len(columns), 90)] or [[pk]]
+    groups = [columns[i : i + 90] for i in range(0, len(columns), 90)] or [[pk]]
     array = ", ".join(f"jsonb_build_array({', '.join(quote(c) for c in g)})" for g in groups)
-    return (f"SELECT {quote(pk)}, encode(sha256(convert_to(jsonb_build_array({array})::text, 'UTF8')), 'hex') "
-            f"FROM {quote(table)} WHERE {quote(pk)} > %s AND {quote(pk)} <= %s ORDER BY {quote(pk)}")
+    return (
+        f"SELECT {quote(pk)}, encode(sha256(convert_to(jsonb_build_array({array})::text, 'UTF8')), 'hex') "
+        f"FROM {quote(table)} WHERE {quote(pk)} > %s AND {quote(pk)} <= %s ORDER BY {quote(pk)}"
+    )
 
 
 def segment_digest(table: str, pk: str, columns: list[str], after: int, upto: int) -> tuple[int, str]:
@@ -62,15 +65,20 @@ def _wait_for_writers_in_flight(timeout: float = 60.0) -> bool:
     transaction commits). Sessions of other databases of the cluster are not waited for."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute("SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        )
         running = cursor.fetchall()
         deadline = time.monotonic() + timeout
         while running:
             # Inside a transaction pg_stat_activity is a snapshot taken at first use: refresh it.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT pid, backend_xid::text FROM pg_stat_activity WHERE pid = ANY(%s) "
-                           "AND backend_xid::text = ANY(%s)", [[p for p, _ in running], [x for _, x in running]])
+            cursor.execute(
+                "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE pid = ANY(%s) "
+                "AND backend_xid::text = ANY(%s)",
+                [[p for p, _ in running], [x for _, x in running]],
+            )
             running = [row for row in cursor.fetchall() if row in running]
             if not running:
                 return True
@@ -87,8 +95,11 @@ def last_seals(tables: list[str] | None = None) -> dict[str, dict]:
     """
     seals: dict[str, dict] = {}
     wanted = set(tables) if tables is not None else None
-    events = (AuditEvent.objects.filter(chain=HISTORY_CHAIN, event=EventType.HISTORY_CHECKPOINT)
-              .order_by("-seq").values_list("data", flat=True))
+    events = (
+        AuditEvent.objects.filter(chain=HISTORY_CHAIN, event=EventType.HISTORY_CHECKPOINT)
+        .order_by("-seq")
+        .values_list("data", flat=True)
+    )
     for data in events.iterator(chunk_size=50):
         for table, seal in data.get("tables", {}).items():
             seals.setdefault(table, seal)
@@ -131,13 +142,24 @@ def write_checkpoint(*, actor=None, actor_label: str = "system") -> CheckpointRe
             if upto <= after:
                 continue
             count, digest = segment_digest(t.table, t.pk, list(t.columns), after, upto)
-            sealed[t.table] = {"pk": t.pk, "columns": list(t.columns), "after": after, "upto": upto,
-                               "rows": count, "digest": digest}
+            sealed[t.table] = {
+                "pk": t.pk,
+                "columns": list(t.columns),
+                "after": after,
+                "upto": upto,
+                "rows": count,
+                "digest": digest,
+            }
             rows += count
         if not sealed:
             return CheckpointResult(None, 0, 0, skipped="no new history rows")
-        event = audit_record(actor=actor, actor_label=actor_label, event=EventType.HISTORY_CHECKPOINT,
-                             chain=HISTORY_CHAIN, data={"tables": sealed})
+        event = audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            event=EventType.HISTORY_CHECKPOINT,
+            chain=HISTORY_CHAIN,
+            data={"tables": sealed},
+        )
     return CheckpointResult(event, len(sealed), rows)
 
 
@@ -150,15 +172,20 @@ def verify_history() -> tuple[list[str], int, int]:
     reached: dict[str, int] = {}
     broken: set[str] = set()
     checked = 0
-    events = (AuditEvent.objects.filter(chain=HISTORY_CHAIN, event=EventType.HISTORY_CHECKPOINT)
-              .order_by("seq").values_list("seq", "data"))
+    events = (
+        AuditEvent.objects.filter(chain=HISTORY_CHAIN, event=EventType.HISTORY_CHECKPOINT)
+        .order_by("seq")
+        .values_list("seq", "data")
+    )
     for seq, data in events.iterator(chunk_size=100):
         for table, seal in sorted(data.get("tables", {}).items()):
             if table in broken:
                 continue
             where = f"history checkpoint #{seq}, {table} rows ({seal['after']}, {seal['upto']}]"
             if seal["after"] != reached.get(table, 0):
-                problems.append(f"{where}: does not continue the previous seal (which ended at {reached.get(table, 0)})")
+                problems.append(
+                    f"{where}: does not continue the previous seal (which ended at {reached.get(table, 0)})"
+                )
                 broken.add(table)
                 continue
             reached[table] = seal["upto"]
@@ -168,13 +195,15 @@ def verify_history() -> tuple[list[str], int, int]:
                 continue
             try:
                 count, digest = segment_digest(table, seal["pk"], seal["columns"], seal["after"], seal["upto"])
-            except Exception as error:  # noqa: BLE001 - a dropped column: report, do not crash
+            except Exception as error:
                 problems.append(f"{where}: cannot be recomputed ({type(error).__name__}: {str(error).splitlines()[0]})")
                 broken.add(table)
                 continue
             checked += count
             if count != seal["rows"]:
-                problems.append(f"{where}: {seal['rows']} rows were sealed, {count} are there (rows deleted or inserted)")
+                problems.append(
+                    f"{where}: {seal['rows']} rows were sealed, {count} are there (rows deleted or inserted)"
+                )
                 broken.add(table)
             elif digest != seal["digest"]:
                 problems.append(f"{where}: rows were changed after they were sealed")
@@ -184,7 +213,8 @@ def verify_history() -> tuple[list[str], int, int]:
         quote = connection.ops.quote_name
         for t in history_tables():
             if t.table in existing:
-                cursor.execute(f"SELECT count(*) FROM {quote(t.table)} WHERE {quote(t.pk)} > %s",
-                               [reached.get(t.table, 0)])
+                cursor.execute(
+                    f"SELECT count(*) FROM {quote(t.table)} WHERE {quote(t.pk)} > %s", [reached.get(t.table, 0)]
+                )
                 unsealed += cursor.fetchone()[0]
     return problems, checked, unsealed

@@ -4,11 +4,12 @@
 while an event is appended, so writers to different cases never wait on each other and
 writers to the same case never fork its chain.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +32,9 @@ class ChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"
+
 
 class AuditEvent(models.Model):
     chain = models.CharField(max_length=64)
@@ -39,7 +43,9 @@ class AuditEvent(models.Model):
     # No ``choices`` on purpose: new event types must not need a migration of the audit table.
     event = models.CharField(max_length=64)
     outcome = models.CharField(max_length=16, default=Outcome.OK)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=150, help_text="Username at the time, or the system actor's name.")
     # A plain column, not a foreign key: audit imports no other app and outlives any row it names.
     case_id = models.BigIntegerField(null=True, blank=True)
@@ -50,6 +56,9 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.event}"
 
     class Meta:
         ordering = ["chain", "seq"]
@@ -68,8 +77,19 @@ class AuditEvent(models.Model):
     def canonical(self) -> bytes:
         """The bytes that are hashed: every recorded field, in a fixed order and encoding."""
         return canonical_bytes(
-            self.chain, self.seq, self.occurred_at, self.event, self.outcome, self.actor_id, self.actor_label,
-            self.case_id, self.target_type, self.target_id, self.request_id, self.ip, self.data,
+            self.chain,
+            self.seq,
+            self.occurred_at,
+            self.event,
+            self.outcome,
+            self.actor_id,
+            self.actor_label,
+            self.case_id,
+            self.target_type,
+            self.target_id,
+            self.request_id,
+            self.ip,
+            self.data,
         )
 
     def compute_hash(self) -> str:
@@ -77,30 +97,58 @@ class AuditEvent(models.Model):
 
 
 # The columns canonical_bytes() takes, in its argument order (the verifier streams them as tuples).
-CANONICAL_FIELDS = ("chain", "seq", "occurred_at", "event", "outcome", "actor_id", "actor_label", "case_id",
-                    "target_type", "target_id", "request_id", "ip", "data")
-_UTC = dt_timezone.utc
+CANONICAL_FIELDS = (
+    "chain",
+    "seq",
+    "occurred_at",
+    "event",
+    "outcome",
+    "actor_id",
+    "actor_label",
+    "case_id",
+    "target_type",
+    "target_id",
+    "request_id",
+    "ip",
+    "data",
+)
+_UTC = UTC
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
-def canonical_bytes(chain, seq, occurred_at, event, outcome, actor_id, actor_label, case_id, target_type,
-                    target_id, request_id, ip, data) -> bytes:
+def canonical_bytes(
+    chain,
+    seq,
+    occurred_at,
+    event,
+    outcome,
+    actor_id,
+    actor_label,
+    case_id,
+    target_type,
+    target_id,
+    request_id,
+    ip,
+    data,
+) -> bytes:
     """Canonical JSON of one event: sorted keys, no spaces, UTF-8, the time in UTC (ISO 8601)."""
-    return _dumps({
-        "chain": chain,
-        "seq": seq,
-        "occurred_at": occurred_at.astimezone(_UTC).isoformat(),
-        "event": event,
-        "outcome": outcome,
-        "actor_id": actor_id,
-        "actor_label": actor_label,
-        "case_id": case_id,
-        "target_type": target_type,
-        "target_id": target_id,
-        "request_id": request_id,
-        "ip": ip,
-        "data": data,
-    }).encode()
+    return _dumps(
+        {
+            "chain": chain,
+            "seq": seq,
+            "occurred_at": occurred_at.astimezone(_UTC).isoformat(),
+            "event": event,
+            "outcome": outcome,
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "case_id": case_id,
+            "target_type": target_type,
+            "target_id": target_id,
+            "request_id": request_id,
+            "ip": ip,
+            "data": data,
+        }
+    ).encode()
 
 
 def link_hash(prev_hash: str, canonical: bytes) -> str:

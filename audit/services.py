@@ -1,4 +1,5 @@
 """Writing audit events. Called by services of other apps inside their own transaction."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -68,9 +69,17 @@ def _locked_head(chain: str) -> ChainHead:
     return head
 
 
-def audit_record(*, actor, event: str, case_id: int | None = None, target: models.Model | None = None,
-                 outcome: str = Outcome.OK, data: dict[str, Any] | None = None,
-                 actor_label: str = "", chain: str | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    event: str,
+    case_id: int | None = None,
+    target: models.Model | None = None,
+    outcome: str = Outcome.OK,
+    data: dict[str, Any] | None = None,
+    actor_label: str = "",
+    chain: str | None = None,
+) -> AuditEvent:
     """Append one event to its chain (the case's, or the global one) and return it.
 
     Runs inside the caller's transaction (no savepoint of its own): the event commits with the
@@ -92,7 +101,9 @@ def audit_record(*, actor, event: str, case_id: int | None = None, target: model
             event=event,
             outcome=outcome,
             actor=actor if actor is not None and actor.pk else None,
-            actor_label=_storable_text(actor_label or username or ("anonymous" if actor is not None else "system"))[:150],
+            actor_label=_storable_text(actor_label or username or ("anonymous" if actor is not None else "system"))[
+                :150
+            ],
             case_id=case_id,
             target_type=target._meta.label_lower if target is not None else "",
             target_id=_storable_text(str(target.pk))[:64] if target is not None else "",

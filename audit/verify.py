@@ -13,6 +13,7 @@ each hash in Python and compares:
 Only the first problem of each chain is reported (later links of a chain cut at one place
 all fail too); the walk goes on to the next chain.
 """
+
 from __future__ import annotations
 
 import time
@@ -58,8 +59,7 @@ class Report:
         return self.events / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
-        text = (f"{self.chains} chains, {self.events} events in {self.seconds:.2f} s "
-                f"({self.rate:,.0f} events/s)")
+        text = f"{self.chains} chains, {self.events} events in {self.seconds:.2f} s ({self.rate:,.0f} events/s)"
         if self.history_rows or self.history_unsealed:
             text += f"; history: {self.history_rows} sealed rows match, {self.history_unsealed} not yet sealed"
         return text
@@ -80,8 +80,13 @@ def _expected_case(chain: str) -> int | None | bool:
     return None
 
 
-def verify(*, chain: str | None = None, external_heads: dict[str, dict[int, str]] | None = None,
-           history: bool = True, guards: bool = True) -> Report:
+def verify(
+    *,
+    chain: str | None = None,
+    external_heads: dict[str, dict[int, str]] | None = None,
+    history: bool = True,
+    guards: bool = True,
+) -> Report:
     """Verify one chain (``chain``) or every chain, the heads, the guards and (for all) the history."""
     report = Report()
     started = time.perf_counter()
@@ -114,8 +119,11 @@ def verify(*, chain: str | None = None, external_heads: dict[str, dict[int, str]
                 fail(w, f"the head row says seq {head[0]} but the chain runs to seq {w.seq}")
         ext = external.get(w.chain)
         if ext and max(ext) > w.seq:
-            fail(w, f"an exported head says seq {max(ext)} but the chain ends at seq {w.seq}: "
-                    f"the tail of the chain was cut off")
+            fail(
+                w,
+                f"an exported head says seq {max(ext)} but the chain ends at seq {w.seq}: "
+                f"the tail of the chain was cut off",
+            )
 
     for event_id, prev_hash, stored_hash, *canonical in rows:
         name, seq = canonical[0], canonical[1]
@@ -134,8 +142,13 @@ def verify(*, chain: str | None = None, external_heads: dict[str, dict[int, str]
             fail(walk, f"expected seq {expected_seq} here, found {seq}: events {what} or reordered", seq, event_id)
             continue
         if prev_hash != walk.hash:
-            fail(walk, "prev_hash does not point at the previous event: an event was removed, inserted or "
-                       "reordered before this one", seq, event_id)
+            fail(
+                walk,
+                "prev_hash does not point at the previous event: an event was removed, inserted or "
+                "reordered before this one",
+                seq,
+                event_id,
+            )
             continue
         if link_hash(prev_hash, canonical_bytes(*canonical)) != stored_hash:
             fail(walk, "the stored hash does not match the event's content: the event was changed", seq, event_id)
@@ -154,11 +167,14 @@ def verify(*, chain: str | None = None, external_heads: dict[str, dict[int, str]
 
     for name in sorted(set(heads) - seen):
         if heads[name][0] > 0:
-            report.findings.append(Finding(name, f"the head says seq {heads[name][0]} but the chain has no events left"))
+            report.findings.append(
+                Finding(name, f"the head says seq {heads[name][0]} but the chain has no events left")
+            )
     for name in sorted(set(external) - seen):
         if name not in heads or heads[name][0] == 0:
-            report.findings.append(Finding(name, f"an exported head says seq {max(external[name])} "
-                                                 f"but the chain has no events left"))
+            report.findings.append(
+                Finding(name, f"an exported head says seq {max(external[name])} but the chain has no events left")
+            )
     if guards:
         report.findings.extend(Finding("guards", problem) for problem in missing_guards())
     report.seconds = time.perf_counter() - started

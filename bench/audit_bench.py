@@ -11,6 +11,7 @@ postgres://postgres@127.0.0.1:5432), migrates it, then
    hashes computed in Python, rows sent with COPY (triggers off for the load only);
 3. times ``audit.verify.verify()`` over all of them, and writes bench/RESULTS_AUDIT.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +44,21 @@ def bench_writes(writes: int) -> dict:
         with transaction.atomic():
             audit_record(actor=None, event="case.changed", case_id=9_000_000 + n % chains, data=data)
     chained = (time.perf_counter() - started) / writes
-    now = datetime.now(dt_timezone.utc)
+    now = datetime.now(UTC)
     started = time.perf_counter()
     for n in range(writes):
         with transaction.atomic():
-            AuditEvent(chain="bench:plain", seq=n + 1, occurred_at=now, event="case.changed", actor_label="system",
-                       case_id=None, data=data, prev_hash="0" * 64, hash=f"{n:064x}").save(force_insert=True)
+            AuditEvent(
+                chain="bench:plain",
+                seq=n + 1,
+                occurred_at=now,
+                event="case.changed",
+                actor_label="system",
+                case_id=None,
+                data=data,
+                prev_hash="0" * 64,
+                hash=f"{n:064x}",
+            ).save(force_insert=True)
     plain = (time.perf_counter() - started) / writes
     return {"writes": writes, "chained_ms": chained * 1000, "plain_ms": plain * 1000, "ratio": chained / plain}
 
@@ -63,7 +73,7 @@ def bulk_load(events: int, cases: int = 10_000) -> float:
     per_case = (events - events // 100) // cases
     plan = [(f"case:{c}", c, per_case) for c in range(1, cases + 1)]
     plan.append(("global", None, events - per_case * cases))
-    base = datetime(2026, 1, 1, tzinfo=dt_timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     kinds = ["case.opened", "case.changed", "act.transition", "evidence.added", "file.downloaded", "participant.added"]
     next_id = 10_000_000
 
@@ -82,14 +92,46 @@ def bulk_load(events: int, cases: int = 10_000) -> float:
                 actor_label = f"sled.{(case_id or 0) % 500:04d}"
                 ip = f"10.{seq % 250}.{(case_id or 0) % 250}.{seq % 200 + 1}"
                 request_id = f"{case_id or 0:08x}{seq:08x}"
-                canonical = canonical_bytes(chain, seq, when, event, "ok", None, actor_label, case_id, "cases.case",
-                                            str(case_id or ""), request_id, ip, data)
+                canonical = canonical_bytes(
+                    chain,
+                    seq,
+                    when,
+                    event,
+                    "ok",
+                    None,
+                    actor_label,
+                    case_id,
+                    "cases.case",
+                    str(case_id or ""),
+                    request_id,
+                    ip,
+                    data,
+                )
                 digest = link_hash(prev, canonical)
                 next_id += 1
-                buffer.write("\t".join([
-                    str(next_id), chain, str(seq), when.isoformat(), event, "ok", "\\N", escape(actor_label),
-                    str(case_id) if case_id is not None else "\\N", "cases.case", str(case_id or ""), request_id, ip,
-                    escape(json.dumps(data, ensure_ascii=False)), prev, digest]) + "\n")
+                buffer.write(
+                    "\t".join(
+                        [
+                            str(next_id),
+                            chain,
+                            str(seq),
+                            when.isoformat(),
+                            event,
+                            "ok",
+                            "\\N",
+                            escape(actor_label),
+                            str(case_id) if case_id is not None else "\\N",
+                            "cases.case",
+                            str(case_id or ""),
+                            request_id,
+                            ip,
+                            escape(json.dumps(data, ensure_ascii=False)),
+                            prev,
+                            digest,
+                        ]
+                    )
+                    + "\n"
+                )
                 prev = digest
                 rows += 1
                 if rows % 100_000 == 0:
@@ -106,8 +148,10 @@ def bulk_load(events: int, cases: int = 10_000) -> float:
     return time.perf_counter() - started
 
 
-COPY_EVENTS = ("COPY audit_auditevent (id, chain, seq, occurred_at, event, outcome, actor_id, actor_label, case_id, "
-               "target_type, target_id, request_id, ip, data, prev_hash, hash) FROM STDIN")
+COPY_EVENTS = (
+    "COPY audit_auditevent (id, chain, seq, occurred_at, event, outcome, actor_id, actor_label, case_id, "
+    "target_type, target_id, request_id, ip, data, prev_hash, hash) FROM STDIN"
+)
 
 
 def bench_verify() -> dict:
@@ -130,7 +174,6 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from bench.fresh_db import bench_database_url, fresh_database
-
 
     url = bench_database_url(DB_NAME)
     print(f"preparing {DB_NAME} …", flush=True)
@@ -160,42 +203,45 @@ def main() -> int:
         server = cursor.fetchone()[0]
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('audit_auditevent'))")
         size = cursor.fetchone()[0]
-    Path(args.output).write_text(f"""# Audit trail benchmark (issue #6)
+    Path(args.output).write_text(
+        f"""# Audit trail benchmark (issue #6)
 
-Written by `bench/audit_bench.py` on {datetime.now(dt_timezone.utc):%Y-%m-%d %H:%M} UTC.
+Written by `bench/audit_bench.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.
 Machine: {os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {server} on the same host
 (database `{DB_NAME}`, created afresh). Numbers are from one run; expect ±15 %.
 
 ## Cost of a chained write
 
-Each write is its own transaction, as a service's would be (BEGIN … COMMIT), {writes['writes']:,} of each, spread
+Each write is its own transaction, as a service's would be (BEGIN … COMMIT), {writes["writes"]:,} of each, spread
 over 20 case chains.
 
 | write | per event |
 |---|---|
-| `audit_record` (lock the chain's head row, SHA-256 over canonical JSON, INSERT, move the head) | {writes['chained_ms']:.3f} ms |
-| plain ORM INSERT of the same row into the same table | {writes['plain_ms']:.3f} ms |
-| **ratio** | **{writes['ratio']:.2f} ×** |
+| `audit_record` (lock the chain's head row, SHA-256 over canonical JSON, INSERT, move the head) | {writes["chained_ms"]:.3f} ms |
+| plain ORM INSERT of the same row into the same table | {writes["plain_ms"]:.3f} ms |
+| **ratio** | **{writes["ratio"]:.2f} ×** |
 
 The extra cost is two statements (SELECT … FOR UPDATE of the head, UPDATE of the head, whose
 trigger checks that the head moves onto the event just written) and one SHA-256; inside a
 service's transaction it is a small part of the whole write.
 
-## verify_audit on {verified['events']:,} events
+## verify_audit on {verified["events"]:,} events
 
-{verified['chains']:,} chains ({verified['chains'] - 1:,} case chains and the global one), table size {size}; events
+{verified["chains"]:,} chains ({verified["chains"] - 1:,} case chains and the global one), table size {size}; events
 loaded in bulk with correct hashes in {load_seconds:.0f} s.
 
 | | |
 |---|---|
-| events verified | {verified['events']:,} |
-| time (best of 2) | {verified['seconds']:.1f} s |
-| **speed** | **{verified['rate']:,.0f} events/s** |
+| events verified | {verified["events"]:,} |
+| time (best of 2) | {verified["seconds"]:.1f} s |
+| **speed** | **{verified["rate"]:,.0f} events/s** |
 
 The walk streams `(chain, seq)`-ordered rows from a server-side cursor (5,000 per fetch) and
 recomputes every hash in Python; PostgreSQL's share is the index scan, Python's the JSON
 decoding and encoding. History seals are not part of this figure.
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     from bench import results
 
     results.refresh()

@@ -9,6 +9,7 @@ spool, fsync/rename or upload) and ``blobs.open`` read to a file (decrypt, check
 hash). Encryption overhead: AES-256-GCM + SHA-256 over the file in memory-sized segments, no I/O.
 Each figure is the median of ``--runs``. Writes bench/RESULTS_BLOBS.md and refreshes bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,8 +113,12 @@ def main() -> None:
         seaweed.create_bucket(server.endpoint_url, "bench")
         client = seaweed.client(server.endpoint_url)
         settings.ECASE_BLOB_STORAGE = "s3"
-        settings.ECASE_BLOB_S3 = {"endpoint_url": server.endpoint_url, "bucket_name": "bench",
-                                  "access_key": seaweed.ACCESS_KEY, "secret_key": seaweed.SECRET_KEY}
+        settings.ECASE_BLOB_S3 = {
+            "endpoint_url": server.endpoint_url,
+            "bucket_name": "bench",
+            "access_key": seaweed.ACCESS_KEY,
+            "secret_key": seaweed.SECRET_KEY,
+        }
         rows["s3 copy up"] = timed(lambda: client.upload_file(str(source), "bench", "plain/source"), args.runs)
         rows["s3 copy down"] = timed(lambda: client.download_file("bench", "plain/source", str(target)), args.runs)
         rows["s3 put"] = timed(put, args.runs, after=forget)
@@ -129,31 +134,39 @@ def main() -> None:
         return f"{mb / seconds:,.0f}"
 
     lines = [
-        "# Blob store: put and get through the encrypted store vs a straight copy (issue #19)", "",
+        "# Blob store: put and get through the encrypted store vs a straight copy (issue #19)",
+        "",
         f"`python bench/blob_bench.py --mb {mb} --runs {args.runs}` on {date.today().isoformat()}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; one {mb} MB file of random "
         f"bytes; S3 is SeaweedFS {seaweed_version()} on 127.0.0.1 (`weed server -filer -s3`, data on the same disk). "
-        f"Median of {args.runs} runs each; the machine is shared, so compare ratios made in the same run.", "",
+        f"Median of {args.runs} runs each; the machine is shared, so compare ratios made in the same run.",
+        "",
         "| operation | straight copy, s | MB/s | through the blob store, s | MB/s | store ÷ copy |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for label, copy, store in (("filesystem put (copy with fsync)", "fs copy", "fs put"),
-                               ("filesystem get (read to a file, no fsync)", "fs read", "fs get"),
-                               ("S3 put (boto3 upload_file)", "s3 copy up", "s3 put"),
-                               ("S3 get (boto3 download_file)", "s3 copy down", "s3 get")):
-        lines.append(f"| {label} | {rows[copy]:.2f} | {speed(rows[copy])} | {rows[store]:.2f} | "
-                     f"{speed(rows[store])} | **{rows[store] / rows[copy]:.2f}×** |")
-    lines += ["",
-              f"* **Encryption overhead:** AES-256-GCM in 1 MiB segments plus SHA-256 of the plaintext, reading the "
-              f"file and no writing: {rows['encrypt']:.2f} s ({speed(rows['encrypt'])} MB/s) — "
-              f"{rows['encrypt'] / rows['fs put']:.0%} of a filesystem put, {rows['encrypt'] / rows['s3 put']:.0%} of "
-              "an S3 put.",
-              "* Straight copies: put is compared with a copy that fsyncs (as the store does), get with a plain "
-              "`shutil.copyfile` (a download in the app is a stream, not a durable file). A ratio below 1 is noise "
-              "of the shared machine: the store does strictly more work than the copy.",
-              "* A put writes the ciphertext twice on the filesystem path only when the spool and the store are on "
-              "different disks; here they are not (the spool is renamed into place). On S3 the spool is uploaded "
-              "(multipart) after it is complete, because the object's name is the plaintext's hash."]
+    for label, copy, store in (
+        ("filesystem put (copy with fsync)", "fs copy", "fs put"),
+        ("filesystem get (read to a file, no fsync)", "fs read", "fs get"),
+        ("S3 put (boto3 upload_file)", "s3 copy up", "s3 put"),
+        ("S3 get (boto3 download_file)", "s3 copy down", "s3 get"),
+    ):
+        lines.append(
+            f"| {label} | {rows[copy]:.2f} | {speed(rows[copy])} | {rows[store]:.2f} | "
+            f"{speed(rows[store])} | **{rows[store] / rows[copy]:.2f}×** |"
+        )
+    lines += [
+        "",
+        f"* **Encryption overhead:** AES-256-GCM in 1 MiB segments plus SHA-256 of the plaintext, reading the "
+        f"file and no writing: {rows['encrypt']:.2f} s ({speed(rows['encrypt'])} MB/s) — "
+        f"{rows['encrypt'] / rows['fs put']:.0%} of a filesystem put, {rows['encrypt'] / rows['s3 put']:.0%} of "
+        "an S3 put.",
+        "* Straight copies: put is compared with a copy that fsyncs (as the store does), get with a plain "
+        "`shutil.copyfile` (a download in the app is a stream, not a durable file). A ratio below 1 is noise "
+        "of the shared machine: the store does strictly more work than the copy.",
+        "* A put writes the ciphertext twice on the filesystem path only when the spool and the store are on "
+        "different disks; here they are not (the spool is renamed into place). On S3 the spool is uploaded "
+        "(multipart) after it is complete, because the object's name is the plaintext's hash.",
+    ]
     OUT.write_text("\n".join(lines) + "\n")
     results.refresh()
     print(OUT.read_text())
@@ -161,6 +174,7 @@ def main() -> None:
 
 def seaweed_version() -> str:
     import subprocess
+
     out = subprocess.run([seaweed.weed_binary(), "version"], capture_output=True, text=True).stdout.split()
     return out[2] if len(out) > 2 else "?"
 

@@ -3,6 +3,7 @@
 Selector-like: the case is found through ``Case.objects.restrict(user, "view")`` (the one read
 path, DESIGN §4); its children come with it and inherit that check.
 """
+
 from __future__ import annotations
 
 from django.db.models import Prefetch
@@ -22,10 +23,18 @@ def case_file_queryset(user):
             "articles",
             "group",
             Prefetch("participants", queryset=participants),
-            Prefetch("acts", queryset=ProceduralAct.objects.select_related("act_type", "author", "approved_by")
-                     .prefetch_related(Prefetch("participants", queryset=participants))),
-            Prefetch("evidence_items", queryset=EvidenceItem.objects.select_related("seized_from__person")
-                     .prefetch_related("files", "custody_events")),
+            Prefetch(
+                "acts",
+                queryset=ProceduralAct.objects.select_related("act_type", "author", "approved_by").prefetch_related(
+                    Prefetch("participants", queryset=participants)
+                ),
+            ),
+            Prefetch(
+                "evidence_items",
+                queryset=EvidenceItem.objects.select_related("seized_from__person").prefetch_related(
+                    "files", "custody_events"
+                ),
+            ),
             "extensions",
             "interruptions",
         )

@@ -1,12 +1,12 @@
 """The measurements of bench/run.py; each returns plain data for bench/report.py."""
+
 from __future__ import annotations
 
 import random
 import statistics
 import time
-from dataclasses import dataclass, field
-
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -196,25 +196,37 @@ def restricted_list(user: User, who: str, runs: int) -> ListBench:
     restricted = lambda: first_page(Case.objects.restrict(user, "view"))  # noqa: E731
     former = lambda: first_page(former_restrict(user, "view"))  # noqa: E731
     unrestricted = lambda: first_page(Case.objects.all())  # noqa: E731
-    same = (list(restricted().values_list("pk", flat=True)) == list(former().values_list("pk", flat=True))
-            and Case.objects.restrict(user, "view").count() == former_restrict(user, "view").count())
+    same = (
+        list(restricted().values_list("pk", flat=True)) == list(former().values_list("pk", flat=True))
+        and Case.objects.restrict(user, "view").count() == former_restrict(user, "view").count()
+    )
     # The count has to visit every visible case whatever the shape (a supervisor's: the whole case
     # table), so it is timed apart and fewer times.
     count_runs = max(5, runs // 10)
-    return ListBench(who=who, username=user.username, visible=Case.objects.restrict(user, "view").count(),
-                     restricted=_time_list(restricted, runs), former=_time_list(former, runs),
-                     unrestricted=_time_list(unrestricted, runs),
-                     plan=restricted().explain(analyze=True, format="text"),
-                     former_plan=former().explain(analyze=True, format="text"), same_rows=same,
-                     count=_time_list(lambda: Case.objects.restrict(user, "view"), count_runs, evaluate=lambda qs: qs.count()),
-                     former_count=_time_list(lambda: former_restrict(user, "view"), count_runs,
-                                             evaluate=lambda qs: qs.count()))
+    return ListBench(
+        who=who,
+        username=user.username,
+        visible=Case.objects.restrict(user, "view").count(),
+        restricted=_time_list(restricted, runs),
+        former=_time_list(former, runs),
+        unrestricted=_time_list(unrestricted, runs),
+        plan=restricted().explain(analyze=True, format="text"),
+        former_plan=former().explain(analyze=True, format="text"),
+        same_rows=same,
+        count=_time_list(lambda: Case.objects.restrict(user, "view"), count_runs, evaluate=lambda qs: qs.count()),
+        former_count=_time_list(lambda: former_restrict(user, "view"), count_runs, evaluate=lambda qs: qs.count()),
+    )
 
 
 def typical_investigator() -> tuple[User, dict[str, int]]:
     """A bulk investigator holding the median number of view grants, and the distribution."""
-    counts = list(CaseUserObjectPermission.objects.filter(permission__codename="view_case", user__role=Role.INVESTIGATOR)
-                  .values("user").annotate(n=Count("id")).order_by("n").values_list("user", "n"))
+    counts = list(
+        CaseUserObjectPermission.objects.filter(permission__codename="view_case", user__role=Role.INVESTIGATOR)
+        .values("user")
+        .annotate(n=Count("id"))
+        .order_by("n")
+        .values_list("user", "n")
+    )
     median_user, median_n = counts[len(counts) // 2]
     stats = {"investigators with grants": len(counts), "min": counts[0][1], "median": median_n, "max": counts[-1][1]}
     return User.objects.get(pk=median_user), stats
@@ -235,5 +247,7 @@ def table_sizes(limit: int = 12) -> list[tuple[str, int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, n_live_tup, pg_size_pretty(pg_total_relation_size(relid)) FROM pg_stat_user_tables "
-            "ORDER BY pg_total_relation_size(relid) DESC LIMIT %s", [limit])
+            "ORDER BY pg_total_relation_size(relid) DESC LIMIT %s",
+            [limit],
+        )
         return cursor.fetchall()

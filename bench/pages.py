@@ -17,6 +17,7 @@ uncompressed figures, the stricter reading of the targets.
 Static files are read through the staticfiles finders, not over HTTP: the test client does not
 serve them outside DEBUG, and the bytes are the same.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -69,7 +70,7 @@ def static_bytes(url: str) -> bytes:
     if urlsplit(url).netloc or not path.startswith(settings.STATIC_URL):
         # An asset from elsewhere (a CDN) would break the CSP 'self' rule (docs/ARCHITECTURE.md, Pages).
         raise AssertionError(f"{url} is not one of our static files")
-    found = finders.find(path[len(settings.STATIC_URL):])
+    found = finders.find(path[len(settings.STATIC_URL) :])
     if not found:
         raise AssertionError(f"{url} is referenced by the page but no static file has that name")
     with open(found, "rb") as handle:
@@ -114,8 +115,10 @@ class PageWeight:
         """What exceeds the budget (uncompressed), in words; empty when the page is within it."""
         problems = []
         if self.first_raw > FIRST_LOAD_TARGET:
-            problems.append(f"{self.name}: first load {self.first_raw:,} B > {FIRST_LOAD_TARGET:,} B "
-                            f"({', '.join(f'{a.url} {a.raw:,} B' for a in self.assets)}, HTML {self.html_raw:,} B)")
+            problems.append(
+                f"{self.name}: first load {self.first_raw:,} B > {FIRST_LOAD_TARGET:,} B "
+                f"({', '.join(f'{a.url} {a.raw:,} B' for a in self.assets)}, HTML {self.html_raw:,} B)"
+            )
         if self.subsequent_raw > SUBSEQUENT_TARGET:
             problems.append(f"{self.name}: HTML {self.subsequent_raw:,} B > {SUBSEQUENT_TARGET:,} B")
         if problems and self.largest_select[1]:
@@ -269,7 +272,10 @@ def server_times(people, runs: int) -> list[PageTiming]:
     for who, user in people:
         client = verified_client(user)
         case = Case.objects.restrict(user, "view").first()
-        for page, url in (("case list", reverse("cases:list")), ("case page", reverse("cases:detail", args=[case.pk])),
-                          ("dashboard", reverse("home"))):
+        for page, url in (
+            ("case list", reverse("cases:list")),
+            ("case page", reverse("cases:detail", args=[case.pk])),
+            ("dashboard", reverse("home")),
+        ):
             timings.append(server_time(client, url, runs, page=page, who=who, username=user.username))
     return timings

@@ -1,4 +1,5 @@
 """bench/RESULTS.md as Markdown tables."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,18 @@ def kb(n: int) -> str:
     return f"{n / 1000:.1f} KB"
 
 
-def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading, overhead, lists, sizes,
-           notes: list[str], timings=(), weights=()) -> str:
+def render(
+    facts: dict,
+    seed: dict | None,
+    history_of_seeds: list[dict],
+    loading,
+    overhead,
+    lists,
+    sizes,
+    notes: list[str],
+    timings=(),
+    weights=(),
+) -> str:
     out = [
         "# ecase benchmark",
         "",
@@ -33,23 +44,46 @@ def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading
     ]
     out += _seeding(seed)
     if history_of_seeds:
-        out += ["Seed runs recorded on this machine (bench/data/seed-runs.json):", "",
-                table(["date", "cases", "method", "workers", "FK checks", "bulk time", "cases/s", "rows/s"], [
-                    [r["date"], f"{r['cases']:,}", r["method"], r["workers"], "after" if r.get("defer_fk_checks") else "per row",
-                     f"{r['bulk_seconds']:.0f} s", f"{r['cases'] / r['bulk_seconds']:,.0f}", f"{r['rows'] / r['bulk_seconds']:,.0f}"]
-                    for r in history_of_seeds]), ""]
+        out += [
+            "Seed runs recorded on this machine (bench/data/seed-runs.json):",
+            "",
+            table(
+                ["date", "cases", "method", "workers", "FK checks", "bulk time", "cases/s", "rows/s"],
+                [
+                    [
+                        r["date"],
+                        f"{r['cases']:,}",
+                        r["method"],
+                        r["workers"],
+                        "after" if r.get("defer_fk_checks") else "per row",
+                        f"{r['bulk_seconds']:.0f} s",
+                        f"{r['cases'] / r['bulk_seconds']:,.0f}",
+                        f"{r['rows'] / r['bulk_seconds']:,.0f}",
+                    ]
+                    for r in history_of_seeds
+                ],
+            ),
+            "",
+        ]
     out += [
         "## (b) Loading one case with all its children",
         "",
-        "`bench/loader.py::load_case(user, case_id)`: `Case.objects.restrict(user, \"view\")` with `select_related` "
+        '`bench/loader.py::load_case(user, case_id)`: `Case.objects.restrict(user, "view")` with `select_related` '
         "(unit, lead investigator, prosecutor, supervisor) and `prefetch_related` (articles, group, participants → "
         "person, acts → act type, author, approver, participants → person, evidence items → files, custody events, "
         "term extensions, interruptions); every object is then touched as a template would. "
         f"{len(loading.runs)} random cases, each loaded by its lead investigator.",
         "",
-        table(["median", "p95", "queries (min / median / max)"], [[
-            ms(loading.median_ms), ms(loading.p95_ms),
-            f"{min(loading.queries)} / {sorted(loading.queries)[len(loading.queries) // 2]} / {max(loading.queries)}"]]),
+        table(
+            ["median", "p95", "queries (min / median / max)"],
+            [
+                [
+                    ms(loading.median_ms),
+                    ms(loading.p95_ms),
+                    f"{min(loading.queries)} / {sorted(loading.queries)[len(loading.queries) // 2]} / {max(loading.queries)}",
+                ]
+            ],
+        ),
         "",
         "A prefetch whose parent list is empty (no acts, no evidence) issues no query, hence the range; the count "
         "includes the user's group lookup, which `restrict` does once per user object (once per request).",
@@ -59,38 +93,66 @@ def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading
         f"One `Participant.save()` in its own transaction, {len(overhead.with_history.runs)} times each, interleaved: "
         "with its simple-history row, and with `skip_history_when_saving` set.",
         "",
-        table(["variant", "median", "p95"], [
-            ["with history", ms(overhead.with_history.median_ms), ms(overhead.with_history.p95_ms)],
-            ["without history", ms(overhead.without_history.median_ms), ms(overhead.without_history.p95_ms)],
-            ["ratio (median)", f"{overhead.ratio:.2f}×", ""],
-        ]),
+        table(
+            ["variant", "median", "p95"],
+            [
+                ["with history", ms(overhead.with_history.median_ms), ms(overhead.with_history.p95_ms)],
+                ["without history", ms(overhead.without_history.median_ms), ms(overhead.without_history.p95_ms)],
+                ["ratio (median)", f"{overhead.ratio:.2f}×", ""],
+            ],
+        ),
         "",
         "## (d) The restricted case list",
         "",
-        "The case list's first page, `Case.objects.restrict(user, \"view\").order_by(\"-registered_at\", \"-id\")[:50]` "
+        'The case list\'s first page, `Case.objects.restrict(user, "view").order_by("-registered_at", "-id")[:50]` '
         "evaluated (the list's order; index `case_registered_order`), against the same page of the former shape of "
         "`restrict` (until 2026-11-28: `pk IN (user grants UNION group grants)` with permission and groups joined "
         "in; `bench/measure.py::former_restrict`) and of all cases unrestricted; median / p95 of "
-        f"{len(lists[0].restricted.runs) if lists else 0} runs each. \"Execution\" is PostgreSQL's own time in "
+        f'{len(lists[0].restricted.runs) if lists else 0} runs each. "Execution" is PostgreSQL\'s own time in '
         "`EXPLAIN ANALYZE`. The current shape looks up the permission id (cached per process) and the user's "
         "groups (once per user object, i.e. per request) first; users without groups get `pk IN (user grants)`, "
         "members of supervisors' groups `EXISTS (user grant) OR EXISTS (group grant)`.",
         "",
-        table(["user", "cases visible", "restrict (median / p95)", "execution", "former shape (median / p95)",
-               "execution", "gain", "all cases (median / p95)", "same rows"],
-              [[f"{b.who} (`{b.username}`)", f"{b.visible:,}", f"{ms(b.restricted.median_ms)} / {ms(b.restricted.p95_ms)}",
-                f"{b.plan_ms:.2f} ms", f"{ms(b.former.median_ms)} / {ms(b.former.p95_ms)}", f"{b.former_plan_ms:.2f} ms",
-                f"{b.gain:.1f}×", f"{ms(b.unrestricted.median_ms)} / {ms(b.unrestricted.p95_ms)}",
-                "yes" if b.same_rows else "**NO**"] for b in lists]),
+        table(
+            [
+                "user",
+                "cases visible",
+                "restrict (median / p95)",
+                "execution",
+                "former shape (median / p95)",
+                "execution",
+                "gain",
+                "all cases (median / p95)",
+                "same rows",
+            ],
+            [
+                [
+                    f"{b.who} (`{b.username}`)",
+                    f"{b.visible:,}",
+                    f"{ms(b.restricted.median_ms)} / {ms(b.restricted.p95_ms)}",
+                    f"{b.plan_ms:.2f} ms",
+                    f"{ms(b.former.median_ms)} / {ms(b.former.p95_ms)}",
+                    f"{b.former_plan_ms:.2f} ms",
+                    f"{b.gain:.1f}×",
+                    f"{ms(b.unrestricted.median_ms)} / {ms(b.unrestricted.p95_ms)}",
+                    "yes" if b.same_rows else "**NO**",
+                ]
+                for b in lists
+            ],
+        ),
         "",
         "The case list's pager also counts the visible cases. `EXISTS … OR EXISTS …` lets PostgreSQL stop after one "
         "page, but a count has to test every case of the table, where the former `IN (… UNION …)` read only the "
         "visible ones from the grant indexes; median of "
         f"{len(lists[0].count.runs) if lists else 0} counts each:",
         "",
-        table(["user", "cases visible", "COUNT(*) restrict", "COUNT(*) former shape"],
-              [[f"{b.who} (`{b.username}`)", f"{b.visible:,}", ms(b.count.median_ms), ms(b.former_count.median_ms)]
-               for b in lists]),
+        table(
+            ["user", "cases visible", "COUNT(*) restrict", "COUNT(*) former shape"],
+            [
+                [f"{b.who} (`{b.username}`)", f"{b.visible:,}", ms(b.count.median_ms), ms(b.former_count.median_ms)]
+                for b in lists
+            ],
+        ),
         "",
     ]
     for b in lists:
@@ -106,11 +168,33 @@ def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading
             f"Median / p95 of {len(timings[0].runs)} requests each, after one warm-up request; the case is the user's "
             "newest visible one. The case list counts the visible cases for its pager.",
             "",
-            table(["page", "user", "cases visible", "median", "p95", "HTML", "queries", "SQL (one request)",
-                   "slowest statement"],
-                  [[t.page, f"{t.who} (`{t.username}`)", next((f"{b.visible:,}" for b in lists if b.username == t.username), ""),
-                    ms(t.median_ms), ms(t.p95_ms), kb(t.html_bytes), t.queries, ms(t.sql_ms),
-                    f"{ms(t.slowest_ms)}: `{t.slowest_sql}…`"] for t in timings]),
+            table(
+                [
+                    "page",
+                    "user",
+                    "cases visible",
+                    "median",
+                    "p95",
+                    "HTML",
+                    "queries",
+                    "SQL (one request)",
+                    "slowest statement",
+                ],
+                [
+                    [
+                        t.page,
+                        f"{t.who} (`{t.username}`)",
+                        next((f"{b.visible:,}" for b in lists if b.username == t.username), ""),
+                        ms(t.median_ms),
+                        ms(t.p95_ms),
+                        kb(t.html_bytes),
+                        t.queries,
+                        ms(t.sql_ms),
+                        f"{ms(t.slowest_ms)}: `{t.slowest_sql}…`",
+                    ]
+                    for t in timings
+                ],
+            ),
             "",
         ]
     if weights:
@@ -131,20 +215,47 @@ def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading
             "reads the uncompressed figure. The act drafting form is weighed for every act type; the heaviest is shown "
             "(supervisors do not draft acts).",
             "",
-            table(["page", "URL", "first load", "gzip", "subsequent", "gzip", "first load target", "subsequent target",
-                   "largest select"],
-                  [[w.name, f"`{w.url}`", kb(w.first_raw), kb(w.first_compressed), kb(w.subsequent_raw),
-                    kb(w.subsequent_compressed), verdict(w.first_raw, FIRST_LOAD_TARGET),
-                    verdict(w.subsequent_raw, SUBSEQUENT_TARGET),
-                    f"`{w.largest_select[0]}`: {w.largest_select[1]:,} options, {kb(w.largest_select[2])}"
-                    if w.largest_select[1] else ""] for w in weights]),
+            table(
+                [
+                    "page",
+                    "URL",
+                    "first load",
+                    "gzip",
+                    "subsequent",
+                    "gzip",
+                    "first load target",
+                    "subsequent target",
+                    "largest select",
+                ],
+                [
+                    [
+                        w.name,
+                        f"`{w.url}`",
+                        kb(w.first_raw),
+                        kb(w.first_compressed),
+                        kb(w.subsequent_raw),
+                        kb(w.subsequent_compressed),
+                        verdict(w.first_raw, FIRST_LOAD_TARGET),
+                        verdict(w.subsequent_raw, SUBSEQUENT_TARGET),
+                        f"`{w.largest_select[0]}`: {w.largest_select[1]:,} options, {kb(w.largest_select[2])}"
+                        if w.largest_select[1]
+                        else "",
+                    ]
+                    for w in weights
+                ],
+            ),
             "",
-            "Static files referenced: " + ", ".join(sorted({f"`{a.url}` {kb(a.raw)} ({kb(a.compressed)} gzip)"
-                                                            for w in weights for a in w.assets})) + ".",
+            "Static files referenced: "
+            + ", ".join(sorted({f"`{a.url}` {kb(a.raw)} ({kb(a.compressed)} gzip)" for w in weights for a in w.assets}))
+            + ".",
             "",
         ]
-    out += ["## Database", "", table(["table", "live rows", "size with indexes"],
-                                     [[name, f"{n:,}", size] for name, n, size in sizes]), ""]
+    out += [
+        "## Database",
+        "",
+        table(["table", "live rows", "size with indexes"], [[name, f"{n:,}", size] for name, n, size in sizes]),
+        "",
+    ]
     if notes:
         out += ["## Notes", "", *[f"- {n}" for n in notes], ""]
     return "\n".join(out)
@@ -152,29 +263,64 @@ def render(facts: dict, seed: dict | None, history_of_seeds: list[dict], loading
 
 def _seeding(seed: dict | None) -> list[str]:
     if seed is None:
-        return ["## (a) Seeding", "", "Not measured: the database was reused without the record of its seeding "
-                "(bench/data/seed-last.json).", ""]
+        return [
+            "## (a) Seeding",
+            "",
+            "Not measured: the database was reused without the record of its seeding (bench/data/seed-last.json).",
+            "",
+        ]
     return [
         "## (a) Seeding",
         "",
         f"`seed_demo`: the demo world through the services, then {seed['cases']:,} bulk cases "
         f"({seed['method']}, {seed['workers']} worker(s), batches of {seed['batch_size']}"
-        + (", foreign keys checked after the load" if seed.get("defer_fk_checks") else ", foreign keys checked row by row")
+        + (
+            ", foreign keys checked after the load"
+            if seed.get("defer_fk_checks")
+            else ", foreign keys checked row by row"
+        )
         + ").",
         "",
-        table(["step", "time", "rows", "rows/s", "cases/s"], [
-            ["demo world (services)", f"{seed['world_seconds']:.1f} s", "", "", ""],
-            ["bulk cases", f"{seed['bulk_seconds']:.0f} s", f"{seed['rows']:,}", f"{seed['rows'] / seed['bulk_seconds']:,.0f}",
-             f"{seed['cases'] / seed['bulk_seconds']:,.0f}"],
-            *([["foreign-key verification (in bulk)", f"{seed['fk_seconds']:.0f} s", f"{seed['fk_checked']} FKs", "", ""]]
-              if seed.get("fk_checked") else []),
-            [seed.get("analyze_step", "ANALYZE"), f"{seed['analyze_seconds']:.0f} s", "", "", ""],
-            ["total", f"{seed['total_seconds']:.0f} s ({seed['total_seconds'] / 60:.1f} min)", f"{seed['rows']:,}",
-             f"{seed['rows'] / seed['total_seconds']:,.0f}", f"{seed['cases'] / seed['total_seconds']:,.0f}"],
-        ]),
+        table(
+            ["step", "time", "rows", "rows/s", "cases/s"],
+            [
+                ["demo world (services)", f"{seed['world_seconds']:.1f} s", "", "", ""],
+                [
+                    "bulk cases",
+                    f"{seed['bulk_seconds']:.0f} s",
+                    f"{seed['rows']:,}",
+                    f"{seed['rows'] / seed['bulk_seconds']:,.0f}",
+                    f"{seed['cases'] / seed['bulk_seconds']:,.0f}",
+                ],
+                *(
+                    [
+                        [
+                            "foreign-key verification (in bulk)",
+                            f"{seed['fk_seconds']:.0f} s",
+                            f"{seed['fk_checked']} FKs",
+                            "",
+                            "",
+                        ]
+                    ]
+                    if seed.get("fk_checked")
+                    else []
+                ),
+                [seed.get("analyze_step", "ANALYZE"), f"{seed['analyze_seconds']:.0f} s", "", "", ""],
+                [
+                    "total",
+                    f"{seed['total_seconds']:.0f} s ({seed['total_seconds'] / 60:.1f} min)",
+                    f"{seed['rows']:,}",
+                    f"{seed['rows'] / seed['total_seconds']:,.0f}",
+                    f"{seed['cases'] / seed['total_seconds']:,.0f}",
+                ],
+            ],
+        ),
         "",
         "Rows written by the bulk part, per table (history tables included):",
         "",
-        table(["table", "rows"], [[label, f"{n:,}"] for label, n in sorted(seed["per_table"].items(), key=lambda x: -x[1])]),
+        table(
+            ["table", "rows"],
+            [[label, f"{n:,}"] for label, n in sorted(seed["per_table"].items(), key=lambda x: -x[1])],
+        ),
         "",
     ]

@@ -6,14 +6,19 @@ trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob st
 RESULTS_BLOBS.md and RESULTS_WRITES.md. Each of them calls :func:`refresh` when it is done, so the one report always
 carries the latest run of every benchmark, and a benchmark never has to re-run another's.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-SECTIONS = (BENCH / "RESULTS_AUDIT.md", BENCH / "RESULTS_SIGNING.md", BENCH / "RESULTS_BLOBS.md",
-            BENCH / "RESULTS_WRITES.md")
+SECTIONS = (
+    BENCH / "RESULTS_AUDIT.md",
+    BENCH / "RESULTS_SIGNING.md",
+    BENCH / "RESULTS_BLOBS.md",
+    BENCH / "RESULTS_WRITES.md",
+)
 RULE = "\n---\n"
 
 

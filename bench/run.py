@@ -10,6 +10,7 @@ one case with all its children, (c) the cost of a history row on a save, (d) the
 case list with its query plan, (e) the server time of the main pages through the whole Django
 stack and (f) their weight in bytes, and writes the tables to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help=f"keep {BENCH_DB} when it already holds the cases")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="seeding processes")
     parser.add_argument("--batch-size", type=int, default=1000, help="cases per bulk transaction")
-    parser.add_argument("--method", choices=("copy", "orm"), default="copy", help="bulk writer (see cases/demo/sinks.py)")
-    parser.add_argument("--defer-fk-checks", action="store_true",
-                        help="check foreign keys once after the load instead of row by row (needs a superuser)")
+    parser.add_argument(
+        "--method", choices=("copy", "orm"), default="copy", help="bulk writer (see cases/demo/sinks.py)"
+    )
+    parser.add_argument(
+        "--defer-fk-checks",
+        action="store_true",
+        help="check foreign keys once after the load instead of row by row (needs a superuser)",
+    )
     parser.add_argument("--runs", type=int, default=50, help="runs per timing (default 50)")
     parser.add_argument("--saves", type=int, default=500, help="saves per variant for the history overhead")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -59,8 +65,9 @@ def _server(url: str):
     import psycopg2
 
     parts = urlparse(url)
-    conn = psycopg2.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username,
-                            password=parts.password, dbname="postgres")
+    conn = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
     conn.autocommit = True
     return conn
 
@@ -82,14 +89,16 @@ def recreate_database(url: str) -> None:
 
 
 def log(message: str) -> None:
-    print(f"[{dt.datetime.now(dt.timezone.utc):%H:%M:%S}] {message}", flush=True)
+    print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", flush=True)
 
 
 def machine_facts(args) -> dict:
     from django.db import connection
 
     mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
@@ -100,7 +109,7 @@ def machine_facts(args) -> dict:
     import django
 
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "CPU cores": os.cpu_count(),
         "CPU": model,
         "RAM": f"{mem_kb / 1024 / 1024:.1f} GiB",
@@ -126,20 +135,36 @@ def seed(args) -> dict:
         world.seed_world(seed=args.seed)  # the passwords are not printed: nobody signs in to the bench database
     world_seconds = time.monotonic() - world_started
     log(f"demo world in {world_seconds:.1f} s; seeding {args.cases:,} bulk cases")
-    result = bulk.seed_bulk(cases=args.cases, batch_size=args.batch_size, workers=args.workers, seed=args.seed,
-                            method=args.method, defer_fk_checks=args.defer_fk_checks, progress=log)
+    result = bulk.seed_bulk(
+        cases=args.cases,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        seed=args.seed,
+        method=args.method,
+        defer_fk_checks=args.defer_fk_checks,
+        progress=log,
+    )
     log(result.summary())
     analyze_started = time.monotonic()
     with connection.cursor() as cursor:  # what autovacuum reaches after a while: statistics and visibility maps
         cursor.execute("VACUUM (ANALYZE)")
     analyze_seconds = time.monotonic() - analyze_started
     stats = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cases": args.cases,
-        "method": result.method, "workers": args.workers, "batch_size": args.batch_size,
-        "defer_fk_checks": args.defer_fk_checks, "world_seconds": world_seconds, "bulk_seconds": result.seconds,
-        "fk_checked": result.fk_checked, "fk_seconds": result.fk_seconds, "analyze_seconds": analyze_seconds,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cases": args.cases,
+        "method": result.method,
+        "workers": args.workers,
+        "batch_size": args.batch_size,
+        "defer_fk_checks": args.defer_fk_checks,
+        "world_seconds": world_seconds,
+        "bulk_seconds": result.seconds,
+        "fk_checked": result.fk_checked,
+        "fk_seconds": result.fk_seconds,
+        "analyze_seconds": analyze_seconds,
         "analyze_step": "VACUUM (ANALYZE)",
-        "total_seconds": time.monotonic() - started, "rows": result.total_rows, "per_table": dict(result.rows),
+        "total_seconds": time.monotonic() - started,
+        "rows": result.total_rows,
+        "per_table": dict(result.rows),
         "load_average": os.getloadavg(),
     }
     DATA.mkdir(parents=True, exist_ok=True)
@@ -155,7 +180,6 @@ def seed(args) -> dict:
 def measure_and_report(args, seed_stats: dict | None) -> None:
     from accounts.choices import Role
     from accounts.models import User
-
     from bench import measure, pages, report, results
     from tests.auth import verified_client  # the same verified session as the test suite's
 
@@ -165,25 +189,31 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
     log(f"    median {loading.median_ms:.2f} ms, p95 {loading.p95_ms:.2f} ms, queries {sorted(set(loading.queries))}")
     log(f"(c) history overhead, {args.saves} saves per variant")
     overhead = measure.history_overhead(args.saves, rng)
-    log(f"    with {overhead.with_history.median_ms:.2f} ms, without {overhead.without_history.median_ms:.2f} ms, "
-        f"ratio {overhead.ratio:.2f}")
+    log(
+        f"    with {overhead.with_history.median_ms:.2f} ms, without {overhead.without_history.median_ms:.2f} ms, "
+        f"ratio {overhead.ratio:.2f}"
+    )
     log("(d) restricted lists")
     investigator, grant_stats = measure.typical_investigator()
     regional = measure.busiest(Role.SUPERVISOR, "nach.", unit__parent__isnull=True)
     department = measure.busiest(Role.SUPERVISOR, "nach.", unit__parent__isnull=False)
     people = [("investigator", investigator)]
-    for who, user in (("prosecutor", measure.busiest(Role.PROSECUTOR, "prok.")),
-                      ("supervisor of a district department", department),
-                      ("demo supervisor of Astana", User.objects.filter(username="supervisor.astana").first()),
-                      ("supervisor of a region", regional)):
+    for who, user in (
+        ("prosecutor", measure.busiest(Role.PROSECUTOR, "prok.")),
+        ("supervisor of a district department", department),
+        ("demo supervisor of Astana", User.objects.filter(username="supervisor.astana").first()),
+        ("supervisor of a region", regional),
+    ):
         if user is not None:
             people.append((who, user))
     lists = []
     for who, user in people:
         bench = measure.restricted_list(user, who, args.runs)
-        log(f"    {who} {user.username}: {bench.visible} visible, restrict {bench.restricted.median_ms:.2f} ms, "
+        log(
+            f"    {who} {user.username}: {bench.visible} visible, restrict {bench.restricted.median_ms:.2f} ms, "
             f"former {bench.former.median_ms:.2f} ms, all {bench.unrestricted.median_ms:.2f} ms, "
-            f"same rows {bench.same_rows}, seq scan on cases_case: {bench.seq_scan}")
+            f"same rows {bench.same_rows}, seq scan on cases_case: {bench.seq_scan}"
+        )
         lists.append(bench)
     notes = [f"Grants per bulk investigator (view_case): {grant_stats}."]
     for bench in lists:
@@ -192,8 +222,11 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
         if bench.seq_scan:
             notes.append(f"The restricted query of the {bench.who} reads cases_case sequentially (see its plan).")
     log("(e) server time of the main pages")
-    timed = [("investigator", investigator), ("supervisor of a district department", department),
-             ("supervisor of a region", regional)]
+    timed = [
+        ("investigator", investigator),
+        ("supervisor of a district department", department),
+        ("supervisor of a region", regional),
+    ]
     timings = pages.server_times([(who, user) for who, user in timed if user is not None], args.runs)
     for t in timings:
         log(f"    {t.page}, {t.who}: median {t.median_ms:.1f} ms, p95 {t.p95_ms:.1f} ms")
@@ -202,15 +235,29 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
     # The supervisor's pages too: what they show grows with the units below them.
     for who, user in (("investigator", investigator), ("supervisor of a region", regional)):
         if user is not None:
-            weights += [replace(w, name=f"{w.name}, {who} (`{user.username}`)")
-                        for w in pages.weigh(verified_client(user), pages.main_pages(user))]
+            weights += [
+                replace(w, name=f"{w.name}, {who} (`{user.username}`)")
+                for w in pages.weigh(verified_client(user), pages.main_pages(user))
+            ]
     for w in weights:
-        log(f"    {w.name}: first load {w.first_raw:,} B ({w.first_compressed:,} B gzip), "
-            f"subsequent {w.subsequent_raw:,} B ({w.subsequent_compressed:,} B gzip)")
+        log(
+            f"    {w.name}: first load {w.first_raw:,} B ({w.first_compressed:,} B gzip), "
+            f"subsequent {w.subsequent_raw:,} B ({w.subsequent_compressed:,} B gzip)"
+        )
     runs_file = DATA / "seed-runs.json"
     seed_runs = json.loads(runs_file.read_text()) if runs_file.exists() else []
-    text = report.render(machine_facts(args), seed_stats, seed_runs, loading, overhead, lists, measure.table_sizes(), notes,
-                         timings=timings, weights=weights)
+    text = report.render(
+        machine_facts(args),
+        seed_stats,
+        seed_runs,
+        loading,
+        overhead,
+        lists,
+        measure.table_sizes(),
+        notes,
+        timings=timings,
+        weights=weights,
+    )
     results.refresh(text, args.output)  # followed by the audit and signing benchmarks' sections
     log(f"wrote {args.output}")
 

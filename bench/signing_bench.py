@@ -15,6 +15,7 @@ of its own. Measures, on one two-page act in Russian:
 
 Writes bench/RESULTS_SIGNING.md and refreshes its section of bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
 STORAGE = Path(tempfile.mkdtemp(prefix="ecase-signing-bench-"))
 QUEUE = f"ecase-bench-{uuid.uuid4().hex[:8]}"
-os.environ.update(ECASE_PRIVATE_STORAGE=str(STORAGE), ECASE_RENDER_QUEUE=QUEUE,
-                  ECASE_SIGNING_PASSPHRASE=secrets.token_urlsafe(24))
+os.environ.update(
+    ECASE_PRIVATE_STORAGE=str(STORAGE), ECASE_RENDER_QUEUE=QUEUE, ECASE_SIGNING_PASSPHRASE=secrets.token_urlsafe(24)
+)
 
 import django  # noqa: E402
 
@@ -47,13 +49,15 @@ django.setup()
 logging.getLogger("celery").setLevel(logging.WARNING)  # the in-process task runs log every success
 
 from django.conf import settings  # noqa: E402
-
-from bench import results  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-BODY_PARAGRAPH = ("Свидетель показал, что около 21 часа находился у подъезда дома № 12 по улице Кенесары и видел, "
-                  "как неизвестный мужчина выхватил у потерпевшей сумку и скрылся во дворе; приметы описал подробно.")
+from bench import results  # noqa: E402
+
+BODY_PARAGRAPH = (
+    "Свидетель показал, что около 21 часа находился у подъезда дома № 12 по улице Кенесары и видел, "
+    "как неизвестный мужчина выхватил у потерпевшей сумку и скрылся во дворе; приметы описал подробно."
+)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -89,20 +93,34 @@ def build_world():
     from cases.services.certificates import certificate_issue
     from cases.services.registration import case_register
 
-    unit = Unit.objects.create(code="BENCH", name_ru="ДП г. Астаны", name_kk="Астана қ. ПД", kind=UnitKind.REGION,
-                               city="Астана")
+    unit = Unit.objects.create(
+        code="BENCH", name_ru="ДП г. Астаны", name_kk="Астана қ. ПД", kind=UnitKind.REGION, city="Астана"
+    )
     people = {
-        role: user_create(actor=None, username=f"bench.{role}", role=role, unit=unit, password=None,
-                          last_name=last, first_name=first, position=position)
+        role: user_create(
+            actor=None,
+            username=f"bench.{role}",
+            role=role,
+            unit=unit,
+            password=None,
+            last_name=last,
+            first_name=first,
+            position=position,
+        )
         for role, last, first, position in (
             (Role.INVESTIGATOR, "Ахметов", "Нұрлан", "Следователь СУ ДП г. Астаны"),
             (Role.SUPERVISOR, "Серікова", "Әсем", "Начальник СУ ДП г. Астаны"),
         )
     }
     investigator, supervisor = people[Role.INVESTIGATOR], people[Role.SUPERVISOR]
-    case = case_register(actor=investigator, unit=unit, articles=[CriminalCodeArticle.objects.get(article="188", part=1)],
-                         proceedings_form="inquiry", plot="Открыто похитил сумку у потерпевшей.",
-                         registered_at=timezone.now() - timedelta(days=2))
+    case = case_register(
+        actor=investigator,
+        unit=unit,
+        articles=[CriminalCodeArticle.objects.get(article="188", part=1)],
+        proceedings_form="inquiry",
+        plot="Открыто похитил сумку у потерпевшей.",
+        registered_at=timezone.now() - timedelta(days=2),
+    )
     certificate_issue(user=supervisor, actor=None, actor_label="signing benchmark")
     return case, investigator, supervisor
 
@@ -117,16 +135,37 @@ def approve(case, investigator, supervisor, *, paragraphs: int):
     from cases.services.participants import participant_add
 
     witness = case.participants.filter(role=ParticipantRole.WITNESS).first() or participant_add(
-        case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS,
-        person_data={"iin": None, "last_name": "Сәрсенбаев", "first_name": "Әділ", "birth_date": "1985-03-14",
-                     "sex": "M"})
+        case_id=case.pk,
+        actor=investigator,
+        role=ParticipantRole.WITNESS,
+        person_data={
+            "iin": None,
+            "last_name": "Сәрсенбаев",
+            "first_name": "Әділ",
+            "birth_date": "1985-03-14",
+            "sex": "M",
+        },
+    )
     now = timezone.now().replace(microsecond=0)
-    fields = {"place": "г. Астана, ул. Кенесары, 40", "start_time": now.isoformat(),
-              "end_time": (now + timedelta(hours=1)).isoformat(), "interrogated": witness.pk,
-              "rights_explained": "yes", "liability_warned": "yes", "testimony": "Показания изложены ниже."}
-    act = act_create(case_id=case.pk, actor=investigator, language="ru", place="г. Астана", fields=fields,
-                     act_type=ProceduralActType.objects.get(code="interrogation_witness"),
-                     participant_ids=[witness.pk], body="\n".join([BODY_PARAGRAPH] * paragraphs))
+    fields = {
+        "place": "г. Астана, ул. Кенесары, 40",
+        "start_time": now.isoformat(),
+        "end_time": (now + timedelta(hours=1)).isoformat(),
+        "interrogated": witness.pk,
+        "rights_explained": "yes",
+        "liability_warned": "yes",
+        "testimony": "Показания изложены ниже.",
+    }
+    act = act_create(
+        case_id=case.pk,
+        actor=investigator,
+        language="ru",
+        place="г. Астана",
+        fields=fields,
+        act_type=ProceduralActType.objects.get(code="interrogation_witness"),
+        participant_ids=[witness.pk],
+        body="\n".join([BODY_PARAGRAPH] * paragraphs),
+    )
     act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
     return act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
 
@@ -163,15 +202,17 @@ def bare(snapshot: dict, supervisor, runs: int) -> dict[str, list[float]]:
 
     certificate = SigningCertificate.objects.filter(user=supervisor).get()
     signer = signers.SimpleSigner.load_pkcs12_data(bytes(certificate.pkcs12), [], passphrase=signing_passphrase())
-    metadata = signers.PdfSignatureMetadata(field_name="ApproverSignature", subfilter=fields.SigSeedSubFilter.PADES,
-                                            md_algorithm="sha256")
+    metadata = signers.PdfSignatureMetadata(
+        field_name="ApproverSignature", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+    )
     times = {"render": [], "sign": [], "total": []}
     for _ in range(runs):
         started = time.perf_counter()
         pdf = render_act_pdf(snapshot)
         rendered = time.perf_counter()
-        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer,
-                         bytes_reserved=RESERVED_BYTES).getvalue()
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer, bytes_reserved=RESERVED_BYTES
+        ).getvalue()
         done = time.perf_counter()
         times["render"].append(rendered - started)
         times["sign"].append(done - rendered)
@@ -194,17 +235,40 @@ def database_url() -> str:
     from urllib.parse import quote
 
     db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else "")
+    credentials = quote(db["USER"] or "", safe="") + (
+        ":" + quote(db["PASSWORD"], safe="") if db.get("PASSWORD") else ""
+    )
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_worker(concurrency: int, log: Path) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=database_url())
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "ecase", "worker", "-Q", QUEUE, "-c",
-                                str(concurrency), "-n", f"{QUEUE}@%h", "--loglevel", "INFO", "--without-gossip",
-                                "--without-mingle", "--without-heartbeat"],
-                               cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ecase",
+            "worker",
+            "-Q",
+            QUEUE,
+            "-c",
+            str(concurrency),
+            "-n",
+            f"{QUEUE}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 90
     while " ready." not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -273,8 +337,10 @@ def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, 
         ("bare: pyHanko PAdES signature (key loaded once)", *summary(bare_times["sign"])),
         ("**bare: render + sign**", *summary(bare_times["total"])),
         ("opening the approver's encrypted key (PKCS#12, PBKDF2 100,000 rounds)", *summary(bare_times["open key"])),
-        ("**workflow: the task's body in-process** (claim, render, open key, sign, store, record)",
-         *summary(flow_times)),
+        (
+            "**workflow: the task's body in-process** (claim, render, open key, sign, store, record)",
+            *summary(flow_times),
+        ),
         ("worker -c 2: task time as recorded by the worker (claimed → signed)", *summary(task)),
         ("worker -c 2: approval committed → signed PDF, one act at a time", *summary(latency)),
     ]

@@ -16,6 +16,7 @@ the machine's load:
 
 Writes bench/RESULTS_WRITES.md (a section of bench/RESULTS.md, bench/results.py) and prints it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,8 +86,13 @@ def bench(updates: int) -> dict:
 
     def service(case_id: int, n: int) -> None:
         version = Case.objects.filter(pk=case_id).values_list("version", flat=True).get()  # as the form carries it
-        case_update(case_id=case_id, actor=users[leads[case_id]], expected_version=version,
-                    reason="Уточнение фабулы", plot=f"Фабула, редакция {n} (c).")
+        case_update(
+            case_id=case_id,
+            actor=users[leads[case_id]],
+            expected_version=version,
+            reason="Уточнение фабулы",
+            plot=f"Фабула, редакция {n} (c).",
+        )
 
     kinds = {"bare": bare, "history": with_history, "service": service}
     # Warm the connection, caches and plans; and give every sampled case its audit chain, as a case
@@ -94,17 +100,20 @@ def bench(updates: int) -> dict:
     # creates its head, two statements that no later update pays.
     for n, case_id in enumerate(sample):
         for write in kinds.values():
-            timed(lambda: write(case_id, n))
+            timed(lambda write=write, case_id=case_id, n=n: write(case_id, n))
     for n, case_id in enumerate(sample):
         order = list(kinds)
         rng.shuffle(order)
         for kind in order:
-            times[kind].append(timed(lambda: kinds[kind](case_id, n)))
+            times[kind].append(timed(lambda kind=kind, case_id=case_id, n=n: kinds[kind](case_id, n)))
     with CaptureQueriesContext(connection) as captured:
         service(sample[0], -1)
-    return {"updates": len(sample), "medians": {k: statistics.median(v) for k, v in times.items()},
-            "p95": {k: statistics.quantiles(v, n=20)[-1] for k, v in times.items()},
-            "statements": len(captured) - 1}  # less the version read, which the form does, not the service
+    return {
+        "updates": len(sample),
+        "medians": {k: statistics.median(v) for k, v in times.items()},
+        "p95": {k: statistics.quantiles(v, n=20)[-1] for k, v in times.items()},
+        "statements": len(captured) - 1,
+    }  # less the version read, which the form does, not the service
 
 
 def report(result: dict, cases: int) -> str:
@@ -114,15 +123,20 @@ def report(result: dict, cases: int) -> str:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
     m, p = result["medians"], result["p95"]
-    rows = [("(a) bare `save()` of the Case row", "bare"), ("(b) bare save + its history row", "history"),
-            ("(c) `case_update` (lock, scope, version, validation, history, chained audit)", "service")]
-    table = "\n".join(f"| {label} | {m[k]:.2f} | {p[k]:.2f} | {m[k] / m['bare']:.2f}× | {m[k] / m['history']:.2f}× |"
-                      for label, k in rows)
+    rows = [
+        ("(a) bare `save()` of the Case row", "bare"),
+        ("(b) bare save + its history row", "history"),
+        ("(c) `case_update` (lock, scope, version, validation, history, chained audit)", "service"),
+    ]
+    table = "\n".join(
+        f"| {label} | {m[k]:.2f} | {p[k]:.2f} | {m[k] / m['bare']:.2f}× | {m[k] / m['history']:.2f}× |"
+        for label, k in rows
+    )
     return f"""# Case update cost (issue #15, item 4)
 
-Written by `bench/write_bench.py` on {datetime.now(dt_timezone.utc):%Y-%m-%d %H:%M} UTC. Machine: {os.cpu_count()} cores
+Written by `bench/write_bench.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {os.cpu_count()} cores
 (shared), Python {platform.python_version()}, PostgreSQL {server} on the same host; database `{DB_NAME}`
-created afresh with the demo world and {cases:,} bulk cases, VACUUM (ANALYZE) after loading. {result['updates']}
+created afresh with the demo world and {cases:,} bulk cases, VACUUM (ANALYZE) after loading. {result["updates"]}
 rounds, each one update of a case's plot of each kind in its own transaction (commit included), the three
 in a random order per round on the same case. Load average at the end: {" / ".join(f"{x:.2f}" for x in os.getloadavg())}.
 
@@ -130,7 +144,7 @@ in a random order per round on the same case. Load average at the end: {" / ".jo
 |---|---:|---:|---:|---:|
 {table}
 
-`case_update` runs **{result['statements']} SQL statements**, BEGIN and COMMIT included (31 before;
+`case_update` runs **{result["statements"]} SQL statements**, BEGIN and COMMIT included (31 before;
 tests/cases/test_write_cost.py asserts ≤ 12 and lists them). Goal: (c) ≤ 3× (b). The two bare saves read
 the row first (`get`), the service locks it (`SELECT … FOR UPDATE` through the actor's scope).
 """
@@ -147,8 +161,14 @@ def main() -> int:
     url = bench_database_url(DB_NAME)
     scratch = tempfile.mkdtemp(prefix="ecase-writebench-")
     # Its own var/ and a broker folder: tasks queued by the demo world's approvals reach no worker.
-    os.environ.update({"DATABASE_URL": url, "ECASE_VAR_DIR": scratch, "ECASE_PRIVATE_STORAGE": f"{scratch}/private",
-                       "ECASE_DEBUG": "0"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "ECASE_VAR_DIR": scratch,
+            "ECASE_PRIVATE_STORAGE": f"{scratch}/private",
+            "ECASE_DEBUG": "0",
+        }
+    )
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
     print(f"preparing {DB_NAME} …", flush=True)

@@ -6,6 +6,7 @@ Binds 127.0.0.1 on ports the OS picks, creates the bucket, prints the settings t
 the shell that runs ecase, and runs until Ctrl-C. Data stays in --data between runs (the port
 changes: export the printed endpoint again).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,12 @@ def main() -> None:
     try:
         seaweed.create_bucket(server.endpoint_url, args.bucket)
         print("SeaweedFS S3 is up; log in", server.log)
-        print(f"export ECASE_BLOB_STORAGE=s3 ECASE_BLOB_S3_ENDPOINT={server.endpoint_url} "
-              f"ECASE_BLOB_S3_BUCKET={args.bucket} ECASE_BLOB_S3_ACCESS_KEY={seaweed.ACCESS_KEY} "
-              f"ECASE_BLOB_S3_SECRET_KEY={seaweed.SECRET_KEY}", flush=True)
+        print(
+            f"export ECASE_BLOB_STORAGE=s3 ECASE_BLOB_S3_ENDPOINT={server.endpoint_url} "
+            f"ECASE_BLOB_S3_BUCKET={args.bucket} ECASE_BLOB_S3_ACCESS_KEY={seaweed.ACCESS_KEY} "
+            f"ECASE_BLOB_S3_SECRET_KEY={seaweed.SECRET_KEY}",
+            flush=True,
+        )
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         server.stop()

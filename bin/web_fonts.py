@@ -8,6 +8,7 @@ The ParaType Free Font License allows modified copies only under another name, t
 the licence: so the subsets are named "Ecase Sans" inside and out, and the licence file is copied
 beside them. The unmodified TTFs stay in cases/pdf/fonts for the PDFs.
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,8 +34,15 @@ def build(face: str, output: Path) -> int:
     subsetter.subset(font)
     names = font["name"]
     # Family, full, PostScript and typographic names carry the new name; copyright and licence stay.
-    for name_id, value in ((1, FAMILY), (3, f"{FAMILY} {face}"), (4, f"{FAMILY} {face}"),
-                           (6, f"EcaseSans-{face}"), (16, FAMILY), (17, face), (10, NOTICE)):
+    for name_id, value in (
+        (1, FAMILY),
+        (3, f"{FAMILY} {face}"),
+        (4, f"{FAMILY} {face}"),
+        (6, f"EcaseSans-{face}"),
+        (16, FAMILY),
+        (17, face),
+        (10, NOTICE),
+    ):
         names.removeNames(nameID=name_id)
         names.setName(value, name_id, 3, 1, 0x409)
     font.flavor = "woff2"
@@ -50,8 +58,9 @@ def main() -> None:
     (TARGET / "LICENSE.txt").write_text(
         f"{', '.join(FACES.values())}: subsets of PT Sans Regular and Bold (cases/pdf/fonts), renamed\n"
         f"{FAMILY} as the licence requires of modified versions; made by bin/web_fonts.py.\n"
-        "Copyright: 2009, ParaType Ltd. All Rights Reserved.\n\n" + licence[licence.index("License:"):],
-        encoding="utf-8")
+        "Copyright: 2009, ParaType Ltd. All Rights Reserved.\n\n" + licence[licence.index("License:") :],
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

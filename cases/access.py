@@ -17,6 +17,7 @@ not hold counts for nothing, whoever wrote the row. Group grants count only for 
 hold them through a group (``GROUP_ROLES``: supervisors) and only while the user is active. A
 change of role, unit or activity re-derives the user's own grants at once (``resync_user``).
 """
+
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
@@ -81,8 +82,10 @@ def desired_user_grants(case) -> set[tuple[int, str]]:
     Someone whose role, unit or activity changed keeps the name in the file but no grant."""
     members = set(case.group.values_list("pk", flat=True))
     named = {case.lead_investigator_id, case.prosecutor_id, case.supervisor_id, *members} - {None}
-    people = {u.pk: u for u in User.objects.filter(pk__in=named).select_related("unit")
-              .only("pk", "role", "is_active", "unit__path")}
+    people = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=named).select_related("unit").only("pk", "role", "is_active", "unit__path")
+    }
 
     def holds(user_id, role: str) -> bool:
         user = people.get(user_id)
@@ -120,14 +123,18 @@ def sync_grants(case) -> dict[str, list[str]]:
     """Make the case's guardian rows equal to what its assignment implies; return what changed."""
     from .models import CaseGroupObjectPermission, CaseUserObjectPermission
 
-    perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="cases", content_type__model="case")}
+    perms = {
+        p.codename: p for p in Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
+    }
     changes: dict[str, list[str]] = {"granted": [], "revoked": []}
     for model, owner, desired in (
         (CaseUserObjectPermission, "user_id", desired_user_grants(case)),
         (CaseGroupObjectPermission, "group_id", desired_group_grants(case)),
     ):
-        existing = {(getattr(row, owner), row.permission.codename): row
-                    for row in model.objects.filter(content_object=case).select_related("permission")}
+        existing = {
+            (getattr(row, owner), row.permission.codename): row
+            for row in model.objects.filter(content_object=case).select_related("permission")
+        }
         for key in desired - existing.keys():
             model.objects.create(content_object=case, permission=perms[key[1]], **{owner: key[0]})
             changes["granted"].append(f"{owner[:-3]}:{key[0]}:{key[1]}")
@@ -150,8 +157,9 @@ def allowed_actions(user, case_id: int) -> set[str]:
     possible = ROLE_ACTIONS.get(user.role, frozenset())
     if not possible:
         return set()
-    codes = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id) \
-        .values_list("permission__codename", flat=True)
+    codes = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id).values_list(
+        "permission__codename", flat=True
+    )
     if holds_group_grants(user):
         by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, content_object_id=case_id)
         codes = codes.union(by_group.values_list("permission__codename", flat=True))
@@ -171,8 +179,11 @@ def resync_user(*, user, actor) -> list[int]:
     from .models import Case, CaseUserObjectPermission
 
     ids = set(CaseUserObjectPermission.objects.filter(user_id=user.pk).values_list("content_object_id", flat=True))
-    ids.update(Case.objects.filter(Q(lead_investigator=user.pk) | Q(prosecutor=user.pk) | Q(supervisor=user.pk))
-               .values_list("pk", flat=True))
+    ids.update(
+        Case.objects.filter(Q(lead_investigator=user.pk) | Q(prosecutor=user.pk) | Q(supervisor=user.pk)).values_list(
+            "pk", flat=True
+        )
+    )
     ids.update(Case.group.through.objects.filter(user_id=user.pk).values_list("case_id", flat=True))
     changed = []
     # Locked in id order like every other writer of a case, so two resyncs cannot deadlock.
@@ -180,7 +191,12 @@ def resync_user(*, user, actor) -> list[int]:
         grants = sync_grants(case)
         if grants["granted"] or grants["revoked"]:
             event = EventType.PERMISSION_REVOKED if grants["revoked"] else EventType.PERMISSION_GRANTED
-            audit_record(actor=actor, event=event, case_id=case.pk, target=case,
-                         data={"user": user.username, "role": user.role, "active": user.is_active, "grants": grants})
+            audit_record(
+                actor=actor,
+                event=event,
+                case_id=case.pk,
+                target=case,
+                data={"user": user.username, "role": user.role, "active": user.is_active, "grants": grants},
+            )
             changed.append(case.pk)
     return changed

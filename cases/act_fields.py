@@ -10,6 +10,7 @@ configured time zone), a stored choice that has left the offered set (a withdraw
 inactive article) is still offered, and a field the user did not change keeps its stored JSON
 verbatim — ``2026-12-01T05:00:00+00:00`` is not rewritten as ``…T10:00:00+05:00``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -19,7 +20,8 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ecase.widgets import DateInput, DateTimeInput, TextareaField, TimeInput
 
@@ -31,7 +33,9 @@ PREFIX = "f_"
 
 
 def _label(spec: dict) -> str:
-    return spec.get("label_kk") if get_language() == "kk" and spec.get("label_kk") else spec.get("label_ru", spec["name"])
+    return (
+        spec.get("label_kk") if get_language() == "kk" and spec.get("label_kk") else spec.get("label_ru", spec["name"])
+    )
 
 
 def _ids(value) -> list:
@@ -41,8 +45,15 @@ def _ids(value) -> list:
 
 def _field(spec: dict, case, stored=None) -> forms.Field:
     kind, common = spec.get("type", "text"), {"label": _label(spec), "required": False}
-    participants = with_chosen(case.participants.filter(withdrawn_at__isnull=True).select_related("person"),
-                               _ids(stored), among=case.participants.all()) if kind in ("participant", "participants") else None
+    participants = (
+        with_chosen(
+            case.participants.filter(withdrawn_at__isnull=True).select_related("person"),
+            _ids(stored),
+            among=case.participants.all(),
+        )
+        if kind in ("participant", "participants")
+        else None
+    )
     if kind == "textarea":
         return TextareaField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20000, **common)
     if kind == "date":
@@ -67,8 +78,9 @@ def _field(spec: dict, case, stored=None) -> forms.Field:
     if kind == "participants":
         return forms.ModelMultipleChoiceField(queryset=participants, **common)
     if kind == "evidence":
-        items = with_chosen(case.evidence_items.filter(withdrawn_at__isnull=True), _ids(stored),
-                            among=case.evidence_items.all())
+        items = with_chosen(
+            case.evidence_items.filter(withdrawn_at__isnull=True), _ids(stored), among=case.evidence_items.all()
+        )
         return (forms.ModelMultipleChoiceField if many else forms.ModelChoiceField)(queryset=items, **common)
     if kind == "article":
         articles = with_chosen(active_articles(), [a.pk for a in _articles(stored)])
@@ -76,8 +88,13 @@ def _field(spec: dict, case, stored=None) -> forms.Field:
             return forms.ModelMultipleChoiceField(queryset=articles, **common)
         # Any active article may be chosen (a qualification act changes the case's); the <select> offers the
         # case's own articles and the search box finds the others (the whole Code was 18 KB per form).
-        return forms.ModelChoiceField(queryset=articles, **common, widget=SearchSelect(
-            url=reverse_lazy("cases:article-options"), offered=case.articles.filter(is_active=True), detached=True))
+        return forms.ModelChoiceField(
+            queryset=articles,
+            **common,
+            widget=SearchSelect(
+                url=reverse_lazy("cases:article-options"), offered=case.articles.filter(is_active=True), detached=True
+            ),
+        )
     return forms.CharField(max_length=1000, **common)
 
 
@@ -86,7 +103,9 @@ def _articles(codes) -> list[CriminalCodeArticle]:
     found = []
     for code in codes if isinstance(codes, list) else [codes]:
         number, _dash, part = code.rpartition("-") if isinstance(code, str) else ("", "", "")
-        article = CriminalCodeArticle.objects.filter(article=number, part=part).first() if number and part.isdigit() else None
+        article = (
+            CriminalCodeArticle.objects.filter(article=number, part=part).first() if number and part.isdigit() else None
+        )
         if article is not None:
             found.append(article)
     return found
@@ -156,22 +175,29 @@ def structured_values(form: forms.Form, act_type, stored: dict | None = None) ->
 
 
 def article_label(article: CriminalCodeArticle) -> str:
-    """"ст. 188 ч. 1 — title", the title in the user's language where the data holds it."""
+    """ "ст. 188 ч. 1 — title", the title in the user's language where the data holds it."""
     title = article.title_kk if get_language() == "kk" and article.title_kk else article.title_ru
     return _("art. %(article)s part %(part)s — %(title)s") % {
-        "article": article.article, "part": article.part, "title": title}
+        "article": article.article,
+        "part": article.part,
+        "title": title,
+    }
 
 
 def _display_one(spec: dict, value, case) -> str:
     kind = spec.get("type", "text")
     if kind in ("participant", "participants"):
         found = {p.pk: p for p in Participant.objects.filter(case=case, pk__in=_ids(value)).select_related("person")}
-        return "; ".join(f"{found[i].person.full_name} — {found[i].get_role_display()}" if i in found else str(i)
-                         for i in _ids(value))
+        return "; ".join(
+            f"{found[i].person.full_name} — {found[i].get_role_display()}" if i in found else str(i)
+            for i in _ids(value)
+        )
     if kind == "evidence":
         found = {e.pk: e for e in case.evidence_items.filter(pk__in=_ids(value))}
-        return "; ".join(f"№{found[i].number} — {Truncator(found[i].description).chars(80)}" if i in found else str(i)
-                         for i in _ids(value))
+        return "; ".join(
+            f"№{found[i].number} — {Truncator(found[i].description).chars(80)}" if i in found else str(i)
+            for i in _ids(value)
+        )
     if kind == "article":
         articles = _articles(value)
         return "; ".join(article_label(a) for a in articles) if articles else str(value)

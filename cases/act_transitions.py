@@ -6,6 +6,7 @@ draft → submitted → approved | returned → signed; a returned act is revise
 as it is (the database refuses any change of it) and drafts the correction that replaces it;
 "superseded" is read from the correction's ``supersedes`` link.
 """
+
 from __future__ import annotations
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Reference data for administrators. Case content is deliberately not registered (need-to-know)."""
+
 from django.contrib import admin
 
 from ecase.admin_site import AdministratorsOnly, site
@@ -12,8 +13,17 @@ class CriminalCodeArticleVersionInline(AdministratorsOnly, admin.TabularInline):
     and no row is deleted: it is the law the cases of its period were qualified under."""
 
     model = CriminalCodeArticleVersion
-    fields = ("in_force_from", "is_misdemeanour", "max_imprisonment_months", "life_imprisonment", "intent",
-              "gravity", "amending_law", "needs_verification", "note")
+    fields = (
+        "in_force_from",
+        "is_misdemeanour",
+        "max_imprisonment_months",
+        "life_imprisonment",
+        "intent",
+        "gravity",
+        "amending_law",
+        "needs_verification",
+        "note",
+    )
     readonly_fields = ("gravity",)
     extra = 1
     can_delete = False

@@ -1,4 +1,5 @@
 """Every status and category of the cases app, in one place (EXAMPLES §5)."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

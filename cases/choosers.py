@@ -7,6 +7,7 @@ search finds (``cases.views.options`` answers htmx with the matching ``<option>`
 a field *accepts* is still the whole allowed set below, checked on the server as before: the
 search narrows what is shown, never what is allowed.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,12 @@ def search_people(users: QuerySet[User], q: str) -> QuerySet[User]:
     if not words:
         return users.none()
     for word in words:
-        users = users.filter(Q(last_name__istartswith=word) | Q(first_name__istartswith=word)
-                             | Q(middle_name__istartswith=word) | Q(username__istartswith=word))
+        users = users.filter(
+            Q(last_name__istartswith=word)
+            | Q(first_name__istartswith=word)
+            | Q(middle_name__istartswith=word)
+            | Q(username__istartswith=word)
+        )
     return users.order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
 
 
@@ -111,8 +116,9 @@ class SearchSelect(forms.Select):
             if extra is not None:
                 rows += [row for row in extra if row.pk not in {r.pk for r in rows}]
         full = self.choices
-        self.choices = [("", field.empty_label or "—")] + [(field.prepare_value(row), field.label_from_instance(row))
-                                                          for row in rows]
+        self.choices = [("", field.empty_label or "—")] + [
+            (field.prepare_value(row), field.label_from_instance(row)) for row in rows
+        ]
         try:
             return super().optgroups(name, value, attrs)
         finally:
@@ -125,9 +131,17 @@ class SearchSelect(forms.Select):
             '<input type="search" name="{}" id="{}"{} class="search-select" autocomplete="off" placeholder="{}" '
             'aria-label="{}" aria-controls="{}" hx-get="{}?field={}" hx-trigger="input changed delay:300ms, search" '
             'hx-target="#{}" hx-swap="innerHTML" hx-include="#{}" hx-sync="this:replace">',
-            f"{name}{SEARCH_SUFFIX}", f"{select_id}{SEARCH_SUFFIX}",
+            f"{name}{SEARCH_SUFFIX}",
+            f"{select_id}{SEARCH_SUFFIX}",
             format_html(' form="{}"', f"{select_id}-search-only") if self.detached else "",
-            self.placeholder or _("Type to search"), _("Search"), select_id, self.url, name, select_id, select_id)
+            self.placeholder or _("Type to search"),
+            _("Search"),
+            select_id,
+            self.url,
+            name,
+            select_id,
+            select_id,
+        )
         return format_html('<span class="search-select">{}{}</span>', search, select)
 
 
@@ -144,7 +158,11 @@ class PersonChoiceField(forms.ModelChoiceField):
 def options_html(rows, chosen, label=str, empty_label="—") -> str:
     """The ``<option>`` rows an htmx search puts into its ``<select>``: empty, chosen, matches."""
     chosen = str(chosen or "")
-    items = [("", "", empty_label)] + [(str(row.pk), "selected" if str(row.pk) == chosen else "", label(row))
-                                       for row in rows]
-    return format_html_join("", '<option value="{}"{}>{}</option>',
-                            ((value, mark_safe(" selected") if selected else "", text) for value, selected, text in items))
+    items = [("", "", empty_label)] + [
+        (str(row.pk), "selected" if str(row.pk) == chosen else "", label(row)) for row in rows
+    ]
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if selected else "", text) for value, selected, text in items),
+    )

@@ -3,12 +3,13 @@
 Pure functions of dates; the models keep the inputs (ProceedingsTerm, DeadlineExtension,
 Interruption) and ``Case.deadline`` stores the result so lists can filter on it.
 """
+
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
 
 
 def add_months(day: date, months: int) -> date:
@@ -24,8 +25,14 @@ class Period:
     end: date | None  # None: still running
 
 
-def compute_deadline(*, start: date, term_days: int | None, term_months: int | None,
-                     extension_days: Iterable[int], interruptions: Iterable[Period]) -> date | None:
+def compute_deadline(
+    *,
+    start: date,
+    term_days: int | None,
+    term_months: int | None,
+    extension_days: Iterable[int],
+    interruptions: Iterable[Period],
+) -> date | None:
     """Last day of the term, or None while an interruption is open (the clock stands still)."""
     periods = list(interruptions)
     if any(p.end is None for p in periods):

@@ -1,4 +1,5 @@
 """Forms of the case pages. Validation of the domain stays in models and services."""
+
 from __future__ import annotations
 
 from django import forms
@@ -12,8 +13,8 @@ from accounts.models import User
 from ecase.widgets import DateInput, TextareaField
 
 from .act_transitions import ActAction
-from .choosers import PersonChoiceField, SearchSelect, prosecutors
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
+from .choosers import PersonChoiceField, SearchSelect, prosecutors
 from .grave import without_grave
 from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
 
@@ -43,18 +44,27 @@ def _people(role: str, unit=None):
 class CaseRegisterForm(forms.Form):
     articles = forms.ModelMultipleChoiceField(
         label=_("Qualification (articles of the Criminal Code)"),
-        queryset=CriminalCodeArticle.objects.filter(is_active=True), widget=forms.SelectMultiple(attrs={"size": 8}),
+        queryset=CriminalCodeArticle.objects.filter(is_active=True),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
     event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)
     plot = TextareaField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
     prosecutor = PersonChoiceField(
-        label=_("Supervising prosecutor"), queryset=User.objects.none(), required=False,
-        widget=SearchSelect(url=reverse_lazy("cases:prosecutor-options"), detached=True,
-                            placeholder=_("Type the prosecutor's surname")),
-        error_messages={"invalid_choice": _("Choose an active prosecutor: the one chosen is not.")})
-    supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False,
-                                        help_text=_("Required for grave and especially grave crimes."))
+        label=_("Supervising prosecutor"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=SearchSelect(
+            url=reverse_lazy("cases:prosecutor-options"), detached=True, placeholder=_("Type the prosecutor's surname")
+        ),
+        error_messages={"invalid_choice": _("Choose an active prosecutor: the one chosen is not.")},
+    )
+    supervisor = forms.ModelChoiceField(
+        label=_("Supervisor"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Required for grave and especially grave crimes."),
+    )
 
     def __init__(self, *args, unit=None, user=None, include_grave=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,8 +73,11 @@ class CaseRegisterForm(forms.Form):
         # ``include_grave``: the view's answer to the one grave-data rule (cases/grave.py).
         self.fields["prosecutor"].queryset = prosecutors()
         self.fields["prosecutor"].widget.offered = _usual_prosecutors(user, include_grave=include_grave)
-        self.fields["supervisor"].queryset = User.objects.filter(
-            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit)) if unit else User.objects.none()
+        self.fields["supervisor"].queryset = (
+            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit))
+            if unit
+            else User.objects.none()
+        )
 
 
 USUAL_PROSECUTORS = 5
@@ -78,7 +91,11 @@ def _usual_prosecutors(user, *, include_grave: bool = False):
     named = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
     if not include_grave:
         named = without_grave(named)
-    return prosecutors().filter(pk__in=named.values("prosecutor_id")).order_by("last_name", "first_name", "pk")[:USUAL_PROSECUTORS]
+    return (
+        prosecutors()
+        .filter(pk__in=named.values("prosecutor_id"))
+        .order_by("last_name", "first_name", "pk")[:USUAL_PROSECUTORS]
+    )
 
 
 def _ancestor_paths(unit) -> list[str]:
@@ -105,8 +122,9 @@ class CaseRequalifyForm(forms.Form):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         # The case's own articles stay choosable even once inactive: shown and kept, never silently dropped.
-        self.fields["articles"].queryset = with_chosen(self.fields["articles"].queryset,
-                                                       case.articles.values_list("pk", flat=True))
+        self.fields["articles"].queryset = with_chosen(
+            self.fields["articles"].queryset, case.articles.values_list("pk", flat=True)
+        )
 
 
 class CaseAssignForm(forms.Form):
@@ -123,8 +141,10 @@ class CaseAssignForm(forms.Form):
         self.fields["group"].queryset = with_chosen(investigators, case.group.values_list("pk", flat=True))
         # The current one is shown; others are searched.
         self.fields["prosecutor"].queryset = with_chosen(prosecutors(), [case.prosecutor_id])
-        self.fields["supervisor"].queryset = with_chosen(User.objects.filter(
-            role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit)), [case.supervisor_id])
+        self.fields["supervisor"].queryset = with_chosen(
+            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit)),
+            [case.supervisor_id],
+        )
 
 
 class CaseTransitionForm(forms.Form):
@@ -142,12 +162,24 @@ class ExtensionForm(forms.Form):
 class ParticipantForm(forms.Form):
     # No role preselected (issue #16): a default made victims into suspects by an unnoticed click.
     role = forms.ChoiceField(label=_("Procedural role"), choices=[("", "—"), *ParticipantRole.choices])
-    iin = forms.CharField(label=_("IIN"), max_length=12, required=False, widget=forms.TextInput(attrs={
-        "inputmode": "numeric", "pattern": "[0-9]{12}", "autocomplete": "off", "data-iin": "",
-        "data-msg-ok": _("Valid IIN, born"), "data-msg-format": _("An IIN is exactly 12 digits."),
-        "data-msg-checksum": _("The IIN's check digit is wrong: check the number."),
-        "data-msg-century": _("The IIN's 7th digit (century and sex) must be 1-6."),
-        "data-msg-date": _("The IIN does not start with a valid birth date.")}))
+    iin = forms.CharField(
+        label=_("IIN"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "pattern": "[0-9]{12}",
+                "autocomplete": "off",
+                "data-iin": "",
+                "data-msg-ok": _("Valid IIN, born"),
+                "data-msg-format": _("An IIN is exactly 12 digits."),
+                "data-msg-checksum": _("The IIN's check digit is wrong: check the number."),
+                "data-msg-century": _("The IIN's 7th digit (century and sex) must be 1-6."),
+                "data-msg-date": _("The IIN does not start with a valid birth date."),
+            }
+        ),
+    )
     last_name = forms.CharField(label=_("Surname"), max_length=100)
     first_name = forms.CharField(label=_("Name"), max_length=100)
     middle_name = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
@@ -174,12 +206,15 @@ class ActCreateForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
     body = TextareaField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)
-    participants = forms.ModelMultipleChoiceField(label=_("Participants concerned"), queryset=Participant.objects.none(),
-                                                  required=False)
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants concerned"), queryset=Participant.objects.none(), required=False
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = case.participants.filter(withdrawn_at__isnull=True).select_related("person")
+        self.fields["participants"].queryset = case.participants.filter(withdrawn_at__isnull=True).select_related(
+            "person"
+        )
 
 
 class ActEditForm(forms.Form):
@@ -204,10 +239,13 @@ class ActTransitionForm(forms.Form):
 class ActReviewForm(forms.Form):
     """The supervisor's decision on a submitted act: approve, or return with the reason (required)."""
 
-    action = forms.ChoiceField(choices=[(ActAction.APPROVE, ActAction.APPROVE.label),
-                                        (ActAction.RETURN, ActAction.RETURN.label)], widget=forms.HiddenInput)
-    reason = TextareaField(label=_("Reason for the return"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.ChoiceField(
+        choices=[(ActAction.APPROVE, ActAction.APPROVE.label), (ActAction.RETURN, ActAction.RETURN.label)],
+        widget=forms.HiddenInput,
+    )
+    reason = TextareaField(
+        label=_("Reason for the return"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean(self):
         data = super().clean()

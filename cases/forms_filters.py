@@ -1,4 +1,5 @@
 """The filter bar of the case list."""
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -12,15 +13,31 @@ from .selectors import CaseFilters
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, IIN, surname, article or words of the plot")}))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Number, IIN, surname, article or words of the plot")}
+        ),
+    )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + list(CaseStatus.choices))
-    gravity = forms.TypedChoiceField(label=_("Gravity"), required=False, coerce=int, empty_value=None,
-                                     choices=[("", _("Any"))] + list(Gravity.choices))
+    gravity = forms.TypedChoiceField(
+        label=_("Gravity"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any"))] + list(Gravity.choices),
+    )
     # A search, not a list: below a regional department there are tens of thousands of investigators.
-    investigator = PersonChoiceField(label=_("Investigator"), required=False, queryset=User.objects.none(),
-                                     widget=SearchSelect(url=reverse_lazy("cases:investigator-options"),
-                                                         placeholder=_("Type the investigator's surname")))
+    investigator = PersonChoiceField(
+        label=_("Investigator"),
+        required=False,
+        queryset=User.objects.none(),
+        widget=SearchSelect(
+            url=reverse_lazy("cases:investigator-options"), placeholder=_("Type the investigator's surname")
+        ),
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -39,5 +56,10 @@ class CaseFilterForm(forms.Form):
             return CaseFilters()
         data = self.cleaned_data
         investigator = data.get("investigator")
-        return CaseFilters(q=data["q"], status=data["status"], gravity=data["gravity"],
-                           investigator=investigator.pk if investigator else None, overdue=data["overdue"])
+        return CaseFilters(
+            q=data["q"],
+            status=data["status"],
+            gravity=data["gravity"],
+            investigator=investigator.pk if investigator else None,
+            overdue=data["overdue"],
+        )

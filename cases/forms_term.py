@@ -1,8 +1,10 @@
 """Forms of the term: the investigator's extension request and the prosecutor's decision on it."""
+
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ecase.widgets import TextareaField
 
@@ -21,10 +23,14 @@ def _addressees() -> list[tuple[str, str]]:
 
 class ExtensionRequestForm(forms.Form):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
-    reasons = TextareaField(label=_("Why the investigation cannot be completed in time"),
-                            widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
-    planned_actions = TextareaField(label=_("Procedural actions still to be done"),
-                                    widget=forms.Textarea(attrs={"rows": 3}), max_length=20000)
+    reasons = TextareaField(
+        label=_("Why the investigation cannot be completed in time"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=20000,
+    )
+    planned_actions = TextareaField(
+        label=_("Procedural actions still to be done"), widget=forms.Textarea(attrs={"rows": 3}), max_length=20000
+    )
     addressee = forms.ChoiceField(label=_("Addressed to"))
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -36,12 +42,18 @@ class ExtensionRequestForm(forms.Form):
 
 class ExtensionDecisionForm(forms.Form):
     granted = forms.TypedChoiceField(
-        label=_("The prosecutor's decision"), widget=forms.RadioSelect, coerce=lambda v: v == "yes",
-        choices=[("yes", pgettext_lazy("prosecutor's decision on an extension", "Granted")),
-                 ("no", pgettext_lazy("prosecutor's decision on an extension", "Refused"))])
+        label=_("The prosecutor's decision"),
+        widget=forms.RadioSelect,
+        coerce=lambda v: v == "yes",
+        choices=[
+            ("yes", pgettext_lazy("prosecutor's decision on an extension", "Granted")),
+            ("no", pgettext_lazy("prosecutor's decision on an extension", "Refused")),
+        ],
+    )
     days = forms.IntegerField(label=_("Extended by (days)"), min_value=1, max_value=365, required=False)
-    reason = TextareaField(label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=2000)
+    reason = TextareaField(
+        label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 Whether they are left out is decided by the one rule, ``accounts.freshness.grave_data_needs_fresh_factor``;
 this module only applies it to a query set of cases or of rows of a case.
 """
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,16 +1,18 @@
 """Category of an offence from its sanction (Criminal Code of the RK, art. 11)."""
+
 from __future__ import annotations
 
 from .choices import Gravity, Intent
 
-SMALL_INTENTIONAL_MAX_MONTHS = 24   # art. 11 part 2: up to two years
-SMALL_NEGLIGENT_MAX_MONTHS = 60     # art. 11 part 2: negligent, up to five years
+SMALL_INTENTIONAL_MAX_MONTHS = 24  # art. 11 part 2: up to two years
+SMALL_NEGLIGENT_MAX_MONTHS = 60  # art. 11 part 2: negligent, up to five years
 MEDIUM_INTENTIONAL_MAX_MONTHS = 60  # art. 11 part 3: up to five years; negligent over five
 GRAVE_INTENTIONAL_MAX_MONTHS = 144  # art. 11 part 4: up to twelve years
 
 
-def derive_gravity(*, is_misdemeanour: bool, intent: str, max_imprisonment_months: int | None,
-                   life_imprisonment: bool) -> Gravity:
+def derive_gravity(
+    *, is_misdemeanour: bool, intent: str, max_imprisonment_months: int | None, life_imprisonment: bool
+) -> Gravity:
     """Gravity of one article part. A crime without imprisonment in its sanction is of small gravity."""
     if is_misdemeanour:
         return Gravity.MISDEMEANOUR

@@ -3,6 +3,7 @@
 Twelve digits: 1-6 the birth date (YYMMDD), 7 the century and sex, 8-11 a serial
 number, 12 a check digit. Kept as text everywhere: leading zeros are significant.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 _FIRST_WEIGHTS = tuple(range(1, 12))
 _SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 # Digit 7: century of birth and sex.
-_CENTURY_SEX = {"1": (1800, "M"), "2": (1800, "F"), "3": (1900, "M"), "4": (1900, "F"), "5": (2000, "M"), "6": (2000, "F")}
+_CENTURY_SEX = {
+    "1": (1800, "M"),
+    "2": (1800, "F"),
+    "3": (1900, "M"),
+    "4": (1900, "F"),
+    "5": (2000, "M"),
+    "6": (2000, "F"),
+}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ itself is read by walking cases in list order and stopping after one page, while
 visit every case. So the list reads one row more than it shows: that row only says whether a
 next page exists. Previous / next and the page number stay; the total does not.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,5 +55,5 @@ def paginate_without_count(request: HttpRequest, queryset, per_page: int) -> Pag
     """The requested page of ``queryset`` (which must be ordered) and whether another follows, in one query."""
     number = page_number(request)
     start = (number - 1) * per_page
-    rows = list(queryset[start:start + per_page + 1])
+    rows = list(queryset[start : start + per_page + 1])
     return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)

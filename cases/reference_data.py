@@ -9,6 +9,7 @@ the stored one is reported as a conflict and left alone, because cases may have 
 under the stored figures (docs/ARCHITECTURE.md, "Law at the time of the act"). A change of
 sanction is shipped as a new version with the date it took effect.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,19 @@ def load(apps) -> dict[str, int | list[str]]:
     Version = apps.get_model("cases", "CriminalCodeArticleVersion")
     Term = apps.get_model("cases", "ProceedingsTerm")
     ActType = apps.get_model("cases", "ProceduralActType")
-    counts: dict[str, int | list[str]] = {"articles": 0, "versions_added": 0, "terms": 0, "act_types": 0,
-                                          "conflicts": []}
+    counts: dict[str, int | list[str]] = {
+        "articles": 0,
+        "versions_added": 0,
+        "terms": 0,
+        "act_types": 0,
+        "conflicts": [],
+    }
     for row in read("criminal_code_articles.json"):
         article, _ = Article.objects.update_or_create(
-            article=row["article"], part=row["part"], defaults={"title_ru": row["title_ru"], "title_kk": row["title_kk"]})
+            article=row["article"],
+            part=row["part"],
+            defaults={"title_ru": row["title_ru"], "title_kk": row["title_kk"]},
+        )
         counts["articles"] += 1
         for shipped in row["versions"]:
             day = date.fromisoformat(shipped["in_force_from"])
@@ -44,12 +53,17 @@ def load(apps) -> dict[str, int | list[str]]:
             if stored is None:
                 # Historical models have no custom save(): derive the gravity as the model would.
                 Version.objects.create(
-                    article=article, in_force_from=day, gravity=derive_gravity(**{k: shipped[k] for k in SANCTION}),
-                    **{k: shipped[k] for k in (*SANCTION, "amending_law", "needs_verification", "note")})
+                    article=article,
+                    in_force_from=day,
+                    gravity=derive_gravity(**{k: shipped[k] for k in SANCTION}),
+                    **{k: shipped[k] for k in (*SANCTION, "amending_law", "needs_verification", "note")},
+                )
                 counts["versions_added"] += 1
             elif any(getattr(stored, k) != shipped[k] for k in SANCTION):
                 counts["conflicts"].append(f"{article.article}-{article.part} {day.isoformat()}")
-        latest = Version.objects.filter(article=article).order_by("-in_force_from").values_list("gravity", flat=True).first()
+        latest = (
+            Version.objects.filter(article=article).order_by("-in_force_from").values_list("gravity", flat=True).first()
+        )
         if article.gravity != latest:  # the part's listed gravity follows its latest version, as the model's save
             article.gravity = latest
             article.save(update_fields=["gravity"])

@@ -8,6 +8,7 @@ Folding: Unicode NFC (a decomposed "е + ◌̈" becomes "ё"), case-folded, ё �
 write either), whitespace collapsed. The Kazakh letters ә ғ қ ң ө ұ ү һ і are letters of their
 own and stay as they are: "Қасымов" and "Касымов" are different surnames.
 """
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """Reads of case data, always scoped to a user through Case.objects.restrict()."""
+
 from __future__ import annotations
 
 import re
@@ -92,8 +93,12 @@ def _plot_matches(q: str) -> QuerySet:
         # Full-text search with the Russian dictionary ("телефоны" finds "телефон"; the stemmer
         # lowercases and reads ё as е). This expression must stay identical to the one of the
         # GIN index case_plot_fts (migration cases 0008), or the planner cannot use the index.
-        return Case.objects.annotate(plot_fts=SearchVector("plot", config="russian")).filter(
-            plot_fts=SearchQuery(q, config="russian", search_type="websearch")).order_by().values("pk")
+        return (
+            Case.objects.annotate(plot_fts=SearchVector("plot", config="russian"))
+            .filter(plot_fts=SearchQuery(q, config="russian", search_type="websearch"))
+            .order_by()
+            .values("pk")
+        )
     # SQLite: every word, folded, somewhere in the folded plot (ecase_fold, cases/search_text.py):
     # no stemming and no index, so every plot is read (docs/ARCHITECTURE.md).
     folded = Case.objects.annotate(plot_folded=Func(F("plot"), function=SQLITE_FOLD_FUNCTION, output_field=TextField()))
@@ -105,8 +110,12 @@ def _plot_matches(q: str) -> QuerySet:
 def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:
     """Active cases whose term ends within ``days`` (default ECASE_DEADLINE_WARNING_DAYS) or has ended."""
     horizon = timezone.localdate() + timedelta(days=days if days is not None else settings.ECASE_DEADLINE_WARNING_DAYS)
-    return (Case.objects.restrict(user, access.VIEW).filter(status__in=ACTIVE, deadline__lte=horizon)
-            .select_related("unit").order_by("deadline"))
+    return (
+        Case.objects.restrict(user, access.VIEW)
+        .filter(status__in=ACTIVE, deadline__lte=horizon)
+        .select_related("unit")
+        .order_by("deadline")
+    )
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:
@@ -121,9 +130,15 @@ def changes_since(case: Case, version: int) -> list[dict]:
         for change in newer.diff_against(older).changes:
             if change.field in ("version",):
                 continue
-            changes.append({"who": newer.history_user or "—", "when": timezone.localtime(newer.history_date).strftime("%d.%m.%Y %H:%M"),
-                            "field": Case._meta.get_field(change.field).verbose_name,
-                            "old": _short(change.old), "new": _short(change.new)})
+            changes.append(
+                {
+                    "who": newer.history_user or "—",
+                    "when": timezone.localtime(newer.history_date).strftime("%d.%m.%Y %H:%M"),
+                    "field": Case._meta.get_field(change.field).verbose_name,
+                    "old": _short(change.old),
+                    "new": _short(change.new),
+                }
+            )
     return changes
 
 

@@ -5,6 +5,7 @@ cannot sign in, holds no case grant (``restrict`` shows it nothing), and is the 
 of the workflow's ``SYSTEM`` right (the ``sign`` step). A person's account that happens to
 carry the name but has a password is not the system.
 """
+
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
@@ -23,13 +24,25 @@ def system_actor() -> User:
         return user
     try:
         with transaction.atomic():
-            return user_create(actor=None, username=SYSTEM_USERNAME, role=Role.ADMINISTRATOR, unit=None,
-                               password=None, last_name="ecase", first_name="renderer",
-                               position="Система формирования актов / Актілерді қалыптастыру жүйесі")
+            return user_create(
+                actor=None,
+                username=SYSTEM_USERNAME,
+                role=Role.ADMINISTRATOR,
+                unit=None,
+                password=None,
+                last_name="ecase",
+                first_name="renderer",
+                position="Система формирования актов / Актілерді қалыптастыру жүйесі",
+            )
     except IntegrityError:  # another worker created it at the same moment
         return User.objects.get(username=SYSTEM_USERNAME)
 
 
 def is_system_actor(user: User | None) -> bool:
-    return (user is not None and user.pk is not None and user.username == SYSTEM_USERNAME
-            and user.role == Role.ADMINISTRATOR and not user.has_usable_password())
+    return (
+        user is not None
+        and user.pk is not None
+        and user.username == SYSTEM_USERNAME
+        and user.role == Role.ADMINISTRATOR
+        and not user.has_usable_password()
+    )

@@ -5,6 +5,7 @@ acknowledged only after the task ran), ``task_reject_on_worker_lost`` (a worker 
 mid-task hands its message back), a hard time limit below the broker's visibility timeout.
 The task itself is idempotent: the database says whether the work is done.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from .services.act_rendering import (
-    RENDER_TASK, RenderingImpossible, act_rendering_claim, act_rendering_fail, act_rendering_postpone,
-    act_rendering_sign, act_renderings_sweep,
+    RENDER_TASK,
+    RenderingImpossible,
+    act_rendering_claim,
+    act_rendering_fail,
+    act_rendering_postpone,
+    act_rendering_sign,
+    act_renderings_sweep,
 )
 from .signing.base import SigningUnavailable
 from .system_actor import system_actor
@@ -32,9 +38,15 @@ def backoff(attempt: int) -> int:
     return min(BACKOFF_BASE * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
 
 
-@shared_task(bind=True, name=RENDER_TASK, acks_late=True, reject_on_worker_lost=True,
-             max_retries=settings.ECASE_RENDER_MAX_ATTEMPTS, time_limit=settings.ECASE_RENDER_TIME_LIMIT,
-             soft_time_limit=max(settings.ECASE_RENDER_TIME_LIMIT - 10, settings.ECASE_RENDER_TIME_LIMIT // 2))
+@shared_task(
+    bind=True,
+    name=RENDER_TASK,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.ECASE_RENDER_MAX_ATTEMPTS,
+    time_limit=settings.ECASE_RENDER_TIME_LIMIT,
+    soft_time_limit=max(settings.ECASE_RENDER_TIME_LIMIT - 10, settings.ECASE_RENDER_TIME_LIMIT // 2),
+)
 def render_act(self, rendering_id: int) -> str:
     """Render, sign and store one approved act version; a repeated delivery is a no-op.
 
@@ -55,7 +67,9 @@ def render_act(self, rendering_id: int) -> str:
         logger.error("rendering %s failed: %s", rendering_id, error)
         return "failed"
     except TRANSIENT as error:
-        return _retry_later(self, rendering_id, error, attempt=rendering.attempts if rendering else self.request.retries + 1)
+        return _retry_later(
+            self, rendering_id, error, attempt=rendering.attempts if rendering else self.request.retries + 1
+        )
     except Exception as error:  # a defect: record it on the act instead of retrying it forever
         logger.exception("rendering %s failed", rendering_id)
         act_rendering_fail(rendering_id=rendering_id, actor=actor, reason=f"{type(error).__name__}: {error}")

@@ -9,18 +9,21 @@ A page costs a fixed number of queries whatever its length: one UNION for the ke
 page, one for the total, then per source the page's rows, their predecessors (for the diff),
 the many-to-many links of both, and one query per model the changed foreign keys point to.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 
 from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _, pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from audit.choices import ACCESS_EVENTS
 from audit.models import AuditEvent
@@ -36,7 +39,7 @@ class Source:
     """A model with history that belongs to a case, and how its history rows name the case."""
 
     model: type[models.Model]
-    lookup: str          # on the historical model, e.g. "case_id" or "item_id__in"
+    lookup: str  # on the historical model, e.g. "case_id" or "item_id__in"
     parent: type[models.Model] | None = None  # for two-step paths: the model whose ids ``lookup`` takes
 
     def history_of(self, case_id: int) -> models.QuerySet:
@@ -82,8 +85,8 @@ class Entry:
     subject: str = ""
     changes: list[Change] = field(default_factory=list)
     why: str = ""
-    kind: str = "history"        # "history" or "event"
-    event: str = ""              # the audit event's type (EventType value), for events
+    kind: str = "history"  # "history" or "event"
+    event: str = ""  # the audit event's type (EventType value), for events
     outcome: str = ""
     address: str = ""
 
@@ -133,23 +136,41 @@ class _Page:
         changes = []
         before, after = data.get("from"), data.get("to")
         if isinstance(before, dict) and isinstance(after, dict):
-            changes = [Change(k, _text(before.get(k)), _text(after.get(k))) for k in sorted(set(before) | set(after))
-                       if before.get(k) != after.get(k)]
+            changes = [
+                Change(k, _text(before.get(k)), _text(after.get(k)))
+                for k in sorted(set(before) | set(after))
+                if before.get(k) != after.get(k)
+            ]
         elif "from" in data or "to" in data:
             changes = [Change(str(data.get("action", "")), _text(before), _text(after))]
-        return Entry(when=event.occurred_at, who=event.actor_label, what=str(event.get_event_display()),
-                     subject=f"{event.target_type} {event.target_id}".strip(), changes=changes,
-                     why=str(data.get("reason", "") or ""), kind="event", event=event.event,
-                     outcome=str(event.get_outcome_display()),
-                     address=(event.ip or "") if self.include_access else "")
+        return Entry(
+            when=event.occurred_at,
+            who=event.actor_label,
+            what=str(event.get_event_display()),
+            subject=f"{event.target_type} {event.target_id}".strip(),
+            changes=changes,
+            why=str(data.get("reason", "") or ""),
+            kind="event",
+            event=event.event,
+            outcome=str(event.get_outcome_display()),
+            address=(event.ip or "") if self.include_access else "",
+        )
 
     # --- history rows -------------------------------------------------------------------------
     def _history_entries(self, source: Source, keys: list[int]) -> dict[int, Entry]:
         history = source.model.history.model
-        previous = history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
-        rows = list(history.objects.filter(history_id__in=keys).select_related("history_user")
-                    .annotate(previous_id=Subquery(previous.values("history_id")[:1])))
-        prior = {r.history_id: r for r in history.objects.filter(history_id__in=[r.previous_id for r in rows if r.previous_id])}
+        previous = history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by(
+            "-history_id"
+        )
+        rows = list(
+            history.objects.filter(history_id__in=keys)
+            .select_related("history_user")
+            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
+        )
+        prior = {
+            r.history_id: r
+            for r in history.objects.filter(history_id__in=[r.previous_id for r in rows if r.previous_id])
+        }
         # Fields the history leaves out (derived ones such as Person.search_name) have no column to compare.
         kept = {f.attname for f in history._meta.concrete_fields}
         fields = [f for f in source.model._meta.concrete_fields if f.attname in kept]
@@ -166,11 +187,15 @@ class _Page:
         found: dict[str, dict[int, set]] = {}
         for f in getattr(history, "_history_m2m_fields", []):
             link_model = getattr(history, f.name).model
-            target = next(x for x in link_model._meta.concrete_fields
-                          if x.is_relation and x.name not in ("history",) and x.related_model is f.related_model)
+            target = next(
+                x
+                for x in link_model._meta.concrete_fields
+                if x.is_relation and x.name not in ("history",) and x.related_model is f.related_model
+            )
             links = defaultdict(set)
             for history_id, target_id in link_model.objects.filter(history_id__in=history_ids).values_list(
-                    "history_id", target.attname):
+                "history_id", target.attname
+            ):
                 links[history_id].add(target_id)
             found[f.name] = (f.related_model, links)
         return found
@@ -187,8 +212,10 @@ class _Page:
             for ids in links.values():
                 wanted[model].update(ids)
         # select_related(): a label that names a related row (a participant names its person) costs no query each.
-        return {model: {o.pk: str(o) for o in model._default_manager.filter(pk__in=ids).select_related()}
-                for model, ids in wanted.items()}
+        return {
+            model: {o.pk: str(o) for o in model._default_manager.filter(pk__in=ids).select_related()}
+            for model, ids in wanted.items()
+        }
 
     def _value(self, f, row, labels) -> str:
         value = getattr(row, f.attname)
@@ -201,8 +228,11 @@ class _Page:
     def _history_entry(self, source, row, before, fields, m2m, labels) -> Entry:
         model_name = str(source.model._meta.verbose_name)
         # Bare participles after a model name: the context tells translators which form fits (ru: neuter).
-        verb = {"+": pgettext("history: a record was", "created"), "~": pgettext("history: a record was", "changed"),
-                "-": pgettext("history: a record was", "deleted")}.get(row.history_type, row.history_type)
+        verb = {
+            "+": pgettext("history: a record was", "created"),
+            "~": pgettext("history: a record was", "changed"),
+            "-": pgettext("history: a record was", "deleted"),
+        }.get(row.history_type, row.history_type)
         changes = []
         for f in fields:
             if f.primary_key or f.name in ("version", "updated_at"):
@@ -212,13 +242,25 @@ class _Page:
             if new != old and not (before is None and new == "—"):
                 changes.append(Change(str(f.verbose_name), old if before is not None else "—", new))
         for name, (model, links) in m2m.items():
-            new_ids, old_ids = links.get(row.history_id, set()), links.get(before.history_id, set()) if before else set()
+            new_ids, old_ids = (
+                links.get(row.history_id, set()),
+                links.get(before.history_id, set()) if before else set(),
+            )
             if new_ids != old_ids:
-                show = lambda ids: "; ".join(sorted(labels.get(model, {}).get(i, f"#{i}") for i in ids)) or "—"  # noqa: E731
+
+                def show(ids, model=model):
+                    return "; ".join(sorted(labels.get(model, {}).get(i, f"#{i}") for i in ids)) or "—"
+
                 field_ = source.model._meta.get_field(name)
                 changes.append(Change(str(field_.verbose_name), show(old_ids), show(new_ids)))
-        return Entry(when=row.history_date, who=_person(row.history_user), what=f"{model_name.capitalize()} {verb}",
-                     subject=f"{model_name} #{row.id}", changes=changes, why=row.history_change_reason or "")
+        return Entry(
+            when=row.history_date,
+            who=_person(row.history_user),
+            what=f"{model_name.capitalize()} {verb}",
+            subject=f"{model_name} #{row.id}",
+            changes=changes,
+            why=row.history_change_reason or "",
+        )
 
 
 class CaseTimeline:
@@ -231,13 +273,21 @@ class CaseTimeline:
     def _keys(self) -> models.QuerySet:
         # Every part drops its model's default ordering (.order_by()): SQLite refuses an ORDER BY
         # inside a compound statement, PostgreSQL ignores it there anyway; the union is ordered once.
-        parts = [source.history_of(self.case.pk).order_by()
-                 .annotate(ts=F("history_date"), src=Value(index), key=F("history_id"))
-                 .values_list("ts", "src", "key") for index, source in enumerate(self.sources)]
+        parts = [
+            source.history_of(self.case.pk)
+            .order_by()
+            .annotate(ts=F("history_date"), src=Value(index), key=F("history_id"))
+            .values_list("ts", "src", "key")
+            for index, source in enumerate(self.sources)
+        ]
         events = AuditEvent.objects.filter(case_id=self.case.pk)
         if not self.include_access:
             events = events.exclude(event__in=ACCESS_EVENTS)
-        parts.append(events.order_by().annotate(ts=F("occurred_at"), src=Value(EVENT_SOURCE), key=F("id")).values_list("ts", "src", "key"))
+        parts.append(
+            events.order_by()
+            .annotate(ts=F("occurred_at"), src=Value(EVENT_SOURCE), key=F("id"))
+            .values_list("ts", "src", "key")
+        )
         return parts[0].union(*parts[1:], all=True)
 
     def count(self) -> int:
@@ -255,7 +305,7 @@ class CaseTimeline:
         ordering = ("ts", "src", "key") if oldest_first else ("-ts", "-src", "-key")
         offset = 0
         while True:
-            keys = list(self._keys().order_by(*ordering)[offset:offset + chunk])
+            keys = list(self._keys().order_by(*ordering)[offset : offset + chunk])
             if not keys:
                 return
             yield from _Page(self.sources, self.include_access).entries(keys)

@@ -3,10 +3,12 @@
 Anything not in the table is refused. The required action is checked through
 ``Case.objects.restrict(actor, action)``, the same path as every read.
 """
+
 from __future__ import annotations
 
 from . import access
-from .choices import CaseAction as A, CaseStatus as S
+from .choices import CaseAction as A
+from .choices import CaseStatus as S
 
 CASE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     (S.REGISTERED, A.START): (S.INVESTIGATING, access.CHANGE),
@@ -34,5 +36,6 @@ def open_actions(status: str, held: set[str]) -> list[str]:
     The case page offers exactly these, read from the same table ``case_transition`` checks,
     so the decision list cannot offer what the service would refuse.
     """
-    return [action for (source, action), (_target, right) in CASE_TRANSITIONS.items()
-            if source == status and right in held]
+    return [
+        action for (source, action), (_target, right) in CASE_TRANSITIONS.items() if source == status and right in held
+    ]

@@ -22,7 +22,9 @@ urlpatterns = [
     path("<int:pk>/history/", history.CaseHistoryView.as_view(), name="history"),
     path("<int:pk>/export/", export.CaseExportView.as_view(), name="export"),
     path("<int:pk>/participants/new/", participants.ParticipantAddView.as_view(), name="participant-add"),
-    path("participants/<int:pk>/withdraw/", participants.ParticipantWithdrawView.as_view(), name="participant-withdraw"),
+    path(
+        "participants/<int:pk>/withdraw/", participants.ParticipantWithdrawView.as_view(), name="participant-withdraw"
+    ),
     path("<int:pk>/acts/new/", acts.ActCreateView.as_view(), name="act-create"),
     path("acts/<int:pk>/", acts.ActDetailView.as_view(), name="act"),
     path("acts/<int:pk>/edit/", acts.ActEditView.as_view(), name="act-edit"),

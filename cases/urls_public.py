@@ -1,4 +1,5 @@
 """Public pages of the cases app (no login): the verification of signed acts (issue #5)."""
+
 from django.urls import path
 
 from .views import verify

@@ -1,19 +1,26 @@
 """The administrators' site: units, users, reference data. No case content is registered here."""
+
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
-from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
 from accounts.choices import Role
 
-
 # Models that would let an administrator grant rights or rewrite what was done: memberships and
 # grants follow role and assignment (DESIGN §4), the admin log is append-only. Never on this site.
-NEVER_REGISTERED = frozenset({
-    "auth.group", "auth.permission", "admin.logentry", "guardian.userobjectpermission",
-    "guardian.groupobjectpermission", "cases.caseuserobjectpermission", "cases.casegroupobjectpermission",
-})
+NEVER_REGISTERED = frozenset(
+    {
+        "auth.group",
+        "auth.permission",
+        "admin.logentry",
+        "guardian.userobjectpermission",
+        "guardian.groupobjectpermission",
+        "cases.caseuserobjectpermission",
+        "cases.casegroupobjectpermission",
+    }
+)
 
 
 class AdministratorsOnly:
@@ -49,8 +56,12 @@ class AdministratorsSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         # The IT administrator role, a verified second factor; other roles never, whatever their flags.
         user = request.user
-        return bool(user.is_active and user.is_staff and getattr(user, "role", None) == Role.ADMINISTRATOR
-                    and user.is_verified())
+        return bool(
+            user.is_active
+            and user.is_staff
+            and getattr(user, "role", None) == Role.ADMINISTRATOR
+            and user.is_verified()
+        )
 
     def register(self, model_or_iterable, admin_class=None, **options):
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
@@ -58,7 +69,9 @@ class AdministratorsSite(admin.AdminSite):
         if refused:
             raise ImproperlyConfigured(f"{refused} may not be administered on the administrators' site")
         if admin_class is None or not issubclass(admin_class, AdministratorsOnly):
-            raise ImproperlyConfigured(f"the admin of {[m._meta.label for m in models]} must inherit AdministratorsOnly")
+            raise ImproperlyConfigured(
+                f"the admin of {[m._meta.label for m in models]} must inherit AdministratorsOnly"
+            )
         unchecked = [i for i in admin_class.inlines if not issubclass(i, AdministratorsOnly)]
         if unchecked:
             raise ImproperlyConfigured(f"inlines {unchecked} must inherit AdministratorsOnly")

@@ -16,6 +16,7 @@ The same rule is checked again by every service a view calls, on the case row it
 (``cases.services.scope.case_guard``): a case requalified as grave after the view's lookup is
 refused there, and nothing is written.
 """
+
 from __future__ import annotations
 
 import base64
@@ -167,8 +168,10 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
             case_id = self.queryset.case_id_of(pk) if hasattr(self.queryset, "case_id_of") else None
             if case_id is not None and self.reachable("view").filter(pk=pk).exists():
                 raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
-            if not grave_cases_open(self.request) and \
-                    self.queryset.restrict(self.request.user, "view").filter(pk=pk).exists():
+            if (
+                not grave_cases_open(self.request)
+                and self.queryset.restrict(self.request.user, "view").filter(pk=pk).exists()
+            ):
                 raise OutsideTokenScope("a grave case, and the token is not issued for them", case_id=case_id)
             raise OutOfScope("not found", case_id=case_id)
         self.check_object_permissions(self.request, obj)
@@ -184,17 +187,23 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         if api_token_of(self.request) is not None:
             return
         case_id = case_id_of(obj)
-        gravity = obj.gravity if isinstance(obj, Case) else \
-            Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
+        gravity = (
+            obj.gravity
+            if isinstance(obj, Case)
+            else Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
+        )
         if is_grave(gravity):
             self._require_fresh_second_factor()
 
     def _require_fresh_second_factor(self) -> None:
         if grave_data_needs_fresh_factor(self.request):
             raise exceptions.PermissionDenied(
-                _("A grave case opens only with a second factor confirmed in the last minutes: "
-                  "confirm it in the browser."),
-                code="second_factor_required")
+                _(
+                    "A grave case opens only with a second factor confirmed in the last minutes: "
+                    "confirm it in the browser."
+                ),
+                code="second_factor_required",
+            )
 
     def guard_grave_case(self, case: Case) -> None:
         """The grave-case rule on a case a service has locked: authoritative, whatever the lookup saw before.
@@ -234,8 +243,13 @@ class ChildrenListView(ScopedAPIView, generics.ListAPIView):
             return self.get_serializer_class().Meta.model.objects.none()
         parent = self.get_object()
         if self.audit_event:
-            audit_record(actor=self.request.user, event=self.audit_event, case_id=case_id_of(parent), target=parent,
-                         data=self.audit_data(part=self.request.resolver_match.url_name))
+            audit_record(
+                actor=self.request.user,
+                event=self.audit_event,
+                case_id=case_id_of(parent),
+                target=parent,
+                data=self.audit_data(part=self.request.resolver_match.url_name),
+            )
         return self.children(parent)
 
 

@@ -5,6 +5,7 @@ Its HTML here carries no inline script or style, and its start-up script comes f
 from 'self' only) holds unchanged; the one relaxation on this page is ``img-src data:`` for
 the icons Swagger UI's stylesheet embeds. Nothing is loaded from a CDN.
 """
+
 from __future__ import annotations
 
 from django.http import HttpResponse

@@ -11,11 +11,13 @@ the case's access log, as ScopeErrorMiddleware does for pages. A service's Valid
 400 with its field messages, StaleEdit 412. Anything unexpected is logged with its traceback
 and answered 500 in the same shape, with no detail, whatever DEBUG says.
 """
+
 from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -50,8 +52,14 @@ class PreconditionRequired(exceptions.APIException):
 
 
 def error_body(code: str, message: str, fields: dict | None = None, request=None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {},
-                      "request_id": getattr(request, "request_id", "") if request is not None else ""}}
+    return {
+        "error": {
+            "code": code,
+            "message": str(message),
+            "fields": fields or {},
+            "request_id": getattr(request, "request_id", "") if request is not None else "",
+        }
+    }
 
 
 def error_response(status_code: int, code: str, message: str, request=None, fields=None) -> JsonResponse:
@@ -89,10 +97,19 @@ def _from_django_validation(exc: DjangoValidationError) -> tuple[str, dict]:
 
 def _audit_refusal(exc, request, status_code: int) -> None:
     user = getattr(request, "user", None)
-    audit_record(actor=user if user is not None and user.is_authenticated else None, event=EventType.ACCESS_DENIED,
-                 outcome=Outcome.DENIED, case_id=getattr(exc, "case_id", None),
-                 data={"path": request.path, "method": request.method, "status": status_code, "channel": "api",
-                       **({"reason": exc.reason} if getattr(exc, "reason", None) else {})})
+    audit_record(
+        actor=user if user is not None and user.is_authenticated else None,
+        event=EventType.ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        case_id=getattr(exc, "case_id", None),
+        data={
+            "path": request.path,
+            "method": request.method,
+            "status": status_code,
+            "channel": "api",
+            **({"reason": exc.reason} if getattr(exc, "reason", None) else {}),
+        },
+    )
 
 
 def _code_of(exc: exceptions.APIException) -> str:
@@ -108,8 +125,9 @@ def api_exception_handler(exc, context):
         return Response(error_body("not_found", _("Not found."), request=request), status=404)
     if isinstance(exc, NotAllowed):
         _audit_refusal(exc, request, 403)
-        return Response(error_body("permission_denied", _("You may not do this in this case."), request=request),
-                        status=403)
+        return Response(
+            error_body("permission_denied", _("You may not do this in this case."), request=request), status=403
+        )
     if isinstance(exc, StaleEdit):
         return Response(error_body("stale", " ".join(exc.messages), request=request), status=412)
     if isinstance(exc, DjangoValidationError):
@@ -126,12 +144,17 @@ def api_exception_handler(exc, context):
         return query_timeout_response(getattr(request, "_request", request))
     elif isinstance(exc, IntegrityError):
         set_rollback()
-        return Response(error_body("conflict", _("The change conflicts with another one; try again."),
-                                   request=request), status=409)
+        return Response(
+            error_body("conflict", _("The change conflicts with another one; try again."), request=request), status=409
+        )
     if isinstance(exc, exceptions.APIException):
         return _api_exception(exc, request)
-    logger.error("Internal Server Error: %s", getattr(request, "path", "?"), exc_info=exc,
-                 extra={"status_code": 500, "request": getattr(request, "_request", request)})
+    logger.error(
+        "Internal Server Error: %s",
+        getattr(request, "path", "?"),
+        exc_info=exc,
+        extra={"status_code": 500, "request": getattr(request, "_request", request)},
+    )
     set_rollback()
     return Response(error_body("server_error", server_error_message(), request=request), status=500)
 
@@ -141,10 +164,11 @@ def _api_exception(exc: exceptions.APIException, request) -> Response:
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = "%d" % exc.wait
+        headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        message, fields = _split(_flatten(exc.detail if isinstance(exc.detail, dict)
-                                          else {"non_field_errors": exc.detail}))
+        message, fields = _split(
+            _flatten(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail})
+        )
         code = "invalid"
     else:
         message, fields, code = str(exc.detail), {}, _code_of(exc)
@@ -166,7 +190,10 @@ class ApiServerErrorMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (response.status_code >= 500 and request.path.startswith("/api/")
-                and not response.get("Content-Type", "").startswith("application/json")):
+        if (
+            response.status_code >= 500
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
             return error_response(500, "server_error", server_error_message(), request)
         return response

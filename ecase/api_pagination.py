@@ -1,4 +1,5 @@
 """Paging of every API list (a module of its own: DRF imports it while building its generic views)."""
+
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -17,9 +18,11 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
-        errors = {name: [_("Give a whole number of 1 or more.")]
-                  for name in (self.page_query_param, self.page_size_query_param)
-                  if name in request.query_params and not _positive_integer(request.query_params[name])}
+        errors = {
+            name: [_("Give a whole number of 1 or more.")]
+            for name in (self.page_query_param, self.page_size_query_param)
+            if name in request.query_params and not _positive_integer(request.query_params[name])
+        }
         if errors:
             raise ValidationError(errors)
         return super().paginate_queryset(queryset, request, view)

@@ -3,6 +3,7 @@
 Every operation documents the errors it can answer, all in the one shape of ecase.api_errors,
 so a client (and the schemathesis run in the test suite) can rely on the schema for 4xx too.
 """
+
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
@@ -30,8 +31,10 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, for programs: not_found, permission_denied, invalid, stale, …")
     message = serializers.CharField(help_text="For people, in the request's language.")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="Messages per field; empty when the error is not about fields.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field; empty when the error is not about fields.",
+    )
     request_id = serializers.CharField(help_text="The request's X-Request-ID.")
 
 
@@ -39,8 +42,13 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
-                            description='The ETag you read, e.g. "v3". A stale one is refused with 412, none with 428.')
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag you read, e.g. "v3". A stale one is refused with 412, none with 428.',
+)
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -74,8 +82,12 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "ecase_<prefix>_<secret>",
-                "description": "An API token from `manage.py issue_api_token USERNAME` (see docs/API.md)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ecase_<prefix>_<secret>",
+            "description": "An API token from `manage.py issue_api_token USERNAME` (see docs/API.md).",
+        }
 
 
 class NamedChoiceField(serializers.ChoiceField):

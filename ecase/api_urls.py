@@ -3,6 +3,7 @@
 Every route has an entry in tests/policy_api.py; tests/test_api_sweep.py requests each with
 every role's token and session, against an own and a foreign case.
 """
+
 from django.urls import path, re_path
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt

@@ -18,6 +18,7 @@ into place; both are done before the caller's row naming the blob commits.
 
 This module knows no app: it is infrastructure (imports flow ``ecase`` ← apps are wired here).
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,10 +31,11 @@ import os
 import secrets
 import struct
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,6 +76,7 @@ class StoredBlob:
 
 # --- master keys -----------------------------------------------------------------------------
 
+
 def _parse_keys(text: str, source: str) -> list[tuple[str, bytes]]:
     keys = []
     for part in text.replace("\n", ",").split(","):
@@ -86,8 +89,10 @@ def _parse_keys(text: str, source: str) -> list[tuple[str, bytes]]:
         except (binascii.Error, ValueError):
             key = b""
         if not kid.strip() or len(key) != 32:
-            raise ImproperlyConfigured(f"{source}: each master key is 'id:<32 bytes, url-safe base64>', "
-                                       f"separated by commas (bad entry {kid.strip() or part[:8]!r})")
+            raise ImproperlyConfigured(
+                f"{source}: each master key is 'id:<32 bytes, url-safe base64>', "
+                f"separated by commas (bad entry {kid.strip() or part[:8]!r})"
+            )
         keys.append((kid.strip(), key))
     return keys
 
@@ -109,8 +114,9 @@ def master_keys() -> list[tuple[str, bytes]]:
         if keys:
             return keys
     if getattr(settings, "PRODUCTION", False):
-        raise MasterKeyMissing("ECASE_BLOB_MASTER_KEYS is required when ECASE_ENV=production "
-                               "(see docs/STORAGE.md, 'Keys')")
+        raise MasterKeyMissing(
+            "ECASE_BLOB_MASTER_KEYS is required when ECASE_ENV=production (see docs/STORAGE.md, 'Keys')"
+        )
     path = Path(settings.ECASE_BLOB_MASTER_KEY_FILE)
     if path.exists():
         keys = _parse_keys(path.read_text(), str(path))
@@ -120,7 +126,8 @@ def master_keys() -> list[tuple[str, bytes]]:
         raise MasterKeyMissing(
             f"The blob master key file {path} is missing but the blob store holds encrypted blobs: they cannot be "
             "read without it. Restore the key file (or set ECASE_BLOB_MASTER_KEYS); a new key is not made while "
-            "blobs exist.")
+            "blobs exist."
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -138,8 +145,14 @@ def _wrap(sha256: str, data_key: bytes, keys: list[tuple[str, bytes]]) -> bytes:
     nonce = secrets.token_bytes(12)
     # The address is bound into the wrapping: an envelope copied onto another blob does not open.
     wrapped = AESGCM(master).encrypt(nonce, data_key, _ENVELOPE_AAD + sha256.encode())
-    return json.dumps({"format": ENVELOPE_FORMAT, "kid": kid, "nonce": base64.b64encode(nonce).decode(),
-                       "wrapped": base64.b64encode(wrapped).decode()}).encode()
+    return json.dumps(
+        {
+            "format": ENVELOPE_FORMAT,
+            "kid": kid,
+            "nonce": base64.b64encode(nonce).decode(),
+            "wrapped": base64.b64encode(wrapped).decode(),
+        }
+    ).encode()
 
 
 def _unwrap(sha256: str, envelope: bytes, keys: list[tuple[str, bytes]]) -> tuple[str, bytes]:
@@ -150,8 +163,10 @@ def _unwrap(sha256: str, envelope: bytes, keys: list[tuple[str, bytes]]) -> tupl
         raise BlobCorrupt(f"blob {sha256}: unreadable key envelope") from error
     master = dict(keys).get(kid)
     if master is None:
-        raise MasterKeyMissing(f"blob {sha256} is wrapped with master key {kid!r}, which is not configured "
-                               f"(configured: {', '.join(k for k, _ in keys)})")
+        raise MasterKeyMissing(
+            f"blob {sha256} is wrapped with master key {kid!r}, which is not configured "
+            f"(configured: {', '.join(k for k, _ in keys)})"
+        )
     try:
         return kid, AESGCM(master).decrypt(nonce, wrapped, _ENVELOPE_AAD + sha256.encode())
     except InvalidTag as error:
@@ -159,6 +174,7 @@ def _unwrap(sha256: str, envelope: bytes, keys: list[tuple[str, bytes]]) -> tupl
 
 
 # --- backends --------------------------------------------------------------------------------
+
 
 class DurableFileSystemStorage(FileSystemStorage):
     """FileSystemStorage that fsyncs and renames into place; a name is replaced, never suffixed.
@@ -206,16 +222,25 @@ def storage() -> Storage:
     if backend == "filesystem":
         cache_key = (backend, str(settings.ECASE_PRIVATE_STORAGE))
         if cache_key not in _storages:
-            _storages[cache_key] = DurableFileSystemStorage(location=settings.ECASE_PRIVATE_STORAGE,
-                                                            file_permissions_mode=0o440)
+            _storages[cache_key] = DurableFileSystemStorage(
+                location=settings.ECASE_PRIVATE_STORAGE, file_permissions_mode=0o440
+            )
     elif backend == "s3":
         options = dict(settings.ECASE_BLOB_S3)
         cache_key = (backend, tuple(sorted(options.items())))
         if cache_key not in _storages:
             from storages.backends.s3 import S3Storage
-            _storages[cache_key] = S3Storage(**{
-                "addressing_style": "path", "signature_version": "s3v4", "file_overwrite": True,
-                "default_acl": None, "querystring_auth": False, **options})
+
+            _storages[cache_key] = S3Storage(
+                **{
+                    "addressing_style": "path",
+                    "signature_version": "s3v4",
+                    "file_overwrite": True,
+                    "default_acl": None,
+                    "querystring_auth": False,
+                    **options,
+                }
+            )
     else:
         raise ImproperlyConfigured(f"ECASE_BLOB_STORAGE must be 'filesystem' or 's3', not {backend!r}")
     return _storages[cache_key]
@@ -241,7 +266,7 @@ def _iter_names(backend: Storage, prefix: str) -> Iterator[tuple[str, datetime]]
     if bucket is not None:
         base = backend.location.strip("/") + "/" if backend.location else ""
         for obj in bucket.objects.filter(Prefix=base + prefix):
-            yield obj.key[len(base):], obj.last_modified
+            yield obj.key[len(base) :], obj.last_modified
         return
     root = Path(backend.location)
     for dirpath, _dirs, filenames in os.walk(root / prefix):
@@ -249,11 +274,11 @@ def _iter_names(backend: Storage, prefix: str) -> Iterator[tuple[str, datetime]]
             if filename.startswith(".tmp-"):
                 continue
             path = Path(dirpath) / filename
-            yield (path.relative_to(root).as_posix(),
-                   datetime.fromtimestamp(path.stat().st_mtime, tz=dt_timezone.utc))
+            yield (path.relative_to(root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, tz=UTC))
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 def _segment_nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     # STREAM (Hoang, Reyhanitabar, Rogaway, Vizár 2015): 7-byte prefix ‖ 32-bit counter ‖ last-flag.
@@ -331,6 +356,7 @@ def exists(sha256: str) -> bool:
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 class BlobReader(io.RawIOBase):
     """The plaintext of one blob, decrypted a segment at a time.
 
@@ -363,8 +389,9 @@ class BlobReader(io.RawIOBase):
         try:
             plain = self._aead.decrypt(_segment_nonce(self._prefix, self._counter, last), current, self._header)
         except InvalidTag as error:
-            raise BlobCorrupt(f"blob {self.sha256}: segment {self._counter} fails its check "
-                              "(altered, reordered or truncated)") from error
+            raise BlobCorrupt(
+                f"blob {self.sha256}: segment {self._counter} fails its check (altered, reordered or truncated)"
+            ) from error
         self._counter += 1
         self._digest.update(plain)
         self.size += len(plain)
@@ -388,7 +415,7 @@ class BlobReader(io.RawIOBase):
         super().close()
 
 
-def open(sha256: str) -> BinaryIO:  # noqa: A001 — the store's verb, as in Storage.open
+def open(sha256: str) -> BinaryIO:
     """A buffered readable stream of the blob's plaintext (see :class:`BlobReader` for the checks)."""
     _check_address(sha256)
     keys = master_keys()
@@ -410,15 +437,17 @@ def _open_body(backend: Storage, name: str) -> BinaryIO:
     if settings.ECASE_BLOB_STORAGE == "s3":
         # S3Storage.open downloads the whole object to a temporary file before the first byte is
         # read; a 20 GB video would wait for (and fill a disk with) all of it. get_object streams.
-        return backend.connection.meta.client.get_object(
-            Bucket=backend.bucket_name, Key=backend._normalize_name(name))["Body"]
+        return backend.connection.meta.client.get_object(Bucket=backend.bucket_name, Key=backend._normalize_name(name))[
+            "Body"
+        ]
     return backend.open(name, "rb")
 
 
 def _is_not_found(error: Exception) -> bool:
     response = getattr(error, "response", None) or {}
-    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404 or \
-        response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}
+    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404 or response.get("Error", {}).get(
+        "Code"
+    ) in {"404", "NoSuchKey"}
 
 
 def read_bytes(sha256: str) -> bytes:
@@ -434,6 +463,7 @@ def chunks(sha256: str, size: int = 1024 * 1024) -> Iterator[bytes]:
 
 
 # --- maintenance -----------------------------------------------------------------------------
+
 
 def iter_blobs() -> Iterator[tuple[str, datetime]]:
     """(address, stored at) of every blob whose key envelope exists, and of bodies without one."""

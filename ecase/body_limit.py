@@ -15,6 +15,7 @@ per route name, a limit for signed-in callers and one for anonymous ones):
 The front proxy (docker-compose.yml) refuses bodies past the largest limit before they reach
 gunicorn at all; this is the limit that knows the route and the caller.
 """
+
 from __future__ import annotations
 
 import tempfile

@@ -1,4 +1,5 @@
 """The Celery application. Workers render and sign PDFs of approved acts (DESIGN §5)."""
+
 import os
 
 from celery import Celery

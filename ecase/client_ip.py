@@ -5,6 +5,7 @@ itself. The client is then the address the proxy appended last to X-Forwarded-Fo
 stands before it was written by the client and may be forged, so it is never used — a client
 must not choose whose rate-limit window it counts in, nor what the audit trail says of it.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -3,6 +3,7 @@
 Run by `make install` (and so by `make run` and `make test`); `make messages` re-extracts the
 .po files, which needs gettext's xgettext on the developer's machine only.
 """
+
 from __future__ import annotations
 
 import sys

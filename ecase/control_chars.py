@@ -13,6 +13,7 @@ Pages answer a 400 page that says what happened and that nothing was saved; the 
 button returns to the form with what was typed. The API answers its usual error shape
 (``code: "control_character"``) naming the parameter or field.
 """
+
 from __future__ import annotations
 
 import json
@@ -87,8 +88,9 @@ class ControlCharacterMiddleware:
             return None
         # The name is shown escaped, the character itself never (it is what the page could not hold).
         name = FORBIDDEN.sub("\N{REPLACEMENT CHARACTER}", name)[:100]
-        message = _("“%(field)s” contains a control character (such as NUL) that cannot be stored. "
-                    "Nothing was saved.") % {"field": name}
+        message = _(
+            "“%(field)s” contains a control character (such as NUL) that cannot be stored. Nothing was saved."
+        ) % {"field": name}
         if request.path.startswith(API_PREFIX):
             return error_response(400, "control_character", message, request, fields={name: [message]})
         return render(request, "400_control_characters.html", {"message": message}, status=400)

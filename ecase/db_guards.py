@@ -7,6 +7,7 @@ A guard's ``operation`` is one statement kind (``DELETE``, ``UPDATE``, ``INSERT`
 joined by ``OR`` (``"UPDATE OR DELETE"``): PostgreSQL gets one trigger for all of them,
 SQLite (one event per trigger) one trigger per kind, named ``<name>_<kind>``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,10 @@ class Guard:
             ]
         if vendor == "sqlite":
             when = f"WHEN ({self.when})" if self.when else ""
-            return [f"CREATE TRIGGER {name} BEFORE {op} ON {self.table} {when} "
-                    f"BEGIN SELECT RAISE(ABORT, '{message}'); END;"
-                    for name, op in zip(self.trigger_names(vendor), self.operations)]
+            return [
+                f"CREATE TRIGGER {name} BEFORE {op} ON {self.table} {when} BEGIN SELECT RAISE(ABORT, '{message}'); END;"
+                for name, op in zip(self.trigger_names(vendor), self.operations)
+            ]
         raise NotImplementedError(f"no trigger dialect for {vendor}")
 
     def drop_sql(self, vendor: str) -> list[str]:
@@ -80,8 +82,12 @@ def no_delete(table: str) -> Guard:
 
 def append_only(table: str, message: str | None = None) -> Guard:
     """Rows of ``table`` are written once: UPDATE and DELETE are refused (history, audit trail)."""
-    return Guard(f"{table}_append_only", table, "UPDATE OR DELETE",
-                 message or f"{table} is append-only: its rows are never changed or deleted")
+    return Guard(
+        f"{table}_append_only",
+        table,
+        "UPDATE OR DELETE",
+        message or f"{table} is append-only: its rows are never changed or deleted",
+    )
 
 
 def install_guards(*guards: Guard) -> migrations.RunPython:
@@ -106,13 +112,15 @@ def existing_triggers(connection) -> dict[tuple[str, str], bool]:
     """{(table, trigger name): enabled} for every user trigger of the database."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT c.relname, t.tgname, t.tgenabled <> 'D' FROM pg_trigger t "
-                           "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                           "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
+            cursor.execute(
+                "SELECT c.relname, t.tgname, t.tgenabled <> 'D' FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+            )
             return {(table, name): enabled for table, name, enabled in cursor.fetchall()}
         if connection.vendor == "sqlite":
             cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-            return {(table, name): True for table, name in cursor.fetchall()}
+            return dict.fromkeys(cursor.fetchall(), True)
     return {}
 
 

@@ -3,6 +3,7 @@
 A typo in a deployment variable must stop the process at start-up, not silently
 fall back to a default (healthchecks' settings do the same).
 """
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -67,8 +68,9 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("https", "ht
         return ""  # no default, and not given: whether that is allowed is the caller's rule
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
-        raise ImproperlyConfigured(f"{name}={value!r} is not an absolute {' or '.join(schemes)} URL "
-                                   f"such as https://ecase.example.kz")
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an absolute {' or '.join(schemes)} URL such as https://ecase.example.kz"
+        )
     return value
 
 

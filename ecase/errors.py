@@ -1,4 +1,5 @@
 """Errors shared by the services of every app; the middleware turns them into responses."""
+
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 

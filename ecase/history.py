@@ -12,9 +12,11 @@ Every model holding case data declares ``history = case_history(...)`` and uses
   row is changed or deleted through the ORM either (``HistoryQuerySet``; the database refuses
   it too, see audit/guards.py).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connections, models
 from simple_history import utils as history_utils
@@ -85,9 +87,11 @@ class CaseHistoricalRecords(HistoricalRecords):
             columns = [f.column for f in through._meta.concrete_fields]
             targets = [history_model._meta.get_field(f.name).column for f in through._meta.concrete_fields]
             targets.append(history_model._meta.get_field("history").column)
-            sql = (f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(map(quote, targets))}) "
-                   f"SELECT {', '.join(map(quote, columns))}, %s FROM {quote(through._meta.db_table)} "
-                   f"WHERE {quote(owner.column)} = %s")
+            sql = (
+                f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(map(quote, targets))}) "
+                f"SELECT {', '.join(map(quote, columns))}, %s FROM {quote(through._meta.db_table)} "
+                f"WHERE {quote(owner.column)} = %s"
+            )
             with connection.cursor() as cursor:
                 cursor.execute(sql, [history_instance.pk, instance.pk])
 
@@ -144,9 +148,7 @@ class Withdrawable(models.Model):
     """Withdrawal instead of deletion: who, when and why (CPC: materials may not leave the file)."""
 
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    withdrawn_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
@@ -156,7 +158,10 @@ class Withdrawable(models.Model):
                 name="%(app_label)s_%(class)s_withdrawal_complete",
                 condition=(
                     models.Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdrawal_reason="")
-                    | (models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~models.Q(withdrawal_reason=""))
+                    | (
+                        models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                        & ~models.Q(withdrawal_reason="")
+                    )
                 ),
             )
         ]
@@ -166,8 +171,15 @@ class Withdrawable(models.Model):
         return self.withdrawn_at is not None
 
 
-def save_attributed(obj: models.Model, *, actor, reason: str, exclude: list[str] | None = None,
-                    validate_constraints: bool = True, **save_kwargs) -> None:
+def save_attributed(
+    obj: models.Model,
+    *,
+    actor,
+    reason: str,
+    exclude: list[str] | None = None,
+    validate_constraints: bool = True,
+    **save_kwargs,
+) -> None:
     """Validate ``obj`` (model validation, constraints included) and save it with its history row.
 
     ``validate_constraints=False`` is for a caller whose model restates every check constraint in

@@ -16,6 +16,7 @@ API takes the header; nothing is done per view. For a request with a key:
   view the case the answer is about; otherwise 404, as an absent object;
 - the same key with another method, path or body is 422 ``idempotency_key_reused``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http.request import RawPostDataException
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -98,15 +99,17 @@ class IdempotentWrites:
         key = request.headers[HEADER]
         if not _VALID_KEY.fullmatch(key):
             raise exceptions.ValidationError(
-                {HEADER: [_("Idempotency-Key must be 1 to 128 printable ASCII characters.")]})
+                {HEADER: [_("Idempotency-Key must be 1 to 128 printable ASCII characters.")]}
+            )
         principal, digest = principal_of(request), request_digest(request)
-        IdempotentRequest.objects.filter(principal=principal, key=key,
-                                         created_at__lt=timezone.now() - lifetime()).delete()
+        IdempotentRequest.objects.filter(
+            principal=principal, key=key, created_at__lt=timezone.now() - lifetime()
+        ).delete()
         try:
             with transaction.atomic():
                 self._idempotency_record = IdempotentRequest.objects.create(
-                    principal=principal, key=key, method=request.method, path=request.path[:500],
-                    body_sha256=digest)
+                    principal=principal, key=key, method=request.method, path=request.path[:500], body_sha256=digest
+                )
             return
         except IntegrityError:
             # Another request holds or held the key; the insert waited for its transaction to end.
@@ -122,14 +125,16 @@ class IdempotentWrites:
         return super().handle_exception(exc)
 
     def _replay(self, record: IdempotentRequest) -> HttpResponse:
-        from cases.models import Case
         from cases import access
+        from cases.models import Case
 
         from .api_base import api_reach
         from .errors import OutOfScope
 
-        if record.case_id is not None and \
-                not api_reach(self.request, Case.objects.all(), access.VIEW).filter(pk=record.case_id).exists():
+        if (
+            record.case_id is not None
+            and not api_reach(self.request, Case.objects.all(), access.VIEW).filter(pk=record.case_id).exists()
+        ):
             # The caller lost the case since: the stored answer would show what it may no longer see.
             return super().handle_exception(OutOfScope("replay of a case no longer visible", case_id=record.case_id))
         response = HttpResponse(record.body, status=record.status, content_type="application/json")

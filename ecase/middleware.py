@@ -1,4 +1,5 @@
 """Project-wide middleware: request origin for the audit trail, and scope errors as 404/403."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,6 +13,7 @@ from audit.services import audit_record
 
 from .client_ip import client_ip
 from .errors import NotAllowed, OutOfScope
+
 
 class RequestContextMiddleware:
     """Give every request an id (returned in X-Request-ID) and expose its origin to audit rows.
@@ -52,7 +54,11 @@ class ScopeErrorMiddleware:
         else:
             return None
         user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
-        audit_record(actor=user, event=EventType.ACCESS_DENIED, outcome=Outcome.DENIED,
-                     case_id=getattr(exception, "case_id", None),
-                     data={"path": request.path, "method": request.method, "status": status})
+        audit_record(
+            actor=user,
+            event=EventType.ACCESS_DENIED,
+            outcome=Outcome.DENIED,
+            case_id=getattr(exception, "case_id", None),
+            data={"path": request.path, "method": request.method, "status": status},
+        )
         return render(request, template, status=status)

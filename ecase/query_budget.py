@@ -13,6 +13,7 @@ and an ``ops.query_timeout`` audit event naming the route, so a slow query is fo
 Workers and management commands are not requests: they keep the server's default (none).
 SQLite has no such setting; the embedded default is a one-person installation.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,8 +79,12 @@ def query_timeout_response(request: HttpRequest) -> HttpResponse:
     budget = budget_ms(request)
     logger.error("query budget of %s ms exceeded: %s %s", budget, request.method, request.path)
     user = getattr(request, "user", None)
-    audit_record(actor=user if user is not None and user.is_authenticated else None, event=EventType.QUERY_TIMEOUT,
-                 outcome=Outcome.FAILED, data={"path": request.path, "method": request.method, "budget_ms": budget})
+    audit_record(
+        actor=user if user is not None and user.is_authenticated else None,
+        event=EventType.QUERY_TIMEOUT,
+        outcome=Outcome.FAILED,
+        data={"path": request.path, "method": request.method, "budget_ms": budget},
+    )
     if request.path.startswith("/api/"):
         from .api_errors import error_body
 

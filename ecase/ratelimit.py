@@ -12,6 +12,7 @@ allows the limit on its own — looser by the number of processes, but still a l
 pages, the API and the verification page keep answering while Redis is away. The switch is
 logged once per outage per process, so the operator sees it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ def count(key: str, period: int) -> tuple[int, float]:
     counter = f"ratelimit:{key}:{window}"
     try:
         value = _count_shared(counter, period)
-    except Exception as error:  # noqa: BLE001 — any cache failure (refused, timeout, OOM) must not fail the request
+    except Exception as error:
         if not _degraded.is_set():
             _degraded.set()
             logger.error("rate limits: the shared cache is unreachable (%s); counting per process", error)

@@ -5,6 +5,7 @@ and the API's child lists read the same content and are logged the same way, wit
 saying which screen or endpoint it was. tests/test_read_logging.py walks every GET route and
 holds each to exactly one row.
 """
+
 from __future__ import annotations
 
 from audit.choices import EventType

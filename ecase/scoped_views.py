@@ -16,6 +16,7 @@ the code and back to the page they asked for; nothing of the case is served or w
 ``PublicView`` is the one escape hatch for pages without login (sign-in, verification of a
 signed act): grep for it.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -101,8 +102,13 @@ class CaseScopedView(LoginRequiredMixin, View):
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
             back = "/"
         target = f"{reverse('accounts:otp-verify')}?{urlencode({'next': back})}"
-        messages.info(request, _("A case of a grave or especially grave crime: enter the code from your "
-                                 "authenticator app again to open it."))
+        messages.info(
+            request,
+            _(
+                "A case of a grave or especially grave crime: enter the code from your "
+                "authenticator app again to open it."
+            ),
+        )
         if request.headers.get("HX-Request"):
             # htmx would swap the code page into the tab: let the browser go there instead.
             response = HttpResponse(status=204)

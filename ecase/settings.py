@@ -4,9 +4,10 @@ With nothing configured the app runs on an embedded default: SQLite under var/ a
 Celery broker on the file system, so a newcomer sees it in minutes. DATABASE_URL and
 REDIS_URL switch to PostgreSQL and Redis, which production and the test suite use.
 """
+
+import secrets
 from datetime import timedelta
 from pathlib import Path
-import secrets
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -156,8 +157,11 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 # --- Blob storage (issue #19; docs/STORAGE.md). Evidence files, signed PDFs: one encrypted,
 # content-addressed store (ecase/blobs.py), served only by permission-checked views.
@@ -216,7 +220,9 @@ SECURE_SSL_REDIRECT = env_bool("ECASE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("ECASE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ECASE_BEHIND_TLS_PROXY", PRODUCTION) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ECASE_BEHIND_TLS_PROXY", PRODUCTION) else None
+)
 # Proxies in front of the app that append to X-Forwarded-For (ecase/client_ip.py): one behind TLS.
 ECASE_PROXY_COUNT = env_int("ECASE_PROXY_COUNT", 1 if SECURE_PROXY_SSL_HEADER else 0, minimum=0)
 # No inline script or style anywhere: everything the pages need is served by the app itself.
@@ -250,7 +256,9 @@ if REDIS_URL:
     # task (ECASE_TASK_TIME_LIMIT, 300 s) and the longest retry countdown (300 s; a countdown message is
     # held unacknowledged), checked below; Kombu's default of an hour left a dead worker's messages
     # parked that long. The sweep recovers a dead worker's act within seconds anyway (cases/tasks.py).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("ECASE_BROKER_VISIBILITY_TIMEOUT", 600, minimum=60)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("ECASE_BROKER_VISIBILITY_TIMEOUT", 600, minimum=60)
+    }
 else:
     _broker_dir = VAR_DIR / "broker"
     (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
@@ -306,15 +314,21 @@ def _api_rate(name: str, default: str) -> str:
 # in memory. Short socket timeouts: a hung Redis must cost a request half a second, after which the
 # counter falls back to the process' own memory (ecase/ratelimit.py), never a hung worker or a 500.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecase",
-                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
-    if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ecase",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 # Just inside RequestContextMiddleware (which gives the request its id): a 500 from outside the API's
 # views (a middleware, the resolver) is answered under /api/ in the API's error shape, never as a page.
-MIDDLEWARE.insert(MIDDLEWARE.index("ecase.middleware.RequestContextMiddleware") + 1,
-                  "ecase.api_errors.ApiServerErrorMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("ecase.middleware.RequestContextMiddleware") + 1, "ecase.api_errors.ApiServerErrorMiddleware"
+)
 
 REST_FRAMEWORK = {
     # A system's token first; the browser's own session (with CSRF on writes) second.
@@ -341,7 +355,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ecase JSON API",
     "DESCRIPTION": "The electronic criminal case file for other agencies' systems, under the same need-to-know "
-                   "rules as the browser. Authentication: `Authorization: Bearer <token>`. See docs/API.md.",
+    "rules as the browser. Authentication: `Authorization: Bearer <token>`. See docs/API.md.",
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -369,8 +383,11 @@ ECASE_EXPORT_SIGNING_PASSPHRASE = env_str("ECASE_EXPORT_SIGNING_PASSPHRASE", "")
 # --- Signed acts (issue #5): rendering workers, signatures, verification (docs/SIGNING.md).
 # Absolute address printed under the QR code of every act; the verification page lives under it.
 # Production has no default (checked at the end of this file): a QR code must never point at 127.0.0.1.
-ECASE_PUBLIC_URL = env_url("ECASE_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000",
-                           schemes=("https",) if PRODUCTION else ("https", "http"))
+ECASE_PUBLIC_URL = env_url(
+    "ECASE_PUBLIC_URL",
+    "" if PRODUCTION else "http://127.0.0.1:8000",
+    schemes=("https",) if PRODUCTION else ("https", "http"),
+)
 # The signer behind cases.signing.base.ActSigner; a browser-side (NCALayer) signer replaces it here.
 ECASE_ACT_SIGNER = env_str("ECASE_ACT_SIGNER", "cases.signing.server.ServerKeySigner")
 # Encrypts every signing key at rest; kept out of the database. Outside production a
@@ -411,10 +428,15 @@ ECASE_BODY_LIMITS = {
 # signature validation; the page needs no account).
 ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
 _LONGEST_RETRY_COUNTDOWN = 300  # cases.tasks.BACKOFF_MAX
-if REDIS_URL and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT, _LONGEST_RETRY_COUNTDOWN) >= \
-        CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
-    raise ImproperlyConfigured("ECASE_RENDER_TIME_LIMIT, ECASE_TASK_TIME_LIMIT and the 300 s retry countdown must "
-                               "stay below ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks still running")
+if (
+    REDIS_URL
+    and max(ECASE_RENDER_TIME_LIMIT, CELERY_TASK_TIME_LIMIT, _LONGEST_RETRY_COUNTDOWN)
+    >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+):
+    raise ImproperlyConfigured(
+        "ECASE_RENDER_TIME_LIMIT, ECASE_TASK_TIME_LIMIT and the 300 s retry countdown must "
+        "stay below ECASE_BROKER_VISIBILITY_TIMEOUT, or Redis re-delivers tasks still running"
+    )
 CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replacing them
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "sweep-unsigned-acts": {
@@ -437,12 +459,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # file-system broker, the development host names, QR codes printed with 127.0.0.1 on legal
 # documents, and signing keys under a passphrase generated into var/.
 if PRODUCTION:
-    require_for_production({
-        "DATABASE_URL naming a PostgreSQL database": "postgresql" not in DATABASES["default"]["ENGINE"],
-        "REDIS_URL": not REDIS_URL,
-        "ECASE_ALLOWED_HOSTS (explicit host names)": not env_list("ECASE_ALLOWED_HOSTS", []),
-        "ECASE_PUBLIC_URL (the https:// address printed under every act's QR code)": not ECASE_PUBLIC_URL,
-        "ECASE_SIGNING_PASSPHRASE": not ECASE_SIGNING_PASSPHRASE,
-        "ECASE_EXPORT_SIGNING_PASSPHRASE": not ECASE_EXPORT_SIGNING_PASSPHRASE,
-        "ECASE_BLOB_MASTER_KEYS (the keys that wrap every stored file's key, docs/STORAGE.md)": not ECASE_BLOB_MASTER_KEYS,
-    })
+    require_for_production(
+        {
+            "DATABASE_URL naming a PostgreSQL database": "postgresql" not in DATABASES["default"]["ENGINE"],
+            "REDIS_URL": not REDIS_URL,
+            "ECASE_ALLOWED_HOSTS (explicit host names)": not env_list("ECASE_ALLOWED_HOSTS", []),
+            "ECASE_PUBLIC_URL (the https:// address printed under every act's QR code)": not ECASE_PUBLIC_URL,
+            "ECASE_SIGNING_PASSPHRASE": not ECASE_SIGNING_PASSPHRASE,
+            "ECASE_EXPORT_SIGNING_PASSPHRASE": not ECASE_EXPORT_SIGNING_PASSPHRASE,
+            "ECASE_BLOB_MASTER_KEYS (the keys that wrap every stored file's key, docs/STORAGE.md)": not ECASE_BLOB_MASTER_KEYS,
+        }
+    )

@@ -1,4 +1,5 @@
 """URL map of the whole project. Every route here must have an entry in tests/policy.py."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 

@@ -1,4 +1,5 @@
 """Project-level pages: the dashboard and the health check."""
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import F
@@ -33,25 +34,38 @@ def home(request: HttpRequest) -> HttpResponse:
     soon, _ = grave_hidden_for(request, deadlines_soon(user=user))
     returned, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "change"), "case")
     to_approve, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "approve"), "case")
-    requests, _ = grave_hidden_for(request, pending_extension_requests(Case.objects.restrict(user, "prosecute")), "case")
+    requests, _ = grave_hidden_for(
+        request, pending_extension_requests(Case.objects.restrict(user, "prosecute")), "case"
+    )
     lists = {
-        "cases": list(cases.select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")[:DASHBOARD_ROWS]),
+        "cases": list(
+            cases.select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")[:DASHBOARD_ROWS]
+        ),
         "soon": list(soon[:DASHBOARD_ROWS]),
-        "returned": list(returned.filter(author=user, status=ActStatus.RETURNED)
-                         .select_related("case", "act_type")[:DASHBOARD_ROWS]),
-        "to_approve": list(to_approve.filter(status=ActStatus.SUBMITTED)
-                           .select_related("case", "act_type", "author")[:DASHBOARD_ROWS]),
+        "returned": list(
+            returned.filter(author=user, status=ActStatus.RETURNED).select_related("case", "act_type")[:DASHBOARD_ROWS]
+        ),
+        "to_approve": list(
+            to_approve.filter(status=ActStatus.SUBMITTED).select_related("case", "act_type", "author")[:DASHBOARD_ROWS]
+        ),
         # The requests whose decision the supervisor records once the prosecutor has taken it.
-        "extension_requests": list(requests.select_related("case", "act_type")
-                                   .order_by("case__deadline", "pk")[:DASHBOARD_ROWS]),
+        "extension_requests": list(
+            requests.select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS]
+        ),
     }
     # The dashboard shows case content: one access-log row naming every case it listed (issue #13 item 7).
     shown = {row.pk if isinstance(row, Case) else row.case_id for rows in lists.values() for row in rows}
     audit_record(actor=user, event=EventType.CASES_LISTED, data={"page": "home", "cases": sorted(shown)})
-    return render(request, "home.html", {
-        **lists, "today": timezone.localdate(), "grave_hidden": grave_hidden,
-        "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            **lists,
+            "today": timezone.localdate(),
+            "grave_hidden": grave_hidden,
+            "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
+        },
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

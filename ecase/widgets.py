@@ -12,6 +12,7 @@ control's ``step`` allows them), so saving it unchanged keeps them; the browser 
 Django's form fields already accept these ISO forms on input in every language (its input formats
 end with the ISO ones, and a datetime is parsed as ISO first), so the fields stay Django's own.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time

@@ -1,4 +1,5 @@
 """WSGI entry point (gunicorn in docker-compose.yml)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -3,6 +3,7 @@
 Every view inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, writes through
 evidence.services; a download is logged exactly as in the browser.
 """
+
 from __future__ import annotations
 
 from django.http import FileResponse
@@ -30,9 +31,23 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EvidenceItem
-        fields = ["id", "case", "number", "kind", "description", "seized_at", "seized_place", "seized_from",
-                  "seized_from_text", "storage_location", "seal_number", "status", "created_at", "withdrawn_at",
-                  "withdrawal_reason"]
+        fields = [
+            "id",
+            "case",
+            "number",
+            "kind",
+            "description",
+            "seized_at",
+            "seized_place",
+            "seized_from",
+            "seized_from_text",
+            "storage_location",
+            "seal_number",
+            "status",
+            "created_at",
+            "withdrawn_at",
+            "withdrawal_reason",
+        ]
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
@@ -40,8 +55,18 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EvidenceFile
-        fields = ["id", "item", "sha256", "size", "content_type", "original_name", "uploaded_by", "uploaded_at",
-                  "withdrawn_at", "withdrawal_reason"]
+        fields = [
+            "id",
+            "item",
+            "sha256",
+            "size",
+            "content_type",
+            "original_name",
+            "uploaded_by",
+            "uploaded_at",
+            "withdrawn_at",
+            "withdrawal_reason",
+        ]
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
@@ -49,17 +74,33 @@ class CustodyEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustodyEvent
-        fields = ["id", "item", "occurred_at", "from_holder", "to_holder", "from_location", "to_location", "reason",
-                  "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "item",
+            "occurred_at",
+            "from_holder",
+            "to_holder",
+            "from_location",
+            "to_location",
+            "reason",
+            "recorded_by",
+            "recorded_at",
+        ]
 
 
 class TransferSerializer(serializers.Serializer):
     to_holder = serializers.CharField(max_length=200)
     to_location = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                            help_text="When the hand-over happened; now if left out.")
-    from_holder = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
-                                        help_text="Who handed it over; the last holder if left out.")
+    occurred_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the hand-over happened; now if left out."
+    )
+    from_holder = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Who handed it over; the last holder if left out.",
+    )
     reason = serializers.CharField(max_length=2000)
 
 
@@ -85,8 +126,13 @@ class EvidenceItemView(ScopedAPIView):
     def get(self, request, pk):
         """The item; reading it is logged, as opening it in the browser."""
         item = self.get_object()
-        audit_record(actor=request.user, event=EventType.EVIDENCE_OPENED, case_id=item.case_id, target=item,
-                     data=self.audit_data())
+        audit_record(
+            actor=request.user,
+            event=EventType.EVIDENCE_OPENED,
+            case_id=item.case_id,
+            target=item,
+            data=self.audit_data(),
+        )
         return Response(EvidenceItemSerializer(item).data)
 
 
@@ -100,8 +146,12 @@ class EvidenceFilesView(ChildrenListView):
     audit_event = EventType.EVIDENCE_OPENED
 
     def children(self, item):
-        return self.restricted(EvidenceFile.objects.all()).filter(item=item) \
-            .select_related("uploaded_by").order_by("uploaded_at", "id")
+        return (
+            self.restricted(EvidenceFile.objects.all())
+            .filter(item=item)
+            .select_related("uploaded_by")
+            .order_by("uploaded_at", "id")
+        )
 
 
 def chain_length(item_id: int) -> int:
@@ -109,8 +159,13 @@ def chain_length(item_id: int) -> int:
     return CustodyEvent.objects.filter(item_id=item_id).count()
 
 
-CHAIN_ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
-                              description="The chain's version; send it in If-Match to record the next hand-over.")
+CHAIN_ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The chain's version; send it in If-Match to record the next hand-over.",
+)
 
 
 @extend_schema(tags=["evidence"])
@@ -124,8 +179,12 @@ class CustodyView(ChildrenListView):
     audit_event = EventType.EVIDENCE_OPENED
 
     def children(self, item):
-        return self.restricted(CustodyEvent.objects.all()).filter(item=item) \
-            .select_related("recorded_by").order_by("occurred_at", "id")
+        return (
+            self.restricted(CustodyEvent.objects.all())
+            .filter(item=item)
+            .select_related("recorded_by")
+            .order_by("occurred_at", "id")
+        )
 
     @extend_schema(parameters=[CHAIN_ETAG])
     def get(self, request, *args, **kwargs):
@@ -143,8 +202,7 @@ class CustodyView(ChildrenListView):
         body.is_valid(raise_exception=True)
         with matching_version(request, item.case_id, lambda: chain_length(item.pk)):
             event = evidence_transfer(item_id=item.pk, actor=request.user, **body.validated_data)
-        return Response(CustodyEventSerializer(event).data, status=201,
-                        headers={"ETag": etag(chain_length(item.pk))})
+        return Response(CustodyEventSerializer(event).data, status=201, headers={"ETag": etag(chain_length(item.pk))})
 
 
 @extend_schema(tags=["evidence"])
@@ -158,13 +216,27 @@ class FileDownloadView(ScopedAPIView):
         # The bytes are whatever was uploaded; the Accept header does not decide them (errors stay JSON).
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={(200, "*/*"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The file's bytes; Repr-Digest carries their SHA-256.")})
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file's bytes; Repr-Digest carries their SHA-256."
+            )
+        }
+    )
     def get(self, request, pk):
         record = self.get_object()
-        audit_record(actor=request.user, event=EventType.FILE_DOWNLOADED, case_id=record.item.case_id, target=record,
-                     data=self.audit_data(sha256=record.sha256))
-        response = FileResponse(blobs.open(record.sha256), as_attachment=True,
-                                filename=record.original_name, content_type=record.content_type)
+        audit_record(
+            actor=request.user,
+            event=EventType.FILE_DOWNLOADED,
+            case_id=record.item.case_id,
+            target=record,
+            data=self.audit_data(sha256=record.sha256),
+        )
+        response = FileResponse(
+            blobs.open(record.sha256),
+            as_attachment=True,
+            filename=record.original_name,
+            content_type=record.content_type,
+        )
         response["Content-Length"] = record.size  # the decrypting stream cannot seek to measure itself
         return with_digest(response, record.sha256)

@@ -1,4 +1,5 @@
 """Statuses and kinds of evidence."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -4,6 +4,7 @@ The bytes go to the one blob store (ecase/blobs.py: content-addressed, encrypted
 chunks, never read whole into memory). Nothing there is reachable by URL: downloads go through
 a view that checks the case permission.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,27 +24,58 @@ SNIFF_BYTES = 8192
 
 # Allowed content, by detected MIME type, with the name endings each may carry.
 ALLOWED: dict[str, set[str]] = {
-    "image/jpeg": {"jpg", "jpeg", "jpe"}, "image/png": {"png"}, "image/gif": {"gif"}, "image/webp": {"webp"},
-    "image/tiff": {"tif", "tiff"}, "image/bmp": {"bmp"}, "image/heic": {"heic", "heif"},
+    "image/jpeg": {"jpg", "jpeg", "jpe"},
+    "image/png": {"png"},
+    "image/gif": {"gif"},
+    "image/webp": {"webp"},
+    "image/tiff": {"tif", "tiff"},
+    "image/bmp": {"bmp"},
+    "image/heic": {"heic", "heif"},
     "application/pdf": {"pdf"},
-    "application/msword": {"doc"}, "application/vnd.ms-excel": {"xls"}, "application/vnd.ms-powerpoint": {"ppt"},
+    "application/msword": {"doc"},
+    "application/vnd.ms-excel": {"xls"},
+    "application/vnd.ms-powerpoint": {"ppt"},
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"docx"},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"xlsx"},
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": {"pptx"},
-    "application/vnd.oasis.opendocument.text": {"odt"}, "application/vnd.oasis.opendocument.spreadsheet": {"ods"},
+    "application/vnd.oasis.opendocument.text": {"odt"},
+    "application/vnd.oasis.opendocument.spreadsheet": {"ods"},
     "application/rtf": {"rtf"},
-    "audio/mpeg": {"mp3"}, "audio/mp4": {"m4a"}, "audio/ogg": {"ogg", "oga", "opus"}, "audio/x-flac": {"flac"},
-    "audio/x-wav": {"wav"}, "audio/amr": {"amr"}, "audio/aac": {"aac"},
-    "video/mp4": {"mp4", "m4v"}, "video/3gpp": {"3gp"}, "video/x-matroska": {"mkv"}, "video/quicktime": {"mov"},
-    "video/x-msvideo": {"avi"}, "video/webm": {"webm"}, "video/mpeg": {"mpg", "mpeg"}, "video/x-ms-wmv": {"wmv"},
-    "application/zip": {"zip"}, "application/x-7z-compressed": {"7z"}, "application/x-rar-compressed": {"rar"},
-    "application/gzip": {"gz", "tgz"}, "application/x-tar": {"tar"},
+    "audio/mpeg": {"mp3"},
+    "audio/mp4": {"m4a"},
+    "audio/ogg": {"ogg", "oga", "opus"},
+    "audio/x-flac": {"flac"},
+    "audio/x-wav": {"wav"},
+    "audio/amr": {"amr"},
+    "audio/aac": {"aac"},
+    "video/mp4": {"mp4", "m4v"},
+    "video/3gpp": {"3gp"},
+    "video/x-matroska": {"mkv"},
+    "video/quicktime": {"mov"},
+    "video/x-msvideo": {"avi"},
+    "video/webm": {"webm"},
+    "video/mpeg": {"mpg", "mpeg"},
+    "video/x-ms-wmv": {"wmv"},
+    "application/zip": {"zip"},
+    "application/x-7z-compressed": {"7z"},
+    "application/x-rar-compressed": {"rar"},
+    "application/gzip": {"gz", "tgz"},
+    "application/x-tar": {"tar"},
     "text/plain": {"txt", "csv", "log"},
 }
 # Programs, whatever their name: the refusal says so in plain words (issue #16), not as a MIME code.
-PROGRAMS = {"application/x-msdownload", "application/x-executable", "application/x-mach-binary",
-            "application/x-sharedlib", "application/x-dosexec", "application/wasm", "application/x-deb",
-            "application/x-rpm", "application/x-google-chrome-extension", "application/x-shockwave-flash"}
+PROGRAMS = {
+    "application/x-msdownload",
+    "application/x-executable",
+    "application/x-mach-binary",
+    "application/x-sharedlib",
+    "application/x-dosexec",
+    "application/wasm",
+    "application/x-deb",
+    "application/x-rpm",
+    "application/x-google-chrome-extension",
+    "application/x-shockwave-flash",
+}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 # Unicode controls (C1), format characters (bidi overrides such as U+202E, zero-width), surrogates
 # and line/paragraph separators: invisible or reordering in a displayed name.
@@ -74,16 +106,23 @@ def detect_type(head: bytes, name: str) -> str:
     if kind is None:
         if ext in ALLOWED["text/plain"] and b"\x00" not in head and _is_utf8_prefix(head):
             return "text/plain"
-        raise ValidationError(_("This kind of file is not accepted: its content is not a known document, image, "
-                                "audio, video or archive."), code="file_type")
+        raise ValidationError(
+            _(
+                "This kind of file is not accepted: its content is not a known document, image, "
+                "audio, video or archive."
+            ),
+            code="file_type",
+        )
     mime = kind.mime
     if mime in PROGRAMS:
         raise ValidationError(_("This is a program file, not a document."), code="file_type")
     if mime not in ALLOWED:
         raise ValidationError(_("This file type is not accepted (%(type)s).") % {"type": mime}, code="file_type")
     if ext not in ALLOWED[mime]:
-        raise ValidationError(_("The file's content (%(type)s) does not match its name “.%(ext)s”.") % {
-            "type": mime, "ext": ext}, code="file_mismatch")
+        raise ValidationError(
+            _("The file's content (%(type)s) does not match its name “.%(ext)s”.") % {"type": mime, "ext": ext},
+            code="file_mismatch",
+        )
     return mime
 
 
@@ -112,8 +151,10 @@ class _Inspected:
         chunk = self._stream.read(min(size, CHUNK) if size and size > 0 else CHUNK)
         self.size += len(chunk)
         if self.size > self._max:  # stop reading at once: a 20 GB upload is not read to its end to be refused
-            raise ValidationError(_("The file is larger than the limit of %(limit)s.") % {
-                "limit": filesizeformat(self._max)}, code="file_too_large")
+            raise ValidationError(
+                _("The file is larger than the limit of %(limit)s.") % {"limit": filesizeformat(self._max)},
+                code="file_too_large",
+            )
         if len(self.head) < SNIFF_BYTES:
             self.head += chunk[: SNIFF_BYTES - len(self.head)]
         return chunk

@@ -1,4 +1,5 @@
 """Forms of the evidence pages."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

@@ -1,4 +1,5 @@
 """Evidence items of a case, their files (content-addressed) and the append-only custody chain."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -85,9 +86,14 @@ class EvidenceFile(Withdrawable, CaseDataModel):
         ordering = ["item", "uploaded_at", "id"]
         constraints = [
             *Withdrawable.Meta.constraints,
-            models.UniqueConstraint(fields=["item", "sha256"], condition=models.Q(withdrawn_at__isnull=True),
-                                    name="evidence_file_once_per_item"),
-            models.CheckConstraint(name="evidence_file_sha256_hex", condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$")),
+            models.UniqueConstraint(
+                fields=["item", "sha256"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="evidence_file_once_per_item",
+            ),
+            models.CheckConstraint(
+                name="evidence_file_sha256_hex", condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$")
+            ),
             models.CheckConstraint(name="evidence_file_not_empty", condition=models.Q(size__gt=0)),
         ]
         indexes = [models.Index(fields=["sha256"], name="evidence_file_sha256")]
@@ -115,7 +121,9 @@ class CustodyEvent(CaseDataModel):
         ordering = ["item", "occurred_at", "id"]
         constraints = [
             models.CheckConstraint(name="custody_reason_not_blank", condition=~models.Q(reason="")),
-            models.CheckConstraint(name="custody_holders_not_blank", condition=~models.Q(from_holder="") & ~models.Q(to_holder="")),
+            models.CheckConstraint(
+                name="custody_holders_not_blank", condition=~models.Q(from_holder="") & ~models.Q(to_holder="")
+            ),
         ]
 
     def __str__(self) -> str:

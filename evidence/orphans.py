@@ -5,6 +5,7 @@ upload between the two leaves an unreferenced blob. This is the one place that k
 field naming a blob — it lives in ``evidence``, the top of the import graph, so it may import
 them all. An export archive is not stored: it streams to whoever asked for it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ class Orphan:
 def _referenced(addresses: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(addresses), 1000):
-        batch = addresses[start:start + 1000]
+        batch = addresses[start : start + 1000]
         for model, field in BLOB_FIELDS:
             found.update(model._base_manager.filter(**{f"{field}__in": batch}).values_list(field, flat=True))
     return found
@@ -60,7 +61,14 @@ def blob_orphans_delete(*, actor: User | None, actor_label: str = "", grace: tim
         blobs.delete(orphan.sha256)
         removed.append(orphan)
     with transaction.atomic():
-        audit_record(actor=actor, actor_label=actor_label, event=EventType.BLOB_ORPHANS_REMOVED,
-                     data={"removed": len(removed), "grace_hours": grace.total_seconds() / 3600,
-                           "sha256": [orphan.sha256 for orphan in removed]})
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            event=EventType.BLOB_ORPHANS_REMOVED,
+            data={
+                "removed": len(removed),
+                "grace_hours": grace.total_seconds() / 3600,
+                "sha256": [orphan.sha256 for orphan in removed],
+            },
+        )
     return removed

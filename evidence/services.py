@@ -1,4 +1,5 @@
 """Writes on evidence: items, their withdrawal and the chain of custody."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,8 +22,17 @@ from ecase.history import save_attributed
 from .files import sanitise_name, store_stream
 from .models import CustodyEvent, EvidenceFile, EvidenceItem
 
-ITEM_FIELDS = ("kind", "description", "seized_at", "seized_place", "seized_from", "seized_from_text",
-               "storage_location", "seal_number", "status")
+ITEM_FIELDS = (
+    "kind",
+    "description",
+    "seized_at",
+    "seized_place",
+    "seized_from",
+    "seized_from_text",
+    "storage_location",
+    "seal_number",
+    "status",
+)
 
 
 @transaction.atomic
@@ -38,8 +48,13 @@ def evidence_add(*, case_id: int, actor: User, number: int | None = None, reason
         raise ValidationError({"number": _("Evidence item №%(n)s already exists in this case.") % {"n": number}})
     item = EvidenceItem(case=case, number=number, **fields)
     save_attributed(item, actor=actor, reason=reason or _("Evidence entered"))
-    audit_record(actor=actor, event=EventType.EVIDENCE_ADDED, case_id=case.pk, target=item,
-                 data={"number": number, "kind": item.kind, "seal": item.seal_number})
+    audit_record(
+        actor=actor,
+        event=EventType.EVIDENCE_ADDED,
+        case_id=case.pk,
+        target=item,
+        data={"number": number, "kind": item.kind, "seal": item.seal_number},
+    )
     return item
 
 
@@ -67,8 +82,13 @@ def evidence_update(*, item_id: int, actor: User, reason: str, **changes) -> Evi
     for name, value in changes.items():
         setattr(item, name, value)
     save_attributed(item, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.EVIDENCE_CHANGED, case_id=item.case_id, target=item,
-                 data={"from": before, "to": {k: _audit_value(v) for k, v in changes.items()}, "reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.EVIDENCE_CHANGED,
+        case_id=item.case_id,
+        target=item,
+        data={"from": before, "to": {k: _audit_value(v) for k, v in changes.items()}, "reason": reason},
+    )
     return item
 
 
@@ -84,20 +104,35 @@ def evidence_withdraw(*, item_id: int, actor: User, reason: str) -> EvidenceItem
     item = locked_item(item_id, actor=actor)
     item.withdrawn_at, item.withdrawn_by, item.withdrawal_reason = timezone.now(), actor, reason.strip()
     save_attributed(item, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.EVIDENCE_WITHDRAWN, case_id=item.case_id, target=item, data={"reason": reason})
+    audit_record(
+        actor=actor, event=EventType.EVIDENCE_WITHDRAWN, case_id=item.case_id, target=item, data={"reason": reason}
+    )
     return item
 
 
 @transaction.atomic
-def evidence_transfer(*, item_id: int, actor: User, to_holder: str, to_location: str, reason: str,
-                      occurred_at: datetime | None = None, from_holder: str = "") -> CustodyEvent:
+def evidence_transfer(
+    *,
+    item_id: int,
+    actor: User,
+    to_holder: str,
+    to_location: str,
+    reason: str,
+    occurred_at: datetime | None = None,
+    from_holder: str = "",
+) -> CustodyEvent:
     """Record a hand-over; the item's storage location follows the newest event."""
     item = locked_item(item_id, actor=actor)
     last = item.custody_events.order_by("-occurred_at", "-id").first()
     event = CustodyEvent(
-        item=item, occurred_at=occurred_at or timezone.now(), reason=(reason or "").strip(),
-        from_holder=(from_holder or "").strip() or (last.to_holder if last else actor.get_full_name() or actor.username),
-        to_holder=(to_holder or "").strip(), from_location=item.storage_location, to_location=(to_location or "").strip(),
+        item=item,
+        occurred_at=occurred_at or timezone.now(),
+        reason=(reason or "").strip(),
+        from_holder=(from_holder or "").strip()
+        or (last.to_holder if last else actor.get_full_name() or actor.username),
+        to_holder=(to_holder or "").strip(),
+        from_location=item.storage_location,
+        to_location=(to_location or "").strip(),
         recorded_by=actor,
     )
     if last and event.occurred_at < last.occurred_at:
@@ -106,9 +141,19 @@ def evidence_transfer(*, item_id: int, actor: User, to_holder: str, to_location:
     if event.to_location and event.to_location != item.storage_location:
         item.storage_location = event.to_location
         save_attributed(item, actor=actor, reason=event.reason)
-    audit_record(actor=actor, event=EventType.EVIDENCE_TRANSFERRED, case_id=item.case_id, target=event,
-                 data={"from": event.from_holder, "to": event.to_holder, "from_location": event.from_location,
-                       "to_location": event.to_location, "reason": event.reason})
+    audit_record(
+        actor=actor,
+        event=EventType.EVIDENCE_TRANSFERRED,
+        case_id=item.case_id,
+        target=event,
+        data={
+            "from": event.from_holder,
+            "to": event.to_holder,
+            "from_location": event.from_location,
+            "to_location": event.to_location,
+            "reason": event.reason,
+        },
+    )
     return event
 
 
@@ -119,11 +164,22 @@ def evidence_file_add(*, item_id: int, actor: User, stream, name: str) -> Eviden
     blob = store_stream(stream, name=name, max_bytes=settings.ECASE_MAX_UPLOAD_BYTES)
     if EvidenceFile.objects.filter(item=item, sha256=blob.sha256, withdrawn_at__isnull=True).exists():
         raise ValidationError(_("This file is already attached to the item."), code="file_duplicate")
-    record = EvidenceFile(item=item, sha256=blob.sha256, size=blob.size, content_type=blob.content_type,
-                          original_name=sanitise_name(name), uploaded_by=actor)
+    record = EvidenceFile(
+        item=item,
+        sha256=blob.sha256,
+        size=blob.size,
+        content_type=blob.content_type,
+        original_name=sanitise_name(name),
+        uploaded_by=actor,
+    )
     save_attributed(record, actor=actor, reason=_("File uploaded"))
-    audit_record(actor=actor, event=EventType.FILE_UPLOADED, case_id=item.case_id, target=record,
-                 data={"sha256": blob.sha256, "size": blob.size, "type": blob.content_type, "name": record.original_name})
+    audit_record(
+        actor=actor,
+        event=EventType.FILE_UPLOADED,
+        case_id=item.case_id,
+        target=record,
+        data={"sha256": blob.sha256, "size": blob.size, "type": blob.content_type, "name": record.original_name},
+    )
     return record
 
 
@@ -139,6 +195,11 @@ def evidence_file_withdraw(*, file_id: int, actor: User, reason: str) -> Evidenc
     record = EvidenceFile.objects.select_for_update().get(pk=file_id)
     record.withdrawn_at, record.withdrawn_by, record.withdrawal_reason = timezone.now(), actor, reason.strip()
     save_attributed(record, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.FILE_WITHDRAWN, case_id=record.item.case_id, target=record,
-                 data={"reason": reason, "sha256": record.sha256})
+    audit_record(
+        actor=actor,
+        event=EventType.FILE_WITHDRAWN,
+        case_id=record.item.case_id,
+        target=record,
+        data={"reason": reason, "sha256": record.sha256},
+    )
     return record

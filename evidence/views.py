@@ -1,4 +1,5 @@
 """Evidence pages: entering items, uploading and downloading files, hand-overs, withdrawal."""
+
 from __future__ import annotations
 
 import errno
@@ -43,13 +44,20 @@ def storage_unavailable(request, error: OSError, *, item: EvidenceItem) -> str:
     alert is written in its own transaction and stays. It names the item, not the file's content.
     """
     code = errno.errorcode.get(error.errno, str(error.errno))
-    logger.error("storage unavailable: the upload to evidence item %s was not stored (%s: %s)",
-                 item.pk, code, error.strerror)
+    logger.error(
+        "storage unavailable: the upload to evidence item %s was not stored (%s: %s)", item.pk, code, error.strerror
+    )
     with transaction.atomic():
-        audit_record(actor=request.user, event=EventType.STORAGE_UNAVAILABLE, outcome=Outcome.FAILED,
-                     data={"errno": code, "item": item.pk, "path": request.path})
-    return _("The file could not be stored: the server's storage is full or unavailable. Nothing was saved; "
-             "try again later or tell your administrator.")
+        audit_record(
+            actor=request.user,
+            event=EventType.STORAGE_UNAVAILABLE,
+            outcome=Outcome.FAILED,
+            data={"errno": code, "item": item.pk, "path": request.path},
+        )
+    return _(
+        "The file could not be stored: the server's storage is full or unavailable. Nothing was saved; "
+        "try again later or tell your administrator."
+    )
 
 
 class EvidenceAddView(CaseScopedView):
@@ -59,8 +67,7 @@ class EvidenceAddView(CaseScopedView):
     def get(self, request, pk):
         case = self.get_object()
         log_read(request, case, page="evidence-add")
-        return render(request, "cases/form.html", {"case": case, "form": EvidenceForm(),
-                                                   "title": _("Enter evidence")})
+        return render(request, "cases/form.html", {"case": case, "form": EvidenceForm(), "title": _("Enter evidence")})
 
     def post(self, request, pk):
         case = self.get_object()
@@ -74,7 +81,9 @@ class EvidenceAddView(CaseScopedView):
             else:
                 done(request, _("Evidence item №%(n)s entered.") % {"n": item.number})
                 return redirect("evidence:detail", pk=item.pk)
-        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Enter evidence")}, status=400)
+        return render(
+            request, "cases/form.html", {"case": case, "form": form, "title": _("Enter evidence")}, status=400
+        )
 
 
 class EvidenceDetailView(CaseScopedView):
@@ -88,13 +97,20 @@ class EvidenceDetailView(CaseScopedView):
 def item_page(request, item, *, upload_form=None, status=200):
     """The item's page; a refused upload comes back here with its form's errors (issue #16)."""
     audit_record(actor=request.user, event=EventType.EVIDENCE_OPENED, case_id=item.case_id, target=item)
-    return render(request, "evidence/detail.html", {
-        "item": item, "case": item.case,
-        "files": item.files.select_related("uploaded_by").order_by("uploaded_at"),
-        "custody": item.custody_events.select_related("recorded_by").order_by("occurred_at", "id"),
-        "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=item.case_id).exists(),
-        "upload_form": upload_form or UploadForm(), "transfer_form": TransferForm(),
-    }, status=status)
+    return render(
+        request,
+        "evidence/detail.html",
+        {
+            "item": item,
+            "case": item.case,
+            "files": item.files.select_related("uploaded_by").order_by("uploaded_at"),
+            "custody": item.custody_events.select_related("recorded_by").order_by("occurred_at", "id"),
+            "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=item.case_id).exists(),
+            "upload_form": upload_form or UploadForm(),
+            "transfer_form": TransferForm(),
+        },
+        status=status,
+    )
 
 
 class EvidenceWithdrawView(CaseScopedView):
@@ -136,9 +152,12 @@ class EvidenceUploadView(CaseScopedView):
                 if error.errno not in STORAGE_ERRNOS:
                     raise
                 form.add_error(None, storage_unavailable(request, error, item=item))
-                return render(request, "cases/form.html",
-                              {"case": item.case, "form": form, "title": _("Upload a file")},
-                              status=STORAGE_UNAVAILABLE_STATUS)
+                return render(
+                    request,
+                    "cases/form.html",
+                    {"case": item.case, "form": form, "title": _("Upload a file")},
+                    status=STORAGE_UNAVAILABLE_STATUS,
+                )
             else:
                 done(request, _("The file was attached."))
                 return redirect("evidence:detail", pk=item.pk)
@@ -161,7 +180,9 @@ class EvidenceTransferView(CaseScopedView):
             else:
                 done(request, _("The hand-over was recorded."))
                 return redirect("evidence:detail", pk=item.pk)
-        return render(request, "cases/form.html", {"case": item.case, "form": form, "title": _("Hand over")}, status=400)
+        return render(
+            request, "cases/form.html", {"case": item.case, "form": form, "title": _("Hand over")}, status=400
+        )
 
 
 class FileDownloadView(CaseScopedView):
@@ -172,10 +193,19 @@ class FileDownloadView(CaseScopedView):
 
     def get(self, request, pk):
         record = self.get_object()
-        audit_record(actor=request.user, event=EventType.FILE_DOWNLOADED, case_id=record.item.case_id, target=record,
-                     data={"sha256": record.sha256})
-        response = FileResponse(blobs.open(record.sha256), as_attachment=True,
-                                filename=record.original_name, content_type=record.content_type)
+        audit_record(
+            actor=request.user,
+            event=EventType.FILE_DOWNLOADED,
+            case_id=record.item.case_id,
+            target=record,
+            data={"sha256": record.sha256},
+        )
+        response = FileResponse(
+            blobs.open(record.sha256),
+            as_attachment=True,
+            filename=record.original_name,
+            content_type=record.content_type,
+        )
         response["Content-Length"] = record.size  # the decrypting stream cannot seek to measure itself
         response["Cache-Control"] = "private, no-store"
         return response
@@ -197,5 +227,6 @@ class FileWithdrawView(CaseScopedView):
             else:
                 done(request, _("The file was withdrawn."))
                 return redirect("evidence:detail", pk=record.item_id)
-        return render(request, "cases/form.html", {"case": record.item.case, "form": form, "title": _("Withdraw")},
-                      status=400)
+        return render(
+            request, "cases/form.html", {"case": record.item.case, "form": form, "title": _("Withdraw")}, status=400
+        )

@@ -1,4 +1,5 @@
 """Signing a test client in as a fully verified user (password and second factor)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -5,6 +5,7 @@ investigator leads the case; colleague works in the same unit but not on the cas
 supervisor heads Astana; prosecutor supervises the case; outsider is an investigator
 in Taraz; admin is the IT administrator (and a superuser, which must not matter).
 """
+
 import uuid
 
 import pytest
@@ -23,8 +24,9 @@ def fast_password_hashing(settings):
 def own_cache_namespace(settings):
     # Rate-limit and throttle windows live in the cache and outlast a test; a key prefix of
     # each test's own keeps one test's requests from counting against the next one's.
-    settings.CACHES = {alias: {**conf, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
-                       for alias, conf in settings.CACHES.items()}
+    settings.CACHES = {
+        alias: {**conf, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"} for alias, conf in settings.CACHES.items()
+    }
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -39,7 +41,7 @@ def pytest_runtest_teardown(item):
             try:
                 with conn.cursor() as cursor:
                     cursor.execute("RESET statement_timeout")
-            except Exception:  # noqa: BLE001 — an aborted transaction or a closed connection: nothing to reset
+            except Exception:
                 pass
     yield
 
@@ -69,14 +71,21 @@ def astana(reference_data):
 
 @pytest.fixture
 def astana_district(astana):
-    return UnitFactory(code="AST1", parent=astana, name_ru="УП района Есиль", name_kk="Есіл ауданы ПБ",
-                       kind=UnitKind.DISTRICT, city="Астана")
+    return UnitFactory(
+        code="AST1",
+        parent=astana,
+        name_ru="УП района Есиль",
+        name_kk="Есіл ауданы ПБ",
+        kind=UnitKind.DISTRICT,
+        city="Астана",
+    )
 
 
 @pytest.fixture
 def taraz(reference_data):
-    return UnitFactory(code="TRZ", name_ru="ДП Жамбылской области", name_kk="Жамбыл облысы ПД",
-                       kind=UnitKind.REGION, city="Тараз")
+    return UnitFactory(
+        code="TRZ", name_ru="ДП Жамбылской области", name_kk="Жамбыл облысы ПД", kind=UnitKind.REGION, city="Тараз"
+    )
 
 
 @pytest.fixture

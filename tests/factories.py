@@ -1,4 +1,5 @@
 """Factories for the test suite: people, units and cases built through the real services."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,7 +8,7 @@ from datetime import date, timedelta
 import factory
 from django.utils import timezone
 
-from accounts.choices import Role, UnitKind
+from accounts.choices import UnitKind
 from accounts.models import Unit, User
 from accounts.services import user_create
 from cases.iin import check_digit
@@ -31,9 +32,18 @@ class UnitFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(username: str, role: str, unit: Unit | None, *, is_superuser: bool = False, **extra) -> User:
-    user = user_create(actor=None, username=username, role=role, unit=unit, password=PASSWORD,
-                       first_name=extra.pop("first_name", "Айдар"), last_name=extra.pop("last_name", "Сейткали"),
-                       position=extra.pop("position", role), language=extra.pop("language", "en"), **extra)
+    user = user_create(
+        actor=None,
+        username=username,
+        role=role,
+        unit=unit,
+        password=PASSWORD,
+        first_name=extra.pop("first_name", "Айдар"),
+        last_name=extra.pop("last_name", "Сейткали"),
+        position=extra.pop("position", role),
+        language=extra.pop("language", "en"),
+        **extra,
+    )
     if is_superuser:
         user.is_superuser = user.is_staff = True
         user.save()
@@ -51,8 +61,14 @@ def make_iin(born: date, sex: str = "M") -> str:
 
 
 def person_data(born: date = date(1985, 3, 14), sex: str = "M", **extra) -> dict:
-    data = {"iin": make_iin(born, sex), "last_name": "Иванов", "first_name": "Ерлан", "middle_name": "Қанатұлы",
-            "birth_date": born, "sex": sex}
+    data = {
+        "iin": make_iin(born, sex),
+        "last_name": "Иванов",
+        "first_name": "Ерлан",
+        "middle_name": "Қанатұлы",
+        "birth_date": born,
+        "sex": sex,
+    }
     data.update(extra)
     return data
 
@@ -62,9 +78,22 @@ def article(code: str) -> CriminalCodeArticle:
     return CriminalCodeArticle.objects.get(article=number, part=int(part))
 
 
-def register(*, actor: User, unit: Unit | None = None, articles=("188-1",), form: str = "inquiry",
-             plot: str = "Тайно похитил телефон из сумки потерпевшей.", days_ago: int = 1, **extra):
+def register(
+    *,
+    actor: User,
+    unit: Unit | None = None,
+    articles=("188-1",),
+    form: str = "inquiry",
+    plot: str = "Тайно похитил телефон из сумки потерпевшей.",
+    days_ago: int = 1,
+    **extra,
+):
     return case_register(
-        actor=actor, unit=unit or actor.unit, articles=[article(a) for a in articles], proceedings_form=form,
-        plot=plot, registered_at=timezone.now() - timedelta(days=days_ago), **extra,
+        actor=actor,
+        unit=unit or actor.unit,
+        articles=[article(a) for a in articles],
+        proceedings_form=form,
+        plot=plot,
+        registered_at=timezone.now() - timedelta(days=days_ago),
+        **extra,
     )

@@ -5,11 +5,12 @@ Every named route of the project must have an entry; a new view without one fail
 the roles that get through on their own case. In-scope roles that are not allowed get 403,
 everyone outside the case's scope 404, the anonymous visitor the login page.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 ROLES = ("anonymous", "outsider", "colleague", "investigator", "supervisor", "prosecutor", "admin")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -20,18 +21,23 @@ REGISTRARS = frozenset({"outsider", "colleague", "investigator", "supervisor"})
 
 @dataclass(frozen=True)
 class Route:
-    obj: str | None = None                    # case, participant, act, item, file — or None
+    obj: str | None = None  # case, participant, act, item, file — or None
     method: str = "GET"
     allowed: frozenset = frozenset()
-    data: Callable | None = None              # POST data builder: data(world) -> dict
-    ok: int = 200                             # status for an allowed role
+    data: Callable | None = None  # POST data builder: data(world) -> dict
+    ok: int = 200  # status for an allowed role
     overrides: dict = field(default_factory=dict)  # role -> status, where the rule above does not fit
-    public: bool = False                      # no login needed
-    url: Callable | None = None               # url(world, own) -> str, for routes the sweep cannot reverse by obj
+    public: bool = False  # no login needed
+    url: Callable | None = None  # url(world, own) -> str, for routes the sweep cannot reverse by obj
 
 
 def _case_edit(w):
-    return {"version": w.case.version, "proceedings_form": "inquiry", "plot": "Уточнённая фабула.", "reason": "Уточнение"}
+    return {
+        "version": w.case.version,
+        "proceedings_form": "inquiry",
+        "plot": "Уточнённая фабула.",
+        "reason": "Уточнение",
+    }
 
 
 def _requalify(w):
@@ -45,24 +51,38 @@ def _requalify(w):
 
 
 def _assign(w):
-    return {"lead_investigator": w.people["investigator"].pk, "prosecutor": w.people["prosecutor"].pk,
-            "reason": "Распределение"}
+    return {
+        "lead_investigator": w.people["investigator"].pk,
+        "prosecutor": w.people["prosecutor"].pk,
+        "reason": "Распределение",
+    }
 
 
 def _participant(w):
-    return {"role": "witness", "last_name": "Серікбаев", "first_name": "Арман", "birth_date": "1990-05-17",
-            "sex": "M", "iin": w.new_iin()}
+    return {
+        "role": "witness",
+        "last_name": "Серікбаев",
+        "first_name": "Арман",
+        "birth_date": "1990-05-17",
+        "sex": "M",
+        "iin": w.new_iin(),
+    }
 
 
 def _evidence(w):
-    return {"kind": "physical", "description": "Нож", "seized_at": datetime(2026, 1, 5, 10, 0).isoformat(),
-            "seized_place": "ул. Абая, 1", "status": "seized"}
+    return {
+        "kind": "physical",
+        "description": "Нож",
+        "seized_at": datetime(2026, 1, 5, 10, 0).isoformat(),
+        "seized_place": "ул. Абая, 1",
+        "status": "seized",
+    }
 
 
 POLICY: dict[str, Route] = {
     "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),
     "healthz": Route(public=True),
-    "login": Route(public=True, overrides={r: 302 for r in SIGNED_IN}),
+    "login": Route(public=True, overrides=dict.fromkeys(SIGNED_IN, 302)),
     "logout": Route(method="POST", public=True, ok=302, overrides={"anonymous": 302}),
     "accounts:otp-setup": Route(allowed=SIGNED_IN, ok=404),  # everyone in the sweep is enrolled already
     "accounts:otp-verify": Route(allowed=SIGNED_IN),
@@ -77,15 +97,22 @@ POLICY: dict[str, Route] = {
     "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),
     "cases:requalify": Route(obj="case", allowed=frozenset({"investigator"})),
-    "cases:requalify#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_requalify,
-                                  ok=302),
+    "cases:requalify#post": Route(
+        obj="case", method="POST", allowed=frozenset({"investigator"}), data=_requalify, ok=302
+    ),
     "cases:assign": Route(obj="case", allowed=frozenset({"supervisor"})),
     "cases:assign#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}), data=_assign, ok=302),
-    "cases:transition": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
-                              data=lambda w: {"action": "start"}, ok=302),
+    "cases:transition": Route(
+        obj="case", method="POST", allowed=frozenset({"investigator"}), data=lambda w: {"action": "start"}, ok=302
+    ),
     "cases:extend": Route(obj="case", allowed=frozenset({"supervisor"})),
-    "cases:extend#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}),
-                               data=lambda w: {"days": 10, "reason": "Экспертиза"}, ok=302),
+    "cases:extend#post": Route(
+        obj="case",
+        method="POST",
+        allowed=frozenset({"supervisor"}),
+        data=lambda w: {"days": 10, "reason": "Экспертиза"},
+        ok=302,
+    ),
     "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
     # Open to everyone signed in, but it lists only the cases whose log the user may read.
     "cases:access-log-all": Route(allowed=SIGNED_IN),
@@ -94,47 +121,88 @@ POLICY: dict[str, Route] = {
     "cases:investigator-options": Route(allowed=frozenset({"supervisor"})),
     "cases:article-options": Route(allowed=frozenset({"outsider", "colleague", "investigator", "supervisor"})),
     "cases:participant-add": Route(obj="case", allowed=frozenset({"investigator"})),
-    "cases:participant-add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}),
-                                        data=_participant, ok=302),
-    "cases:participant-withdraw": Route(obj="participant", method="POST", allowed=frozenset({"investigator"}),
-                                        data=lambda w: {"reason": "Ошибочно"}, ok=302),
+    "cases:participant-add#post": Route(
+        obj="case", method="POST", allowed=frozenset({"investigator"}), data=_participant, ok=302
+    ),
+    "cases:participant-withdraw": Route(
+        obj="participant",
+        method="POST",
+        allowed=frozenset({"investigator"}),
+        data=lambda w: {"reason": "Ошибочно"},
+        ok=302,
+    ),
     "cases:act-create": Route(obj="case", allowed=frozenset({"investigator"})),
-    "cases:act-create#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                                   data=lambda w: {"act_type": w.act_type.pk, "language": "ru", "place": "Астана"}),
+    "cases:act-create#post": Route(
+        obj="case",
+        method="POST",
+        allowed=frozenset({"investigator"}),
+        ok=302,
+        data=lambda w: {"act_type": w.act_type.pk, "language": "ru", "place": "Астана"},
+    ),
     "cases:act": Route(obj="act", allowed=READERS),
     "cases:act-edit": Route(obj="act", allowed=frozenset({"investigator"})),
-    "cases:act-edit#post": Route(obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                                 data=lambda w: {"version": w.act.version, "language": "kk", "place": "Астана"}),
-    "cases:act-transition": Route(obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                                  data=lambda w: {"action": "submit"}),
+    "cases:act-edit#post": Route(
+        obj="act",
+        method="POST",
+        allowed=frozenset({"investigator"}),
+        ok=302,
+        data=lambda w: {"version": w.act.version, "language": "kk", "place": "Астана"},
+    ),
+    "cases:act-transition": Route(
+        obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"action": "submit"}
+    ),
     # Without a re-authentication in the sweep's sessions, the approving supervisor is sent to confirm first.
     "cases:act-review": Route(obj="act", allowed=frozenset({"supervisor"})),
-    "cases:act-review#post": Route(obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=302,
-                                   data=lambda w: {"action": "approve"}),
+    "cases:act-review#post": Route(
+        obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
+    ),
     "cases:extension-request": Route(obj="case", allowed=frozenset({"investigator"})),
-    "cases:extension-request#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                                          data=lambda w: {"days": 30, "reasons": "Экспертиза", "planned_actions": "Допрос",
-                                                          "addressee": "district_prosecutor", "language": "ru",
-                                                          "place": "Астана"}),
+    "cases:extension-request#post": Route(
+        obj="case",
+        method="POST",
+        allowed=frozenset({"investigator"}),
+        ok=302,
+        data=lambda w: {
+            "days": 30,
+            "reasons": "Экспертиза",
+            "planned_actions": "Допрос",
+            "addressee": "district_prosecutor",
+            "language": "ru",
+            "place": "Астана",
+        },
+    ),
     # Prosecutors decide, supervisors record (docs/ARCHITECTURE.md). The sweep's act is no extension
     # request: past the access check, the service refuses it with 400 and changes nothing.
     "cases:extension-decision": Route(obj="act", allowed=frozenset({"supervisor"})),
-    "cases:extension-decision#post": Route(obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=400,
-                                           data=lambda w: {"granted": "no", "reason": "Оснований нет"}),
+    "cases:extension-decision#post": Route(
+        obj="act",
+        method="POST",
+        allowed=frozenset({"supervisor"}),
+        ok=400,
+        data=lambda w: {"granted": "no", "reason": "Оснований нет"},
+    ),
     "evidence:add": Route(obj="case", allowed=frozenset({"investigator"})),
     "evidence:add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_evidence, ok=302),
     "evidence:detail": Route(obj="item", allowed=READERS),
-    "evidence:withdraw": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                               data=lambda w: {"reason": "Ошибочно"}),
-    "evidence:upload": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                             data=lambda w: {"file": w.upload()}),
-    "evidence:transfer": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                               data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"}),
+    "evidence:withdraw": Route(
+        obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"reason": "Ошибочно"}
+    ),
+    "evidence:upload": Route(
+        obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"file": w.upload()}
+    ),
+    "evidence:transfer": Route(
+        obj="item",
+        method="POST",
+        allowed=frozenset({"investigator"}),
+        ok=302,
+        data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"},
+    ),
     "evidence:download": Route(obj="file", allowed=READERS),
-    "evidence:file-withdraw": Route(obj="file", method="POST", allowed=frozenset({"investigator"}), ok=302,
-                                    data=lambda w: {"reason": "Ошибочно"}),
+    "evidence:file-withdraw": Route(
+        obj="file", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"reason": "Ошибочно"}
+    ),
     # The administrators' site: one entry for all its routes; the sweep requests its index.
-    "admin:*": Route(allowed=frozenset({"admin"}), overrides={r: 302 for r in SIGNED_IN - {"admin"}}),
+    "admin:*": Route(allowed=frozenset({"admin"}), overrides=dict.fromkeys(SIGNED_IN - {"admin"}, 302)),
 }
 
 # Routes of later features keep their entries in their own modules, merged here.

@@ -5,10 +5,11 @@ allowed the route's status. The anonymous caller gets 401 (no login page in an A
 These routes are swept by tests/test_api_sweep.py, with every role's token and session;
 tests/test_access_sweep.py leaves them to it (``api = True``).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.urls import reverse
 
@@ -19,8 +20,8 @@ INVESTIGATOR = frozenset({"investigator"})
 
 @dataclass(frozen=True)
 class ApiRoute(Route):
-    headers: Callable | None = None           # headers(world) -> dict, e.g. If-Match
-    api = True                                # not a dataclass field: marks the route for the API sweep
+    headers: Callable | None = None  # headers(world) -> dict, e.g. If-Match
+    api = True  # not a dataclass field: marks the route for the API sweep
 
 
 def _person(world, own: bool) -> str:
@@ -29,6 +30,7 @@ def _person(world, own: bool) -> str:
 
 def _if_match(obj: str):
     """The current ETag of the own object: its version, or for an evidence item its custody chain's length."""
+
     def headers(world) -> dict:
         row = world.objects[True][obj]
         if obj == "item":
@@ -36,6 +38,7 @@ def _if_match(obj: str):
 
             return {"If-Match": f'"v{chain_length(row.pk)}"'}
         return {"If-Match": f'"v{type(row).objects.filter(pk=row.pk).values_list("version", flat=True).get()}"'}
+
     return headers
 
 
@@ -43,29 +46,46 @@ POLICY: dict[str, Route] = {
     "api:me": ApiRoute(allowed=SIGNED_IN),
     "api:case-list": ApiRoute(allowed=SIGNED_IN),
     "api:case-detail": ApiRoute(obj="case", allowed=READERS),
-    "api:case-detail#patch": ApiRoute(obj="case", method="PATCH", allowed=INVESTIGATOR, headers=_if_match("case"),
-                                      data=lambda w: {"plot": "Уточнённая фабула.", "reason": "Уточнение"}),
+    "api:case-detail#patch": ApiRoute(
+        obj="case",
+        method="PATCH",
+        allowed=INVESTIGATOR,
+        headers=_if_match("case"),
+        data=lambda w: {"plot": "Уточнённая фабула.", "reason": "Уточнение"},
+    ),
     "api:case-participants": ApiRoute(obj="case", allowed=READERS),
     "api:case-acts": ApiRoute(obj="case", allowed=READERS),
-    "api:case-acts#post": ApiRoute(obj="case", method="POST", allowed=INVESTIGATOR, ok=201,
-                                   data=lambda w: {"act_type": w.act_type.code, "language": "ru", "place": "Астана"}),
+    "api:case-acts#post": ApiRoute(
+        obj="case",
+        method="POST",
+        allowed=INVESTIGATOR,
+        ok=201,
+        data=lambda w: {"act_type": w.act_type.code, "language": "ru", "place": "Астана"},
+    ),
     "api:case-evidence": ApiRoute(obj="case", allowed=READERS),
     "api:case-audit-events": ApiRoute(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
     "api:participant-detail": ApiRoute(obj="participant", allowed=READERS),
     "api:person-list": ApiRoute(allowed=SIGNED_IN),
     "api:person-detail": ApiRoute(obj="person", allowed=READERS, url=_person),
     "api:act-detail": ApiRoute(obj="act", allowed=READERS),
-    "api:act-detail#patch": ApiRoute(obj="act", method="PATCH", allowed=INVESTIGATOR, headers=_if_match("act"),
-                                     data=lambda w: {"place": "Тараз"}),
+    "api:act-detail#patch": ApiRoute(
+        obj="act", method="PATCH", allowed=INVESTIGATOR, headers=_if_match("act"), data=lambda w: {"place": "Тараз"}
+    ),
     "api:act-pdf": ApiRoute(obj="signed_act", allowed=READERS),
-    "api:act-transition": ApiRoute(obj="act", method="POST", allowed=INVESTIGATOR, headers=_if_match("act"),
-                                   data=lambda w: {"action": "submit"}),
+    "api:act-transition": ApiRoute(
+        obj="act", method="POST", allowed=INVESTIGATOR, headers=_if_match("act"), data=lambda w: {"action": "submit"}
+    ),
     "api:evidence-detail": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-files": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-custody": ApiRoute(obj="item", allowed=READERS),
-    "api:evidence-custody#post": ApiRoute(obj="item", method="POST", allowed=INVESTIGATOR, ok=201,
-                                          headers=_if_match("item"),
-                                          data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"}),
+    "api:evidence-custody#post": ApiRoute(
+        obj="item",
+        method="POST",
+        allowed=INVESTIGATOR,
+        ok=201,
+        headers=_if_match("item"),
+        data=lambda w: {"to_holder": "Камера хранения", "reason": "На хранение"},
+    ),
     "api:file-download": ApiRoute(obj="file", allowed=READERS),
     # Public: the schema and its documentation show the API's shape, never case data.
     "api:schema": ApiRoute(public=True),

@@ -1,4 +1,5 @@
 """Policy entries for the audit and export routes (issue #6); merged into tests/policy.py."""
+
 from tests.policy import READERS, Route
 
 # The lead investigator (the sweep's "investigator"), the case's supervisors and its prosecutor.

@@ -1,4 +1,5 @@
 """Policy entries for the signed-act routes (issue #5); merged into tests/policy.py."""
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -15,8 +16,14 @@ def _signed_act_pdf(world, own: bool) -> str:
     from tests.cases.signing_helpers import certify, render_in_process
 
     people = world.people
-    act = act_create(case_id=world.case.pk, actor=people["investigator"], act_type=world.act_type, language="kk",
-                     place="Астана", body="Қол қойылған акт.")
+    act = act_create(
+        case_id=world.case.pk,
+        actor=people["investigator"],
+        act_type=world.act_type,
+        language="kk",
+        place="Астана",
+        body="Қол қойылған акт.",
+    )
     act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=people["investigator"])
     act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=people["supervisor"])
     certify(people["supervisor"])
@@ -38,7 +45,11 @@ POLICY: dict = {
     "cases:act-pdf": Route(obj="act", allowed=READERS, url=_signed_act_pdf),
     # Public: the QR code's page answers everyone alike, and shows no case content.
     "verify:act": Route(public=True, url=_verify),
-    "verify:act#post": Route(public=True, method="POST", url=_verify,
-                             data=lambda w: {"file": SimpleUploadedFile("copy.pdf", b"%PDF-1.7 not signed")}),
+    "verify:act#post": Route(
+        public=True,
+        method="POST",
+        url=_verify,
+        data=lambda w: {"file": SimpleUploadedFile("copy.pdf", b"%PDF-1.7 not signed")},
+    ),
     "verify:trust-roots": Route(public=True, url=_trust_roots),
 }

@@ -5,6 +5,7 @@ anonymous → the login page; outside the case's scope (outsider, colleague, adm
 status. A refused request changes no row of any table but the audit trail and the session
 store, which record the refusal itself.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,9 +23,9 @@ from cases.services.acts import act_create
 from cases.services.participants import participant_add
 from evidence.services import evidence_add, evidence_file_add
 from tests.auth import stale_otp_client, verified_client
+from tests.evidence.helpers import png_bytes
 from tests.factories import article, make_iin, person_data, register
 from tests.policy import IN_SCOPE, POLICY, ROLES, Route
-from tests.evidence.helpers import png_bytes
 
 LOGIN = "login"
 NOT_COUNTED = {"audit", "sessions", "axes"}
@@ -61,16 +62,25 @@ class World:
         self.people, self.act_type, self.article = people, act_type, article("188-1")
         self.case = register(actor=people["investigator"], prosecutor=people["prosecutor"])
         self.foreign_case = register(actor=people["outsider"])
-        self.objects = {True: self._children(self.case, people["investigator"]),
-                        False: self._children(self.foreign_case, people["outsider"])}
+        self.objects = {
+            True: self._children(self.case, people["investigator"]),
+            False: self._children(self.foreign_case, people["outsider"]),
+        }
         self.act = self.objects[True]["act"]
 
     def _children(self, case, author):
-        participant = participant_add(case_id=case.pk, actor=author, role=ParticipantRole.VICTIM,
-                                      person_data=person_data())
+        participant = participant_add(
+            case_id=case.pk, actor=author, role=ParticipantRole.VICTIM, person_data=person_data()
+        )
         act = act_create(case_id=case.pk, actor=author, act_type=self.act_type, language="ru", place="Астана")
-        item = evidence_add(case_id=case.pk, actor=author, kind="physical", description="Телефон",
-                            seized_at=case.registered_at, seized_place="Астана")
+        item = evidence_add(
+            case_id=case.pk,
+            actor=author,
+            kind="physical",
+            description="Телефон",
+            seized_at=case.registered_at,
+            seized_place="Астана",
+        )
         file = evidence_file_add(item_id=item.pk, actor=author, stream=io.BytesIO(png_bytes()), name="photo.png")
         return {"case": case, "participant": participant, "act": act, "item": item, "file": file}
 
@@ -87,8 +97,14 @@ class World:
 def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, outsider, admin):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     act_type = ProceduralActType.objects.create(code="sweep_note", name_ru="Справка", name_kk="Анықтама", kind="other")
-    people = {"investigator": investigator, "colleague": colleague, "supervisor": supervisor,
-              "prosecutor": prosecutor, "outsider": outsider, "admin": admin}
+    people = {
+        "investigator": investigator,
+        "colleague": colleague,
+        "supervisor": supervisor,
+        "prosecutor": prosecutor,
+        "outsider": outsider,
+        "admin": admin,
+    }
     return World(people, act_type)
 
 
@@ -119,8 +135,11 @@ def url_for(name: str, route: Route, world: World, own: bool) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    return {m._meta.label_lower: m._default_manager.count() for m in apps.get_models()
-            if m._meta.app_label not in NOT_COUNTED and m._meta.label_lower not in NOT_COUNTED_MODELS}
+    return {
+        m._meta.label_lower: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label not in NOT_COUNTED and m._meta.label_lower not in NOT_COUNTED_MODELS
+    }
 
 
 # JSON API routes are swept with tokens and sessions by tests/test_api_sweep.py.
@@ -167,8 +186,9 @@ def test_route_answers_every_role_as_the_policy_says(world, key):
 # to the URL asked for; with it, the policy's answer. Out of scope stays 404.
 CASE_SCOPED_KEYS = sorted(k for k in POLICY if POLICY[k].obj is not None and not getattr(POLICY[k], "api", False))
 # A grave case keeps its named supervisor: an assignment without one is refused (400).
-GRAVE_DATA = {"cases:assign#post": lambda w: {**POLICY["cases:assign#post"].data(w),
-                                             "supervisor": w.people["supervisor"].pk}}
+GRAVE_DATA = {
+    "cases:assign#post": lambda w: {**POLICY["cases:assign#post"].data(w), "supervisor": w.people["supervisor"].pk}
+}
 READS_LOGGED = ("case.opened", "act.opened", "evidence.opened", "file.downloaded", "act.pdf_downloaded")
 
 
@@ -182,8 +202,12 @@ def make_own_case_grave(world):
     from cases.choices import Gravity
 
     people = world.people
-    grave = register(actor=people["investigator"], prosecutor=people["prosecutor"], supervisor=people["supervisor"],
-                     articles=("99-1",))
+    grave = register(
+        actor=people["investigator"],
+        prosecutor=people["prosecutor"],
+        supervisor=people["supervisor"],
+        articles=("99-1",),
+    )
     assert grave.gravity >= Gravity.GRAVE
     world.case = grave
     world.objects[True] = world._children(grave, people["investigator"])
@@ -193,8 +217,16 @@ def make_own_case_grave(world):
 
 def test_every_case_scoped_route_is_in_the_grave_sweep():
     names = {key.split("#")[0] for key in CASE_SCOPED_KEYS}
-    assert {"cases:detail", "cases:act", "cases:act-pdf", "cases:act-review", "evidence:detail",
-            "evidence:download", "cases:history", "cases:export"} <= names
+    assert {
+        "cases:detail",
+        "cases:act",
+        "cases:act-pdf",
+        "cases:act-review",
+        "evidence:detail",
+        "evidence:download",
+        "cases:history",
+        "cases:export",
+    } <= names
     assert len(CASE_SCOPED_KEYS) >= 35
 
 
@@ -238,8 +270,9 @@ def test_a_grave_case_route_needs_a_recent_second_factor(grave_pages_world, key)
             back = parse_qs(target.query).get("next", [""])[0]
             if got != 302 or target.path != reverse("accounts:otp-verify"):
                 failures.append(f"{where}: expected the second-factor page, got {got} {location}")
-            elif back != (url if route.method == "GET" or _has_form_page(url)
-                          else reverse("cases:detail", args=[world.case.pk])):
+            elif back != (
+                url if route.method == "GET" or _has_form_page(url) else reverse("cases:detail", args=[world.case.pk])
+            ):
                 failures.append(f"{where}: sent back to {back!r}, asked for {url!r}")
             if response.content or getattr(response, "streaming", False):
                 failures.append(f"{where}: the refusal carries content")
@@ -284,7 +317,8 @@ def test_the_second_factor_page_leads_back_to_the_act_asked_for(investigator, su
 
 def test_htmx_is_sent_to_the_second_factor_page_instead_of_swapping_it_into_a_tab(investigator, supervisor):
     grave = register(actor=investigator, articles=("99-1",), supervisor=supervisor)
-    response = stale_otp_client(investigator).get(reverse("cases:detail", args=[grave.pk]) + "?tab=acts",
-                                                  headers={"HX-Request": "true"})
+    response = stale_otp_client(investigator).get(
+        reverse("cases:detail", args=[grave.pk]) + "?tab=acts", headers={"HX-Request": "true"}
+    )
     assert response.status_code == 204 and not response.content
     assert response["HX-Redirect"].startswith(reverse("accounts:otp-verify") + "?next=")

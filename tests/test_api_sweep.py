@@ -10,6 +10,7 @@ A second sweep asks every route for the parts of a grave case: a token not issue
 cases gets 404 from every route and for every role; one issued for them (by an administrator)
 gets what the policy says; a session gets it only with a fresh second factor.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -50,8 +51,10 @@ def test_every_api_route_is_in_the_api_sweep():
 def api_world(world):
     """The pages' world, plus a signed act in the own and in the foreign case (for the PDF route)."""
     foreign_supervisor = make_user("supervisor.taraz", Role.SUPERVISOR, world.foreign_case.unit)
-    for own, author, approver in ((True, world.people["investigator"], world.people["supervisor"]),
-                                  (False, world.people["outsider"], foreign_supervisor)):
+    for own, author, approver in (
+        (True, world.people["investigator"], world.people["supervisor"]),
+        (False, world.people["outsider"], foreign_supervisor),
+    ):
         world.objects[own]["signed_act"] = signed_act(world.objects[own]["case"], author, approver, world.act_type)
     return world
 
@@ -62,8 +65,15 @@ def hand_made_token(user, *, grave_cases: bool = False) -> str:
     keep case data and writes from them."""
     prefix = secrets.token_hex(5)
     raw = f"ecase_{prefix}_{secrets.token_urlsafe(32)}"
-    ApiToken.objects.create(user=user, name="sweep", prefix=prefix, digest=digest_of(raw), can_write=True,
-                            grave_cases=grave_cases, expires_at=timezone.now() + timedelta(days=1))
+    ApiToken.objects.create(
+        user=user,
+        name="sweep",
+        prefix=prefix,
+        digest=digest_of(raw),
+        can_write=True,
+        grave_cases=grave_cases,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     return raw
 
 
@@ -97,8 +107,15 @@ def test_api_route_answers_every_role_as_the_policy_says(api_world, key):
         for role, own in itertools.product(ROLES, (True, False)):
             if not own and ((route.obj is None and route.url is None) or role == "outsider"):
                 continue  # no foreign object to ask for; the outsider's "foreign" case is his own
-            failures += check(world, name, route, apis[role], f"{mode} {role} {'own' if own else 'foreign'}",
-                              expected(route, role, own), own)
+            failures += check(
+                world,
+                name,
+                route,
+                apis[role],
+                f"{mode} {role} {'own' if own else 'foreign'}",
+                expected(route, role, own),
+                own,
+            )
     assert not failures, "\n".join(failures)
 
 
@@ -109,9 +126,12 @@ def check(world, name, route, api: Api, where: str, want, own: bool, code: str |
     write = route.method != "GET"
     with transaction.atomic():
         before = row_counts() if write else None
-        response = api.request(route.method, url_for(name, route, world, own),
-                               route.data(world) if route.data else None,
-                               headers=route.headers(world) if route.headers else None)
+        response = api.request(
+            route.method,
+            url_for(name, route, world, own),
+            route.data(world) if route.data else None,
+            headers=route.headers(world) if route.headers else None,
+        )
         changed = write and row_counts() != before
         transaction.set_rollback(True)
     if response.status_code not in wanted:
@@ -144,9 +164,15 @@ def test_a_prosecutors_token_cannot_write_anything(api_world):
         if key == "api:act-transition":
             for action in ("approve", "return", "revise", "supersede", "sign"):
                 body = {"action": action, "reason": "x"}
-                failures += check(world, "api:act-transition",
-                                  ApiRoute(obj="act", method="POST", data=lambda w: body, headers=route.headers),
-                                  Api(token=raw), f"prosecutor {action}", (403, 400), own=True)
+                failures += check(
+                    world,
+                    "api:act-transition",
+                    ApiRoute(obj="act", method="POST", data=lambda w, body=body: body, headers=route.headers),
+                    Api(token=raw),
+                    f"prosecutor {action}",
+                    (403, 400),
+                    own=True,
+                )
     assert not failures, "\n".join(failures)
 
 
@@ -158,7 +184,9 @@ def grave_world(world):
     """The pages' grave world, with a signed act of the grave case for the PDF routes."""
     world = make_own_case_grave(world)
     people = world.people
-    world.objects[True]["signed_act"] = signed_act(world.case, people["investigator"], people["supervisor"], world.act_type)
+    world.objects[True]["signed_act"] = signed_act(
+        world.case, people["investigator"], people["supervisor"], world.act_type
+    )
     return world
 
 
@@ -181,8 +209,9 @@ def test_the_parts_of_a_grave_case_answer_by_token_scope_and_second_factor(grave
     for mode in ("token", "grave-token", "session", "stale-otp-session"):
         apis = callers(world, mode)
         for role in ROLES:
-            failures += check(world, name, route, apis[role], f"{mode} {role}", grave_expected(route, role, mode),
-                              own=True)
+            failures += check(
+                world, name, route, apis[role], f"{mode} {role}", grave_expected(route, role, mode), own=True
+            )
     assert not failures, "\n".join(failures)
 
 
@@ -193,8 +222,16 @@ def test_a_read_only_token_writes_nothing_anywhere(api_world):
     writes = [key for key in API_KEYS if POLICY[key].method != "GET"]
     failures = []
     for key in writes:
-        failures += check(world, key.split("#")[0], POLICY[key], Api(token=raw), f"read-only {key}", 403, own=True,
-                          code="token_read_only")
+        failures += check(
+            world,
+            key.split("#")[0],
+            POLICY[key],
+            Api(token=raw),
+            f"read-only {key}",
+            403,
+            own=True,
+            code="token_read_only",
+        )
     assert not failures, "\n".join(failures)
 
 
@@ -211,8 +248,16 @@ def test_a_session_reaches_the_api_only_verified_and_writes_only_with_the_csrf_t
     failures = []
     for key in API_KEYS:
         name, route = key.split("#")[0], POLICY[key]
-        failures += check(world, name, route, Api(client=unverified), f"unverified {key}", 403, own=True,
-                          code="second_factor_required")
+        failures += check(
+            world,
+            name,
+            route,
+            Api(client=unverified),
+            f"unverified {key}",
+            403,
+            own=True,
+            code="second_factor_required",
+        )
         if route.method != "GET":
             failures += check(world, name, route, no_csrf, f"no CSRF {key}", 403, own=True, code="permission_denied")
     assert not failures, "\n".join(failures)

@@ -1,4 +1,5 @@
 """bench/RESULTS.md keeps every benchmark's latest section, whichever benchmark ran last."""
+
 from bench.results import refresh
 
 
@@ -11,7 +12,9 @@ def test_each_benchmark_replaces_only_its_own_part(tmp_path):
     audit.write_text("# Audit\n\nnew audit\n")
     signing.write_text("# Signing\n\n9.4 acts/s\n")
     refresh(path=results, sections=(audit, signing))  # a section benchmark keeps the main part
-    assert results.read_text() == "# Main\n\nfirst run\n\n---\n\n# Audit\n\nnew audit\n\n---\n\n# Signing\n\n9.4 acts/s\n"
+    assert (
+        results.read_text() == "# Main\n\nfirst run\n\n---\n\n# Audit\n\nnew audit\n\n---\n\n# Signing\n\n9.4 acts/s\n"
+    )
 
     refresh("# Main\n\nsecond run\n", results, (audit, signing))
     text = results.read_text()

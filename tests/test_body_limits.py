@@ -6,6 +6,7 @@ the body, or read it to find the login redirect, would sit there until its timeo
 same rules in-process: an anonymous caller is held to a login form's size everywhere but the
 verification page, and a chunked body is read only up to its cap.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,9 @@ from django.conf import settings
 from django.test.client import ClientHandler, RequestFactory
 
 from accounts.choices import Role
+from tests.auth import verified_client
 from tests.cases.workers import ROOT, wait_for
 from tests.cases.workers import test_database_url as database_url
-from tests.auth import verified_client
 from tests.factories import make_user
 
 CLAIMED = 314_572_800  # 300 MB, more than any route accepts
@@ -40,17 +41,40 @@ class Gunicorn:
         self.listener.listen(16)
         self.port = self.listener.getsockname()[1]
         fd = self.listener.fileno()
-        env = {**os.environ, "DATABASE_URL": database_url(), "ECASE_ALLOWED_HOSTS": "127.0.0.1",
-               "ECASE_PRIVATE_STORAGE": str(tmp_path / "private"), "ECASE_VAR_DIR": str(tmp_path / "var"),
-               # the same key as this process, or the session cookie made here would not open there
-               "ECASE_SECRET_KEY": settings.SECRET_KEY}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "ECASE_ALLOWED_HOSTS": "127.0.0.1",
+            "ECASE_PRIVATE_STORAGE": str(tmp_path / "private"),
+            "ECASE_VAR_DIR": str(tmp_path / "var"),
+            # the same key as this process, or the session cookie made here would not open there
+            "ECASE_SECRET_KEY": settings.SECRET_KEY,
+        }
         if getattr(settings, "REDIS_URL", ""):
             env["REDIS_URL"] = settings.REDIS_URL
         self.log = open(tmp_path / "gunicorn.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "ecase.wsgi:application", "--bind", f"fd://{fd}", "--workers", "1",
-             "--timeout", "30", "--graceful-timeout", "2"],
-            cwd=ROOT, env=env, pass_fds=(fd,), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ecase.wsgi:application",
+                "--bind",
+                f"fd://{fd}",
+                "--workers",
+                "1",
+                "--timeout",
+                "30",
+                "--graceful-timeout",
+                "2",
+            ],
+            cwd=ROOT,
+            env=env,
+            pass_fds=(fd,),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.log_path = tmp_path / "gunicorn.log"
         wait_for(self.ready, timeout=60, what="gunicorn to answer /healthz")
 
@@ -74,7 +98,7 @@ class Gunicorn:
                     if not chunk:
                         break
                     received += chunk
-            except socket.timeout:
+            except TimeoutError:
                 return None, time.monotonic() - started
         elapsed = time.monotonic() - started
         return (int(received.split(b" ", 2)[1]) if received.startswith(b"HTTP/") else None), elapsed
@@ -99,8 +123,12 @@ def server(transactional_db, tmp_path):
 
 
 def post_head(path: str, length: int, cookie: str = "") -> bytes:
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}",
-             "Content-Type: multipart/form-data; boundary=----ecase"]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Content-Length: {length}",
+        "Content-Type: multipart/form-data; boundary=----ecase",
+    ]
     if cookie:
         # With a CSRF cookie, so that CSRF goes on to read the form's token from the body.
         lines.append(f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}; {settings.CSRF_COOKIE_NAME}={'c' * 32}")
@@ -123,7 +151,8 @@ def test_a_claimed_300_mb_body_is_refused_at_once_by_the_real_server(server, ast
 
 
 def test_the_real_server_holds_an_anonymous_caller_to_a_login_forms_size_but_waits_for_a_signed_in_upload(
-        server, astana):
+    server, astana
+):
     """100 KB to the upload route: refused at once for the anonymous caller; for a signed-in one the
     server waits for the body (none comes), because 100 KB is a file it would accept."""
     cookie = session_cookie(make_user("uploader", Role.INVESTIGATOR, astana))
@@ -136,8 +165,10 @@ def test_the_real_server_stops_reading_a_chunked_body_at_the_cap(server):
     """One byte past the anonymous cap, in a chunk whose end never comes: a server that read the whole
     body would wait for the rest; this one answers 413 once the cap is passed."""
     cap = settings.ECASE_BODY_LIMITS["*"][1]
-    head = ("POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n\r\n").encode()
+    head = (
+        b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+    )
     body = f"{cap + 1 + 4096:x}\r\n".encode() + b"x" * (cap + 1)
     status, seconds = server.exchange(head + body, timeout=5)
     assert status == 413 and seconds < 1.0
@@ -205,11 +236,14 @@ def test_a_signed_in_chunked_upload_gets_the_upload_limit_and_an_anonymous_one_t
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path,length,status", [
-    ("/accounts/login/", 16 * 1024 + 1, 413),       # anonymous, the login form's size at most
-    (UPLOAD, 210 * 1024 * 1024, 413),                # the anonymous 210 MB multipart POST of the issue
-    (VERIFY, 20 * 1024 * 1024 + 64 * 1024 + 1, 413),  # past a signed PDF's size
-])
+@pytest.mark.parametrize(
+    "path,length,status",
+    [
+        ("/accounts/login/", 16 * 1024 + 1, 413),  # anonymous, the login form's size at most
+        (UPLOAD, 210 * 1024 * 1024, 413),  # the anonymous 210 MB multipart POST of the issue
+        (VERIFY, 20 * 1024 * 1024 + 64 * 1024 + 1, 413),  # past a signed PDF's size
+    ],
+)
 def test_an_anonymous_body_over_its_limit_is_refused_unread(path, length, status):
     environ = bodiless_environ(path, "multipart/form-data; boundary=b")
     environ["CONTENT_LENGTH"] = str(length)
@@ -237,4 +271,6 @@ def test_the_front_proxy_admits_what_the_app_does_and_no_more_than_the_largest_l
     sizes = [int(n) * 1024 * 1024 for n in re.findall(r"^\s*client_max_body_size (\d+)m;", conf, re.M)]
     table = settings.ECASE_BODY_LIMITS
     assert sizes[0] == table["*"][0]
-    assert sorted(sizes[1:]) == sorted(-(-max(table[name]) // 2**20) * 2**20 for name in ("evidence:upload", "verify:act"))
+    assert sorted(sizes[1:]) == sorted(
+        -(-max(table[name]) // 2**20) * 2**20 for name in ("evidence:upload", "verify:act")
+    )

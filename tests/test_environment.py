@@ -4,6 +4,7 @@ Each case imports ``ecase.settings`` in a fresh interpreter with one bad environ
 asserts the exit status and the message, which must name what to fix. No database is needed:
 nothing here gets past the settings.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,12 +32,21 @@ PRINT = "from django.conf import settings; print(settings.ECASE_PUBLIC_URL, sett
 
 def start(tmp_path, code: str = PRINT, **env) -> subprocess.CompletedProcess:
     """Import the settings (``code``) with only ``env`` of the project's variables set."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("ECASE_") and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ECASE_") and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     clean.update({"DJANGO_SETTINGS_MODULE": "ecase.settings", "ECASE_VAR_DIR": str(tmp_path / "var")})
     clean.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, env=clean,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("value", ["prod", "Production", "staging", "", "development "])
@@ -62,8 +72,10 @@ BAD_PRODUCTION = {
     "no ECASE_ALLOWED_HOSTS": ({"ECASE_ALLOWED_HOSTS": None}, "ECASE_ALLOWED_HOSTS (explicit host names)"),
     "empty ECASE_ALLOWED_HOSTS": ({"ECASE_ALLOWED_HOSTS": " , "}, "ECASE_ALLOWED_HOSTS (explicit host names)"),
     "no ECASE_PUBLIC_URL": ({"ECASE_PUBLIC_URL": None}, "ECASE_PUBLIC_URL (the https:// address"),
-    "http ECASE_PUBLIC_URL": ({"ECASE_PUBLIC_URL": "http://ecase.example.kz"},
-                              "ECASE_PUBLIC_URL='http://ecase.example.kz' is not an absolute https URL"),
+    "http ECASE_PUBLIC_URL": (
+        {"ECASE_PUBLIC_URL": "http://ecase.example.kz"},
+        "ECASE_PUBLIC_URL='http://ecase.example.kz' is not an absolute https URL",
+    ),
     "no signing passphrase": ({"ECASE_SIGNING_PASSPHRASE": None}, "ECASE_SIGNING_PASSPHRASE"),
     "no export passphrase": ({"ECASE_EXPORT_SIGNING_PASSPHRASE": None}, "ECASE_EXPORT_SIGNING_PASSPHRASE"),
     "no blob master keys": ({"ECASE_BLOB_MASTER_KEYS": None}, "ECASE_BLOB_MASTER_KEYS"),
@@ -83,8 +95,15 @@ def test_production_names_everything_missing_at_once(tmp_path):
     result = start(tmp_path, **bare)
     assert result.returncode != 0
     line = result.stderr.strip().splitlines()[-1]
-    for needed in ("DATABASE_URL", "REDIS_URL", "ECASE_ALLOWED_HOSTS", "ECASE_PUBLIC_URL", "ECASE_SIGNING_PASSPHRASE",
-                   "ECASE_EXPORT_SIGNING_PASSPHRASE", "ECASE_BLOB_MASTER_KEYS"):
+    for needed in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ECASE_ALLOWED_HOSTS",
+        "ECASE_PUBLIC_URL",
+        "ECASE_SIGNING_PASSPHRASE",
+        "ECASE_EXPORT_SIGNING_PASSPHRASE",
+        "ECASE_BLOB_MASTER_KEYS",
+    ):
         assert needed in line, line
 
 
@@ -105,5 +124,4 @@ def test_the_qr_code_of_an_act_points_at_the_public_url(settings, investigator, 
     case = register(actor=investigator)
     act_type = ProceduralActType.objects.create(code="qr_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = signed_act(case, investigator, supervisor, act_type)
-    assert act_snapshot(act)["act"]["verification_url"] == \
-        f"https://ecase.example.kz/verify/{act.verification_token}/"
+    assert act_snapshot(act)["act"]["verification_url"] == f"https://ecase.example.kz/verify/{act.verification_token}/"

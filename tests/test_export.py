@@ -1,4 +1,5 @@
 """The case-file export: round trip, one changed byte anywhere, who may export, the audit row."""
+
 import hashlib
 import io
 import zipfile
@@ -85,8 +86,15 @@ def test_an_export_round_trip_verifies(full_case, investigator, tmp_path):
     names = zipfile.ZipFile(path).namelist()
     assert any(n.startswith("acts/001-") for n in names)
     assert sum(n.startswith("evidence/001/") for n in names) == 2  # the withdrawn file stays out
-    assert {"history/history.json", "history/history.pdf", "audit/head.json", "signer.pem", "manifest.json",
-            "manifest.json.p7s", "manifest.pdf"} <= set(names)
+    assert {
+        "history/history.json",
+        "history/history.pdf",
+        "audit/head.json",
+        "signer.pem",
+        "manifest.json",
+        "manifest.json.p7s",
+        "manifest.pdf",
+    } <= set(names)
     event = AuditEvent.objects.get(event=EventType.EXPORT_MADE, case_id=full_case.pk)
     manifest = zipfile.ZipFile(path).read("manifest.json")
     assert event.data["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
@@ -172,8 +180,15 @@ def test_an_export_signed_elsewhere_is_not_trusted_unless_its_certificate_is_giv
 def test_who_may_export(full_case, investigator, colleague, supervisor, prosecutor, outsider, tmp_path):
     for person in (investigator, supervisor, prosecutor):
         assert verify_export(export_to(tmp_path / f"{person.username}.zip", full_case, person)).valid
-    case_assign(case_id=full_case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
-                prosecutor=prosecutor, supervisor=supervisor, reason="Группа")
+    case_assign(
+        case_id=full_case.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        group=[colleague],
+        prosecutor=prosecutor,
+        supervisor=supervisor,
+        reason="Группа",
+    )
     with pytest.raises(NotAllowed):
         export_to(tmp_path / "group.zip", full_case, colleague)  # in the group, but not the lead
     with pytest.raises(OutOfScope):

@@ -5,10 +5,11 @@ A locale's format (``03.11.2026``) or an offset in the value makes ``<input type
 ``value="…"``, of reading it back, and of act fields stored as JSON; the browser proof is
 tests/browser/test_forms_round_trip.py.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone as dt_timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,7 +47,7 @@ def test_a_date_renders_as_iso(language):
 def test_a_datetime_renders_in_the_configured_zone_without_offset(language):
     with translation.override(language):
         local = str(Dates(initial={"moment": datetime(2026, 11, 3, 10, 0, tzinfo=ALMATY)})["moment"])
-        utc = str(Dates(initial={"moment": datetime(2026, 11, 3, 5, 0, tzinfo=dt_timezone.utc)})["moment"])
+        utc = str(Dates(initial={"moment": datetime(2026, 11, 3, 5, 0, tzinfo=UTC)})["moment"])
     assert 'type="datetime-local"' in local and value_of(local) == "2026-11-03T10:00" == value_of(utc)
     assert "step=" not in local
 
@@ -88,8 +89,9 @@ def test_the_project_forms_render_their_dates_as_iso(db):
 
 
 def test_multi_line_text_comes_back_with_the_line_breaks_it_was_shown_with(db):
-    form = CaseEditForm(data={"version": 1, "plot": "Строка 1\r\nСтрока 2\rСтрока 3", "reason": "x",
-                              "proceedings_form": "inquiry"})
+    form = CaseEditForm(
+        data={"version": 1, "plot": "Строка 1\r\nСтрока 2\rСтрока 3", "reason": "x", "proceedings_form": "inquiry"}
+    )
     form.is_valid()
     assert form.cleaned_data["plot"] == "Строка 1\nСтрока 2\nСтрока 3"
 
@@ -121,10 +123,19 @@ def test_act_fields_render_stored_json_as_the_controls_accept(notice_case):
 def test_act_fields_saved_unchanged_keep_the_stored_json_verbatim(notice_case):
     act_type = ProceduralActType.objects.get(code="investigation_completion_notice")
     recipient = notice_case.participants.get()
-    stored = {"review_deadline": "2026-12-01", "notified_at": "2026-11-20T11:05:00+00:00",
-              "recipients": [recipient.pk], "delivery_method": "retired-method", "legacy_key": "kept"}
-    browser_sends = {PREFIX + "review_deadline": "2026-12-01", PREFIX + "notified_at": "2026-11-20T16:05",
-                     PREFIX + "recipients": [str(recipient.pk)], PREFIX + "delivery_method": "retired-method"}
+    stored = {
+        "review_deadline": "2026-12-01",
+        "notified_at": "2026-11-20T11:05:00+00:00",
+        "recipients": [recipient.pk],
+        "delivery_method": "retired-method",
+        "legacy_key": "kept",
+    }
+    browser_sends = {
+        PREFIX + "review_deadline": "2026-12-01",
+        PREFIX + "notified_at": "2026-11-20T16:05",
+        PREFIX + "recipients": [str(recipient.pk)],
+        PREFIX + "delivery_method": "retired-method",
+    }
     form = _act_form(act_type, notice_case, stored, browser_sends)
     assert form.is_valid(), form.errors
     assert structured_values(form, act_type, stored) == stored
@@ -137,8 +148,10 @@ def test_act_fields_saved_unchanged_keep_the_stored_json_verbatim(notice_case):
 def test_the_case_list_filters_come_back_chosen(supervisor, investigator):
     from cases.forms_filters import CaseFilterForm
 
-    form = CaseFilterForm({"q": "188", "status": "registered", "gravity": "2", "investigator": str(investigator.pk),
-                           "overdue": "on"}, user=supervisor)
+    form = CaseFilterForm(
+        {"q": "188", "status": "registered", "gravity": "2", "investigator": str(investigator.pk), "overdue": "on"},
+        user=supervisor,
+    )
     assert form.is_valid(), form.errors
     assert 'value="registered" selected' in str(form["status"]) and 'value="2" selected' in str(form["gravity"])
     assert f'value="{investigator.pk}" selected' in str(form["investigator"])

@@ -1,4 +1,5 @@
 """Transport and browser defaults, production settings, hostile input."""
+
 import os
 import secrets
 import subprocess
@@ -11,10 +12,10 @@ from django.urls import reverse
 from cases.choices import ParticipantRole
 from cases.models import ProceduralActType
 from cases.services.acts import act_create
-from cases.services.participants import participant_add
-from evidence.models import EvidenceFile
 from cases.services.case import case_transition
+from cases.services.participants import participant_add
 from cases.services.term import deadline_extend
+from evidence.models import EvidenceFile
 from evidence.services import evidence_add, evidence_transfer
 from tests.auth import verified_client
 from tests.factories import person_data, register
@@ -24,20 +25,28 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items()
-                   if not k.startswith("ECASE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("ECASE_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def production_env(**extra):
-    return {"ECASE_ENV": "production", "ECASE_SECRET_KEY": secrets.token_urlsafe(64),
-            "ECASE_ALLOWED_HOSTS": "ecase.example.kz", "DATABASE_URL": "postgres://ecase@127.0.0.1:5432/ecase",
-            "REDIS_URL": "redis://127.0.0.1:6379/0", "ECASE_PUBLIC_URL": "https://ecase.example.kz",
-            "ECASE_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
-            "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
-            "ECASE_BLOB_MASTER_KEYS": f"k1:{secrets.token_urlsafe(32)}", **extra}
+    return {
+        "ECASE_ENV": "production",
+        "ECASE_SECRET_KEY": secrets.token_urlsafe(64),
+        "ECASE_ALLOWED_HOSTS": "ecase.example.kz",
+        "DATABASE_URL": "postgres://ecase@127.0.0.1:5432/ecase",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "ECASE_PUBLIC_URL": "https://ecase.example.kz",
+        "ECASE_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+        "ECASE_EXPORT_SIGNING_PASSPHRASE": secrets.token_urlsafe(32),
+        "ECASE_BLOB_MASTER_KEYS": f"k1:{secrets.token_urlsafe(32)}",
+        **extra,
+    }
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -94,25 +103,43 @@ def test_no_page_has_an_inline_script(investigator, case):
 def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, investigator, supervisor, prosecutor):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     case = register(actor=investigator, prosecutor=prosecutor, plot=f"Фабула {XSS}")
-    participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                    person_data=person_data(address=XSS), note=XSS)
+    participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data(address=XSS), note=XSS
+    )
     act_type = ProceduralActType.objects.create(code="xss_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place=XSS, body=XSS)
-    item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description=XSS,
-                        seized_at=case.registered_at, seized_place=XSS, seal_number="<b>1</b>")
+    item = evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="physical",
+        description=XSS,
+        seized_at=case.registered_at,
+        seized_place=XSS,
+        seal_number="<b>1</b>",
+    )
     evidence_transfer(item_id=item.pk, actor=investigator, to_holder=XSS, to_location=XSS, reason=XSS)
     case_transition(case_id=case.pk, action="start", actor=investigator)
     case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason=XSS, ground=XSS)
     deadline_extend(case_id=case.pk, actor=supervisor, days=3, reason=XSS)
     for user in (investigator, prosecutor):
         client = verified_client(user)
-        tabs = [f"{reverse('cases:detail', args=[case.pk])}?tab={t}" for t in
-                ("summary", "participants", "acts", "evidence", "term", "history")]
-        for url in (*tabs, reverse("cases:act", args=[act.pk]), reverse("evidence:detail", args=[item.pk]),
-                    reverse("cases:list"), "/"):
+        tabs = [
+            f"{reverse('cases:detail', args=[case.pk])}?tab={t}"
+            for t in ("summary", "participants", "acts", "evidence", "term", "history")
+        ]
+        for url in (
+            *tabs,
+            reverse("cases:act", args=[act.pk]),
+            reverse("evidence:detail", args=[item.pk]),
+            reverse("cases:list"),
+            "/",
+        ):
             html = client.get(url).content.decode()
             assert "<script>alert" not in html and "<img src=x" not in html and "<b>1</b>" not in html, url
-    assert "&lt;script&gt;alert" in verified_client(investigator).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert (
+        "&lt;script&gt;alert"
+        in verified_client(investigator).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    )
 
 
 @pytest.mark.parametrize("page", ["1' OR '1'='1", "1; DROP TABLE cases_case; --", "-1", "99999999999999999999"])
@@ -125,22 +152,33 @@ def test_sql_metacharacters_in_the_page_parameter_are_harmless(investigator, cas
 @pytest.fixture
 def upload_item(settings, tmp_path, case, investigator):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
-    return evidence_add(case_id=case.pk, actor=investigator, kind="document", description="Документы",
-                        seized_at=case.registered_at, seized_place="Астана")
+    return evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="document",
+        description="Документы",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("report.pdf", b"<html><body>not a pdf</body></html>", "not a known document"),
-    ("photo.jpg", b"MZ" + b"\x90" * 512, "a program file, not a document"),
-    ("empty.pdf", b"", "empty"),
-])
-def test_hostile_uploads_are_refused_with_a_message_and_store_nothing(investigator, upload_item, tmp_path, name,
-                                                                       content, message):
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("report.pdf", b"<html><body>not a pdf</body></html>", "not a known document"),
+        ("photo.jpg", b"MZ" + b"\x90" * 512, "a program file, not a document"),
+        ("empty.pdf", b"", "empty"),
+    ],
+)
+def test_hostile_uploads_are_refused_with_a_message_and_store_nothing(
+    investigator, upload_item, tmp_path, name, content, message
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = verified_client(investigator)
-    response = client.post(reverse("evidence:upload", args=[upload_item.pk]),
-                           {"file": SimpleUploadedFile(name, content)})
+    response = client.post(
+        reverse("evidence:upload", args=[upload_item.pk]), {"file": SimpleUploadedFile(name, content)}
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not EvidenceFile.objects.exists()
@@ -154,8 +192,9 @@ def test_an_upload_one_byte_over_the_limit_is_refused(settings, investigator, up
 
     settings.ECASE_MAX_UPLOAD_BYTES = 4096
     client = verified_client(investigator)
-    response = client.post(reverse("evidence:upload", args=[upload_item.pk]),
-                           {"file": SimpleUploadedFile("big.png", padded_png(4097))})
+    response = client.post(
+        reverse("evidence:upload", args=[upload_item.pk]), {"file": SimpleUploadedFile("big.png", padded_png(4097))}
+    )
     assert response.status_code == 400 and "larger than the limit" in response.content.decode()
     assert not EvidenceFile.objects.exists()
 

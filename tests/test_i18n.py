@@ -1,4 +1,5 @@
 """The interface in Kazakh, Russian and English: every catalogue complete, no page left in English."""
+
 from pathlib import Path
 
 import polib
@@ -24,22 +25,43 @@ def test_every_message_of_ours_is_translated(language):
 def test_placeholders_survive_translation(language):
     import re
 
-    broken = [e.msgid for e in catalogue(language) if e.msgstr and
-              sorted(re.findall(r"%\(\w+\)[sd]", e.msgid)) != sorted(re.findall(r"%\(\w+\)[sd]", e.msgstr))]
+    broken = [
+        e.msgid
+        for e in catalogue(language)
+        if e.msgstr and sorted(re.findall(r"%\(\w+\)[sd]", e.msgid)) != sorted(re.findall(r"%\(\w+\)[sd]", e.msgstr))
+    ]
     assert not broken, broken[:10]
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 def test_every_page_renders_in_each_language_without_english_leftovers(language, investigator, supervisor, case):
     # Long English source strings (three words or more) that have a translation must not show up.
-    leftovers = {e.msgid for e in catalogue("ru") if len(e.msgid.split()) >= 3 and "%" not in e.msgid
-                 and "{" not in e.msgid and "<" not in e.msgid and e.msgstr and e.msgstr != e.msgid}
-    pages = ["/", reverse("cases:list"), reverse("cases:register"), reverse("accounts:sessions"),
-             *(f"{reverse('cases:detail', args=[case.pk])}?tab={t}" for t in
-               ("summary", "participants", "acts", "evidence", "term", "history")),
-             reverse("cases:participant-add", args=[case.pk]), reverse("cases:act-create", args=[case.pk]),
-             reverse("evidence:add", args=[case.pk]), reverse("cases:edit", args=[case.pk]),
-             reverse("cases:extension-request", args=[case.pk]), reverse("cases:act-review", args=[_submitted(case).pk])]
+    leftovers = {
+        e.msgid
+        for e in catalogue("ru")
+        if len(e.msgid.split()) >= 3
+        and "%" not in e.msgid
+        and "{" not in e.msgid
+        and "<" not in e.msgid
+        and e.msgstr
+        and e.msgstr != e.msgid
+    }
+    pages = [
+        "/",
+        reverse("cases:list"),
+        reverse("cases:register"),
+        reverse("accounts:sessions"),
+        *(
+            f"{reverse('cases:detail', args=[case.pk])}?tab={t}"
+            for t in ("summary", "participants", "acts", "evidence", "term", "history")
+        ),
+        reverse("cases:participant-add", args=[case.pk]),
+        reverse("cases:act-create", args=[case.pk]),
+        reverse("evidence:add", args=[case.pk]),
+        reverse("cases:edit", args=[case.pk]),
+        reverse("cases:extension-request", args=[case.pk]),
+        reverse("cases:act-review", args=[_submitted(case).pk]),
+    ]
     for user in (investigator, supervisor):
         user.language = language
         user.save()

@@ -1,5 +1,6 @@
 """Degraded operation (issue #20): a killed database backend does not cost the next request a 500, and a
 full or read-only storage volume gives the uploader a message and the operator an alert, not a 500."""
+
 import errno
 import io
 import logging
@@ -19,18 +20,26 @@ from tests.api.helpers import issue
 from tests.auth import verified_client
 from tests.evidence.helpers import add_item, png_bytes
 
-STORAGE_MESSAGE = ("The file could not be stored: the server&#x27;s storage is full or unavailable. Nothing was "
-                   "saved; try again later or tell your administrator.")
+STORAGE_MESSAGE = (
+    "The file could not be stored: the server&#x27;s storage is full or unavailable. Nothing was "
+    "saved; try again later or tell your administrator."
+)
 
 
 # --- database connections are health-checked ---------------------------------------------------
 
+
 def wsgi_get(handler: WSGIHandler, path: str, token: str) -> tuple[str, bytes]:
     """One request through Django's own WSGI handler, as gunicorn calls it: unlike the test client it
     fires request_started with close_old_connections, where the persistent connection is checked."""
-    environ: dict = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "HTTP_HOST": "testserver",
-                     "SERVER_NAME": "testserver", "HTTP_AUTHORIZATION": f"Bearer {token}",
-                     "wsgi.input": io.BytesIO()}
+    environ: dict = {
+        "PATH_INFO": path,
+        "REQUEST_METHOD": "GET",
+        "HTTP_HOST": "testserver",
+        "SERVER_NAME": "testserver",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(),
+    }
     setup_testing_defaults(environ)
     answer: dict = {}
     response = handler(environ, lambda status, headers: answer.update(status=status))
@@ -69,13 +78,15 @@ def test_the_first_request_after_the_backend_was_killed_answers_200(investigator
 
 # --- a full or read-only storage volume ----------------------------------------------------------
 
+
 @pytest.fixture
 def tiny_volume(tmp_path, settings):
     """A real 64 KiB tmpfs as the blob store's filesystem root (mounting needs root, which the CI has)."""
     root = tmp_path / "volume"
     root.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(root)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(root)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): {mounted.stderr.strip()}")
     (root / "tmp").mkdir()
@@ -103,7 +114,8 @@ def remount_read_only(root) -> None:
 
 @pytest.mark.parametrize("break_volume,errno_name", [(fill, "ENOSPC"), (remount_read_only, "EROFS")])
 def test_an_upload_to_a_full_or_read_only_volume_gets_a_message_not_a_500(
-        case, investigator, tiny_volume, caplog, break_volume, errno_name):
+    case, investigator, tiny_volume, caplog, break_volume, errno_name
+):
     item = add_item(case, investigator)
     break_volume(tiny_volume)
     client = verified_client(investigator)
@@ -125,8 +137,10 @@ def test_the_storage_message_is_translated():
 
     from evidence.views import storage_unavailable  # noqa: F401 — the message lives there
 
-    english = ("The file could not be stored: the server's storage is full or unavailable. Nothing was saved; "
-               "try again later or tell your administrator.")
+    english = (
+        "The file could not be stored: the server's storage is full or unavailable. Nothing was saved; "
+        "try again later or tell your administrator."
+    )
     for language in ("kk", "ru"):
         with translation.override(language):
             assert translation.gettext(english) != english

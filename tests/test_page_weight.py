@@ -7,6 +7,7 @@ at 1,000,000 cases). The pages are filled the way they are at their heaviest in 
 full page of the case list, a case with participants, acts and evidence, an evidence item with
 files and a custody chain, every act type's drafting form.
 """
+
 import io
 
 import pytest
@@ -40,12 +41,23 @@ def pages(settings, tmp_path, investigator, prosecutor):
         act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
         item = add_item(case, investigator, description=f"Предмет {n}: мобильный телефон, IMEI 35678910451234{n}")
     for n in range(ROWS):
-        evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes(shade=n, width=n + 1)),
-                          name=f"photo-{n}.png")
-        evidence_transfer(item_id=item.pk, actor=investigator, to_holder=f"Хранитель {n}",
-                          to_location=f"Камера хранения, сейф {n}", reason="Передача на хранение")
-    drafting = [f"{reverse('cases:act-create', args=[case.pk])}?act_type={t.pk}"
-                for t in ProceduralActType.objects.filter(is_active=True)]
+        evidence_file_add(
+            item_id=item.pk,
+            actor=investigator,
+            stream=io.BytesIO(png_bytes(shade=n, width=n + 1)),
+            name=f"photo-{n}.png",
+        )
+        evidence_transfer(
+            item_id=item.pk,
+            actor=investigator,
+            to_holder=f"Хранитель {n}",
+            to_location=f"Камера хранения, сейф {n}",
+            reason="Передача на хранение",
+        )
+    drafting = [
+        f"{reverse('cases:act-create', args=[case.pk])}?act_type={t.pk}"
+        for t in ProceduralActType.objects.filter(is_active=True)
+    ]
     return {
         "dashboard": ["/"],
         "case list": [reverse("cases:list")],
@@ -59,8 +71,12 @@ def pages(settings, tmp_path, investigator, prosecutor):
 def weigh(user, pages) -> list:
     client = verified_client(user)
     # Supervisors do not draft acts: the drafting form is the investigator's page.
-    return [page_weight(f"{name} {url} ({user.username})", client.get(url)) for name, urls in pages.items()
-            for url in urls if user.role == Role.INVESTIGATOR or name != "act drafting"]
+    return [
+        page_weight(f"{name} {url} ({user.username})", client.get(url))
+        for name, urls in pages.items()
+        for url in urls
+        if user.role == Role.INVESTIGATOR or name != "act drafting"
+    ]
 
 
 def test_main_pages_stay_within_the_byte_budget(pages, investigator, supervisor):
@@ -90,6 +106,8 @@ def test_pages_do_not_grow_with_the_number_of_users(pages, investigator, supervi
 
 
 def test_a_page_references_its_stylesheets_and_scripts():
-    html = ('<link rel="stylesheet" href="/static/css/ecase.css"><link rel="icon" href="/favicon.ico">'
-            '<script src="/static/js/htmx.min.js" defer></script><script>inline()</script>')
+    html = (
+        '<link rel="stylesheet" href="/static/css/ecase.css"><link rel="icon" href="/favicon.ico">'
+        '<script src="/static/js/htmx.min.js" defer></script><script>inline()</script>'
+    )
     assert referenced_assets(html) == ["/static/css/ecase.css", "/static/js/htmx.min.js"]

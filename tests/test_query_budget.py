@@ -4,6 +4,7 @@ The slow statement is real: another connection holds an exclusive lock on the ca
 long migration or a runaway report would), so the page's query waits on it until PostgreSQL's
 statement_timeout cancels it. Transactional tests: the lock holder is a second connection.
 """
+
 import threading
 from contextlib import contextmanager
 
@@ -16,8 +17,10 @@ from tests.api.helpers import Api, error_of, issue
 from tests.auth import verified_client
 from tests.factories import register
 
-pytestmark = [pytest.mark.django_db(transaction=True),
-              pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's"),
+]
 
 
 @contextmanager

@@ -1,4 +1,5 @@
 """Every page's query count is constant in the number of rows it shows (1 row vs 50 rows)."""
+
 import io
 
 import pytest
@@ -25,19 +26,31 @@ def queries(client, url) -> int:
 
 
 def fill_case(case, investigator, rows, tmp_path):
-    act_type = ProceduralActType.objects.get_or_create(code="qc_note", defaults={
-        "name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"})[0]
+    act_type = ProceduralActType.objects.get_or_create(
+        code="qc_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
+    )[0]
     item = None
     for n in range(rows):
         participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data())
         act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
-        item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description=f"Предмет {n}",
-                            seized_at=case.registered_at, seized_place="Астана")
+        item = evidence_add(
+            case_id=case.pk,
+            actor=investigator,
+            kind="physical",
+            description=f"Предмет {n}",
+            seized_at=case.registered_at,
+            seized_place="Астана",
+        )
     for n in range(rows):
-        evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes(shade=n % 250, width=n + 1)),
-                          name=f"{n}.png")
-        evidence_transfer(item_id=item.pk, actor=investigator, to_holder=f"Хранитель {n}", to_location=f"Сейф {n}",
-                          reason="Передача")
+        evidence_file_add(
+            item_id=item.pk,
+            actor=investigator,
+            stream=io.BytesIO(png_bytes(shade=n % 250, width=n + 1)),
+            name=f"{n}.png",
+        )
+        evidence_transfer(
+            item_id=item.pk, actor=investigator, to_holder=f"Хранитель {n}", to_location=f"Сейф {n}", reason="Передача"
+        )
     return item
 
 
@@ -50,9 +63,13 @@ def counted(settings, tmp_path, investigator, supervisor, prosecutor):
         item = fill_case(cases[0], investigator, rows, tmp_path)
         for case in cases:
             verified_client(investigator).get(reverse("cases:detail", args=[case.pk]))  # access-log rows
-        pages = {f"tab-{t}": f"{reverse('cases:detail', args=[cases[0].pk])}?tab={t}"
-                 for t in ("summary", "participants", "acts", "evidence", "term", "history")}
-        pages.update({"home": "/", "list": reverse("cases:list"), "evidence": reverse("evidence:detail", args=[item.pk])})
+        pages = {
+            f"tab-{t}": f"{reverse('cases:detail', args=[cases[0].pk])}?tab={t}"
+            for t in ("summary", "participants", "acts", "evidence", "term", "history")
+        }
+        pages.update(
+            {"home": "/", "list": reverse("cases:list"), "evidence": reverse("evidence:detail", args=[item.pk])}
+        )
         result = {name: queries(verified_client(investigator), url) for name, url in pages.items()}
         result["access-log"] = queries(verified_client(supervisor), reverse("cases:access-log", args=[cases[0].pk]))
         result["access-log-all"] = queries(verified_client(supervisor), reverse("cases:access-log-all"))
@@ -74,8 +91,16 @@ def _signed_request(case, investigator, supervisor):
     from cases.services.term import extension_request_draft
     from cases.system_actor import system_actor
 
-    act = extension_request_draft(case_id=case.pk, actor=investigator, days=30, reasons="Экспертиза",
-                                  planned_actions="Допрос", addressee="district_prosecutor", language="ru", place="Астана")
+    act = extension_request_draft(
+        case_id=case.pk,
+        actor=investigator,
+        days=30,
+        reasons="Экспертиза",
+        planned_actions="Допрос",
+        addressee="district_prosecutor",
+        language="ru",
+        place="Астана",
+    )
     act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
     act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
     return act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
@@ -91,12 +116,24 @@ def review_and_term_pages(investigator, supervisor, prosecutor):
     def measure(rows):
         cases = [register(actor=investigator, prosecutor=prosecutor) for _ in range(rows)]
         main = cases[0]
-        named = [participant_add(case_id=main.pk, actor=investigator, role=ParticipantRole.WITNESS,
-                                 person_data=person_data()).pk for _ in range(rows)]
-        act_type = ProceduralActType.objects.get_or_create(code="qc_note", defaults={
-            "name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"})[0]
-        act = act_create(case_id=main.pk, actor=investigator, act_type=act_type, language="ru", place="Астана",
-                         body="Текст", participant_ids=named)
+        named = [
+            participant_add(
+                case_id=main.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
+            ).pk
+            for _ in range(rows)
+        ]
+        act_type = ProceduralActType.objects.get_or_create(
+            code="qc_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
+        )[0]
+        act = act_create(
+            case_id=main.pk,
+            actor=investigator,
+            act_type=act_type,
+            language="ru",
+            place="Астана",
+            body="Текст",
+            participant_ids=named,
+        )
         act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
         for _ in range(rows):
             decided = _signed_request(main, investigator, supervisor)
@@ -108,9 +145,12 @@ def review_and_term_pages(investigator, supervisor, prosecutor):
             "tab-term-investigator": queries(verified_client(investigator), term),
             "tab-term-supervisor": queries(verified_client(supervisor), term),
             "home-supervisor": queries(verified_client(supervisor), "/"),
-            "extension-request": queries(verified_client(investigator), reverse("cases:extension-request", args=[main.pk])),
-            "extension-decision": queries(verified_client(supervisor),
-                                          reverse("cases:extension-decision", args=[pending[0].pk])),
+            "extension-request": queries(
+                verified_client(investigator), reverse("cases:extension-request", args=[main.pk])
+            ),
+            "extension-decision": queries(
+                verified_client(supervisor), reverse("cases:extension-decision", args=[pending[0].pk])
+            ),
         }
 
     return measure

@@ -7,6 +7,7 @@ the own case, and must write exactly one row of audit.choices.ACCESS_EVENTS — 
 row per request naming what it showed, not one per object. A route without case content must
 write none (a read logged as nothing-in-particular would hide among the reads that matter).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -21,25 +22,67 @@ from tests.test_api_sweep import api_world, token_of  # noqa: F401 (api_world is
 
 CASE_CONTENT = {
     # pages
-    "home", "cases:list", "cases:detail", "cases:edit", "cases:requalify", "cases:assign", "cases:extend", "cases:access-log",
-    "cases:access-log-all", "cases:participant-add", "cases:act-create", "cases:act", "cases:act-edit",
-    "cases:act-review", "cases:act-pdf", "cases:extension-request", "cases:extension-decision", "cases:history",
-    "cases:export", "evidence:add", "evidence:detail", "evidence:download",
+    "home",
+    "cases:list",
+    "cases:detail",
+    "cases:edit",
+    "cases:requalify",
+    "cases:assign",
+    "cases:extend",
+    "cases:access-log",
+    "cases:access-log-all",
+    "cases:participant-add",
+    "cases:act-create",
+    "cases:act",
+    "cases:act-edit",
+    "cases:act-review",
+    "cases:act-pdf",
+    "cases:extension-request",
+    "cases:extension-decision",
+    "cases:history",
+    "cases:export",
+    "evidence:add",
+    "evidence:detail",
+    "evidence:download",
     # API
-    "api:case-list", "api:case-detail", "api:case-participants", "api:case-acts", "api:case-evidence",
-    "api:case-audit-events", "api:participant-detail", "api:person-list", "api:person-detail", "api:act-detail",
-    "api:act-pdf", "api:evidence-detail", "api:evidence-files", "api:evidence-custody", "api:file-download",
+    "api:case-list",
+    "api:case-detail",
+    "api:case-participants",
+    "api:case-acts",
+    "api:case-evidence",
+    "api:case-audit-events",
+    "api:participant-detail",
+    "api:person-list",
+    "api:person-detail",
+    "api:act-detail",
+    "api:act-pdf",
+    "api:evidence-detail",
+    "api:evidence-files",
+    "api:evidence-custody",
+    "api:file-download",
 }
 NO_CASE_CONTENT = {
-    "healthz", "login", "accounts:otp-setup", "accounts:otp-verify", "accounts:reauthenticate", "accounts:sessions",
-    "accounts:password-change", "cases:register",
+    "healthz",
+    "login",
+    "accounts:otp-setup",
+    "accounts:otp-verify",
+    "accounts:reauthenticate",
+    "accounts:sessions",
+    "accounts:password-change",
+    "cases:register",
     # The search boxes of forms answer users and articles (reference data), never a case.
-    "cases:prosecutor-options", "cases:investigator-options", "cases:article-options",
+    "cases:prosecutor-options",
+    "cases:investigator-options",
+    "cases:article-options",
     # Public: the QR code's page and the trust roots show nothing the PDF does not (cases/views/verify.py).
-    "verify:act", "verify:trust-roots",
+    "verify:act",
+    "verify:trust-roots",
     # The administrators' site holds no case content (administrators never read it).
     "admin:*",
-    "api:me", "api:schema", "api:docs", "api:not-found",
+    "api:me",
+    "api:schema",
+    "api:docs",
+    "api:not-found",
 }
 # Lists are asked for with their filters too: a search (an IIN above all) is a read of its own.
 VARIANTS = {
@@ -58,13 +101,16 @@ def test_every_get_route_is_classified_and_nothing_else():
     assert not CASE_CONTENT & NO_CASE_CONTENT
     assert (CASE_CONTENT | NO_CASE_CONTENT) == names, sorted((CASE_CONTENT | NO_CASE_CONTENT) - names)
     # and the policy covers every route (tests/test_access_sweep.py), so no GET route escapes this file
-    assert {name for name in names} <= route_names()
+    assert set(names) <= route_names()
 
 
 def reader_of(route) -> tuple[str, int]:
     """The first role the route serves on the own case, and the status it answers that role."""
-    return next((role, want) for role in READERS_FIRST
-                if (want := expected(route, role, True)) not in (LOGIN, 403, 404) or want == route.ok)
+    return next(
+        (role, want)
+        for role in READERS_FIRST
+        if (want := expected(route, role, True)) not in (LOGIN, 403, 404) or want == route.ok
+    )
 
 
 def access_rows() -> list[AuditEvent]:
@@ -167,8 +213,9 @@ def test_the_request_id_is_the_servers_own_never_the_clients(world):
 
     client = Api(session=world.people["investigator"]).client
     forged = "forged-request-id-0001"
-    answers = [client.get(reverse("cases:detail", args=[world.case.pk]), headers={"X-Request-ID": forged})
-               for _ in range(2)]
+    answers = [
+        client.get(reverse("cases:detail", args=[world.case.pk]), headers={"X-Request-ID": forged}) for _ in range(2)
+    ]
     ids = [response["X-Request-ID"] for response in answers]
     assert forged not in ids and ids[0] != ids[1]
     assert all(uuid.UUID(value).version == 4 for value in ids)

@@ -1,4 +1,5 @@
 """manage.py seed_demo: the demo world through the services, and bulk cases that look the same to the app."""
+
 from __future__ import annotations
 
 import io
@@ -19,10 +20,16 @@ from cases.choices import ActStatus, ProceedingsForm
 from cases.demo import integrity, people, world
 from cases.iin import parse_iin
 from cases.models import (
-    Case, CaseGroupObjectPermission, CaseUserObjectPermission, CriminalCodeArticle, Participant, Person, PersonLink, ProceduralAct,
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    CriminalCodeArticle,
+    Participant,
+    Person,
+    PersonLink,
+    ProceduralAct,
 )
 from cases.services.registration import case_register
-
 
 
 def seed(*args: str) -> str:
@@ -33,14 +40,20 @@ def seed(*args: str) -> str:
 
 def row_counts() -> dict[str, int]:
     tables = set(connection.introspection.table_names())
-    return {model._meta.label: model._default_manager.count() for model in apps.get_models()
-            if model._meta.db_table in tables}
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.db_table in tables
+    }
 
 
 def grants_of(case: Case) -> tuple[set, set]:
-    users = set(CaseUserObjectPermission.objects.filter(content_object=case).values_list("user_id", "permission__codename"))
-    groups = set(CaseGroupObjectPermission.objects.filter(content_object=case)
-                 .values_list("group_id", "permission__codename"))
+    users = set(
+        CaseUserObjectPermission.objects.filter(content_object=case).values_list("user_id", "permission__codename")
+    )
+    groups = set(
+        CaseGroupObjectPermission.objects.filter(content_object=case).values_list("group_id", "permission__codename")
+    )
     return users, groups
 
 
@@ -53,8 +66,10 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     from cases.reference_data import load
 
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast,
-                                                       ECASE_PRIVATE_STORAGE=tmp_path_factory.mktemp("private")):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast, ECASE_PRIVATE_STORAGE=tmp_path_factory.mktemp("private")),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -74,14 +89,20 @@ def demo(seeded, db, settings, tmp_path) -> str:
 
 def test_the_demo_world_has_the_seven_users_with_their_roles_and_prints_their_passwords_once(demo):
     expected = {
-        "admin": Role.ADMINISTRATOR, "investigator.astana": Role.INVESTIGATOR, "investigator2.astana": Role.INVESTIGATOR,
-        "investigator.taraz": Role.INVESTIGATOR, "supervisor.astana": Role.SUPERVISOR, "supervisor.taraz": Role.SUPERVISOR,
+        "admin": Role.ADMINISTRATOR,
+        "investigator.astana": Role.INVESTIGATOR,
+        "investigator2.astana": Role.INVESTIGATOR,
+        "investigator.taraz": Role.INVESTIGATOR,
+        "supervisor.astana": Role.SUPERVISOR,
+        "supervisor.taraz": Role.SUPERVISOR,
         "prosecutor.astana": Role.PROSECUTOR,
     }
     users = {u.username: u for u in User.objects.filter(username__in=expected)}
     assert {name: u.role for name, u in users.items()} == expected
     assert users["admin"].is_superuser and users["admin"].is_staff and users["admin"].unit is None
-    assert all(u.unit is not None and re.fullmatch(r"[А-ЯЁӘҒҚҢӨҰҮҺІ].+", u.last_name) for n, u in users.items() if n != "admin")
+    assert all(
+        u.unit is not None and re.fullmatch(r"[А-ЯЁӘҒҚҢӨҰҮҺІ].+", u.last_name) for n, u in users.items() if n != "admin"
+    )
     for name, user in users.items():
         line = next(line for line in demo.splitlines() if line.startswith(name + " "))
         password = line.split()[-1]
@@ -128,7 +149,10 @@ def test_bulk_cases_have_history_grants_as_sync_grants_wants_and_fresh_numbers(d
     attributed = set(Case.history.filter(id__in=ids, history_user__isnull=False).values_list("id", flat=True))
     assert attributed == set(ids) and not Case.history.filter(id__in=ids, history_user__isnull=True).exists()
     assert not Participant.history.filter(case_id__in=ids, history_user__isnull=True).exists()
-    assert Case.history.model.articles.model.objects.filter(case_id__in=ids).count() == Case.articles.through.objects.filter(case_id__in=ids).count()
+    assert (
+        Case.history.model.articles.model.objects.filter(case_id__in=ids).count()
+        == Case.articles.through.objects.filter(case_id__in=ids).count()
+    )
     assert all(c.participants.exists() for c in new)
     for case in new:
         assert grants_of(case) == (access.desired_user_grants(case), access.desired_group_grants(case)), case.pk
@@ -136,9 +160,14 @@ def test_bulk_cases_have_history_grants_as_sync_grants_wants_and_fresh_numbers(d
     numbers = list(Case.objects.values_list("registration_number", flat=True))
     assert len(numbers) == len(set(numbers))
     investigator = User.objects.get(username="investigator.astana")
-    later = case_register(actor=investigator, unit=investigator.unit, articles=[CriminalCodeArticle.objects.get(article="188", part=1)],
-                          proceedings_form=ProceedingsForm.INQUIRY, plot="Кража велосипеда из подъезда.",
-                          registered_at=timezone.now())
+    later = case_register(
+        actor=investigator,
+        unit=investigator.unit,
+        articles=[CriminalCodeArticle.objects.get(article="188", part=1)],
+        proceedings_form=ProceedingsForm.INQUIRY,
+        plot="Кража велосипеда из подъезда.",
+        registered_at=timezone.now(),
+    )
     assert later.registration_number not in numbers
 
 
@@ -167,8 +196,11 @@ def test_a_deferred_load_is_checked_and_a_dangling_reference_is_found(demo):
     case = Case.objects.first()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("INSERT INTO cases_participant (case_id, person_id, role, role_since, note, withdrawal_reason) "
-                       "VALUES (%s, %s, 'witness', %s, '', '')", [case.pk, 10**9, timezone.localdate()])
+        cursor.execute(
+            "INSERT INTO cases_participant (case_id, person_id, role, role_since, note, withdrawal_reason) "
+            "VALUES (%s, %s, 'witness', %s, '', '')",
+            [case.pk, 10**9, timezone.localdate()],
+        )
         cursor.execute("SET LOCAL session_replication_role = origin")
     checked, problems = integrity.verify_foreign_keys(marks)
     assert checked >= 2 and problems == ["cases_participant.person_id: 1 rows point to no cases_person row"]

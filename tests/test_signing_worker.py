@@ -5,6 +5,7 @@ against pytest-django's test database, which is why the data must be committed
 (``transaction=True``). Each test has a queue of its own; the broker-down test has a Redis
 server of its own on a port the OS picked, which it stops and starts — the shared Redis is never touched.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,15 +32,23 @@ from ecase.celery import app as celery_app
 from tests.auth import verified_client
 from tests.cases.pdf_text import pdf_text
 from tests.cases.signing_helpers import (
-    KAZAKH_LETTERS, TEST_PASSPHRASE, approved_act, certify, install_authority, submitted_act,
+    KAZAKH_LETTERS,
+    TEST_PASSPHRASE,
+    approved_act,
+    certify,
+    install_authority,
+    submitted_act,
 )
 from tests.cases.workers import ROOT, ThrowawayRedis, broker_at, wait_for, workers  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # Long enough (some 600 pages, several seconds to render) that a kill lands in the middle of it.
-LONG_BODY = "\n".join(f"{n}. Куә бөгде адамның жәбірленушіге жақындап, сөмкесін жұлып алып, аулаға қашып кеткенін "
-                      f"көрді; оқиға орнында қалған іздер сипатталды." for n in range(12000))
+LONG_BODY = "\n".join(
+    f"{n}. Куә бөгде адамның жәбірленушіге жақындап, сөмкесін жұлып алып, аулаға қашып кеткенін "
+    f"көрді; оқиға орнында қалған іздер сипатталды."
+    for n in range(12000)
+)
 
 
 @pytest.fixture
@@ -50,8 +59,12 @@ def signing_setup(settings, tmp_path, reference_data):
 
 
 def signed(act, timeout: float = 120) -> ProceduralAct:
-    return wait_for(lambda: ProceduralAct.objects.filter(pk=act.pk, status=ActStatus.SIGNED).first(),
-                    timeout=timeout, interval=0.2, what=f"act {act.pk} to be signed")
+    return wait_for(
+        lambda: ProceduralAct.objects.filter(pk=act.pk, status=ActStatus.SIGNED).first(),
+        timeout=timeout,
+        interval=0.2,
+        what=f"act {act.pk} to be signed",
+    )
 
 
 def rendering_state(act) -> str:
@@ -76,23 +89,29 @@ def assert_exactly_one_signed_pdf(act, settings) -> bytes:
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
-        workers, signing_setup, settings, tmp_path, case, investigator, supervisor):
+    workers, signing_setup, settings, tmp_path, case, investigator, supervisor
+):
     workers.start(concurrency=2).wait_ready()
     certify(supervisor)
     act = submitted_act(case, investigator)
     response = verified_client(supervisor, reauthenticated=True).post(
-        reverse("cases:act-transition", args=[act.pk]), {"action": "approve"})
-    assert response.status_code == 302 and ProceduralAct.objects.get(pk=act.pk).status in (ActStatus.APPROVED,
-                                                                                             ActStatus.SIGNED)
+        reverse("cases:act-transition", args=[act.pk]), {"action": "approve"}
+    )
+    assert response.status_code == 302 and ProceduralAct.objects.get(pk=act.pk).status in (
+        ActStatus.APPROVED,
+        ActStatus.SIGNED,
+    )
     act = signed(act)
     pdf = assert_exactly_one_signed_pdf(act, settings)
-    status = validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0],
-                                    ValidationContext(trust_roots=trust_roots()))
+    status = validate_pdf_signature(
+        PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0], ValidationContext(trust_roots=trust_roots())
+    )
     assert status.bottom_line and status.signing_cert.subject.native["common_name"] == supervisor.get_full_name()
     text = pdf_text(pdf)
     assert all(letter in text for letter in KAZAKH_LETTERS.replace(" ", "")) and case.registration_number in text
@@ -104,7 +123,7 @@ def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
     assert valid.returncode == 0, valid.stdout + valid.stderr
     assert f"Signer: {supervisor.get_full_name()}" in valid.stdout and valid.stdout.strip().endswith("VALID")
     middle = len(pdf) // 2  # inside the page content, which the signature covers
-    path.write_bytes(pdf[:middle] + bytes([pdf[middle] ^ 0x01]) + pdf[middle + 1:])
+    path.write_bytes(pdf[:middle] + bytes([pdf[middle] ^ 0x01]) + pdf[middle + 1 :])
     invalid = manage("verify_act", str(path), env=workers.env())
     assert invalid.returncode == 1, invalid.stdout + invalid.stderr
     assert invalid.stdout.strip().endswith("INVALID")
@@ -113,18 +132,24 @@ def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
 def start_long_render(case, investigator, supervisor) -> ProceduralAct:
     certify(supervisor)
     act = approved_act(case, investigator, supervisor, language="kk", body=LONG_BODY)  # published on commit
-    wait_for(lambda: rendering_state(act) == RenderingState.RENDERING, timeout=90, interval=0.02,
-             what="the worker to start rendering")
+    wait_for(
+        lambda: rendering_state(act) == RenderingState.RENDERING,
+        timeout=90,
+        interval=0.02,
+        what="the worker to start rendering",
+    )
     return act
 
 
 def assert_killed_mid_render(act) -> None:
     assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED, (
-        "the render finished before the kill: LONG_BODY is too short for this machine")
+        "the render finished before the kill: LONG_BODY is too short for this machine"
+    )
 
 
 def test_a_pool_process_killed_mid_render_hands_its_task_back_and_one_pdf_results(
-        workers, signing_setup, settings, case, investigator, supervisor):
+    workers, signing_setup, settings, case, investigator, supervisor
+):
     worker = workers.start(concurrency=1).wait_ready()
     act = start_long_render(case, investigator, supervisor)
     [child] = worker.pool_children()
@@ -138,7 +163,8 @@ def test_a_pool_process_killed_mid_render_hands_its_task_back_and_one_pdf_result
 
 
 def test_a_worker_killed_mid_render_and_restarted_signs_within_30_s_and_exactly_once(
-        workers, signing_setup, settings, case, investigator, supervisor):
+    workers, signing_setup, settings, case, investigator, supervisor
+):
     # The whole worker dies (SIGKILL to its process group: no chance to hand anything back).
     # Its message stays unacknowledged in Redis until the visibility timeout; the database
     # still says the act has no PDF, and nobody holds its rendering's row lock any more, so the
@@ -156,7 +182,8 @@ def test_a_worker_killed_mid_render_and_restarted_signs_within_30_s_and_exactly_
 
 
 def test_a_database_outage_mid_render_is_retried_and_signs_within_30_s_exactly_once(
-        workers, signing_setup, settings, case, investigator, supervisor):
+    workers, signing_setup, settings, case, investigator, supervisor
+):
     # Every database connection of the worker is killed while it renders (as a restarted or failed-over
     # server does to its clients). The render's transaction is gone with its connection; the task
     # reconnects, postpones with backoff, and the retry signs. Nothing is signed twice.
@@ -172,29 +199,35 @@ def test_a_database_outage_mid_render_is_retried_and_signs_within_30_s_exactly_o
 
 def reclaimed_within(act, *, seconds: float) -> None:
     """A worker claims the rendering again (its second attempt) within ``seconds``."""
-    wait_for(lambda: ActRendering.objects.get(act=act).attempts >= 2, timeout=seconds, interval=0.2,
-             what=f"act {act.pk}'s rendering to be claimed again")
+    wait_for(
+        lambda: ActRendering.objects.get(act=act).attempts >= 2,
+        timeout=seconds,
+        interval=0.2,
+        what=f"act {act.pk}'s rendering to be claimed again",
+    )
 
 
 def terminate_other_backends() -> list[int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity "
-                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         return [pid for ok, pid in cursor.fetchall() if ok]
 
 
-def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, settings, case, investigator,
-                                                      supervisor):
+def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, settings, case, investigator, supervisor):
     certify(supervisor)
     act = approved_act(case, investigator, supervisor, language="ru", body=LONG_BODY[:200_000])  # published once
     rendering = ActRendering.objects.get(act=act)
     celery_app.send_task("cases.render_act", args=[rendering.pk], queue=workers.queue)  # and once more
     worker = workers.start(concurrency=2).wait_ready()  # both messages reach the two pool processes together
     signed(act)
-    wait_for(lambda: worker.output().count("cases.render_act[") >= 4, timeout=60,
-             what="both deliveries to finish")  # "received" and "succeeded" for each
+    wait_for(
+        lambda: worker.output().count("cases.render_act[") >= 4, timeout=60, what="both deliveries to finish"
+    )  # "received" and "succeeded" for each
     assert_exactly_one_signed_pdf(act, settings)
     # The second delivery either claims after the first has signed ("nothing to do") or claims
     # while it renders and then waits on the rendering's row lock and finds the act signed; which
@@ -203,7 +236,8 @@ def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, se
 
 
 def test_with_redis_down_the_approval_commits_and_the_sweep_renders_once_redis_is_back(
-        workers, signing_setup, settings, tmp_path, case, investigator, supervisor):
+    workers, signing_setup, settings, tmp_path, case, investigator, supervisor
+):
     broker = ThrowawayRedis(tmp_path)
     assert not broker.alive(), f"port {broker.port} is taken: this test needs it for a Redis of its own"
     broker.start()

@@ -6,9 +6,9 @@ tests/test_export.py and tests/cases/test_search_folding.py (SQLITE_TESTS in the
 a case with more history than one page, its history pages and its export, for every role.
 The tests hold on PostgreSQL too and run there in the main invocation.
 """
+
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -38,14 +38,25 @@ def storage(settings, tmp_path):
 
 @pytest.fixture
 def busy_case(case, investigator):
-    victim = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                             person_data=person_data(last_name="Ёлкин"))
+    victim = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data(last_name="Ёлкин")
+    )
     person_update(person_id=victim.person_id, actor=investigator, reason="Опечатка в фамилии", last_name="Қасымов")
     for n in range(EDITS):
-        case = case_update(case_id=case.pk, actor=investigator, expected_version=case.version,
-                           reason=f"Уточнение фабулы {n}", plot=f"Тайно похитил телефон из сумки потерпевшей ({n}).")
-    case_update(case_id=case.pk, actor=investigator, expected_version=case.version, reason="Последнее уточнение",
-                plot="Тайно похитил два телефона из сумки потерпевшей.")
+        case = case_update(
+            case_id=case.pk,
+            actor=investigator,
+            expected_version=case.version,
+            reason=f"Уточнение фабулы {n}",
+            plot=f"Тайно похитил телефон из сумки потерпевшей ({n}).",
+        )
+    case_update(
+        case_id=case.pk,
+        actor=investigator,
+        expected_version=case.version,
+        reason="Последнее уточнение",
+        plot="Тайно похитил два телефона из сумки потерпевшей.",
+    )
     return case
 
 
@@ -59,14 +70,23 @@ def test_the_selection_runs_on_the_embedded_default():
 def test_the_timeline_spans_several_pages(busy_case):
     timeline = CaseTimeline(busy_case, include_access=True)
     assert len(timeline) > PAGE_SIZE
-    newest, older = timeline[0:PAGE_SIZE], timeline[PAGE_SIZE:2 * PAGE_SIZE]
+    newest, older = timeline[0:PAGE_SIZE], timeline[PAGE_SIZE : 2 * PAGE_SIZE]
     assert newest and older and newest[0].when >= older[0].when
     assert "Последнее уточнение" in [e.why for e in newest[:2]]
     assert "Participant added" in [e.why for e in timeline[PAGE_SIZE:]]
 
 
-@pytest.mark.parametrize("role,status", [("investigator", 200), ("supervisor", 200), ("prosecutor", 200),
-                                         ("colleague", 404), ("outsider", 404), ("admin", 404)])
+@pytest.mark.parametrize(
+    "role,status",
+    [
+        ("investigator", 200),
+        ("supervisor", 200),
+        ("prosecutor", 200),
+        ("colleague", 404),
+        ("outsider", 404),
+        ("admin", 404),
+    ],
+)
 def test_every_role_gets_the_history_pages_the_policy_gives(busy_case, request, role, status):
     client = verified_client(request.getfixturevalue(role))
     url = reverse("cases:history", args=[busy_case.pk])
@@ -83,8 +103,17 @@ def test_the_anonymous_visitor_is_sent_to_sign_in(busy_case, client):
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
-@pytest.mark.parametrize("role,status", [("investigator", 200), ("supervisor", 200), ("prosecutor", 200),
-                                         ("colleague", 404), ("outsider", 404), ("admin", 404)])
+@pytest.mark.parametrize(
+    "role,status",
+    [
+        ("investigator", 200),
+        ("supervisor", 200),
+        ("prosecutor", 200),
+        ("colleague", 404),
+        ("outsider", 404),
+        ("admin", 404),
+    ],
+)
 def test_every_role_gets_the_export_the_policy_gives(busy_case, request, role, status, tmp_path):
     response = verified_client(request.getfixturevalue(role)).post(reverse("cases:export", args=[busy_case.pk]))
     assert response.status_code == status

@@ -4,6 +4,7 @@ A token reads ``ecase_<prefix>_<secret>``: the prefix (10 hex digits) is public 
 row; the secret is 256 random bits. The database keeps the prefix and the SHA-256 of the whole
 token, never the token itself, so a stolen table or backup lets nobody in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,16 @@ def _new_token() -> tuple[str, str]:
 
 
 @transaction.atomic
-def token_issue(*, user: User, name: str, actor: User | None, actor_label: str = "", days: int = DEFAULT_DAYS,
-                can_write: bool = False, grave_cases: bool = False) -> tuple[ApiToken, str]:
+def token_issue(
+    *,
+    user: User,
+    name: str,
+    actor: User | None,
+    actor_label: str = "",
+    days: int = DEFAULT_DAYS,
+    can_write: bool = False,
+    grave_cases: bool = False,
+) -> tuple[ApiToken, str]:
     """Issue a token for ``user``; returns the row and the token, which is shown this once only.
 
     ``grave_cases`` lets the token reach grave and especially grave cases, which a browser opens
@@ -65,12 +74,30 @@ def token_issue(*, user: User, name: str, actor: User | None, actor_label: str =
         raise ValidationError(errors)
     prefix, raw = _new_token()
     now = timezone.now()
-    token = ApiToken.objects.create(user=user, name=name.strip()[:200], prefix=prefix, digest=digest_of(raw),
-                                    can_write=can_write, grave_cases=grave_cases, created_by=actor,
-                                    expires_at=now + timedelta(days=days))
-    audit_record(actor=actor, actor_label=actor_label, event=EventType.TOKEN_ISSUED, target=token,
-                 data={"user": user.username, "prefix": prefix, "name": token.name, "can_write": can_write,
-                       "grave_cases": grave_cases, "expires_at": token.expires_at.isoformat()})
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:200],
+        prefix=prefix,
+        digest=digest_of(raw),
+        can_write=can_write,
+        grave_cases=grave_cases,
+        created_by=actor,
+        expires_at=now + timedelta(days=days),
+    )
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        event=EventType.TOKEN_ISSUED,
+        target=token,
+        data={
+            "user": user.username,
+            "prefix": prefix,
+            "name": token.name,
+            "can_write": can_write,
+            "grave_cases": grave_cases,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
     return token, raw
 
 
@@ -82,8 +109,13 @@ def token_revoke(*, token: ApiToken, actor: User | None, actor_label: str = "", 
         raise ValidationError(_("The token was revoked already."), code="revoked")
     token.revoked_at, token.revoked_by = timezone.now(), actor
     token.save(update_fields=["revoked_at", "revoked_by"])
-    audit_record(actor=actor, actor_label=actor_label, event=EventType.TOKEN_REVOKED, target=token,
-                 data={"user": token.user.username, "prefix": token.prefix, "reason": reason})
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        event=EventType.TOKEN_REVOKED,
+        target=token,
+        data={"user": token.user.username, "prefix": token.prefix, "reason": reason},
+    )
     return token
 
 

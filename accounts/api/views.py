@@ -1,4 +1,5 @@
 """Who am I: the caller's own account and, for a token, the token's state. No case data here."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -35,6 +36,15 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         user = request.user
-        return Response(MeSerializer({"id": user.pk, "username": user.username, "full_name": user.get_full_name(),
-                                      "role": user.role, "unit": user.unit.code if user.unit else None,
-                                      "token": api_token_of(request)}).data)
+        return Response(
+            MeSerializer(
+                {
+                    "id": user.pk,
+                    "username": user.username,
+                    "full_name": user.get_full_name(),
+                    "role": user.role,
+                    "unit": user.unit.code if user.unit else None,
+                    "token": api_token_of(request),
+                }
+            ).data
+        )

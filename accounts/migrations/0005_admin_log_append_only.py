@@ -2,12 +2,14 @@
 
 An administrator who could edit or delete its rows could hide what they did on the admin site.
 """
+
 from django.db import migrations
 
 from ecase.db_guards import append_only, install_guards
 
 ADMIN_LOG_GUARD = append_only(
-    "django_admin_log", "the administrators' log is append-only: its entries are never changed or deleted")
+    "django_admin_log", "the administrators' log is append-only: its entries are never changed or deleted"
+)
 
 
 class Migration(migrations.Migration):

@@ -5,29 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_admin_log_append_only'),
+        ("accounts", "0005_admin_log_append_only"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotentRequest',
+            name="IdempotentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('principal', models.CharField(help_text='token:<id> or user:<id>', max_length=40)),
-                ('key', models.CharField(max_length=128)),
-                ('method', models.CharField(max_length=8)),
-                ('path', models.CharField(max_length=500)),
-                ('body_sha256', models.CharField(max_length=64)),
-                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('body', models.TextField(blank=True, default='')),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('case_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("principal", models.CharField(help_text="token:<id> or user:<id>", max_length=40)),
+                ("key", models.CharField(max_length=128)),
+                ("method", models.CharField(max_length=8)),
+                ("path", models.CharField(max_length=500)),
+                ("body_sha256", models.CharField(max_length=64)),
+                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("body", models.TextField(blank=True, default="")),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("case_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('principal', 'key'), name='idempotent_request_once')],
+                "constraints": [models.UniqueConstraint(fields=("principal", "key"), name="idempotent_request_once")],
             },
         ),
     ]

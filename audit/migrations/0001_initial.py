@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,37 +15,97 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('chain', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("chain", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('seq', models.PositiveBigIntegerField()),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event', models.CharField(choices=[('case.registered', 'Case registered'), ('case.changed', 'Case changed'), ('case.transition', 'Case status changed'), ('case.assigned', 'Investigators assigned'), ('case.opened', 'Case opened'), ('case.deadline_extended', 'Term extended'), ('participant.added', 'Participant added'), ('participant.changed', 'Participant changed'), ('participant.withdrawn', 'Participant withdrawn'), ('person.changed', "Person's data changed"), ('act.created', 'Act drafted'), ('act.changed', 'Act changed'), ('act.transition', 'Act status changed'), ('act.withdrawn', 'Act withdrawn'), ('evidence.added', 'Evidence added'), ('evidence.changed', 'Evidence changed'), ('evidence.withdrawn', 'Evidence withdrawn'), ('evidence.transferred', 'Evidence handed over'), ('file.uploaded', 'File uploaded'), ('file.downloaded', 'File downloaded'), ('file.withdrawn', 'File withdrawn'), ('access.denied', 'Access refused'), ('permission.granted', 'Permission granted'), ('permission.revoked', 'Permission revoked'), ('auth.login', 'Signed in'), ('auth.login_failed', 'Sign-in failed')], max_length=64)),
-                ('outcome', models.CharField(choices=[('ok', 'Done'), ('denied', 'Refused'), ('failed', 'Failed')], default='ok', max_length=16)),
-                ('actor_label', models.CharField(help_text="Username at the time, or the system actor's name.", max_length=150)),
-                ('case_id', models.BigIntegerField(blank=True, null=True)),
-                ('target_type', models.CharField(blank=True, max_length=64)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(max_length=64)),
+                ("seq", models.PositiveBigIntegerField()),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("case.registered", "Case registered"),
+                            ("case.changed", "Case changed"),
+                            ("case.transition", "Case status changed"),
+                            ("case.assigned", "Investigators assigned"),
+                            ("case.opened", "Case opened"),
+                            ("case.deadline_extended", "Term extended"),
+                            ("participant.added", "Participant added"),
+                            ("participant.changed", "Participant changed"),
+                            ("participant.withdrawn", "Participant withdrawn"),
+                            ("person.changed", "Person's data changed"),
+                            ("act.created", "Act drafted"),
+                            ("act.changed", "Act changed"),
+                            ("act.transition", "Act status changed"),
+                            ("act.withdrawn", "Act withdrawn"),
+                            ("evidence.added", "Evidence added"),
+                            ("evidence.changed", "Evidence changed"),
+                            ("evidence.withdrawn", "Evidence withdrawn"),
+                            ("evidence.transferred", "Evidence handed over"),
+                            ("file.uploaded", "File uploaded"),
+                            ("file.downloaded", "File downloaded"),
+                            ("file.withdrawn", "File withdrawn"),
+                            ("access.denied", "Access refused"),
+                            ("permission.granted", "Permission granted"),
+                            ("permission.revoked", "Permission revoked"),
+                            ("auth.login", "Signed in"),
+                            ("auth.login_failed", "Sign-in failed"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "Done"), ("denied", "Refused"), ("failed", "Failed")],
+                        default="ok",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "actor_label",
+                    models.CharField(help_text="Username at the time, or the system actor's name.", max_length=150),
+                ),
+                ("case_id", models.BigIntegerField(blank=True, null=True)),
+                ("target_type", models.CharField(blank=True, max_length=64)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['chain', 'seq'],
-                'indexes': [models.Index(fields=['case_id', 'occurred_at'], name='audit_case_time'), models.Index(fields=['actor', 'occurred_at'], name='audit_actor_time')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='audit_chain_seq_unique')],
+                "ordering": ["chain", "seq"],
+                "indexes": [
+                    models.Index(fields=["case_id", "occurred_at"], name="audit_case_time"),
+                    models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("chain", "seq"), name="audit_chain_seq_unique")],
             },
         ),
     ]

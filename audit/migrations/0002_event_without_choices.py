@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='event',
+            model_name="auditevent",
+            name="event",
             field=models.CharField(max_length=64),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='outcome',
-            field=models.CharField(default='ok', max_length=16),
+            model_name="auditevent",
+            name="outcome",
+            field=models.CharField(default="ok", max_length=16),
         ),
     ]

@@ -3,6 +3,7 @@
 The guards of the simple-history tables are not here: those tables belong to other apps and
 are guarded after every migrate (audit/guards.py, ``install_history_guards``).
 """
+
 from django.db import migrations
 
 from audit.guards import AUDIT_GUARDS

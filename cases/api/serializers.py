@@ -3,6 +3,7 @@
 Output serializers are read-only views of the models; input serializers only shape and type
 the request, the services (cases/services) decide and validate as for the browser.
 """
+
 from __future__ import annotations
 
 from django import forms
@@ -55,8 +56,20 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "registration_number", "registered_at", "event_date", "gravity", "proceedings_form",
-                  "status", "unit", "lead_investigator", "deadline", "overdue", "version"]
+        fields = [
+            "id",
+            "registration_number",
+            "registered_at",
+            "event_date",
+            "gravity",
+            "proceedings_form",
+            "status",
+            "unit",
+            "lead_investigator",
+            "deadline",
+            "overdue",
+            "version",
+        ]
 
     def get_overdue(self, case: Case) -> bool:
         return is_overdue(case)
@@ -75,13 +88,17 @@ class CaseSerializer(CaseListSerializer):
 class CaseFilterSerializer(serializers.Serializer):
     """The list's filters: the same search as the browser's case list (cases.selectors.case_list)."""
 
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                              help_text="Registration number, IIN, article (188, 190-1), surname, or words "
-                                        "of the plot.")
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Registration number, IIN, article (188, 190-1), surname, or words of the plot.",
+    )
     status = NamedChoiceField(choices=CaseStatus.choices, enum_name="CaseStatus", required=False)
     gravity = serializers.ChoiceField(choices=Gravity.choices, required=False)
-    investigator = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
-                                            help_text="Lead investigator's user id.")
+    investigator = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Lead investigator's user id."
+    )
     overdue = serializers.BooleanField(required=False, default=False)
 
 
@@ -91,16 +108,28 @@ class CaseUpdateSerializer(serializers.Serializer):
     plot = serializers.CharField(required=False, max_length=MAX_TEXT)
     event_date = serializers.DateField(required=False, allow_null=True)
     proceedings_form = serializers.ChoiceField(choices=ProceedingsForm.choices, required=False)
-    articles = serializers.PrimaryKeyRelatedField(queryset=CriminalCodeArticle.objects.filter(is_active=True),
-                                                  many=True, required=False, allow_empty=False)
+    articles = serializers.PrimaryKeyRelatedField(
+        queryset=CriminalCodeArticle.objects.filter(is_active=True), many=True, required=False, allow_empty=False
+    )
     reason = serializers.CharField(max_length=500)
 
 
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
-        fields = ["id", "case", "iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship",
-                  "address", "phone"]
+        fields = [
+            "id",
+            "case",
+            "iin",
+            "last_name",
+            "first_name",
+            "middle_name",
+            "birth_date",
+            "sex",
+            "citizenship",
+            "address",
+            "phone",
+        ]
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
@@ -121,7 +150,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
 class PersonDetailSerializer(PersonSerializer):
     participations = serializers.SerializerMethodField(
-        help_text="Roles of this person and of the persons linked to them as one real person, only in the cases you may see.")
+        help_text="Roles of this person and of the persons linked to them as one real person, only in the cases you may see."
+    )
 
     class Meta(PersonSerializer.Meta):
         fields = PersonSerializer.Meta.fields + ["participations"]
@@ -130,8 +160,12 @@ class PersonDetailSerializer(PersonSerializer):
     def get_participations(self, person: Person):
         request = self.context["request"]
         same = linked_persons(person, visible=api_restrict(request, Person.objects.all(), access.VIEW))
-        visible = (api_restrict(request, Participant.objects.all(), access.VIEW)
-                   .filter(person__in=same).select_related("case").order_by("case_id", "id"))
+        visible = (
+            api_restrict(request, Participant.objects.all(), access.VIEW)
+            .filter(person__in=same)
+            .select_related("case")
+            .order_by("case_id", "id")
+        )
         return ParticipationSerializer(visible, many=True).data
 
 
@@ -158,9 +192,32 @@ class ActSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProceduralAct
-        fields = ["id", "case", "number", "act_type", "author", "language", "place", "fields", "body", "participants",
-                  "status", "supersedes", "superseded_by", "approved_by", "approved_at", "signed_by", "signed_at",
-                  "pdf_sha256", "version", "created_at", "updated_at", "withdrawn_at", "withdrawal_reason", "actions"]
+        fields = [
+            "id",
+            "case",
+            "number",
+            "act_type",
+            "author",
+            "language",
+            "place",
+            "fields",
+            "body",
+            "participants",
+            "status",
+            "supersedes",
+            "superseded_by",
+            "approved_by",
+            "approved_at",
+            "signed_by",
+            "signed_at",
+            "pdf_sha256",
+            "version",
+            "created_at",
+            "updated_at",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "actions",
+        ]
 
     def get_actions(self, act: ProceduralAct) -> list[str]:
         # The browser's buttons; approve and return still need a re-authenticated browser session.
@@ -190,8 +247,9 @@ def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> 
             continue
         if spec.get("type") == "article" and isinstance(value, str) and "-" in value:
             number, part = value.rsplit("-", 1)
-            article = CriminalCodeArticle.objects.filter(article=number, part=int(part) if part.isdigit() and
-                                                         len(part) < 5 else -1).first()
+            article = CriminalCodeArticle.objects.filter(
+                article=number, part=int(part) if part.isdigit() and len(part) < 5 else -1
+            ).first()
             value = article.pk if article else value
         data[PREFIX + spec["name"]] = [str(v) for v in items] if isinstance(value, list) else str(value)
     if errors:
@@ -199,7 +257,7 @@ def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> 
     form = forms.Form(data=_as_querydict(data))
     add_structured_fields(form, act_type, case)
     if not form.is_valid():
-        raise serializers.ValidationError({name[len(PREFIX):]: errors for name, errors in form.errors.items()})
+        raise serializers.ValidationError({name[len(PREFIX) :]: errors for name, errors in form.errors.items()})
     return structured_values(form, act_type)
 
 
@@ -229,15 +287,21 @@ class ActWriteSerializer(serializers.Serializer):
     place = serializers.CharField(max_length=200)
     fields = serializers.DictField(required=False, default=dict, help_text="Structured fields of the act's type.")
     body = serializers.CharField(required=False, allow_blank=True, max_length=100000, default="")
-    participants = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-                                         required=False, default=list, max_length=200,
-                                         help_text="Ids of this case's participants the act concerns.")
+    participants = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=200,
+        help_text="Ids of this case's participants the act concerns.",
+    )
 
 
 class ActCreateSerializer(ActWriteSerializer):
-    act_type = serializers.SlugRelatedField(slug_field="code",
-                                            queryset=ProceduralActType.objects.filter(is_active=True),
-                                            help_text="Code of the act type, e.g. victim_recognition.")
+    act_type = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ProceduralActType.objects.filter(is_active=True),
+        help_text="Code of the act type, e.g. victim_recognition.",
+    )
 
 
 class ActUpdateSerializer(ActWriteSerializer):
@@ -245,16 +309,22 @@ class ActUpdateSerializer(ActWriteSerializer):
     place = serializers.CharField(max_length=200, required=False)
     fields = serializers.DictField(required=False, help_text="Structured fields of the act's type.")
     body = serializers.CharField(required=False, allow_blank=True, max_length=100000)
-    participants = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-                                         required=False, max_length=200)
+    participants = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=200
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class ActTransitionSerializer(serializers.Serializer):
     # ``sign`` is the rendering worker's step, open to no person.
     action = serializers.ChoiceField(choices=[(a.value, a.label) for a in ActAction if a != ActAction.SIGN])
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
-                                   help_text="Required to return an act and to supersede a signed one.")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="Required to return an act and to supersede a signed one.",
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -262,6 +332,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "chain", "seq", "occurred_at", "event", "outcome", "actor", "actor_label", "case_id",
-                  "target_type", "target_id", "request_id", "ip", "data", "prev_hash", "hash"]
-
+        fields = [
+            "id",
+            "chain",
+            "seq",
+            "occurred_at",
+            "event",
+            "outcome",
+            "actor",
+            "actor_label",
+            "case_id",
+            "target_type",
+            "target_id",
+            "request_id",
+            "ip",
+            "data",
+            "prev_hash",
+            "hash",
+        ]

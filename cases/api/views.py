@@ -3,6 +3,7 @@
 Each inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, 404 outside the scope,
 403 inside it when the action is not the user's; writes through the services, as the browser.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -25,8 +26,8 @@ from ecase.api_base import (
     ScopedAPIView,
     etag,
     expected_version,
-    matching_version,
     listable,
+    matching_version,
     with_digest,
 )
 from ecase.read_log import log_read
@@ -56,8 +57,13 @@ from .serializers import (
     structured_fields,
 )
 
-ETAG = OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 201],
-                        description="The version of the object; send it back in If-Match to change it.")
+ETAG = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The version of the object; send it back in If-Match to change it.",
+)
 # Approving or returning an act is a decision of a person: over the API only from a browser
 # session re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token.
 INTERACTIVE_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
@@ -67,9 +73,15 @@ def log_listed(request, response: Response, event: str, key: str, audit_data) ->
     """One access-log row for a page of a list (issue #13 item 7): the ids it returned and the query that
     asked for them (an IIN searched for is itself worth knowing), never one row per object."""
     if response.status_code == 200:
-        audit_record(actor=request.user, event=event, data=audit_data(
-            part=request.resolver_match.url_name, query=request.query_params.dict(),
-            **{key: [row["id"] for row in response.data["results"]]}))
+        audit_record(
+            actor=request.user,
+            event=event,
+            data=audit_data(
+                part=request.resolver_match.url_name,
+                query=request.query_params.dict(),
+                **{key: [row["id"] for row in response.data["results"]]},
+            ),
+        )
     return response
 
 
@@ -88,8 +100,9 @@ class CaseListView(ScopedAPIView, generics.ListAPIView):
 
     @extend_schema(parameters=[CaseFilterSerializer])
     def get(self, request, *args, **kwargs):
-        return log_listed(request, self.list(request, *args, **kwargs), EventType.CASES_LISTED, "cases",
-                          self.audit_data)
+        return log_listed(
+            request, self.list(request, *args, **kwargs), EventType.CASES_LISTED, "cases", self.audit_data
+        )
 
     def get_queryset(self):
         if self.is_schema_generation:
@@ -97,9 +110,20 @@ class CaseListView(ScopedAPIView, generics.ListAPIView):
         data = self.query()
         # cases.selectors.case_list starts from Case.objects.restrict(user, "view"); the token's scope narrows
         # it, and grave cases (search hits in them included) stay out while a session's second factor is old.
-        return listable(self.request, case_list(user=self.request.user, filters=CaseFilters(
-            q=data.get("q", ""), status=data.get("status", ""), gravity=data.get("gravity"),
-            investigator=data.get("investigator"), overdue=data.get("overdue", False))), access.VIEW)
+        return listable(
+            self.request,
+            case_list(
+                user=self.request.user,
+                filters=CaseFilters(
+                    q=data.get("q", ""),
+                    status=data.get("status", ""),
+                    gravity=data.get("gravity"),
+                    investigator=data.get("investigator"),
+                    overdue=data.get("overdue", False),
+                ),
+            ),
+            access.VIEW,
+        )
 
 
 @extend_schema(tags=["cases"])
@@ -113,8 +137,9 @@ class CaseDetailView(ScopedAPIView):
     def get(self, request, pk):
         """The case; reading it is logged in the case's access log, as opening it in the browser."""
         case = self.get_object()
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
-                     data=self.audit_data())
+        audit_record(
+            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data=self.audit_data()
+        )
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG])
@@ -134,20 +159,30 @@ class CaseDetailView(ScopedAPIView):
         reason = changes.pop("reason")
         articles = changes.pop("articles", None)
         redated = "event_date" in changes and changes["event_date"] != case.event_date
-        if (articles is not None and not redated
-                and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))):
+        if (
+            articles is not None
+            and not redated
+            and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))
+        ):
             articles = None  # the same qualification sent back: an ordinary edit, the gravity stays
         with transaction.atomic():
             if articles is not None:
                 # A new qualification is a requalification (cases/services/case.py): the date of the
                 # offence travels with it, since the gravity is derived from the law in force then.
                 dated = {"event_date": changes.pop("event_date")} if "event_date" in changes else {}
-                case = case_requalify(case_id=case.pk, actor=request.user, articles=articles, reason=reason,
-                                      expected_version=version, **dated)
+                case = case_requalify(
+                    case_id=case.pk,
+                    actor=request.user,
+                    articles=articles,
+                    reason=reason,
+                    expected_version=version,
+                    **dated,
+                )
                 version = case.version
             if changes or articles is None:
-                case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason,
-                                   **changes)
+                case = case_update(
+                    case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes
+                )
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
 
 
@@ -162,8 +197,12 @@ class CaseAuditEventsView(ChildrenListView):
     def children(self, case):
         # Logged in the global chain, naming the case: a row in the case's own log would shift the
         # very list being paged (newest first) with every read of it.
-        audit_record(actor=self.request.user, event=EventType.AUDIT_LOG_OPENED, target=case,
-                     data=self.audit_data(part=self.request.resolver_match.url_name, case=case.pk))
+        audit_record(
+            actor=self.request.user,
+            event=EventType.AUDIT_LOG_OPENED,
+            target=case,
+            data=self.audit_data(part=self.request.resolver_match.url_name, case=case.pk),
+        )
         return AuditEvent.objects.filter(case_id=case.pk).order_by("-occurred_at", "-id")
 
 
@@ -177,8 +216,7 @@ class CaseParticipantsView(ChildrenListView):
     audit_event = EventType.CASE_OPENED
 
     def children(self, case):
-        return self.restricted(Participant.objects.all()).filter(case=case) \
-            .select_related("person").order_by("id")
+        return self.restricted(Participant.objects.all()).filter(case=case).select_related("person").order_by("id")
 
 
 @extend_schema(tags=["participants"])
@@ -205,8 +243,9 @@ class PersonListView(ScopedAPIView, generics.ListAPIView):
 
     @extend_schema(parameters=[PersonFilterSerializer])
     def get(self, request, *args, **kwargs):
-        return log_listed(request, self.list(request, *args, **kwargs), EventType.PERSONS_LISTED, "persons",
-                          self.audit_data)
+        return log_listed(
+            request, self.list(request, *args, **kwargs), EventType.PERSONS_LISTED, "persons", self.audit_data
+        )
 
     def get_queryset(self):
         persons = self.scoped().order_by("last_name", "first_name", "id")
@@ -239,9 +278,13 @@ class CaseActsView(ChildrenListView):
     audit_event = EventType.CASE_OPENED
 
     def children(self, case):
-        return self.restricted(ProceduralAct.objects.all()).filter(case=case) \
-            .select_related("act_type", "author", "approved_by", "signed_by").prefetch_related("participants") \
+        return (
+            self.restricted(ProceduralAct.objects.all())
+            .filter(case=case)
+            .select_related("act_type", "author", "approved_by", "signed_by")
+            .prefetch_related("participants")
             .order_by("number")
+        )
 
     @extend_schema(request=ActCreateSerializer, responses={201: ActSerializer}, parameters=[ETAG])
     def post(self, request, pk):
@@ -250,9 +293,16 @@ class CaseActsView(ChildrenListView):
         body = ActCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        act = act_create(case_id=case.pk, actor=request.user, act_type=data["act_type"], language=data["language"],
-                         place=data["place"], body=data["body"], participant_ids=data["participants"],
-                         fields=structured_fields(data["act_type"], case, data["fields"]))
+        act = act_create(
+            case_id=case.pk,
+            actor=request.user,
+            act_type=data["act_type"],
+            language=data["language"],
+            place=data["place"],
+            body=data["body"],
+            participant_ids=data["participants"],
+            fields=structured_fields(data["act_type"], case, data["fields"]),
+        )
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version, 201)
 
 
@@ -267,8 +317,9 @@ class ActDetailView(ScopedAPIView):
     def get(self, request, pk):
         """The act; reading it is logged, as opening it in the browser."""
         act = self.get_object()
-        audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act,
-                     data=self.audit_data())
+        audit_record(
+            actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act, data=self.audit_data()
+        )
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
     @extend_schema(request=ActUpdateSerializer, responses={200: ActSerializer}, parameters=[ETAG])
@@ -283,8 +334,14 @@ class ActDetailView(ScopedAPIView):
         participants = changes.pop("participants", None)
         if "fields" in changes:
             changes["fields"] = structured_fields(act.act_type, act.case, changes["fields"])
-        act = act_update(act_id=act.pk, actor=request.user, expected_version=version, reason=reason,
-                         participant_ids=participants, **changes)
+        act = act_update(
+            act_id=act.pk,
+            actor=request.user,
+            expected_version=version,
+            reason=reason,
+            participant_ids=participants,
+            **changes,
+        )
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
 
@@ -308,21 +365,23 @@ class ActTransitionView(ScopedAPIView):
         action = body.validated_data["action"]
         if action in INTERACTIVE_ACTIONS:
             self._require_reauthenticated_person()
-        with matching_version(request, act.case_id,
-                              lambda: ProceduralAct.objects.values_list("version", flat=True).get(pk=act.pk)):
-            act = act_transition(act_id=act.pk, action=action, actor=request.user,
-                                 reason=body.validated_data["reason"])
+        with matching_version(
+            request, act.case_id, lambda: ProceduralAct.objects.values_list("version", flat=True).get(pk=act.pk)
+        ):
+            act = act_transition(act_id=act.pk, action=action, actor=request.user, reason=body.validated_data["reason"])
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
     def _require_reauthenticated_person(self) -> None:
         if api_token_of(self.request) is not None:
             raise exceptions.PermissionDenied(
                 _("Approving or returning an act is a person's decision: do it in the browser, not with a token."),
-                code="interactive_only")
+                code="interactive_only",
+            )
         if not is_fresh(self.request._request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
             raise exceptions.PermissionDenied(
                 _("Confirm your password and second factor again (/accounts/reauthenticate/), then repeat."),
-                code="reauthentication_required")
+                code="reauthentication_required",
+            )
 
 
 @extend_schema(tags=["acts"])
@@ -335,14 +394,29 @@ class ActPdfView(ScopedAPIView):
     def perform_content_negotiation(self, request, force=False):
         return super().perform_content_negotiation(request, force=True)  # errors stay JSON whatever Accept says
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=(
-        "The signed PDF (PAdES). Repr-Digest carries its SHA-256, the act's pdf_sha256."))})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description=("The signed PDF (PAdES). Repr-Digest carries its SHA-256, the act's pdf_sha256."),
+            )
+        }
+    )
     def get(self, request, pk):
         act = self.get_object()
         if act.status != ActStatus.SIGNED:
             raise exceptions.NotFound(_("The act has no signed PDF yet."), code="no_pdf")
-        audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
-                     data=self.audit_data(sha256=act.pdf_sha256))
-        response = FileResponse(blobs.open(act.pdf_sha256), content_type="application/pdf", as_attachment=True,
-                                filename=f"{act.case.registration_number}-act-{act.number}.pdf")
+        audit_record(
+            actor=request.user,
+            event=EventType.ACT_PDF_DOWNLOADED,
+            case_id=act.case_id,
+            target=act,
+            data=self.audit_data(sha256=act.pdf_sha256),
+        )
+        response = FileResponse(
+            blobs.open(act.pdf_sha256),
+            content_type="application/pdf",
+            as_attachment=True,
+            filename=f"{act.case.registration_number}-act-{act.number}.pdf",
+        )
         return with_digest(response, act.pdf_sha256)

@@ -14,6 +14,7 @@ Guardian grants are the rows ``cases.access.sync_grants`` would create for each 
 Batches are independent: each one allocates its numbers in a short transaction of its own and
 writes its rows in another, so several worker processes can load in parallel (PostgreSQL).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,24 +22,38 @@ import multiprocessing
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
+
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import unit_supervisors_group, user_create
+
 from .. import access
-from ..choices import ActStatus, CaseStatus, Gravity, ParticipantRole as R, ProceedingsForm as F
+from ..choices import ActStatus, CaseStatus, Gravity
+from ..choices import ParticipantRole as R
+from ..choices import ProceedingsForm as F
 from ..deadlines import Period, compute_deadline
 from ..models import (
-    Case, CaseGroupObjectPermission, CaseUserObjectPermission, CriminalCodeArticle, DeadlineExtension, Interruption,
-    Participant, Person, ProceduralAct, ProceduralActType, ProceedingsTerm, RegistrationSequence,
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    CriminalCodeArticle,
+    DeadlineExtension,
+    Interruption,
+    Participant,
+    Person,
+    ProceduralAct,
+    ProceduralActType,
+    ProceedingsTerm,
+    RegistrationSequence,
 )
 from ..services.registration import format_registration_number
 from . import integrity, people, sinks, texts, world
@@ -52,29 +67,69 @@ REUSE_POOL = 2000
 
 # Bulk units: five regions with three departments each, plus a prosecutor's office per region.
 REGIONS = (
-    ("75", "г. Алматы", "Алматы қаласы", "Алматы", (
-        ("7511", "Алмалинского района г. Алматы", "Алмалы ауданының"),
-        ("7512", "Бостандыкского района г. Алматы", "Бостандық ауданының"),
-        ("7513", "Медеуского района г. Алматы", "Медеу ауданының"))),
-    ("79", "г. Шымкента", "Шымкент қаласы", "Шымкент", (
-        ("7911", "Абайского района г. Шымкента", "Абай ауданының"),
-        ("7912", "Аль-Фарабийского района г. Шымкента", "Әл-Фараби ауданының"),
-        ("7913", "Енбекшинского района г. Шымкента", "Еңбекші ауданының"))),
-    ("35", "Карагандинской области", "Қарағанды облысы", "Караганда", (
-        ("3511", "г. Караганды", "Қарағанды қаласының"),
-        ("3512", "г. Темиртау", "Теміртау қаласының"),
-        ("3513", "г. Жезказгана", "Жезқазған қаласының"))),
-    ("15", "Актюбинской области", "Ақтөбе облысы", "Актобе", (
-        ("1511", "г. Актобе", "Ақтөбе қаласының"),
-        ("1512", "Мартукского района", "Мәртөк ауданының"),
-        ("1513", "Хромтауского района", "Хромтау ауданының"))),
-    ("63", "Восточно-Казахстанской области", "Шығыс Қазақстан облысы", "Усть-Каменогорск", (
-        ("6311", "г. Усть-Каменогорска", "Өскемен қаласының"),
-        ("6312", "г. Риддера", "Риддер қаласының"),
-        ("6313", "Глубоковского района", "Глубокое ауданының"))),
+    (
+        "75",
+        "г. Алматы",
+        "Алматы қаласы",
+        "Алматы",
+        (
+            ("7511", "Алмалинского района г. Алматы", "Алмалы ауданының"),
+            ("7512", "Бостандыкского района г. Алматы", "Бостандық ауданының"),
+            ("7513", "Медеуского района г. Алматы", "Медеу ауданының"),
+        ),
+    ),
+    (
+        "79",
+        "г. Шымкента",
+        "Шымкент қаласы",
+        "Шымкент",
+        (
+            ("7911", "Абайского района г. Шымкента", "Абай ауданының"),
+            ("7912", "Аль-Фарабийского района г. Шымкента", "Әл-Фараби ауданының"),
+            ("7913", "Енбекшинского района г. Шымкента", "Еңбекші ауданының"),
+        ),
+    ),
+    (
+        "35",
+        "Карагандинской области",
+        "Қарағанды облысы",
+        "Караганда",
+        (
+            ("3511", "г. Караганды", "Қарағанды қаласының"),
+            ("3512", "г. Темиртау", "Теміртау қаласының"),
+            ("3513", "г. Жезказгана", "Жезқазған қаласының"),
+        ),
+    ),
+    (
+        "15",
+        "Актюбинской области",
+        "Ақтөбе облысы",
+        "Актобе",
+        (
+            ("1511", "г. Актобе", "Ақтөбе қаласының"),
+            ("1512", "Мартукского района", "Мәртөк ауданының"),
+            ("1513", "Хромтауского района", "Хромтау ауданының"),
+        ),
+    ),
+    (
+        "63",
+        "Восточно-Казахстанской области",
+        "Шығыс Қазақстан облысы",
+        "Усть-Каменогорск",
+        (
+            ("6311", "г. Усть-Каменогорска", "Өскемен қаласының"),
+            ("6312", "г. Риддера", "Риддер қаласының"),
+            ("6313", "Глубоковского района", "Глубокое ауданының"),
+        ),
+    ),
 )
-GRAVITY_WEIGHTS = {Gravity.MISDEMEANOUR: 25, Gravity.SMALL: 22, Gravity.MEDIUM: 33, Gravity.GRAVE: 15,
-                   Gravity.ESPECIALLY_GRAVE: 5}
+GRAVITY_WEIGHTS = {
+    Gravity.MISDEMEANOUR: 25,
+    Gravity.SMALL: 22,
+    Gravity.MEDIUM: 33,
+    Gravity.GRAVE: 15,
+    Gravity.ESPECIALLY_GRAVE: 5,
+}
 FORMS_BY_GRAVITY = {
     Gravity.MISDEMEANOUR: (F.PROTOCOL,),
     Gravity.SMALL: (F.EXPEDITED, F.INQUIRY),
@@ -88,6 +143,7 @@ INTERRUPTION_GROUNDS = ("suspect_not_identified", "suspect_hiding", "suspect_abr
 # ---------------------------------------------------------------------------------------------
 # The world the batches draw from (built once, before any worker starts)
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class UnitInfo:
@@ -135,11 +191,13 @@ class BulkResult:
 
     def summary(self) -> str:
         rate = self.cases / self.seconds if self.seconds else 0.0
-        return (f"bulk: {self.cases} cases, {self.total_rows} rows in {self.seconds:.1f} s "
-                f"({rate:.0f} cases/s, {self.total_rows / max(self.seconds, 1e-9):.0f} rows/s; setup "
-                f"{self.setup_seconds:.1f} s; {self.workers} worker(s), {self.method}"
-                + (f"; {self.fk_checked} foreign keys verified in {self.fk_seconds:.1f} s" if self.fk_checked else "")
-                + ")")
+        return (
+            f"bulk: {self.cases} cases, {self.total_rows} rows in {self.seconds:.1f} s "
+            f"({rate:.0f} cases/s, {self.total_rows / max(self.seconds, 1e-9):.0f} rows/s; setup "
+            f"{self.setup_seconds:.1f} s; {self.workers} worker(s), {self.method}"
+            + (f"; {self.fk_checked} foreign keys verified in {self.fk_seconds:.1f} s" if self.fk_checked else "")
+            + ")"
+        )
 
 
 def _ensure_units(admin: User) -> tuple[list[Unit], dict[str, Unit]]:
@@ -160,8 +218,9 @@ def _ensure_units(admin: User) -> tuple[list[Unit], dict[str, Unit]]:
         created.append(region)
         for dep_code, dep_ru, dep_kk in departments:
             created.append(get_or_make(dep_code, region, f"УП {dep_ru}", f"{dep_kk} ПБ", UnitKind.DISTRICT, city))
-        offices[code] = get_or_make(f"{code}P", None, f"Прокуратура {name_ru}", f"{name_kk} прокуратурасы",
-                                    UnitKind.PROSECUTOR_OFFICE, city)
+        offices[code] = get_or_make(
+            f"{code}P", None, f"Прокуратура {name_ru}", f"{name_kk} прокуратурасы", UnitKind.PROSECUTOR_OFFICE, city
+        )
     return created, offices
 
 
@@ -169,8 +228,9 @@ def _region_code(unit: Unit) -> str:
     return unit.path.split("/", 1)[0]
 
 
-def _new_users(*, admin: User, role: str, unit: Unit, prefix: str, count: int, rng: random.Random,
-               position: str) -> list[int]:
+def _new_users(
+    *, admin: User, role: str, unit: Unit, prefix: str, count: int, rng: random.Random, position: str
+) -> list[int]:
     """``count`` users with unusable passwords, inserted in bulk with their history rows."""
     if count <= 0:
         return []
@@ -180,11 +240,20 @@ def _new_users(*, admin: User, role: str, unit: Unit, prefix: str, count: int, r
     for n in range(start, start + count):
         sex = "F" if rng.random() < 0.35 else "M"
         last, first, middle = people.names(rng, sex)
-        user = User(username=f"{prefix}{n:06d}", role=role, unit=unit, first_name=first, last_name=last,
-                    middle_name=middle, position=position, password=unusable, language="ru")
+        user = User(
+            username=f"{prefix}{n:06d}",
+            role=role,
+            unit=unit,
+            first_name=first,
+            last_name=last,
+            middle_name=middle,
+            position=position,
+            password=unusable,
+            language="ru",
+        )
         users.append(user)
     for start_at in range(0, len(users), 5000):
-        chunk = users[start_at:start_at + 5000]
+        chunk = users[start_at : start_at + 5000]
         User.objects.bulk_create(chunk)
         User.history.bulk_history_create(chunk, default_user=admin, default_change_reason=REASON)
     return [u.pk for u in users]
@@ -197,25 +266,36 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
     if admin is None:
         raise RuntimeError("bulk cases need the demo world first (manage.py seed_demo)")
     bulk_units, offices = _ensure_units(admin)
-    pool = list(bulk_units) + list(Unit.objects.filter(code__in=[u.code for u in world.UNITS if u.kind != UnitKind.PROSECUTOR_OFFICE]))
+    pool = list(bulk_units) + list(
+        Unit.objects.filter(code__in=[u.code for u in world.UNITS if u.kind != UnitKind.PROSECUTOR_OFFICE])
+    )
     weights = [3 if unit.kind != UnitKind.REGION else 1 for unit in pool]
     per_unit = _spread(max(len(pool), math.ceil(cases / CASES_PER_INVESTIGATOR)), weights)
 
     infos: list[UnitInfo] = []
     for unit, weight, n_investigators in zip(pool, weights, per_unit):
         info = UnitInfo(id=unit.pk, code=unit.code, city=unit.city, weight=weight)
-        info.investigators = list(User.objects.filter(unit=unit, role=Role.INVESTIGATOR, is_active=True)
-                                  .values_list("pk", flat=True))
-        info.investigators += _new_users(admin=admin, role=Role.INVESTIGATOR, unit=unit, prefix=f"sled.{unit.code.lower()}.",
-                                         count=n_investigators, rng=rng, position=f"Следователь {unit.name_ru}")
+        info.investigators = list(
+            User.objects.filter(unit=unit, role=Role.INVESTIGATOR, is_active=True).values_list("pk", flat=True)
+        )
+        info.investigators += _new_users(
+            admin=admin,
+            role=Role.INVESTIGATOR,
+            unit=unit,
+            prefix=f"sled.{unit.code.lower()}.",
+            count=n_investigators,
+            rng=rng,
+            position=f"Следователь {unit.name_ru}",
+        )
         infos.append(info)
     bulk_ids = {u.pk for u in bulk_units}
     for unit in pool:
         _ensure_supervisor(admin, unit, bulk=unit.pk in bulk_ids)
     for unit, info in zip(pool, infos):
         ancestors = list(Unit.objects.filter(path__in=access._ancestor_paths(unit.path)))
-        info.supervisors = list(User.objects.filter(unit__in=ancestors, role=Role.SUPERVISOR, is_active=True)
-                                .values_list("pk", flat=True))
+        info.supervisors = list(
+            User.objects.filter(unit__in=ancestors, role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True)
+        )
         info.group_ids = [unit_supervisors_group(a).pk for a in ancestors]
     _assign_prosecutors(admin, pool, infos, offices, cases, rng)
 
@@ -226,15 +306,27 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
     # The counters exist before the workers start, so batches only ever lock existing rows.
     years = range(timezone.localdate(now).year - YEARS_BACK - 1, timezone.localdate(now).year + 1)
     RegistrationSequence.objects.bulk_create(
-        [RegistrationSequence(unit=unit, year=year) for unit in pool for year in years], ignore_conflicts=True)
+        [RegistrationSequence(unit=unit, year=year) for unit in pool for year in years], ignore_conflicts=True
+    )
     return BulkContext(
-        seed=seed, now=now, actor_id=admin.pk, person_base=rng.randrange(people.IIN_CAPACITY // 2),
-        units=infos, unit_weights=[i.weight for i in infos], articles_by_gravity=dict(articles_by_gravity),
-        act_types={t.code: (t.pk, t.fields, t.requires_approval) for t in ProceduralActType.objects.filter(is_active=True)},
+        seed=seed,
+        now=now,
+        actor_id=admin.pk,
+        person_base=rng.randrange(people.IIN_CAPACITY // 2),
+        units=infos,
+        unit_weights=[i.weight for i in infos],
+        articles_by_gravity=dict(articles_by_gravity),
+        act_types={
+            t.code: (t.pk, t.fields, t.requires_approval) for t in ProceduralActType.objects.filter(is_active=True)
+        },
         terms={t.form: (t.term_days, t.term_months) for t in ProceedingsTerm.objects.all()},
-        perms=dict(Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
-                   .values_list("codename", "pk")),
-        names=names, method=method,
+        perms=dict(
+            Permission.objects.filter(content_type__app_label="cases", content_type__model="case").values_list(
+                "codename", "pk"
+            )
+        ),
+        names=names,
+        method=method,
     )
 
 
@@ -253,9 +345,17 @@ def _ensure_supervisor(admin: User, unit: Unit, *, bulk: bool) -> None:
     if not bulk and heads.filter(unit__path__in=access._ancestor_paths(unit.path)).exists():
         return
     last, first, middle = people.names(random.Random(unit.code), "M")
-    user_create(actor=admin, username=f"nach.{unit.code.lower()}", role=Role.SUPERVISOR, unit=unit, password=None,
-                first_name=first, last_name=last, middle_name=middle,
-                position=f"Начальник следственного отдела {unit.name_ru}")
+    user_create(
+        actor=admin,
+        username=f"nach.{unit.code.lower()}",
+        role=Role.SUPERVISOR,
+        unit=unit,
+        password=None,
+        first_name=first,
+        last_name=last,
+        middle_name=middle,
+        position=f"Начальник следственного отдела {unit.name_ru}",
+    )
 
 
 def _assign_prosecutors(admin, pool, infos, offices, cases, rng) -> None:
@@ -273,10 +373,18 @@ def _assign_prosecutors(admin, pool, infos, offices, cases, rng) -> None:
         if office is None:
             by_region[region] = []
             continue
-        existing = list(User.objects.filter(unit=office, role=Role.PROSECUTOR, is_active=True).values_list("pk", flat=True))
+        existing = list(
+            User.objects.filter(unit=office, role=Role.PROSECUTOR, is_active=True).values_list("pk", flat=True)
+        )
         by_region[region] = existing + _new_users(
-            admin=admin, role=Role.PROSECUTOR, unit=office, prefix=f"prok.{office.code.lower()}.", count=count, rng=rng,
-            position=f"Прокурор отдела {office.name_ru}")
+            admin=admin,
+            role=Role.PROSECUTOR,
+            unit=office,
+            prefix=f"prok.{office.code.lower()}.",
+            count=count,
+            rng=rng,
+            position=f"Прокурор отдела {office.name_ru}",
+        )
     for unit, info in zip(pool, infos):
         info.prosecutors = by_region.get(_region_code(unit), [])
 
@@ -284,6 +392,7 @@ def _assign_prosecutors(admin, pool, infos, offices, cases, rng) -> None:
 # ---------------------------------------------------------------------------------------------
 # One batch
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class CasePlan:
@@ -324,14 +433,29 @@ def _plan_case(ctx: BulkContext, rng: random.Random, index: int) -> CasePlan:
     if len(unit.investigators) > 1 and rng.random() < 0.12:
         member = rng.choice(unit.investigators)
         group = [member] if member != lead else []
-    prosecutor = rng.choice(unit.prosecutors) if unit.prosecutors and (rng.random() < 0.85 or status == CaseStatus.SENT_TO_PROSECUTOR) else None
+    prosecutor = (
+        rng.choice(unit.prosecutors)
+        if unit.prosecutors and (rng.random() < 0.85 or status == CaseStatus.SENT_TO_PROSECUTOR)
+        else None
+    )
     if status == CaseStatus.SENT_TO_PROSECUTOR and prosecutor is None:
         status = CaseStatus.INVESTIGATING
     grave = gravity >= Gravity.GRAVE
     supervisor = rng.choice(unit.supervisors) if unit.supervisors and (grave or rng.random() < 0.05) else None
-    plan = CasePlan(index=index, unit=unit, registered_at=registered_at, articles=articles, gravity=gravity,
-                    form=rng.choice(FORMS_BY_GRAVITY[gravity]), status=status, lead=lead, group=group,
-                    prosecutor=prosecutor, supervisor=supervisor, kazakh=rng.random() < 0.15)
+    plan = CasePlan(
+        index=index,
+        unit=unit,
+        registered_at=registered_at,
+        articles=articles,
+        gravity=gravity,
+        form=rng.choice(FORMS_BY_GRAVITY[gravity]),
+        status=status,
+        lead=lead,
+        group=group,
+        prosecutor=prosecutor,
+        supervisor=supervisor,
+        kazakh=rng.random() < 0.15,
+    )
     reg_day, today = _reg_day(plan), timezone.localdate(ctx.now)
     if status == CaseStatus.INTERRUPTED:
         plan.interruption = (min(reg_day + timedelta(days=rng.randint(5, 40)), today), None)
@@ -347,10 +471,13 @@ def _status_for_age(rng: random.Random, age: int) -> str:
     if age < 2:
         return rng.choice((CaseStatus.REGISTERED, CaseStatus.INVESTIGATING))
     if age < 30:
-        return rng.choices((CaseStatus.INVESTIGATING, CaseStatus.INTERRUPTED, CaseStatus.SENT_TO_PROSECUTOR),
-                           weights=(85, 5, 10))[0]
-    return rng.choices((CaseStatus.INVESTIGATING, CaseStatus.INTERRUPTED, CaseStatus.SENT_TO_PROSECUTOR,
-                        CaseStatus.TERMINATED), weights=(25, 15, 40, 20))[0]
+        return rng.choices(
+            (CaseStatus.INVESTIGATING, CaseStatus.INTERRUPTED, CaseStatus.SENT_TO_PROSECUTOR), weights=(85, 5, 10)
+        )[0]
+    return rng.choices(
+        (CaseStatus.INVESTIGATING, CaseStatus.INTERRUPTED, CaseStatus.SENT_TO_PROSECUTOR, CaseStatus.TERMINATED),
+        weights=(25, 15, 40, 20),
+    )[0]
 
 
 def _deadline(ctx: BulkContext, plan: CasePlan) -> date | None:
@@ -359,8 +486,9 @@ def _deadline(ctx: BulkContext, plan: CasePlan) -> date | None:
         return None
     periods = [Period(*plan.interruption)] if plan.interruption else []
     extensions = [plan.extension[1]] if plan.extension else []
-    return compute_deadline(start=_reg_day(plan), term_days=days, term_months=months, extension_days=extensions,
-                            interruptions=periods)
+    return compute_deadline(
+        start=_reg_day(plan), term_days=days, term_months=months, extension_days=extensions, interruptions=periods
+    )
 
 
 def _allocate_numbers(plans: list[CasePlan], units_by_id: dict[int, Unit]) -> list[str]:
@@ -370,7 +498,8 @@ def _allocate_numbers(plans: list[CasePlan], units_by_id: dict[int, Unit]) -> li
     with transaction.atomic():
         # In key order, like the locks below: concurrent batches then queue instead of deadlocking.
         RegistrationSequence.objects.bulk_create(
-            [RegistrationSequence(unit_id=u, year=y) for (u, y) in sorted(needed)], ignore_conflicts=True)
+            [RegistrationSequence(unit_id=u, year=y) for (u, y) in sorted(needed)], ignore_conflicts=True
+        )
         for (unit_id, year), count in sorted(needed.items()):
             sequence = RegistrationSequence.objects.select_for_update().get(unit_id=unit_id, year=year)
             first[(unit_id, year)] = sequence.last + 1
@@ -441,11 +570,19 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
     for plan, number in zip(plans, numbers):
         main = plan.articles[0][2]
         case = _new(Case)(
-            registration_number=number, registered_at=plan.registered_at,
-            event_date=texts.event_day(_reg_day(plan), rng, 20), gravity=plan.gravity, proceedings_form=plan.form,
-            status=plan.status, unit_id=plan.unit.id, lead_investigator_id=plan.lead, prosecutor_id=plan.prosecutor,
-            supervisor_id=plan.supervisor, plot=texts.plot(rng, article=main, city=plan.unit.city, kazakh=plan.kazakh),
-            deadline=_deadline(ctx, plan), created_by_id=plan.lead,
+            registration_number=number,
+            registered_at=plan.registered_at,
+            event_date=texts.event_day(_reg_day(plan), rng, 20),
+            gravity=plan.gravity,
+            proceedings_form=plan.form,
+            status=plan.status,
+            unit_id=plan.unit.id,
+            lead_investigator_id=plan.lead,
+            prosecutor_id=plan.prosecutor,
+            supervisor_id=plan.supervisor,
+            plot=texts.plot(rng, article=main, city=plan.unit.city, kazakh=plan.kazakh),
+            deadline=_deadline(ctx, plan),
+            created_by_id=plan.lead,
         )
         plan.case = _attributed(case, plan.lead, plan.registered_at)
         cases.append(case)
@@ -457,14 +594,24 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
     for plan in plans:
         if plan.interruption:
             start, end = plan.interruption
-            item = _new(Interruption)(case_id=plan.case.pk, started_on=start, ended_on=end,
-                                ground=rng.choice(INTERRUPTION_GROUNDS), reason="Все следственные действия выполнены",
-                                resume_reason="Основания прерывания отпали" if end else "")
+            item = _new(Interruption)(
+                case_id=plan.case.pk,
+                started_on=start,
+                ended_on=end,
+                ground=rng.choice(INTERRUPTION_GROUNDS),
+                reason="Все следственные действия выполнены",
+                resume_reason="Основания прерывания отпали" if end else "",
+            )
             interruptions.append(_attributed(item, plan.lead, _at(start, 17, ctx)))
         if plan.extension:
             granted_on, days = plan.extension
-            item = _new(DeadlineExtension)(case_id=plan.case.pk, days=days, granted_by_id=plan.prosecutor,
-                                     granted_on=min(granted_on, today), reason="Необходимо завершить экспертизы")
+            item = _new(DeadlineExtension)(
+                case_id=plan.case.pk,
+                days=days,
+                granted_by_id=plan.prosecutor,
+                granted_on=min(granted_on, today),
+                reason="Необходимо завершить экспертизы",
+            )
             # The prosecutor's decision, entered in the file by a supervisor of the unit.
             recorder = plan.supervisor or (plan.unit.supervisors[0] if plan.unit.supervisors else plan.lead)
             extensions.append(_attributed(item, recorder, _at(granted_on, 12, ctx)))
@@ -501,15 +648,27 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
             wanted.append((plan, role, people.person_for_index(index, rng, plan.unit.city)))
     # One record per case and IIN (cases.models.Person): the same IIN in another case is another row.
     keys = {(plan.case.pk, fact.iin) for plan, _role, fact in wanted}
-    known = {(case_id, iin): pk for case_id, iin, pk in Person.objects.filter(
-        case_id__in={case_id for case_id, _ in keys}, iin__in={iin for _, iin in keys}).values_list("case_id", "iin", "pk")}
+    known = {
+        (case_id, iin): pk
+        for case_id, iin, pk in Person.objects.filter(
+            case_id__in={case_id for case_id, _ in keys}, iin__in={iin for _, iin in keys}
+        ).values_list("case_id", "iin", "pk")
+    }
     new_people = {}
-    for plan, role, fact in wanted:
+    for plan, _role, fact in wanted:
         key = (plan.case.pk, fact.iin)
         if key not in known and key not in new_people:
-            person = _new(Person)(case_id=plan.case.pk, iin=fact.iin, last_name=fact.last_name,
-                                  first_name=fact.first_name, middle_name=fact.middle_name, birth_date=fact.birth_date,
-                                  sex=fact.sex, address=fact.address, phone=fact.phone)
+            person = _new(Person)(
+                case_id=plan.case.pk,
+                iin=fact.iin,
+                last_name=fact.last_name,
+                first_name=fact.first_name,
+                middle_name=fact.middle_name,
+                birth_date=fact.birth_date,
+                sex=fact.sex,
+                address=fact.address,
+                phone=fact.phone,
+            )
             person.refresh_search_name()  # bulk writes bypass Person.save()
             new_people[key] = _attributed(person, plan.lead, plan.registered_at)
     sink.insert(Person, list(new_people.values()))
@@ -549,10 +708,16 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
             seized_at = min(plan.registered_at + timedelta(hours=rng.randint(1, 72)), ctx.now)
             source = suspects[0] if suspects and rng.random() < 0.5 else None
             item = _new(EvidenceItem)(
-                case_id=plan.case.pk, number=number, kind=kind, description=description.format(n=rng.randrange(10**12)),
-                seized_at=seized_at, seized_place=f"г. {plan.unit.city}", seized_from_id=source.pk if source else None,
+                case_id=plan.case.pk,
+                number=number,
+                kind=kind,
+                description=description.format(n=rng.randrange(10**12)),
+                seized_at=seized_at,
+                seized_place=f"г. {plan.unit.city}",
+                seized_from_id=source.pk if source else None,
                 seized_from_text="" if source else "Изъято при осмотре места происшествия",
-                storage_location=rng.choice(texts.STORAGE), seal_number=f"ОП-{rng.randrange(10000, 99999)}",
+                storage_location=rng.choice(texts.STORAGE),
+                seal_number=f"ОП-{rng.randrange(10000, 99999)}",
             )
             items.append(_attributed(item, plan.lead, seized_at))
             owners.append(plan)
@@ -560,11 +725,16 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     events, by_case = [], defaultdict(list)
     for item, plan in zip(items, owners):
         by_case[plan.case.pk].append(item.pk)
-        event = _new(CustodyEvent)(item_id=item.pk, occurred_at=min(item.seized_at + timedelta(hours=2), ctx.now),
-                             from_holder=f"Следователь {ctx.names.get(plan.lead, '')}".strip(),
-                             to_holder="Камера хранения вещественных доказательств", from_location="",
-                             to_location=item.storage_location, reason="Сдан на хранение после осмотра",
-                             recorded_by_id=plan.lead)
+        event = _new(CustodyEvent)(
+            item_id=item.pk,
+            occurred_at=min(item.seized_at + timedelta(hours=2), ctx.now),
+            from_holder=f"Следователь {ctx.names.get(plan.lead, '')}".strip(),
+            to_holder="Камера хранения вещественных доказательств",
+            from_location="",
+            to_location=item.storage_location,
+            reason="Сдан на хранение после осмотра",
+            recorded_by_id=plan.lead,
+        )
         events.append(_attributed(event, plan.lead, event.occurred_at))
     sink.insert(CustodyEvent, events)
     return by_case
@@ -603,9 +773,18 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
             type_id, specs, requires_approval = ctx.act_types[code]
             when = min(plan.registered_at + timedelta(hours=rng.randint(2, 96)), ctx.now)
             city = f"г. {plan.unit.city}"
-            values, named = texts.act_fields(specs, rng, texts.ActContext(
-                place=city, when=timezone.localtime(when), kazakh=plan.kazakh, participants=roles,
-                evidence_ids=evidence.get(plan.case.pk, []), article_codes=[a[1] for a in plan.articles]))
+            values, named = texts.act_fields(
+                specs,
+                rng,
+                texts.ActContext(
+                    place=city,
+                    when=timezone.localtime(when),
+                    kazakh=plan.kazakh,
+                    participants=roles,
+                    evidence_ids=evidence.get(plan.case.pk, []),
+                    article_codes=[a[1] for a in plan.articles],
+                ),
+            )
             if texts.missing_required(specs, values):
                 continue  # e.g. an act that names evidence in a case without any
             approvers = [plan.supervisor] if plan.gravity >= Gravity.GRAVE else plan.unit.supervisors
@@ -613,8 +792,16 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
             statuses = _ACT_STATUSES if requires_approval and any(approvers) else _ACT_STATUSES[:2]
             status = rng.choice(statuses)
             number += 1
-            act = _new(ProceduralAct)(case_id=plan.case.pk, act_type_id=type_id, number=number, author_id=plan.lead,
-                                language="kk" if plan.kazakh else "ru", place=city, fields=values, status=status)
+            act = _new(ProceduralAct)(
+                case_id=plan.case.pk,
+                act_type_id=type_id,
+                number=number,
+                author_id=plan.lead,
+                language="kk" if plan.kazakh else "ru",
+                place=city,
+                fields=values,
+                status=status,
+            )
             acts.append(_attributed(act, plan.lead, when))
             links.append(named)
     history = sink.insert(ProceduralAct, acts, want_history_ids=True)
@@ -655,8 +842,16 @@ def _worker(task: tuple[int, int, int]) -> tuple[int, Counter]:
     return count, run_batch(_worker_ctx, batch_no, first, count)
 
 
-WRITTEN_MODELS = (Case, Interruption, DeadlineExtension, Person, Participant, ProceduralAct,
-                  CaseUserObjectPermission, CaseGroupObjectPermission)
+WRITTEN_MODELS = (
+    Case,
+    Interruption,
+    DeadlineExtension,
+    Person,
+    Participant,
+    ProceduralAct,
+    CaseUserObjectPermission,
+    CaseGroupObjectPermission,
+)
 
 
 def _written_models() -> list:
@@ -665,9 +860,16 @@ def _written_models() -> list:
     return [*WRITTEN_MODELS, EvidenceItem, CustodyEvent]
 
 
-def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int | None = None,
-              method: str = "auto", defer_fk_checks: bool = False,
-              progress: Callable[[str], None] | None = None) -> BulkResult:
+def seed_bulk(
+    *,
+    cases: int,
+    batch_size: int = 1000,
+    workers: int = 1,
+    seed: int | None = None,
+    method: str = "auto",
+    defer_fk_checks: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BulkResult:
     """Add ``cases`` bulk cases to a database that already holds the demo world.
 
     ``defer_fk_checks`` (PostgreSQL, superuser): insert without the per-row foreign-key triggers
@@ -701,8 +903,14 @@ def seed_bulk(*, cases: int, batch_size: int = 1000, workers: int = 1, seed: int
             rows.update(run_batch(ctx, batch_no, first, count))
             done += count
             last_report = _report(progress, done, cases, started, last_report)
-    result = BulkResult(cases=cases, seconds=time.monotonic() - started, rows=rows, setup_seconds=setup,
-                        workers=workers, method=sinks.resolve(method))
+    result = BulkResult(
+        cases=cases,
+        seconds=time.monotonic() - started,
+        rows=rows,
+        setup_seconds=setup,
+        workers=workers,
+        method=sinks.resolve(method),
+    )
     if defer_fk_checks:
         checking = time.monotonic()
         result.fk_checked, problems = integrity.verify_foreign_keys(marks)

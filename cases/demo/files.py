@@ -1,4 +1,5 @@
 """Small real files for demo evidence, made at run time (no binary file lives in the repository)."""
+
 from __future__ import annotations
 
 import io
@@ -13,7 +14,9 @@ def png_bytes(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
         row = bytearray([0])  # filter type 0 for every scanline
         for x in range(width):
             grid = (x % 16 == 0) or (y % 16 == 0)
-            r, g, b = (40, 40, 40) if grid else ((x * 255 // width + seed * 37) % 256, y * 255 // height, (seed * 91) % 256)
+            r, g, b = (
+                (40, 40, 40) if grid else ((x * 255 // width + seed * 37) % 256, y * 255 // height, (seed * 91) % 256)
+            )
             row += bytes((r, g, b))
         rows.append(bytes(row))
 
@@ -21,8 +24,12 @@ def png_bytes(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def pdf_bytes(title: str, lines: list[str]) -> bytes:

@@ -5,6 +5,7 @@ With ``session_replication_role = replica`` PostgreSQL does not fire the foreign
 bulk load). The load then proves the same thing afterwards with one anti-join per foreign key
 over the rows it added: every reference must find its row.
 """
+
 from __future__ import annotations
 
 from django.db import connection, models
@@ -35,8 +36,7 @@ def high_water_marks(written: list[type[models.Model]]) -> dict[type[models.Mode
 
 
 def foreign_keys(model) -> list[models.ForeignKey]:
-    return [f for f in model._meta.concrete_fields
-            if isinstance(f, models.ForeignKey) and f.db_constraint]
+    return [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey) and f.db_constraint]
 
 
 def verify_foreign_keys(marks: dict[type[models.Model], int]) -> tuple[int, list[str]]:
@@ -57,8 +57,10 @@ def verify_foreign_keys(marks: dict[type[models.Model], int]) -> tuple[int, list
                 checked += 1
                 dangling = cursor.fetchone()[0]
                 if dangling:
-                    problems.append(f"{model._meta.db_table}.{field.column}: {dangling} rows point to no "
-                                    f"{parent._meta.db_table} row")
+                    problems.append(
+                        f"{model._meta.db_table}.{field.column}: {dangling} rows point to no "
+                        f"{parent._meta.db_table} row"
+                    )
     return checked, problems
 
 

@@ -4,6 +4,7 @@ IINs are generated so that they are valid and agree with the birth date and sex 
 ``iin_for_index`` maps an integer to an IIN injectively, so a bulk run that numbers its
 persons never produces the same IIN twice without having to remember the ones it issued.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,20 +15,101 @@ from ..choices import Sex
 from ..iin import check_digit
 
 MALE_FIRST = (
-    "Нұрлан", "Ерлан", "Асхат", "Бауыржан", "Дәурен", "Ерболат", "Қанат", "Серік", "Мұрат", "Айдар",
-    "Арман", "Жандос", "Ербол", "Тимур", "Руслан", "Данияр", "Әлихан", "Ілияс", "Олжас", "Сергей",
-    "Александр", "Дмитрий", "Андрей", "Виктор", "Игорь", "Павел", "Максим", "Азамат", "Ғалым", "Жігер",
+    "Нұрлан",
+    "Ерлан",
+    "Асхат",
+    "Бауыржан",
+    "Дәурен",
+    "Ерболат",
+    "Қанат",
+    "Серік",
+    "Мұрат",
+    "Айдар",
+    "Арман",
+    "Жандос",
+    "Ербол",
+    "Тимур",
+    "Руслан",
+    "Данияр",
+    "Әлихан",
+    "Ілияс",
+    "Олжас",
+    "Сергей",
+    "Александр",
+    "Дмитрий",
+    "Андрей",
+    "Виктор",
+    "Игорь",
+    "Павел",
+    "Максим",
+    "Азамат",
+    "Ғалым",
+    "Жігер",
 )
 FEMALE_FIRST = (
-    "Әсем", "Айгүл", "Гүлнар", "Динара", "Жанар", "Мадина", "Сәуле", "Әйгерім", "Ақмарал", "Назерке",
-    "Ұлжан", "Лаура", "Камила", "Дана", "Қарлығаш", "Алия", "Елена", "Ольга", "Наталья", "Татьяна",
-    "Ирина", "Анна", "Светлана", "Мария", "Айнұр", "Жұлдыз", "Балжан", "Інжу", "Меруерт", "Томирис",
+    "Әсем",
+    "Айгүл",
+    "Гүлнар",
+    "Динара",
+    "Жанар",
+    "Мадина",
+    "Сәуле",
+    "Әйгерім",
+    "Ақмарал",
+    "Назерке",
+    "Ұлжан",
+    "Лаура",
+    "Камила",
+    "Дана",
+    "Қарлығаш",
+    "Алия",
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Анна",
+    "Светлана",
+    "Мария",
+    "Айнұр",
+    "Жұлдыз",
+    "Балжан",
+    "Інжу",
+    "Меруерт",
+    "Томирис",
 )
 # Kazakh surnames take -ов/-ова or -ев/-ева; a few indeclinable ones stay the same.
 SURNAME_STEMS = (
-    "Ахмет", "Жұмабек", "Серік", "Оспан", "Қасым", "Сейткали", "Нұрланов", "Әбдір", "Байжан", "Тоқтар",
-    "Есен", "Мұқан", "Ермек", "Жақсыбек", "Сәрсен", "Әлім", "Қожахмет", "Бекмұхамед", "Төлеген", "Омар",
-    "Иван", "Петр", "Смирн", "Кузнец", "Попов", "Ким", "Пак", "Цой", "Шевченко", "Бондаренко",
+    "Ахмет",
+    "Жұмабек",
+    "Серік",
+    "Оспан",
+    "Қасым",
+    "Сейткали",
+    "Нұрланов",
+    "Әбдір",
+    "Байжан",
+    "Тоқтар",
+    "Есен",
+    "Мұқан",
+    "Ермек",
+    "Жақсыбек",
+    "Сәрсен",
+    "Әлім",
+    "Қожахмет",
+    "Бекмұхамед",
+    "Төлеген",
+    "Омар",
+    "Иван",
+    "Петр",
+    "Смирн",
+    "Кузнец",
+    "Попов",
+    "Ким",
+    "Пак",
+    "Цой",
+    "Шевченко",
+    "Бондаренко",
 )
 _INDECLINABLE = {"Ким", "Пак", "Цой", "Шевченко", "Бондаренко"}
 _ALREADY_SUFFIXED = {"Нұрланов", "Попов"}
@@ -36,8 +118,24 @@ RUSSIAN_PATRONYMICS = {
     Sex.MALE: ("Сергеевич", "Александрович", "Викторович", "Игоревич", "Петрович"),
     Sex.FEMALE: ("Сергеевна", "Александровна", "Викторовна", "Игоревна", "Петровна"),
 }
-_RUSSIAN_FIRST = {"Сергей", "Александр", "Дмитрий", "Андрей", "Виктор", "Игорь", "Павел", "Максим",
-                  "Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Анна", "Светлана", "Мария"}
+_RUSSIAN_FIRST = {
+    "Сергей",
+    "Александр",
+    "Дмитрий",
+    "Андрей",
+    "Виктор",
+    "Игорь",
+    "Павел",
+    "Максим",
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Анна",
+    "Светлана",
+    "Мария",
+}
 
 CITIES = {
     "Астана": ("пр. Мәңгілік Ел", "ул. Кенесары", "пр. Республики", "ул. Сарыарка", "ул. Бейбітшілік", "пр. Абая"),
@@ -98,8 +196,18 @@ def iin_for_index(index: int) -> tuple[str, date, str]:
     born = BIRTH_FROM + timedelta(days=day)
     sex = "F" if sex_bit else "M"
     century = _CENTURY_DIGIT[born.year // 100 * 100] + sex_bit
-    digits = [born.year // 10 % 10, born.year % 10, born.month // 10, born.month % 10, born.day // 10,
-              born.day % 10, century, serial3 // 100, serial3 // 10 % 10, serial3 % 10]
+    digits = [
+        born.year // 10 % 10,
+        born.year % 10,
+        born.month // 10,
+        born.month % 10,
+        born.day // 10,
+        born.day % 10,
+        century,
+        serial3 // 100,
+        serial3 // 10 % 10,
+        serial3 % 10,
+    ]
     first_sum = sum(d * w for d, w in zip(digits, _W1)) % 11
     second_sum = sum(d * w for d, w in zip(digits, _W2))
     prefix = "".join(map(str, digits))
@@ -132,9 +240,16 @@ class PersonFacts:
 
     def as_person_data(self) -> dict:
         """Keyword data for cases.services.participants.participant_add(person_data=...)."""
-        return {"iin": self.iin, "last_name": self.last_name, "first_name": self.first_name,
-                "middle_name": self.middle_name, "birth_date": self.birth_date, "sex": self.sex,
-                "address": self.address, "phone": self.phone}
+        return {
+            "iin": self.iin,
+            "last_name": self.last_name,
+            "first_name": self.first_name,
+            "middle_name": self.middle_name,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "address": self.address,
+            "phone": self.phone,
+        }
 
 
 def address(rng: random.Random, city: str) -> str:
@@ -156,12 +271,29 @@ def names(rng: random.Random, sex: str) -> tuple[str, str, str]:
 def person_for_index(index: int, rng: random.Random, city: str) -> PersonFacts:
     iin, born, sex = iin_for_index(index)
     last, first, middle = names(rng, sex)
-    return PersonFacts(iin=iin, last_name=last, first_name=first, middle_name=middle, birth_date=born, sex=sex,
-                       address=address(rng, city), phone=phone(rng))
+    return PersonFacts(
+        iin=iin,
+        last_name=last,
+        first_name=first,
+        middle_name=middle,
+        birth_date=born,
+        sex=sex,
+        address=address(rng, city),
+        phone=phone(rng),
+    )
 
 
-def person(rng: random.Random, *, born: date, sex: str, city: str, serial: int,
-           last_name: str = "", first_name: str = "", middle_name: str = "") -> PersonFacts:
+def person(
+    rng: random.Random,
+    *,
+    born: date,
+    sex: str,
+    city: str,
+    serial: int,
+    last_name: str = "",
+    first_name: str = "",
+    middle_name: str = "",
+) -> PersonFacts:
     """A person with a valid IIN for ``born`` and ``sex``; ``serial`` picks the IIN's serial digits."""
     for attempt in range(10):
         iin = iin_with_serial(born, sex, (serial + attempt) % 10000)
@@ -170,6 +302,13 @@ def person(rng: random.Random, *, born: date, sex: str, city: str, serial: int,
     else:  # pragma: no cover - at most one of ten consecutive serials lacks a check digit
         raise AssertionError("no valid IIN")
     generated = names(rng, sex)
-    return PersonFacts(iin=iin, last_name=last_name or generated[0], first_name=first_name or generated[1],
-                       middle_name=middle_name or generated[2], birth_date=born, sex=sex,
-                       address=address(rng, city), phone=phone(rng))
+    return PersonFacts(
+        iin=iin,
+        last_name=last_name or generated[0],
+        first_name=first_name or generated[1],
+        middle_name=middle_name or generated[2],
+        birth_date=born,
+        sex=sex,
+        address=address(rng, city),
+        phone=phone(rng),
+    )

@@ -12,14 +12,15 @@ cases on two cores: it takes ids from the tables' sequences and streams text row
 building the historical rows from the instances' values without instantiating historical models.
 The column lists are read from the models' ``_meta``, so a field added later is written too.
 """
+
 from __future__ import annotations
 
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable
 
 from django.db import connection, models
 from django.utils import timezone
@@ -61,7 +62,9 @@ class OrmSink:
         if not want_history_ids:
             return {}
         pks = [o.pk for o in objs]
-        return dict(model.history.model.objects.filter(id__in=pks).order_by("history_id").values_list("id", "history_id"))
+        return dict(
+            model.history.model.objects.filter(id__in=pks).order_by("history_id").values_list("id", "history_id")
+        )
 
     def insert_plain(self, model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
         """Rows of a model without history (guardian grants), given as value tuples; ids from the sequence."""
@@ -76,11 +79,16 @@ class OrmSink:
         links = through.objects.bulk_create([through(**{source: a, target: b}) for a, b in pairs])
         self.rows[through._meta.label] += len(links)
         if historical is not None:
-            historical.objects.bulk_create([
-                historical(history_id=history_ids[getattr(link, source)], id=link.pk,
-                           **{source: getattr(link, source), target: getattr(link, target)})
-                for link in links
-            ])
+            historical.objects.bulk_create(
+                [
+                    historical(
+                        history_id=history_ids[getattr(link, source)],
+                        id=link.pk,
+                        **{source: getattr(link, source), target: getattr(link, target)},
+                    )
+                    for link in links
+                ]
+            )
             self.rows[historical._meta.label] += len(links)
 
 
@@ -130,9 +138,22 @@ def copy_text(value) -> str:
 
 
 _CONVERTERS = {
-    **dict.fromkeys(("AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField",
-                     "SmallIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-                     "PositiveBigIntegerField", "ForeignKey", "OneToOneField"), _int_text),
+    **dict.fromkeys(
+        (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+            "IntegerField",
+            "BigIntegerField",
+            "SmallIntegerField",
+            "PositiveIntegerField",
+            "PositiveSmallIntegerField",
+            "PositiveBigIntegerField",
+            "ForeignKey",
+            "OneToOneField",
+        ),
+        _int_text,
+    ),
     **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField"), _str_text),
     **dict.fromkeys(("DateTimeField", "DateField"), _iso_text),
     "BooleanField": _bool_text,
@@ -277,8 +298,11 @@ class CopySink:
         assert not has_history(model), f"{model.__name__} has history: use insert()"
         by_attname = {f.attname: f for f in model._meta.concrete_fields}
         table = _Table.__new__(_Table)
-        table.sql = (f"COPY {connection.ops.quote_name(model._meta.db_table)} ("
-                     + ", ".join(connection.ops.quote_name(by_attname[a].column) for a in attnames) + ") FROM STDIN")
+        table.sql = (
+            f"COPY {connection.ops.quote_name(model._meta.db_table)} ("
+            + ", ".join(connection.ops.quote_name(by_attname[a].column) for a in attnames)
+            + ") FROM STDIN"
+        )
         converters = [_converter(by_attname[a]) for a in attnames]
         self._copy(table, ([convert(v) for convert, v in zip(converters, row)] for row in rows))
         self.rows[model._meta.label] += len(rows)
@@ -291,8 +315,13 @@ class CopySink:
         table = self._table(through)
         position = {source: 0, target: 1}
         assert set(table.attnames) == {"id", source, target}, f"unexpected columns in {through._meta.db_table}"
-        self._copy(table, ([str(i) if a == "id" else str(pair[position[a]]) for a in table.attnames]
-                           for i, pair in zip(link_ids, pairs)))
+        self._copy(
+            table,
+            (
+                [str(i) if a == "id" else str(pair[position[a]]) for a in table.attnames]
+                for i, pair in zip(link_ids, pairs)
+            ),
+        )
         self.rows[through._meta.label] += len(pairs)
         if historical is None:
             return
@@ -311,7 +340,7 @@ class CopySink:
 
 
 def resolve(method: str) -> str:
-    """"auto" is COPY on PostgreSQL and bulk_create elsewhere."""
+    """ "auto" is COPY on PostgreSQL and bulk_create elsewhere."""
     if method == "auto":
         return "copy" if connection.vendor == "postgresql" else "orm"
     if method not in ("orm", "copy"):

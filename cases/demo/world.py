@@ -7,6 +7,7 @@ story: assignment, transitions, a term extension, participants (one person in tw
 in each case, linked as one person by someone who sees both),
 acts in several statuses, evidence items with files and custody hand-overs.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,7 +23,9 @@ from accounts.models import Unit, User
 from accounts.services import user_create
 
 from ..act_transitions import ActAction
-from ..choices import CaseAction, ParticipantRole as R, ProceedingsForm as F
+from ..choices import CaseAction
+from ..choices import ParticipantRole as R
+from ..choices import ProceedingsForm as F
 from ..models import Case, CriminalCodeArticle, Participant, ProceduralActType
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create
@@ -48,10 +51,14 @@ class UnitSpec:
 
 UNITS = (
     UnitSpec("71", None, "ДП г. Астаны", "Астана қаласының ПД", UnitKind.REGION, "Астана"),
-    UnitSpec("7112", "71", "УП Есильского района г. Астаны", "Астана қ. Есіл ауданының ПБ", UnitKind.DISTRICT, "Астана"),
+    UnitSpec(
+        "7112", "71", "УП Есильского района г. Астаны", "Астана қ. Есіл ауданының ПБ", UnitKind.DISTRICT, "Астана"
+    ),
     UnitSpec("31", None, "ДП Жамбылской области", "Жамбыл облысының ПД", UnitKind.REGION, "Тараз"),
     UnitSpec("3110", "31", "УП г. Тараза", "Тараз қаласының ПБ", UnitKind.CITY, "Тараз"),
-    UnitSpec("71P", None, "Прокуратура г. Астаны", "Астана қаласының прокуратурасы", UnitKind.PROSECUTOR_OFFICE, "Астана"),
+    UnitSpec(
+        "71P", None, "Прокуратура г. Астаны", "Астана қаласының прокуратурасы", UnitKind.PROSECUTOR_OFFICE, "Астана"
+    ),
 )
 
 
@@ -68,19 +75,50 @@ class UserSpec:
 
 
 USERS = (
-    UserSpec(ADMIN_USERNAME, Role.ADMINISTRATOR, None, "Бекмұхамедов", "Ержан", "Серікұлы",
-             "Главный специалист управления информационных технологий"),
-    UserSpec("investigator.astana", Role.INVESTIGATOR, "71", "Ахметов", "Нұрлан", "Қанатұлы",
-             "Следователь СУ ДП г. Астаны"),
-    UserSpec("investigator2.astana", Role.INVESTIGATOR, "7112", "Жұмабекова", "Айгүл", "Серікқызы",
-             "Дознаватель ОД УП Есильского района г. Астаны"),
-    UserSpec("investigator.taraz", Role.INVESTIGATOR, "3110", "Қасымов", "Дәурен", "Мұратұлы",
-             "Следователь СО УП г. Тараза", "kk"),
+    UserSpec(
+        ADMIN_USERNAME,
+        Role.ADMINISTRATOR,
+        None,
+        "Бекмұхамедов",
+        "Ержан",
+        "Серікұлы",
+        "Главный специалист управления информационных технологий",
+    ),
+    UserSpec(
+        "investigator.astana", Role.INVESTIGATOR, "71", "Ахметов", "Нұрлан", "Қанатұлы", "Следователь СУ ДП г. Астаны"
+    ),
+    UserSpec(
+        "investigator2.astana",
+        Role.INVESTIGATOR,
+        "7112",
+        "Жұмабекова",
+        "Айгүл",
+        "Серікқызы",
+        "Дознаватель ОД УП Есильского района г. Астаны",
+    ),
+    UserSpec(
+        "investigator.taraz",
+        Role.INVESTIGATOR,
+        "3110",
+        "Қасымов",
+        "Дәурен",
+        "Мұратұлы",
+        "Следователь СО УП г. Тараза",
+        "kk",
+    ),
     UserSpec("supervisor.astana", Role.SUPERVISOR, "71", "Серікова", "Әсем", "Болатқызы", "Начальник СУ ДП г. Астаны"),
-    UserSpec("supervisor.taraz", Role.SUPERVISOR, "3110", "Оспанов", "Бауыржан", "Ерланұлы",
-             "Начальник СО УП г. Тараза"),
-    UserSpec("prosecutor.astana", Role.PROSECUTOR, "71P", "Төлегенов", "Арман", "Нұрланұлы",
-             "Прокурор отдела по надзору за досудебным расследованием прокуратуры г. Астаны"),
+    UserSpec(
+        "supervisor.taraz", Role.SUPERVISOR, "3110", "Оспанов", "Бауыржан", "Ерланұлы", "Начальник СО УП г. Тараза"
+    ),
+    UserSpec(
+        "prosecutor.astana",
+        Role.PROSECUTOR,
+        "71P",
+        "Төлегенов",
+        "Арман",
+        "Нұрланұлы",
+        "Прокурор отдела по надзору за досудебным расследованием прокуратуры г. Астаны",
+    ),
 )
 
 
@@ -123,85 +161,259 @@ E = EvidencePlan
 A = ActPlan
 PHONE = "Мобильный телефон Samsung Galaxy A54 в корпусе чёрного цвета, IMEI 356789104512345"
 CASES: tuple[CasePlan, ...] = (
-    CasePlan("7112", "investigator2.astana", ("188-1",), F.INQUIRY, 45, "188",
-             participants=(("aigerim", R.VICTIM), ("serik", R.SUSPECT), ("marat", R.WITNESS)),
-             evidence=(E("physical", PHONE, "serik", ("png", "txt"),
-                         (("Камера хранения УП Есильского района", "Камера хранения, ячейка 14",
-                           "Сдан на хранение после осмотра"),)),),
-             acts=(A("victim_recognition", "approved"), A("interrogation_victim", "submitted"),
-                   A("interrogation_witness", "draft", {"interrogated": "marat"}))),
-    CasePlan("71", "investigator.astana", ("190-2",), F.INVESTIGATION, 58, "190", group=("investigator2.astana",),
-             participants=(("gulnar", R.VICTIM), ("gulnar", R.CIVIL_PLAINTIFF), ("unknown_caller", R.SUSPECT)),
-             evidence=(E("document", "Выписка по банковскому счёту потерпевшей за период мошеннических операций",
-                         None, ("pdf",)),),
-             acts=(A("civil_plaintiff_recognition", "revised"), A("term_interruption", "approved"),
-                   A("term_resumption", "approved")),
-             story=("start", "interrupt", "resume", "extend")),
-    CasePlan("7112", "investigator2.astana", ("109-1-1",), F.PROTOCOL, 10, "109-1", kazakh=True,
-             participants=(("zhanar", R.VICTIM), ("erbol", R.SUSPECT)),
-             acts=(A("misdemeanour_protocol", "returned", kazakh=True),)),
-    CasePlan("71", "investigator.astana", ("192-2",), F.INVESTIGATION, 30, "192", supervisor="supervisor.astana",
-             participants=(("serik", R.SUSPECT), ("timur", R.VICTIM), ("lawyer", R.DEFENCE_COUNSEL)),
-             evidence=(E("physical", "Нож кухонный с деревянной рукоятью, длина клинка 18 см", "serik", ("png",),
-                         (("Эксперт ЭКО ДП г. Астаны", "Экспертно-криминалистический отдел ДП г. Астаны",
-                           "Направлен на трасологическую экспертизу"),)),),
-             acts=(A("interrogation_suspect", "submitted", {"interrogated": "serik"}),
-                   A("preventive_measure_request", "approved"), A("qualification", "submitted"))),
-    CasePlan("7112", "investigator2.astana", ("345-2",), F.EXPEDITED, 25, "345",
-             participants=(("dana", R.VICTIM), ("viktor", R.SUSPECT), ("olga", R.WITNESS)),
-             evidence=(E("digital", "Видеозапись с камеры видеорегистратора, файл с описанием", "olga", ("txt",)),),
-             acts=(A("scene_inspection", "submitted"), A("indictment", "approved")),
-             story=("start", "send_to_prosecutor")),
-    CasePlan("71", "investigator.astana", ("297-1",), F.INVESTIGATION, 15, "297", supervisor="supervisor.astana",
-             participants=(("ruslan", R.SUSPECT), ("witness_a", R.ATTESTING_WITNESS), ("witness_b", R.ATTESTING_WITNESS)),
-             evidence=(E("physical", "Свёрток из полимерного материала с веществом растительного происхождения",
-                         "ruslan", ("png", "pdf"),
-                         (("Эксперт ЭКО ДП г. Астаны", "Экспертно-криминалистический отдел ДП г. Астаны",
-                           "Направлен на экспертизу наркотических средств"),
-                          ("Следователь Ахметов Н.К.", "Камера хранения ДП г. Астаны",
-                           "Возвращён после экспертизы"))),),
-             acts=(A("search", "submitted", {"owner": "ruslan"}), A("expertise_appointment", "approved"))),
-    CasePlan("71", "investigator.astana", ("99-1",), F.INVESTIGATION, 5, "99", kazakh=True, supervisor="supervisor.astana",
-             group=("investigator2.astana",),
-             participants=(("madina", R.LEGAL_REPRESENTATIVE), ("marat", R.WITNESS)),
-             acts=(A("scene_inspection", "draft", kazakh=True),)),
-    CasePlan("7112", "investigator2.astana", ("205-1",), F.PROTOCOL, 50, "205",
-             participants=(("laura", R.VICTIM), ("olzhas", R.SUSPECT)),
-             acts=(A("case_termination", "approved"),),
-             story=("start", "terminate")),
-    CasePlan("71", "investigator.astana", ("245-1",), F.INVESTIGATION, 35, "245",
-             participants=(("accountant", R.WITNESS),),
-             evidence=(E("document", "Налоговая отчётность ТОО за 2025 год", None, ("pdf",)),),
-             acts=(A("expertise_appointment", "draft"),)),
-    CasePlan("3110", "investigator.taraz", ("188-2",), F.INQUIRY, 40, "188", prosecutor=False,
-             participants=(("ainur", R.VICTIM), ("daniyar", R.SUSPECT), ("bolat", R.WITNESS)),
-             evidence=(E("physical", "Ноутбук Lenovo IdeaPad в корпусе серого цвета", "daniyar", ("png", "txt"),
-                         (("Камера хранения УП г. Тараза", "Камера хранения, ячейка 3", "Сдан на хранение"),)),),
-             acts=(A("victim_recognition", "approved"), A("interrogation_witness", "submitted", {"interrogated": "bolat"}))),
-    CasePlan("3110", "investigator.taraz", ("293-1",), F.PROTOCOL, 8, "293", kazakh=True, prosecutor=False,
-             participants=(("zhandos", R.SUSPECT), ("cafe_owner", R.VICTIM)),
-             acts=(A("misdemeanour_protocol", "approved", kazakh=True),)),
-    CasePlan("3110", "investigator.taraz", ("190-1",), F.EXPEDITED, 20, "190", prosecutor=False,
-             participants=(("saule", R.VICTIM),),
-             acts=(A("term_interruption", "submitted"),),
-             story=("start", "interrupt")),
-    CasePlan("3110", "investigator.taraz", ("106-1",), F.INVESTIGATION, 12, "106", prosecutor=False,
-             supervisor="supervisor.taraz",
-             participants=(("askhat", R.VICTIM), ("igor", R.SUSPECT), ("lawyer_taraz", R.DEFENCE_COUNSEL)),
-             evidence=(E("physical", "Нож складной с пластиковой рукоятью чёрного цвета", "igor", ("png",)),),
-             acts=(A("interrogation_suspect", "draft", {"interrogated": "igor"}),)),
+    CasePlan(
+        "7112",
+        "investigator2.astana",
+        ("188-1",),
+        F.INQUIRY,
+        45,
+        "188",
+        participants=(("aigerim", R.VICTIM), ("serik", R.SUSPECT), ("marat", R.WITNESS)),
+        evidence=(
+            E(
+                "physical",
+                PHONE,
+                "serik",
+                ("png", "txt"),
+                (
+                    (
+                        "Камера хранения УП Есильского района",
+                        "Камера хранения, ячейка 14",
+                        "Сдан на хранение после осмотра",
+                    ),
+                ),
+            ),
+        ),
+        acts=(
+            A("victim_recognition", "approved"),
+            A("interrogation_victim", "submitted"),
+            A("interrogation_witness", "draft", {"interrogated": "marat"}),
+        ),
+    ),
+    CasePlan(
+        "71",
+        "investigator.astana",
+        ("190-2",),
+        F.INVESTIGATION,
+        58,
+        "190",
+        group=("investigator2.astana",),
+        participants=(("gulnar", R.VICTIM), ("gulnar", R.CIVIL_PLAINTIFF), ("unknown_caller", R.SUSPECT)),
+        evidence=(
+            E("document", "Выписка по банковскому счёту потерпевшей за период мошеннических операций", None, ("pdf",)),
+        ),
+        acts=(
+            A("civil_plaintiff_recognition", "revised"),
+            A("term_interruption", "approved"),
+            A("term_resumption", "approved"),
+        ),
+        story=("start", "interrupt", "resume", "extend"),
+    ),
+    CasePlan(
+        "7112",
+        "investigator2.astana",
+        ("109-1-1",),
+        F.PROTOCOL,
+        10,
+        "109-1",
+        kazakh=True,
+        participants=(("zhanar", R.VICTIM), ("erbol", R.SUSPECT)),
+        acts=(A("misdemeanour_protocol", "returned", kazakh=True),),
+    ),
+    CasePlan(
+        "71",
+        "investigator.astana",
+        ("192-2",),
+        F.INVESTIGATION,
+        30,
+        "192",
+        supervisor="supervisor.astana",
+        participants=(("serik", R.SUSPECT), ("timur", R.VICTIM), ("lawyer", R.DEFENCE_COUNSEL)),
+        evidence=(
+            E(
+                "physical",
+                "Нож кухонный с деревянной рукоятью, длина клинка 18 см",
+                "serik",
+                ("png",),
+                (
+                    (
+                        "Эксперт ЭКО ДП г. Астаны",
+                        "Экспертно-криминалистический отдел ДП г. Астаны",
+                        "Направлен на трасологическую экспертизу",
+                    ),
+                ),
+            ),
+        ),
+        acts=(
+            A("interrogation_suspect", "submitted", {"interrogated": "serik"}),
+            A("preventive_measure_request", "approved"),
+            A("qualification", "submitted"),
+        ),
+    ),
+    CasePlan(
+        "7112",
+        "investigator2.astana",
+        ("345-2",),
+        F.EXPEDITED,
+        25,
+        "345",
+        participants=(("dana", R.VICTIM), ("viktor", R.SUSPECT), ("olga", R.WITNESS)),
+        evidence=(E("digital", "Видеозапись с камеры видеорегистратора, файл с описанием", "olga", ("txt",)),),
+        acts=(A("scene_inspection", "submitted"), A("indictment", "approved")),
+        story=("start", "send_to_prosecutor"),
+    ),
+    CasePlan(
+        "71",
+        "investigator.astana",
+        ("297-1",),
+        F.INVESTIGATION,
+        15,
+        "297",
+        supervisor="supervisor.astana",
+        participants=(("ruslan", R.SUSPECT), ("witness_a", R.ATTESTING_WITNESS), ("witness_b", R.ATTESTING_WITNESS)),
+        evidence=(
+            E(
+                "physical",
+                "Свёрток из полимерного материала с веществом растительного происхождения",
+                "ruslan",
+                ("png", "pdf"),
+                (
+                    (
+                        "Эксперт ЭКО ДП г. Астаны",
+                        "Экспертно-криминалистический отдел ДП г. Астаны",
+                        "Направлен на экспертизу наркотических средств",
+                    ),
+                    ("Следователь Ахметов Н.К.", "Камера хранения ДП г. Астаны", "Возвращён после экспертизы"),
+                ),
+            ),
+        ),
+        acts=(A("search", "submitted", {"owner": "ruslan"}), A("expertise_appointment", "approved")),
+    ),
+    CasePlan(
+        "71",
+        "investigator.astana",
+        ("99-1",),
+        F.INVESTIGATION,
+        5,
+        "99",
+        kazakh=True,
+        supervisor="supervisor.astana",
+        group=("investigator2.astana",),
+        participants=(("madina", R.LEGAL_REPRESENTATIVE), ("marat", R.WITNESS)),
+        acts=(A("scene_inspection", "draft", kazakh=True),),
+    ),
+    CasePlan(
+        "7112",
+        "investigator2.astana",
+        ("205-1",),
+        F.PROTOCOL,
+        50,
+        "205",
+        participants=(("laura", R.VICTIM), ("olzhas", R.SUSPECT)),
+        acts=(A("case_termination", "approved"),),
+        story=("start", "terminate"),
+    ),
+    CasePlan(
+        "71",
+        "investigator.astana",
+        ("245-1",),
+        F.INVESTIGATION,
+        35,
+        "245",
+        participants=(("accountant", R.WITNESS),),
+        evidence=(E("document", "Налоговая отчётность ТОО за 2025 год", None, ("pdf",)),),
+        acts=(A("expertise_appointment", "draft"),),
+    ),
+    CasePlan(
+        "3110",
+        "investigator.taraz",
+        ("188-2",),
+        F.INQUIRY,
+        40,
+        "188",
+        prosecutor=False,
+        participants=(("ainur", R.VICTIM), ("daniyar", R.SUSPECT), ("bolat", R.WITNESS)),
+        evidence=(
+            E(
+                "physical",
+                "Ноутбук Lenovo IdeaPad в корпусе серого цвета",
+                "daniyar",
+                ("png", "txt"),
+                (("Камера хранения УП г. Тараза", "Камера хранения, ячейка 3", "Сдан на хранение"),),
+            ),
+        ),
+        acts=(A("victim_recognition", "approved"), A("interrogation_witness", "submitted", {"interrogated": "bolat"})),
+    ),
+    CasePlan(
+        "3110",
+        "investigator.taraz",
+        ("293-1",),
+        F.PROTOCOL,
+        8,
+        "293",
+        kazakh=True,
+        prosecutor=False,
+        participants=(("zhandos", R.SUSPECT), ("cafe_owner", R.VICTIM)),
+        acts=(A("misdemeanour_protocol", "approved", kazakh=True),),
+    ),
+    CasePlan(
+        "3110",
+        "investigator.taraz",
+        ("190-1",),
+        F.EXPEDITED,
+        20,
+        "190",
+        prosecutor=False,
+        participants=(("saule", R.VICTIM),),
+        acts=(A("term_interruption", "submitted"),),
+        story=("start", "interrupt"),
+    ),
+    CasePlan(
+        "3110",
+        "investigator.taraz",
+        ("106-1",),
+        F.INVESTIGATION,
+        12,
+        "106",
+        prosecutor=False,
+        supervisor="supervisor.taraz",
+        participants=(("askhat", R.VICTIM), ("igor", R.SUSPECT), ("lawyer_taraz", R.DEFENCE_COUNSEL)),
+        evidence=(E("physical", "Нож складной с пластиковой рукоятью чёрного цвета", "igor", ("png",)),),
+        acts=(A("interrogation_suspect", "draft", {"interrogated": "igor"}),),
+    ),
 )
 
 # One real person, many cases: each key is one person (the same IIN wherever the key is used). Each
 # case records them on its own; link_shared_persons() then states that the records are one person.
 PERSONS = {
-    "aigerim": ("F", 1991), "serik": ("M", 1987), "marat": ("M", 1979), "gulnar": ("F", 1962),
-    "unknown_caller": ("M", 1995), "zhanar": ("F", 1984), "erbol": ("M", 1990), "timur": ("M", 2001),
-    "lawyer": ("F", 1975), "dana": ("F", 1998), "viktor": ("M", 1969), "olga": ("F", 1988), "ruslan": ("M", 1996),
-    "witness_a": ("M", 1980), "witness_b": ("F", 1983), "madina": ("F", 1958), "laura": ("F", 2000),
-    "olzhas": ("M", 1999), "accountant": ("F", 1972), "ainur": ("F", 1993), "daniyar": ("M", 1997),
-    "bolat": ("M", 1966), "zhandos": ("M", 2002), "cafe_owner": ("M", 1970), "saule": ("F", 1955),
-    "askhat": ("M", 1985), "igor": ("M", 1989), "lawyer_taraz": ("M", 1971),
+    "aigerim": ("F", 1991),
+    "serik": ("M", 1987),
+    "marat": ("M", 1979),
+    "gulnar": ("F", 1962),
+    "unknown_caller": ("M", 1995),
+    "zhanar": ("F", 1984),
+    "erbol": ("M", 1990),
+    "timur": ("M", 2001),
+    "lawyer": ("F", 1975),
+    "dana": ("F", 1998),
+    "viktor": ("M", 1969),
+    "olga": ("F", 1988),
+    "ruslan": ("M", 1996),
+    "witness_a": ("M", 1980),
+    "witness_b": ("F", 1983),
+    "madina": ("F", 1958),
+    "laura": ("F", 2000),
+    "olzhas": ("M", 1999),
+    "accountant": ("F", 1972),
+    "ainur": ("F", 1993),
+    "daniyar": ("M", 1997),
+    "bolat": ("M", 1966),
+    "zhandos": ("M", 2002),
+    "cafe_owner": ("M", 1970),
+    "saule": ("F", 1955),
+    "askhat": ("M", 1985),
+    "igor": ("M", 1989),
+    "lawyer_taraz": ("M", 1971),
 }
 CLOSING_REASONS = {
     "interrupt": ("Подозреваемый скрылся, объявлен в розыск", "suspect_hiding"),
@@ -230,8 +442,14 @@ def create_units(admin: User) -> dict[str, Unit]:
     for spec in UNITS:
         unit = Unit.objects.filter(code=spec.code).first()
         if unit is None:
-            unit = Unit(code=spec.code, parent=units.get(spec.parent) if spec.parent else None, name_ru=spec.name_ru,
-                        name_kk=spec.name_kk, kind=spec.kind, city=spec.city)
+            unit = Unit(
+                code=spec.code,
+                parent=units.get(spec.parent) if spec.parent else None,
+                name_ru=spec.name_ru,
+                name_kk=spec.name_kk,
+                kind=spec.kind,
+                city=spec.city,
+            )
             unit.full_clean(exclude=["path"])
             unit._history_user = admin
             unit.save()
@@ -243,9 +461,17 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
     table = []
     admin_spec = USERS[0]
     password = _password()
-    admin = user_create(actor=None, username=admin_spec.username, role=admin_spec.role, unit=None, password=password,
-                        first_name=admin_spec.first_name, last_name=admin_spec.last_name,
-                        middle_name=admin_spec.middle_name, position=admin_spec.position)
+    admin = user_create(
+        actor=None,
+        username=admin_spec.username,
+        role=admin_spec.role,
+        unit=None,
+        password=password,
+        first_name=admin_spec.first_name,
+        last_name=admin_spec.last_name,
+        middle_name=admin_spec.middle_name,
+        position=admin_spec.position,
+    )
     admin.is_superuser = admin.is_staff = True
     admin._history_user = admin
     admin.save(update_fields=["is_superuser", "is_staff"])
@@ -256,9 +482,17 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
         password = _password()
         unit = units[spec.unit] if spec.unit else None
         users[spec.username] = user_create(
-            actor=admin, username=spec.username, role=spec.role, unit=unit, password=password,
-            first_name=spec.first_name, last_name=spec.last_name, middle_name=spec.middle_name,
-            position=spec.position, language=spec.language, email=f"{spec.username}@ecase.example.kz",
+            actor=admin,
+            username=spec.username,
+            role=spec.role,
+            unit=unit,
+            password=password,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            middle_name=spec.middle_name,
+            position=spec.position,
+            language=spec.language,
+            email=f"{spec.username}@ecase.example.kz",
         )
         table.append((spec.username, spec.role, unit.code if unit else "—", password))
     return users, units, table
@@ -286,8 +520,11 @@ def _person_data(key: str, city: str) -> dict:
 def _file_bytes(kind: str, *, n: int, case: Case, description: str) -> bytes:
     if kind == "png":
         return files.png_bytes(seed=n)
-    lines = [f"Уголовное дело № {case.registration_number}", description,
-             "Документ создан демонстрационным наполнением ecase (seed_demo)."]
+    lines = [
+        f"Уголовное дело № {case.registration_number}",
+        description,
+        "Документ создан демонстрационным наполнением ecase (seed_demo).",
+    ]
     if kind == "pdf":
         return files.pdf_bytes("Заключение эксперта (демонстрационный документ)", lines)
     return files.txt_bytes(lines)
@@ -296,8 +533,16 @@ def _file_bytes(kind: str, *, n: int, case: Case, description: str) -> bytes:
 class CaseBuilder:
     """Takes one CasePlan through the services in the order an investigator would."""
 
-    def __init__(self, plan: CasePlan, *, users: dict[str, User], units: dict[str, Unit], rng: random.Random,
-                 now: datetime, file_counter):
+    def __init__(
+        self,
+        plan: CasePlan,
+        *,
+        users: dict[str, User],
+        units: dict[str, Unit],
+        rng: random.Random,
+        now: datetime,
+        file_counter,
+    ):
         self.plan, self.users, self.rng, self.now = plan, users, rng, now
         self.unit = units[plan.unit]
         self.lead = users[plan.lead]
@@ -306,7 +551,8 @@ class CaseBuilder:
         self.file_counter = file_counter
         local_now = timezone.localtime(now)
         self.registered_at = (local_now - timedelta(days=plan.days_ago)).replace(
-            hour=rng.randint(9, 17), minute=rng.randint(0, 59), second=0, microsecond=0)
+            hour=rng.randint(9, 17), minute=rng.randint(0, 59), second=0, microsecond=0
+        )
         self.reg_day = self.registered_at.date()
         self.participants: dict[str, Participant] = {}
         self.by_role: dict[str, list[int]] = {}
@@ -323,15 +569,27 @@ class CaseBuilder:
         plan = self.plan
         plot = texts.plot(self.rng, article=plan.plot_article, city=self.unit.city, kazakh=plan.kazakh)
         self.case = case_register(
-            actor=self.lead, unit=self.unit, articles=[_article(c) for c in plan.articles], proceedings_form=plan.form,
-            plot=plot, registered_at=self.registered_at, event_date=texts.event_day(self.reg_day, self.rng, 10),
-            lead_investigator=self.lead, prosecutor=self.prosecutor,
+            actor=self.lead,
+            unit=self.unit,
+            articles=[_article(c) for c in plan.articles],
+            proceedings_form=plan.form,
+            plot=plot,
+            registered_at=self.registered_at,
+            event_date=texts.event_day(self.reg_day, self.rng, 10),
+            lead_investigator=self.lead,
+            prosecutor=self.prosecutor,
             supervisor=self.users[plan.supervisor] if plan.supervisor else None,
         )
         if plan.group:
-            self.case = case_assign(case_id=self.case.pk, actor=self.boss, lead_investigator=self.lead,
-                                    group=[self.users[u] for u in plan.group], prosecutor=self.case.prosecutor,
-                                    supervisor=self.case.supervisor, reason="Создана следственно-оперативная группа")
+            self.case = case_assign(
+                case_id=self.case.pk,
+                actor=self.boss,
+                lead_investigator=self.lead,
+                group=[self.users[u] for u in plan.group],
+                prosecutor=self.case.prosecutor,
+                supervisor=self.case.supervisor,
+                reason="Создана следственно-оперативная группа",
+            )
         if "start" in plan.story:
             case_transition(case_id=self.case.pk, action=CaseAction.START, actor=self.lead)
         for offset, (key, role) in enumerate(plan.participants):
@@ -346,8 +604,12 @@ class CaseBuilder:
 
     def add_participant(self, key: str, role: str, offset: int) -> None:
         participant = participant_add(
-            case_id=self.case.pk, actor=self.lead, role=role, person_data=_person_data(key, self.unit.city),
-            role_since=self.day(offset % 3), reason="Установлен в ходе расследования",
+            case_id=self.case.pk,
+            actor=self.lead,
+            role=role,
+            person_data=_person_data(key, self.unit.city),
+            role_since=self.day(offset % 3),
+            reason="Установлен в ходе расследования",
         )
         self.participants[key] = participant
         self.by_role.setdefault(role, []).append(participant.pk)
@@ -357,53 +619,104 @@ class CaseBuilder:
 
         seized_at = self.moment(1, 11)
         item = evidence_add(
-            case_id=self.case.pk, actor=self.lead, kind=plan.kind, description=plan.description, seized_at=seized_at,
+            case_id=self.case.pk,
+            actor=self.lead,
+            kind=plan.kind,
+            description=plan.description,
+            seized_at=seized_at,
             seized_place=f"г. {self.unit.city}, {self.rng.choice(texts.PLACES.get(self.unit.city, ('',)))}",
             seized_from=self.participants.get(plan.seized_from) if plan.seized_from else None,
             seized_from_text="" if plan.seized_from else "Обнаружено при осмотре места происшествия",
-            storage_location="Кабинет следователя", seal_number=f"ОП-{self.rng.randrange(10000, 99999)}",
+            storage_location="Кабинет следователя",
+            seal_number=f"ОП-{self.rng.randrange(10000, 99999)}",
         )
         self.evidence_ids.append(item.pk)
         for kind in plan.files:
             n = next(self.file_counter)
             data = _file_bytes(kind, n=n, case=self.case, description=plan.description)
-            evidence_file_add(item_id=item.pk, actor=self.lead, stream=io.BytesIO(data), name=FILE_NAMES[kind].format(n=n))
+            evidence_file_add(
+                item_id=item.pk, actor=self.lead, stream=io.BytesIO(data), name=FILE_NAMES[kind].format(n=n)
+            )
         for step, (holder, location, reason) in enumerate(plan.transfers, start=1):
-            evidence_transfer(item_id=item.pk, actor=self.lead, to_holder=holder, to_location=location, reason=reason,
-                              occurred_at=max(self.moment(1 + 2 * step, 15), seized_at))
+            evidence_transfer(
+                item_id=item.pk,
+                actor=self.lead,
+                to_holder=holder,
+                to_location=location,
+                reason=reason,
+                occurred_at=max(self.moment(1 + 2 * step, 15), seized_at),
+            )
 
     def add_act(self, plan: ActPlan) -> None:
         act_type = ProceduralActType.objects.get(code=plan.type_code)
         overrides = {k: self.participants[v].pk if v in self.participants else v for k, v in plan.overrides.items()}
-        ctx = texts.ActContext(place=f"г. {self.unit.city}", when=self.moment(1, 10), kazakh=plan.kazakh,
-                               participants=self.by_role, evidence_ids=self.evidence_ids,
-                               article_codes=list(self.plan.articles), overrides=overrides, all_fields=True)
+        ctx = texts.ActContext(
+            place=f"г. {self.unit.city}",
+            when=self.moment(1, 10),
+            kazakh=plan.kazakh,
+            participants=self.by_role,
+            evidence_ids=self.evidence_ids,
+            article_codes=list(self.plan.articles),
+            overrides=overrides,
+            all_fields=True,
+        )
         values, named = texts.act_fields(act_type.fields, self.rng, ctx)
-        act = act_create(case_id=self.case.pk, actor=self.lead, act_type=act_type, language="kk" if plan.kazakh else "ru",
-                         place=ctx.place, fields=values, participant_ids=named,
-                         body="Демонстрационный текст акта." if not plan.kazakh else "Актінің демонстрациялық мәтіні.")
-        steps = {"draft": (), "submitted": ("submit",), "approved": ("submit", "approve"),
-                 "returned": ("submit", "return"), "revised": ("submit", "return", "revise")}[plan.status]
+        act = act_create(
+            case_id=self.case.pk,
+            actor=self.lead,
+            act_type=act_type,
+            language="kk" if plan.kazakh else "ru",
+            place=ctx.place,
+            fields=values,
+            participant_ids=named,
+            body="Демонстрационный текст акта." if not plan.kazakh else "Актінің демонстрациялық мәтіні.",
+        )
+        steps = {
+            "draft": (),
+            "submitted": ("submit",),
+            "approved": ("submit", "approve"),
+            "returned": ("submit", "return"),
+            "revised": ("submit", "return", "revise"),
+        }[plan.status]
         for action in steps:
             actor = self.boss if action in (ActAction.APPROVE, ActAction.RETURN) else self.lead
-            reason = RETURN_REASON if action == ActAction.RETURN else ("Доработано по замечаниям" if action == ActAction.REVISE else "")
+            reason = (
+                RETURN_REASON
+                if action == ActAction.RETURN
+                else ("Доработано по замечаниям" if action == ActAction.REVISE else "")
+            )
             act_transition(act_id=act.pk, action=action, actor=actor, reason=reason)
 
     def apply(self, step: str) -> None:
         case_id, span = self.case.pk, max(self.plan.days_ago, 3)
         if step == "interrupt":
             reason, ground = CLOSING_REASONS["interrupt"]
-            case_transition(case_id=case_id, action=CaseAction.INTERRUPT, actor=self.lead, reason=reason,
-                            ground=ground, on_date=self.day(span // 3))
+            case_transition(
+                case_id=case_id,
+                action=CaseAction.INTERRUPT,
+                actor=self.lead,
+                reason=reason,
+                ground=ground,
+                on_date=self.day(span // 3),
+            )
         elif step == "resume":
-            case_transition(case_id=case_id, action=CaseAction.RESUME, actor=self.lead,
-                            reason=CLOSING_REASONS["resume"], on_date=self.day(2 * span // 3))
+            case_transition(
+                case_id=case_id,
+                action=CaseAction.RESUME,
+                actor=self.lead,
+                reason=CLOSING_REASONS["resume"],
+                on_date=self.day(2 * span // 3),
+            )
         elif step == "extend":
             # The prosecutor decides (granted_by); the unit's supervisor enters the decision in the file.
             deadline_extend(case_id=case_id, actor=self.boss, days=30, reason=CLOSING_REASONS["extend"])
         elif step == "send_to_prosecutor":
-            case_transition(case_id=case_id, action=CaseAction.SEND_TO_PROSECUTOR, actor=self.lead,
-                            reason="Расследование окончено, дело направлено прокурору")
+            case_transition(
+                case_id=case_id,
+                action=CaseAction.SEND_TO_PROSECUTOR,
+                actor=self.lead,
+                reason="Расследование окончено, дело направлено прокурору",
+            )
         elif step == "terminate":
             reason, ground = CLOSING_REASONS["terminate"]
             case_transition(case_id=case_id, action=CaseAction.TERMINATE, actor=self.lead, reason=reason, ground=ground)
@@ -433,12 +746,23 @@ def link_shared_persons(builders: list[CaseBuilder], *, users: list[User]) -> No
     for builder in builders:
         for key, participant in builder.participants.items():
             records.setdefault(key, []).append(participant)
-    for key, participants in records.items():
+    for participants in records.values():
         first, *others = participants
         for other in others:
             case_ids = {first.case_id, other.case_id}
-            actor = next((u for u in users if u.role != Role.ADMINISTRATOR
-                          and Case.objects.restrict(u).filter(pk__in=case_ids).count() == len(case_ids)), None)
+            actor = next(
+                (
+                    u
+                    for u in users
+                    if u.role != Role.ADMINISTRATOR
+                    and Case.objects.restrict(u).filter(pk__in=case_ids).count() == len(case_ids)
+                ),
+                None,
+            )
             if actor is not None and len(case_ids) == 2:
-                person_link(person_id=first.person_id, other_id=other.person_id, actor=actor,
-                            reason="Одно и то же лицо: совпадают ИИН и анкетные данные")
+                person_link(
+                    person_id=first.person_id,
+                    other_id=other.person_id,
+                    actor=actor,
+                    reason="Одно и то же лицо: совпадают ИИН и анкетные данные",
+                )

@@ -1,5 +1,14 @@
 """The case-file export for a prosecutor or a court (issue #6): build, sign, verify."""
+
 from .builder import ExportError, ExportResult, export_case, exportable_case, may_export
 from .verify import ExportCheck, verify_export
 
-__all__ = ["ExportCheck", "ExportError", "ExportResult", "export_case", "exportable_case", "may_export", "verify_export"]
+__all__ = [
+    "ExportCheck",
+    "ExportError",
+    "ExportResult",
+    "export_case",
+    "exportable_case",
+    "may_export",
+    "verify_export",
+]

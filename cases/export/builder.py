@@ -14,14 +14,16 @@ Members::
 The export itself is an audited action (EXPORT_MADE, with manifest.json's SHA-256), written
 once the archive is complete.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timezone as dt_timezone
-from typing import BinaryIO, Iterable
+from datetime import UTC
+from typing import BinaryIO
 
 from django.db import transaction
 from django.db.models import Q
@@ -66,15 +68,21 @@ def may_export(actor: User, case: Case) -> bool:
     ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
     """
     restrict = Case.objects.restrict
-    return Case.objects.filter(pk=case.pk).filter(
-        Q(pk__in=restrict(actor, access.ASSIGN).values("pk"))
-        | Q(pk__in=restrict(actor, access.VIEW).values("pk"), prosecutor=actor)
-        | Q(pk__in=restrict(actor, access.CHANGE).values("pk"), lead_investigator=actor)
-    ).exists()
+    return (
+        Case.objects.filter(pk=case.pk)
+        .filter(
+            Q(pk__in=restrict(actor, access.ASSIGN).values("pk"))
+            | Q(pk__in=restrict(actor, access.VIEW).values("pk"), prosecutor=actor)
+            | Q(pk__in=restrict(actor, access.CHANGE).values("pk"), lead_investigator=actor)
+        )
+        .exists()
+    )
 
 
 def exportable_case(*, case_id: int, actor: User) -> Case:
-    case = Case.objects.restrict(actor, access.VIEW).select_related("unit", "lead_investigator").filter(pk=case_id).first()
+    case = (
+        Case.objects.restrict(actor, access.VIEW).select_related("unit", "lead_investigator").filter(pk=case_id).first()
+    )
     if case is None:
         raise OutOfScope("no such case", case_id=case_id if Case.objects.filter(pk=case_id).exists() else None)
     if not may_export(actor, case):
@@ -88,8 +96,16 @@ class _Writer:
     def __init__(self, archive: zipfile.ZipFile):
         self.archive, self.members = archive, []
 
-    def add(self, name: str, chunks: Iterable[bytes], *, size: int, description: str, compress: bool = True,
-            expected_sha256: str | None = None) -> None:
+    def add(
+        self,
+        name: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int,
+        description: str,
+        compress: bool = True,
+        expected_sha256: str | None = None,
+    ) -> None:
         info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.file_size = size
@@ -117,8 +133,14 @@ def _signed_acts(writer: _Writer, case: Case) -> None:
         if not blobs.exists(act.pdf_sha256):
             raise ExportError(f"the signed PDF of act №{act.number} ({act.pdf_sha256}) is missing from storage")
         data = blobs.read_bytes(act.pdf_sha256)  # a signed PDF is small; evidence below is streamed
-        writer.add(f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf", [data], size=len(data),
-                   description=f"Акт №{act.number}: {act.act_type}", compress=False, expected_sha256=act.pdf_sha256)
+        writer.add(
+            f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf",
+            [data],
+            size=len(data),
+            description=f"Акт №{act.number}: {act.act_type}",
+            compress=False,
+            expected_sha256=act.pdf_sha256,
+        )
 
 
 def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
@@ -126,29 +148,51 @@ def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
     for item in case.evidence_items.order_by("number"):
         for record in item.files.order_by("uploaded_at", "pk"):
             if record.withdrawn_at is not None:
-                withdrawn.append({"name": f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
-                                  "sha256": record.sha256, "reason": record.withdrawal_reason})
+                withdrawn.append(
+                    {
+                        "name": f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
+                        "sha256": record.sha256,
+                        "reason": record.withdrawal_reason,
+                    }
+                )
                 continue
             if not blobs.exists(record.sha256):
                 raise ExportError(f"evidence file {record.pk} ({record.sha256}) is missing from storage")
-            writer.add(f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
-                       blobs.chunks(record.sha256, CHUNK),
-                       size=record.size, compress=False, expected_sha256=record.sha256,
-                       description=f"Вещественное доказательство №{item.number}: {record.original_name}")
+            writer.add(
+                f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
+                blobs.chunks(record.sha256, CHUNK),
+                size=record.size,
+                compress=False,
+                expected_sha256=record.sha256,
+                description=f"Вещественное доказательство №{item.number}: {record.original_name}",
+            )
     return withdrawn
 
 
 def _history(writer: _Writer, case: Case) -> None:
     entries = []
     for entry in CaseTimeline(case, include_access=False).iterate():
-        entries.append({"when": entry.when.astimezone(dt_timezone.utc).isoformat(), "who": entry.who, "what": entry.what,
-                        "subject": entry.subject, "kind": entry.kind, "why": entry.why,
-                        "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in entry.changes]})
-    writer.add_bytes("history/history.json", json.dumps({"case": case.registration_number, "entries": entries},
-                                                         ensure_ascii=False, indent=1).encode(),
-                     description="История изменений (JSON) / History (JSON)")
-    writer.add_bytes("history/history.pdf", pdf.history_pdf(case.registration_number, entries),
-                     description="История изменений / History report")
+        entries.append(
+            {
+                "when": entry.when.astimezone(UTC).isoformat(),
+                "who": entry.who,
+                "what": entry.what,
+                "subject": entry.subject,
+                "kind": entry.kind,
+                "why": entry.why,
+                "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in entry.changes],
+            }
+        )
+    writer.add_bytes(
+        "history/history.json",
+        json.dumps({"case": case.registration_number, "entries": entries}, ensure_ascii=False, indent=1).encode(),
+        description="История изменений (JSON) / History (JSON)",
+    )
+    writer.add_bytes(
+        "history/history.pdf",
+        pdf.history_pdf(case.registration_number, entries),
+        description="История изменений / History report",
+    )
 
 
 def _audit_head(case: Case) -> dict:
@@ -167,19 +211,36 @@ def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
         _signed_acts(writer, case)
         withdrawn = _evidence_files(writer, case)
         _history(writer, case)
-        writer.add_bytes("audit/head.json", json.dumps({
-            "format": HEADS_FORMAT, "exported_at": timezone.now().isoformat(),
-            "heads": {head["chain"]: {"seq": head["seq"], "hash": head["hash"]}}}, indent=1).encode(),
-            description="Голова цепочки аудита дела / Head of the case's audit chain")
+        writer.add_bytes(
+            "audit/head.json",
+            json.dumps(
+                {
+                    "format": HEADS_FORMAT,
+                    "exported_at": timezone.now().isoformat(),
+                    "heads": {head["chain"]: {"seq": head["seq"], "hash": head["hash"]}},
+                },
+                indent=1,
+            ).encode(),
+            description="Голова цепочки аудита дела / Head of the case's audit chain",
+        )
         writer.add_bytes(SIGNER, certificate, description="Сертификат ключа выгрузки / Export key certificate")
         subject, fingerprint = signature.identity(certificate)
         manifest = {
             "format": FORMAT,
-            "case": {"id": case.pk, "registration_number": case.registration_number, "unit": case.unit.code,
-                     "status": case.get_status_display(), "registered_at": case.registered_at.isoformat()},
-            "exported_at": timezone.now().astimezone(dt_timezone.utc).isoformat(),
-            "exported_by": {"id": actor.pk, "username": actor.get_username(), "name": actor.get_full_name(),
-                            "role": getattr(actor, "role", "")},
+            "case": {
+                "id": case.pk,
+                "registration_number": case.registration_number,
+                "unit": case.unit.code,
+                "status": case.get_status_display(),
+                "registered_at": case.registered_at.isoformat(),
+            },
+            "exported_at": timezone.now().astimezone(UTC).isoformat(),
+            "exported_by": {
+                "id": actor.pk,
+                "username": actor.get_username(),
+                "name": actor.get_full_name(),
+                "role": getattr(actor, "role", ""),
+            },
             "audit_head": head,
             "signer": {"subject": subject, "fingerprint": fingerprint},
             "members": writer.members,
@@ -187,13 +248,27 @@ def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
         }
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
         manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
-        for name, data in ((MANIFEST, manifest_bytes), (SIGNATURE, signature.sign_detached(manifest_bytes)),
-                           (MANIFEST_PDF, signature.sign_pdf(pdf.manifest_pdf(manifest, manifest_sha)))):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                             compress_type=zipfile.ZIP_DEFLATED)
+        for name, data in (
+            (MANIFEST, manifest_bytes),
+            (SIGNATURE, signature.sign_detached(manifest_bytes)),
+            (MANIFEST_PDF, signature.sign_pdf(pdf.manifest_pdf(manifest, manifest_sha))),
+        ):
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED
+            )
     total = sum(m["size"] for m in writer.members)
     with transaction.atomic():
-        audit_record(actor=actor, event=EventType.EXPORT_MADE, case_id=case.pk, target=case,
-                     data={"manifest_sha256": manifest_sha, "members": len(writer.members), "bytes": total,
-                           "audit_head_seq": head["seq"], "withdrawn_files": len(withdrawn)})
+        audit_record(
+            actor=actor,
+            event=EventType.EXPORT_MADE,
+            case_id=case.pk,
+            target=case,
+            data={
+                "manifest_sha256": manifest_sha,
+                "members": len(writer.members),
+                "bytes": total,
+                "audit_head_seq": head["seq"],
+                "withdrawn_files": len(withdrawn),
+            },
+        )
     return ExportResult(manifest_sha, len(writer.members), total, case.registration_number)

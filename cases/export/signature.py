@@ -9,6 +9,7 @@ what a recipient trusts: it is published with the export (``signer.pem``) and mu
 with the one the police publish — a certificate found inside the ZIP proves nothing by itself.
 ``verify_export`` trusts the local system certificate and any given with ``--trust``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -34,12 +35,12 @@ SUBJECT = "ecase case-file export (system)"
 @dataclass(frozen=True)
 class SignatureCheck:
     ok: bool
-    intact: bool          # the signed content hashes to the digest the signature carries
+    intact: bool  # the signed content hashes to the digest the signature carries
     trusted: bool
     signer: str
     fingerprint: str
     problem: str = ""
-    valid: bool = False   # the signature value is right for what it signs
+    valid: bool = False  # the signature value is right for what it signs
 
     @property
     def content_changed(self) -> bool:
@@ -64,21 +65,40 @@ def _passphrase() -> bytes:
 def _create_key(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SUBJECT),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ecase")])
-    now = datetime.now(dt_timezone.utc)
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, SUBJECT), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ecase")]
+    )
+    now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(_passphrase()))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    )
     key_path, cert_path = directory / "key.pem", directory / "cert.pem"
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as stream:
@@ -120,10 +140,12 @@ def export_signer():
     certificate_pem = system_certificate_pem()
     key = serialization.load_pem_private_key((_signing_dir() / "key.pem").read_bytes(), password=_passphrase())
     key_info = asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     certificate = _load_certificate(certificate_pem)
-    return signers.SimpleSigner(signing_cert=certificate, signing_key=key_info,
-                                cert_registry=SimpleCertificateStore.from_certs([certificate]))
+    return signers.SimpleSigner(
+        signing_cert=certificate, signing_key=key_info, cert_registry=SimpleCertificateStore.from_certs([certificate])
+    )
 
 
 def sign_detached(data: bytes) -> bytes:
@@ -139,10 +161,14 @@ def sign_pdf(pdf: bytes) -> bytes:
     from pyhanko.sign import signers
 
     output = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
-                     signers.PdfSignatureMetadata(field_name="ManifestSignature", md_algorithm="sha256",
-                                                  reason="ecase case-file export manifest"),
-                     signer=export_signer(), output=output)
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        signers.PdfSignatureMetadata(
+            field_name="ManifestSignature", md_algorithm="sha256", reason="ecase case-file export manifest"
+        ),
+        signer=export_signer(),
+        output=output,
+    )
     return output.getvalue()
 
 
@@ -163,9 +189,12 @@ def verify_detached(data: bytes, signature: bytes, *, trusted: list[bytes] | Non
 
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
-        status = asyncio.run(async_validate_detached_cms(
-            io.BytesIO(data), signed_data, signer_validation_context=_validation_context(_trusted_pems(trusted))))
-    except Exception as error:  # noqa: BLE001 - any parse failure means: not a valid signature
+        status = asyncio.run(
+            async_validate_detached_cms(
+                io.BytesIO(data), signed_data, signer_validation_context=_validation_context(_trusted_pems(trusted))
+            )
+        )
+    except Exception as error:
         return SignatureCheck(False, False, False, "", "", problem=f"unreadable signature ({type(error).__name__})")
     return _check(status)
 
@@ -179,13 +208,21 @@ def verify_pdf(pdf: bytes, *, trusted: list[bytes] | None = None) -> SignatureCh
         signatures = reader.embedded_signatures
         if len(signatures) != 1:
             return SignatureCheck(False, False, False, "", "", problem=f"{len(signatures)} signatures, expected 1")
-        status = validate_pdf_signature(signatures[0], signer_validation_context=_validation_context(_trusted_pems(trusted)))
+        status = validate_pdf_signature(
+            signatures[0], signer_validation_context=_validation_context(_trusted_pems(trusted))
+        )
         from pyhanko.sign.validation.status import SignatureCoverageLevel
 
         if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-            return SignatureCheck(False, status.intact, status.trusted, _subject(status), _print(status),
-                                  problem="the signature does not cover the whole file")
-    except Exception as error:  # noqa: BLE001
+            return SignatureCheck(
+                False,
+                status.intact,
+                status.trusted,
+                _subject(status),
+                _print(status),
+                problem="the signature does not cover the whole file",
+            )
+    except Exception as error:
         return SignatureCheck(False, False, False, "", "", problem=f"unreadable PDF signature ({type(error).__name__})")
     return _check(status)
 
@@ -202,9 +239,17 @@ def _print(status) -> str:
 
 def _check(status) -> SignatureCheck:
     intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
-    problem = "" if intact and valid and trusted else (
-        "the signed content was changed" if not intact else
-        "the signature value is wrong" if not valid else
-        "the signer is not trusted")
-    return SignatureCheck(intact and valid and trusted, intact, trusted, _subject(status), _print(status), problem,
-                          valid=valid)
+    problem = (
+        ""
+        if intact and valid and trusted
+        else (
+            "the signed content was changed"
+            if not intact
+            else "the signature value is wrong"
+            if not valid
+            else "the signer is not trusted"
+        )
+    )
+    return SignatureCheck(
+        intact and valid and trusted, intact, trusted, _subject(status), _print(status), problem, valid=valid
+    )

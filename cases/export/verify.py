@@ -3,6 +3,7 @@
 Needs no database: whoever holds the ZIP and the export certificate can run it. The verdict
 is VALID only when every check passes; otherwise each problem names the member it concerns.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,9 +93,13 @@ def verify_export(path: str | Path, *, trusted: list[bytes] | None = None) -> Ex
             check.signer, check.fingerprint = signed.signer, signed.fingerprint
             if not signed.ok:
                 member = MANIFEST if signed.content_changed else SIGNATURE
-                check.problem(member, f"does not verify against {SIGNATURE}: {signed.problem}"
-                              if member == MANIFEST else signed.problem + (f" (certificate SHA-256 {signed.fingerprint})"
-                                                                          if signed.fingerprint else ""))
+                check.problem(
+                    member,
+                    f"does not verify against {SIGNATURE}: {signed.problem}"
+                    if member == MANIFEST
+                    else signed.problem
+                    + (f" (certificate SHA-256 {signed.fingerprint})" if signed.fingerprint else ""),
+                )
         try:
             manifest = json.loads(manifest_bytes)
             listed = {m["name"]: m for m in manifest["members"]}
@@ -124,8 +129,11 @@ def verify_export(path: str | Path, *, trusted: list[bytes] | None = None) -> Ex
                 check.problem(name, f"corrupt in the archive ({error})")
                 continue
             if sha != member["sha256"] or size != member["size"]:
-                check.problem(name, f"SHA-256 {sha} ({size} bytes) differs from the manifest's "
-                                    f"{member['sha256']} ({member['size']} bytes)")
+                check.problem(
+                    name,
+                    f"SHA-256 {sha} ({size} bytes) differs from the manifest's "
+                    f"{member['sha256']} ({member['size']} bytes)",
+                )
         for name in names:
             if name not in listed and name not in FRAME:
                 check.problem(name, "in the archive but not in the manifest")

@@ -11,632 +11,1652 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProceduralActType',
+            name="ProceduralActType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name_ru', models.CharField(max_length=300)),
-                ('name_kk', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('resolution', 'Resolution'), ('protocol', 'Protocol'), ('indictment', 'Indictment'), ('notice', 'Notice'), ('other', 'Other')], max_length=16)),
-                ('cpc_article', models.CharField(blank=True, max_length=32)),
-                ('requires_approval', models.BooleanField(default=True)),
-                ('fields', models.JSONField(blank=True, default=list)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name_ru", models.CharField(max_length=300)),
+                ("name_kk", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("resolution", "Resolution"),
+                            ("protocol", "Protocol"),
+                            ("indictment", "Indictment"),
+                            ("notice", "Notice"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("cpc_article", models.CharField(blank=True, max_length=32)),
+                ("requires_approval", models.BooleanField(default=True)),
+                ("fields", models.JSONField(blank=True, default=list)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name_ru'],
+                "ordering": ["name_ru"],
             },
             bases=(cases.models.reference.LocalisedName, models.Model),
         ),
         migrations.CreateModel(
-            name='CriminalCodeArticle',
+            name="CriminalCodeArticle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('article', models.CharField(max_length=16)),
-                ('part', models.PositiveSmallIntegerField(default=1)),
-                ('title_ru', models.CharField(max_length=300)),
-                ('title_kk', models.CharField(max_length=300)),
-                ('is_misdemeanour', models.BooleanField(default=False)),
-                ('max_imprisonment_months', models.PositiveIntegerField(blank=True, null=True)),
-                ('life_imprisonment', models.BooleanField(default=False)),
-                ('intent', models.CharField(choices=[('intentional', 'Intentional'), ('negligent', 'Negligent')], default='intentional', max_length=16)),
-                ('gravity', models.PositiveSmallIntegerField(choices=[(1, 'Criminal misdemeanour'), (2, 'Crime of small gravity'), (3, 'Crime of medium gravity'), (4, 'Grave crime'), (5, 'Especially grave crime')], editable=False)),
-                ('needs_verification', models.BooleanField(default=True, help_text='The figures still need checking against the current Code.')),
-                ('note', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("article", models.CharField(max_length=16)),
+                ("part", models.PositiveSmallIntegerField(default=1)),
+                ("title_ru", models.CharField(max_length=300)),
+                ("title_kk", models.CharField(max_length=300)),
+                ("is_misdemeanour", models.BooleanField(default=False)),
+                ("max_imprisonment_months", models.PositiveIntegerField(blank=True, null=True)),
+                ("life_imprisonment", models.BooleanField(default=False)),
+                (
+                    "intent",
+                    models.CharField(
+                        choices=[("intentional", "Intentional"), ("negligent", "Negligent")],
+                        default="intentional",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "gravity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Criminal misdemeanour"),
+                            (2, "Crime of small gravity"),
+                            (3, "Crime of medium gravity"),
+                            (4, "Grave crime"),
+                            (5, "Especially grave crime"),
+                        ],
+                        editable=False,
+                    ),
+                ),
+                (
+                    "needs_verification",
+                    models.BooleanField(
+                        default=True, help_text="The figures still need checking against the current Code."
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['article', 'part'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'part'), name='article_part_unique'), models.CheckConstraint(condition=models.Q(('is_misdemeanour', False), models.Q(('life_imprisonment', False), ('max_imprisonment_months__isnull', True)), _connector='OR'), name='article_misdemeanour_has_no_imprisonment')],
+                "ordering": ["article", "part"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "part"), name="article_part_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("is_misdemeanour", False),
+                            models.Q(("life_imprisonment", False), ("max_imprisonment_months__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="article_misdemeanour_has_no_imprisonment",
+                    ),
+                ],
             },
             bases=(cases.models.reference.LocalisedName, models.Model),
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registration_number', models.CharField(editable=False, max_length=64, unique=True)),
-                ('registered_at', models.DateTimeField()),
-                ('event_date', models.DateField(blank=True, help_text='Date of the offence, when known.', null=True)),
-                ('gravity', models.PositiveSmallIntegerField(choices=[(1, 'Criminal misdemeanour'), (2, 'Crime of small gravity'), (3, 'Crime of medium gravity'), (4, 'Grave crime'), (5, 'Especially grave crime')], editable=False)),
-                ('proceedings_form', models.CharField(choices=[('protocol', 'Protocol form (misdemeanour)'), ('expedited', 'Expedited pre-trial investigation'), ('inquiry', 'Inquiry'), ('investigation', 'Preliminary investigation')], max_length=32)),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('investigating', 'Under investigation'), ('interrupted', 'Interrupted'), ('sent_to_prosecutor', 'Completed: sent to prosecutor'), ('terminated', 'Completed: terminated')], default='registered', max_length=32)),
-                ('plot', models.TextField(help_text='The plot (фабула): what happened, as registered.')),
-                ('deadline', models.DateField(blank=True, help_text='Empty while the term is interrupted.', null=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Raised by every change: refuses stale edits.')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ManyToManyField(blank=True, help_text='Investigative group besides the lead investigator.', related_name='group_cases', to=settings.AUTH_USER_MODEL)),
-                ('lead_investigator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to=settings.AUTH_USER_MODEL)),
-                ('prosecutor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='prosecuted_cases', to=settings.AUTH_USER_MODEL)),
-                ('supervisor', models.ForeignKey(blank=True, help_text='Explicitly assigned supervisor; the only one who sees a grave case.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervised_cases', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.unit')),
-                ('articles', models.ManyToManyField(related_name='cases', to='cases.criminalcodearticle')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("registration_number", models.CharField(editable=False, max_length=64, unique=True)),
+                ("registered_at", models.DateTimeField()),
+                ("event_date", models.DateField(blank=True, help_text="Date of the offence, when known.", null=True)),
+                (
+                    "gravity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Criminal misdemeanour"),
+                            (2, "Crime of small gravity"),
+                            (3, "Crime of medium gravity"),
+                            (4, "Grave crime"),
+                            (5, "Especially grave crime"),
+                        ],
+                        editable=False,
+                    ),
+                ),
+                (
+                    "proceedings_form",
+                    models.CharField(
+                        choices=[
+                            ("protocol", "Protocol form (misdemeanour)"),
+                            ("expedited", "Expedited pre-trial investigation"),
+                            ("inquiry", "Inquiry"),
+                            ("investigation", "Preliminary investigation"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered"),
+                            ("investigating", "Under investigation"),
+                            ("interrupted", "Interrupted"),
+                            ("sent_to_prosecutor", "Completed: sent to prosecutor"),
+                            ("terminated", "Completed: terminated"),
+                        ],
+                        default="registered",
+                        max_length=32,
+                    ),
+                ),
+                ("plot", models.TextField(help_text="The plot (фабула): what happened, as registered.")),
+                ("deadline", models.DateField(blank=True, help_text="Empty while the term is interrupted.", null=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, help_text="Raised by every change: refuses stale edits."),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "group",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Investigative group besides the lead investigator.",
+                        related_name="group_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_investigator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prosecutor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prosecuted_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Explicitly assigned supervisor; the only one who sees a grave case.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervised_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="accounts.unit"
+                    ),
+                ),
+                ("articles", models.ManyToManyField(related_name="cases", to="cases.criminalcodearticle")),
             ],
             options={
-                'ordering': ['-registered_at'],
-                'permissions': [('assign_case', 'Can assign investigators to the case'), ('approve_act', "Can approve or return the case's acts"), ('prosecute_case', 'Can extend the term, return or reopen the case as its prosecutor')],
+                "ordering": ["-registered_at"],
+                "permissions": [
+                    ("assign_case", "Can assign investigators to the case"),
+                    ("approve_act", "Can approve or return the case's acts"),
+                    ("prosecute_case", "Can extend the term, return or reopen the case as its prosecutor"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DeadlineExtension',
+            name="DeadlineExtension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('days', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
-                ('granted_on', models.DateField()),
-                ('reason', models.TextField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extensions', to='cases.case')),
-                ('granted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("days", models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
+                ("granted_on", models.DateField()),
+                ("reason", models.TextField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="extensions", to="cases.case"
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['granted_on', 'id'],
+                "ordering": ["granted_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCase',
+            name="HistoricalCase",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('registration_number', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('registered_at', models.DateTimeField()),
-                ('event_date', models.DateField(blank=True, help_text='Date of the offence, when known.', null=True)),
-                ('gravity', models.PositiveSmallIntegerField(choices=[(1, 'Criminal misdemeanour'), (2, 'Crime of small gravity'), (3, 'Crime of medium gravity'), (4, 'Grave crime'), (5, 'Especially grave crime')], editable=False)),
-                ('proceedings_form', models.CharField(choices=[('protocol', 'Protocol form (misdemeanour)'), ('expedited', 'Expedited pre-trial investigation'), ('inquiry', 'Inquiry'), ('investigation', 'Preliminary investigation')], max_length=32)),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('investigating', 'Under investigation'), ('interrupted', 'Interrupted'), ('sent_to_prosecutor', 'Completed: sent to prosecutor'), ('terminated', 'Completed: terminated')], default='registered', max_length=32)),
-                ('plot', models.TextField(help_text='The plot (фабула): what happened, as registered.')),
-                ('deadline', models.DateField(blank=True, help_text='Empty while the term is interrupted.', null=True)),
-                ('version', models.PositiveIntegerField(default=1, help_text='Raised by every change: refuses stale edits.')),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_investigator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('prosecutor', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supervisor', models.ForeignKey(blank=True, db_constraint=False, help_text='Explicitly assigned supervisor; the only one who sees a grave case.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.unit')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("registration_number", models.CharField(db_index=True, editable=False, max_length=64)),
+                ("registered_at", models.DateTimeField()),
+                ("event_date", models.DateField(blank=True, help_text="Date of the offence, when known.", null=True)),
+                (
+                    "gravity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Criminal misdemeanour"),
+                            (2, "Crime of small gravity"),
+                            (3, "Crime of medium gravity"),
+                            (4, "Grave crime"),
+                            (5, "Especially grave crime"),
+                        ],
+                        editable=False,
+                    ),
+                ),
+                (
+                    "proceedings_form",
+                    models.CharField(
+                        choices=[
+                            ("protocol", "Protocol form (misdemeanour)"),
+                            ("expedited", "Expedited pre-trial investigation"),
+                            ("inquiry", "Inquiry"),
+                            ("investigation", "Preliminary investigation"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered"),
+                            ("investigating", "Under investigation"),
+                            ("interrupted", "Interrupted"),
+                            ("sent_to_prosecutor", "Completed: sent to prosecutor"),
+                            ("terminated", "Completed: terminated"),
+                        ],
+                        default="registered",
+                        max_length=32,
+                    ),
+                ),
+                ("plot", models.TextField(help_text="The plot (фабула): what happened, as registered.")),
+                ("deadline", models.DateField(blank=True, help_text="Empty while the term is interrupted.", null=True)),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, help_text="Raised by every change: refuses stale edits."),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_investigator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prosecutor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Explicitly assigned supervisor; the only one who sees a grave case.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical case',
-                'verbose_name_plural': 'historical cases',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCase_articles',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('criminalcodearticle', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.criminalcodearticle')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicalcase')),
-            ],
-            options={
-                'verbose_name': 'HistoricalCase_articles',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCase_group',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicalcase')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'HistoricalCase_group',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCriminalCodeArticle',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('article', models.CharField(max_length=16)),
-                ('part', models.PositiveSmallIntegerField(default=1)),
-                ('title_ru', models.CharField(max_length=300)),
-                ('title_kk', models.CharField(max_length=300)),
-                ('is_misdemeanour', models.BooleanField(default=False)),
-                ('max_imprisonment_months', models.PositiveIntegerField(blank=True, null=True)),
-                ('life_imprisonment', models.BooleanField(default=False)),
-                ('intent', models.CharField(choices=[('intentional', 'Intentional'), ('negligent', 'Negligent')], default='intentional', max_length=16)),
-                ('gravity', models.PositiveSmallIntegerField(choices=[(1, 'Criminal misdemeanour'), (2, 'Crime of small gravity'), (3, 'Crime of medium gravity'), (4, 'Grave crime'), (5, 'Especially grave crime')], editable=False)),
-                ('needs_verification', models.BooleanField(default=True, help_text='The figures still need checking against the current Code.')),
-                ('note', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical criminal code article',
-                'verbose_name_plural': 'historical criminal code articles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDeadlineExtension',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('days', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
-                ('granted_on', models.DateField()),
-                ('reason', models.TextField()),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('granted_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical deadline extension',
-                'verbose_name_plural': 'historical deadline extensions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalInterruption',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('ground', models.CharField(max_length=200)),
-                ('reason', models.TextField()),
-                ('resume_reason', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical interruption',
-                'verbose_name_plural': 'historical interruptions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPerson',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('iin', models.CharField(blank=True, db_index=True, help_text='Empty only for a person without an IIN (e.g. a foreign citizen).', max_length=12, null=True, validators=[cases.iin.validate_iin], verbose_name='IIN')),
-                ('last_name', models.CharField(max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('first_name', models.CharField(max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('middle_name', models.CharField(blank=True, max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1)),
-                ('citizenship', models.CharField(default='KZ', max_length=64)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('phone', models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator('^\\+?[0-9 ()\\-]{7,20}$', 'Enter a phone number, e.g. +7 701 123 45 67.')])),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical person',
-                'verbose_name_plural': 'historical persons',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProceduralAct',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('number', models.PositiveIntegerField(help_text='Number of the act within its case.')),
-                ('language', models.CharField(choices=[('kk', 'Қазақша'), ('ru', 'Русский')], max_length=2)),
-                ('place', models.CharField(help_text='Where the act was drawn up.', max_length=200)),
-                ('fields', models.JSONField(blank=True, default=dict, help_text="Structured fields of the act's type.")),
-                ('body', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for rework'), ('signed', 'Signed')], default='draft', max_length=16)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'A SHA-256 digest is 64 lowercase hex digits.')])),
-                ('verification_token', models.CharField(db_index=True, default=cases.models.acts.new_verification_token, editable=False, max_length=64)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical procedural act',
-                'verbose_name_plural': 'historical procedural acts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProceduralActType',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('name_ru', models.CharField(max_length=300)),
-                ('name_kk', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('resolution', 'Resolution'), ('protocol', 'Protocol'), ('indictment', 'Indictment'), ('notice', 'Notice'), ('other', 'Other')], max_length=16)),
-                ('cpc_article', models.CharField(blank=True, max_length=32)),
-                ('requires_approval', models.BooleanField(default=True)),
-                ('fields', models.JSONField(blank=True, default=list)),
-                ('is_active', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical procedural act type',
-                'verbose_name_plural': 'historical procedural act types',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProceedingsTerm',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('form', models.CharField(choices=[('protocol', 'Protocol form (misdemeanour)'), ('expedited', 'Expedited pre-trial investigation'), ('inquiry', 'Inquiry'), ('investigation', 'Preliminary investigation')], db_index=True, max_length=32)),
-                ('name_ru', models.CharField(max_length=200)),
-                ('name_kk', models.CharField(max_length=200)),
-                ('term_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('term_months', models.PositiveIntegerField(blank=True, null=True)),
-                ('cpc_article', models.CharField(blank=True, max_length=32)),
-                ('needs_verification', models.BooleanField(default=True)),
-                ('note', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical proceedings term',
-                'verbose_name_plural': 'historical proceedings terms',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical case",
+                "verbose_name_plural": "historical cases",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Interruption',
+            name="HistoricalCase_articles",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('ground', models.CharField(max_length=200)),
-                ('reason', models.TextField()),
-                ('resume_reason', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interruptions', to='cases.case')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "criminalcodearticle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.criminalcodearticle",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="cases.historicalcase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_on', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Person',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('iin', models.CharField(blank=True, help_text='Empty only for a person without an IIN (e.g. a foreign citizen).', max_length=12, null=True, unique=True, validators=[cases.iin.validate_iin], verbose_name='IIN')),
-                ('last_name', models.CharField(max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('first_name', models.CharField(max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('middle_name', models.CharField(blank=True, max_length=100, validators=[django.core.validators.RegexValidator("^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$", 'Write the name in Cyrillic letters.')])),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1)),
-                ('citizenship', models.CharField(default='KZ', max_length=64)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('phone', models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator('^\\+?[0-9 ()\\-]{7,20}$', 'Enter a phone number, e.g. +7 701 123 45 67.')])),
-            ],
-            options={
-                'ordering': ['last_name', 'first_name'],
-                'indexes': [models.Index(fields=['last_name', 'first_name'], name='person_name')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('iin__isnull', True), ('iin__regex', '^[0-9]{12}$'), _connector='OR'), name='person_iin_12_digits'), models.CheckConstraint(condition=models.Q(('sex__in', ['M', 'F'])), name='person_sex_valid')],
-            },
-        ),
-        migrations.CreateModel(
-            name='Participant',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('role', models.CharField(choices=[('suspect', 'Suspect'), ('accused', 'Accused'), ('victim', 'Victim'), ('witness', 'Witness'), ('defended_witness', 'Witness with the right to defence'), ('defence_counsel', 'Defence counsel'), ('legal_representative', 'Legal representative'), ('civil_plaintiff', 'Civil plaintiff'), ('civil_defendant', 'Civil defendant'), ('expert', 'Expert'), ('specialist', 'Specialist'), ('interpreter', 'Interpreter'), ('attesting_witness', 'Attesting witness')], max_length=32)),
-                ('role_since', models.DateField(help_text='Date the procedural role was given.')),
-                ('note', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participants', to='cases.case')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='cases.person')),
-            ],
-            options={
-                'ordering': ['role', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalParticipant',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('role', models.CharField(choices=[('suspect', 'Suspect'), ('accused', 'Accused'), ('victim', 'Victim'), ('witness', 'Witness'), ('defended_witness', 'Witness with the right to defence'), ('defence_counsel', 'Defence counsel'), ('legal_representative', 'Legal representative'), ('civil_plaintiff', 'Civil plaintiff'), ('civil_defendant', 'Civil defendant'), ('expert', 'Expert'), ('specialist', 'Specialist'), ('interpreter', 'Interpreter'), ('attesting_witness', 'Attesting witness')], max_length=32)),
-                ('role_since', models.DateField(help_text='Date the procedural role was given.')),
-                ('note', models.TextField(blank=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person')),
-            ],
-            options={
-                'verbose_name': 'historical participant',
-                'verbose_name_plural': 'historical participants',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "HistoricalCase_articles",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ProceduralAct',
+            name="HistoricalCase_group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('number', models.PositiveIntegerField(help_text='Number of the act within its case.')),
-                ('language', models.CharField(choices=[('kk', 'Қазақша'), ('ru', 'Русский')], max_length=2)),
-                ('place', models.CharField(help_text='Where the act was drawn up.', max_length=200)),
-                ('fields', models.JSONField(blank=True, default=dict, help_text="Structured fields of the act's type.")),
-                ('body', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for rework'), ('signed', 'Signed')], default='draft', max_length=16)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'A SHA-256 digest is 64 lowercase hex digits.')])),
-                ('verification_token', models.CharField(default=cases.models.acts.new_verification_token, editable=False, max_length=64, unique=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authored_acts', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='acts', to='cases.case')),
-                ('participants', models.ManyToManyField(blank=True, related_name='acts', to='cases.participant')),
-                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='cases.proceduralact')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('act_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='acts', to='cases.proceduralacttype')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to="cases.historicalcase"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'number'],
+                "verbose_name": "HistoricalCase_group",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCriminalCodeArticle",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("article", models.CharField(max_length=16)),
+                ("part", models.PositiveSmallIntegerField(default=1)),
+                ("title_ru", models.CharField(max_length=300)),
+                ("title_kk", models.CharField(max_length=300)),
+                ("is_misdemeanour", models.BooleanField(default=False)),
+                ("max_imprisonment_months", models.PositiveIntegerField(blank=True, null=True)),
+                ("life_imprisonment", models.BooleanField(default=False)),
+                (
+                    "intent",
+                    models.CharField(
+                        choices=[("intentional", "Intentional"), ("negligent", "Negligent")],
+                        default="intentional",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "gravity",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Criminal misdemeanour"),
+                            (2, "Crime of small gravity"),
+                            (3, "Crime of medium gravity"),
+                            (4, "Grave crime"),
+                            (5, "Especially grave crime"),
+                        ],
+                        editable=False,
+                    ),
+                ),
+                (
+                    "needs_verification",
+                    models.BooleanField(
+                        default=True, help_text="The figures still need checking against the current Code."
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical criminal code article",
+                "verbose_name_plural": "historical criminal code articles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalDeadlineExtension",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("days", models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)])),
+                ("granted_on", models.DateField()),
+                ("reason", models.TextField()),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical deadline extension",
+                "verbose_name_plural": "historical deadline extensions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalInterruption",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("ground", models.CharField(max_length=200)),
+                ("reason", models.TextField()),
+                ("resume_reason", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical interruption",
+                "verbose_name_plural": "historical interruptions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalPerson",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "iin",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Empty only for a person without an IIN (e.g. a foreign citizen).",
+                        max_length=12,
+                        null=True,
+                        validators=[cases.iin.validate_iin],
+                        verbose_name="IIN",
+                    ),
+                ),
+                (
+                    "last_name",
+                    models.CharField(
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "middle_name",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                ("birth_date", models.DateField()),
+                ("sex", models.CharField(choices=[("M", "Male"), ("F", "Female")], max_length=1)),
+                ("citizenship", models.CharField(default="KZ", max_length=64)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\+?[0-9 ()\\-]{7,20}$", "Enter a phone number, e.g. +7 701 123 45 67."
+                            )
+                        ],
+                    ),
+                ),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical person",
+                "verbose_name_plural": "historical persons",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalProceduralAct",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                ("number", models.PositiveIntegerField(help_text="Number of the act within its case.")),
+                ("language", models.CharField(choices=[("kk", "Қазақша"), ("ru", "Русский")], max_length=2)),
+                ("place", models.CharField(help_text="Where the act was drawn up.", max_length=200)),
+                (
+                    "fields",
+                    models.JSONField(blank=True, default=dict, help_text="Structured fields of the act's type."),
+                ),
+                ("body", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for rework"),
+                            ("signed", "Signed"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "pdf_sha256",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "A SHA-256 digest is 64 lowercase hex digits."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "verification_token",
+                    models.CharField(
+                        db_index=True, default=cases.models.acts.new_verification_token, editable=False, max_length=64
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical procedural act",
+                "verbose_name_plural": "historical procedural acts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalProceduralActType",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("code", models.SlugField(max_length=64)),
+                ("name_ru", models.CharField(max_length=300)),
+                ("name_kk", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("resolution", "Resolution"),
+                            ("protocol", "Protocol"),
+                            ("indictment", "Indictment"),
+                            ("notice", "Notice"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("cpc_article", models.CharField(blank=True, max_length=32)),
+                ("requires_approval", models.BooleanField(default=True)),
+                ("fields", models.JSONField(blank=True, default=list)),
+                ("is_active", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical procedural act type",
+                "verbose_name_plural": "historical procedural act types",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalProceedingsTerm",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("protocol", "Protocol form (misdemeanour)"),
+                            ("expedited", "Expedited pre-trial investigation"),
+                            ("inquiry", "Inquiry"),
+                            ("investigation", "Preliminary investigation"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                    ),
+                ),
+                ("name_ru", models.CharField(max_length=200)),
+                ("name_kk", models.CharField(max_length=200)),
+                ("term_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("term_months", models.PositiveIntegerField(blank=True, null=True)),
+                ("cpc_article", models.CharField(blank=True, max_length=32)),
+                ("needs_verification", models.BooleanField(default=True)),
+                ("note", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical proceedings term",
+                "verbose_name_plural": "historical proceedings terms",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Interruption",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                ("ground", models.CharField(max_length=200)),
+                ("reason", models.TextField()),
+                ("resume_reason", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="interruptions", to="cases.case"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["started_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalProceduralAct_participants',
+            name="Person",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='cases.historicalproceduralact')),
-                ('participant', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.participant')),
-                ('proceduralact', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.proceduralact')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "iin",
+                    models.CharField(
+                        blank=True,
+                        help_text="Empty only for a person without an IIN (e.g. a foreign citizen).",
+                        max_length=12,
+                        null=True,
+                        unique=True,
+                        validators=[cases.iin.validate_iin],
+                        verbose_name="IIN",
+                    ),
+                ),
+                (
+                    "last_name",
+                    models.CharField(
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "middle_name",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
+                                "Write the name in Cyrillic letters.",
+                            )
+                        ],
+                    ),
+                ),
+                ("birth_date", models.DateField()),
+                ("sex", models.CharField(choices=[("M", "Male"), ("F", "Female")], max_length=1)),
+                ("citizenship", models.CharField(default="KZ", max_length=64)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\+?[0-9 ()\\-]{7,20}$", "Enter a phone number, e.g. +7 701 123 45 67."
+                            )
+                        ],
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalProceduralAct_participants',
+                "ordering": ["last_name", "first_name"],
+                "indexes": [models.Index(fields=["last_name", "first_name"], name="person_name")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("iin__isnull", True), ("iin__regex", "^[0-9]{12}$"), _connector="OR"),
+                        name="person_iin_12_digits",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("sex__in", ["M", "F"])), name="person_sex_valid"),
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="Participant",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("suspect", "Suspect"),
+                            ("accused", "Accused"),
+                            ("victim", "Victim"),
+                            ("witness", "Witness"),
+                            ("defended_witness", "Witness with the right to defence"),
+                            ("defence_counsel", "Defence counsel"),
+                            ("legal_representative", "Legal representative"),
+                            ("civil_plaintiff", "Civil plaintiff"),
+                            ("civil_defendant", "Civil defendant"),
+                            ("expert", "Expert"),
+                            ("specialist", "Specialist"),
+                            ("interpreter", "Interpreter"),
+                            ("attesting_witness", "Attesting witness"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("role_since", models.DateField(help_text="Date the procedural role was given.")),
+                ("note", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="participants", to="cases.case"
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="participations", to="cases.person"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["role", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalParticipant",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("suspect", "Suspect"),
+                            ("accused", "Accused"),
+                            ("victim", "Victim"),
+                            ("witness", "Witness"),
+                            ("defended_witness", "Witness with the right to defence"),
+                            ("defence_counsel", "Defence counsel"),
+                            ("legal_representative", "Legal representative"),
+                            ("civil_plaintiff", "Civil plaintiff"),
+                            ("civil_defendant", "Civil defendant"),
+                            ("expert", "Expert"),
+                            ("specialist", "Specialist"),
+                            ("interpreter", "Interpreter"),
+                            ("attesting_witness", "Attesting witness"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("role_since", models.DateField(help_text="Date the procedural role was given.")),
+                ("note", models.TextField(blank=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.person",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical participant",
+                "verbose_name_plural": "historical participants",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="ProceduralAct",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                ("number", models.PositiveIntegerField(help_text="Number of the act within its case.")),
+                ("language", models.CharField(choices=[("kk", "Қазақша"), ("ru", "Русский")], max_length=2)),
+                ("place", models.CharField(help_text="Where the act was drawn up.", max_length=200)),
+                (
+                    "fields",
+                    models.JSONField(blank=True, default=dict, help_text="Structured fields of the act's type."),
+                ),
+                ("body", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for rework"),
+                            ("signed", "Signed"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "pdf_sha256",
+                    models.CharField(
+                        blank=True,
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "A SHA-256 digest is 64 lowercase hex digits."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "verification_token",
+                    models.CharField(
+                        default=cases.models.acts.new_verification_token, editable=False, max_length=64, unique=True
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authored_acts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="acts", to="cases.case"
+                    ),
+                ),
+                ("participants", models.ManyToManyField(blank=True, related_name="acts", to="cases.participant")),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="cases.proceduralact",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "act_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="acts", to="cases.proceduralacttype"
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["case", "number"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalProceduralAct_participants",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="cases.historicalproceduralact",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.participant",
+                    ),
+                ),
+                (
+                    "proceduralact",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.proceduralact",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "HistoricalProceduralAct_participants",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='historicalproceduralact',
-            name='supersedes',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.proceduralact'),
+            model_name="historicalproceduralact",
+            name="supersedes",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.proceduralact",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalproceduralact',
-            name='act_type',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.proceduralacttype'),
+            model_name="historicalproceduralact",
+            name="act_type",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.proceduralacttype",
+            ),
         ),
         migrations.CreateModel(
-            name='ProceedingsTerm',
+            name="ProceedingsTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('form', models.CharField(choices=[('protocol', 'Protocol form (misdemeanour)'), ('expedited', 'Expedited pre-trial investigation'), ('inquiry', 'Inquiry'), ('investigation', 'Preliminary investigation')], max_length=32, unique=True)),
-                ('name_ru', models.CharField(max_length=200)),
-                ('name_kk', models.CharField(max_length=200)),
-                ('term_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('term_months', models.PositiveIntegerField(blank=True, null=True)),
-                ('cpc_article', models.CharField(blank=True, max_length=32)),
-                ('needs_verification', models.BooleanField(default=True)),
-                ('note', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("protocol", "Protocol form (misdemeanour)"),
+                            ("expedited", "Expedited pre-trial investigation"),
+                            ("inquiry", "Inquiry"),
+                            ("investigation", "Preliminary investigation"),
+                        ],
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                ("name_ru", models.CharField(max_length=200)),
+                ("name_kk", models.CharField(max_length=200)),
+                ("term_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("term_months", models.PositiveIntegerField(blank=True, null=True)),
+                ("cpc_article", models.CharField(blank=True, max_length=32)),
+                ("needs_verification", models.BooleanField(default=True)),
+                ("note", models.TextField(blank=True)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('term_days__gt', 0), ('term_days__isnull', False), ('term_months__isnull', True)), models.Q(('term_days__isnull', True), ('term_months__gt', 0), ('term_months__isnull', False)), _connector='OR'), name='term_days_xor_months')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("term_days__gt", 0), ("term_days__isnull", False), ("term_months__isnull", True)),
+                            models.Q(
+                                ("term_days__isnull", True), ("term_months__gt", 0), ("term_months__isnull", False)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="term_days_xor_months",
+                    )
+                ],
             },
             bases=(cases.models.reference.LocalisedName, models.Model),
         ),
         migrations.CreateModel(
-            name='RegistrationSequence',
+            name="RegistrationSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                ("unit", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.unit")),
             ],
         ),
         migrations.CreateModel(
-            name='CaseGroupObjectPermission',
+            name="CaseGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_grants', to='cases.case')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="group_grants", to="cases.case"
+                    ),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('group', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("group", "permission", "content_object")},
             },
         ),
         migrations.CreateModel(
-            name='CaseUserObjectPermission',
+            name="CaseUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_grants', to='cases.case')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="user_grants", to="cases.case"
+                    ),
+                ),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('user', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("user", "permission", "content_object")},
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['unit', 'status'], name='case_unit_status'),
+            model_name="case",
+            index=models.Index(fields=["unit", "status"], name="case_unit_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['lead_investigator', 'status'], name='case_lead_status'),
+            model_name="case",
+            index=models.Index(fields=["lead_investigator", "status"], name="case_lead_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['deadline'], name='case_deadline'),
+            model_name="case",
+            index=models.Index(fields=["deadline"], name="case_deadline"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('plot', ''), _negated=True), name='case_plot_not_blank'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("plot", ""), _negated=True), name="case_plot_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['registered', 'investigating', 'interrupted', 'sent_to_prosecutor', 'terminated'])), name='case_status_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["registered", "investigating", "interrupted", "sent_to_prosecutor", "terminated"])
+                ),
+                name="case_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('proceedings_form__in', ['protocol', 'expedited', 'inquiry', 'investigation'])), name='case_form_valid'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("proceedings_form__in", ["protocol", "expedited", "inquiry", "investigation"])),
+                name="case_form_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='case_version_positive'),
+            model_name="case",
+            constraint=models.CheckConstraint(condition=models.Q(("version__gte", 1)), name="case_version_positive"),
         ),
         migrations.AddConstraint(
-            model_name='deadlineextension',
-            constraint=models.CheckConstraint(condition=models.Q(('days__gte', 1)), name='extension_days_positive'),
+            model_name="deadlineextension",
+            constraint=models.CheckConstraint(condition=models.Q(("days__gte", 1)), name="extension_days_positive"),
         ),
         migrations.AddConstraint(
-            model_name='deadlineextension',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='extension_reason_not_blank'),
+            model_name="deadlineextension",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="extension_reason_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interruption',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='interruption_ends_after_start'),
+            model_name="interruption",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                ),
+                name="interruption_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interruption',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('case',), name='one_open_interruption_per_case'),
+            model_name="interruption",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)), fields=("case",), name="one_open_interruption_per_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('withdrawal_reason', ''), ('withdrawn_at__isnull', True), ('withdrawn_by__isnull', True)), models.Q(('withdrawn_at__isnull', False), ('withdrawn_by__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='cases_participant_withdrawal_complete'),
+            model_name="participant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("withdrawal_reason", ""), ("withdrawn_at__isnull", True), ("withdrawn_by__isnull", True)),
+                    models.Q(
+                        ("withdrawn_at__isnull", False),
+                        ("withdrawn_by__isnull", False),
+                        models.Q(("withdrawal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="cases_participant_withdrawal_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['suspect', 'accused', 'victim', 'witness', 'defended_witness', 'defence_counsel', 'legal_representative', 'civil_plaintiff', 'civil_defendant', 'expert', 'specialist', 'interpreter', 'attesting_witness'])), name='participant_role_valid'),
+            model_name="participant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        [
+                            "suspect",
+                            "accused",
+                            "victim",
+                            "witness",
+                            "defended_witness",
+                            "defence_counsel",
+                            "legal_representative",
+                            "civil_plaintiff",
+                            "civil_defendant",
+                            "expert",
+                            "specialist",
+                            "interpreter",
+                            "attesting_witness",
+                        ],
+                    )
+                ),
+                name="participant_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('case', 'person', 'role'), name='participant_role_once_per_case'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("case", "person", "role"),
+                name="participant_role_once_per_case",
+            ),
         ),
         migrations.AddIndex(
-            model_name='proceduralact',
-            index=models.Index(fields=['status'], name='act_status'),
+            model_name="proceduralact",
+            index=models.Index(fields=["status"], name="act_status"),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('withdrawal_reason', ''), ('withdrawn_at__isnull', True), ('withdrawn_by__isnull', True)), models.Q(('withdrawn_at__isnull', False), ('withdrawn_by__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='cases_proceduralact_withdrawal_complete'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("withdrawal_reason", ""), ("withdrawn_at__isnull", True), ("withdrawn_by__isnull", True)),
+                    models.Q(
+                        ("withdrawn_at__isnull", False),
+                        ("withdrawn_by__isnull", False),
+                        models.Q(("withdrawal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="cases_proceduralact_withdrawal_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='act_number_unique_in_case'),
+            model_name="proceduralact",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="act_number_unique_in_case"),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'approved', 'returned', 'signed'])), name='act_status_valid'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "submitted", "approved", "returned", "signed"])),
+                name="act_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(('language__in', ['kk', 'ru'])), name='act_language_valid'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("language__in", ["kk", "ru"])), name="act_language_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(('approved_by__isnull', True), models.Q(('approved_by', models.F('author')), _negated=True), _connector='OR'), name='act_approver_is_not_author'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("approved_by__isnull", True),
+                    models.Q(("approved_by", models.F("author")), _negated=True),
+                    _connector="OR",
+                ),
+                name="act_approver_is_not_author",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['approved', 'signed']), _negated=True), models.Q(('approved_at__isnull', False), ('approved_by__isnull', False)), _connector='OR'), name='act_approved_has_approver'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["approved", "signed"]), _negated=True),
+                    models.Q(("approved_at__isnull", False), ("approved_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="act_approved_has_approver",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'signed'), _negated=True), models.Q(('signed_at__isnull', False), ('signed_by__isnull', False), models.Q(('pdf_sha256', ''), _negated=True)), _connector='OR'), name='act_signed_is_complete'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "signed"), _negated=True),
+                    models.Q(
+                        ("signed_at__isnull", False),
+                        ("signed_by__isnull", False),
+                        models.Q(("pdf_sha256", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="act_signed_is_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proceduralact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'signed'), _negated=True), ('withdrawn_at__isnull', True), _connector='OR'), name='act_signed_is_not_withdrawn'),
+            model_name="proceduralact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "signed"), _negated=True), ("withdrawn_at__isnull", True), _connector="OR"
+                ),
+                name="act_signed_is_not_withdrawn",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registrationsequence',
-            constraint=models.UniqueConstraint(fields=('unit', 'year'), name='registration_sequence_unique'),
+            model_name="registrationsequence",
+            constraint=models.UniqueConstraint(fields=("unit", "year"), name="registration_sequence_unique"),
         ),
     ]

@@ -1,4 +1,5 @@
 """Triggers: no case material is deleted; a signed act and its participant list never change."""
+
 from django.db import migrations
 
 from ecase.db_guards import Guard, install_guards, no_delete
@@ -11,15 +12,37 @@ class Migration(migrations.Migration):
 
     operations = [
         install_guards(
-            *(no_delete(t) for t in (
-                "cases_case", "cases_person", "cases_participant", "cases_proceduralact",
-                "cases_deadlineextension", "cases_interruption",
-            )),
-            Guard("cases_signed_act_immutable", "cases_proceduralact", "UPDATE",
-                  "a signed act cannot change: draft a new act that supersedes it", when="OLD.status = 'signed'"),
-            Guard("cases_signed_act_participants_insert", "cases_proceduralact_participants", "INSERT",
-                  "a signed act's participants cannot change", when=SIGNED_ACT_LINK.format(row="NEW")),
-            Guard("cases_signed_act_participants_delete", "cases_proceduralact_participants", "DELETE",
-                  "a signed act's participants cannot change", when=SIGNED_ACT_LINK.format(row="OLD")),
+            *(
+                no_delete(t)
+                for t in (
+                    "cases_case",
+                    "cases_person",
+                    "cases_participant",
+                    "cases_proceduralact",
+                    "cases_deadlineextension",
+                    "cases_interruption",
+                )
+            ),
+            Guard(
+                "cases_signed_act_immutable",
+                "cases_proceduralact",
+                "UPDATE",
+                "a signed act cannot change: draft a new act that supersedes it",
+                when="OLD.status = 'signed'",
+            ),
+            Guard(
+                "cases_signed_act_participants_insert",
+                "cases_proceduralact_participants",
+                "INSERT",
+                "a signed act's participants cannot change",
+                when=SIGNED_ACT_LINK.format(row="NEW"),
+            ),
+            Guard(
+                "cases_signed_act_participants_delete",
+                "cases_proceduralact_participants",
+                "DELETE",
+                "a signed act's participants cannot change",
+                when=SIGNED_ACT_LINK.format(row="OLD"),
+            ),
         ),
     ]

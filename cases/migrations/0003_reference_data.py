@@ -4,6 +4,7 @@ Self-contained since 0008 moved the sanction into dated versions: at this point 
 sanction is still a field of the article, so the part gets its earliest shipped version (0008
 turns it into that version). cases.reference_data.load speaks the current schema only.
 """
+
 from django.db import migrations
 
 
@@ -17,9 +18,18 @@ def forward(apps, schema_editor):
     for row in read("criminal_code_articles.json"):
         first = min(row["versions"], key=lambda v: v["in_force_from"])
         sanction = {k: first[k] for k in ("is_misdemeanour", "max_imprisonment_months", "life_imprisonment", "intent")}
-        Article.objects.update_or_create(article=row["article"], part=row["part"], defaults={
-            "title_ru": row["title_ru"], "title_kk": row["title_kk"], "gravity": derive_gravity(**sanction),
-            "needs_verification": first["needs_verification"], "note": first["note"], **sanction})
+        Article.objects.update_or_create(
+            article=row["article"],
+            part=row["part"],
+            defaults={
+                "title_ru": row["title_ru"],
+                "title_kk": row["title_kk"],
+                "gravity": derive_gravity(**sanction),
+                "needs_verification": first["needs_verification"],
+                "note": first["note"],
+                **sanction,
+            },
+        )
     for row in read("proceedings_terms.json"):
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
     for row in read("act_types.json"):

@@ -4,14 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_reference_data'),
+        ("cases", "0003_reference_data"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-registered_at'], 'permissions': [('assign_case', 'Can assign investigators to the case'), ('approve_act', "Can approve or return the case's acts"), ('prosecute_case', 'Can extend the term, return or reopen the case as its prosecutor'), ('audit_case', "Can read the case's access log")]},
+            name="case",
+            options={
+                "ordering": ["-registered_at"],
+                "permissions": [
+                    ("assign_case", "Can assign investigators to the case"),
+                    ("approve_act", "Can approve or return the case's acts"),
+                    ("prosecute_case", "Can extend the term, return or reopen the case as its prosecutor"),
+                    ("audit_case", "Can read the case's access log"),
+                ],
+            },
         ),
     ]

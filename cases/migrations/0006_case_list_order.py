@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_api_token'),
-        ('cases', '0005_signed_acts'),
+        ("accounts", "0003_api_token"),
+        ("cases", "0005_signed_acts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='case',
-            options={'ordering': ['-registered_at', '-id'], 'permissions': [('assign_case', 'Can assign investigators to the case'), ('approve_act', "Can approve or return the case's acts"), ('prosecute_case', 'Can extend the term, return or reopen the case as its prosecutor'), ('audit_case', "Can read the case's access log")]},
+            name="case",
+            options={
+                "ordering": ["-registered_at", "-id"],
+                "permissions": [
+                    ("assign_case", "Can assign investigators to the case"),
+                    ("approve_act", "Can approve or return the case's acts"),
+                    ("prosecute_case", "Can extend the term, return or reopen the case as its prosecutor"),
+                    ("audit_case", "Can read the case's access log"),
+                ],
+            },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-registered_at', '-id'], name='case_registered_order'),
+            model_name="case",
+            index=models.Index(fields=["-registered_at", "-id"], name="case_registered_order"),
         ),
     ]

@@ -9,53 +9,145 @@ from ecase.db_guards import install_guards, no_delete
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_case_list_order'),
+        ("cases", "0006_case_list_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalExtensionDecision',
+            name="HistoricalExtensionDecision",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('granted', models.BooleanField()),
-                ('decided_on', models.DateField()),
-                ('reason', models.TextField()),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('decided_by', models.ForeignKey(blank=True, db_constraint=False, help_text='The supervising prosecutor whose decision this is.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('extension', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.deadlineextension')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.proceduralact')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("granted", models.BooleanField()),
+                ("decided_on", models.DateField()),
+                ("reason", models.TextField()),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The supervising prosecutor whose decision this is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "extension",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.deadlineextension",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.proceduralact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical extension decision',
-                'verbose_name_plural': 'historical extension decisions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical extension decision",
+                "verbose_name_plural": "historical extension decisions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ExtensionDecision',
+            name="ExtensionDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted', models.BooleanField()),
-                ('decided_on', models.DateField()),
-                ('reason', models.TextField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extension_decisions', to='cases.case')),
-                ('decided_by', models.ForeignKey(help_text='The supervising prosecutor whose decision this is.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('extension', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision', to='cases.deadlineextension')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='extension_decision', to='cases.proceduralact')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("granted", models.BooleanField()),
+                ("decided_on", models.DateField()),
+                ("reason", models.TextField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="extension_decisions", to="cases.case"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        help_text="The supervising prosecutor whose decision this is.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "extension",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decision",
+                        to="cases.deadlineextension",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="extension_decision",
+                        to="cases.proceduralact",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['decided_on', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('extension__isnull', False), ('granted', True)), models.Q(('extension__isnull', True), ('granted', False)), _connector='OR'), name='extension_decision_granted_has_extension'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='extension_decision_reason_not_blank')],
+                "ordering": ["decided_on", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("extension__isnull", False), ("granted", True)),
+                            models.Q(("extension__isnull", True), ("granted", False)),
+                            _connector="OR",
+                        ),
+                        name="extension_decision_granted_has_extension",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="extension_decision_reason_not_blank"
+                    ),
+                ],
             },
         ),
         # Case material is never deleted (migration 0002 guards the other case-data tables).

@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_extension_decision'),
+        ("cases", "0007_extension_decision"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='actrendering',
+            name="actrendering",
             options={},
         ),
         migrations.AddField(
-            model_name='actrendering',
-            name='retry_due_at',
+            model_name="actrendering",
+            name="retry_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -7,6 +7,7 @@
   ``case_number_prefix`` for the case-insensitive registration-number prefix. SQLite has neither
   GIN nor operator classes; there the search reads the rows (docs/ARCHITECTURE.md).
 """
+
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations, models
@@ -18,8 +19,10 @@ BATCH = 2000
 
 
 def postgres_indexes():
-    return [GinIndex(SearchVector("plot", config="russian"), name="case_plot_fts"),
-            models.Index(OpClass(Upper("registration_number"), name="text_pattern_ops"), name="case_number_prefix")]
+    return [
+        GinIndex(SearchVector("plot", config="russian"), name="case_plot_fts"),
+        models.Index(OpClass(Upper("registration_number"), name="text_pattern_ops"), name="case_number_prefix"),
+    ]
 
 
 def fill_search_names(apps, schema_editor):
@@ -54,20 +57,19 @@ def drop_postgres_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_rendering_retry_due'),
+        ("cases", "0008_rendering_retry_due"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='person',
-            name='search_name',
-            field=models.CharField(default='', editable=False, max_length=310),
+            model_name="person",
+            name="search_name",
+            field=models.CharField(default="", editable=False, max_length=310),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['search_name'], name='person_search_name', opclasses=['varchar_pattern_ops']),
+            model_name="person",
+            index=models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.RunPython(fill_search_names, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(create_postgres_indexes, drop_postgres_indexes),

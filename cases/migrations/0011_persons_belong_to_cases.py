@@ -12,6 +12,7 @@ A person that took part in no case (none is expected: persons were only created 
 participation) keeps no case and is seen by nobody; ``case`` therefore stays nullable in the
 database, while the model requires it for every new row.
 """
+
 from django.db import migrations
 from django.utils import timezone
 
@@ -25,8 +26,9 @@ def _history_row(historical, obj, history_type, when):
     """A history row of ``obj`` as simple-history writes it (every tracked field, then the history columns)."""
     tracked = {f.attname for f in historical._meta.concrete_fields}  # the search column is not tracked
     values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname in tracked}
-    return historical(**values, history_type=history_type, history_date=when, history_user_id=None,
-                      history_change_reason=REASON)
+    return historical(
+        **values, history_type=history_type, history_date=when, history_user_id=None, history_change_reason=REASON
+    )
 
 
 def split_shared_persons(apps, schema_editor):
@@ -83,115 +85,178 @@ import django.db.models.deletion
 import django.utils.timezone
 import simple_history.models
 from django.conf import settings
-from django.db import migrations, models
+from django.db import models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_article_versions'),
+        ("cases", "0010_article_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalperson',
-            name='case',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The case whose record of the person this is.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case'),
+            model_name="historicalperson",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The case whose record of the person this is.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.case",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='case',
-            field=models.ForeignKey(help_text='The case whose record of the person this is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='cases.case'),
+            model_name="person",
+            name="case",
+            field=models.ForeignKey(
+                help_text="The case whose record of the person this is.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="persons",
+                to="cases.case",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalperson',
-            name='iin',
-            field=models.CharField(blank=True, help_text='Empty only for a person without an IIN (e.g. a foreign citizen).', max_length=12, null=True, validators=[cases.iin.validate_iin], verbose_name='IIN'),
+            model_name="historicalperson",
+            name="iin",
+            field=models.CharField(
+                blank=True,
+                help_text="Empty only for a person without an IIN (e.g. a foreign citizen).",
+                max_length=12,
+                null=True,
+                validators=[cases.iin.validate_iin],
+                verbose_name="IIN",
+            ),
         ),
         migrations.AlterField(
-            model_name='person',
-            name='iin',
-            field=models.CharField(blank=True, help_text='Empty only for a person without an IIN (e.g. a foreign citizen).', max_length=12, null=True, validators=[cases.iin.validate_iin], verbose_name='IIN'),
+            model_name="person",
+            name="iin",
+            field=models.CharField(
+                blank=True,
+                help_text="Empty only for a person without an IIN (e.g. a foreign citizen).",
+                max_length=12,
+                null=True,
+                validators=[cases.iin.validate_iin],
+                verbose_name="IIN",
+            ),
         ),
         migrations.RunPython(split_shared_persons, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['iin'], name='person_iin'),
+            model_name="person",
+            index=models.Index(fields=["iin"], name="person_iin"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('iin__isnull', False)), fields=('case', 'iin'), name='person_iin_once_per_case'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("iin__isnull", False)), fields=("case", "iin"), name="person_iin_once_per_case"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalPersonLink',
+            name="HistoricalPersonLink",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('linked_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("linked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
             ],
             options={
-                'verbose_name': 'historical person link',
-                'verbose_name_plural': 'historical person links',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical person link",
+                "verbose_name_plural": "historical person links",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='PersonLink',
+            name="PersonLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('linked_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("linked_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='historicalpersonlink',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalpersonlink",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpersonlink',
-            name='linked_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalpersonlink",
+            name="linked_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpersonlink',
-            name='other',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person'),
+            model_name="historicalpersonlink",
+            name="other",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.person",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpersonlink',
-            name='person',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.person'),
+            model_name="historicalpersonlink",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="cases.person",
+            ),
         ),
         migrations.AddField(
-            model_name='personlink',
-            name='linked_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="personlink",
+            name="linked_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='personlink',
-            name='other',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links_in', to='cases.person'),
+            model_name="personlink",
+            name="other",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="links_in", to="cases.person"
+            ),
         ),
         migrations.AddField(
-            model_name='personlink',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links_out', to='cases.person'),
+            model_name="personlink",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="links_out", to="cases.person"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personlink',
-            constraint=models.CheckConstraint(condition=models.Q(('person__lt', models.F('other'))), name='person_link_ordered_pair'),
+            model_name="personlink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("person__lt", models.F("other"))), name="person_link_ordered_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personlink',
-            constraint=models.UniqueConstraint(fields=('person', 'other'), name='person_link_once'),
+            model_name="personlink",
+            constraint=models.UniqueConstraint(fields=("person", "other"), name="person_link_once"),
         ),
         install_guards(no_delete("cases_personlink")),
         migrations.RunPython(restore_guards, migrations.RunPython.noop),

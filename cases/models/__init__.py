@@ -1,19 +1,20 @@
 """Models of the cases app, one module per part of the domain."""
-from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
+
+from .acts import ProceduralAct, SignedActImmutableError
 from .case import (
     Case,
-    offence_day,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     DeadlineExtension,
     Interruption,
     RegistrationSequence,
+    offence_day,
 )
 from .people import Participant, Person, PersonLink
-from .acts import ProceduralAct, SignedActImmutableError
+from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
 from .signing import SigningAuthority, SigningCertificate
-from .workflow import ActRendering, ActTransition, AppendOnlyError
 from .term import ExtensionDecision
+from .workflow import ActRendering, ActTransition, AppendOnlyError
 
 __all__ = [
     "ActRendering",

@@ -5,6 +5,7 @@ the data and its invariants. A signed act never changes again: the model refuses
 the database refuses it with a trigger (migration 0002). A correction is a new act whose
 ``supersedes`` points to the old one; the old row stays as it was signed.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -109,11 +110,15 @@ class ProceduralAct(Withdrawable, CaseDataModel):
         known = self.act_type.field_names()
         unknown = set(self.fields) - known
         if unknown:
-            raise ValidationError({"fields": _("Unknown fields for this act type: %(names)s") % {"names": ", ".join(sorted(unknown))}})
+            raise ValidationError(
+                {"fields": _("Unknown fields for this act type: %(names)s") % {"names": ", ".join(sorted(unknown))}}
+            )
         if self.status != ActStatus.DRAFT:
             missing = [n for n in sorted(self.act_type.required_field_names()) if not self.fields.get(n)]
             if missing:
-                raise ValidationError({"fields": _("Fill in the required fields: %(names)s") % {"names": ", ".join(missing)}})
+                raise ValidationError(
+                    {"fields": _("Fill in the required fields: %(names)s") % {"names": ", ".join(missing)}}
+                )
         if self.supersedes_id and self.supersedes.status != ActStatus.SIGNED:
             raise ValidationError({"supersedes": _("Only a signed act is superseded; edit a draft instead.")})
         if self.supersedes_id and self.supersedes.case_id != self.case_id:

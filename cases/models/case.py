@@ -1,4 +1,5 @@
 """The criminal case, its registration counter, its term and the object permissions on it."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -27,6 +28,9 @@ class RegistrationSequence(models.Model):
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year}: {self.last}"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="registration_sequence_unique")]
 
@@ -44,9 +48,12 @@ def _permission_id(alias: str, action: str) -> int | None:
 
     key = (alias, codename(action))  # codename() refuses an unknown action before anything is cached
     if key not in _PERMISSION_IDS:
-        pk = (Permission.objects.using(alias)
-              .filter(content_type__app_label="cases", content_type__model="case", codename=key[1])
-              .values_list("pk", flat=True).first())
+        pk = (
+            Permission.objects.using(alias)
+            .filter(content_type__app_label="cases", content_type__model="case", codename=key[1])
+            .values_list("pk", flat=True)
+            .first()
+        )
         if pk is None:
             return None  # not cached: the permission may appear with the next migrate
         _PERMISSION_IDS[key] = pk
@@ -83,7 +90,7 @@ def _forget_group_ids(sender, instance, **kwargs) -> None:
 
 
 class CaseQuerySet(CaseDataQuerySet):
-    def restrict(self, user, action: str = "view") -> "CaseQuerySet":
+    def restrict(self, user, action: str = "view") -> CaseQuerySet:
         """The cases ``user`` may ``action``: the one read path of case data (DESIGN §4).
 
         Only object grants count: no model-level permission, no superuser bypass; an anonymous
@@ -126,8 +133,10 @@ class CaseQuerySet(CaseDataQuerySet):
         if not groups:
             return self.filter(pk__in=by_user.values("content_object_id"))
         by_group = CaseGroupObjectPermission.objects.using(self.db).filter(group_id__in=groups, permission_id=perm)
-        return self.filter(Exists(by_user.filter(content_object_id=OuterRef("pk")))
-                           | Exists(by_group.filter(content_object_id=OuterRef("pk"))))
+        return self.filter(
+            Exists(by_user.filter(content_object_id=OuterRef("pk")))
+            | Exists(by_group.filter(content_object_id=OuterRef("pk")))
+        )
 
     def case_id_of(self, pk) -> int | None:
         return pk if self.filter(pk=pk).exists() else None
@@ -143,8 +152,11 @@ class CaseChildQuerySet(CaseDataQuerySet):
 
     def case_id_of(self, pk) -> int | None:
         """The case a row belongs to (for the access log of a refused attempt), or None if absent."""
-        return self.filter(pk=pk).values_list(f"{self.case_path}_id" if "__" not in self.case_path
-                                              else f"{self.case_path}__id", flat=True).first()
+        return (
+            self.filter(pk=pk)
+            .values_list(f"{self.case_path}_id" if "__" not in self.case_path else f"{self.case_path}__id", flat=True)
+            .first()
+        )
 
 
 def offence_day():
@@ -157,9 +169,7 @@ class Case(CaseDataModel):
 
     registration_number = models.CharField(max_length=64, unique=True, editable=False)
     registered_at = models.DateTimeField()
-    event_date = models.DateField(
-        null=True, blank=True, help_text=_("Date of the offence, when known.")
-    )
+    event_date = models.DateField(null=True, blank=True, help_text=_("Date of the offence, when known."))
     articles = models.ManyToManyField("cases.CriminalCodeArticle", related_name="cases")
     # Derived from the article versions in force on ``offence_on`` at registration and at
     # requalification only (cases/services): never by an edit of the case or of reference data.
@@ -167,18 +177,22 @@ class Case(CaseDataModel):
     proceedings_form = models.CharField(max_length=32, choices=ProceedingsForm.choices)
     status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="cases")
-    lead_investigator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases"
-    )
+    lead_investigator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases")
     group = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="group_cases",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="group_cases",
         help_text=_("Investigative group besides the lead investigator."),
     )
     prosecutor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="prosecuted_cases"
     )
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="supervised_cases",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_cases",
         help_text=_("Explicitly assigned supervisor; the only one who sees a grave case."),
     )
     plot = models.TextField(help_text=_("The plot (фабула): what happened, as registered."))
@@ -201,7 +215,9 @@ class Case(CaseDataModel):
         constraints = [
             models.CheckConstraint(name="case_plot_not_blank", condition=~models.Q(plot="")),
             models.CheckConstraint(name="case_status_valid", condition=models.Q(status__in=CaseStatus.values)),
-            models.CheckConstraint(name="case_form_valid", condition=models.Q(proceedings_form__in=ProceedingsForm.values)),
+            models.CheckConstraint(
+                name="case_form_valid", condition=models.Q(proceedings_form__in=ProceedingsForm.values)
+            ),
             models.CheckConstraint(name="case_version_positive", condition=models.Q(version__gte=1)),
         ]
         indexes = [

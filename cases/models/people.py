@@ -5,6 +5,7 @@ case (DESIGN §4): a ``Person`` row belongs to one case, and the same IIN in ano
 another row. That one real person appears in several cases is stated explicitly, by someone who
 sees both cases, as a ``PersonLink`` (cases.services.participants.person_link).
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -16,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from ecase.history import CaseDataModel, CaseDataQuerySet, Withdrawable, case_history
 
 from ..choices import ParticipantRole, Sex
-from .case import CaseChildQuerySet
 from ..iin import parse_iin, validate_iin
 from ..search_text import fold
+from .case import CaseChildQuerySet
 
 # Cyrillic names, Kazakh letters included; hyphens, apostrophes and spaces inside double names.
 cyrillic_name = RegexValidator(
@@ -33,10 +34,20 @@ class Person(CaseDataModel):
     birth date and sex must agree with it. Seen only by those who may see the case."""
 
     objects = CaseChildQuerySet.as_manager()
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="persons", null=True,
-                             help_text=_("The case whose record of the person this is."))
-    iin = models.CharField(
-        "IIN", max_length=12, null=True, blank=True, validators=[validate_iin],
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        related_name="persons",
+        null=True,
+        help_text=_("The case whose record of the person this is."),
+    )
+    # NULL, not "": the unique constraint on (case, iin) must not count persons without one.
+    iin = models.CharField(  # noqa: DJ001
+        "IIN",
+        max_length=12,
+        null=True,
+        blank=True,
+        validators=[validate_iin],
         help_text=_("Empty only for a person without an IIN (e.g. a foreign citizen)."),
     )
     last_name = models.CharField(max_length=100, validators=[cyrillic_name])
@@ -55,15 +66,20 @@ class Person(CaseDataModel):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.CheckConstraint(name="person_iin_12_digits", condition=models.Q(iin__isnull=True) | models.Q(iin__regex=r"^[0-9]{12}$")),
+            models.CheckConstraint(
+                name="person_iin_12_digits", condition=models.Q(iin__isnull=True) | models.Q(iin__regex=r"^[0-9]{12}$")
+            ),
             models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
-            models.UniqueConstraint(fields=["case", "iin"], condition=models.Q(iin__isnull=False),
-                                    name="person_iin_once_per_case"),
+            models.UniqueConstraint(
+                fields=["case", "iin"], condition=models.Q(iin__isnull=False), name="person_iin_once_per_case"
+            ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="person_name"),
-                   # varchar_pattern_ops: PostgreSQL uses it for LIKE 'x%' whatever the collation (SQLite ignores it).
-                   models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"]),
-                   models.Index(fields=["iin"], name="person_iin")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="person_name"),
+            # varchar_pattern_ops: PostgreSQL uses it for LIKE 'x%' whatever the collation (SQLite ignores it).
+            models.Index(fields=["search_name"], name="person_search_name", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["iin"], name="person_iin"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -95,7 +111,8 @@ class Person(CaseDataModel):
         errors = {}
         if facts.birth_date != self.birth_date:
             errors["birth_date"] = _("The birth date does not match the IIN (the IIN says %(date)s).") % {
-                "date": facts.birth_date.strftime("%d.%m.%Y")}
+                "date": facts.birth_date.strftime("%d.%m.%Y")
+            }
         if self.sex and facts.sex != self.sex:
             errors["sex"] = _("The sex does not match the IIN's 7th digit.")
         if errors:
@@ -119,7 +136,8 @@ class Participant(Withdrawable, CaseDataModel):
             *Withdrawable.Meta.constraints,
             models.CheckConstraint(name="participant_role_valid", condition=models.Q(role__in=ParticipantRole.values)),
             models.UniqueConstraint(
-                fields=["case", "person", "role"], condition=models.Q(withdrawn_at__isnull=True),
+                fields=["case", "person", "role"],
+                condition=models.Q(withdrawn_at__isnull=True),
                 name="participant_role_once_per_case",
             ),
         ]

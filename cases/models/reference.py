@@ -1,11 +1,13 @@
 """Reference data editable by administrators: articles, terms, act types (shipped in cases/data/)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import ActKind, Gravity, Intent, ProceedingsForm
@@ -34,7 +36,9 @@ class CriminalCodeArticle(LocalisedName, models.Model):
     title_ru = models.CharField(max_length=300)
     title_kk = models.CharField(max_length=300)
     gravity = models.PositiveSmallIntegerField(
-        choices=Gravity.choices, editable=False, null=True,
+        choices=Gravity.choices,
+        editable=False,
+        null=True,
         help_text=_("Gravity under the latest version of the sanction (for lists only)."),
     )
     note = models.TextField(blank=True)
@@ -72,7 +76,8 @@ class CriminalCodeArticleVersion(models.Model):
     intent = models.CharField(max_length=16, choices=Intent.choices, default=Intent.INTENTIONAL)
     gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
     amending_law = models.CharField(
-        max_length=500, blank=True,
+        max_length=500,
+        blank=True,
         help_text=_("The law that set this sanction, with its date and number."),
     )
     needs_verification = models.BooleanField(
@@ -81,8 +86,14 @@ class CriminalCodeArticleVersion(models.Model):
     note = models.TextField(blank=True)
     history = HistoricalRecords()
 
-    SANCTION_FIELDS = ("article_id", "in_force_from", "is_misdemeanour", "max_imprisonment_months",
-                       "life_imprisonment", "intent")
+    SANCTION_FIELDS = (
+        "article_id",
+        "in_force_from",
+        "is_misdemeanour",
+        "max_imprisonment_months",
+        "life_imprisonment",
+        "intent",
+    )
 
     class Meta:
         ordering = ["article", "in_force_from"]
@@ -101,9 +112,12 @@ class CriminalCodeArticleVersion(models.Model):
     @property
     def in_force_until(self) -> date | None:
         """The last day of this version: the day before the next one took effect (None: still in force)."""
-        following = (CriminalCodeArticleVersion.objects.filter(article_id=self.article_id,
-                                                               in_force_from__gt=self.in_force_from)
-                     .order_by("in_force_from").values_list("in_force_from", flat=True).first())
+        following = (
+            CriminalCodeArticleVersion.objects.filter(article_id=self.article_id, in_force_from__gt=self.in_force_from)
+            .order_by("in_force_from")
+            .values_list("in_force_from", flat=True)
+            .first()
+        )
         return following - timedelta(days=1) if following else None
 
     def relied_on_by(self):
@@ -122,10 +136,13 @@ class CriminalCodeArticleVersion(models.Model):
         changed = stored and any(getattr(stored, name) != getattr(self, name) for name in self.SANCTION_FIELDS)
         # The period as stored decides: moving the date must not free a version its cases rely on.
         if changed and stored.relied_on_by().exists():
-            raise ValidationError(_(
-                "Cases were qualified under this version of the sanction: it cannot be changed. "
-                "Add a new version with the date the change took effect."
-            ), code="version_in_use")
+            raise ValidationError(
+                _(
+                    "Cases were qualified under this version of the sanction: it cannot be changed. "
+                    "Add a new version with the date the change took effect."
+                ),
+                code="version_in_use",
+            )
 
     def save(self, *args, **kwargs):
         self.gravity = derive_gravity(
@@ -161,8 +178,10 @@ class ProceedingsTerm(LocalisedName, models.Model):
         constraints = [
             models.CheckConstraint(
                 name="term_days_xor_months",
-                condition=(models.Q(term_days__isnull=False, term_days__gt=0, term_months__isnull=True)
-                           | models.Q(term_days__isnull=True, term_months__isnull=False, term_months__gt=0)),
+                condition=(
+                    models.Q(term_days__isnull=False, term_days__gt=0, term_months__isnull=True)
+                    | models.Q(term_days__isnull=True, term_months__isnull=False, term_months__gt=0)
+                ),
             )
         ]
 

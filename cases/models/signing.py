@@ -8,6 +8,7 @@ trust root and by a signer that uses the user's own key (cases/signing/base.py).
 These models would sit in ``accounts`` by DESIGN §2; they live here while the signing
 feature is the cases app's alone, and move without change of shape.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -30,7 +31,7 @@ class SigningAuthority(models.Model):
 
 
 class SigningCertificateQuerySet(models.QuerySet):
-    def usable(self, at=None) -> "SigningCertificateQuerySet":
+    def usable(self, at=None) -> SigningCertificateQuerySet:
         """Certificates valid at ``at`` (now) and not revoked, newest first."""
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, not_before__lte=at, not_after__gt=at).order_by("-not_before", "-id")
@@ -51,15 +52,17 @@ class SigningCertificate(models.Model):
     certificate_pem = models.TextField()
     pkcs12 = models.BinaryField(help_text="Key, certificate and chain; encrypted with ECASE_SIGNING_PASSPHRASE.")
     issued_at = models.DateTimeField(default=timezone.now)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user", "-not_before"]
         constraints = [
-            models.CheckConstraint(name="signing_certificate_validity_ordered",
-                                   condition=models.Q(not_after__gt=models.F("not_before"))),
+            models.CheckConstraint(
+                name="signing_certificate_validity_ordered", condition=models.Q(not_after__gt=models.F("not_before"))
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ approval and signature. The supervising prosecutor decides on it; prosecutors ne
 ecase, so the head of the unit records the decision (docs/ARCHITECTURE.md). One decision per
 request: a granted one points to the ``DeadlineExtension`` it produced, a refused one to none.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -21,10 +22,15 @@ class ExtensionDecision(CaseDataModel):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="extension_decisions")
     request = models.OneToOneField("cases.ProceduralAct", on_delete=models.PROTECT, related_name="extension_decision")
     granted = models.BooleanField()
-    extension = models.OneToOneField("cases.DeadlineExtension", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="decision")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   help_text=_("The supervising prosecutor whose decision this is."))
+    extension = models.OneToOneField(
+        "cases.DeadlineExtension", null=True, blank=True, on_delete=models.PROTECT, related_name="decision"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The supervising prosecutor whose decision this is."),
+    )
     decided_on = models.DateField()
     reason = models.TextField()
     history = case_history()
@@ -32,8 +38,10 @@ class ExtensionDecision(CaseDataModel):
     class Meta:
         ordering = ["decided_on", "id"]
         constraints = [
-            models.CheckConstraint(name="extension_decision_granted_has_extension",
-                                   condition=models.Q(granted=True, extension__isnull=False)
-                                   | models.Q(granted=False, extension__isnull=True)),
+            models.CheckConstraint(
+                name="extension_decision_granted_has_extension",
+                condition=models.Q(granted=True, extension__isnull=False)
+                | models.Q(granted=False, extension__isnull=True),
+            ),
             models.CheckConstraint(name="extension_decision_reason_not_blank", condition=~models.Q(reason="")),
         ]

@@ -6,6 +6,7 @@ Celery workers owe: created with the approval, it stays ``queued`` or ``renderin
 signed PDF is stored, so a sweep can re-enqueue what the broker lost. Both refuse changes
 the rules forbid, here and in database triggers (migration 0005).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -38,8 +39,10 @@ class ActTransition(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(name="act_transition_action_valid", condition=models.Q(action__in=ActAction.values)),
-            models.CheckConstraint(name="act_transition_statuses_valid",
-                                   condition=models.Q(from_status__in=ActStatus.values, to_status__in=ActStatus.values)),
+            models.CheckConstraint(
+                name="act_transition_statuses_valid",
+                condition=models.Q(from_status__in=ActStatus.values, to_status__in=ActStatus.values),
+            ),
         ]
         indexes = [models.Index(fields=["act", "at"], name="act_transition_act_at")]
 
@@ -62,8 +65,9 @@ class ActRendering(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
-    published_at = models.DateTimeField(null=True, blank=True,
-                                        help_text=_("Last time a render message reached the broker."))
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Last time a render message reached the broker.")
+    )
     # Set when a transient error postponed the work: the retry message is due then, and the sweep
     # leaves the rendering alone until it is overdue, so it does not undo the task's backoff.
     retry_due_at = models.DateTimeField(null=True, blank=True)
@@ -79,18 +83,25 @@ class ActRendering(models.Model):
         constraints = [
             # One rendered PDF per act version: a redelivered task finds this row, not a new one.
             models.UniqueConstraint(fields=["act", "act_version"], name="act_rendering_one_per_version"),
-            models.CheckConstraint(name="act_rendering_state_valid", condition=models.Q(state__in=RenderingState.values)),
+            models.CheckConstraint(
+                name="act_rendering_state_valid", condition=models.Q(state__in=RenderingState.values)
+            ),
             models.CheckConstraint(
                 name="act_rendering_signed_is_complete",
                 condition=~models.Q(state=RenderingState.SIGNED)
                 | (models.Q(finished_at__isnull=False, pdf_size__isnull=False) & ~models.Q(pdf_sha256="")),
             ),
-            models.CheckConstraint(name="act_rendering_failed_has_reason",
-                                   condition=~models.Q(state=RenderingState.FAILED) | ~models.Q(last_error="")),
+            models.CheckConstraint(
+                name="act_rendering_failed_has_reason",
+                condition=~models.Q(state=RenderingState.FAILED) | ~models.Q(last_error=""),
+            ),
         ]
         indexes = [
-            models.Index(fields=["state", "published_at"], name="act_rendering_pending",
-                         condition=models.Q(state__in=[RenderingState.QUEUED, RenderingState.RENDERING])),
+            models.Index(
+                fields=["state", "published_at"],
+                name="act_rendering_pending",
+                condition=models.Q(state__in=[RenderingState.QUEUED, RenderingState.RENDERING]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ known only at the end, so the canvas keeps the pages and draws the chrome when i
 ``invariant`` fixes the PDF's creation date and document id: the same snapshot gives the
 same bytes, which the signature then covers.
 """
+
 from __future__ import annotations
 
 import io
@@ -58,8 +59,7 @@ class _ChromedCanvas(pdfcanvas.Canvas):
         self.drawString(text_x, 8 * mm + QR_SIZE - 9, chrome["verify"])
         self.drawString(text_x, 8 * mm + QR_SIZE - 20, chrome["url"])
         self.setFont(REGULAR, 9.5)
-        self.drawRightString(PAGE_WIDTH - RIGHT, 8 * mm,
-                             chrome["page"].format(page=number, pages=total))
+        self.drawRightString(PAGE_WIDTH - RIGHT, 8 * mm, chrome["page"].format(page=number, pages=total))
         self.restoreState()
 
 
@@ -69,14 +69,24 @@ def render_act_pdf(snapshot: dict) -> bytes:
     labels, act, case = layout_labels(snapshot["language"]), snapshot["act"], snapshot["case"]
     chrome = {
         "header": labels["header"].format(registration_number=case["registration_number"], number=act["number"]),
-        "verify": labels["verify"], "url": act["verification_url"], "page": labels["page"],
+        "verify": labels["verify"],
+        "url": act["verification_url"],
+        "page": labels["page"],
     }
     buffer = io.BytesIO()
     width, height = PAGE_WIDTH - LEFT - RIGHT, PAGE_HEIGHT - TOP - BOTTOM
     frame = Frame(LEFT, BOTTOM, width, height, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     document = BaseDocTemplate(
-        buffer, pagesize=A4, pageTemplates=[PageTemplate("act", frames=[frame])], invariant=1, initialFontName=REGULAR, lang=labels["lang"], creator="ecase", producer="ecase",
-        title=f"{act['type_name']} № {act['number']}", author=snapshot["author"]["name"],
+        buffer,
+        pagesize=A4,
+        pageTemplates=[PageTemplate("act", frames=[frame])],
+        invariant=1,
+        initialFontName=REGULAR,
+        lang=labels["lang"],
+        creator="ecase",
+        producer="ecase",
+        title=f"{act['type_name']} № {act['number']}",
+        author=snapshot["author"]["name"],
         subject=labels["header"].format(registration_number=case["registration_number"], number=act["number"]),
     )
     story = flowables(layout_markup(snapshot), width=width)

@@ -4,6 +4,7 @@ reportlab's standard fonts have no Cyrillic at all (DESIGN §8), so every style 
 The TTFs ship in cases/pdf/fonts/ with their licence (ParaType Free Font License); the pages
 use WOFF2 subsets of the same faces (static/fonts, `make fonts`).
 """
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -8,6 +8,7 @@ the electronic-signature stamp). A type without its own file falls back to
 administrator adds still renders. ``labels.json`` holds the words of the page chrome and
 of formatted values (months, roles, articles) per language.
 """
+
 from __future__ import annotations
 
 import json

@@ -16,6 +16,7 @@ marker: only the template's own text can.
     <box>...                   consecutive lines framed together (the signature stamp)
     <space>                    vertical space
 """
+
 from __future__ import annotations
 
 import re
@@ -46,19 +47,21 @@ def parse(markup: str) -> list[Block]:
         if not line:
             continue
         match = MARKER.match(line)
-        blocks.append(Block(match.group(1), line[match.end():].strip()) if match else Block("plain", line))
+        blocks.append(Block(match.group(1), line[match.end() :].strip()) if match else Block("plain", line))
     return blocks
 
 
 def styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("act", fontName=REGULAR, fontSize=12, leading=15.5, alignment=TA_JUSTIFY,
-                          firstLineIndent=10 * mm, spaceAfter=3)
-    flat = dict(firstLineIndent=0)
+    base = ParagraphStyle(
+        "act", fontName=REGULAR, fontSize=12, leading=15.5, alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=3
+    )
+    flat = {"firstLineIndent": 0}
     return {
         "plain": base,
         "noindent": ParagraphStyle("noindent", base, **flat),
-        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=14, leading=18, alignment=TA_CENTER,
-                                spaceBefore=6, **flat),
+        "title": ParagraphStyle(
+            "title", base, fontName=BOLD, fontSize=14, leading=18, alignment=TA_CENTER, spaceBefore=6, **flat
+        ),
         "subtitle": ParagraphStyle("subtitle", base, fontName=BOLD, alignment=TA_CENTER, spaceAfter=8, **flat),
         "center": ParagraphStyle("center", base, alignment=TA_CENTER, **flat),
         "right": ParagraphStyle("right", base, alignment=TA_RIGHT, spaceAfter=0, **flat),
@@ -71,20 +74,38 @@ def styles() -> dict[str, ParagraphStyle]:
 
 def _row(text: str, style: dict, width: float) -> Table:
     left, _, right = text.partition(CELL)
-    table = Table([[Paragraph(left, style["cell_left"]), Paragraph(right, style["cell_right"])]],
-                  colWidths=[width * 0.6, width * 0.4])
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    table = Table(
+        [[Paragraph(left, style["cell_left"]), Paragraph(right, style["cell_right"])]],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
     return table
 
 
 def _box(lines: list[str], style: dict, width: float) -> Flowable:
     table = Table([[Paragraph(line, style["box"])] for line in lines], colWidths=[width])
     # Tables fall back to Helvetica, which has no Cyrillic: name the family for every cell.
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR), ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f3a93")),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 1),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR),
+                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f3a93")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     return KeepTogether([Spacer(1, 4 * mm), table])
 
 

@@ -3,6 +3,7 @@
 Drawing the modules (rather than embedding a bitmap) keeps the PDF small and byte-for-byte
 reproducible from the same URL.
 """
+
 from __future__ import annotations
 
 import qrcode

@@ -5,6 +5,7 @@ from the act as approved; a later change of a person's record does not alter the
 act approved before it. Every text is normalised to NFC so that "ә" typed as "ә" (a +
 combining mark) prints and searches like the precomposed letter.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -71,8 +72,9 @@ def _value(spec: dict, raw: Any, act: ProceduralAct) -> str:
         return next((c.get(key, c["value"]) for c in spec.get("choices", []) if c["value"] == raw), str(raw))
     if kind in ("participant", "participants"):
         found = {p.pk: p for p in Participant.objects.filter(case_id=act.case_id, pk__in=many).select_related("person")}
-        return "; ".join(f"{found[i].person.full_name} ({_participant(found[i], language)['role']})"
-                         for i in many if i in found)
+        return "; ".join(
+            f"{found[i].person.full_name} ({_participant(found[i], language)['role']})" for i in many if i in found
+        )
     if kind == "evidence":
         items = {item.pk: item for item in act.case.evidence_items.filter(pk__in=many)}
         return "; ".join(f"№{items[i].number} — {items[i].description}" for i in many if i in items)
@@ -100,30 +102,41 @@ def act_snapshot(act: ProceduralAct) -> dict:
     language, case = act.language, act.case
     label = "label_kk" if language == "kk" else "label_ru"
     fields = {spec["name"]: _value(spec, act.fields.get(spec["name"]), act) for spec in act.act_type.fields}
-    field_list = [{"label": spec.get(label) or spec["name"], "value": fields[spec["name"]]}
-                  for spec in act.act_type.fields if fields[spec["name"]]]
+    field_list = [
+        {"label": spec.get(label) or spec["name"], "value": fields[spec["name"]]}
+        for spec in act.act_type.fields
+        if fields[spec["name"]]
+    ]
     unit = case.unit
-    return _nfc({
-        "schema": SCHEMA,
-        "language": language,
-        "act": {
-            "number": act.number, "version": act.version, "type_code": act.act_type.code,
-            "type_name": act.act_type.name_kk if language == "kk" else act.act_type.name_ru,
-            "cpc_article": act.act_type.cpc_article, "place": act.place,
-            "date": format_date(timezone.localdate(act.approved_at), language),
-            "body": act.body, "token": act.verification_token,
-            "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
-            "supersedes": act.supersedes.number if act.supersedes_id else None,
-        },
-        "case": {
-            "registration_number": case.registration_number,
-            "registered_on": _short_date(timezone.localdate(case.registered_at)),
-            "articles": [_article(a.code, language) for a in case.articles.order_by("article", "part")],
-            "unit": unit.name_kk if language == "kk" else unit.name_ru,
-        },
-        "author": _person(act.author),
-        "approver": _person(act.approved_by),
-        "participants": [_participant(p, language) for p in act.participants.select_related("person").order_by("role", "id")],
-        "fields": fields,
-        "field_list": field_list,
-    })
+    return _nfc(
+        {
+            "schema": SCHEMA,
+            "language": language,
+            "act": {
+                "number": act.number,
+                "version": act.version,
+                "type_code": act.act_type.code,
+                "type_name": act.act_type.name_kk if language == "kk" else act.act_type.name_ru,
+                "cpc_article": act.act_type.cpc_article,
+                "place": act.place,
+                "date": format_date(timezone.localdate(act.approved_at), language),
+                "body": act.body,
+                "token": act.verification_token,
+                "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
+                "supersedes": act.supersedes.number if act.supersedes_id else None,
+            },
+            "case": {
+                "registration_number": case.registration_number,
+                "registered_on": _short_date(timezone.localdate(case.registered_at)),
+                "articles": [_article(a.code, language) for a in case.articles.order_by("article", "part")],
+                "unit": unit.name_kk if language == "kk" else unit.name_ru,
+            },
+            "author": _person(act.author),
+            "approver": _person(act.approved_by),
+            "participants": [
+                _participant(p, language) for p in act.participants.select_related("person").order_by("role", "id")
+            ],
+            "fields": fields,
+            "field_list": field_list,
+        }
+    )

@@ -4,6 +4,7 @@ The bytes are written (encrypted, fsynced on the filesystem backend) before the 
 SHA-256 commits: a crash in between leaves an unreferenced blob (``blob_orphans`` finds it), never
 a row without its file.
 """
+
 from __future__ import annotations
 
 from ecase import blobs

@@ -6,6 +6,7 @@ records the act as signed; every step is idempotent, so a re-delivered or duplic
 message finds the work done. The broker is never the only record: ``act_renderings_sweep``
 re-enqueues every pending rendering the broker never received or nobody progressed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,9 @@ PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "i
 def rendering_enqueue(rendering_id: int) -> bool:
     """Hand one render message to the broker; False (logged) when the broker is unreachable."""
     try:
-        celery_app.send_task(RENDER_TASK, args=[rendering_id], queue=settings.ECASE_RENDER_QUEUE,
-                             retry=True, retry_policy=PUBLISH_RETRY)
+        celery_app.send_task(
+            RENDER_TASK, args=[rendering_id], queue=settings.ECASE_RENDER_QUEUE, retry=True, retry_policy=PUBLISH_RETRY
+        )
     except Exception:  # the approval is committed already; the sweep re-enqueues what did not get through
         logger.warning("broker unreachable: rendering %s stays queued for the sweep", rendering_id, exc_info=True)
         return False
@@ -66,8 +68,12 @@ def act_rendering_claim(*, rendering_id: int, actor: User) -> ActRendering | Non
     if rendering is None or rendering.state not in PENDING:
         return None
     if rendering.attempts >= settings.ECASE_RENDER_MAX_ATTEMPTS:
-        _fail(rendering, actor=actor, reason=f"gave up after {rendering.attempts} attempts; last error: "
-                                              f"{rendering.last_error or 'the worker stopped mid-task'}")
+        _fail(
+            rendering,
+            actor=actor,
+            reason=f"gave up after {rendering.attempts} attempts; last error: "
+            f"{rendering.last_error or 'the worker stopped mid-task'}",
+        )
         return None
     rendering.state, rendering.started_at, rendering.retry_due_at = RenderingState.RENDERING, timezone.now(), None
     rendering.attempts += 1
@@ -91,13 +97,17 @@ def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering | None
             return None  # a duplicate delivery finished (or failed) it first
         act = ProceduralAct.objects.select_related("approved_by").get(pk=rendering.act_id)
         if act.status != ActStatus.APPROVED or act.version != rendering.act_version:
-            raise RenderingImpossible(f"the act is {act.status} at version {act.version}, "
-                                      f"not approved at version {rendering.act_version}")
+            raise RenderingImpossible(
+                f"the act is {act.status} at version {act.version}, not approved at version {rendering.act_version}"
+            )
         snapshot = rendering.snapshot
         labels = layout_labels(snapshot["language"])
         signed = act_signer().sign(
-            render_act_pdf(snapshot), approver=act.approved_by, location=snapshot["act"]["place"],
-            reason=labels["sign_reason"].format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]))
+            render_act_pdf(snapshot),
+            approver=act.approved_by,
+            location=snapshot["act"]["place"],
+            reason=labels["sign_reason"].format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]),
+        )
         sha = pdf_store(signed.data)
         act_record_signature(act_id=act.pk, pdf_sha256=sha, system_actor=actor)
         rendering.state, rendering.finished_at, rendering.last_error = RenderingState.SIGNED, timezone.now(), ""
@@ -115,10 +125,19 @@ class RenderingImpossible(Exception):
 def _fail(rendering: ActRendering, *, actor: User, reason: str) -> None:
     rendering.state, rendering.finished_at, rendering.last_error = RenderingState.FAILED, timezone.now(), reason[:2000]
     rendering.save(update_fields=["state", "finished_at", "last_error"])
-    audit_record(actor=actor, event=EventType.ACT_RENDER_FAILED, outcome=Outcome.FAILED,
-                 case_id=rendering.act.case_id, target=rendering.act,
-                 data={"rendering": rendering.pk, "version": rendering.act_version, "attempts": rendering.attempts,
-                       "reason": rendering.last_error})
+    audit_record(
+        actor=actor,
+        event=EventType.ACT_RENDER_FAILED,
+        outcome=Outcome.FAILED,
+        case_id=rendering.act.case_id,
+        target=rendering.act,
+        data={
+            "rendering": rendering.pk,
+            "version": rendering.act_version,
+            "attempts": rendering.attempts,
+            "reason": rendering.last_error,
+        },
+    )
 
 
 @transaction.atomic
@@ -143,24 +162,37 @@ def act_rendering_postpone(*, rendering_id: int, error: str, retry_in: int) -> A
 
 
 @transaction.atomic
-def act_renderings_requeue(*, renderings: QuerySet[ActRendering], actor: User | None, actor_label: str = "",
-                           cause: str) -> list[int]:
+def act_renderings_requeue(
+    *, renderings: QuerySet[ActRendering], actor: User | None, actor_label: str = "", cause: str
+) -> list[int]:
     """Put failed renderings back in the queue once their cause is fixed; messages leave on commit.
 
     Each one is an ACT_RENDER_REQUEUED event in its case's chain: a PDF that appears after a
     failure must say who sent it back and why.
     """
     ids = []
-    for rendering in (renderings.select_for_update().select_related("act")
-                      .filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED)):
+    for rendering in (
+        renderings.select_for_update()
+        .select_related("act")
+        .filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED)
+    ):
         failed_with = rendering.last_error
         rendering.state, rendering.attempts, rendering.queued_at = RenderingState.QUEUED, 0, timezone.now()
         rendering.published_at = rendering.started_at = rendering.finished_at = None
         rendering.save(update_fields=["state", "attempts", "queued_at", "published_at", "started_at", "finished_at"])
-        audit_record(actor=actor, actor_label=actor_label, event=EventType.ACT_RENDER_REQUEUED,
-                     case_id=rendering.act.case_id, target=rendering.act,
-                     data={"rendering": rendering.pk, "version": rendering.act_version, "cause": cause,
-                           "failed_with": failed_with})
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            event=EventType.ACT_RENDER_REQUEUED,
+            case_id=rendering.act.case_id,
+            target=rendering.act,
+            data={
+                "rendering": rendering.pk,
+                "version": rendering.act_version,
+                "cause": cause,
+                "failed_with": failed_with,
+            },
+        )
         transaction.on_commit(lambda pk=rendering.pk: rendering_enqueue(pk))
         ids.append(rendering.pk)
     return ids
@@ -188,8 +220,8 @@ def act_renderings_sweep(*, now=None) -> list[int]:
     grace = now - timedelta(seconds=settings.ECASE_RENDER_CLAIM_GRACE_SECONDS)
     approved = ActRendering.objects.filter(act__status=ActStatus.APPROVED)
     lost = approved.filter(state=RenderingState.QUEUED).filter(
-        Q(published_at__isnull=True) | Q(retry_due_at__lt=stale)
-        | Q(retry_due_at__isnull=True, published_at__lt=stale))
+        Q(published_at__isnull=True) | Q(retry_due_at__lt=stale) | Q(retry_due_at__isnull=True, published_at__lt=stale)
+    )
     ids = list(lost.order_by("queued_at").values_list("pk", flat=True)[:SWEEP_BATCH])
     ids += _abandoned_claims(approved, grace=grace, stale=stale, limit=SWEEP_BATCH - len(ids))
     for rendering_id in ids:
@@ -203,5 +235,8 @@ def _abandoned_claims(approved: QuerySet[ActRendering], *, grace, stale, limit: 
         return list(claimed.filter(started_at__lt=stale).values_list("pk", flat=True)[:limit])
     with transaction.atomic():
         # Only this table is locked (of=("self",)): the join to the act must not wait on acts being signed.
-        return list(claimed.filter(started_at__lt=grace).select_for_update(skip_locked=True, of=("self",))
-                    .values_list("pk", flat=True)[:limit])
+        return list(
+            claimed.filter(started_at__lt=grace)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("pk", flat=True)[:limit]
+        )

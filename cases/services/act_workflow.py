@@ -6,6 +6,7 @@ step, and records it twice in the same transaction: an ``ActTransition`` row and
 event. Approval also freezes the act's snapshot and queues its rendering; the PDF is
 rendered and signed by the Celery worker after the commit (cases/services/act_rendering.py).
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -38,8 +39,12 @@ def _lock(act_id: int, *, actor: User) -> ProceduralAct:
     if is_system_actor(actor):
         case_id = ProceduralAct.objects.filter(pk=act_id).values_list("case_id", flat=True).first()
     else:
-        case_id = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list(
-            "case_id", flat=True).first()
+        case_id = (
+            ProceduralAct.objects.restrict(actor, access.VIEW)
+            .filter(pk=act_id)
+            .values_list("case_id", flat=True)
+            .first()
+        )
     if case_id is None:
         raise OutOfScope("no such act")
     check_guards(Case.objects.select_for_update().get(pk=case_id))
@@ -64,16 +69,26 @@ def _check_guards(act: ProceduralAct, *, action: str, reason: str, pdf_sha256: s
     if action == ActAction.SIGN:
         sha256_hex(pdf_sha256)
     if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
-        raise ValidationError(_("This act is already superseded by act №%(n)s.") % {
-            "n": act.superseded_by.number}, code="transition")
+        raise ValidationError(
+            _("This act is already superseded by act №%(n)s.") % {"n": act.superseded_by.number}, code="transition"
+        )
 
 
 def _supersede(act: ProceduralAct, *, actor: User, reason: str) -> dict:
     """Draft the correction; the signed act stays as it was (the database refuses to change it)."""
     participant_ids = act.participants.filter(withdrawn_at__isnull=True).values_list("pk", flat=True)
-    correction = act_draft(case=act.case, actor=actor, act_type=act.act_type, language=act.language,
-                           place=act.place, fields=act.fields, body=act.body, participant_ids=participant_ids,
-                           supersedes=act, reason=reason)
+    correction = act_draft(
+        case=act.case,
+        actor=actor,
+        act_type=act.act_type,
+        language=act.language,
+        place=act.place,
+        fields=act.fields,
+        body=act.body,
+        participant_ids=participant_ids,
+        supersedes=act,
+        reason=reason,
+    )
     return {"correction": correction.pk, "correction_number": correction.number}
 
 
@@ -103,8 +118,11 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
     act = _lock(act_id, actor=actor)
     entry = ACT_TRANSITIONS.get((act.status, action))
     if entry is None or act.is_withdrawn:
-        raise ValidationError(_("An act that is “%(status)s” cannot be moved by “%(action)s”.") % {
-            "status": act.get_status_display(), "action": action}, code="transition")
+        raise ValidationError(
+            _("An act that is “%(status)s” cannot be moved by “%(action)s”.")
+            % {"status": act.get_status_display(), "action": action},
+            code="transition",
+        )
     to_status, right = entry
     _check_right(act, actor=actor, action=action, right=right)
     _check_guards(act, action=action, reason=reason, pdf_sha256=pdf_sha256)
@@ -116,15 +134,26 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
         act.status = to_status
         act.version += 1
         save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
-    step = ActTransition(act=act, act_version=act.version, action=action, from_status=before, to_status=to_status,
-                         actor=actor, reason=reason)
+    step = ActTransition(
+        act=act,
+        act_version=act.version,
+        action=action,
+        from_status=before,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
     step.full_clean()
     step.save()
     if action == ActAction.APPROVE:
         extra["rendering"] = act_rendering_queue(act=act).pk
-    audit_record(actor=actor, event=EventType.ACT_TRANSITION, case_id=act.case_id, target=act,
-                 data={"action": action, "from": before, "to": to_status, "reason": reason, "version": act.version,
-                       **extra})
+    audit_record(
+        actor=actor,
+        event=EventType.ACT_TRANSITION,
+        case_id=act.case_id,
+        target=act,
+        data={"action": action, "from": before, "to": to_status, "reason": reason, "version": act.version, **extra},
+    )
     return act
 
 

@@ -1,7 +1,8 @@
 """Drafting procedural acts. Approval, rendering and signing are the act workflow's (issue #5)."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,17 +32,36 @@ def _participants_of(case_id: int, ids: Iterable[int]) -> list[Participant]:
     return found
 
 
-def act_draft(*, case: Case, actor: User, act_type: ProceduralActType, language: str, place: str,
-              fields: dict | None = None, body: str = "", participant_ids: Iterable[int] = (),
-              supersedes: ProceduralAct | None = None, reason: str) -> ProceduralAct:
+def act_draft(
+    *,
+    case: Case,
+    actor: User,
+    act_type: ProceduralActType,
+    language: str,
+    place: str,
+    fields: dict | None = None,
+    body: str = "",
+    participant_ids: Iterable[int] = (),
+    supersedes: ProceduralAct | None = None,
+    reason: str,
+) -> ProceduralAct:
     """Save a new draft in ``case`` (locked by the caller) under the case's next number.
 
     Shared by drafting (act_create) and by the workflow's supersede step, which drafts the
     correction of a signed act; each caller writes its own audit row.
     """
     number = (ProceduralAct.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
-    act = ProceduralAct(case=case, act_type=act_type, number=number, author=actor, language=language,
-                        place=(place or "").strip(), fields=fields or {}, body=body, supersedes=supersedes)
+    act = ProceduralAct(
+        case=case,
+        act_type=act_type,
+        number=number,
+        author=actor,
+        language=language,
+        place=(place or "").strip(),
+        fields=fields or {},
+        body=body,
+        supersedes=supersedes,
+    )
     participants = _participants_of(case.pk, participant_ids)
     save_attributed(act, actor=actor, reason=reason)
     act.participants.set(participants)
@@ -49,8 +69,17 @@ def act_draft(*, case: Case, actor: User, act_type: ProceduralActType, language:
 
 
 @transaction.atomic
-def act_create(*, case_id: int, actor: User, act_type: ProceduralActType, language: str, place: str,
-               fields: dict | None = None, body: str = "", participant_ids: Iterable[int] = ()) -> ProceduralAct:
+def act_create(
+    *,
+    case_id: int,
+    actor: User,
+    act_type: ProceduralActType,
+    language: str,
+    place: str,
+    fields: dict | None = None,
+    body: str = "",
+    participant_ids: Iterable[int] = (),
+) -> ProceduralAct:
     """Draft a new act in the case; its number is the next in the case (the case row is locked).
 
     A correction of a signed act is drafted by the workflow's ``supersede`` step instead.
@@ -58,10 +87,24 @@ def act_create(*, case_id: int, actor: User, act_type: ProceduralActType, langua
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     if not act_type.is_active:
         raise ValidationError({"act_type": _("This act type is no longer in use.")})
-    act = act_draft(case=case, actor=actor, act_type=act_type, language=language, place=place, fields=fields,
-                    body=body, participant_ids=participant_ids, reason=_("Drafted"))
-    audit_record(actor=actor, event=EventType.ACT_CREATED, case_id=case.pk, target=act,
-                 data={"number": act.number, "type": act_type.code})
+    act = act_draft(
+        case=case,
+        actor=actor,
+        act_type=act_type,
+        language=language,
+        place=place,
+        fields=fields,
+        body=body,
+        participant_ids=participant_ids,
+        reason=_("Drafted"),
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.ACT_CREATED,
+        case_id=case.pk,
+        target=act,
+        data={"number": act.number, "type": act_type.code},
+    )
     return act
 
 
@@ -74,8 +117,15 @@ def _locked_act(act_id: int, *, actor: User) -> ProceduralAct:
 
 
 @transaction.atomic
-def act_update(*, act_id: int, actor: User, expected_version: int, reason: str = "",
-               participant_ids: Iterable[int] | None = None, **changes) -> ProceduralAct:
+def act_update(
+    *,
+    act_id: int,
+    actor: User,
+    expected_version: int,
+    reason: str = "",
+    participant_ids: Iterable[int] | None = None,
+    **changes,
+) -> ProceduralAct:
     """Edit a draft or a returned act (language, place, fields, body, participants)."""
     unknown = set(changes) - {"language", "place", "fields", "body"}
     if unknown:
@@ -91,8 +141,13 @@ def act_update(*, act_id: int, actor: User, expected_version: int, reason: str =
     save_attributed(act, actor=actor, reason=reason or _("Edited"))
     if participant_ids is not None:
         act.participants.set(_participants_of(act.case_id, participant_ids))
-    audit_record(actor=actor, event=EventType.ACT_CHANGED, case_id=act.case_id, target=act,
-                 data={"fields": sorted(changes), "participants": participant_ids is not None, "version": act.version})
+    audit_record(
+        actor=actor,
+        event=EventType.ACT_CHANGED,
+        case_id=act.case_id,
+        target=act,
+        data={"fields": sorted(changes), "participants": participant_ids is not None, "version": act.version},
+    )
     return act
 
 

@@ -1,8 +1,9 @@
 """Changes of a registered case: content edits, requalification, assignment, status transitions."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,15 +71,21 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
     # not blank: ``Case.clean``; status and form: the fields' choices; version: raised by ``save`` from
     # the locked row) and enforced by the database at the UPDATE: testing them again costs three
     # statements each (issue #15).
-    save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE + _UNCHANGED_BY_UPDATE,
-                    validate_constraints=False)
+    save_attributed(
+        case, actor=actor, reason=reason, exclude=M2M_EXCLUDE + _UNCHANGED_BY_UPDATE, validate_constraints=False
+    )
     if case.proceedings_form != form_before:
         # The term depends on the form, the registration day, extensions and interruptions; only the
         # form is edited here (the others move through their own services, which refresh the term).
         refresh_deadline(case, actor=actor, reason=reason)
     after = {name: str(getattr(case, name)) for name in changes}
-    audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=case,
-                 data={"from": before, "to": after, "reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.CASE_CHANGED,
+        case_id=case.pk,
+        target=case,
+        data={"from": before, "to": after, "reason": reason},
+    )
     return case
 
 
@@ -88,26 +95,41 @@ def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
     protection without a decision: the edit is refused and the user sent to requalification."""
     qualification = list(case.articles.all())
     # One read of the versions serves both days: those in force by the later one include the earlier's.
-    versions = list(CriminalCodeArticleVersion.objects.filter(
-        article__in=qualification, in_force_from__lte=max(offence_before, case.offence_on)).order_by())
+    versions = list(
+        CriminalCodeArticleVersion.objects.filter(
+            article__in=qualification, in_force_from__lte=max(offence_before, case.offence_on)
+        ).order_by()
+    )
     try:
         old, _versions = gravity_of_versions(qualification, versions, offence_before)
     except ValidationError:
         old = case.gravity  # a case older than the stored law: compare with what it has
     new, _versions = gravity_of_versions(qualification, versions, case.offence_on)
     if new != old:
-        raise ValidationError({"event_date": _(
-            "Under the law in force on this date the case would be “%(new)s”, not “%(old)s”: a change of "
-            "gravity is a requalification. Change the date on the requalification page, stating why."
-        ) % {"new": Gravity(new).label, "old": Gravity(old).label}})
+        raise ValidationError(
+            {
+                "event_date": _(
+                    "Under the law in force on this date the case would be “%(new)s”, not “%(old)s”: a change of "
+                    "gravity is a requalification. Change the date on the requalification page, stating why."
+                )
+                % {"new": Gravity(new).label, "old": Gravity(old).label}
+            }
+        )
 
 
 _KEEP = object()
 
 
 @transaction.atomic
-def case_requalify(*, case_id: int, actor: User, articles: Iterable[CriminalCodeArticle | int], reason: str,
-                   event_date=_KEEP, expected_version: int | None = None) -> Case:
+def case_requalify(
+    *,
+    case_id: int,
+    actor: User,
+    articles: Iterable[CriminalCodeArticle | int],
+    reason: str,
+    event_date=_KEEP,
+    expected_version: int | None = None,
+) -> Case:
     """Change the qualification: the one act that changes a case's gravity after registration.
 
     The gravity is derived anew from the article versions in force on the offence date (the
@@ -133,21 +155,37 @@ def case_requalify(*, case_id: int, actor: User, articles: Iterable[CriminalCode
         # A requalification is an act of the file: one that changes nothing would only record noise. (The
         # same articles may still change the gravity, where a version in force on the offence date was
         # added since: a milder law applied, УК РК art. 6.)
-        raise ValidationError({"articles": _("The articles, the offence date and the gravity are as they were: "
-                                             "there is nothing to requalify.")})
+        raise ValidationError(
+            {
+                "articles": _(
+                    "The articles, the offence date and the gravity are as they were: there is nothing to requalify."
+                )
+            }
+        )
     case.gravity = gravity
     require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
     case.articles.set(qualification)
     grants = access.sync_grants(case)  # gravity decides whether unit supervisors see it
-    after = {"articles": sorted(a.code for a in qualification), "gravity": case.gravity,
-             "event_date": str(case.event_date), "versions": versions}
-    audit_record(actor=actor, event=EventType.CASE_REQUALIFIED, case_id=case.pk, target=case,
-                 data={"from": before, "to": after, "reason": reason, "grants": grants})
+    after = {
+        "articles": sorted(a.code for a in qualification),
+        "gravity": case.gravity,
+        "event_date": str(case.event_date),
+        "versions": versions,
+    }
+    audit_record(
+        actor=actor,
+        event=EventType.CASE_REQUALIFIED,
+        case_id=case.pk,
+        target=case,
+        data={"from": before, "to": after, "reason": reason, "grants": grants},
+    )
     return case
 
 
-def _check_assignees(case: Case, lead: User, group: list[User], prosecutor: User | None, supervisor: User | None) -> None:
+def _check_assignees(
+    case: Case, lead: User, group: list[User], prosecutor: User | None, supervisor: User | None
+) -> None:
     errors = {}
     if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(case.unit.path):
         errors["lead_investigator"] = _("The lead investigator must be an active investigator of the case's unit.")
@@ -155,16 +193,27 @@ def _check_assignees(case: Case, lead: User, group: list[User], prosecutor: User
         errors["group"] = _("The investigative group consists of active investigators.")
     if prosecutor is not None and (prosecutor.role != Role.PROSECUTOR or not prosecutor.is_active):
         errors["prosecutor"] = _("Choose an active prosecutor.")
-    if supervisor is not None and (supervisor.role != Role.SUPERVISOR or not supervisor.is_active
-                                   or not case.unit.path.startswith(supervisor.unit.path)):
+    if supervisor is not None and (
+        supervisor.role != Role.SUPERVISOR
+        or not supervisor.is_active
+        or not case.unit.path.startswith(supervisor.unit.path)
+    ):
         errors["supervisor"] = _("Choose an active supervisor of the case's unit or a unit above it.")
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def case_assign(*, case_id: int, actor: User, lead_investigator: User, group: Iterable[User] = (),
-                prosecutor: User | None = None, supervisor: User | None = None, reason: str) -> Case:
+def case_assign(
+    *,
+    case_id: int,
+    actor: User,
+    lead_investigator: User,
+    group: Iterable[User] = (),
+    prosecutor: User | None = None,
+    supervisor: User | None = None,
+    reason: str,
+) -> Case:
     """Assign or reassign the people of a case; grants follow in the same transaction."""
     case = lock_case(case_id, actor=actor, action=access.ASSIGN)
     members = [u for u in group if u.pk != lead_investigator.pk]
@@ -172,29 +221,46 @@ def case_assign(*, case_id: int, actor: User, lead_investigator: User, group: It
     require_supervisor_for_grave(gravity=case.gravity, supervisor=supervisor)
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the case is (re)assigned.")})
-    before = {"lead": case.lead_investigator_id, "group": sorted(case.group.values_list("pk", flat=True)),
-              "prosecutor": case.prosecutor_id, "supervisor": case.supervisor_id}
+    before = {
+        "lead": case.lead_investigator_id,
+        "group": sorted(case.group.values_list("pk", flat=True)),
+        "prosecutor": case.prosecutor_id,
+        "supervisor": case.supervisor_id,
+    }
     case.lead_investigator, case.prosecutor, case.supervisor = lead_investigator, prosecutor, supervisor
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
     case.group.set(members)
     grants = access.sync_grants(case)
-    after = {"lead": case.lead_investigator_id, "group": sorted(u.pk for u in members),
-             "prosecutor": case.prosecutor_id, "supervisor": case.supervisor_id}
-    audit_record(actor=actor, event=EventType.CASE_ASSIGNED, case_id=case.pk, target=case,
-                 data={"from": before, "to": after, "reason": reason, "grants": grants})
+    after = {
+        "lead": case.lead_investigator_id,
+        "group": sorted(u.pk for u in members),
+        "prosecutor": case.prosecutor_id,
+        "supervisor": case.supervisor_id,
+    }
+    audit_record(
+        actor=actor,
+        event=EventType.CASE_ASSIGNED,
+        case_id=case.pk,
+        target=case,
+        data={"from": before, "to": after, "reason": reason, "grants": grants},
+    )
     return case
 
 
 @transaction.atomic
-def case_transition(*, case_id: int, action: str, actor: User, reason: str = "", ground: str = "",
-                    on_date: date | None = None) -> Case:
+def case_transition(
+    *, case_id: int, action: str, actor: User, reason: str = "", ground: str = "", on_date: date | None = None
+) -> Case:
     """Move the case along CASE_TRANSITIONS; interruption and resumption keep the term's records."""
     reason, ground = (reason or "").strip(), (ground or "").strip()
     case = lock_case(case_id, actor=actor, action=access.VIEW)
     entry = CASE_TRANSITIONS.get((case.status, action))
     if entry is None:
-        raise ValidationError(_("A case that is “%(status)s” cannot be moved by “%(action)s”.") % {
-            "status": case.get_status_display(), "action": action}, code="transition")
+        raise ValidationError(
+            _("A case that is “%(status)s” cannot be moved by “%(action)s”.")
+            % {"status": case.get_status_display(), "action": action},
+            code="transition",
+        )
     require(case, actor=actor, action=entry[1])
     if action in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("State the reason for this decision.")})
@@ -210,8 +276,13 @@ def case_transition(*, case_id: int, action: str, actor: User, reason: str = "",
     case.status = entry[0]
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
     refresh_deadline(case, actor=actor, reason=reason or action)
-    audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case,
-                 data={"action": action, "from": before, "to": case.status, "reason": reason, "ground": ground})
+    audit_record(
+        actor=actor,
+        event=EventType.CASE_TRANSITION,
+        case_id=case.pk,
+        target=case,
+        data={"action": action, "from": before, "to": case.status, "reason": reason, "ground": ground},
+    )
     return case
 
 

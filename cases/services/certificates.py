@@ -1,4 +1,5 @@
 """Issuing signing certificates from the built-in certificate authority (issue #5)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -17,8 +18,9 @@ from .act_rendering import act_renderings_requeue
 
 
 @transaction.atomic
-def certificate_issue(*, user: User, actor: User | None, actor_label: str = "", days: int | None = None
-                      ) -> tuple[SigningCertificate, list[int]]:
+def certificate_issue(
+    *, user: User, actor: User | None, actor_label: str = "", days: int | None = None
+) -> tuple[SigningCertificate, list[int]]:
     """Issue ``user`` a signing certificate (the CA is created on first use).
 
     Acts this user approved whose rendering failed are queued again: a missing or unusable
@@ -29,16 +31,37 @@ def certificate_issue(*, user: User, actor: User | None, actor_label: str = "", 
     authority, created = builtin_authority()
     issued = issue_user_certificate(authority, user=user, days=days or settings.ECASE_SIGNING_CERTIFICATE_DAYS)
     certificate = SigningCertificate(
-        user=user, authority=authority, serial=issued.serial, subject=issued.subject, sha256=issued.sha256,
-        not_before=issued.not_before, not_after=issued.not_after, certificate_pem=issued.certificate_pem,
-        pkcs12=issued.pkcs12, issued_by=actor,
+        user=user,
+        authority=authority,
+        serial=issued.serial,
+        subject=issued.subject,
+        sha256=issued.sha256,
+        not_before=issued.not_before,
+        not_after=issued.not_after,
+        certificate_pem=issued.certificate_pem,
+        pkcs12=issued.pkcs12,
+        issued_by=actor,
     )
     certificate.full_clean()
     certificate.save()
-    requeued = act_renderings_requeue(renderings=ActRendering.objects.filter(act__approved_by=user), actor=actor,
-                                      actor_label=actor_label, cause=f"certificate {issued.serial} issued")
-    audit_record(actor=actor, actor_label=actor_label, event=EventType.CERTIFICATE_ISSUED, target=certificate,
-                 data={"user": user.username, "serial": issued.serial, "sha256": issued.sha256,
-                       "not_after": issued.not_after.isoformat(), "authority_created": created,
-                       "requeued_renderings": requeued})
+    requeued = act_renderings_requeue(
+        renderings=ActRendering.objects.filter(act__approved_by=user),
+        actor=actor,
+        actor_label=actor_label,
+        cause=f"certificate {issued.serial} issued",
+    )
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        event=EventType.CERTIFICATE_ISSUED,
+        target=certificate,
+        data={
+            "user": user.username,
+            "serial": issued.serial,
+            "sha256": issued.sha256,
+            "not_after": issued.not_after.isoformat(),
+            "authority_created": created,
+            "requeued_renderings": requeued,
+        },
+    )
     return certificate, requeued

@@ -1,4 +1,5 @@
 """Persons as a case records them, their procedural roles in it, and links between cases (issue #13)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,7 +20,17 @@ from .. import access
 from ..models import Case, Participant, Person, PersonLink
 from .scope import lock_case
 
-PERSON_FIELDS = ("iin", "last_name", "first_name", "middle_name", "birth_date", "sex", "citizenship", "address", "phone")
+PERSON_FIELDS = (
+    "iin",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "sex",
+    "citizenship",
+    "address",
+    "phone",
+)
 
 
 # What must agree when an IIN already recorded in the case is typed again for another role.
@@ -40,13 +51,22 @@ def _person_for(*, actor: User, case: Case, person_data: dict, reason: str) -> t
     if iin:
         existing = Person.objects.select_for_update().filter(case=case, iin=iin).first()
         if existing is not None:
-            differs = [name for name in SAME_PERSON_FIELDS
-                       if name in person_data and (person_data[name] or "") != (getattr(existing, name) or "")]
+            differs = [
+                name
+                for name in SAME_PERSON_FIELDS
+                if name in person_data and (person_data[name] or "") != (getattr(existing, name) or "")
+            ]
             if differs:
                 # Silently keeping one of two versions would lose what was typed: the user decides.
-                raise ValidationError({"iin": _("This case already records a person with this IIN as %(name)s, "
-                                                "born %(born)s; correct that record or check the IIN.") % {
-                    "name": existing.full_name, "born": existing.birth_date.strftime("%d.%m.%Y")}})
+                raise ValidationError(
+                    {
+                        "iin": _(
+                            "This case already records a person with this IIN as %(name)s, "
+                            "born %(born)s; correct that record or check the IIN."
+                        )
+                        % {"name": existing.full_name, "born": existing.birth_date.strftime("%d.%m.%Y")}
+                    }
+                )
             return existing, False
     person = Person(**{**person_data, "iin": iin}, case=case)
     save_attributed(person, actor=actor, reason=reason)
@@ -54,19 +74,33 @@ def _person_for(*, actor: User, case: Case, person_data: dict, reason: str) -> t
 
 
 @transaction.atomic
-def participant_add(*, case_id: int, actor: User, role: str, person_data: dict,
-                    role_since: date | None = None, note: str = "", reason: str = "") -> Participant:
+def participant_add(
+    *,
+    case_id: int,
+    actor: User,
+    role: str,
+    person_data: dict,
+    role_since: date | None = None,
+    note: str = "",
+    reason: str = "",
+) -> Participant:
     """Give a person (the case's own record of the IIN, or a new one) a procedural role in the case."""
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     reason = reason.strip() or _("Participant added")
     person, created = _person_for(actor=actor, case=case, person_data=person_data, reason=reason)
-    participant = Participant(case=case, person=person, role=role, note=note,
-                              role_since=role_since or timezone.localdate())
+    participant = Participant(
+        case=case, person=person, role=role, note=note, role_since=role_since or timezone.localdate()
+    )
     if Participant.objects.filter(case=case, person=person, role=role, withdrawn_at__isnull=True).exists():
         raise ValidationError({"role": _("This person already has this role in the case.")})
     save_attributed(participant, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PARTICIPANT_ADDED, case_id=case.pk, target=participant,
-                 data={"person": person.pk, "person_created": created, "role": role, "reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.PARTICIPANT_ADDED,
+        case_id=case.pk,
+        target=participant,
+        data={"person": person.pk, "person_created": created, "role": role, "reason": reason},
+    )
     return participant
 
 
@@ -82,8 +116,9 @@ def _locked_participant(participant_id: int, *, actor: User) -> Participant:
 
 
 @transaction.atomic
-def participant_change_role(*, participant_id: int, actor: User, role: str, reason: str,
-                            role_since: date | None = None) -> Participant:
+def participant_change_role(
+    *, participant_id: int, actor: User, role: str, reason: str, role_since: date | None = None
+) -> Participant:
     """A new procedural role (a suspect becomes accused); the old one stays in history."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State the ground for the change of role.")})
@@ -91,8 +126,13 @@ def participant_change_role(*, participant_id: int, actor: User, role: str, reas
     before = participant.role
     participant.role, participant.role_since = role, role_since or timezone.localdate()
     save_attributed(participant, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PARTICIPANT_CHANGED, case_id=participant.case_id, target=participant,
-                 data={"from": before, "to": role, "reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.PARTICIPANT_CHANGED,
+        case_id=participant.case_id,
+        target=participant,
+        data={"from": before, "to": role, "reason": reason},
+    )
     return participant
 
 
@@ -102,10 +142,19 @@ def participant_withdraw(*, participant_id: int, actor: User, reason: str) -> Pa
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the participant is withdrawn.")})
     participant = _locked_participant(participant_id, actor=actor)
-    participant.withdrawn_at, participant.withdrawn_by, participant.withdrawal_reason = timezone.now(), actor, reason.strip()
+    participant.withdrawn_at, participant.withdrawn_by, participant.withdrawal_reason = (
+        timezone.now(),
+        actor,
+        reason.strip(),
+    )
     save_attributed(participant, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PARTICIPANT_WITHDRAWN, case_id=participant.case_id, target=participant,
-                 data={"reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.PARTICIPANT_WITHDRAWN,
+        case_id=participant.case_id,
+        target=participant,
+        data={"reason": reason},
+    )
     return participant
 
 
@@ -126,8 +175,13 @@ def person_update(*, person_id: int, actor: User, reason: str, **changes) -> Per
     for name, value in changes.items():
         setattr(person, name, value)
     save_attributed(person, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PERSON_CHANGED, case_id=person.case_id, target=person,
-                 data={"from": before, "to": {k: str(v) for k, v in changes.items()}, "reason": reason})
+    audit_record(
+        actor=actor,
+        event=EventType.PERSON_CHANGED,
+        case_id=person.case_id,
+        target=person,
+        data={"from": before, "to": {k: str(v) for k, v in changes.items()}, "reason": reason},
+    )
     return person
 
 
@@ -154,8 +208,13 @@ def person_link(*, person_id: int, other_id: int, actor: User, reason: str) -> P
         raise ValidationError(_("These persons are already linked."))
     link = PersonLink(person=first, other=second, reason=reason.strip(), linked_by=actor)
     save_attributed(link, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.PERSON_LINKED, case_id=first.case_id, target=link,
-                 data={"person": first.pk, "other": second.pk, "other_case": second.case_id, "reason": reason.strip()})
+    audit_record(
+        actor=actor,
+        event=EventType.PERSON_LINKED,
+        case_id=first.case_id,
+        target=link,
+        data={"person": first.pk, "other": second.pk, "other_case": second.case_id, "reason": reason.strip()},
+    )
     return link
 
 

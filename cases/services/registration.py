@@ -1,8 +1,9 @@
 """Registering a case: the number, the qualification, the term, the grants."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +25,9 @@ from .term import refresh_deadline
 
 
 def format_registration_number(*, unit: Unit, year: int, seq: int) -> str:
-    return settings.ECASE_REGISTRATION_NUMBER_FORMAT.format(yyyy=f"{year:04d}", yy=f"{year % 100:02d}", unit=unit.code, seq=seq)
+    return settings.ECASE_REGISTRATION_NUMBER_FORMAT.format(
+        yyyy=f"{year:04d}", yy=f"{year % 100:02d}", unit=unit.code, seq=seq
+    )
 
 
 def issue_registration_number(*, unit: Unit, when: datetime) -> str:
@@ -63,8 +66,9 @@ def gravity_in_force(qualification: list[CriminalCodeArticle], day: date) -> tup
     return gravity_of_versions(qualification, versions, day)
 
 
-def gravity_of_versions(qualification: list[CriminalCodeArticle], versions: Iterable[CriminalCodeArticleVersion],
-                        day: date) -> tuple[int, list[str]]:
+def gravity_of_versions(
+    qualification: list[CriminalCodeArticle], versions: Iterable[CriminalCodeArticleVersion], day: date
+) -> tuple[int, list[str]]:
     """``gravity_in_force`` on versions already read (any that took effect after ``day`` are ignored),
     so that a caller comparing two days reads them once."""
     in_force: dict[int, CriminalCodeArticleVersion] = {}
@@ -73,10 +77,15 @@ def gravity_of_versions(qualification: list[CriminalCodeArticle], versions: Iter
             in_force.setdefault(version.article_id, version)
     missing = [a.code for a in qualification if a.pk not in in_force]
     if missing:
-        raise ValidationError({"articles": _(
-            "The reference data has no sanction of %(articles)s in force on %(day)s: an administrator "
-            "must add the version in force then."
-        ) % {"articles": ", ".join(sorted(missing)), "day": day.strftime("%d.%m.%Y")}})
+        raise ValidationError(
+            {
+                "articles": _(
+                    "The reference data has no sanction of %(articles)s in force on %(day)s: an administrator "
+                    "must add the version in force then."
+                )
+                % {"articles": ", ".join(sorted(missing)), "day": day.strftime("%d.%m.%Y")}
+            }
+        )
     used = sorted(f"{a.code}@{in_force[a.pk].in_force_from.isoformat()}" for a in qualification)
     return max(v.gravity for v in in_force.values()), used
 
@@ -84,7 +93,9 @@ def gravity_of_versions(qualification: list[CriminalCodeArticle], versions: Iter
 def require_supervisor_for_grave(*, gravity: int, supervisor: User | None) -> None:
     """Extended protection: a grave case is seen by one named supervisor, so one must be named."""
     if gravity >= Gravity.GRAVE and supervisor is None:
-        raise ValidationError({"supervisor": _("A grave or especially grave case needs an explicitly assigned supervisor.")})
+        raise ValidationError(
+            {"supervisor": _("A grave or especially grave case needs an explicitly assigned supervisor.")}
+        )
 
 
 def _check_registrar(actor: User, unit: Unit, lead: User) -> None:
@@ -93,14 +104,25 @@ def _check_registrar(actor: User, unit: Unit, lead: User) -> None:
     if not unit.path.startswith(actor.unit.path):
         raise NotAllowed("a case is registered in the registrar's own unit or below it")
     if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(unit.path):
-        raise ValidationError({"lead_investigator": _("The lead investigator must be an active investigator of the unit.")})
+        raise ValidationError(
+            {"lead_investigator": _("The lead investigator must be an active investigator of the unit.")}
+        )
 
 
 @transaction.atomic
-def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArticle | int], proceedings_form: str,
-                  plot: str, registered_at: datetime | None = None, event_date=None,
-                  lead_investigator: User | None = None, prosecutor: User | None = None,
-                  supervisor: User | None = None) -> Case:
+def case_register(
+    *,
+    actor: User,
+    unit: Unit,
+    articles: Iterable[CriminalCodeArticle | int],
+    proceedings_form: str,
+    plot: str,
+    registered_at: datetime | None = None,
+    event_date=None,
+    lead_investigator: User | None = None,
+    prosecutor: User | None = None,
+    supervisor: User | None = None,
+) -> Case:
     """Register a case in the ERDR: number, qualification, gravity, term and grants, in one transaction."""
     lead = lead_investigator or actor
     _check_registrar(actor, unit, lead)
@@ -109,9 +131,16 @@ def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArt
         raise ValidationError({"prosecutor": _("Choose an active prosecutor.")})
     qualification = resolve_articles(articles)
     case = Case(
-        registered_at=registered_at or timezone.now(), event_date=event_date, plot=(plot or "").strip(),
-        proceedings_form=proceedings_form, unit=unit, lead_investigator=lead, prosecutor=prosecutor,
-        supervisor=supervisor, created_by=actor, status=CaseStatus.REGISTERED,
+        registered_at=registered_at or timezone.now(),
+        event_date=event_date,
+        plot=(plot or "").strip(),
+        proceedings_form=proceedings_form,
+        unit=unit,
+        lead_investigator=lead,
+        prosecutor=prosecutor,
+        supervisor=supervisor,
+        created_by=actor,
+        status=CaseStatus.REGISTERED,
     )
     case.full_clean(exclude=["registration_number", "articles", "group", "gravity"])
     # The law at the time of the act: the versions in force on the offence date (registration day if unknown).
@@ -122,7 +151,18 @@ def case_register(*, actor: User, unit: Unit, articles: Iterable[CriminalCodeArt
     case.articles.set(qualification)
     refresh_deadline(case, actor=actor, reason=_("Term computed at registration"))
     grants = access.sync_grants(case)
-    audit_record(actor=actor, event=EventType.CASE_REGISTERED, case_id=case.pk, target=case,
-                 data={"number": case.registration_number, "articles": sorted(a.code for a in qualification),
-                       "gravity": case.gravity, "versions": versions, "form": case.proceedings_form, "grants": grants})
+    audit_record(
+        actor=actor,
+        event=EventType.CASE_REGISTERED,
+        case_id=case.pk,
+        target=case,
+        data={
+            "number": case.registration_number,
+            "articles": sorted(a.code for a in qualification),
+            "gravity": case.gravity,
+            "versions": versions,
+            "form": case.proceedings_form,
+            "grants": grants,
+        },
+    )
     return case

@@ -7,6 +7,7 @@ grave cases (a fresh second factor; a token issued for grave cases): a case requ
 grave between the view's scope check and the service's lock is refused here, where nothing
 can change it any more. Workers and management commands set no guard.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

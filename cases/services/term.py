@@ -4,6 +4,7 @@ An extension starts as the investigator's request, a procedural act of type
 ``term_extension_request`` (CPC RK art. 192) that is approved and signed like any act; the
 supervising prosecutor decides on the signed request and the supervisor records that decision.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -58,13 +59,19 @@ def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineE
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
     if case.prosecutor_id is None:
         raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
-    extension = DeadlineExtension(case=case, days=days, granted_by=case.prosecutor, granted_on=timezone.localdate(),
-                                  reason=(reason or "").strip())
+    extension = DeadlineExtension(
+        case=case, days=days, granted_by=case.prosecutor, granted_on=timezone.localdate(), reason=(reason or "").strip()
+    )
     save_attributed(extension, actor=actor, reason=extension.reason)
     old = case.deadline
     refresh_deadline(case, actor=actor, reason=_("Term extended"))
-    audit_record(actor=actor, event=EventType.DEADLINE_EXTENDED, case_id=case.pk, target=extension,
-                 data={"days": days, "from": str(old), "to": str(case.deadline), "reason": extension.reason})
+    audit_record(
+        actor=actor,
+        event=EventType.DEADLINE_EXTENDED,
+        case_id=case.pk,
+        target=extension,
+        data={"days": days, "from": str(old), "to": str(case.deadline), "reason": extension.reason},
+    )
     return extension
 
 
@@ -81,8 +88,9 @@ def pending_extension_requests(cases) -> QuerySet[ProceduralAct]:
     one primary-key probe and one grant-index probe each.
     """
     type_id = ProceduralActType.objects.filter(code=REQUEST_TYPE).values_list("pk", flat=True).first()
-    acts = ProceduralAct.objects.filter(act_type_id=type_id, withdrawn_at__isnull=True,
-                                        superseded_by__isnull=True, extension_decision__isnull=True)
+    acts = ProceduralAct.objects.filter(
+        act_type_id=type_id, withdrawn_at__isnull=True, superseded_by__isnull=True, extension_decision__isnull=True
+    )
     return acts.filter(case__in=cases)
 
 
@@ -97,8 +105,9 @@ def requested_days(act: ProceduralAct) -> int | None:
 
 
 @transaction.atomic
-def extension_request_draft(*, case_id: int, actor, days: int, reasons: str, planned_actions: str, addressee: str,
-                            language: str, place: str) -> ProceduralAct:
+def extension_request_draft(
+    *, case_id: int, actor, days: int, reasons: str, planned_actions: str, addressee: str, language: str, place: str
+) -> ProceduralAct:
     """Draft the request, prefilled from the case: its current deadline and the date ``days`` later."""
     case = lock_case(case_id, actor=actor, action=access.CHANGE)
     if case.is_completed:
@@ -110,13 +119,29 @@ def extension_request_draft(*, case_id: int, actor, days: int, reasons: str, pla
     act_type = ProceduralActType.objects.filter(code=REQUEST_TYPE, is_active=True).first()
     if act_type is None:
         raise ValidationError(_("The act type of the extension request is not configured."))
-    fields = {"current_term_expires_on": case.deadline.isoformat(),
-              "extend_until": (case.deadline + timedelta(days=days)).isoformat(),
-              "reasons": reasons.strip(), "planned_actions": planned_actions.strip(), "addressee": addressee}
-    act = act_draft(case=case, actor=actor, act_type=act_type, language=language, place=place, fields=fields,
-                    reason=_("Term extension requested"))
-    audit_record(actor=actor, event=EventType.ACT_CREATED, case_id=case.pk, target=act,
-                 data={"number": act.number, "type": REQUEST_TYPE, "days": days})
+    fields = {
+        "current_term_expires_on": case.deadline.isoformat(),
+        "extend_until": (case.deadline + timedelta(days=days)).isoformat(),
+        "reasons": reasons.strip(),
+        "planned_actions": planned_actions.strip(),
+        "addressee": addressee,
+    }
+    act = act_draft(
+        case=case,
+        actor=actor,
+        act_type=act_type,
+        language=language,
+        place=place,
+        fields=fields,
+        reason=_("Term extension requested"),
+    )
+    audit_record(
+        actor=actor,
+        event=EventType.ACT_CREATED,
+        case_id=case.pk,
+        target=act,
+        data={"number": act.number, "type": REQUEST_TYPE, "days": days},
+    )
     return act
 
 
@@ -124,7 +149,9 @@ def extension_request_draft(*, case_id: int, actor, days: int, reasons: str, pla
 def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, reason: str) -> ExtensionDecision:
     """Record the prosecutor's decision on a signed request; a grant extends the term by ``days``."""
     reason = (reason or "").strip()
-    case_id = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list("case_id", flat=True).first()
+    case_id = (
+        ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list("case_id", flat=True).first()
+    )
     if case_id is None:
         raise OutOfScope("no such act")
     case = lock_case(case_id, actor=actor, action=access.PROSECUTE)
@@ -142,10 +169,22 @@ def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, rea
     if granted and not days:
         raise ValidationError({"days": _("State by how many days the prosecutor extended the term.")})
     extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason) if granted else None
-    decision = ExtensionDecision(case=case, request=act, granted=granted, extension=extension,
-                                 decided_by=case.prosecutor, decided_on=timezone.localdate(), reason=reason)
+    decision = ExtensionDecision(
+        case=case,
+        request=act,
+        granted=granted,
+        extension=extension,
+        decided_by=case.prosecutor,
+        decided_on=timezone.localdate(),
+        reason=reason,
+    )
     save_attributed(decision, actor=actor, reason=reason)
     if not granted:
-        audit_record(actor=actor, event=EventType.CASE_CHANGED, case_id=case.pk, target=decision,
-                     data={"extension_request": act.number, "granted": False, "reason": reason})
+        audit_record(
+            actor=actor,
+            event=EventType.CASE_CHANGED,
+            case_id=case.pk,
+            target=decision,
+            data={"extension_request": act.number, "granted": False, "reason": reason},
+        )
     return decision

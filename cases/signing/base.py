@@ -5,6 +5,7 @@ stores what comes back. Today that is ``ServerKeySigner`` (keys issued by the bu
 kept encrypted on the server). A browser-side signer — NCALayer with the approver's own
 NCA RK key — implements the same two methods; docs/SIGNING.md describes how it slots in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ database signs nothing. Outside production a per-checkout passphrase is kept in
 never falls back to that file: the settings refuse to start without the variable
 (ecase/settings.py, ``require_for_production``), and this refuses too if it is emptied later.
 """
+
 from __future__ import annotations
 
 import secrets

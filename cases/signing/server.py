@@ -5,6 +5,7 @@ Celery task or other synchronous code, never inside a running loop (DESIGN §8).
 signature is invisible: the visible stamp is drawn by the layout in the embedded PT Sans,
 which pyHanko's own stamp would garble in Cyrillic without extra font tooling (DESIGN §8).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,12 +42,14 @@ def opened_signer(certificate: SigningCertificate) -> signers.SimpleSigner:
     with _opening:
         if key not in _opened:
             try:
-                _opened[key] = signers.SimpleSigner.load_pkcs12_data(bytes(certificate.pkcs12), other_certs=[],
-                                                                     passphrase=passphrase)
+                _opened[key] = signers.SimpleSigner.load_pkcs12_data(
+                    bytes(certificate.pkcs12), other_certs=[], passphrase=passphrase
+                )
             except ValueError as error:
                 raise SigningUnavailable(
                     f"the signing key of certificate {certificate.serial} cannot be opened "
-                    f"(is ECASE_SIGNING_PASSPHRASE the one it was issued under?)") from error
+                    f"(is ECASE_SIGNING_PASSPHRASE the one it was issued under?)"
+                ) from error
         return _opened[key]
 
 
@@ -54,8 +57,10 @@ class ServerKeySigner:
     def can_sign(self, user) -> str | None:
         if SigningCertificate.objects.usable().filter(user=user).exists():
             return None
-        return _("%(user)s has no valid signing certificate: an administrator issues one with "
-                 "“manage.py issue_certificate %(username)s”.") % {"user": user, "username": user.username}
+        return _(
+            "%(user)s has no valid signing certificate: an administrator issues one with "
+            "“manage.py issue_certificate %(username)s”."
+        ) % {"user": user, "username": user.username}
 
     def sign(self, pdf: bytes, *, approver, reason: str, location: str) -> SignedPdf:
         certificate = SigningCertificate.objects.usable().filter(user=approver).first()
@@ -63,9 +68,14 @@ class ServerKeySigner:
             raise SigningUnavailable(self.can_sign(approver))
         signer = opened_signer(certificate)
         metadata = signers.PdfSignatureMetadata(
-            field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-            reason=reason, location=location, name=approver.get_full_name() or approver.username,
+            field_name=FIELD_NAME,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            reason=reason,
+            location=location,
+            name=approver.get_full_name() or approver.username,
         )
-        signed = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer,
-                                  bytes_reserved=RESERVED_BYTES)
+        signed = signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer, bytes_reserved=RESERVED_BYTES
+        )
         return SignedPdf(data=signed.getvalue(), certificate_sha256=certificate.sha256)

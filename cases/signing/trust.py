@@ -4,6 +4,7 @@ ECASE_SIGNING_TRUST_ROOTS lists PEM/DER files; the word ``builtin`` stands for t
 authority's root (the default). Keep ``builtin`` in the list while acts signed under it must
 still verify.
 """
+
 from __future__ import annotations
 
 from asn1crypto import pem

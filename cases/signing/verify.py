@@ -3,6 +3,7 @@
 Used by the public verification page and ``manage.py verify_act``. Revocation is not
 checked: the built-in CA publishes no CRL or OCSP (docs/SIGNING.md, known limits).
 """
+
 from __future__ import annotations
 
 import io
@@ -80,8 +81,13 @@ def _container_problem(embedded, data: bytes) -> str | None:
     start, length, end, _ = (int(n) for n in embedded.sig_object["/ByteRange"])
     raw = embedded.pkcs7_content
     der = cms.ContentInfo.load(raw).dump(force=True)
-    if (not _CONTAINER.fullmatch(data[start + length:end]) or raw[:len(der)] != der
-            or raw[len(der):].strip(b"\x00") or declared != {used} or versions != (version, version)):
+    if (
+        not _CONTAINER.fullmatch(data[start + length : end])
+        or raw[: len(der)] != der
+        or raw[len(der) :].strip(b"\x00")
+        or declared != {used}
+        or versions != (version, version)
+    ):
         return f"signature {embedded.field_name}: the signature container was altered"
     return None
 
@@ -120,7 +126,8 @@ def verify_pdf(data: bytes, *, roots=None) -> Verification:
         problems.append("the file was changed after it was signed")
     first = statuses[0] if statuses else None
     return Verification(
-        valid=not problems, problems=tuple(problems),
+        valid=not problems,
+        problems=tuple(problems),
         signer=_signer_name(first.signing_cert) if first else "",
         signing_time=first.signer_reported_dt if first else None,
         stated=None if problems else stated_act(data),

@@ -1,4 +1,5 @@
 """Drafting, editing and moving procedural acts."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -49,7 +50,9 @@ def available_actions(act: ProceduralAct, user) -> list[str]:
     for (status, action), (_to, right) in ACT_TRANSITIONS.items():
         if status != act.status or right == SYSTEM:
             continue
-        if (action in AUTHOR_ONLY and act.author_id != user.pk) or (action in NOT_BY_AUTHOR and act.author_id == user.pk):
+        if (action in AUTHOR_ONLY and act.author_id != user.pk) or (
+            action in NOT_BY_AUTHOR and act.author_id == user.pk
+        ):
             continue
         if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
             continue
@@ -64,9 +67,16 @@ class ActCreateView(CaseScopedView):
 
     def build_form(self, case, data=None):
         type_id = (data or self.request.GET).get("act_type")
-        act_type = ProceduralActType.objects.filter(pk=type_id, is_active=True).first() if str(type_id or "").isdigit() else None
-        form = ActCreateForm(data, case=case, initial={"act_type": act_type, "place": self.request.user.unit.city
-                                                       if self.request.user.unit else ""})
+        act_type = (
+            ProceduralActType.objects.filter(pk=type_id, is_active=True).first()
+            if str(type_id or "").isdigit()
+            else None
+        )
+        form = ActCreateForm(
+            data,
+            case=case,
+            initial={"act_type": act_type, "place": self.request.user.unit.city if self.request.user.unit else ""},
+        )
         if act_type is not None:
             add_structured_fields(form, act_type, case)
         return form, act_type
@@ -83,16 +93,24 @@ class ActCreateView(CaseScopedView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                act = act_create(case_id=case.pk, actor=request.user, act_type=data["act_type"],
-                                 language=data["language"], place=data["place"], body=data["body"],
-                                 fields=structured_values(form, data["act_type"]),
-                                 participant_ids=[p.pk for p in data["participants"]])
+                act = act_create(
+                    case_id=case.pk,
+                    actor=request.user,
+                    act_type=data["act_type"],
+                    language=data["language"],
+                    place=data["place"],
+                    body=data["body"],
+                    fields=structured_values(form, data["act_type"]),
+                    participant_ids=[p.pk for p in data["participants"]],
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 done(request, _("Act №%(n)s drafted.") % {"n": act.number})
                 return redirect("cases:act", pk=act.pk)
-        return render(request, "cases/act_form.html", {"case": case, "form": form, "title": _("Draft an act")}, status=400)
+        return render(
+            request, "cases/act_form.html", {"case": case, "form": form, "title": _("Draft an act")}, status=400
+        )
 
 
 class ActDetailView(CaseScopedView):
@@ -103,15 +121,21 @@ class ActDetailView(CaseScopedView):
         act = self.get_object()
         audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
         rendering = act.renderings.order_by("-act_version").first()
-        response = render(request, "cases/act_detail.html", {
-            "act": act, "case": act.case, "actions": available_actions(act, request.user),
-            "fields": display_values(act.act_type, act.case, act.fields),
-            "participants": act.participants.select_related("person"),
-            "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
-            "transitions": act.transitions.select_related("actor"),
-            "rendering": rendering,
-            "correction": ProceduralAct.objects.filter(supersedes=act).first(),
-        })
+        response = render(
+            request,
+            "cases/act_detail.html",
+            {
+                "act": act,
+                "case": act.case,
+                "actions": available_actions(act, request.user),
+                "fields": display_values(act.act_type, act.case, act.fields),
+                "participants": act.participants.select_related("person"),
+                "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
+                "transitions": act.transitions.select_related("actor"),
+                "rendering": rendering,
+                "correction": ProceduralAct.objects.filter(supersedes=act).first(),
+            },
+        )
         if rendering is not None and rendering.is_pending:
             response["Refresh"] = str(REFRESH_SECONDS)
         return response
@@ -122,17 +146,29 @@ class ActEditView(CaseScopedView):
     permission_action = access.CHANGE
 
     def build_form(self, act, data=None):
-        form = ActEditForm(data, case=act.case, act=act, initial={
-            "version": act.version, "language": act.language, "place": act.place, "body": act.body,
-            "participants": act.participants.all()})
+        form = ActEditForm(
+            data,
+            case=act.case,
+            act=act,
+            initial={
+                "version": act.version,
+                "language": act.language,
+                "place": act.place,
+                "body": act.body,
+                "participants": act.participants.all(),
+            },
+        )
         add_structured_fields(form, act.act_type, act.case, act.fields)
         return form
 
     def get(self, request, pk):
         act = self.get_object()
         log_read(request, act, page="act-edit")
-        return render(request, "cases/act_form.html", {"case": act.case, "act": act, "form": self.build_form(act),
-                                                       "title": _("Edit the act")})
+        return render(
+            request,
+            "cases/act_form.html",
+            {"case": act.case, "act": act, "form": self.build_form(act), "title": _("Edit the act")},
+        )
 
     def post(self, request, pk):
         act = self.get_object()
@@ -140,17 +176,27 @@ class ActEditView(CaseScopedView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                act_update(act_id=act.pk, actor=request.user, expected_version=data["version"],
-                           language=data["language"], place=data["place"], body=data["body"],
-                           fields=structured_values(form, act.act_type, act.fields),
-                           participant_ids=[p.pk for p in data["participants"]])
+                act_update(
+                    act_id=act.pk,
+                    actor=request.user,
+                    expected_version=data["version"],
+                    language=data["language"],
+                    place=data["place"],
+                    body=data["body"],
+                    fields=structured_values(form, act.act_type, act.fields),
+                    participant_ids=[p.pk for p in data["participants"]],
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 done(request, _("The act was saved."))
                 return redirect("cases:act", pk=act.pk)
-        return render(request, "cases/act_form.html", {"case": act.case, "act": act, "form": form,
-                                                       "title": _("Edit the act")}, status=400)
+        return render(
+            request,
+            "cases/act_form.html",
+            {"case": act.case, "act": act, "form": form, "title": _("Edit the act")},
+            status=400,
+        )
 
 
 class ActTransitionView(CaseScopedView):
@@ -191,7 +237,15 @@ class ActPdfView(CaseScopedView):
         act = self.get_object()
         if act.status != ActStatus.SIGNED:
             raise Http404("the act has no signed PDF yet")
-        audit_record(actor=request.user, event=EventType.ACT_PDF_DOWNLOADED, case_id=act.case_id, target=act,
-                     data={"sha256": act.pdf_sha256})
-        return FileResponse(blobs.open(act.pdf_sha256), content_type="application/pdf",
-                            filename=f"{act.case.registration_number}-act-{act.number}.pdf")
+        audit_record(
+            actor=request.user,
+            event=EventType.ACT_PDF_DOWNLOADED,
+            case_id=act.case_id,
+            target=act,
+            data={"sha256": act.pdf_sha256},
+        )
+        return FileResponse(
+            blobs.open(act.pdf_sha256),
+            content_type="application/pdf",
+            filename=f"{act.case.registration_number}-act-{act.number}.pdf",
+        )

@@ -1,4 +1,5 @@
 """Case list, registration, the case page, editing, assignment, transitions, term extension."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -18,8 +19,8 @@ from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..choices import CaseAction
-from ..forms_filters import CaseFilterForm
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
+from ..forms_filters import CaseFilterForm
 from ..grave import grave_hidden_for
 from ..models import Case
 from ..paging import paginate_without_count
@@ -45,11 +46,23 @@ class CaseListView(CaseScopedView):
         cases, grave_hidden = grave_hidden_for(request, case_list(user=request.user, filters=form.filters()))
         page = paginate_without_count(request, cases, PAGE_SIZE)
         # A list shows case content too: one access-log row per request, naming what was shown and asked.
-        audit_record(actor=request.user, event=EventType.CASES_LISTED,
-                     data={"page": "list", "cases": [case.pk for case in page], "query": _without_page(request)})
-        return render(request, "cases/case_list.html", {
-            "form": form, "page": page, "today": timezone.localdate(), "query": _without_page(request),
-            "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
+        audit_record(
+            actor=request.user,
+            event=EventType.CASES_LISTED,
+            data={"page": "list", "cases": [case.pk for case in page], "query": _without_page(request)},
+        )
+        return render(
+            request,
+            "cases/case_list.html",
+            {
+                "form": form,
+                "page": page,
+                "today": timezone.localdate(),
+                "query": _without_page(request),
+                "grave_hidden": grave_hidden,
+                "verify_url": _verify_url(request),
+            },
+        )
 
 
 def _verify_url(request) -> str:
@@ -78,8 +91,12 @@ class CaseRegisterView(CaseScopedView):
     def form(self, data=None) -> CaseRegisterForm:
         # The prosecutors offered up front come from the registrar's cases: grave ones only when the
         # one grave-data rule allows (a recent second factor).
-        return CaseRegisterForm(data, unit=self.request.user.unit, user=self.request.user,
-                                include_grave=not grave_data_needs_fresh_factor(self.request))
+        return CaseRegisterForm(
+            data,
+            unit=self.request.user.unit,
+            user=self.request.user,
+            include_grave=not grave_data_needs_fresh_factor(self.request),
+        )
 
     def get(self, request):
         return render(request, "cases/case_register.html", {"form": self.form()})
@@ -110,9 +127,12 @@ def _tab_context(case: Case, tab: str) -> dict:
     if tab == "evidence":
         return {"evidence": case.evidence_items.order_by("number")}
     if tab == "term":
-        return {"extensions": case.extensions.select_related("granted_by"), "interruptions": case.interruptions.all(),
-                "pending_request": pending_extension_requests([case.pk]).select_related("act_type").first(),
-                "decisions": case.extension_decisions.select_related("request", "decided_by")}
+        return {
+            "extensions": case.extensions.select_related("granted_by"),
+            "interruptions": case.interruptions.all(),
+            "pending_request": pending_extension_requests([case.pk]).select_related("act_type").first(),
+            "decisions": case.extension_decisions.select_related("request", "decided_by"),
+        }
     if tab == "history":
         return {"history": case.history.select_related("history_user").order_by("-history_id")[:HISTORY_ROWS]}
     return {"articles": case.articles.all(), "group": case.group.all()}
@@ -128,9 +148,15 @@ class CaseDetailView(CaseScopedView):
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
         held = access.allowed_actions(request.user, case.pk)
         decisions = [(a, CaseAction(a).label) for a in open_actions(case.status, held)]
-        context = {"case": case, "tab": tab, "tabs": TABS, "can": {a: a in held for a in access.CODENAMES},
-                   "decisions": decisions,
-                   "today": timezone.localdate(), **_tab_context(case, tab)}
+        context = {
+            "case": case,
+            "tab": tab,
+            "tabs": TABS,
+            "can": {a: a in held for a in access.CODENAMES},
+            "decisions": decisions,
+            "today": timezone.localdate(),
+            **_tab_context(case, tab),
+        }
         # htmx asks for the tab alone; a plain request (or no JavaScript) gets the whole page.
         template = f"cases/tabs/{tab}.html" if request.headers.get("HX-Request") else "cases/case_detail.html"
         return render(request, template, context)
@@ -142,10 +168,17 @@ class CaseEditView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
-                     data={"page": "edit"})
-        form = CaseEditForm(initial={"version": case.version, "plot": case.plot,
-                                     "proceedings_form": case.proceedings_form, "event_date": case.event_date})
+        audit_record(
+            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "edit"}
+        )
+        form = CaseEditForm(
+            initial={
+                "version": case.version,
+                "plot": case.plot,
+                "proceedings_form": case.proceedings_form,
+                "event_date": case.event_date,
+            }
+        )
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Edit the case")})
 
     def post(self, request, pk):
@@ -154,9 +187,15 @@ class CaseEditView(CaseScopedView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case_update(case_id=case.pk, actor=request.user, expected_version=data["version"], reason=data["reason"],
-                            plot=data["plot"], event_date=data["event_date"],
-                            proceedings_form=data["proceedings_form"])
+                case_update(
+                    case_id=case.pk,
+                    actor=request.user,
+                    expected_version=data["version"],
+                    reason=data["reason"],
+                    plot=data["plot"],
+                    event_date=data["event_date"],
+                    proceedings_form=data["proceedings_form"],
+                )
             except StaleEdit as error:
                 form = _stale_form(request, case, data["version"], error)
             except ValidationError as error:
@@ -175,10 +214,12 @@ class CaseRequalifyView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
-                     data={"page": "requalify"})
-        form = CaseRequalifyForm(case=case, initial={"version": case.version, "articles": case.articles.all(),
-                                                     "event_date": case.event_date})
+        audit_record(
+            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "requalify"}
+        )
+        form = CaseRequalifyForm(
+            case=case, initial={"version": case.version, "articles": case.articles.all(), "event_date": case.event_date}
+        )
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
 
     def post(self, request, pk):
@@ -187,15 +228,22 @@ class CaseRequalifyView(CaseScopedView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case_requalify(case_id=case.pk, actor=request.user, articles=data["articles"], reason=data["reason"],
-                               event_date=data["event_date"], expected_version=data["version"])
+                case_requalify(
+                    case_id=case.pk,
+                    actor=request.user,
+                    articles=data["articles"],
+                    reason=data["reason"],
+                    event_date=data["event_date"],
+                    expected_version=data["version"],
+                )
             except (StaleEdit, ValidationError) as error:
                 apply_errors(form, error)
             else:
                 done(request, _("The case was requalified."))
                 return redirect("cases:detail", pk=case.pk)
-        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")},
-                      status=400)
+        return render(
+            request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")}, status=400
+        )
 
 
 def _stale_form(request, case: Case, seen_version: int, error: StaleEdit) -> CaseEditForm:
@@ -218,10 +266,18 @@ class CaseAssignView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
-                     data={"page": "assign"})
-        form = CaseAssignForm(case=case, initial={"lead_investigator": case.lead_investigator, "group": case.group.all(),
-                                                  "prosecutor": case.prosecutor, "supervisor": case.supervisor})
+        audit_record(
+            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "assign"}
+        )
+        form = CaseAssignForm(
+            case=case,
+            initial={
+                "lead_investigator": case.lead_investigator,
+                "group": case.group.all(),
+                "prosecutor": case.prosecutor,
+                "supervisor": case.supervisor,
+            },
+        )
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")})
 
     def post(self, request, pk):
@@ -235,8 +291,9 @@ class CaseAssignView(CaseScopedView):
             else:
                 done(request, _("The assignment was saved."))
                 return redirect("cases:detail", pk=case.pk)
-        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")},
-                      status=400)
+        return render(
+            request, "cases/form.html", {"case": case, "form": form, "title": _("Assign investigators")}, status=400
+        )
 
 
 class CaseTransitionView(CaseScopedView):
@@ -250,12 +307,16 @@ class CaseTransitionView(CaseScopedView):
         case = self.get_object()
         form = CaseTransitionForm(request.POST)
         if not form.is_valid():
-            return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400)
+            return render(
+                request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400
+            )
         try:
             case_transition(case_id=case.pk, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
-            return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400)
+            return render(
+                request, "cases/form.html", {"case": case, "form": form, "title": _("Change status")}, status=400
+            )
         done(request, _("The status was changed."))
         # Back to the tab the decision was taken on (the term tab interrupts and resumes too).
         tab = request.POST.get("tab")
@@ -268,10 +329,12 @@ class CaseExtendView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()
-        audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case,
-                     data={"page": "extend"})
-        return render(request, "cases/form.html", {"case": case, "form": ExtensionForm(),
-                                                   "title": _("Extend the term")})
+        audit_record(
+            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "extend"}
+        )
+        return render(
+            request, "cases/form.html", {"case": case, "form": ExtensionForm(), "title": _("Extend the term")}
+        )
 
     def post(self, request, pk):
         case = self.get_object()
@@ -284,7 +347,9 @@ class CaseExtendView(CaseScopedView):
             else:
                 done(request, _("The term was extended."))
                 return redirect("cases:detail", pk=case.pk)
-        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Extend the term")}, status=400)
+        return render(
+            request, "cases/form.html", {"case": case, "form": form, "title": _("Extend the term")}, status=400
+        )
 
 
 class AccessLogView(CaseScopedView):
@@ -298,16 +363,33 @@ class AccessLogView(CaseScopedView):
         # A grave case's log opens, like the case itself, only with a recent second factor
         # (ecase/scoped_views.py); without one its events are left out and the page says so.
         cases, grave_hidden = grave_hidden_for(request, cases)
-        events = AuditEvent.objects.filter(case_id__in=cases.values("pk")).select_related("actor").order_by(
-            "-occurred_at", "-id")
+        events = (
+            AuditEvent.objects.filter(case_id__in=cases.values("pk"))
+            .select_related("actor")
+            .order_by("-occurred_at", "-id")
+        )
         # Every case of a region: counting its events would cost more than the page (cases/paging.py).
         page = paginate_without_count(request, events, 50)
-        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED,
-                     data={"page": "access-log-all", "cases": sorted({event.case_id for event in page}),
-                           "query": _without_page(request)})
-        return render(request, "cases/access_log.html", {
-            "case": None, "page": page, "query": _without_page(request),
-            "grave_hidden": grave_hidden, "verify_url": _verify_url(request)})
+        audit_record(
+            actor=request.user,
+            event=EventType.AUDIT_LOG_OPENED,
+            data={
+                "page": "access-log-all",
+                "cases": sorted({event.case_id for event in page}),
+                "query": _without_page(request),
+            },
+        )
+        return render(
+            request,
+            "cases/access_log.html",
+            {
+                "case": None,
+                "page": page,
+                "query": _without_page(request),
+                "grave_hidden": grave_hidden,
+                "verify_url": _verify_url(request),
+            },
+        )
 
 
 class CaseAccessLogView(CaseScopedView):
@@ -319,6 +401,10 @@ class CaseAccessLogView(CaseScopedView):
         events = AuditEvent.objects.filter(case_id=case.pk).select_related("actor").order_by("-occurred_at", "-id")
         page = paginate(request, events, 50)
         # In the global chain, naming the case: a row in the case's own log would shift the pages read.
-        audit_record(actor=request.user, event=EventType.AUDIT_LOG_OPENED, target=case,
-                     data={"page": "access-log", "case": case.pk})
+        audit_record(
+            actor=request.user,
+            event=EventType.AUDIT_LOG_OPENED,
+            target=case,
+            data={"page": "access-log", "case": case.pk},
+        )
         return render(request, "cases/access_log.html", {"case": case, "page": page})

@@ -1,4 +1,5 @@
 """Small helpers shared by the case pages."""
+
 from __future__ import annotations
 
 from django.contrib import messages

@@ -1,4 +1,5 @@
 """Exporting the case file (issue #6): a signed ZIP for a prosecutor or a court."""
+
 from __future__ import annotations
 
 import tempfile
@@ -34,7 +35,8 @@ class CaseExportView(CaseScopedView):
         spool = tempfile.TemporaryFile()  # deleted when closed: the export is not kept on the server
         result = export_case(case_id=case.pk, actor=request.user, output=spool)
         spool.seek(0)
-        response = FileResponse(spool, as_attachment=True, filename=f"case-{result.case_number}.zip",
-                                content_type="application/zip")
+        response = FileResponse(
+            spool, as_attachment=True, filename=f"case-{result.case_number}.zip", content_type="application/zip"
+        )
         response["X-Manifest-SHA256"] = result.manifest_sha256
         return response

@@ -1,4 +1,5 @@
 """The history screen of a case: history diffs and audit events on one timeline (issue #6)."""
+
 from __future__ import annotations
 
 from django.shortcuts import render
@@ -26,5 +27,8 @@ class CaseHistoryView(CaseScopedView):
         log_read(request, case, page="history")
         auditor = Case.objects.restrict(request.user, access.AUDIT).filter(pk=case.pk).exists()
         timeline = CaseTimeline(case, include_access=auditor)
-        return render(request, "cases/history.html", {"case": case, "page": paginate(request, timeline, PAGE_SIZE),
-                                                      "auditor": auditor})
+        return render(
+            request,
+            "cases/history.html",
+            {"case": case, "page": paginate(request, timeline, PAGE_SIZE), "auditor": auditor},
+        )

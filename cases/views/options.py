@@ -3,6 +3,7 @@
 Each endpoint answers only the role that has the form, and only from the set that form accepts,
 so a search shows nobody the form would not already let the user choose. No case data is read.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,16 @@ from ecase.errors import NotAllowed
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
-from ..choosers import (SEARCH_SUFFIX, active_articles, investigators_below, options_html, person_label, prosecutors,
-                        search_articles, search_people)
+from ..choosers import (
+    SEARCH_SUFFIX,
+    active_articles,
+    investigators_below,
+    options_html,
+    person_label,
+    prosecutors,
+    search_articles,
+    search_people,
+)
 from ..models import Case
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")

@@ -1,4 +1,5 @@
 """Adding and withdrawing participants of a case."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,12 @@ class ParticipantAddView(CaseScopedView):
     permission_action = access.CHANGE
 
     def render_form(self, case, form, status=200):
-        return render(self.request, "cases/form.html", {"case": case, "form": form, "title": _("Add a participant")},
-                      status=status)
+        return render(
+            self.request,
+            "cases/form.html",
+            {"case": case, "form": form, "title": _("Add a participant")},
+            status=status,
+        )
 
     def get(self, request, pk):
         case = self.get_object()
@@ -33,8 +38,13 @@ class ParticipantAddView(CaseScopedView):
         form = ParticipantForm(request.POST)
         if form.is_valid():
             try:
-                participant_add(case_id=case.pk, actor=request.user, role=form.cleaned_data["role"],
-                                person_data=form.person_data(), role_since=form.cleaned_data["role_since"])
+                participant_add(
+                    case_id=case.pk,
+                    actor=request.user,
+                    role=form.cleaned_data["role"],
+                    person_data=form.person_data(),
+                    role_since=form.cleaned_data["role_since"],
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -53,11 +63,17 @@ class ParticipantWithdrawView(CaseScopedView):
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
-                participant_withdraw(participant_id=participant.pk, actor=request.user, reason=form.cleaned_data["reason"])
+                participant_withdraw(
+                    participant_id=participant.pk, actor=request.user, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 done(request, _("The participant was withdrawn."))
                 return redirect("cases:detail", pk=participant.case_id)
-        return render(request, "cases/form.html", {"case": participant.case, "form": form,
-                                                   "title": _("Withdraw a participant")}, status=400)
+        return render(
+            request,
+            "cases/form.html",
+            {"case": participant.case, "form": form, "title": _("Withdraw a participant")},
+            status=400,
+        )

@@ -5,6 +5,7 @@ copy of the act that names the reviewing supervisor as approver (as the approval
 stored act is not touched. After approval it is the snapshot the PDF was rendered from. Values reach the markup HTML-escaped (cases/pdf/layout.py); of the template's own
 inline tags only <b>, <i> and <br/> survive here.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,15 @@ from ..pdf.markup import CELL, parse
 from ..pdf.snapshot import act_snapshot
 
 NOT_ALLOWED_TAG = re.compile(r"<(?!/?[bi]>|br\s*/?>)[^>]*>")
-CLASSES = {"title": "act-title", "subtitle": "act-subtitle", "center": "act-center", "right": "act-right",
-           "section": "act-section", "noindent": "act-noindent", "plain": "act-para"}
+CLASSES = {
+    "title": "act-title",
+    "subtitle": "act-subtitle",
+    "center": "act-center",
+    "right": "act-right",
+    "section": "act-section",
+    "noindent": "act-noindent",
+    "plain": "act-para",
+}
 
 
 def _inline(text: str) -> SafeString:
@@ -47,7 +55,9 @@ def act_preview_html(act: ProceduralAct, *, approver, rendering: ActRendering | 
             parts.append(mark_safe('<div class="act-space"></div>'))
         elif block.kind == "row":
             left, _sep, right = block.text.partition(CELL)
-            parts.append(mark_safe(f'<div class="act-row"><span>{_inline(left)}</span><span>{_inline(right)}</span></div>'))
+            parts.append(
+                mark_safe(f'<div class="act-row"><span>{_inline(left)}</span><span>{_inline(right)}</span></div>')
+            )
         else:
             parts.append(mark_safe(f'<p class="{CLASSES[block.kind]}">{_inline(block.text)}</p>'))
     if box:
@@ -56,5 +66,6 @@ def act_preview_html(act: ProceduralAct, *, approver, rendering: ActRendering | 
 
 
 def _box(lines: list[str]) -> SafeString:
-    return mark_safe('<div class="act-box">' + format_html_join("", "<p>{}</p>", ((_inline(line),) for line in lines))
-                     + "</div>")
+    return mark_safe(
+        '<div class="act-box">' + format_html_join("", "<p>{}</p>", ((_inline(line),) for line in lines)) + "</div>"
+    )

@@ -5,6 +5,7 @@ return needs its reason, checked before anything else so that a bad input change
 the error shows next to the field. The reason typed before a re-authentication is kept in the
 session and offered again, so the supervisor does not type it twice.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -34,28 +35,39 @@ def _reason_key(act: ProceduralAct) -> str:
 
 
 class ActReviewView(CaseScopedView):
-    queryset = ProceduralAct.objects.select_related("case", "case__lead_investigator", "act_type", "author",
-                                                    "approved_by", "supersedes")
+    queryset = ProceduralAct.objects.select_related(
+        "case", "case__lead_investigator", "act_type", "author", "approved_by", "supersedes"
+    )
     permission_action = access.APPROVE
 
     def render_page(self, act, form, status=200):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
         decisions = [a for a in available_actions(act, self.request.user) if a in DECISIONS]
-        return render(self.request, "cases/act_review.html", {
-            "act": act, "case": act.case, "form": form, "decisions": decisions,
-            "articles": act.case.articles.all(),
-            "fields": display_values(act.act_type, act.case, act.fields),
-            "participants": act.participants.select_related("person").order_by("role", "id"),
-            "preview": act_preview_html(act, approver=self.request.user,
-                                        rendering=act.renderings.order_by("-act_version").first()),
-            "today": timezone.localdate(),
-            "needs_reauthentication": needs_reauthentication(self.request, ActAction.APPROVE),
-        }, status=status)
+        return render(
+            self.request,
+            "cases/act_review.html",
+            {
+                "act": act,
+                "case": act.case,
+                "form": form,
+                "decisions": decisions,
+                "articles": act.case.articles.all(),
+                "fields": display_values(act.act_type, act.case, act.fields),
+                "participants": act.participants.select_related("person").order_by("role", "id"),
+                "preview": act_preview_html(
+                    act, approver=self.request.user, rendering=act.renderings.order_by("-act_version").first()
+                ),
+                "today": timezone.localdate(),
+                "needs_reauthentication": needs_reauthentication(self.request, ActAction.APPROVE),
+            },
+            status=status,
+        )
 
     def get(self, request, pk):
         act = self.get_object()
-        audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act,
-                     data={"page": "review"})
+        audit_record(
+            actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act, data={"page": "review"}
+        )
         reason = request.session.pop(_reason_key(act), "")
         return self.render_page(act, ActReviewForm(initial={"reason": reason}))
 
@@ -73,6 +85,10 @@ class ActReviewView(CaseScopedView):
         except ValidationError as error:
             apply_errors(form, error)
             return self.render_page(act, form, status=400)
-        done(request, _("Act №%(n)s approved.") % {"n": act.number} if action == ActAction.APPROVE
-             else _("Act №%(n)s returned for rework.") % {"n": act.number})
+        done(
+            request,
+            _("Act №%(n)s approved.") % {"n": act.number}
+            if action == ActAction.APPROVE
+            else _("Act №%(n)s returned for rework.") % {"n": act.number},
+        )
         return redirect("cases:act", pk=act.pk)

@@ -1,4 +1,5 @@
 """The term tab's writes: the investigator's extension request and the record of the prosecutor's decision."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -34,9 +35,15 @@ class ExtensionRequestView(CaseScopedView):
         case = self.get_object()
         log_read(request, case, page="extension-request")
         unit = request.user.unit
-        return self.render_form(case, ExtensionRequestForm(initial={
-            "language": request.user.language if request.user.language in Language.values else Language.RUSSIAN,
-            "place": unit.city if unit else ""}))
+        return self.render_form(
+            case,
+            ExtensionRequestForm(
+                initial={
+                    "language": request.user.language if request.user.language in Language.values else Language.RUSSIAN,
+                    "place": unit.city if unit else "",
+                }
+            ),
+        )
 
     def post(self, request, pk):
         case = self.get_object()
@@ -47,8 +54,11 @@ class ExtensionRequestView(CaseScopedView):
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                done(request, _("The request was drafted as act №%(n)s: check it and submit it for approval.")
-                     % {"n": act.number})
+                done(
+                    request,
+                    _("The request was drafted as act №%(n)s: check it and submit it for approval.")
+                    % {"n": act.number},
+                )
                 return redirect("cases:act", pk=act.pk)
         return self.render_form(case, form, status=400)
 
@@ -60,8 +70,12 @@ class ExtensionDecisionView(CaseScopedView):
     permission_action = access.PROSECUTE
 
     def render_form(self, act, form, status=200):
-        return render(self.request, "cases/extension_decision.html", {
-            "act": act, "case": act.case, "form": form, "days": requested_days(act)}, status=status)
+        return render(
+            self.request,
+            "cases/extension_decision.html",
+            {"act": act, "case": act.case, "form": form, "days": requested_days(act)},
+            status=status,
+        )
 
     def get(self, request, pk):
         act = self.get_object()

@@ -7,6 +7,7 @@ gets a link to the act itself. For an uploaded file with a valid signature it sh
 the file itself states it is (type and number, the case's registration number — nothing the
 file does not contain), and says plainly when that is a different act than this page's.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,8 @@ from .. import access
 from ..choices import ActStatus
 from ..forms import VerifyUploadForm
 from ..models import ProceduralAct
-from ..signing.trust import trust_roots_pem
 from ..pdf.storage import pdf_read
+from ..signing.trust import trust_roots_pem
 from ..signing.verify import stated_act, verify_pdf
 
 
@@ -44,9 +45,13 @@ class ActVerifyView(PublicView):
         correction = ProceduralAct.objects.filter(supersedes=act, status=ActStatus.SIGNED).first()
         user = self.request.user
         return {
-            "act": act, "signed": act.status == ActStatus.SIGNED, "superseded_at": correction and correction.signed_at,
-            "signer": act.signed_by, "form": VerifyUploadForm(),
-            "readable": user.is_authenticated and ProceduralAct.objects.restrict(user, access.VIEW).filter(pk=act.pk).exists(),
+            "act": act,
+            "signed": act.status == ActStatus.SIGNED,
+            "superseded_at": correction and correction.signed_at,
+            "signer": act.signed_by,
+            "form": VerifyUploadForm(),
+            "readable": user.is_authenticated
+            and ProceduralAct.objects.restrict(user, access.VIEW).filter(pk=act.pk).exists(),
             **extra,
         }
 
@@ -55,8 +60,9 @@ class ActVerifyView(PublicView):
 
     def post(self, request, token):
         act = self.get_act(token)
-        if not ratelimit.allow("verify-upload", client_ip(request),
-                               limit=settings.ECASE_VERIFY_UPLOADS_PER_MINUTE, window=60):
+        if not ratelimit.allow(
+            "verify-upload", client_ip(request), limit=settings.ECASE_VERIFY_UPLOADS_PER_MINUTE, window=60
+        ):
             response = render(request, "cases/verify.html", {**self.context(act), "throttled": True}, status=429)
             response["Retry-After"] = "60"
             return response
@@ -70,9 +76,18 @@ class ActVerifyView(PublicView):
         data = upload.read()
         identical = act.status == ActStatus.SIGNED and hashlib.sha256(data).hexdigest() == act.pdf_sha256
         verification = verify_pdf(data)
-        return render(request, "cases/verify.html", self.context(
-            act, checked=True, identical=identical, verification=verification,
-            verdict=verdict(act, identical=identical, verification=verification), form=form))
+        return render(
+            request,
+            "cases/verify.html",
+            self.context(
+                act,
+                checked=True,
+                identical=identical,
+                verification=verification,
+                verdict=verdict(act, identical=identical, verification=verification),
+                form=form,
+            ),
+        )
 
 
 def verdict(act: ProceduralAct, *, identical: bool, verification) -> str:
@@ -86,8 +101,11 @@ def verdict(act: ProceduralAct, *, identical: bool, verification) -> str:
         return "invalid"
     if identical:
         return "this_act"
-    if act.status == ActStatus.SIGNED and verification.stated is not None \
-            and verification.stated == stated_act(pdf_read(act.pdf_sha256)):
+    if (
+        act.status == ActStatus.SIGNED
+        and verification.stated is not None
+        and verification.stated == stated_act(pdf_read(act.pdf_sha256))
+    ):
         return "this_act_other_copy"
     return "other_act"
 

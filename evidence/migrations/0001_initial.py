@@ -8,214 +8,524 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvidenceItem',
+            name="EvidenceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('number', models.PositiveIntegerField(help_text='Number within the case.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('kind', models.CharField(choices=[('physical', 'Physical evidence'), ('document', 'Document'), ('digital', 'Digital evidence')], max_length=16)),
-                ('description', models.TextField()),
-                ('seized_at', models.DateTimeField()),
-                ('seized_place', models.CharField(max_length=300)),
-                ('seized_from_text', models.CharField(blank=True, help_text='From whom, when that is not a participant of the case.', max_length=300)),
-                ('storage_location', models.CharField(blank=True, max_length=300)),
-                ('seal_number', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(choices=[('seized', 'Seized'), ('in_storage', 'In storage'), ('at_expertise', 'Sent for expertise'), ('returned_to_owner', 'Returned to the owner'), ('transferred_to_court', 'Transferred with the case'), ('destroyed', 'Destroyed by decision')], default='seized', max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence_items', to='cases.case')),
-                ('seized_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='seized_evidence', to='cases.participant')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="Number within the case.", validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("physical", "Physical evidence"),
+                            ("document", "Document"),
+                            ("digital", "Digital evidence"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("seized_at", models.DateTimeField()),
+                ("seized_place", models.CharField(max_length=300)),
+                (
+                    "seized_from_text",
+                    models.CharField(
+                        blank=True, help_text="From whom, when that is not a participant of the case.", max_length=300
+                    ),
+                ),
+                ("storage_location", models.CharField(blank=True, max_length=300)),
+                ("seal_number", models.CharField(blank=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("seized", "Seized"),
+                            ("in_storage", "In storage"),
+                            ("at_expertise", "Sent for expertise"),
+                            ("returned_to_owner", "Returned to the owner"),
+                            ("transferred_to_court", "Transferred with the case"),
+                            ("destroyed", "Destroyed by decision"),
+                        ],
+                        default="seized",
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="evidence_items", to="cases.case"
+                    ),
+                ),
+                (
+                    "seized_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seized_evidence",
+                        to="cases.participant",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['case', 'number'],
+                "ordering": ["case", "number"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceFile',
+            name="EvidenceFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('sha256', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'A SHA-256 digest is 64 lowercase hex digits.')])),
-                ('size', models.PositiveBigIntegerField()),
-                ('content_type', models.CharField(help_text='Detected from the content, not the name.', max_length=100)),
-                ('original_name', models.CharField(help_text='Sanitised; for display only.', max_length=255)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='files', to='evidence.evidenceitem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "sha256",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "A SHA-256 digest is 64 lowercase hex digits."
+                            )
+                        ],
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                (
+                    "content_type",
+                    models.CharField(help_text="Detected from the content, not the name.", max_length=100),
+                ),
+                ("original_name", models.CharField(help_text="Sanitised; for display only.", max_length=255)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="files", to="evidence.evidenceitem"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'uploaded_at', 'id'],
+                "ordering": ["item", "uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustodyEvent',
+            name="CustodyEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField()),
-                ('from_holder', models.CharField(max_length=200)),
-                ('to_holder', models.CharField(max_length=200)),
-                ('from_location', models.CharField(blank=True, max_length=300)),
-                ('to_location', models.CharField(blank=True, max_length=300)),
-                ('reason', models.TextField()),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='custody_events', to='evidence.evidenceitem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField()),
+                ("from_holder", models.CharField(max_length=200)),
+                ("to_holder", models.CharField(max_length=200)),
+                ("from_location", models.CharField(blank=True, max_length=300)),
+                ("to_location", models.CharField(blank=True, max_length=300)),
+                ("reason", models.TextField()),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="custody_events",
+                        to="evidence.evidenceitem",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'occurred_at', 'id'],
+                "ordering": ["item", "occurred_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCustodyEvent',
+            name="HistoricalCustodyEvent",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField()),
-                ('from_holder', models.CharField(max_length=200)),
-                ('to_holder', models.CharField(max_length=200)),
-                ('from_location', models.CharField(blank=True, max_length=300)),
-                ('to_location', models.CharField(blank=True, max_length=300)),
-                ('reason', models.TextField()),
-                ('recorded_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.evidenceitem')),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("occurred_at", models.DateTimeField()),
+                ("from_holder", models.CharField(max_length=200)),
+                ("to_holder", models.CharField(max_length=200)),
+                ("from_location", models.CharField(blank=True, max_length=300)),
+                ("to_location", models.CharField(blank=True, max_length=300)),
+                ("reason", models.TextField()),
+                ("recorded_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.evidenceitem",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical custody event',
-                'verbose_name_plural': 'historical custody events',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical custody event",
+                "verbose_name_plural": "historical custody events",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEvidenceFile',
+            name="HistoricalEvidenceFile",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('sha256', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[0-9a-f]{64}$', 'A SHA-256 digest is 64 lowercase hex digits.')])),
-                ('size', models.PositiveBigIntegerField()),
-                ('content_type', models.CharField(help_text='Detected from the content, not the name.', max_length=100)),
-                ('original_name', models.CharField(help_text='Sanitised; for display only.', max_length=255)),
-                ('uploaded_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='evidence.evidenceitem')),
-                ('uploaded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('withdrawn_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "sha256",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9a-f]{64}$", "A SHA-256 digest is 64 lowercase hex digits."
+                            )
+                        ],
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                (
+                    "content_type",
+                    models.CharField(help_text="Detected from the content, not the name.", max_length=100),
+                ),
+                ("original_name", models.CharField(help_text="Sanitised; for display only.", max_length=255)),
+                ("uploaded_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="evidence.evidenceitem",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evidence file',
-                'verbose_name_plural': 'historical evidence files',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evidence file",
+                "verbose_name_plural": "historical evidence files",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEvidenceItem',
+            name="HistoricalEvidenceItem",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawal_reason', models.TextField(blank=True)),
-                ('number', models.PositiveIntegerField(help_text='Number within the case.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('kind', models.CharField(choices=[('physical', 'Physical evidence'), ('document', 'Document'), ('digital', 'Digital evidence')], max_length=16)),
-                ('description', models.TextField()),
-                ('seized_at', models.DateTimeField()),
-                ('seized_place', models.CharField(max_length=300)),
-                ('seized_from_text', models.CharField(blank=True, help_text='From whom, when that is not a participant of the case.', max_length=300)),
-                ('storage_location', models.CharField(blank=True, max_length=300)),
-                ('seal_number', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(choices=[('seized', 'Seized'), ('in_storage', 'In storage'), ('at_expertise', 'Sent for expertise'), ('returned_to_owner', 'Returned to the owner'), ('transferred_to_court', 'Transferred with the case'), ('destroyed', 'Destroyed by decision')], default='seized', max_length=32)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.case')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('seized_from', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.participant')),
-                ('withdrawn_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawal_reason", models.TextField(blank=True)),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="Number within the case.", validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("physical", "Physical evidence"),
+                            ("document", "Document"),
+                            ("digital", "Digital evidence"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("description", models.TextField()),
+                ("seized_at", models.DateTimeField()),
+                ("seized_place", models.CharField(max_length=300)),
+                (
+                    "seized_from_text",
+                    models.CharField(
+                        blank=True, help_text="From whom, when that is not a participant of the case.", max_length=300
+                    ),
+                ),
+                ("storage_location", models.CharField(blank=True, max_length=300)),
+                ("seal_number", models.CharField(blank=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("seized", "Seized"),
+                            ("in_storage", "In storage"),
+                            ("at_expertise", "Sent for expertise"),
+                            ("returned_to_owner", "Returned to the owner"),
+                            ("transferred_to_court", "Transferred with the case"),
+                            ("destroyed", "Destroyed by decision"),
+                        ],
+                        default="seized",
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_change_reason", models.TextField(null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "seized_from",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.participant",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evidence item',
-                'verbose_name_plural': 'historical evidence items',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evidence item",
+                "verbose_name_plural": "historical evidence items",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('withdrawal_reason', ''), ('withdrawn_at__isnull', True), ('withdrawn_by__isnull', True)), models.Q(('withdrawn_at__isnull', False), ('withdrawn_by__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='evidence_evidenceitem_withdrawal_complete'),
+            model_name="evidenceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("withdrawal_reason", ""), ("withdrawn_at__isnull", True), ("withdrawn_by__isnull", True)),
+                    models.Q(
+                        ("withdrawn_at__isnull", False),
+                        ("withdrawn_by__isnull", False),
+                        models.Q(("withdrawal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="evidence_evidenceitem_withdrawal_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='evidence_number_unique_in_case'),
+            model_name="evidenceitem",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="evidence_number_unique_in_case"),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='evidence_number_positive'),
+            model_name="evidenceitem",
+            constraint=models.CheckConstraint(condition=models.Q(("number__gte", 1)), name="evidence_number_positive"),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['physical', 'document', 'digital'])), name='evidence_kind_valid'),
+            model_name="evidenceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["physical", "document", "digital"])), name="evidence_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['seized', 'in_storage', 'at_expertise', 'returned_to_owner', 'transferred_to_court', 'destroyed'])), name='evidence_status_valid'),
+            model_name="evidenceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "seized",
+                            "in_storage",
+                            "at_expertise",
+                            "returned_to_owner",
+                            "transferred_to_court",
+                            "destroyed",
+                        ],
+                    )
+                ),
+                name="evidence_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidenceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('description', ''), _negated=True), name='evidence_description_not_blank'),
+            model_name="evidenceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("description", ""), _negated=True), name="evidence_description_not_blank"
+            ),
         ),
         migrations.AddIndex(
-            model_name='evidencefile',
-            index=models.Index(fields=['sha256'], name='evidence_file_sha256'),
+            model_name="evidencefile",
+            index=models.Index(fields=["sha256"], name="evidence_file_sha256"),
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('withdrawal_reason', ''), ('withdrawn_at__isnull', True), ('withdrawn_by__isnull', True)), models.Q(('withdrawn_at__isnull', False), ('withdrawn_by__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='evidence_evidencefile_withdrawal_complete'),
+            model_name="evidencefile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("withdrawal_reason", ""), ("withdrawn_at__isnull", True), ("withdrawn_by__isnull", True)),
+                    models.Q(
+                        ("withdrawn_at__isnull", False),
+                        ("withdrawn_by__isnull", False),
+                        models.Q(("withdrawal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="evidence_evidencefile_withdrawal_complete",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.UniqueConstraint(fields=('item', 'sha256'), name='evidence_file_once_per_item'),
+            model_name="evidencefile",
+            constraint=models.UniqueConstraint(fields=("item", "sha256"), name="evidence_file_once_per_item"),
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='evidence_file_sha256_hex'),
+            model_name="evidencefile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")), name="evidence_file_sha256_hex"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='evidence_file_not_empty'),
+            model_name="evidencefile",
+            constraint=models.CheckConstraint(condition=models.Q(("size__gt", 0)), name="evidence_file_not_empty"),
         ),
         migrations.AddConstraint(
-            model_name='custodyevent',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='custody_reason_not_blank'),
+            model_name="custodyevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="custody_reason_not_blank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='custodyevent',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('from_holder', ''), _negated=True), models.Q(('to_holder', ''), _negated=True)), name='custody_holders_not_blank'),
+            model_name="custodyevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("from_holder", ""), _negated=True), models.Q(("to_holder", ""), _negated=True)
+                ),
+                name="custody_holders_not_blank",
+            ),
         ),
     ]

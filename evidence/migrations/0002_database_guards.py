@@ -1,4 +1,5 @@
 """Triggers: no evidence is deleted; custody events are append-only."""
+
 from django.db import migrations
 
 from ecase.db_guards import Guard, install_guards, no_delete
@@ -12,7 +13,11 @@ class Migration(migrations.Migration):
             no_delete("evidence_evidenceitem"),
             no_delete("evidence_evidencefile"),
             no_delete("evidence_custodyevent"),
-            Guard("evidence_custody_append_only", "evidence_custodyevent", "UPDATE",
-                  "custody events are append-only: record a new event"),
+            Guard(
+                "evidence_custody_append_only",
+                "evidence_custodyevent",
+                "UPDATE",
+                "custody events are append-only: record a new event",
+            ),
         ),
     ]

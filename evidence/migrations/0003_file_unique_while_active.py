@@ -5,19 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0002_database_guards'),
+        ("evidence", "0002_database_guards"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='evidencefile',
-            name='evidence_file_once_per_item',
+            model_name="evidencefile",
+            name="evidence_file_once_per_item",
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('item', 'sha256'), name='evidence_file_once_per_item'),
+            model_name="evidencefile",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("item", "sha256"),
+                name="evidence_file_once_per_item",
+            ),
         ),
     ]

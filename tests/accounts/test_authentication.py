@@ -1,4 +1,5 @@
 """Sign-in hardening: second factor, lockout, idle and absolute session limits, re-authentication."""
+
 from datetime import timedelta
 
 import pytest
@@ -58,7 +59,9 @@ def test_an_enrolled_user_must_confirm_a_code_and_a_wrong_code_is_logged(investi
     client = Client()
     sign_in(client, "investigator")
     assert reverse("accounts:otp-verify") in client.get("/")["Location"]
-    response = client.post(reverse("accounts:otp-verify"), {"token": "000000" if code_for(device) != "000000" else "111111"})
+    response = client.post(
+        reverse("accounts:otp-verify"), {"token": "000000" if code_for(device) != "000000" else "111111"}
+    )
     assert response.status_code == 200 and "not valid" in response.content.decode()
     assert AuditEvent.objects.filter(event=EventType.OTP_FAILED, actor=investigator).exists()
     assert reverse("accounts:otp-verify") in client.get("/")["Location"]
@@ -124,7 +127,7 @@ def test_a_user_sees_and_ends_their_own_other_session(investigator):
         sign_in(client, "investigator")
     keys = {first.cookies["sessionid"].value, second.cookies["sessionid"].value}
     assert set(UserSession.objects.filter(user=investigator).values_list("session_key", flat=True)) == keys
-    set_session(first, **{"otp_device_id": TOTPDevice.objects.get(user=investigator).persistent_id})
+    set_session(first, otp_device_id=TOTPDevice.objects.get(user=investigator).persistent_id)
     page = first.get(reverse("accounts:sessions"))
     assert page.status_code == 200
     first.post(reverse("accounts:sessions"), {"session_key": second.cookies["sessionid"].value})
@@ -156,8 +159,9 @@ def test_approval_without_fresh_reauthentication_is_refused(supervisor, submitte
 def test_reauthentication_with_password_and_code_opens_approval(supervisor, submitted_act):
     client = verified_client(supervisor)
     device = TOTPDevice.objects.get(user=supervisor)
-    response = client.post(reverse("accounts:reauthenticate"), {"password": PASSWORD, "token": code_for(device),
-                                                                 "next": "/"})
+    response = client.post(
+        reverse("accounts:reauthenticate"), {"password": PASSWORD, "token": code_for(device), "next": "/"}
+    )
     assert response.status_code == 302
     client.post(reverse("cases:act-transition", args=[submitted_act.pk]), {"action": "approve"})
     assert ProceduralAct.objects.get(pk=submitted_act.pk).status == ActStatus.APPROVED

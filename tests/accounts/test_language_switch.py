@@ -1,4 +1,5 @@
 """The language switch before sign-in (a cookie until there is a profile) and the favicon (issue #16)."""
+
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
@@ -44,4 +45,3 @@ def test_a_signed_in_choice_is_saved_on_the_profile(investigator):
     client.post(reverse("accounts:language"), {"language": "kk"})
     investigator.refresh_from_db()
     assert investigator.language == "kk"
-

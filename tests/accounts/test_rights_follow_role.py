@@ -1,5 +1,6 @@
 """Rights follow role and assignment only; every account change is an audited service; the
 administrator cannot grant himself a case (issue #13, item 3; DESIGN §4)."""
+
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission
@@ -13,7 +14,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import (
-    unit_supervisors_group, user_deactivate, user_reactivate, user_reset_second_factor, user_update,
+    unit_supervisors_group,
+    user_deactivate,
+    user_reactivate,
+    user_reset_second_factor,
+    user_update,
 )
 from audit.choices import EventType
 from audit.models import AuditEvent
@@ -58,9 +63,17 @@ def change_url(user) -> str:
 
 
 def change_form_data(user, **overrides) -> dict:
-    data = {"last_name": user.last_name, "first_name": user.first_name, "middle_name": user.middle_name,
-            "email": user.email, "position": user.position, "language": user.language, "role": user.role,
-            "unit": user.unit_id or "", "is_active": "on" if user.is_active else ""}
+    data = {
+        "last_name": user.last_name,
+        "first_name": user.first_name,
+        "middle_name": user.middle_name,
+        "email": user.email,
+        "position": user.position,
+        "language": user.language,
+        "role": user.role,
+        "unit": user.unit_id or "",
+        "is_active": "on" if user.is_active else "",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None and v != ""}
 
@@ -69,10 +82,14 @@ def everything_to_grant(astana, taraz) -> dict:
     """What an administrator might post to reach cases: every group, every case permission, the flags."""
     for unit in (astana, taraz):
         unit_supervisors_group(unit)
-    return {"groups": [str(pk) for pk in Group.objects.values_list("pk", flat=True)],
-            "user_permissions": [str(pk) for pk in Permission.objects.filter(content_type__app_label="cases")
-                                 .values_list("pk", flat=True)],
-            "is_superuser": "on", "is_staff": "on"}
+    return {
+        "groups": [str(pk) for pk in Group.objects.values_list("pk", flat=True)],
+        "user_permissions": [
+            str(pk) for pk in Permission.objects.filter(content_type__app_label="cases").values_list("pk", flat=True)
+        ],
+        "is_superuser": "on",
+        "is_staff": "on",
+    }
 
 
 def assert_sees_no_case(user, case):
@@ -90,10 +107,16 @@ def assert_sees_no_case(user, case):
 
 # --- the administrators' site offers nothing that grants a right -------------------------------------
 
+
 def test_no_model_of_groups_grants_or_the_admin_log_is_on_the_administrators_site():
     labels = {model._meta.label_lower for model in site._registry}
-    assert labels and not labels & {"auth.group", "auth.permission", "admin.logentry",
-                                    "cases.caseuserobjectpermission", "cases.casegroupobjectpermission"}
+    assert labels and not labels & {
+        "auth.group",
+        "auth.permission",
+        "admin.logentry",
+        "cases.caseuserobjectpermission",
+        "cases.casegroupobjectpermission",
+    }
     with pytest.raises(ImproperlyConfigured):
         AdministratorsSite(name="other").register(Group)
 
@@ -130,28 +153,38 @@ def test_the_user_admin_offers_no_bulk_delete(rf, admin):
 
 
 def test_an_administrator_who_grants_himself_everything_through_the_admin_sees_no_case(
-        any_admin, case, astana, taraz, supervisor):
+    any_admin, case, astana, taraz, supervisor
+):
     client = verified_client(any_admin)
     before_groups, before = group_ids(any_admin), fresh(any_admin)
     grab = everything_to_grant(astana, taraz)
     # His own card: role, unit and activity are read-only there; groups and flags are not fields.
-    response = client.post(change_url(any_admin), change_form_data(
-        any_admin, role=Role.SUPERVISOR, unit=astana.pk, **grab))
+    response = client.post(
+        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.pk, **grab)
+    )
     # Saved (his details only) for any administrator: the site's permissions follow the role, not the flag.
     assert response.status_code == 302
     after = fresh(any_admin)
     assert group_ids(any_admin) == before_groups == set()
     assert not after.user_permissions.exists()
     assert (after.role, after.unit_id, after.is_superuser, after.is_staff) == (
-        Role.ADMINISTRATOR, None, before.is_superuser, True)
+        Role.ADMINISTRATOR,
+        None,
+        before.is_superuser,
+        True,
+    )
     # Bulk: there is no delete, and no action that changes rights.
-    response = client.post(reverse("admin:accounts_user_changelist"),
-                           {"action": "delete_selected", "_selected_action": [supervisor.pk], "post": "yes"})
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [supervisor.pk], "post": "yes"},
+    )
     assert User.objects.filter(pk=supervisor.pk).exists()
     # The group pages do not exist on this site.
     assert client.get("/admin/auth/group/").status_code == 404
-    assert client.post("/admin/auth/group/add/", {"name": "mine", "permissions": grab["user_permissions"]}
-                       ).status_code == 404
+    assert (
+        client.post("/admin/auth/group/add/", {"name": "mine", "permissions": grab["user_permissions"]}).status_code
+        == 404
+    )
     # Even added to every group and given every permission in the database, he sees nothing.
     any_admin.groups.add(*Group.objects.all())
     any_admin.user_permissions.add(*Permission.objects.filter(content_type__app_label="cases"))
@@ -161,10 +194,21 @@ def test_an_administrator_who_grants_himself_everything_through_the_admin_sees_n
 def test_groups_posted_for_a_new_or_another_user_are_ignored(any_admin, case, astana, taraz, colleague):
     client = verified_client(any_admin)
     grab = everything_to_grant(astana, taraz)
-    response = client.post(reverse("admin:accounts_user_add"), {
-        "username": "newcomer", "usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
-        "last_name": "Нұров", "first_name": "Ілияс", "role": Role.INVESTIGATOR, "unit": astana.pk,
-        "language": "ru", **grab})
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "newcomer",
+            "usable_password": "true",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "last_name": "Нұров",
+            "first_name": "Ілияс",
+            "role": Role.INVESTIGATOR,
+            "unit": astana.pk,
+            "language": "ru",
+            **grab,
+        },
+    )
     assert response.status_code == 302  # any administrator, by role: the superuser flag decides nothing
     newcomer = User.objects.get(username="newcomer")
     assert group_ids(newcomer) == set() and not newcomer.user_permissions.exists()
@@ -181,6 +225,7 @@ def test_groups_posted_for_a_new_or_another_user_are_ignored(any_admin, case, as
 
 
 # --- role, unit and activity changes take effect at the next request ----------------------------------
+
 
 def test_a_supervisor_made_investigator_loses_the_units_cases_at_once(case, supervisor, plain_admin):
     assert visible(supervisor) == {case}
@@ -250,8 +295,10 @@ def test_a_reactivated_investigator_gets_back_the_cases_he_is_named_on(case, inv
 
 # --- memberships written behind the services' back ----------------------------------------------------
 
+
 def test_a_membership_added_in_the_database_is_ignored_when_the_role_cannot_hold_it(
-        case, investigator, colleague, prosecutor, admin, astana):
+    case, investigator, colleague, prosecutor, admin, astana
+):
     group = unit_supervisors_group(astana)
     through = User.groups.through._meta.db_table
     with connection.cursor() as cursor:
@@ -277,6 +324,7 @@ def test_a_user_grant_the_role_cannot_hold_is_ignored(case, prosecutor):
 
 # --- passwords and the second factor ------------------------------------------------------------------
 
+
 def test_a_password_set_by_an_administrator_is_audited(investigator, admin):
     client = verified_client(admin)
     url = reverse("admin:auth_user_password_change", args=[investigator.pk])
@@ -298,8 +346,10 @@ def test_a_weak_password_from_the_administrator_changes_nothing(investigator, ad
 
 def test_a_users_own_password_change_is_audited(investigator):
     client = verified_client(investigator)
-    response = client.post(reverse("accounts:password-change"), {
-        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert fresh(investigator).check_password(NEW_PASSWORD)
     event = last_event(EventType.PASSWORD_CHANGED)
@@ -309,8 +359,10 @@ def test_a_users_own_password_change_is_audited(investigator):
 
 def test_a_wrong_old_password_changes_nothing(investigator):
     client = verified_client(investigator)
-    response = client.post(reverse("accounts:password-change"), {
-        "old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("accounts:password-change"),
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert response.status_code == 200
     assert fresh(investigator).check_password(PASSWORD)
     assert last_event(EventType.PASSWORD_CHANGED) is None
@@ -320,8 +372,10 @@ def test_a_second_factor_reset_forces_enrolment_at_the_next_sign_in(investigator
     old = verified_client(investigator)
     assert old.get("/").status_code == 200
     client = verified_client(admin)
-    response = client.post(reverse("admin:accounts_user_changelist"),
-                           {"action": "reset_second_factor", "_selected_action": [investigator.pk]})
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [investigator.pk]},
+    )
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=investigator).exists()
     event = last_event(EventType.OTP_RESET)
@@ -343,11 +397,19 @@ def test_a_second_factor_reset_needs_a_reason(investigator, plain_admin):
 
 # --- the administrators' log ----------------------------------------------------------------------------
 
+
 def test_the_admin_log_refuses_update_and_delete(plain_admin):
-    entry = LogEntry.objects.create(user=plain_admin, content_type=ContentType.objects.get_for_model(User),
-                                    object_id=str(plain_admin.pk), object_repr="x", action_flag=ADDITION)
-    for statement in (f"UPDATE django_admin_log SET object_repr = 'hidden' WHERE id = {entry.pk}",
-                      f"DELETE FROM django_admin_log WHERE id = {entry.pk}"):
+    entry = LogEntry.objects.create(
+        user=plain_admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(plain_admin.pk),
+        object_repr="x",
+        action_flag=ADDITION,
+    )
+    for statement in (
+        f"UPDATE django_admin_log SET object_repr = 'hidden' WHERE id = {entry.pk}",
+        f"DELETE FROM django_admin_log WHERE id = {entry.pk}",
+    ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert LogEntry.objects.get(pk=entry.pk).object_repr == "x"
@@ -355,11 +417,18 @@ def test_the_admin_log_refuses_update_and_delete(plain_admin):
 
 def test_the_user_pages_of_the_administrators_site_render(admin, supervisor):
     client = verified_client(admin)
-    for url in (reverse("admin:accounts_user_changelist"), reverse("admin:accounts_user_add"), change_url(supervisor),
-                change_url(admin), reverse("admin:auth_user_password_change", args=[supervisor.pk])):
+    for url in (
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:accounts_user_add"),
+        change_url(supervisor),
+        change_url(admin),
+        reverse("admin:auth_user_password_change", args=[supervisor.pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
-        assert 'name="groups"' not in response.content.decode() and 'name="is_superuser"' not in response.content.decode()
+        assert (
+            'name="groups"' not in response.content.decode() and 'name="is_superuser"' not in response.content.decode()
+        )
     own = client.get(change_url(admin)).content.decode()
     assert 'name="role"' not in own and 'name="unit"' not in own  # read-only on his own card
 
@@ -370,23 +439,35 @@ def test_an_administrator_made_supervisor_keeps_no_superuser_flag(admin, plain_a
     assert group_ids(admin) == {unit_supervisors_group(astana).pk}
 
 
-def test_an_administrator_without_the_superuser_flag_administers_by_role_and_deletes_nothing(plain_admin, astana,
-                                                                                               supervisor):
+def test_an_administrator_without_the_superuser_flag_administers_by_role_and_deletes_nothing(
+    plain_admin, astana, supervisor
+):
     from cases.models import CriminalCodeArticle
 
     assert not plain_admin.is_superuser and not plain_admin.user_permissions.exists()
     client = verified_client(plain_admin)
     article = CriminalCodeArticle.objects.first()
-    pages = [reverse("admin:index"), reverse("admin:accounts_user_changelist"), reverse("admin:accounts_user_add"),
-             change_url(supervisor), reverse("admin:accounts_unit_changelist"), reverse("admin:accounts_unit_add"),
-             reverse("admin:cases_criminalcodearticle_change", args=[article.pk])]
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:accounts_user_add"),
+        change_url(supervisor),
+        reverse("admin:accounts_unit_changelist"),
+        reverse("admin:accounts_unit_add"),
+        reverse("admin:cases_criminalcodearticle_change", args=[article.pk]),
+    ]
     for url in pages:
         assert client.get(url).status_code == 200, url
     index = client.get(reverse("admin:index")).content.decode()
-    assert reverse("admin:accounts_user_changelist") in index and reverse("admin:cases_proceduralacttype_changelist") in index
-    for url in (reverse("admin:accounts_unit_delete", args=[astana.pk]),
-                reverse("admin:accounts_user_delete", args=[supervisor.pk]),
-                reverse("admin:cases_criminalcodearticle_delete", args=[article.pk])):
+    assert (
+        reverse("admin:accounts_user_changelist") in index
+        and reverse("admin:cases_proceduralacttype_changelist") in index
+    )
+    for url in (
+        reverse("admin:accounts_unit_delete", args=[astana.pk]),
+        reverse("admin:accounts_user_delete", args=[supervisor.pk]),
+        reverse("admin:cases_criminalcodearticle_delete", args=[article.pk]),
+    ):
         assert client.post(url, {"post": "yes"}).status_code == 403, url
     assert User.objects.filter(pk=supervisor.pk).exists() and CriminalCodeArticle.objects.filter(pk=article.pk).exists()
     # Other roles never enter, whatever flags they carry.

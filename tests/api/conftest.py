@@ -1,4 +1,5 @@
 """API tests: evidence files in a per-test directory (tests/conftest.py gives each test its own cache keys)."""
+
 import pytest
 
 

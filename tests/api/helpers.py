@@ -1,4 +1,5 @@
 """Calling the JSON API in tests: as a system with a token, or as a person in a browser session."""
+
 from __future__ import annotations
 
 import json
@@ -9,11 +10,19 @@ from accounts.api.tokens import token_issue
 from tests.auth import verified_client
 
 
-def issue(user, *, can_write: bool = True, days: int = 30, name: str = "test system", grave_cases: bool = False,
-          admin=None) -> str:
+def issue(
+    user, *, can_write: bool = True, days: int = 30, name: str = "test system", grave_cases: bool = False, admin=None
+) -> str:
     """A token for ``user``; prosecutors' tokens are always read-only. ``grave_cases`` needs ``admin``."""
-    _token, raw = token_issue(user=user, name=name, actor=admin, actor_label="" if admin else "tests", days=days,
-                              can_write=can_write and user.role != "prosecutor", grave_cases=grave_cases)
+    _token, raw = token_issue(
+        user=user,
+        name=name,
+        actor=admin,
+        actor_label="" if admin else "tests",
+        days=days,
+        can_write=can_write and user.role != "prosecutor",
+        grave_cases=grave_cases,
+    )
     return raw
 
 
@@ -28,8 +37,9 @@ class Api:
         headers = {**self.headers, **(headers or {})}
         if method == "GET":
             return self.client.get(url, params or None, headers=headers)
-        return self.client.generic(method, url, json.dumps(body if body is not None else {}),
-                                   content_type="application/json", headers=headers)
+        return self.client.generic(
+            method, url, json.dumps(body if body is not None else {}), content_type="application/json", headers=headers
+        )
 
     def get(self, url, **params):
         return self.request("GET", url, **params)

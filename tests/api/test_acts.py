@@ -1,4 +1,5 @@
 """Acts over the API: drafting with structured fields, the workflow, the signed PDF."""
+
 import base64
 import hashlib
 
@@ -23,8 +24,9 @@ FIELDS = [
 
 @pytest.fixture
 def act_type(db):
-    return ProceduralActType.objects.create(code="api_claim", name_ru="Постановление", name_kk="Қаулы",
-                                            kind="resolution", fields=FIELDS)
+    return ProceduralActType.objects.create(
+        code="api_claim", name_ru="Постановление", name_kk="Қаулы", kind="resolution", fields=FIELDS
+    )
 
 
 @pytest.fixture
@@ -43,32 +45,51 @@ def draft(case, investigator, note_type):
 
 
 def test_an_investigator_drafts_an_act_with_structured_fields(investigator, case, act_type, victim):
-    response = Api(token=issue(investigator)).post(f"/api/v1/cases/{case.pk}/acts/", {
-        "act_type": "api_claim", "language": "kk", "place": "Астана", "participants": [victim.pk],
-        "fields": {"participant": victim.pk, "articles": "188-1", "claim_filed_on": "2026-01-05",
-                   "claim_amount": 150000},
-    })
+    response = Api(token=issue(investigator)).post(
+        f"/api/v1/cases/{case.pk}/acts/",
+        {
+            "act_type": "api_claim",
+            "language": "kk",
+            "place": "Астана",
+            "participants": [victim.pk],
+            "fields": {
+                "participant": victim.pk,
+                "articles": "188-1",
+                "claim_filed_on": "2026-01-05",
+                "claim_amount": 150000,
+            },
+        },
+    )
     assert response.status_code == 201, response.content
     act = ProceduralAct.objects.get(pk=response.json()["id"])
-    assert act.fields == {"participant": victim.pk, "articles": "188-1", "claim_filed_on": "2026-01-05",
-                          "claim_amount": 150000}
+    assert act.fields == {
+        "participant": victim.pk,
+        "articles": "188-1",
+        "claim_filed_on": "2026-01-05",
+        "claim_amount": 150000,
+    }
     assert list(act.participants.all()) == [victim] and response["ETag"] == '"v1"'
 
 
-@pytest.mark.parametrize("fields,bad", [
-    ({"participant": 999999}, "participant"),
-    ({"claim_filed_on": "вчера"}, "claim_filed_on"),
-    ({"claim_amount": "много"}, "claim_amount"),
-    ({"articles": "999-9"}, "articles"),
-    ({"nonsense": "x"}, "nonsense"),
-    ({"claim_amount": {"nested": 1}}, "claim_amount"),
-    # Control characters are refused before the view (ecase/control_chars.py), naming the field's path.
-    ({"participant": "1\u0000"}, "fields.participant"),
-    ({"claim_filed_on": "\ud800"}, "fields.claim_filed_on"),
-])
+@pytest.mark.parametrize(
+    "fields,bad",
+    [
+        ({"participant": 999999}, "participant"),
+        ({"claim_filed_on": "вчера"}, "claim_filed_on"),
+        ({"claim_amount": "много"}, "claim_amount"),
+        ({"articles": "999-9"}, "articles"),
+        ({"nonsense": "x"}, "nonsense"),
+        ({"claim_amount": {"nested": 1}}, "claim_amount"),
+        # Control characters are refused before the view (ecase/control_chars.py), naming the field's path.
+        ({"participant": "1\u0000"}, "fields.participant"),
+        ({"claim_filed_on": "\ud800"}, "fields.claim_filed_on"),
+    ],
+)
 def test_bad_structured_fields_are_400_with_the_field_named(investigator, case, act_type, fields, bad):
-    response = Api(token=issue(investigator)).post(f"/api/v1/cases/{case.pk}/acts/", {
-        "act_type": "api_claim", "language": "ru", "place": "Астана", "fields": fields})
+    response = Api(token=issue(investigator)).post(
+        f"/api/v1/cases/{case.pk}/acts/",
+        {"act_type": "api_claim", "language": "ru", "place": "Астана", "fields": fields},
+    )
     assert response.status_code == 400 and bad in error_of(response)["fields"]
     assert not ProceduralAct.objects.exists()
 
@@ -77,46 +98,56 @@ def test_a_participant_of_another_case_cannot_be_attached(investigator, outsider
     from tests.factories import register
 
     foreign = register(actor=outsider)
-    stranger = participant_add(case_id=foreign.pk, actor=outsider, role=ParticipantRole.WITNESS,
-                               person_data=person_data())
-    response = Api(token=issue(investigator)).post(f"/api/v1/cases/{case.pk}/acts/", {
-        "act_type": "api_claim", "language": "ru", "place": "Астана", "participants": [stranger.pk]})
+    stranger = participant_add(
+        case_id=foreign.pk, actor=outsider, role=ParticipantRole.WITNESS, person_data=person_data()
+    )
+    response = Api(token=issue(investigator)).post(
+        f"/api/v1/cases/{case.pk}/acts/",
+        {"act_type": "api_claim", "language": "ru", "place": "Астана", "participants": [stranger.pk]},
+    )
     assert response.status_code == 400 and "participants" in error_of(response)["fields"]
 
 
 def test_the_author_submits_with_a_token(investigator, draft):
-    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
-                                                   headers=if_match(draft))
+    response = Api(token=issue(investigator)).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
+    )
     assert response.status_code == 200 and response.json()["status"] == ActStatus.SUBMITTED
 
 
 def test_approval_with_a_token_is_refused_even_for_the_supervisor(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
-                                        headers=if_match(draft))
+    Api(token=issue(investigator)).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
+    )
     api = Api(token=issue(supervisor))
     assert api.get(f"/api/v1/acts/{draft.pk}/").json()["actions"] == ["approve", "return"]
     for action in ("approve", "return"):
-        response = api.post(f"/api/v1/acts/{draft.pk}/transition/", {"action": action, "reason": "Нет"},
-                            headers=if_match(draft))
+        response = api.post(
+            f"/api/v1/acts/{draft.pk}/transition/", {"action": action, "reason": "Нет"}, headers=if_match(draft)
+        )
         assert response.status_code == 403 and error_of(response)["code"] == "interactive_only"
     assert ProceduralAct.objects.get(pk=draft.pk).status == ActStatus.SUBMITTED
 
 
 def test_approval_in_a_session_needs_a_fresh_reauthentication(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"},
-                                        headers=if_match(draft))
-    stale = Api(session=supervisor).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"},
-                                         headers=if_match(draft))
+    Api(token=issue(investigator)).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
+    )
+    stale = Api(session=supervisor).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"}, headers=if_match(draft)
+    )
     assert stale.status_code == 403 and error_of(stale)["code"] == "reauthentication_required"
-    fresh = Api(session=supervisor, reauthenticated=True).post(f"/api/v1/acts/{draft.pk}/transition/",
-                                                               {"action": "approve"}, headers=if_match(draft))
+    fresh = Api(session=supervisor, reauthenticated=True).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"}, headers=if_match(draft)
+    )
     assert fresh.status_code == 200 and fresh.json()["status"] == ActStatus.APPROVED
     assert fresh.json()["approved_by"]["username"] == "supervisor"
 
 
 def test_nobody_signs_through_the_api(investigator, draft):
-    response = Api(token=issue(investigator)).post(f"/api/v1/acts/{draft.pk}/transition/", {"action": "sign"},
-                                                   headers=if_match(draft))
+    response = Api(token=issue(investigator)).post(
+        f"/api/v1/acts/{draft.pk}/transition/", {"action": "sign"}, headers=if_match(draft)
+    )
     assert response.status_code == 400 and "action" in error_of(response)["fields"]
 
 

@@ -1,4 +1,5 @@
 """The API's view base refuses to run unconfigured, like the pages' CaseScopedView."""
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 

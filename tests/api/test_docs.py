@@ -1,4 +1,5 @@
 """The OpenAPI schema and its documentation page: complete, public, and served by the app itself."""
+
 import re
 
 from django.contrib.staticfiles import finders
@@ -13,8 +14,11 @@ def test_the_schema_is_openapi_3_and_documents_every_v1_route():
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "ecase_<prefix>_<secret>",
-        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "ecase_<prefix>_<secret>",
+        "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
     v1 = {name for name in route_names() if name.startswith("api:")} - {"api:schema", "api:docs", "api:not-found"}
     assert len(schema["paths"]) == len(v1) and all(path.startswith("/api/v1/") for path in schema["paths"])
 
@@ -28,7 +32,8 @@ def test_every_operation_documents_its_errors_in_the_one_shape():
                 assert content == {"$ref": "#/components/schemas/Error"}, (method, path, code)
             if method == "patch":
                 assert {"412", "428"} <= set(operation["responses"]) and any(
-                    p["name"] == "If-Match" and p["required"] for p in operation["parameters"])
+                    p["name"] == "If-Match" and p["required"] for p in operation["parameters"]
+                )
 
 
 def test_the_docs_page_loads_everything_from_the_app_under_the_sites_csp():

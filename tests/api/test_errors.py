@@ -1,4 +1,5 @@
 """The API's errors: one JSON shape for every 4xx and 5xx, absent and forbidden indistinguishable."""
+
 import json
 
 import pytest
@@ -21,31 +22,39 @@ def test_a_case_outside_the_scope_answers_exactly_like_an_absent_one(outsider, c
     api = Api(token=issue(outsider))
     foreign, absent = api.get(f"/api/v1/cases/{case.pk}/"), api.get("/api/v1/cases/999999999/")
     assert foreign.status_code == absent.status_code == 404
-    assert without_request_id(foreign) == without_request_id(absent) == {
-        "code": "not_found", "message": without_request_id(absent)["message"], "fields": {}}
+    assert (
+        without_request_id(foreign)
+        == without_request_id(absent)
+        == {"code": "not_found", "message": without_request_id(absent)["message"], "fields": {}}
+    )
     denied = AuditEvent.objects.get(event=EventType.ACCESS_DENIED, case_id=case.pk)
     assert denied.actor == outsider and denied.data["status"] == 404 and denied.data["channel"] == "api"
 
 
 def test_in_scope_but_not_allowed_is_403_and_logged(prosecutor, case):
-    response = Api(token=issue(prosecutor)).get(f"/api/v1/cases/{case.pk}/acts/", )
+    response = Api(token=issue(prosecutor)).get(
+        f"/api/v1/cases/{case.pk}/acts/",
+    )
     assert response.status_code == 200
-    response = Api(session=prosecutor).patch(f"/api/v1/cases/{case.pk}/", {"plot": "x", "reason": "x"},
-                                             headers={"If-Match": f'"v{case.version}"'})
+    response = Api(session=prosecutor).patch(
+        f"/api/v1/cases/{case.pk}/", {"plot": "x", "reason": "x"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     assert response.status_code == 403 and error_of(response)["code"] == "permission_denied"
     assert AuditEvent.objects.filter(event=EventType.ACCESS_DENIED, case_id=case.pk, data__status=403).exists()
 
 
 def test_a_services_validation_error_is_400_with_field_messages(investigator, case):
-    response = Api(token=issue(investigator)).patch(f"/api/v1/cases/{case.pk}/", {"plot": "   ", "reason": "Уточнение"},
-                                                    headers={"If-Match": f'"v{case.version}"'})
+    response = Api(token=issue(investigator)).patch(
+        f"/api/v1/cases/{case.pk}/", {"plot": "   ", "reason": "Уточнение"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     error = error_of(response)
     assert response.status_code == 400 and error["code"] == "invalid" and list(error["fields"]) == ["plot"]
 
 
 def test_a_request_body_error_names_the_fields(investigator, case):
-    response = Api(token=issue(investigator)).patch(f"/api/v1/cases/{case.pk}/", {"event_date": "вчера"},
-                                                    headers={"If-Match": f'"v{case.version}"'})
+    response = Api(token=issue(investigator)).patch(
+        f"/api/v1/cases/{case.pk}/", {"event_date": "вчера"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     assert response.status_code == 400 and set(error_of(response)["fields"]) == {"event_date", "reason"}
 
 
@@ -54,14 +63,24 @@ def token_and_version(user, case) -> dict:
 
 
 def test_malformed_json_is_400(investigator, case):
-    response = Client().generic("PATCH", f"/api/v1/cases/{case.pk}/", "{not json", content_type="application/json",
-                                headers=token_and_version(investigator, case))
+    response = Client().generic(
+        "PATCH",
+        f"/api/v1/cases/{case.pk}/",
+        "{not json",
+        content_type="application/json",
+        headers=token_and_version(investigator, case),
+    )
     assert response.status_code == 400 and error_of(response)["code"] == "parse_error"
 
 
 def test_a_body_that_is_not_json_is_415(investigator, case):
-    response = Client().generic("PATCH", f"/api/v1/cases/{case.pk}/", "plot=x", content_type="text/plain",
-                                headers=token_and_version(investigator, case))
+    response = Client().generic(
+        "PATCH",
+        f"/api/v1/cases/{case.pk}/",
+        "plot=x",
+        content_type="text/plain",
+        headers=token_and_version(investigator, case),
+    )
     assert response.status_code == 415 and error_of(response)["code"] == "unsupported_media_type"
 
 

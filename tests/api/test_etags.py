@@ -1,4 +1,5 @@
 """Optimistic locking over the API: GET gives an ETag, PATCH needs it in If-Match, a stale one gets 412."""
+
 import pytest
 
 from cases.models import Case, ProceduralAct, ProceduralActType
@@ -35,12 +36,15 @@ def test_the_second_of_two_writers_who_read_the_same_version_gets_412(api, inves
     assert Case.objects.get(pk=case.pk).plot == "Первая правка."
 
 
-@pytest.mark.parametrize("headers,status,code", [
-    ({}, 428, "precondition_required"),
-    ({"If-Match": "*"}, 428, "precondition_required"),
-    ({"If-Match": '"v0"'}, 412, "stale"),
-    ({"If-Match": "garbage"}, 412, "stale"),
-])
+@pytest.mark.parametrize(
+    "headers,status,code",
+    [
+        ({}, 428, "precondition_required"),
+        ({"If-Match": "*"}, 428, "precondition_required"),
+        ({"If-Match": '"v0"'}, 412, "stale"),
+        ({"If-Match": "garbage"}, 412, "stale"),
+    ],
+)
 def test_a_change_without_a_current_etag_is_refused(api, case, headers, status, code):
     version = Case.objects.get(pk=case.pk).version
     response = api.patch(url(case), {"plot": "Иначе.", "reason": "x"}, headers=headers)
@@ -50,8 +54,9 @@ def test_a_change_without_a_current_etag_is_refused(api, case, headers, status, 
 
 def test_a_weak_etag_and_a_list_of_etags_are_understood(api, case):
     version = Case.objects.get(pk=case.pk).version
-    response = api.patch(url(case), {"plot": "Иначе.", "reason": "x"},
-                         headers={"If-Match": f'"v{version - 1}", W/"v{version}"'})
+    response = api.patch(
+        url(case), {"plot": "Иначе.", "reason": "x"}, headers={"If-Match": f'"v{version - 1}", W/"v{version}"'}
+    )
     assert response.status_code == 200
 
 
@@ -79,19 +84,36 @@ def updates(investigator, case):
 
     note = ProceduralActType.objects.create(code="etag_all", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
-    item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description="Нож",
-                        seized_at=case.registered_at, seized_place="Астана")
+    item = evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="physical",
+        description="Нож",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
     evidence_transfer(item_id=item.pk, actor=investigator, to_holder="Камера", to_location="Склад", reason="Хранение")
-    case_url, act_url, custody = f"/api/v1/cases/{case.pk}/", f"/api/v1/acts/{act.pk}/", \
-        f"/api/v1/evidence/{item.pk}/custody/"
+    case_url, act_url, custody = (
+        f"/api/v1/cases/{case.pk}/",
+        f"/api/v1/acts/{act.pk}/",
+        f"/api/v1/evidence/{item.pk}/custody/",
+    )
     edit_act = ("PATCH", act_url, {"body": "Другой текст."})
     return {
-        ("patch", "/api/v1/cases/{id}/"): (case_url, {"plot": "Иначе.", "reason": "x"}, case_url,
-                                           ("PATCH", case_url, {"plot": "Раньше.", "reason": "y"})),
+        ("patch", "/api/v1/cases/{id}/"): (
+            case_url,
+            {"plot": "Иначе.", "reason": "x"},
+            case_url,
+            ("PATCH", case_url, {"plot": "Раньше.", "reason": "y"}),
+        ),
         ("patch", "/api/v1/acts/{id}/"): (act_url, {"body": "Текст."}, act_url, edit_act),
         ("post", "/api/v1/acts/{id}/transition/"): (f"{act_url}transition/", {"action": "submit"}, act_url, edit_act),
-        ("post", "/api/v1/evidence/{id}/custody/"): (custody, {"to_holder": "Эксперт", "reason": "Экспертиза"}, custody,
-                                                     ("POST", custody, {"to_holder": "Суд", "reason": "Передача"})),
+        ("post", "/api/v1/evidence/{id}/custody/"): (
+            custody,
+            {"to_holder": "Эксперт", "reason": "Экспертиза"},
+            custody,
+            ("POST", custody, {"to_holder": "Суд", "reason": "Передача"}),
+        ),
     }
 
 
@@ -104,16 +126,25 @@ def test_every_write_but_a_creation_requires_if_match_in_the_schema(updates):
         for method, operation in operations.items():
             if method in ("post", "put", "patch", "delete"):
                 writes.add((method, path))
-                if any(p["name"] == "If-Match" and p["in"] == "header" and p["required"]
-                       for p in operation.get("parameters", [])):
+                if any(
+                    p["name"] == "If-Match" and p["in"] == "header" and p["required"]
+                    for p in operation.get("parameters", [])
+                ):
                     assert {"412", "428"} <= set(operation["responses"]), (method, path)
                     guarded.add((method, path))
     assert guarded == writes - CREATIONS == set(updates)
 
 
 @pytest.mark.parametrize("precondition", ["missing", "any", "stale"])
-@pytest.mark.parametrize("operation", ["patch /api/v1/cases/{id}/", "patch /api/v1/acts/{id}/",
-                                       "post /api/v1/acts/{id}/transition/", "post /api/v1/evidence/{id}/custody/"])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "patch /api/v1/cases/{id}/",
+        "patch /api/v1/acts/{id}/",
+        "post /api/v1/acts/{id}/transition/",
+        "post /api/v1/evidence/{id}/custody/",
+    ],
+)
 def test_an_update_without_the_current_etag_is_refused_and_changes_nothing(api, updates, operation, precondition):
     from tests.test_access_sweep import row_counts
 
@@ -142,8 +173,9 @@ def test_every_step_of_the_workflow_is_a_new_version(api, investigator, supervis
     from tests.test_access_sweep import row_counts
 
     act_type = ProceduralActType.objects.create(code="etag_steps", name_ru="Справка", name_kk="Анықтама", kind="other")
-    act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана",
-                     body="Первый текст.")
+    act = act_create(
+        case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body="Первый текст."
+    )
     act_url = f"/api/v1/acts/{act.pk}/"
     read = api.get(act_url)["ETag"]
     submitted = api.post(f"{act_url}transition/", {"action": "submit"}, headers={"If-Match": read})

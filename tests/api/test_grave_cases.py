@@ -5,6 +5,7 @@ no second factor. So by default a token does not reach them at all — 404 as fo
 logged with the reason — and an administrator may issue a token with ``--grave-cases``, which
 the audit trail records. (The route × role sweep of grave cases is in tests/test_api_sweep.py.)
 """
+
 from io import StringIO
 
 import pytest
@@ -32,10 +33,15 @@ def grave(investigator, supervisor, prosecutor):
 def shared_person(investigator, case, grave):
     """One person who is a witness in an ordinary case and a suspect in the grave one: a record in each case,
     linked as one person by the investigator, who sees both."""
-    ordinary = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS,
-                               person_data=person_data())
-    suspect = participant_add(case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                              person_data={**person_data(), "iin": ordinary.person.iin})
+    ordinary = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
+    )
+    suspect = participant_add(
+        case_id=grave.pk,
+        actor=investigator,
+        role=ParticipantRole.SUSPECT,
+        person_data={**person_data(), "iin": ordinary.person.iin},
+    )
     person_link(person_id=ordinary.person_id, other_id=suspect.person_id, actor=investigator, reason="Одно лицо")
     return ordinary.person
 
@@ -63,8 +69,9 @@ def test_lists_and_persons_leave_grave_cases_out_for_a_token(investigator, case,
 
 
 def test_a_person_seen_only_in_a_grave_case_is_not_found_with_a_token(investigator, grave):
-    suspect = participant_add(case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                              person_data=person_data())
+    suspect = participant_add(
+        case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+    )
     api = Api(token=issue(investigator))
     assert api.get("/api/v1/persons/", iin=suspect.person.iin).json()["count"] == 0
     assert api.get(f"/api/v1/persons/{suspect.person_id}/").status_code == 404
@@ -79,7 +86,9 @@ def test_a_token_issued_for_grave_cases_reaches_them(investigator, colleague, ad
     person = api.get(f"/api/v1/persons/{shared_person.pk}/").json()
     assert sorted(p["case"] for p in person["participations"]) == sorted([case.pk, grave.pk])
     # Still only the user's own cases: the grant widens the token to the user's scope, no further.
-    assert Api(token=issue(colleague, grave_cases=True, admin=admin)).get(f"/api/v1/cases/{grave.pk}/").status_code == 404
+    assert (
+        Api(token=issue(colleague, grave_cases=True, admin=admin)).get(f"/api/v1/cases/{grave.pk}/").status_code == 404
+    )
 
 
 def issue_by_command(*args) -> str:
@@ -107,6 +116,7 @@ def test_only_a_named_administrator_issues_a_token_for_grave_cases(investigator,
 # the case becomes grave before the service locks it. The grave-case rule is checked again by the
 # service on the locked row (cases.services.scope.case_guard), so nothing is written.
 
+
 @pytest.fixture
 def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     """An ordinary case (its supervisor named) that becomes especially grave right after a view's lookup."""
@@ -115,7 +125,6 @@ def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     from ecase.api_base import ScopedAPIView
     from ecase.scoped_views import CaseScopedView
     from tests.factories import article
-
     from tests.test_access_sweep import row_counts
 
     ordinary = register(actor=investigator, supervisor=supervisor, prosecutor=prosecutor)
@@ -124,15 +133,22 @@ def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     def requalify():
         current = Case.objects.get(pk=ordinary.pk)
         if current.gravity < 4:
-            case_requalify(case_id=ordinary.pk, actor=investigator, expected_version=current.version,
-                           reason="Переквалификация", articles=[article("99-1")])
+            case_requalify(
+                case_id=ordinary.pk,
+                actor=investigator,
+                expected_version=current.version,
+                reason="Переквалификация",
+                articles=[article("99-1")],
+            )
             ordinary.rows_after_requalification = row_counts()
 
     for view in (ScopedAPIView, CaseScopedView):
+
         def get_object_then_requalify(self, *args, _original=view.get_object, **kwargs):
             found = _original(self, *args, **kwargs)
             requalify()
             return found
+
         monkeypatch.setattr(view, "get_object", get_object_then_requalify)
     return ordinary
 
@@ -146,23 +162,42 @@ def _writes(case, investigator):
 
     note = ProceduralActType.objects.create(code="race_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
-    item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description="Нож",
-                        seized_at=case.registered_at, seized_place="Астана")
+    item = evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="physical",
+        description="Нож",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
     return note, {
-        "create act": ("POST", f"/api/v1/cases/{case.pk}/acts/",
-                       {"act_type": note.code, "language": "ru", "place": "Астана"}, lambda: None),
+        "create act": (
+            "POST",
+            f"/api/v1/cases/{case.pk}/acts/",
+            {"act_type": note.code, "language": "ru", "place": "Астана"},
+            lambda: None,
+        ),
         "edit act": ("PATCH", f"/api/v1/acts/{act.pk}/", {"body": "Иначе."}, lambda: '"v1"'),
         "submit act": ("POST", f"/api/v1/acts/{act.pk}/transition/", {"action": "submit"}, lambda: '"v1"'),
-        "custody": ("POST", f"/api/v1/evidence/{item.pk}/custody/", {"to_holder": "Эксперт", "reason": "Экспертиза"},
-                    lambda: f'"v{chain_length(item.pk)}"'),
-        "edit case": ("PATCH", f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"},
-                      lambda: f'"v{Case.objects.get(pk=case.pk).version}"'),
+        "custody": (
+            "POST",
+            f"/api/v1/evidence/{item.pk}/custody/",
+            {"to_holder": "Эксперт", "reason": "Экспертиза"},
+            lambda: f'"v{chain_length(item.pk)}"',
+        ),
+        "edit case": (
+            "PATCH",
+            f"/api/v1/cases/{case.pk}/",
+            {"plot": "Иначе.", "reason": "x"},
+            lambda: f'"v{Case.objects.get(pk=case.pk).version}"',
+        ),
     }
 
 
 @pytest.mark.parametrize("write", ["create act", "edit act", "submit act", "custody", "edit case"])
 def test_a_case_requalified_as_grave_after_the_lookup_is_refused_under_the_lock(
-        requalified_after_lookup, investigator, write):
+    requalified_after_lookup, investigator, write
+):
     from cases.models import Case
     from tests.test_access_sweep import row_counts
 
@@ -192,8 +227,9 @@ def test_a_session_without_a_recent_second_factor_is_refused_under_the_lock(requ
     assert ProceduralAct.objects.count() == acts
 
 
-def test_a_token_issued_for_grave_cases_still_writes_after_a_requalification(requalified_after_lookup, investigator,
-                                                                              admin):
+def test_a_token_issued_for_grave_cases_still_writes_after_a_requalification(
+    requalified_after_lookup, investigator, admin
+):
     case = requalified_after_lookup
     _note, writes = _writes(case, investigator)
     method, url, body, _version = writes["create act"]
@@ -201,8 +237,7 @@ def test_a_token_issued_for_grave_cases_still_writes_after_a_requalification(req
     assert response.status_code == 201, response.content
 
 
-def test_a_page_sends_to_the_second_factor_when_the_case_became_grave_meanwhile(requalified_after_lookup,
-                                                                                  investigator):
+def test_a_page_sends_to_the_second_factor_when_the_case_became_grave_meanwhile(requalified_after_lookup, investigator):
     """The pages' twin: the form was posted for an ordinary case, the service finds a grave one."""
     from django.urls import reverse
 
@@ -243,8 +278,13 @@ def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investig
     with case_guard(token_scope):
         act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
         # Requalified meanwhile (the guard sees the case before the change, still ordinary).
-        case_requalify(case_id=case.pk, actor=investigator, expected_version=Case.objects.get(pk=case.pk).version,
-                       reason="Переквалификация", articles=[article("99-1")])
+        case_requalify(
+            case_id=case.pk,
+            actor=investigator,
+            expected_version=Case.objects.get(pk=case.pk).version,
+            reason="Переквалификация",
+            articles=[article("99-1")],
+        )
         with pytest.raises(OutsideTokenScope):
             act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")
         with pytest.raises(OutsideTokenScope):

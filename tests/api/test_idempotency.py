@@ -1,5 +1,6 @@
 """Idempotency-Key on API writes (issue #20, ecase/idempotency.py): a retried write learns its outcome
 and writes nothing more; a reused key is refused; concurrent duplicates write once; a replay re-checks access."""
+
 import threading
 from datetime import timedelta
 
@@ -71,8 +72,9 @@ def test_a_refused_write_keeps_no_record_so_the_retry_runs(investigator, case, n
 
 def test_keys_belong_to_their_principal(investigator, case, note_type):
     first = Api(token=issue(investigator)).post(acts_url(case), BODY, headers={"Idempotency-Key": "k"})
-    other = Api(token=issue(investigator, name="another system")).post(acts_url(case), BODY,
-                                                                       headers={"Idempotency-Key": "k"})
+    other = Api(token=issue(investigator, name="another system")).post(
+        acts_url(case), BODY, headers={"Idempotency-Key": "k"}
+    )
     assert first.status_code == other.status_code == 201 and not other.has_header("Idempotent-Replayed")
     assert ProceduralAct.objects.filter(case=case).count() == 2
 

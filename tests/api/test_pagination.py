@@ -1,4 +1,5 @@
 """Every list of the API is paged, and the schema says so: no operation answers a bare array."""
+
 import io
 import re
 
@@ -37,9 +38,16 @@ def test_no_operation_answers_a_bare_array():
     assert sorted(lists) == sorted(re.sub(r"\{\w+\}", "{id}", path) for path in LISTS)
 
 
-LISTS = ["/api/v1/cases/", "/api/v1/cases/{case}/participants/", "/api/v1/cases/{case}/acts/",
-         "/api/v1/cases/{case}/evidence/", "/api/v1/cases/{case}/audit-events/", "/api/v1/persons/",
-         "/api/v1/evidence/{item}/files/", "/api/v1/evidence/{item}/custody/"]
+LISTS = [
+    "/api/v1/cases/",
+    "/api/v1/cases/{case}/participants/",
+    "/api/v1/cases/{case}/acts/",
+    "/api/v1/cases/{case}/evidence/",
+    "/api/v1/cases/{case}/audit-events/",
+    "/api/v1/persons/",
+    "/api/v1/evidence/{item}/files/",
+    "/api/v1/evidence/{item}/custody/",
+]
 
 
 @pytest.fixture
@@ -50,13 +58,21 @@ def two_of_everything(investigator, prosecutor):
     for _ in range(2):
         participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data())
         act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
-        item = evidence_add(case_id=case.pk, actor=investigator, kind="physical", description="Нож",
-                            seized_at=case.registered_at, seized_place="Астана")
+        item = evidence_add(
+            case_id=case.pk,
+            actor=investigator,
+            kind="physical",
+            description="Нож",
+            seized_at=case.registered_at,
+            seized_place="Астана",
+        )
     for shade in range(2):
-        evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes(shade=shade)),
-                          name="photo.png")
-        evidence_transfer(item_id=item.pk, actor=investigator, to_holder=f"Камера {shade}", to_location="Склад",
-                          reason="На хранение")
+        evidence_file_add(
+            item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes(shade=shade)), name="photo.png"
+        )
+        evidence_transfer(
+            item_id=item.pk, actor=investigator, to_holder=f"Камера {shade}", to_location="Склад", reason="На хранение"
+        )
     return {"case": case.pk, "item": item.pk}
 
 

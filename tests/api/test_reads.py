@@ -1,4 +1,5 @@
 """Reading over the API: the same cases, persons and files as in the browser, logged the same way."""
+
 import io
 
 import pytest
@@ -20,8 +21,12 @@ def shared_person(case, investigator, outsider):
     """One IIN recorded in the own case (a victim) and in a Taraz case (a suspect): two records, not linked."""
     foreign = register(actor=outsider)
     mine = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
-    participant_add(case_id=foreign.pk, actor=outsider, role=ParticipantRole.SUSPECT,
-                    person_data={**person_data(), "iin": mine.person.iin})
+    participant_add(
+        case_id=foreign.pk,
+        actor=outsider,
+        role=ParticipantRole.SUSPECT,
+        person_data={**person_data(), "iin": mine.person.iin},
+    )
     return mine.person, foreign
 
 
@@ -44,8 +49,12 @@ def test_a_misspelt_or_empty_filter_is_refused_not_ignored(investigator, shared_
     """Ignored, either would list every person the caller may see instead of the one asked for."""
     person, foreign = shared_person
     api = Api(token=issue(investigator))
-    for params, field in (({"iin_number": person.iin}, "iin_number"), ({"iin": ""}, "iin"),
-                          ({"status": ""}, "status"), ({"page": "1", "sort": "iin"}, "sort")):
+    for params, field in (
+        ({"iin_number": person.iin}, "iin_number"),
+        ({"iin": ""}, "iin"),
+        ({"status": ""}, "status"),
+        ({"page": "1", "sort": "iin"}, "sort"),
+    ):
         url = "/api/v1/cases/" if "status" in params else "/api/v1/persons/"
         response = api.get(url, **params)
         assert response.status_code == 400 and list(error_of(response)["fields"]) == [field], params
@@ -77,10 +86,17 @@ def test_listing_a_cases_participants_is_logged_as_opening_it(investigator, case
 
 @pytest.fixture
 def item(settings, tmp_path, case, investigator):
-    item = evidence_add(case_id=case.pk, actor=investigator, kind="digital", description="Флешка",
-                        seized_at=case.registered_at, seized_place="Астана")
-    evidence_transfer(item_id=item.pk, actor=investigator, to_holder="Камера хранения", to_location="Камера №2",
-                      reason="На хранение")
+    item = evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="digital",
+        description="Флешка",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
+    evidence_transfer(
+        item_id=item.pk, actor=investigator, to_holder="Камера хранения", to_location="Камера №2", reason="На хранение"
+    )
     return item
 
 
@@ -145,13 +161,15 @@ def test_a_browser_session_must_send_the_csrf_token_to_write(investigator, case)
     client.handler.enforce_csrf_checks = True
     api = Api(client=client)
     assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 200
-    response = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"},
-                         headers={"If-Match": f'"v{case.version}"'})
+    response = api.patch(
+        f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     assert response.status_code == 403 and "CSRF" in error_of(response)["message"]
 
 
 def test_a_token_request_needs_no_csrf_token(investigator, case):
     client = Client(enforce_csrf_checks=True)
     response = Api(token=issue(investigator), client=client).patch(
-        f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"}, headers={"If-Match": f'"v{case.version}"'})
+        f"/api/v1/cases/{case.pk}/", {"plot": "Иначе.", "reason": "x"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     assert response.status_code == 200

@@ -9,6 +9,7 @@ headers, body); and a request the schema calls invalid is refused (4xx). (Refusa
 credentials is the API sweep's: every route, anonymous, 401.) Each call runs in a transaction
 that is rolled back, so the data stays put.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,9 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
-from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -44,8 +47,13 @@ from tests.evidence.helpers import png_bytes
 from tests.factories import person_data, register
 
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 10}  # per operation: ~30 s on 2 cores
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 # negative_data_rejection is added for a case only while the parts it made invalid are still as
 # generated: the test replaces the Authorization header always, and a path id or If-Match at times.
 # 412 counts as a refusal too: If-Match is checked before the body, so a stale one answers first.
@@ -55,21 +63,38 @@ REJECTED = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422"
 @pytest.fixture
 def data(settings, investigator, supervisor, prosecutor, outsider):
     """An investigator's case with a bit of everything, and a case of another region."""
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        "api_token": "100000/min", "api_user": "100000/min", "api_anon": "100000/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_token": "100000/min", "api_user": "100000/min", "api_anon": "100000/min"},
+    }
     note = ProceduralActType.objects.create(code="fuzz_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     own, foreign = register(actor=investigator, prosecutor=prosecutor), register(actor=outsider)
-    people = [participant_add(case_id=c.pk, actor=a, role=ParticipantRole.WITNESS, person_data=person_data())
-              for c, a in ((own, investigator), (own, investigator), (foreign, outsider))]
-    acts = [act_create(case_id=own.pk, actor=investigator, act_type=note, language="ru", place="Астана"),
-            signed_act(own, investigator, supervisor, note),
-            act_create(case_id=foreign.pk, actor=outsider, act_type=note, language="ru", place="Тараз")]
-    items = [evidence_add(case_id=c.pk, actor=a, kind="physical", description="Нож", seized_at=c.registered_at,
-                          seized_place="Астана") for c, a in ((own, investigator), (foreign, outsider))]
-    evidence_transfer(item_id=items[0].pk, actor=investigator, to_holder="Камера хранения", to_location="Камера №1",
-                      reason="На хранение")
-    files = [evidence_file_add(item_id=i.pk, actor=a, stream=io.BytesIO(png_bytes(shade=n)), name="photo.png")
-             for n, (i, a) in enumerate(((items[0], investigator), (items[1], outsider)))]
+    people = [
+        participant_add(case_id=c.pk, actor=a, role=ParticipantRole.WITNESS, person_data=person_data())
+        for c, a in ((own, investigator), (own, investigator), (foreign, outsider))
+    ]
+    acts = [
+        act_create(case_id=own.pk, actor=investigator, act_type=note, language="ru", place="Астана"),
+        signed_act(own, investigator, supervisor, note),
+        act_create(case_id=foreign.pk, actor=outsider, act_type=note, language="ru", place="Тараз"),
+    ]
+    items = [
+        evidence_add(
+            case_id=c.pk, actor=a, kind="physical", description="Нож", seized_at=c.registered_at, seized_place="Астана"
+        )
+        for c, a in ((own, investigator), (foreign, outsider))
+    ]
+    evidence_transfer(
+        item_id=items[0].pk,
+        actor=investigator,
+        to_holder="Камера хранения",
+        to_location="Камера №1",
+        reason="На хранение",
+    )
+    files = [
+        evidence_file_add(item_id=i.pk, actor=a, stream=io.BytesIO(png_bytes(shade=n)), name="photo.png")
+        for n, (i, a) in enumerate(((items[0], investigator), (items[1], outsider)))
+    ]
     return {
         "token": issue(investigator),
         "ids": {
@@ -99,8 +124,14 @@ def _run(operation, mode: GenerationMode, data: dict, stats: Counter, failures: 
     auth = {"Authorization": f"Bearer {data['token']}"}
     if_match = any(p.name == "If-Match" for p in operation.headers)
 
-    @hypothesis_settings(max_examples=EXAMPLES[mode], deadline=None, database=None, derandomize=True,
-                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def test(draw):
         case = draw.draw(operation.as_strategy(generation_mode=mode))
@@ -152,7 +183,9 @@ def test_every_operation_conforms_to_the_schema_and_never_fails_on_the_server(da
             _run(operation, mode, data, stats, failures)
     elapsed = time.monotonic() - started
     with capsys.disabled():
-        print(f"\nschemathesis: {len(operations)} operations, {stats['calls']} calls in {elapsed:.1f} s; "
-              f"{', '.join(f'{k} {v}' for k, v in sorted(stats.items()) if k != 'calls')}")
+        print(
+            f"\nschemathesis: {len(operations)} operations, {stats['calls']} calls in {elapsed:.1f} s; "
+            f"{', '.join(f'{k} {v}' for k, v in sorted(stats.items()) if k != 'calls')}"
+        )
     assert not failures, "\n\n".join(failures[:10])
     assert stats["5xx"] == 0 and stats["2xx"] > len(operations)  # the successful paths were reached too

@@ -1,4 +1,5 @@
 """Malformed paging parameters are 400 in the documented error shape, never a quiet default (issue #20)."""
+
 import pytest
 
 from tests.api.helpers import Api, error_of, issue

@@ -1,4 +1,5 @@
 """Throttling: per token, counted in the shared cache (Redis), so every worker process counts together."""
+
 import os
 import subprocess
 import sys
@@ -20,8 +21,10 @@ needs_redis = pytest.mark.skipif(not django_settings.REDIS_URL, reason="the coun
 
 
 def rates(settings, **changed):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changed}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changed},
+    }
 
 
 def test_a_token_beyond_its_rate_gets_429_with_retry_after_in_the_error_shape(settings, investigator):
@@ -58,8 +61,14 @@ def test_requests_counted_by_another_process_count_for_the_token(settings, inves
         with override_settings(CACHES={settings.CACHES!r}):
             print([ratelimit.count("token:{token.pk}", {DAY})[0] for _ in range(4)])
     """)
-    done = subprocess.run([sys.executable, "-c", other_worker], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecase.settings"}, cwd=django_settings.BASE_DIR)
+    done = subprocess.run(
+        [sys.executable, "-c", other_worker],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "ecase.settings"},
+        cwd=django_settings.BASE_DIR,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[2, 3, 4, 5]"  # it saw this process's request, and counted on from it
     response = api.get(ME)
@@ -88,8 +97,10 @@ def test_the_anonymous_rate_counts_by_address_not_by_a_forwarded_for_header(sett
     settings.ECASE_PROXY_COUNT = 0
     rates(settings, api_anon="2/day")
     api = Api()
-    assert [api.get("/api/schema/", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(2)] == \
-        [200, 200]
+    assert [api.get("/api/schema/", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code for n in range(2)] == [
+        200,
+        200,
+    ]
     response = api.get("/api/schema/", headers={"X-Forwarded-For": "10.0.0.99"})
     assert response.status_code == 429 and error_of(response)["code"] == "throttled"
 

@@ -1,4 +1,5 @@
 """API tokens: issued once and stored hashed, refused when revoked, expired or their user deactivated."""
+
 import logging
 from datetime import timedelta
 from io import StringIO
@@ -37,8 +38,10 @@ def test_issue_api_token_prints_the_token_once_and_stores_only_its_hash(investig
     assert timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= timedelta(days=7)
     secret = raw.split("_", 2)[2]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM accounts_apitoken WHERE digest LIKE %s OR name LIKE %s OR prefix LIKE %s",
-                       [f"%{secret}%"] * 3)
+        cursor.execute(
+            "SELECT count(*) FROM accounts_apitoken WHERE digest LIKE %s OR name LIKE %s OR prefix LIKE %s",
+            [f"%{secret}%"] * 3,
+        )
         assert cursor.fetchone()[0] == 0
     event = AuditEvent.objects.get(event=EventType.TOKEN_ISSUED)
     assert event.data["prefix"] == token.prefix and raw not in str(event.data)
@@ -81,12 +84,15 @@ def test_a_deactivated_users_token_is_refused_at_once(investigator, admin, case)
     assert response.status_code == 401 and error_of(response)["code"] == "user_inactive"
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer ecase_0123456789_" + "A" * 43,     # well-formed, unknown
-    "Bearer not-a-token",
-    "Bearer",
-    "Bearer two words",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer ecase_0123456789_" + "A" * 43,  # well-formed, unknown
+        "Bearer not-a-token",
+        "Bearer",
+        "Bearer two words",
+    ],
+)
 def test_an_unknown_or_malformed_token_is_refused_and_logged(investigator, header):
     response = Client().get(ME, headers={"Authorization": header})
     assert response.status_code == 401 and error_of(response)["code"] == "token_invalid"
@@ -122,14 +128,17 @@ def test_revoking_twice_is_an_error(investigator):
         call_command("revoke_api_token", raw.split("_")[1], stdout=StringIO())
 
 
-@pytest.mark.parametrize("args,message", [
-    (["prosecutor", "--write"], "read-only"),
-    (["admin"], "Administrators"),
-    (["investigator", "--expires", "0"], "between 1 and 365"),
-    (["investigator", "--expires", "366"], "between 1 and 365"),
-    (["nobody"], "no user"),
-    (["investigator", "--by", "investigator"], "no active administrator"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["prosecutor", "--write"], "read-only"),
+        (["admin"], "Administrators"),
+        (["investigator", "--expires", "0"], "between 1 and 365"),
+        (["investigator", "--expires", "366"], "between 1 and 365"),
+        (["nobody"], "no user"),
+        (["investigator", "--by", "investigator"], "no active administrator"),
+    ],
+)
 def test_issue_api_token_refuses(investigator, prosecutor, admin, args, message):
     with pytest.raises(CommandError, match=message):
         issue_by_command(*args)
@@ -151,8 +160,9 @@ def test_the_issuing_administrator_is_recorded(investigator, admin):
 def test_a_read_only_token_cannot_write(investigator, case):
     api = Api(token=issue(investigator, can_write=False))
     version = case.version
-    response = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Иначе", "reason": "x"},
-                         headers={"If-Match": f'"v{version}"'})
+    response = api.patch(
+        f"/api/v1/cases/{case.pk}/", {"plot": "Иначе", "reason": "x"}, headers={"If-Match": f'"v{version}"'}
+    )
     assert response.status_code == 403 and error_of(response)["code"] == "token_read_only"
     case.refresh_from_db()
     assert case.version == version
@@ -189,8 +199,9 @@ def test_a_write_token_stops_writing_when_its_user_becomes_a_prosecutor(investig
     api = Api(token=issue(investigator))
     investigator.role = Role.PROSECUTOR
     investigator.save(update_fields=["role"])
-    response = api.patch(f"/api/v1/cases/{case.pk}/", {"plot": "Иначе", "reason": "x"},
-                         headers={"If-Match": f'"v{case.version}"'})
+    response = api.patch(
+        f"/api/v1/cases/{case.pk}/", {"plot": "Иначе", "reason": "x"}, headers={"If-Match": f'"v{case.version}"'}
+    )
     # Refused either way: a prosecutor's role holds no "change" grant (cases.access.ROLE_ACTIONS),
     # and the token itself no longer writes.
     assert response.status_code == 403 and error_of(response)["code"] in ("permission_denied", "token_read_only")

@@ -1,4 +1,5 @@
 """Tools of the tamper tests: an attacker who owns the database (triggers off), raw SQL, verification."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
 """Audit events form hash chains: one per case, one global; a change to any recorded field shows."""
+
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -6,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.utils import DataError, IntegrityError, InternalError, ProgrammingError
+from django.db.utils import IntegrityError, InternalError, ProgrammingError
 from django.utils import timezone
 
 from audit.choices import EventType, Outcome
@@ -43,8 +44,7 @@ def assert_unbroken(events):
 
 def test_it_appends_case_events_to_the_cases_chain_in_order(investigator):
     recorded = [
-        audit_record(actor=investigator, event=EventType.CASE_OPENED, case_id=CASE_ID, data={"n": n})
-        for n in range(3)
+        audit_record(actor=investigator, event=EventType.CASE_OPENED, case_id=CASE_ID, data={"n": n}) for n in range(3)
     ]
     assert {e.chain for e in recorded} == {f"case:{CASE_ID}"}
     assert [e.seq for e in recorded] == [1, 2, 3]
@@ -63,10 +63,17 @@ def test_a_stored_event_hashes_to_its_stored_hash_after_the_round_trip(investiga
     record_time = timezone.now()
     with origin(ip="10.12.0.7", request_id="req-7f3a"):
         record = audit_record(
-            actor=investigator, event=EventType.FILE_DOWNLOADED, case_id=CASE_ID, outcome=Outcome.OK,
-            data={"name": "Протокол допроса — Әсем Қасымова.pdf", "size": 123456, "nested": {"b": [1, 2.5, None], "a": True},
-                  "when": record_time,
-                  "amount": Decimal("1500.50")},
+            actor=investigator,
+            event=EventType.FILE_DOWNLOADED,
+            case_id=CASE_ID,
+            outcome=Outcome.OK,
+            data={
+                "name": "Протокол допроса — Әсем Қасымова.pdf",
+                "size": 123456,
+                "nested": {"b": [1, 2.5, None], "a": True},
+                "when": record_time,
+                "amount": Decimal("1500.50"),
+            },
         )
     stored = AuditEvent.objects.get(pk=record.pk)
     assert (stored.ip, stored.request_id) == ("10.12.0.7", "req-7f3a")
@@ -81,8 +88,9 @@ def test_events_without_a_case_go_to_the_global_chain(investigator):
     start_seq, start_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     with origin(ip="192.168.1.20", request_id="req-login"):
         first = audit_record(actor=investigator, event=EventType.LOGIN)
-    second = audit_record(actor=None, event=EventType.LOGIN_FAILED, outcome=Outcome.DENIED,
-                          data={"username": "investigator"})
+    second = audit_record(
+        actor=None, event=EventType.LOGIN_FAILED, outcome=Outcome.DENIED, data={"username": "investigator"}
+    )
     assert first.chain == second.chain == GLOBAL_CHAIN
     assert first.case_id is None
     assert (first.seq, second.seq) == (start_seq + 1, start_seq + 2)
@@ -142,8 +150,13 @@ TAMPERINGS = {
 def test_changing_any_recorded_field_changes_the_hash(investigator, tamper):
     audit_record(actor=investigator, event=EventType.CASE_OPENED, case_id=CASE_ID)
     with origin(ip="10.12.0.7", request_id="req-1"):
-        record = audit_record(actor=investigator, event=EventType.EVIDENCE_WITHDRAWN, case_id=CASE_ID,
-                              target=investigator, data={"number": 1, "reason": "Внесён ошибочно"})
+        record = audit_record(
+            actor=investigator,
+            event=EventType.EVIDENCE_WITHDRAWN,
+            case_id=CASE_ID,
+            target=investigator,
+            data={"number": 1, "reason": "Внесён ошибочно"},
+        )
     stored = AuditEvent.objects.get(pk=record.pk)
     assert stored.compute_hash() == stored.hash
     tamper(stored)
@@ -151,8 +164,9 @@ def test_changing_any_recorded_field_changes_the_hash(investigator, tamper):
 
 
 def test_a_row_changed_in_the_database_is_refused_or_no_longer_matches_its_hash(investigator):
-    record = audit_record(actor=investigator, event=EventType.FILE_DOWNLOADED, case_id=CASE_ID,
-                          data={"name": "протокол.pdf"})
+    record = audit_record(
+        actor=investigator, event=EventType.FILE_DOWNLOADED, case_id=CASE_ID, data={"name": "протокол.pdf"}
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE audit_auditevent SET actor_label = %s WHERE id = %s", ["someone_else", record.pk])
@@ -166,6 +180,7 @@ def test_a_row_changed_in_the_database_is_refused_or_no_longer_matches_its_hash(
 
 # --- values PostgreSQL would re-spell or refuse --------------------------------------------------
 
+
 def test_an_event_with_a_long_form_ipv6_address_still_matches_its_hash(db):
     with origin(ip="2001:0db8:0000:0000:0000:0000:0000:0001", request_id="req-v6"):
         record = audit_record(actor=None, event=EventType.LOGIN_FAILED)
@@ -174,14 +189,16 @@ def test_an_event_with_a_long_form_ipv6_address_still_matches_its_hash(db):
 
 
 def test_an_event_whose_data_holds_a_nul_character_is_recorded(db):
-    record = audit_record(actor=None, event=EventType.LOGIN_FAILED, data={"username": "admin\x00", "ratio": 1e300,
-                                                                           "bad": float("nan")})
+    record = audit_record(
+        actor=None, event=EventType.LOGIN_FAILED, data={"username": "admin\x00", "ratio": 1e300, "bad": float("nan")}
+    )
     stored = AuditEvent.objects.get(pk=record.pk)
     assert stored.compute_hash() == stored.hash
     assert stored.data["username"] == "admin\ufffd"
 
 
 # --- concurrency -------------------------------------------------------------------------------
+
 
 # available_apps: the flush after this test empties the audit tables only, so the reference data
 # loaded by migrations (articles, act types) survives for the transactional tests that follow.
@@ -194,9 +211,10 @@ def test_twenty_concurrent_writers_extend_one_case_chain_without_gaps_or_forks()
     def write(n):
         try:
             start.wait(timeout=30)
-            audit_record(actor=None, event=EventType.CASE_OPENED, case_id=CASE_ID, actor_label=f"worker-{n}",
-                         data={"writer": n})
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            audit_record(
+                actor=None, event=EventType.CASE_OPENED, case_id=CASE_ID, actor_label=f"worker-{n}", data={"writer": n}
+            )
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

@@ -1,4 +1,5 @@
 """A history checkpoint waits for transactions still running, so a late commit never breaks a seal."""
+
 import threading
 
 import pytest
@@ -11,8 +12,10 @@ TABLE = "cases_historicalcase_group"  # a history table whose rows need no other
 
 
 def _insert(cursor, marker):
-    cursor.execute(f"INSERT INTO {TABLE} (id, case_id, user_id, history_id) VALUES (%s, %s, %s, %s) "
-                   f"RETURNING m2m_history_id", [marker, marker, marker, marker])
+    cursor.execute(
+        f"INSERT INTO {TABLE} (id, case_id, user_id, history_id) VALUES (%s, %s, %s, %s) RETURNING m2m_history_id",
+        [marker, marker, marker, marker],
+    )
     return cursor.fetchone()[0]
 
 
@@ -25,11 +28,11 @@ def test_a_row_committed_after_a_later_one_is_still_inside_the_checkpoint_that_c
         try:
             with connections["default"].cursor() as cursor:  # this thread's own connection
                 cursor.execute("BEGIN")
-                _insert(cursor, 990001)           # takes the lower key …
+                _insert(cursor, 990001)  # takes the lower key …
                 inserted.set()
                 release.wait(timeout=30)
-                cursor.execute("COMMIT")          # … and commits after the checkpoint read the maximum
-        except BaseException as error:  # noqa: BLE001
+                cursor.execute("COMMIT")  # … and commits after the checkpoint read the maximum
+        except BaseException as error:
             errors.append(error)
         finally:
             connections["default"].close()
@@ -39,9 +42,9 @@ def test_a_row_committed_after_a_later_one_is_still_inside_the_checkpoint_that_c
     try:
         assert inserted.wait(timeout=30), errors
         with connection.cursor() as cursor:
-            _insert(cursor, 990002)               # a higher key, committed at once (autocommit)
+            _insert(cursor, 990002)  # a higher key, committed at once (autocommit)
         threading.Timer(1.0, release.set).start()
-        result = write_checkpoint()                # waits for the slow writer before sealing
+        result = write_checkpoint()  # waits for the slow writer before sealing
         assert result.event is not None, result.skipped
         thread.join(timeout=30)
         assert errors == [] and not thread.is_alive()

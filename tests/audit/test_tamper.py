@@ -4,18 +4,19 @@ The suite connects as PostgreSQL's superuser, which is what a database owner tur
 would be: the tests first show that the triggers refuse the edit even to it, then switch the
 triggers off (``session_replication_role = replica``) and show that ``verify_audit`` finds it.
 """
+
 import io
 import json
 import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, transaction
 
 from audit.choices import EventType
 from audit.heads import heads_document, load_heads, merge_heads
 from audit.history_seal import write_checkpoint
-from audit.models import AuditEvent, ChainHead, chain_for_case, link_hash
+from audit.models import AuditEvent, chain_for_case, link_hash
 from audit.services import audit_record
 from audit.verify import verify
 from cases.models import Case
@@ -42,11 +43,15 @@ def only_finding(report):
 
 # --- the database refuses ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_auditevent SET actor_label = 'someone_else' WHERE chain = %s",
-    "UPDATE audit_auditevent SET data = '{}' WHERE chain = %s",
-    "DELETE FROM audit_auditevent WHERE chain = %s",
-])
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditevent SET actor_label = 'someone_else' WHERE chain = %s",
+        "UPDATE audit_auditevent SET data = '{}' WHERE chain = %s",
+        "DELETE FROM audit_auditevent WHERE chain = %s",
+    ],
+)
 def test_the_database_refuses_to_change_or_delete_an_audit_event(trail, statement):
     before = [(e.pk, e.hash, e.actor_label) for e in chain_rows(trail)]
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
@@ -54,11 +59,14 @@ def test_the_database_refuses_to_change_or_delete_an_audit_event(trail, statemen
     assert [(e.pk, e.hash, e.actor_label) for e in chain_rows(trail)] == before
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_chainhead SET seq = seq - 1 WHERE chain = %s",
-    "UPDATE audit_chainhead SET hash = repeat('a', 64) WHERE chain = %s",
-    "DELETE FROM audit_chainhead WHERE chain = %s",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_chainhead SET seq = seq - 1 WHERE chain = %s",
+        "UPDATE audit_chainhead SET hash = repeat('a', 64) WHERE chain = %s",
+        "DELETE FROM audit_chainhead WHERE chain = %s",
+    ],
+)
 def test_the_database_refuses_to_roll_back_or_delete_a_chain_head(trail, statement):
     with pytest.raises(IntegrityError, match="chain head"), transaction.atomic():
         sql(statement, [trail])
@@ -72,9 +80,12 @@ def test_a_new_chain_head_cannot_start_anywhere_but_at_the_beginning(db):
 @pytest.mark.parametrize("table", ["cases_historicalcase", "cases_historicalcase_articles", "accounts_historicaluser"])
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_the_database_refuses_to_change_or_delete_history_rows(case, table, verb):
-    statement = {"UPDATE": f"UPDATE {table} SET history_id = history_id" if "articles" in table
-                 else f"UPDATE {table} SET history_change_reason = 'rewritten'",
-                 "DELETE": f"DELETE FROM {table}"}[verb]
+    statement = {
+        "UPDATE": f"UPDATE {table} SET history_id = history_id"
+        if "articles" in table
+        else f"UPDATE {table} SET history_change_reason = 'rewritten'",
+        "DELETE": f"DELETE FROM {table}",
+    }[verb]
     with pytest.raises(IntegrityError, match="history"), transaction.atomic():
         sql(statement)
 
@@ -100,17 +111,20 @@ def test_the_applications_restricted_role_may_append_but_not_change_or_delete(tr
         sql(out.getvalue())
         sql(f"SET LOCAL ROLE {role}")
         event = audit_record(actor=investigator, event=EventType.CASE_OPENED, case_id=int(trail[5:]))
-        for statement in ("UPDATE audit_auditevent SET actor_label = 'x' WHERE id = %s",
-                          "DELETE FROM audit_auditevent WHERE id = %s",
-                          "TRUNCATE audit_auditevent CASCADE",
-                          "ALTER TABLE audit_auditevent DISABLE TRIGGER ALL",
-                          "SET session_replication_role = replica"):
+        for statement in (
+            "UPDATE audit_auditevent SET actor_label = 'x' WHERE id = %s",
+            "DELETE FROM audit_auditevent WHERE id = %s",
+            "TRUNCATE audit_auditevent CASCADE",
+            "ALTER TABLE audit_auditevent DISABLE TRIGGER ALL",
+            "SET session_replication_role = replica",
+        ):
             with pytest.raises((IntegrityError, ProgrammingError)), transaction.atomic():
                 sql(statement, [event.pk] if "%s" in statement else [])
         transaction.set_rollback(True)
 
 
 # --- verify_audit catches it -----------------------------------------------------------------------
+
 
 def test_changing_one_field_of_an_event_is_caught(trail):
     victim = chain_rows(trail)[4]
@@ -121,10 +135,17 @@ def test_changing_one_field_of_an_event_is_caught(trail):
     assert "changed" in finding.message
 
 
-@pytest.mark.parametrize("column, value", [
-    ("actor_label", "'supervisor'"), ("occurred_at", "occurred_at - interval '1 hour'"), ("outcome", "'denied'"),
-    ("ip", "'10.0.0.1'"), ("event", "'case.changed'"), ("case_id", "case_id + 1"),
-])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("actor_label", "'supervisor'"),
+        ("occurred_at", "occurred_at - interval '1 hour'"),
+        ("outcome", "'denied'"),
+        ("ip", "'10.0.0.1'"),
+        ("event", "'case.changed'"),
+        ("case_id", "case_id + 1"),
+    ],
+)
 def test_changing_any_column_is_caught(trail, column, value):
     victim = chain_rows(trail)[2]
     with database_owner():
@@ -148,9 +169,18 @@ def test_inserting_a_forged_event_is_caught(trail, investigator):
     with database_owner():
         sql("UPDATE audit_auditevent SET seq = seq + 1000 WHERE chain = %s AND seq > %s", [trail, anchor.seq])
         sql("UPDATE audit_auditevent SET seq = seq - 999 WHERE chain = %s AND seq > 1000", [trail])
-        forged = AuditEvent(chain=trail, seq=anchor.seq + 1, occurred_at=anchor.occurred_at, event=EventType.CASE_OPENED,
-                            outcome="ok", actor=investigator, actor_label="supervisor", case_id=anchor.case_id,
-                            data={"n": -1}, prev_hash=anchor.hash)
+        forged = AuditEvent(
+            chain=trail,
+            seq=anchor.seq + 1,
+            occurred_at=anchor.occurred_at,
+            event=EventType.CASE_OPENED,
+            outcome="ok",
+            actor=investigator,
+            actor_label="supervisor",
+            case_id=anchor.case_id,
+            data={"n": -1},
+            prev_hash=anchor.hash,
+        )
         forged.hash = forged.compute_hash()
         forged.save(force_insert=True)
     finding = only_finding(verify())
@@ -161,8 +191,16 @@ def test_inserting_a_forged_event_is_caught(trail, investigator):
 def test_a_forged_event_appended_at_the_end_is_caught_by_the_head(trail, investigator):
     last = chain_rows(trail)[-1]
     with database_owner():
-        forged = AuditEvent(chain=trail, seq=last.seq + 1, occurred_at=last.occurred_at, event=EventType.CASE_OPENED,
-                            actor_label="ghost", case_id=last.case_id, data={}, prev_hash=last.hash)
+        forged = AuditEvent(
+            chain=trail,
+            seq=last.seq + 1,
+            occurred_at=last.occurred_at,
+            event=EventType.CASE_OPENED,
+            actor_label="ghost",
+            case_id=last.case_id,
+            data={},
+            prev_hash=last.hash,
+        )
         forged.hash = forged.compute_hash()
         forged.save(force_insert=True)
     finding = only_finding(verify())
@@ -211,8 +249,10 @@ def test_rewriting_a_chain_consistently_is_caught_by_exported_heads(trail, tmp_p
                 event.data = {"n": "rewritten"}
             event.prev_hash = previous
             event.hash = link_hash(previous, event.canonical())
-            sql("UPDATE audit_auditevent SET data = %s, prev_hash = %s, hash = %s WHERE id = %s",
-                [json.dumps(event.data), event.prev_hash, event.hash, event.pk])
+            sql(
+                "UPDATE audit_auditevent SET data = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [json.dumps(event.data), event.prev_hash, event.hash, event.pk],
+            )
             previous = event.hash
         sql("UPDATE audit_chainhead SET hash = %s WHERE chain = %s", [previous, trail])
     assert verify().ok
@@ -229,13 +269,16 @@ def test_a_disabled_trigger_is_reported(trail):
 
 # --- the sealed history ------------------------------------------------------------------------
 
+
 def test_a_changed_history_row_is_caught_after_its_checkpoint(case, investigator):
     assert write_checkpoint().event is not None
     assert verify().ok
     with database_owner():
         sql("UPDATE cases_historicalcase SET history_change_reason = 'rewritten' WHERE id = %s", [case.pk])
     finding = only_finding(verify())
-    assert finding.chain == "history" and "cases_historicalcase rows" in finding.message and "changed" in finding.message
+    assert (
+        finding.chain == "history" and "cases_historicalcase rows" in finding.message and "changed" in finding.message
+    )
 
 
 def test_a_deleted_history_row_is_caught_after_its_checkpoint(case):
@@ -260,6 +303,7 @@ def test_checkpoints_tile_the_history(case, investigator, prosecutor):
 
 
 # --- the command ---------------------------------------------------------------------------------
+
 
 def test_verify_audit_exits_0_when_intact_and_1_naming_the_first_broken_event(trail, case):
     out = io.StringIO()
@@ -288,6 +332,7 @@ def test_verify_audit_reads_exported_heads(trail, tmp_path):
 
 
 # --- the periodic task ---------------------------------------------------------------------------
+
 
 def test_the_periodic_task_records_a_verification_and_raises_an_alert_on_failure(trail, caplog, settings):
     from audit.tasks import verify_trail

@@ -1,4 +1,5 @@
 """The blob-store suite runs twice: on the filesystem backend and on a real SeaweedFS S3 server."""
+
 from __future__ import annotations
 
 import uuid
@@ -31,9 +32,16 @@ class Backend:
 
     def names(self) -> list[str]:
         if self.kind == "filesystem":
-            return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
-                          if p.is_file() and p.relative_to(self.root).parts[0] in {"blobs", "keys"})
-        pages = seaweed.client(self.endpoint_url).get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+            return sorted(
+                p.relative_to(self.root).as_posix()
+                for p in self.root.rglob("*")
+                if p.is_file() and p.relative_to(self.root).parts[0] in {"blobs", "keys"}
+            )
+        pages = (
+            seaweed.client(self.endpoint_url)
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=self.prefix)
+        )
         return sorted(obj["Key"].removeprefix(self.prefix) for page in pages for obj in page.get("Contents", []))
 
     def read(self, name: str) -> bytes:
@@ -66,7 +74,12 @@ def backend(request, settings, tmp_path, master_key):
     server = request.getfixturevalue("s3_server")
     location = f"t-{uuid.uuid4().hex}"  # a prefix per test: nothing leaks between tests
     settings.ECASE_BLOB_STORAGE = "s3"
-    settings.ECASE_BLOB_S3 = {"endpoint_url": server.endpoint_url, "bucket_name": BUCKET, "location": location,
-                              "access_key": seaweed.ACCESS_KEY, "secret_key": seaweed.SECRET_KEY,
-                              "region_name": "us-east-1"}
+    settings.ECASE_BLOB_S3 = {
+        "endpoint_url": server.endpoint_url,
+        "bucket_name": BUCKET,
+        "location": location,
+        "access_key": seaweed.ACCESS_KEY,
+        "secret_key": seaweed.SECRET_KEY,
+        "region_name": "us-east-1",
+    }
     return Backend("s3", settings.ECASE_PRIVATE_STORAGE, server.endpoint_url, location + "/")

@@ -4,8 +4,10 @@ dev dependency), bound to 127.0.0.1 on ports the OS picks, data in a directory o
 Why SeaweedFS (issue #19): it installs from PyPI through uv (nothing beyond PyPI, so ``.ci/run``
 needs nothing more), is ready in ~3 s and passes boto3 and django-storages' S3Storage.
 """
+
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -61,15 +63,43 @@ def start(data_dir: Path, *, timeout: float = 60) -> Server:
     data_dir.mkdir(parents=True, exist_ok=True)
     (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, metrics) = free_ports(9)
     config = data_dir / "s3.json"
-    config.write_text('{"identities": [{"name": "ecase", "credentials": [{"accessKey": "%s", "secretKey": "%s"}],'
-                      ' "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}' % (ACCESS_KEY, SECRET_KEY))
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "ecase",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     log = data_dir / "weed.log"
-    command = [weed_binary(), "server", "-filer", "-s3", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-master.port={master}", f"-master.port.grpc={master_grpc}", f"-volume.port={volume}",
-               f"-volume.port.grpc={volume_grpc}", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
-               f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-metricsPort={metrics}",
-               "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
-               "-master.volumeSizeLimitMB=256", "-volume.max=100"]
+    command = [
+        weed_binary(),
+        "server",
+        "-filer",
+        "-s3",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-metricsPort={metrics}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={config}",
+        "-master.volumeSizeLimitMB=256",
+        "-volume.max=100",
+    ]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{s3}", data_dir, log)
@@ -98,10 +128,20 @@ def client(endpoint_url: str, *, connect_timeout: float = 5, retries: int = 3):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint_url, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                        region_name="us-east-1", config=Config(
-                            signature_version="s3v4", s3={"addressing_style": "path"}, connect_timeout=connect_timeout,
-                            read_timeout=60, retries={"max_attempts": retries}))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=connect_timeout,
+            read_timeout=60,
+            retries={"max_attempts": retries},
+        ),
+    )
 
 
 def create_bucket(endpoint_url: str, bucket: str) -> None:

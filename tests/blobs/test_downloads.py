@@ -1,4 +1,5 @@
 """Through the app on both backends: an evidence file uploaded and downloaded via the permission-checked view."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +14,12 @@ from tests.evidence.helpers import add_item, padded_png
 
 
 def test_an_evidence_file_goes_to_the_backend_encrypted_and_comes_back_through_the_view(
-        backend, case, investigator, outsider):
+    backend, case, investigator, outsider
+):
     data = padded_png(3 * 1024 * 1024 + 17)
-    record = evidence_file_add(item_id=add_item(case, investigator).pk, actor=investigator,
-                               stream=io.BytesIO(data), name="скан.png")
+    record = evidence_file_add(
+        item_id=add_item(case, investigator).pk, actor=investigator, stream=io.BytesIO(data), name="скан.png"
+    )
     body = backend.read(blobs.body_name(record.sha256))
     assert data[:4096] not in body and len(body) > len(data)
 

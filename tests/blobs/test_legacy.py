@@ -1,4 +1,5 @@
 """encrypt_legacy_blobs: the plain files of the stores before issue #19 become encrypted blobs."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """blob_orphans (issue #20) and rotate_blob_keys: what no row names, past a grace period, is removed and audited."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """The blob store (ecase/blobs.py) on both backends: round trips, encryption at rest, integrity, keys."""
+
 from __future__ import annotations
 
 import hashlib
@@ -87,7 +88,7 @@ def segments(raw: bytes) -> tuple[bytes, list[bytes]]:
     size = blobs.HEADER.size
     body = raw[size:]
     step = MIB + blobs.TAG
-    return raw[:size], [body[i:i + step] for i in range(0, len(body), step)]
+    return raw[:size], [body[i : i + step] for i in range(0, len(body), step)]
 
 
 def read_all(address: str) -> bytes:
@@ -113,7 +114,7 @@ def test_truncation_inside_a_segment_and_appended_bytes_are_detected(backend):
     backend.write(name, raw[:-10])
     with pytest.raises(blobs.BlobCorrupt):
         read_all(blob.sha256)
-    backend.write(name, raw + raw[-(MIB + blobs.TAG):])
+    backend.write(name, raw + raw[-(MIB + blobs.TAG) :])
     with pytest.raises(blobs.BlobCorrupt):
         read_all(blob.sha256)
 

@@ -3,6 +3,7 @@
 Run as their own pytest invocation (`make test` does): pyHanko's synchronous API calls
 asyncio.run(), which fails once Playwright's event loop lives in the same process (DESIGN §8).
 """
+
 import os
 from pathlib import Path
 
@@ -12,8 +13,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("ECASE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +44,9 @@ def page_for(browser, live_server, settings, tmp_path):
     contexts = []
 
     def make(**options):
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale="ru-RU",
-                                      **options)
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale="ru-RU", **options
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

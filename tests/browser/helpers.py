@@ -1,4 +1,5 @@
 """Signing in through the real pages, second factor included."""
+
 from __future__ import annotations
 
 from django_otp.oath import totp

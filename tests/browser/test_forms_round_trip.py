@@ -12,6 +12,7 @@ changed and saved: the date and datetime fields are still what they were.
 Participants and evidence items have no edit page (their services have no form yet): the add
 forms are checked to show their date defaults in the form the control accepts.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,41 +61,103 @@ class World:
         for user in (investigator, colleague, supervisor, prosecutor):
             User.objects.filter(pk=user.pk).update(language="ru")  # the localised date format is the trap
         self.investigator, self.supervisor = investigator, supervisor
-        self.case = register(actor=investigator, prosecutor=prosecutor, articles=("188-2", "190-1"),
-                             event_date=DAY - timedelta(days=10), days_ago=30,
-                             plot="Первая строка фабулы.\nВторая строка: «кавычки», ёлка, Қазақ.")
-        case_assign(case_id=self.case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
-                    prosecutor=prosecutor, supervisor=supervisor, reason="Группа")
-        self.victim = participant_add(case_id=self.case.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                                      person_data=person_data(), role_since=DAY)
-        self.witness = participant_add(case_id=self.case.pk, actor=investigator, role=ParticipantRole.WITNESS,
-                                       person_data=person_data(born=date(1990, 1, 2), last_name="Сапаров"),
-                                       role_since=DAY + timedelta(days=1))
-        self.items = [evidence_add(case_id=self.case.pk, actor=investigator, kind="physical", description=text,
-                                   seized_at=datetime.combine(DAY, datetime.min.time(), ALMATY).replace(hour=9, minute=15), seized_place="ул. Абая, 1")
-                      for text in ("Телефон", "Нож")]
+        self.case = register(
+            actor=investigator,
+            prosecutor=prosecutor,
+            articles=("188-2", "190-1"),
+            event_date=DAY - timedelta(days=10),
+            days_ago=30,
+            plot="Первая строка фабулы.\nВторая строка: «кавычки», ёлка, Қазақ.",
+        )
+        case_assign(
+            case_id=self.case.pk,
+            actor=supervisor,
+            lead_investigator=investigator,
+            group=[colleague],
+            prosecutor=prosecutor,
+            supervisor=supervisor,
+            reason="Группа",
+        )
+        self.victim = participant_add(
+            case_id=self.case.pk,
+            actor=investigator,
+            role=ParticipantRole.VICTIM,
+            person_data=person_data(),
+            role_since=DAY,
+        )
+        self.witness = participant_add(
+            case_id=self.case.pk,
+            actor=investigator,
+            role=ParticipantRole.WITNESS,
+            person_data=person_data(born=date(1990, 1, 2), last_name="Сапаров"),
+            role_since=DAY + timedelta(days=1),
+        )
+        self.items = [
+            evidence_add(
+                case_id=self.case.pk,
+                actor=investigator,
+                kind="physical",
+                description=text,
+                seized_at=datetime.combine(DAY, datetime.min.time(), ALMATY).replace(hour=9, minute=15),
+                seized_place="ул. Абая, 1",
+            )
+            for text in ("Телефон", "Нож")
+        ]
         self.acts = [
             # The form's own way of storing: ISO date, datetime with the zone's offset, one id, one code.
-            self._act("qualification", {"suspect": self.victim.pk, "articles": "190-1", "circumstances": "Строка 1\nСтрока 2",
-                                        "prosecutor_agreed_on": day(2), "announced_at": f"{day(2)}T10:00:00+05:00"}),
+            self._act(
+                "qualification",
+                {
+                    "suspect": self.victim.pk,
+                    "articles": "190-1",
+                    "circumstances": "Строка 1\nСтрока 2",
+                    "prosecutor_agreed_on": day(2),
+                    "announced_at": f"{day(2)}T10:00:00+05:00",
+                },
+            ),
             # A datetime stored in UTC and one with seconds, a choice, a participant and multi-line text.
-            self._act("interrogation_witness", {"start_time": f"{day(1)}T05:30:00+00:00",
-                                                "end_time": f"{day(1)}T11:45:30+05:00", "interrogated": self.witness.pk,
-                                                "rights_explained": "yes", "testimony": "Видел.\n\nУбежал."},
-                      participants=[self.witness.pk]),
+            self._act(
+                "interrogation_witness",
+                {
+                    "start_time": f"{day(1)}T05:30:00+00:00",
+                    "end_time": f"{day(1)}T11:45:30+05:00",
+                    "interrogated": self.witness.pk,
+                    "rights_explained": "yes",
+                    "testimony": "Видел.\n\nУбежал.",
+                },
+                participants=[self.witness.pk],
+            ),
             # The demo generator's and the API's way: reference fields as lists.
-            self._act("seizure", {"started_at": f"{day(1)}T09:00+05:00", "finished_at": f"{day(1)}T09:40+05:00",
-                                  "holder": self.victim.pk, "attesting_witnesses": [self.witness.pk, self.victim.pk],
-                                  "items_seized": [item.pk for item in self.items], "grounds": "Постановление"}),
-            self._act("investigation_completion_notice", {"recipients": [self.victim.pk], "review_deadline": day(30),
-                                                          "notified_at": f"{day(5)}T16:05:00+05:00"}),
+            self._act(
+                "seizure",
+                {
+                    "started_at": f"{day(1)}T09:00+05:00",
+                    "finished_at": f"{day(1)}T09:40+05:00",
+                    "holder": self.victim.pk,
+                    "attesting_witnesses": [self.witness.pk, self.victim.pk],
+                    "items_seized": [item.pk for item in self.items],
+                    "grounds": "Постановление",
+                },
+            ),
+            self._act(
+                "investigation_completion_notice",
+                {"recipients": [self.victim.pk], "review_deadline": day(30), "notified_at": f"{day(5)}T16:05:00+05:00"},
+            ),
         ]
 
     def _act(self, code: str, fields: dict, participants=()) -> ProceduralAct:
         act_type = ProceduralActType.objects.get(code=code)
         assert {spec["name"] for spec in act_type.fields} >= set(fields), code
-        return act_create(case_id=self.case.pk, actor=self.investigator, act_type=act_type, language="ru",
-                          place="г. Астана", fields=fields, body="Текст акта.\nВторой абзац.", participant_ids=participants)
+        return act_create(
+            case_id=self.case.pk,
+            actor=self.investigator,
+            act_type=act_type,
+            language="ru",
+            place="г. Астана",
+            fields=fields,
+            body="Текст акта.\nВторой абзац.",
+            participant_ids=participants,
+        )
 
 
 @pytest.fixture
@@ -129,8 +192,9 @@ def test_every_edit_form_saved_unchanged_stores_exactly_what_was_there(page_for,
     # it is refused as a requalification that requalifies nothing, and nothing is stored.
     page.goto(f"/cases/{case.pk}/requalify/")
     assert page.input_value("#id_event_date") == (DAY - timedelta(days=10)).isoformat()
-    assert sorted(page.eval_on_selector("#id_articles", "e => Array.from(e.selectedOptions).map(o => o.value)")) == \
-        sorted(str(pk) for pk in before["articles"])
+    assert sorted(
+        page.eval_on_selector("#id_articles", "e => Array.from(e.selectedOptions).map(o => o.value)")
+    ) == sorted(str(pk) for pk in before["articles"])
     shot(page, "case-requalify")
     page.fill("#id_reason", "Проверка без изменений")
     page.click(SUBMIT)
@@ -156,8 +220,9 @@ def test_every_edit_form_saved_unchanged_stores_exactly_what_was_there(page_for,
             if isinstance(value, str) and re.match(r"^\d{4}-\d\d-\d\d", value):
                 shown = page.input_value(f"#id_f_{name}")
                 local = timezone.localtime(datetime.fromisoformat(value)) if "T" in value else None
-                assert shown == (local.strftime("%Y-%m-%dT%H:%M" + (":%S" if local.second else "")) if local else value), \
-                    (act.act_type.code, name, value, shown)
+                assert shown == (
+                    local.strftime("%Y-%m-%dT%H:%M" + (":%S" if local.second else "")) if local else value
+                ), (act.act_type.code, name, value, shown)
         shot(page, f"act-edit-{act.act_type.code}")
         submit(page, rf"/cases/acts/{act.pk}/$")
         assert stored(act) == before, act.act_type.code

@@ -1,4 +1,5 @@
 """Typing a valid IIN fills birth date and sex in the browser (static/js/iin.js, issue #16)."""
+
 from __future__ import annotations
 
 from datetime import date

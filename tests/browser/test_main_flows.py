@@ -1,4 +1,5 @@
 """The main flow of each role in a real browser (issue #4 must-show)."""
+
 from __future__ import annotations
 
 import re
@@ -64,7 +65,8 @@ def add_participant(page, case, role: str, iin: str, last_name: str, first_name:
 
 
 def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evidence(
-        page_for, shot, investigator, prosecutor):
+    page_for, shot, investigator, prosecutor
+):
     page = page_for()
     sign_in(page, investigator, enrol=True)
     shot(page, "dashboard")
@@ -90,8 +92,11 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     assert {p.role for p in Participant.objects.filter(case=case)} == {ParticipantRole.VICTIM, ParticipantRole.SUSPECT}
     shot(page, "participants")
 
-    act_type = ProceduralActType.objects.get(code="victim_recognition") \
-        if ProceduralActType.objects.filter(code="victim_recognition").exists() else ProceduralActType.objects.first()
+    act_type = (
+        ProceduralActType.objects.get(code="victim_recognition")
+        if ProceduralActType.objects.filter(code="victim_recognition").exists()
+        else ProceduralActType.objects.first()
+    )
     page.goto(f"/cases/{case.pk}/?tab=acts")
     page.click("text=Draft an act")
     page.select_option("main form[method=get] #id_act_type", str(act_type.pk))
@@ -125,16 +130,21 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
 @pytest.fixture
 def two_submitted_acts(investigator, supervisor, prosecutor):
     case = register(actor=investigator, prosecutor=prosecutor)
-    act_type = ProceduralActType.objects.create(code="browser_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act_type = ProceduralActType.objects.create(
+        code="browser_note", name_ru="Справка", name_kk="Анықтама", kind="other"
+    )
     acts = []
     for body in ("Первый акт", "Второй акт"):
-        act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body=body)
+        act = act_create(
+            case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body=body
+        )
         acts.append(act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator))
     return acts
 
 
 def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_reason(
-        page_for, shot, supervisor, two_submitted_acts):
+    page_for, shot, supervisor, two_submitted_acts
+):
     first, second = two_submitted_acts
     enrolled(supervisor)
     page = page_for()
@@ -148,7 +158,9 @@ def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_re
     case_box, act_box = page.locator(".review-case").bounding_box(), page.locator(".act-sheet").bounding_box()
     assert act_box["x"] >= case_box["x"] + case_box["width"] and max(case_box["y"], act_box["y"]) < 300
     assert act_box["x"] + act_box["width"] <= 1366 and act_box["y"] + act_box["height"] <= 768
-    assert "Первый акт" in page.inner_text(".act-sheet") and first.case.registration_number in page.inner_text(".review-case")
+    assert "Первый акт" in page.inner_text(".act-sheet") and first.case.registration_number in page.inner_text(
+        ".review-case"
+    )
     assert page.evaluate(UNLABELLED) == []
     shot(page, "review")
     page.click("button:has-text('Approve')")
@@ -177,13 +189,20 @@ def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_re
     shot(page, "returned")
 
 
-def test_prosecutor_reads_the_whole_file_and_finds_no_way_to_write(page_for, shot, investigator, prosecutor,
-                                                                   settings, tmp_path):
+def test_prosecutor_reads_the_whole_file_and_finds_no_way_to_write(
+    page_for, shot, investigator, prosecutor, settings, tmp_path
+):
     settings.ECASE_PRIVATE_STORAGE = tmp_path / "files"
     case = register(actor=investigator, prosecutor=prosecutor)
     participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
-    item = evidence_add(case_id=case.pk, actor=investigator, kind="digital", description="Флешка",
-                        seized_at=case.registered_at, seized_place="Астана")
+    item = evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="digital",
+        description="Флешка",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
     import io
 
     file = evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes()), name="scan.png")
@@ -197,7 +216,8 @@ def test_prosecutor_reads_the_whole_file_and_finds_no_way_to_write(page_for, sho
         page.goto(url)
         writing_forms = page.locator("form[method=post]").evaluate_all(
             "fs => fs.map(f => f.getAttribute('action') || location.pathname)"
-            ".filter(a => !a.includes('/logout/') && !a.includes('/language/'))")
+            ".filter(a => !a.includes('/logout/') && !a.includes('/language/'))"
+        )
         assert writing_forms == [], f"{url} offers the prosecutor a form: {writing_forms}"
     with page.expect_download() as download:
         page.click(f"a[href='/evidence/files/{file.pk}/']")

@@ -1,4 +1,5 @@
 """The investigator's workspace in a real browser: keyboard only, labels, focus; upload progress (issue #4)."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_investigator_registers_a_case_and_adds_a_participant_with_the_keyboard_only(
-        page_for, shot, investigator, prosecutor):
+    page_for, shot, investigator, prosecutor
+):
     enrolled(investigator)
     page = page_for()
     sign_in(page, investigator)  # the sign-in itself is the accounts' flow, tested there
@@ -76,8 +78,14 @@ def test_the_investigator_registers_a_case_and_adds_a_participant_with_the_keybo
 @pytest.fixture
 def item(investigator, prosecutor):
     case = register(actor=investigator, prosecutor=prosecutor)
-    return evidence_add(case_id=case.pk, actor=investigator, kind="digital", description="Жёсткий диск",
-                        seized_at=case.registered_at, seized_place="Астана")
+    return evidence_add(
+        case_id=case.pk,
+        actor=investigator,
+        kind="digital",
+        description="Жёсткий диск",
+        seized_at=case.registered_at,
+        seized_place="Астана",
+    )
 
 
 def test_a_large_upload_shows_its_progress_as_a_bar_and_as_text(page_for, shot, investigator, item):
@@ -92,10 +100,13 @@ def test_a_large_upload_shows_its_progress_as_a_bar_and_as_text(page_for, shot, 
             [e.target.querySelector('progress').value, e.target.querySelector('[data-upload-text]').textContent])); }""")
     # A slow line, as in a district station: 4 MB at 2 MB/s.
     cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
-                                                  "uploadThroughput": 2 * 1024 * 1024})
-    page.set_input_files("#id_file", files=[{"name": "диск.png", "mimeType": "image/png",
-                                             "buffer": padded_png(4 * 1024 * 1024)}])
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 2 * 1024 * 1024},
+    )
+    page.set_input_files(
+        "#id_file", files=[{"name": "диск.png", "mimeType": "image/png", "buffer": padded_png(4 * 1024 * 1024)}]
+    )
     page.click("text=Upload")
     page.wait_for_function("() => window.seen.some(s => s[0] > 0 && s[0] < 100)")
     shot(page, "uploading")
@@ -120,8 +131,9 @@ def test_the_upload_works_without_javascript(page_for, investigator, item):
     sign_in(page, investigator)
     page.goto(f"/evidence/{item.pk}/")
     assert page.locator("[data-upload-progress]").is_hidden()
-    page.set_input_files("#id_file", files=[{"name": "скан.png", "mimeType": "image/png",
-                                             "buffer": padded_png(64 * 1024)}])
+    page.set_input_files(
+        "#id_file", files=[{"name": "скан.png", "mimeType": "image/png", "buffer": padded_png(64 * 1024)}]
+    )
     page.click("text=Upload")
     page.wait_for_url(f"**/evidence/{item.pk}/")
     assert EvidenceFile.objects.get().original_name == "скан.png"
@@ -136,7 +148,8 @@ def render_and_close(act):
 
 
 def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decision(
-        page_for, shot, investigator, supervisor, prosecutor, settings, tmp_path):
+    page_for, shot, investigator, supervisor, prosecutor, settings, tmp_path
+):
     from cases.act_transitions import ActAction
     from cases.models import ExtensionDecision, ProceduralAct
     from cases.services.act_workflow import act_transition

@@ -1,4 +1,5 @@
 """Fixtures of the cases tests that need signing and the broker (issue #5)."""
+
 import base64
 import json
 import uuid
@@ -30,5 +31,6 @@ def published(settings):
     def sent() -> list[tuple[str, list]]:
         messages = [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]  # LPUSH: newest first
         return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
+
     yield sent
     client.delete(queue, f"_kombu.binding.{queue}")

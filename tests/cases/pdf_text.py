@@ -3,6 +3,7 @@
 No text-extraction library is among the dependencies; reportlab's output is simple enough:
 literal strings shown with Tj/TJ in fonts whose ToUnicode maps give each code its character.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,13 +19,13 @@ _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(
 def _unescape(literal: bytes) -> bytes:
     out, i = bytearray(), 0
     while i < len(literal):
-        ch = literal[i:i + 1]
+        ch = literal[i : i + 1]
         if ch != b"\\":
             out += ch
             i += 1
             continue
-        nxt = literal[i + 1:i + 2]
-        octal = re.match(rb"[0-7]{1,3}", literal[i + 1:i + 4])
+        nxt = literal[i + 1 : i + 2]
+        octal = re.match(rb"[0-7]{1,3}", literal[i + 1 : i + 4])
         if octal:
             out.append(int(octal.group(), 8))
             i += 1 + len(octal.group())
@@ -39,8 +40,11 @@ def _cmap(font) -> dict[int, str]:
         return {}
     data = font["/ToUnicode"].get_object().data
     sections = re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S)
-    return {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
-            for section in sections for code, text in _BFCHAR.findall(section)}
+    return {
+        int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
+        for section in sections
+        for code, text in _BFCHAR.findall(section)
+    }
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -58,7 +62,7 @@ def page_texts(pdf: bytes) -> list[str]:
 def _show(content: bytes, fonts: dict[str, dict[int, str]]) -> str:
     out, cmap, operands = [], {}, []
     for token in _TOKEN.findall(content):
-        if token.startswith(b"(") or token.startswith(b"/") or token in (b"[", b"]") or token[:1] in b"-0123456789.":
+        if token.startswith((b"(", b"/")) or token in (b"[", b"]") or token[:1] in b"-0123456789.":
             operands.append(token)
             continue
         if token == b"Tf" and len(operands) >= 2:

@@ -3,6 +3,7 @@
 Generating the built-in CA's 3072-bit root costs up to a second; the root material is made
 once per passphrase and installed as the authority row of each test's database.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -45,15 +46,26 @@ def filled_fields(act_type, case, author) -> tuple[dict, list[int]]:
     from tests.evidence.helpers import add_item
     from tests.factories import person_data
 
-    participant = participant_add(case_id=case.pk, actor=author, role=ParticipantRole.VICTIM,
-                                  person_data=person_data(last_name="Сәрсенбаев", first_name="Әділ"))
+    participant = participant_add(
+        case_id=case.pk,
+        actor=author,
+        role=ParticipantRole.VICTIM,
+        person_data=person_data(last_name="Сәрсенбаев", first_name="Әділ"),
+    )
     item = add_item(case, author, description="Ұялы телефон Samsung")
     now = timezone.now().replace(microsecond=0)
     by_type = {
-        "participant": participant.pk, "participants": [participant.pk], "evidence": item.pk, "article": "188-1",
-        "date": now.date().isoformat(), "datetime": now.isoformat(), "integer": 150000,
-        "textarea": f"Мәтін {KAZAKH_LETTERS}: оқиға болған жер қаралды.\nЕкінші абзац.", "text": "Нұр-Сұлтан",
-        "place": "Астана қ., Қабанбай батыр д., 1", "person_name": "Өмірзақова Гүлнұр",
+        "participant": participant.pk,
+        "participants": [participant.pk],
+        "evidence": item.pk,
+        "article": "188-1",
+        "date": now.date().isoformat(),
+        "datetime": now.isoformat(),
+        "integer": 150000,
+        "textarea": f"Мәтін {KAZAKH_LETTERS}: оқиға болған жер қаралды.\nЕкінші абзац.",
+        "text": "Нұр-Сұлтан",
+        "place": "Астана қ., Қабанбай батыр д., 1",
+        "person_name": "Өмірзақова Гүлнұр",
     }
     values = {}
     for spec in act_type.fields:
@@ -71,9 +83,16 @@ def submitted_act(case, author, *, code="victim_recognition", language="kk", bod
 
     act_type = ProceduralActType.objects.get(code=code)
     fields, participant_ids = filled_fields(act_type, case, author)
-    act = act_create(case_id=case.pk, actor=author, act_type=act_type, language=language, place="Астана қ.",
-                     fields=fields, participant_ids=participant_ids,
-                     body=body if body is not None else f"Барлық қазақ әріптері: {KAZAKH_LETTERS}.")
+    act = act_create(
+        case_id=case.pk,
+        actor=author,
+        act_type=act_type,
+        language=language,
+        place="Астана қ.",
+        fields=fields,
+        participant_ids=participant_ids,
+        body=body if body is not None else f"Барлық қазақ әріптері: {KAZAKH_LETTERS}.",
+    )
     return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
 
 

@@ -1,17 +1,16 @@
 """Need-to-know: Case.objects.restrict() and the grants that follow the assignment."""
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import access
+from accounts.choices import Role
+from cases.choices import Gravity, ParticipantRole
 from cases.models import Case, Participant, Person
-from cases.choices import ParticipantRole
-from cases.choices import Gravity
-from cases.services.case import case_assign, case_requalify, case_update
-from django.core.exceptions import ValidationError
+from cases.services.case import case_assign, case_requalify
 from cases.services.participants import participant_add
 from tests.factories import article, make_user, person_data, register
-from accounts.choices import Role
 
 
 def visible(user, action="view"):
@@ -78,8 +77,13 @@ def test_a_grave_case_cannot_be_registered_without_a_supervisor(investigator):
 
 
 def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, investigator, supervisor, astana):
-    case_assign(case_id=case.pk, actor=supervisor, lead_investigator=investigator, supervisor=supervisor,
-                reason="Назначен куратор")
+    case_assign(
+        case_id=case.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        supervisor=supervisor,
+        reason="Назначен куратор",
+    )
     other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
     assert case in visible(other_head)
     case_requalify(case_id=case.pk, actor=investigator, reason="Переквалификация", articles=[article("99-1")])
@@ -94,8 +98,9 @@ def test_reassignment_revokes_the_old_investigator_at_once(case, investigator, c
 
 
 def test_children_and_persons_are_visible_only_through_their_case(case, investigator, outsider):
-    participant = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                                  person_data=person_data())
+    participant = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data()
+    )
     assert list(Participant.objects.restrict(investigator)) == [participant]
     assert not Participant.objects.restrict(outsider).exists()
     assert list(Person.objects.restrict(investigator)) == [participant.person]

@@ -1,4 +1,5 @@
 """The access log: who opened what, from where, and every refused attempt."""
+
 from django.urls import reverse
 
 from audit.choices import EventType, Outcome
@@ -41,8 +42,9 @@ def test_an_investigator_has_no_access_log(investigator, case):
     assert reverse("cases:detail", args=[case.pk]) not in client.get(reverse("cases:access-log-all")).content.decode()
 
 
-def test_the_units_log_leaves_out_grave_cases_until_the_second_factor_is_recent(investigator, supervisor, prosecutor,
-                                                                               case):
+def test_the_units_log_leaves_out_grave_cases_until_the_second_factor_is_recent(
+    investigator, supervisor, prosecutor, case
+):
     grave = register(actor=investigator, prosecutor=prosecutor, supervisor=supervisor, articles=("99-1",))
     verified_client(investigator).get(reverse("cases:detail", args=[case.pk]))
     verified_client(investigator).get(reverse("cases:detail", args=[grave.pk]))

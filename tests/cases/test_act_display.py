@@ -1,4 +1,5 @@
 """An act's structured fields are shown as a reader says them, not as stored codes (issue #16)."""
+
 from django.urls import reverse
 from django.utils import translation
 

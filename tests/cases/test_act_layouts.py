@@ -1,4 +1,5 @@
 """Act layouts are data (templates/acts/) and the render is a function of the snapshot."""
+
 import json
 import unicodedata
 from pathlib import Path
@@ -27,12 +28,27 @@ def synthetic_snapshot(spec: dict, language: str) -> dict:
     """A snapshot whose every value is recognisable in the output."""
     fields = {f["name"]: f"⟦{f['name']}⟧" for f in spec["fields"]}
     return {
-        "schema": 1, "language": language,
-        "act": {"number": 7, "version": 3, "type_code": spec["code"], "type_name": spec[f"name_{language}"],
-                "cpc_article": spec["cpc_article"], "place": "⟦place⟧", "date": "⟦date⟧", "body": "⟦body⟧",
-                "token": "t0k3n", "verification_url": "https://ecase.example.kz/verify/t0k3n/", "supersedes": 6},
-        "case": {"registration_number": "26AST000123", "registered_on": "01.11.2026", "articles": ["⟦article⟧"],
-                 "unit": "⟦unit⟧"},
+        "schema": 1,
+        "language": language,
+        "act": {
+            "number": 7,
+            "version": 3,
+            "type_code": spec["code"],
+            "type_name": spec[f"name_{language}"],
+            "cpc_article": spec["cpc_article"],
+            "place": "⟦place⟧",
+            "date": "⟦date⟧",
+            "body": "⟦body⟧",
+            "token": "t0k3n",
+            "verification_url": "https://ecase.example.kz/verify/t0k3n/",
+            "supersedes": 6,
+        },
+        "case": {
+            "registration_number": "26AST000123",
+            "registered_on": "01.11.2026",
+            "articles": ["⟦article⟧"],
+            "unit": "⟦unit⟧",
+        },
         "author": {"name": "⟦author⟧", "short": "⟦author short⟧", "position": "⟦author position⟧"},
         "approver": {"name": "⟦approver⟧", "short": "⟦approver short⟧", "position": "⟦approver position⟧"},
         "participants": [{"name": "⟦participant⟧", "role": "⟦role⟧"}],
@@ -54,9 +70,20 @@ def test_every_layout_prints_what_every_act_carries_and_its_required_fields(spec
     markup = layout_markup(synthetic_snapshot(spec, language), engine=layout_engine(INVALID))
     assert "@@MISSING" not in markup, "the layout names a value the snapshot does not have"
     text = squeeze(markup)
-    for needed in ("26AST000123", "7", "⟦place⟧", "⟦date⟧", "⟦author⟧", "⟦author position⟧", "⟦approver⟧",
-                   "⟦approver position⟧", "⟦participant⟧", "⟦role⟧", "⟦body⟧",
-                   "https://ecase.example.kz/verify/t0k3n/"):
+    for needed in (
+        "26AST000123",
+        "7",
+        "⟦place⟧",
+        "⟦date⟧",
+        "⟦author⟧",
+        "⟦author position⟧",
+        "⟦approver⟧",
+        "⟦approver position⟧",
+        "⟦participant⟧",
+        "⟦role⟧",
+        "⟦body⟧",
+        "https://ecase.example.kz/verify/t0k3n/",
+    ):
         assert needed in text, f"{spec['code']}.{language} does not print {needed}"
     for field in spec["fields"]:
         if field.get("required"):
@@ -64,8 +91,13 @@ def test_every_layout_prints_what_every_act_carries_and_its_required_fields(spec
 
 
 def test_a_type_without_a_layout_falls_back_to_the_generic_one_listing_its_fields():
-    spec = {"code": "admin_added_type", "name_ru": "Справка", "name_kk": "Анықтама", "cpc_article": "",
-            "fields": [{"name": "summary", "type": "text", "label_ru": "Итог", "label_kk": "Қорытынды"}]}
+    spec = {
+        "code": "admin_added_type",
+        "name_ru": "Справка",
+        "name_kk": "Анықтама",
+        "cpc_article": "",
+        "fields": [{"name": "summary", "type": "text", "label_ru": "Итог", "label_kk": "Қорытынды"}],
+    }
     assert layout_template_name(spec["code"], "ru") == "_generic.ru.txt"
     markup = squeeze(layout_markup(synthetic_snapshot(spec, "ru"), engine=layout_engine(INVALID)))
     assert "Итог: ⟦summary⟧" in markup.replace("<b>", "").replace("</b>", "") and "@@MISSING" not in markup
@@ -141,8 +173,12 @@ def test_the_snapshot_resolves_references_only_inside_the_case(case, investigato
     from tests.factories import person_data, register
 
     foreign_case = register(actor=outsider)
-    foreign = participant_add(case_id=foreign_case.pk, actor=outsider, role=ParticipantRole.WITNESS,
-                              person_data=person_data(last_name="Бөтен", first_name="Адам"))
+    foreign = participant_add(
+        case_id=foreign_case.pk,
+        actor=outsider,
+        role=ParticipantRole.WITNESS,
+        person_data=person_data(last_name="Бөтен", first_name="Адам"),
+    )
     act = approved_act(case, investigator, supervisor, language="ru")
     act.fields["participant"] = foreign.pk
     assert "Бөтен" not in json.dumps(act_snapshot(act), ensure_ascii=False)

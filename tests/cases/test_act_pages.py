@@ -1,7 +1,7 @@
 """The act page's rendering state, the signed PDF download, and the public verification page."""
+
 import hashlib
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -11,7 +11,6 @@ from cases.choices import ActStatus, RenderingState
 from cases.models import ActRendering, ProceduralAct
 from cases.pdf.storage import pdf_read
 from cases.services.act_workflow import act_transition
-from cases.services import act_rendering
 from cases.services.acts import act_create
 from tests.auth import verified_client
 from tests.cases.signing_helpers import approved_act, render_in_process, signed_act
@@ -50,14 +49,25 @@ def test_the_act_page_of_a_signed_act_links_the_pdf_and_the_route(case, investig
 
 
 def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
-        case, investigator, supervisor, published, django_capture_on_commit_callbacks):
+    case, investigator, supervisor, published, django_capture_on_commit_callbacks
+):
     act = approved_act(case, investigator, supervisor)  # a template for the submitted one below
-    submitted = act_create(case_id=case.pk, actor=investigator, act_type=act.act_type, language="ru", place="Астана",
-                           fields=act.fields, participant_ids=list(act.participants.values_list("pk", flat=True)))
+    submitted = act_create(
+        case_id=case.pk,
+        actor=investigator,
+        act_type=act.act_type,
+        language="ru",
+        place="Астана",
+        fields=act.fields,
+        participant_ids=list(act.participants.values_list("pk", flat=True)),
+    )
     act_transition(act_id=submitted.pk, action=ActAction.SUBMIT, actor=investigator)
     url = reverse("cases:act-transition", args=[submitted.pk])
     stale = verified_client(supervisor).post(url, {"action": "approve"})
-    assert "reauthenticate" in stale["Location"] and ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
+    assert (
+        "reauthenticate" in stale["Location"]
+        and ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(supervisor, reauthenticated=True).post(url, {"action": "approve"})
     assert response.status_code == 302
@@ -69,16 +79,18 @@ def test_a_correction_is_drafted_from_the_page_and_opens_for_editing(case, inves
     act = signed_act(case, investigator, supervisor)
     client = verified_client(investigator)
     assert 'value="supersede"' in page(investigator, act).content.decode()
-    response = client.post(reverse("cases:act-transition", args=[act.pk]),
-                           {"action": "supersede", "reason": "Опечатка в дате"})
+    response = client.post(
+        reverse("cases:act-transition", args=[act.pk]), {"action": "supersede", "reason": "Опечатка в дате"}
+    )
     correction = ProceduralAct.objects.get(supersedes=act)
     assert response["Location"] == reverse("cases:act-edit", args=[correction.pk])
     assert f"№{correction.number}" in page(investigator, act).content.decode()
     assert 'value="supersede"' not in page(investigator, act).content.decode()
 
 
-def test_readers_download_the_signed_pdf_and_each_download_is_logged(case, investigator, supervisor, prosecutor,
-                                                                     signing):
+def test_readers_download_the_signed_pdf_and_each_download_is_logged(
+    case, investigator, supervisor, prosecutor, signing
+):
     act = signed_act(case, investigator, supervisor)
     response = verified_client(prosecutor).get(reverse("cases:act-pdf", args=[act.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -95,6 +107,7 @@ def test_an_unsigned_act_has_no_pdf_to_download(case, investigator, supervisor):
 
 # --- the public verification page -------------------------------------------------------------
 
+
 def verify_url(act):
     return reverse("verify:act", args=[act.verification_token])
 
@@ -103,8 +116,14 @@ def test_anyone_sees_who_signed_and_when_but_no_case_content(client, case, inves
     act = signed_act(case, investigator, supervisor)
     body = client.get(verify_url(act)).content.decode()
     assert "Signed" in body and supervisor.get_full_name() in body and act.pdf_sha256 in body
-    for secret in (case.registration_number, "Сәрсенбаев", act.act_type.name_ru, act.act_type.name_kk, case.plot,
-                   reverse("cases:act", args=[act.pk])):
+    for secret in (
+        case.registration_number,
+        "Сәрсенбаев",
+        act.act_type.name_ru,
+        act.act_type.name_kk,
+        case.plot,
+        reverse("cases:act", args=[act.pk]),
+    ):
         assert secret not in body
 
 
@@ -115,8 +134,9 @@ def test_an_unknown_token_is_404_and_an_unsigned_act_says_so(client, case, inves
     assert "Not signed" in body and "Check a copy" not in body
 
 
-def test_a_reader_of_the_case_gets_a_link_to_the_act_an_outsider_does_not(case, investigator, supervisor, outsider,
-                                                                        signing):
+def test_a_reader_of_the_case_gets_a_link_to_the_act_an_outsider_does_not(
+    case, investigator, supervisor, outsider, signing
+):
     act = signed_act(case, investigator, supervisor)
     link = reverse("cases:act", args=[act.pk])
     assert link in verified_client(investigator).get(verify_url(act)).content.decode()
@@ -130,7 +150,7 @@ def upload(client, act, data: bytes, name="copy.pdf"):
 def test_an_uploaded_copy_is_byte_identical_and_valid(client, case, investigator, supervisor, signing):
     act = signed_act(case, investigator, supervisor)
     body = upload(client, act, pdf_read(act.pdf_sha256)).content.decode()
-    result = body[body.index('id="result"'):]
+    result = body[body.index('id="result"') :]
     assert "<strong>yes</strong>" in result and "<strong>VALID</strong>" in result
     assert supervisor.get_full_name() in result
 
@@ -139,21 +159,22 @@ def test_a_tampered_copy_is_neither_identical_nor_valid(client, case, investigat
     act = signed_act(case, investigator, supervisor)
     pdf = pdf_read(act.pdf_sha256)
     middle = len(pdf) // 2
-    body = upload(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1:]).content.decode()
-    result = body[body.index('id="result"'):]
+    body = upload(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1 :]).content.decode()
+    result = body[body.index('id="result"') :]
     assert "<strong>no</strong>" in result and "<strong>INVALID</strong>" in result
 
 
 def test_another_validly_signed_act_is_valid_but_not_this_one(client, case, investigator, supervisor, signing):
     act, other = signed_act(case, investigator, supervisor), signed_act(case, investigator, supervisor)
     body = upload(client, act, pdf_read(other.pdf_sha256)).content.decode()
-    result = body[body.index('id="result"'):]
+    result = body[body.index('id="result"') :]
     # Genuine, but another act's: never a bare VALID on this act's page (tests/cases/test_verify_page.py).
     assert "<strong>no</strong>" in result and "VALID, FOR ANOTHER ACT" in result and "DIFFERENT ACT" in result
 
 
-def test_garbage_and_oversized_uploads_are_answered_not_crashed_on(client, case, investigator, supervisor, signing,
-                                                                   settings):
+def test_garbage_and_oversized_uploads_are_answered_not_crashed_on(
+    client, case, investigator, supervisor, signing, settings
+):
     act = signed_act(case, investigator, supervisor)
     body = upload(client, act, b"not a pdf at all", name="x.pdf").content.decode()
     assert "<strong>INVALID</strong>" in body and "not a readable PDF" in body
@@ -177,8 +198,7 @@ def test_the_trust_roots_are_published_for_verifiers_elsewhere(client, signing):
     assert response.status_code == 200 and response.content.startswith(b"-----BEGIN CERTIFICATE-----")
 
 
-def test_uploads_to_the_public_page_are_limited_per_address(client, case, investigator, supervisor, signing,
-                                                           settings):
+def test_uploads_to_the_public_page_are_limited_per_address(client, case, investigator, supervisor, signing, settings):
     act = signed_act(case, investigator, supervisor)
     settings.ECASE_VERIFY_UPLOADS_PER_MINUTE = 2
     pdf = pdf_read(act.pdf_sha256)

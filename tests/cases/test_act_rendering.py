@@ -2,6 +2,7 @@
 
 The worker processes, the broker and their faults are exercised in tests/test_signing_worker.py.
 """
+
 import io
 import threading
 from contextlib import contextmanager
@@ -19,10 +20,10 @@ from cases.choices import ActStatus, RenderingState
 from cases.models import ActRendering, ActTransition, ProceduralAct, SigningCertificate
 from cases.pdf.storage import pdf_read
 from cases.services import act_rendering
-from ecase import blobs
 from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
 from cases.signing.verify import verify_pdf
 from cases.tasks import render_act
+from ecase import blobs
 from tests.cases.signing_helpers import approved_act, certify, render_in_process
 
 
@@ -30,21 +31,29 @@ def stored_pdfs(settings) -> list:
     return [sha for sha, _stored_at in blobs.iter_blobs()]
 
 
-def test_the_task_signs_the_approved_act_with_the_approvers_certificate(case, investigator, supervisor, signing, settings):
+def test_the_task_signs_the_approved_act_with_the_approvers_certificate(
+    case, investigator, supervisor, signing, settings
+):
     certificate = certify(supervisor)
     act = render_in_process(approved_act(case, investigator, supervisor))
     rendering = act.renderings.get()
     assert (act.status, act.signed_by, act.pdf_sha256) == (ActStatus.SIGNED, supervisor, rendering.pdf_sha256)
     assert (rendering.state, rendering.attempts, rendering.signer_certificate_sha256) == (
-        RenderingState.SIGNED, 1, certificate.sha256)
+        RenderingState.SIGNED,
+        1,
+        certificate.sha256,
+    )
     pdf = pdf_read(act.pdf_sha256)
     assert len(pdf) == rendering.pdf_size
     result = verify_pdf(pdf)
     assert result.valid, result.problems
     assert supervisor.get_full_name() in result.signer
     sign = ActTransition.objects.get(act=act, action=ActAction.SIGN)
-    assert (sign.from_status, sign.to_status, sign.actor.username) == (ActStatus.APPROVED, ActStatus.SIGNED,
-                                                                        "system.renderer")
+    assert (sign.from_status, sign.to_status, sign.actor.username) == (
+        ActStatus.APPROVED,
+        ActStatus.SIGNED,
+        "system.renderer",
+    )
     assert stored_pdfs(settings) == [act.pdf_sha256]
 
 
@@ -54,14 +63,18 @@ def test_a_second_delivery_of_the_same_task_changes_nothing(case, investigator, 
     before = (ActTransition.objects.count(), AuditEvent.objects.count(), act.pdf_sha256)
     result = render_act.apply(args=[act.renderings.get().pk]).get()
     assert result == "nothing to do"
-    assert (ActTransition.objects.count(), AuditEvent.objects.count(),
-            ProceduralAct.objects.get(pk=act.pk).pdf_sha256) == before
+    assert (
+        ActTransition.objects.count(),
+        AuditEvent.objects.count(),
+        ProceduralAct.objects.get(pk=act.pk).pdf_sha256,
+    ) == before
     assert ActRendering.objects.get(act=act).attempts == 1
     assert len(stored_pdfs(settings)) == 1
 
 
 def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_issued(
-        case, investigator, supervisor, signing, published, django_capture_on_commit_callbacks):
+    case, investigator, supervisor, signing, published, django_capture_on_commit_callbacks
+):
     act = approved_act(case, investigator, supervisor)
     rendering = act.renderings.get()
     assert render_act.apply(args=[rendering.pk]).get() == "failed"
@@ -81,8 +94,9 @@ def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_is
     assert render_in_process(act).status == ActStatus.SIGNED
 
 
-def test_a_transient_error_is_retried_with_backoff_then_given_up(case, investigator, supervisor, signing, monkeypatch,
-                                                                 settings):
+def test_a_transient_error_is_retried_with_backoff_then_given_up(
+    case, investigator, supervisor, signing, monkeypatch, settings
+):
     certify(supervisor)
     settings.ECASE_RENDER_MAX_ATTEMPTS = 3
 
@@ -116,8 +130,9 @@ def test_a_rendering_out_of_attempts_is_given_up_when_claimed(case, investigator
     assert rendering.state == RenderingState.FAILED and "the worker stopped mid-task" in rendering.last_error
 
 
-def test_approval_publishes_one_message_after_the_commit_only(case, investigator, supervisor, published,
-                                                             django_capture_on_commit_callbacks):
+def test_approval_publishes_one_message_after_the_commit_only(
+    case, investigator, supervisor, published, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         act = approved_act(case, investigator, supervisor)
     rendering = act.renderings.get()
@@ -142,8 +157,9 @@ def test_an_unreachable_broker_leaves_the_rendering_for_the_sweep(case, investig
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sweep_re_enqueues_lost_messages_and_abandoned_claims_only(case, investigator, supervisor, published,
-                                                                       settings):
+def test_the_sweep_re_enqueues_lost_messages_and_abandoned_claims_only(
+    case, investigator, supervisor, published, settings
+):
     """A claimed rendering whose row a worker holds locked is being rendered, however long it takes; one that
     nobody holds belongs to a dead worker and goes back at once. Locks are taken from a second connection,
     as a worker process would hold them."""
@@ -214,15 +230,15 @@ def test_certificates_are_issued_to_active_people_only(admin, supervisor, signin
 
 
 def test_requeue_renderings_sends_a_failed_rendering_back_once_audited(
-        case, investigator, supervisor, admin, signing, published, django_capture_on_commit_callbacks):
+    case, investigator, supervisor, admin, signing, published, django_capture_on_commit_callbacks
+):
     act = approved_act(case, investigator, supervisor)
     rendering = act.renderings.get()
     assert render_act.apply(args=[rendering.pk]).get() == "failed"  # no certificate yet
     with pytest.raises(CommandError, match="no failed rendering"):
         call_command("requeue_renderings", act=act.pk + 1000, cause="key restored", by=admin.username)
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("requeue_renderings", act=act.pk, cause="key restored", by=admin.username,
-                     stdout=io.StringIO())
+        call_command("requeue_renderings", act=act.pk, cause="key restored", by=admin.username, stdout=io.StringIO())
     rendering.refresh_from_db()
     assert (rendering.state, rendering.attempts) == (RenderingState.QUEUED, 0)
     assert published() == [("cases.render_act", [rendering.pk])]

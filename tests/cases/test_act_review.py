@@ -1,9 +1,9 @@
 """The supervisor's review page: the act as it will print beside its case; approve, or return with a reason."""
+
 import pytest
 from django.urls import reverse
 
 from accounts.services import unit_supervisors_group
-
 from cases.act_transitions import ActAction
 from cases.choices import ActStatus
 from cases.models import ActTransition, ProceduralAct
@@ -28,8 +28,14 @@ def test_the_review_shows_the_printed_act_beside_the_case_summary(submitted, cas
     body = response.content.decode()
     assert response.status_code == 200
     summary, preview = body.split('class="review-act"')
-    for shown in (case.registration_number, str(case.articles.get()), case.get_gravity_display(),
-                  case.deadline.strftime("%d.%m.%Y"), str(investigator), "Сәрсенбаев Әділ"):
+    for shown in (
+        case.registration_number,
+        str(case.articles.get()),
+        case.get_gravity_display(),
+        case.deadline.strftime("%d.%m.%Y"),
+        str(investigator),
+        "Сәрсенбаев Әділ",
+    ):
         assert shown in summary, shown
     # The layout of the PDF, with the reviewer as the approver the stamp will name.
     assert '<p class="act-title">ҚАУЛЫ</p>' in preview and supervisor.short_name() in preview
@@ -44,7 +50,7 @@ def test_a_return_without_reason_shows_the_error_at_the_field_and_changes_nothin
     response = client.post(review_url(submitted), {"action": "return", "reason": "  "})
     assert response.status_code == 400
     body = response.content.decode()
-    field = body[body.index('for="id_reason"'):body.index("Return for rework</button>")]
+    field = body[body.index('for="id_reason"') : body.index("Return for rework</button>")]
     assert 'id="reason-errors"' in field and "a return needs its reason" in field
     act = ProceduralAct.objects.get(pk=submitted.pk)
     assert act.status == ActStatus.SUBMITTED and act.version == submitted.version
@@ -73,7 +79,8 @@ def test_the_reason_typed_before_reauthentication_is_offered_again(submitted, su
 
 def test_a_return_with_its_reason_goes_back_to_the_author(submitted, supervisor):
     response = verified_client(supervisor, reauthenticated=True).post(
-        review_url(submitted), {"action": "return", "reason": "Не разъяснены права потерпевшей"})
+        review_url(submitted), {"action": "return", "reason": "Не разъяснены права потерпевшей"}
+    )
     assert response.status_code == 302
     act = ProceduralAct.objects.get(pk=submitted.pk)
     assert act.status == ActStatus.RETURNED

@@ -1,4 +1,5 @@
 """Procedural acts: numbering, the lifecycle table over every (status, action) pair, immutability."""
+
 import hashlib
 import itertools
 
@@ -12,7 +13,11 @@ from cases import access
 from cases.act_transitions import ACT_TRANSITIONS, ActAction
 from cases.choices import ActStatus, ParticipantRole, RenderingState
 from cases.models import (
-    ActRendering, ActTransition, AppendOnlyError, ProceduralAct, ProceduralActType,
+    ActRendering,
+    ActTransition,
+    AppendOnlyError,
+    ProceduralAct,
+    ProceduralActType,
     SignedActImmutableError,
 )
 from cases.services.act_workflow import act_record_signature, act_transition
@@ -29,9 +34,13 @@ NOT_COUNTED = {"sessions", "axes"}
 @pytest.fixture
 def act_type(db):
     # A type without required fields, so any draft may be submitted.
-    return ProceduralActType.objects.create(code="test_note", name_ru="Справка", name_kk="Анықтама", kind="other",
-                                            fields=[{"name": "summary", "type": "text", "label_ru": "Итог",
-                                                     "label_kk": "Қорытынды", "required": False}])
+    return ProceduralActType.objects.create(
+        code="test_note",
+        name_ru="Справка",
+        name_kk="Анықтама",
+        kind="other",
+        fields=[{"name": "summary", "type": "text", "label_ru": "Итог", "label_kk": "Қорытынды", "required": False}],
+    )
 
 
 @pytest.fixture
@@ -61,12 +70,17 @@ def act_in(status, case, investigator, supervisor, act_type, system):
 
 def entitled(action, investigator, supervisor, system):
     """The actor the table entitles: the author drafts and corrects, the supervisor decides, the system signs."""
-    return {ActAction.APPROVE: supervisor, ActAction.RETURN: supervisor, ActAction.SIGN: system}.get(action, investigator)
+    return {ActAction.APPROVE: supervisor, ActAction.RETURN: supervisor, ActAction.SIGN: system}.get(
+        action, investigator
+    )
 
 
 def row_counts() -> dict[str, int]:
-    return {m._meta.label_lower: m._default_manager.count() for m in apps.get_models()
-            if m._meta.app_label not in NOT_COUNTED}
+    return {
+        m._meta.label_lower: m._default_manager.count()
+        for m in apps.get_models()
+        if m._meta.app_label not in NOT_COUNTED
+    }
 
 
 def test_acts_are_numbered_within_their_case(case, investigator, act_type):
@@ -88,7 +102,12 @@ def test_every_status_and_action_pair(case, investigator, supervisor, act_type, 
         assert AuditEvent.objects.filter(case_id=case.pk).count() == events + 1
         step = ActTransition.objects.filter(act__case=case).latest("id")
         assert (step.act_id, step.action, step.from_status, step.to_status, step.actor) == (
-            act.pk, action, status, ACT_TRANSITIONS[(status, action)][0], actor)
+            act.pk,
+            action,
+            status,
+            ACT_TRANSITIONS[(status, action)][0],
+            actor,
+        )
         assert step.reason == "Причина" and step.act_version == moved.version
         event = AuditEvent.objects.filter(case_id=case.pk).latest("seq")
         assert (event.event, event.data["action"], event.actor) == ("act.transition", action, actor)
@@ -120,8 +139,9 @@ def test_the_author_cannot_approve_their_own_act_even_holding_the_right(case, in
 def test_the_author_approving_is_refused_by_the_database_too(case, investigator, supervisor, act_type, system):
     act = act_in(ActStatus.SUBMITTED, case, investigator, supervisor, act_type, system)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_proceduralact SET approved_by_id = author_id, approved_at = now() WHERE id = %s",
-                       [act.pk])
+        cursor.execute(
+            "UPDATE cases_proceduralact SET approved_by_id = author_id, approved_at = now() WHERE id = %s", [act.pk]
+        )
 
 
 def test_only_the_system_signs_and_the_system_does_nothing_else(case, investigator, supervisor, act_type, system):
@@ -149,20 +169,27 @@ def test_signing_needs_the_sha256_of_the_pdf(case, investigator, supervisor, act
     assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED
 
 
-@pytest.mark.parametrize("action,status", [(ActAction.RETURN, ActStatus.SUBMITTED), (ActAction.SUPERSEDE, ActStatus.SIGNED)])
+@pytest.mark.parametrize(
+    "action,status", [(ActAction.RETURN, ActStatus.SUBMITTED), (ActAction.SUPERSEDE, ActStatus.SIGNED)]
+)
 def test_a_return_and_a_correction_need_a_reason(case, investigator, supervisor, act_type, system, action, status):
     act = act_in(status, case, investigator, supervisor, act_type, system)
     before = row_counts()
     with pytest.raises(ValidationError):
-        act_transition(act_id=act.pk, action=action, actor=entitled(action, investigator, supervisor, system),
-                       reason=" ")
+        act_transition(
+            act_id=act.pk, action=action, actor=entitled(action, investigator, supervisor, system), reason=" "
+        )
     assert row_counts() == before
 
 
 def test_approval_freezes_a_snapshot_and_queues_one_rendering(case, investigator, supervisor, act_type, system):
     act = act_in(ActStatus.APPROVED, case, investigator, supervisor, act_type, system)
     rendering = ActRendering.objects.get(act=act)
-    assert (rendering.state, rendering.act_version, rendering.published_at) == (RenderingState.QUEUED, act.version, None)
+    assert (rendering.state, rendering.act_version, rendering.published_at) == (
+        RenderingState.QUEUED,
+        act.version,
+        None,
+    )
     assert rendering.snapshot["case"]["registration_number"] == case.registration_number
     assert rendering.snapshot["approver"]["name"] == supervisor.get_full_name()
     # One rendered PDF per act version: a second row for the same version is refused.
@@ -182,7 +209,9 @@ def test_a_signed_act_cannot_change_through_the_model(case, investigator, superv
 
 def test_a_signed_act_cannot_change_in_the_database(case, investigator, supervisor, act_type, system):
     act = act_in(ActStatus.SIGNED, case, investigator, supervisor, act_type, system)
-    victim = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
+    victim = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data()
+    )
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_proceduralact SET body = 'forged' WHERE id = %s", [act.pk])
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -203,27 +232,44 @@ def test_the_route_of_an_act_is_append_only(case, investigator, supervisor, act_
     step.reason = "переписано"
     with pytest.raises(AppendOnlyError):
         step.save()
-    for statement in ("UPDATE cases_acttransition SET reason = 'x' WHERE id = %s",
-                      "DELETE FROM cases_acttransition WHERE id = %s"):
+    for statement in (
+        "UPDATE cases_acttransition SET reason = 'x' WHERE id = %s",
+        "DELETE FROM cases_acttransition WHERE id = %s",
+    ):
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [step.pk])
     assert [s.action for s in act.transitions.all()] == [ActAction.SUBMIT, ActAction.APPROVE]
 
 
 def test_a_correction_supersedes_the_signed_act_which_stays(case, investigator, supervisor, act_type, system):
-    victim = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
-    old = act_transition(act_id=draft(case, investigator, act_type, body="Текст", fields={"summary": "Итог"},
-                                      participant_ids=[victim.pk]).pk, action=ActAction.SUBMIT, actor=investigator)
+    victim = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data()
+    )
+    old = act_transition(
+        act_id=draft(
+            case, investigator, act_type, body="Текст", fields={"summary": "Итог"}, participant_ids=[victim.pk]
+        ).pk,
+        action=ActAction.SUBMIT,
+        actor=investigator,
+    )
     act_transition(act_id=old.pk, action=ActAction.APPROVE, actor=supervisor)
     old = act_record_signature(act_id=old.pk, pdf_sha256=PDF_HASH, system_actor=system)
     moved = act_transition(act_id=old.pk, action=ActAction.SUPERSEDE, actor=investigator, reason="Опечатка в фамилии")
     correction = ProceduralAct.objects.get(supersedes=old)
     assert moved.superseded_by == correction and correction.number == old.number + 1
     assert (correction.status, correction.author, correction.body, correction.fields) == (
-        ActStatus.DRAFT, investigator, "Текст", {"summary": "Итог"})
+        ActStatus.DRAFT,
+        investigator,
+        "Текст",
+        {"summary": "Итог"},
+    )
     assert list(correction.participants.all()) == [victim]
     unchanged = ProceduralAct.objects.get(pk=old.pk)
-    assert (unchanged.status, unchanged.pdf_sha256, unchanged.updated_at) == (ActStatus.SIGNED, PDF_HASH, old.updated_at)
+    assert (unchanged.status, unchanged.pdf_sha256, unchanged.updated_at) == (
+        ActStatus.SIGNED,
+        PDF_HASH,
+        old.updated_at,
+    )
     with pytest.raises(ValidationError):  # superseded once; a second correction corrects the correction
         act_transition(act_id=old.pk, action=ActAction.SUPERSEDE, actor=investigator, reason="Ещё раз")
 

@@ -1,6 +1,7 @@
 """Every (status, action) pair of the case status machine: the table's succeed, all others are refused."""
-from datetime import timedelta
+
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,7 +22,10 @@ PATHS = {
     CaseStatus.REGISTERED: [],
     CaseStatus.INVESTIGATING: [(CaseAction.START, "investigator")],
     CaseStatus.INTERRUPTED: [(CaseAction.START, "investigator"), (CaseAction.INTERRUPT, "investigator")],
-    CaseStatus.SENT_TO_PROSECUTOR: [(CaseAction.START, "investigator"), (CaseAction.SEND_TO_PROSECUTOR, "investigator")],
+    CaseStatus.SENT_TO_PROSECUTOR: [
+        (CaseAction.START, "investigator"),
+        (CaseAction.SEND_TO_PROSECUTOR, "investigator"),
+    ],
     CaseStatus.TERMINATED: [(CaseAction.START, "investigator"), (CaseAction.TERMINATE, "investigator")],
 }
 ALL_PAIRS = list(itertools.product(CaseStatus.values, CaseAction.values))
@@ -34,8 +38,9 @@ def actor_for(action: str) -> str:
 
 
 def move(case, action, actor):
-    return case_transition(case_id=case.pk, action=action, actor=actor, reason="Основание указано",
-                           ground="п. 1 ч. 1 ст. 45 УПК")
+    return case_transition(
+        case_id=case.pk, action=action, actor=actor, reason="Основание указано", ground="п. 1 ч. 1 ст. 45 УПК"
+    )
 
 
 @pytest.fixture
@@ -77,7 +82,7 @@ def test_refused_transition_changes_nothing(people, status, action):
     assert (Case.history.filter(id=case.pk).count(), AuditEvent.objects.count(), Interruption.objects.count()) == before
 
 
-@pytest.mark.parametrize("status,action", [p for p in CASE_TRANSITIONS])
+@pytest.mark.parametrize("status,action", list(CASE_TRANSITIONS))
 def test_the_wrong_role_is_refused(people, status, action):
     case = case_in(status, people)
     for wrong in ("investigator" if actor_for(action) == "supervisor" else "supervisor", "prosecutor"):
@@ -90,11 +95,18 @@ def test_interruption_stops_the_clock_and_resumption_adds_the_stopped_days(peopl
     case = case_in(CaseStatus.INVESTIGATING, people)
     original = case.deadline
     three_days_ago = timezone.localdate() - timedelta(days=3)
-    case = case_transition(case_id=case.pk, action=CaseAction.INTERRUPT, actor=people["investigator"],
-                           reason="Подозреваемый скрылся", ground="п. 2 ч. 7 ст. 45 УПК", on_date=three_days_ago)
+    case = case_transition(
+        case_id=case.pk,
+        action=CaseAction.INTERRUPT,
+        actor=people["investigator"],
+        reason="Подозреваемый скрылся",
+        ground="п. 2 ч. 7 ст. 45 УПК",
+        on_date=three_days_ago,
+    )
     assert case.deadline is None
-    case = case_transition(case_id=case.pk, action=CaseAction.RESUME, actor=people["investigator"],
-                           reason="Подозреваемый задержан")
+    case = case_transition(
+        case_id=case.pk, action=CaseAction.RESUME, actor=people["investigator"], reason="Подозреваемый задержан"
+    )
     assert case.deadline == original + timedelta(days=3)
     interruption = Interruption.objects.get(case=case)
     assert (interruption.started_on, interruption.ended_on) == (three_days_ago, timezone.localdate())
@@ -127,7 +139,12 @@ def test_a_preliminary_investigation_lasts_two_calendar_months(investigator):
 def test_a_reason_is_required_for_termination(people):
     case = case_in(CaseStatus.INVESTIGATING, people)
     with pytest.raises(ValidationError) as error:
-        case_transition(case_id=case.pk, action=CaseAction.TERMINATE, actor=people["investigator"], reason="",
-                        ground="п. 2 ч. 1 ст. 35 УПК")
+        case_transition(
+            case_id=case.pk,
+            action=CaseAction.TERMINATE,
+            actor=people["investigator"],
+            reason="",
+            ground="п. 2 ч. 1 ст. 35 УПК",
+        )
     assert "reason" in error.value.message_dict
     assert Case.objects.get(pk=case.pk).status == CaseStatus.INVESTIGATING

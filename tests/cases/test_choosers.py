@@ -1,4 +1,5 @@
 """Search widgets instead of country-wide selects, and the count-free case list (issue #4)."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,8 +12,12 @@ from tests.factories import article, make_user, register
 
 
 def registration(prosecutor_id):
-    return {"articles": [article("188-1").pk], "proceedings_form": "inquiry", "plot": "Тайно похитил телефон.",
-            "prosecutor": prosecutor_id}
+    return {
+        "articles": [article("188-1").pk],
+        "proceedings_form": "inquiry",
+        "plot": "Тайно похитил телефон.",
+        "prosecutor": prosecutor_id,
+    }
 
 
 def test_registration_lists_no_prosecutor_of_the_country_but_accepts_any_active_one(investigator, astana, taraz):
@@ -41,8 +46,11 @@ def test_prosecutor_search_finds_by_surname_and_keeps_the_chosen_one(investigato
     other = make_user("other.prosecutor", Role.PROSECUTOR, taraz, last_name="Оспанова")
     make_user("not.a.prosecutor", Role.INVESTIGATOR, taraz, last_name="Оспанұлы")
     url = reverse("cases:prosecutor-options")
-    html = verified_client(investigator).get(url, {"field": "prosecutor", "prosecutor_q": "осп",
-                                                   "prosecutor": other.pk}).content.decode()
+    html = (
+        verified_client(investigator)
+        .get(url, {"field": "prosecutor", "prosecutor_q": "осп", "prosecutor": other.pk})
+        .content.decode()
+    )
     assert f'value="{prosecutor.pk}"' in html and f'<option value="{other.pk}" selected>' in html
     assert "Оспанұлы" not in html
 
@@ -50,8 +58,14 @@ def test_prosecutor_search_finds_by_surname_and_keeps_the_chosen_one(investigato
 def test_investigator_filter_searches_below_the_supervisors_unit_only(supervisor, investigator, outsider):
     client = verified_client(supervisor)
     url = reverse("cases:investigator-options")
-    assert f'value="{investigator.pk}"' in client.get(url, {"field": "investigator", "investigator_q": "Ахм"}).content.decode()
-    assert f'value="{outsider.pk}"' not in client.get(url, {"field": "investigator", "investigator_q": "Қас"}).content.decode()
+    assert (
+        f'value="{investigator.pk}"'
+        in client.get(url, {"field": "investigator", "investigator_q": "Ахм"}).content.decode()
+    )
+    assert (
+        f'value="{outsider.pk}"'
+        not in client.get(url, {"field": "investigator", "investigator_q": "Қас"}).content.decode()
+    )
     # Without JavaScript the submitted search text fills the select.
     page = client.get(reverse("cases:list"), {"investigator_q": "Ахм"}).content.decode()
     assert f'<option value="{investigator.pk}">' in page

@@ -1,4 +1,5 @@
 """The case page's decision list offers only what the transition table allows now (issue #16)."""
+
 import re
 
 from django.urls import reverse
@@ -20,8 +21,9 @@ def test_fresh_case_offers_only_acceptance_and_no_resume(case, investigator):
 
 def test_interrupted_case_offers_resume_and_termination(case, investigator):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск",
-                    ground="п. 1 ч. 1 ст. 45 УПК")
+    case_transition(
+        case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 1 ч. 1 ст. 45 УПК"
+    )
     assert offered(investigator, case) == {CaseAction.RESUME, CaseAction.TERMINATE}
 
 

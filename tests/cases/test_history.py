@@ -1,4 +1,5 @@
 """A history row with the acting user and the reason for every create, update and withdrawal."""
+
 from datetime import date
 
 import pytest
@@ -6,20 +7,45 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 
 from cases.choices import CaseAction, ParticipantRole
-from cases.models import (Case, DeadlineExtension, ExtensionDecision, Interruption, Participant, Person, PersonLink,
-                          ProceduralAct, ProceduralActType)
+from cases.models import (
+    Case,
+    DeadlineExtension,
+    ExtensionDecision,
+    Interruption,
+    Participant,
+    Person,
+    PersonLink,
+    ProceduralAct,
+    ProceduralActType,
+)
 from cases.services.acts import act_create, act_update, act_withdraw
 from cases.services.case import case_assign, case_requalify, case_transition, case_update
-from cases.services.participants import (participant_add, participant_change_role, participant_withdraw, person_link,
-                                         person_update)
+from cases.services.participants import (
+    participant_add,
+    participant_change_role,
+    participant_withdraw,
+    person_link,
+    person_update,
+)
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
 from tests.factories import article, person_data, register
 
 # ExtensionDecision: its history and delete guard in tests/cases/test_term_extension.py.
-TESTED = {Case, Person, PersonLink, Participant, ProceduralAct, DeadlineExtension, ExtensionDecision, Interruption, EvidenceItem,
-          EvidenceFile, CustodyEvent}
+TESTED = {
+    Case,
+    Person,
+    PersonLink,
+    Participant,
+    ProceduralAct,
+    DeadlineExtension,
+    ExtensionDecision,
+    Interruption,
+    EvidenceItem,
+    EvidenceFile,
+    CustodyEvent,
+}
 
 
 def latest(model, pk):
@@ -48,16 +74,30 @@ def test_every_case_data_model_demands_an_explicit_actor(model):
 def test_case_history_on_create_update_and_many_to_many(investigator, colleague, supervisor, prosecutor):
     case = Case.objects.get(pk=_register(investigator, prosecutor, supervisor).pk)
     assert_row(case.history.earliest("history_id"), user=investigator, type_="+", reason="Registered")
-    case = case_update(case_id=case.pk, actor=investigator, expected_version=case.version, reason="Уточнена фабула",
-                       plot="Открыто похитил телефон.")
+    case = case_update(
+        case_id=case.pk,
+        actor=investigator,
+        expected_version=case.version,
+        reason="Уточнена фабула",
+        plot="Открыто похитил телефон.",
+    )
     assert latest(Case, case.pk).history_change_reason == "Уточнена фабула"
-    case = case_requalify(case_id=case.pk, actor=investigator, reason="Уточнена квалификация", articles=[article("191-1")])
+    case = case_requalify(
+        case_id=case.pk, actor=investigator, reason="Уточнена квалификация", articles=[article("191-1")]
+    )
     row = latest(Case, case.pk)
     assert_row(row, user=investigator, type_="~")
     assert row.history_change_reason == "Уточнена квалификация"
     assert set(row.articles.values_list("criminalcodearticle_id", flat=True)) == {article("191-1").pk}
-    case_assign(case_id=case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
-                prosecutor=prosecutor, supervisor=supervisor, reason="Создана следственная группа")
+    case_assign(
+        case_id=case.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        group=[colleague],
+        prosecutor=prosecutor,
+        supervisor=supervisor,
+        reason="Создана следственная группа",
+    )
     row = latest(Case, case.pk)
     assert_row(row, user=supervisor, type_="~", reason="Создана следственная группа")
     assert list(row.group.values_list("user_id", flat=True)) == [colleague.pk]
@@ -70,14 +110,18 @@ def _register(investigator, prosecutor, supervisor):
 
 
 def test_person_and_participant_history(case, investigator):
-    participant = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                                  person_data=person_data(), reason="Задержан")
+    participant = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data(), reason="Задержан"
+    )
     assert_row(latest(Person, participant.person_id), user=investigator, type_="+", reason="Задержан")
     assert_row(latest(Participant, participant.pk), user=investigator, type_="+", reason="Задержан")
-    person_update(person_id=participant.person_id, actor=investigator, reason="Новый адрес", address="г. Астана, ул. Абая, 1")
+    person_update(
+        person_id=participant.person_id, actor=investigator, reason="Новый адрес", address="г. Астана, ул. Абая, 1"
+    )
     assert_row(latest(Person, participant.person_id), user=investigator, type_="~", reason="Новый адрес")
-    participant_change_role(participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED,
-                            reason="Квалификация деяния")
+    participant_change_role(
+        participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED, reason="Квалификация деяния"
+    )
     row = latest(Participant, participant.pk)
     assert_row(row, user=investigator, type_="~", reason="Квалификация деяния")
     assert row.role == ParticipantRole.ACCUSED
@@ -88,12 +132,20 @@ def test_person_and_participant_history(case, investigator):
 
 
 def test_act_history_including_its_participants(case, investigator):
-    victim = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
+    victim = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data()
+    )
     act_type = ProceduralActType.objects.first()
     act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="г. Астана")
     assert_row(latest(ProceduralAct, act.pk), user=investigator, type_="+", reason="Drafted")
-    act = act_update(act_id=act.pk, actor=investigator, expected_version=act.version, reason="Добавлен потерпевший",
-                     body="Текст", participant_ids=[victim.pk])
+    act = act_update(
+        act_id=act.pk,
+        actor=investigator,
+        expected_version=act.version,
+        reason="Добавлен потерпевший",
+        body="Текст",
+        participant_ids=[victim.pk],
+    )
     row = latest(ProceduralAct, act.pk)
     assert_row(row, user=investigator, type_="~")
     assert list(row.participants.values_list("participant_id", flat=True)) == [victim.pk]
@@ -105,8 +157,9 @@ def test_term_records_history(case, investigator, supervisor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
     extension = deadline_extend(case_id=case.pk, actor=supervisor, days=15, reason="Назначена экспертиза")
     assert_row(latest(DeadlineExtension, extension.pk), user=supervisor, type_="+", reason="Назначена экспертиза")
-    case_transition(case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск",
-                    ground="п. 2 ч. 7 ст. 45 УПК")
+    case_transition(
+        case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 2 ч. 7 ст. 45 УПК"
+    )
     interruption = Interruption.objects.get(case=case)
     assert_row(latest(Interruption, interruption.pk), user=investigator, type_="+", reason="Розыск")
     case_transition(case_id=case.pk, action=CaseAction.RESUME, actor=investigator, reason="Найден")
@@ -132,8 +185,9 @@ def test_writes_that_would_skip_history_are_refused(case, investigator):
 
 
 def test_bulk_create_writes_history_rows_with_the_actor(investigator):
-    people = Person.objects.bulk_create([Person(**person_data()), Person(**person_data(born=date(1990, 1, 2)))],
-                                        actor=investigator, reason="Импорт")
+    people = Person.objects.bulk_create(
+        [Person(**person_data()), Person(**person_data(born=date(1990, 1, 2)))], actor=investigator, reason="Импорт"
+    )
     rows = Person.history.filter(id__in=[p.pk for p in people])
     assert rows.count() == 2
     assert set(rows.values_list("history_user_id", "history_change_reason")) == {(investigator.pk, "Импорт")}
@@ -151,8 +205,12 @@ def test_nothing_of_a_case_is_hard_deleted(case):
 
 def test_a_person_link_and_the_persons_it_joins_are_never_deleted(investigator):
     data = person_data()
-    a, b = (participant_add(case_id=register(actor=investigator).pk, actor=investigator, role=ParticipantRole.WITNESS,
-                            person_data=data) for _ in range(2))
+    a, b = (
+        participant_add(
+            case_id=register(actor=investigator).pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=data
+        )
+        for _ in range(2)
+    )
     link = person_link(person_id=a.person_id, other_id=b.person_id, actor=investigator, reason="Одно лицо")
     with pytest.raises(HardDeleteError):
         link.delete()

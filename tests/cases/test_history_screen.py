@@ -1,4 +1,5 @@
 """The history screen: what changed, from → to, who and why, merged with the case's audit events."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,8 +19,13 @@ def history_page(user, case, **params):
 
 
 def test_it_shows_what_changed_from_what_to_what_who_and_why(investigator, case):
-    case_update(case_id=case.pk, actor=investigator, expected_version=case.version, reason="Уточнена фабула",
-                plot="Открыто похитил телефон.")
+    case_update(
+        case_id=case.pk,
+        actor=investigator,
+        expected_version=case.version,
+        reason="Уточнена фабула",
+        plot="Открыто похитил телефон.",
+    )
     page = history_page(investigator, case).content.decode()
     assert "Тайно похитил телефон из сумки потерпевшей. → Открыто похитил телефон." in page
     assert "Уточнена фабула" in page
@@ -27,10 +33,12 @@ def test_it_shows_what_changed_from_what_to_what_who_and_why(investigator, case)
 
 
 def test_participants_role_changes_appear_with_their_ground(investigator, case):
-    participant = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                                  person_data=person_data())
-    participant_change_role(participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED,
-                            reason="Квалификация деяния")
+    participant = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+    )
+    participant_change_role(
+        participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED, reason="Квалификация деяния"
+    )
     entries = history_page(investigator, case).context["page"].object_list
     role_change = next(e for e in entries if e.kind == "history" and e.why == "Квалификация деяния")
     assert [(c.old, c.new) for c in role_change.changes if c.old != "—"]  # the old role → the new one
@@ -50,10 +58,12 @@ def test_only_those_who_read_the_access_log_see_reads_and_addresses(investigator
 def _case_with_changes(investigator, prosecutor, n):
     case = register(actor=investigator, prosecutor=prosecutor)
     for i in range(n):
-        participant = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS,
-                                      person_data=person_data())
-        participant_change_role(participant_id=participant.pk, actor=investigator, role=ParticipantRole.VICTIM,
-                                reason=f"Основание {i}")
+        participant = participant_add(
+            case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
+        )
+        participant_change_role(
+            participant_id=participant.pk, actor=investigator, role=ParticipantRole.VICTIM, reason=f"Основание {i}"
+        )
     return case
 
 

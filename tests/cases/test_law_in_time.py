@@ -1,5 +1,6 @@
 """Law at the time of the act (issue #13 item 5): dated sanctions, gravity fixed at registration and
 changed only by an explicit, audited requalification — never by an edit of reference data or of the case."""
+
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,14 @@ from audit.choices import EventType
 from audit.models import AuditEvent
 from cases import reference_data
 from cases.choices import CaseAction, Gravity, Intent
-from cases.models import (Case, CaseGroupObjectPermission, CaseUserObjectPermission, CriminalCodeArticle,
-                          CriminalCodeArticleVersion, ProceduralActType)
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    CriminalCodeArticle,
+    CriminalCodeArticleVersion,
+    ProceduralActType,
+)
 from cases.services.case import case_assign, case_requalify, case_transition, case_update
 from ecase.errors import NotAllowed, OutOfScope, StaleEdit
 from tests.api.helpers import Api, issue
@@ -26,9 +33,12 @@ TODAY = timezone.localdate()
 
 def grants(case) -> tuple[set, set]:
     """The case's guardian rows: (user grants, group grants)."""
-    users = set(CaseUserObjectPermission.objects.filter(content_object=case).values_list("user_id", "permission__codename"))
-    groups = set(CaseGroupObjectPermission.objects.filter(content_object=case)
-                 .values_list("group_id", "permission__codename"))
+    users = set(
+        CaseUserObjectPermission.objects.filter(content_object=case).values_list("user_id", "permission__codename")
+    )
+    groups = set(
+        CaseGroupObjectPermission.objects.filter(content_object=case).values_list("group_id", "permission__codename")
+    )
     return users, groups
 
 
@@ -38,8 +48,13 @@ def visible(user) -> set:
 
 def lower(code: str, *, months: int, since) -> CriminalCodeArticleVersion:
     """A new version of the part's sanction, in force from ``since``."""
-    version = CriminalCodeArticleVersion(article=article(code), in_force_from=since, max_imprisonment_months=months,
-                                         intent=Intent.INTENTIONAL, amending_law="Закон РК (тест)")
+    version = CriminalCodeArticleVersion(
+        article=article(code),
+        in_force_from=since,
+        max_imprisonment_months=months,
+        intent=Intent.INTENTIONAL,
+        amending_law="Закон РК (тест)",
+    )
     version.full_clean()
     version.save()
     return version
@@ -53,8 +68,15 @@ def deputy(astana):
 
 @pytest.fixture
 def grave(investigator, supervisor, prosecutor):
-    return register(actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor,
-                    prosecutor=prosecutor, event_date=TODAY - timedelta(days=40), days_ago=30)
+    return register(
+        actor=investigator,
+        articles=("99-1",),
+        form="investigation",
+        supervisor=supervisor,
+        prosecutor=prosecutor,
+        event_date=TODAY - timedelta(days=40),
+        days_ago=30,
+    )
 
 
 @pytest.fixture
@@ -67,6 +89,7 @@ def snapshot(*cases) -> dict:
 
 
 # --- the shipped data and its first versions --------------------------------------------------
+
 
 def test_every_shipped_part_has_a_dated_first_version_flagged_for_checking(reference_data):
     parts = CriminalCodeArticle.objects.all()
@@ -82,12 +105,21 @@ def test_every_shipped_part_has_a_dated_first_version_flagged_for_checking(refer
 
 # --- reference-data edits never touch a case --------------------------------------------------
 
+
 def admin_change_data(part: CriminalCodeArticle, rows: list[dict]) -> dict:
     """The admin change form of a part with its versions inline, as the browser posts it."""
-    data = {"article": part.article, "part": part.part, "title_ru": part.title_ru, "title_kk": part.title_kk,
-            "note": part.note, "is_active": "on",
-            "versions-TOTAL_FORMS": len(rows), "versions-INITIAL_FORMS": sum(1 for r in rows if r.get("id")),
-            "versions-MIN_NUM_FORMS": 0, "versions-MAX_NUM_FORMS": 1000}
+    data = {
+        "article": part.article,
+        "part": part.part,
+        "title_ru": part.title_ru,
+        "title_kk": part.title_kk,
+        "note": part.note,
+        "is_active": "on",
+        "versions-TOTAL_FORMS": len(rows),
+        "versions-INITIAL_FORMS": sum(1 for r in rows if r.get("id")),
+        "versions-MIN_NUM_FORMS": 0,
+        "versions-MAX_NUM_FORMS": 1000,
+    }
     for i, row in enumerate(rows):
         for name, value in row.items():
             if value is True:
@@ -99,10 +131,17 @@ def admin_change_data(part: CriminalCodeArticle, rows: list[dict]) -> dict:
 
 
 def version_row(version: CriminalCodeArticleVersion, **changes) -> dict:
-    row = {"id": version.pk, "in_force_from": version.in_force_from.isoformat(),
-           "is_misdemeanour": version.is_misdemeanour, "max_imprisonment_months": version.max_imprisonment_months or "",
-           "life_imprisonment": version.life_imprisonment, "intent": version.intent,
-           "amending_law": version.amending_law, "needs_verification": version.needs_verification, "note": version.note}
+    row = {
+        "id": version.pk,
+        "in_force_from": version.in_force_from.isoformat(),
+        "is_misdemeanour": version.is_misdemeanour,
+        "max_imprisonment_months": version.max_imprisonment_months or "",
+        "life_imprisonment": version.life_imprisonment,
+        "intent": version.intent,
+        "amending_law": version.amending_law,
+        "needs_verification": version.needs_verification,
+        "note": version.note,
+    }
     row.update(changes)
     return row
 
@@ -122,8 +161,12 @@ def test_lowering_a_sanction_in_the_admin_leaves_cases_and_grants_as_they_were(a
     assert CriminalCodeArticleVersion.objects.get(pk=first.pk).max_imprisonment_months == 180
 
     # A lower sanction from today on is a new version; the part's listed gravity follows it, no case does.
-    new = {"in_force_from": TODAY.isoformat(), "max_imprisonment_months": 48, "intent": Intent.INTENTIONAL,
-           "amending_law": "Закон РК о внесении изменений (тест)"}
+    new = {
+        "in_force_from": TODAY.isoformat(),
+        "max_imprisonment_months": 48,
+        "intent": Intent.INTENTIONAL,
+        "amending_law": "Закон РК о внесении изменений (тест)",
+    }
     response = client.post(url, admin_change_data(part, [version_row(first), new]))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [v.gravity for v in part.versions.order_by("in_force_from")] == [Gravity.ESPECIALLY_GRAVE, Gravity.MEDIUM]
@@ -141,7 +184,8 @@ def test_a_version_no_case_relies_on_may_still_be_corrected(grave):
 
 
 def test_new_versions_reloading_the_shipped_data_and_saving_reference_rows_change_no_case(
-        grave, ordinary, deputy, monkeypatch, capsys):
+    grave, ordinary, deputy, monkeypatch, capsys
+):
     before = snapshot(grave, ordinary)
     lower("99-1", months=48, since=TODAY)
     lower("188-1", months=12, since=TODAY - timedelta(days=1))
@@ -163,6 +207,7 @@ def test_new_versions_reloading_the_shipped_data_and_saving_reference_rows_chang
                 if (row["article"], row["part"]) == ("99", 1):
                     row["versions"][0]["max_imprisonment_months"] = 48
         return rows
+
     monkeypatch.setattr(reference_data, "read", altered)
     call_command("load_reference_data")
     assert "kept the stored sanction of 99-1 2015-01-01" in capsys.readouterr().err
@@ -180,25 +225,53 @@ def test_innocent_edits_of_every_case_field_keep_gravity_and_grants(investigator
     def fresh():
         return Case.objects.get(pk=grave.pk)
 
-    case_update(case_id=grave.pk, actor=investigator, expected_version=fresh().version, reason="Фабула",
-                plot="Уточнённая фабула.")
-    case_update(case_id=grave.pk, actor=investigator, expected_version=fresh().version, reason="Форма",
-                proceedings_form="investigation")
+    case_update(
+        case_id=grave.pk,
+        actor=investigator,
+        expected_version=fresh().version,
+        reason="Фабула",
+        plot="Уточнённая фабула.",
+    )
+    case_update(
+        case_id=grave.pk,
+        actor=investigator,
+        expected_version=fresh().version,
+        reason="Форма",
+        proceedings_form="investigation",
+    )
     # Another day before the milder law: the same law applies, so the date may be corrected.
-    case_update(case_id=grave.pk, actor=investigator, expected_version=fresh().version, reason="Дата",
-                event_date=TODAY - timedelta(days=35))
+    case_update(
+        case_id=grave.pk,
+        actor=investigator,
+        expected_version=fresh().version,
+        reason="Дата",
+        event_date=TODAY - timedelta(days=35),
+    )
     case_transition(case_id=grave.pk, action=CaseAction.START, actor=investigator)
     assert (fresh().gravity, grants(grave)) == (Gravity.ESPECIALLY_GRAVE, (users, groups))
 
-    case_assign(case_id=grave.pk, actor=supervisor, lead_investigator=investigator, supervisor=supervisor,
-                prosecutor=None, reason="Без прокурора")
+    case_assign(
+        case_id=grave.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        supervisor=supervisor,
+        prosecutor=None,
+        reason="Без прокурора",
+    )
     assert fresh().gravity == Gravity.ESPECIALLY_GRAVE and grants(grave)[1] == set()
 
     # The edit page has no articles any more: a posted qualification is not read.
-    page = verified_client(investigator).post(reverse("cases:edit", args=[grave.pk]), {
-        "version": fresh().version, "articles": [article("188-1").pk], "proceedings_form": "investigation",
-        "plot": "Ещё раз уточнённая фабула.", "event_date": (TODAY - timedelta(days=35)).isoformat(),
-        "reason": "Уточнение"})
+    page = verified_client(investigator).post(
+        reverse("cases:edit", args=[grave.pk]),
+        {
+            "version": fresh().version,
+            "articles": [article("188-1").pk],
+            "proceedings_form": "investigation",
+            "plot": "Ещё раз уточнённая фабула.",
+            "event_date": (TODAY - timedelta(days=35)).isoformat(),
+            "reason": "Уточнение",
+        },
+    )
     assert page.status_code == 302
     case = fresh()
     assert case.plot == "Ещё раз уточнённая фабула." and case.gravity == Gravity.ESPECIALLY_GRAVE
@@ -210,20 +283,30 @@ def test_a_date_that_falls_under_another_version_is_refused_and_points_to_requal
     lower("99-1", months=48, since=TODAY - timedelta(days=20))
     version = Case.objects.get(pk=grave.pk).version
     with pytest.raises(ValidationError) as error:
-        case_update(case_id=grave.pk, actor=investigator, expected_version=version, reason="Дата",
-                    event_date=TODAY - timedelta(days=10))
+        case_update(
+            case_id=grave.pk,
+            actor=investigator,
+            expected_version=version,
+            reason="Дата",
+            event_date=TODAY - timedelta(days=10),
+        )
     assert "requalification" in error.value.message_dict["event_date"][0]
     case = Case.objects.get(pk=grave.pk)
-    assert (case.event_date, case.gravity, case.version) == (TODAY - timedelta(days=40), Gravity.ESPECIALLY_GRAVE,
-                                                             version)
+    assert (case.event_date, case.gravity, case.version) == (
+        TODAY - timedelta(days=40),
+        Gravity.ESPECIALLY_GRAVE,
+        version,
+    )
 
 
 # --- registration: the version in force on the offence date ----------------------------------
 
+
 def test_registration_takes_the_version_in_force_on_the_offence_date(investigator, supervisor):
     lower("99-1", months=48, since=TODAY - timedelta(days=30))
-    before = register(actor=investigator, articles=("99-1",), supervisor=supervisor,
-                      event_date=TODAY - timedelta(days=31), days_ago=0)
+    before = register(
+        actor=investigator, articles=("99-1",), supervisor=supervisor, event_date=TODAY - timedelta(days=31), days_ago=0
+    )
     on_the_day = register(actor=investigator, articles=("99-1",), event_date=TODAY - timedelta(days=30), days_ago=0)
     assert before.gravity == Gravity.ESPECIALLY_GRAVE
     assert on_the_day.gravity == Gravity.MEDIUM
@@ -247,13 +330,15 @@ def test_an_offence_before_any_stored_version_is_refused_not_judged_by_a_later_l
 
 # --- requalification -------------------------------------------------------------------------
 
+
 def test_requalification_recomputes_gravity_resyncs_grants_and_is_audited(investigator, supervisor, grave, deputy):
     assert grave not in visible(deputy)
     lower("99-1", months=48, since=TODAY - timedelta(days=60))  # in force on the offence date, added afterwards
     assert grave not in visible(deputy)  # the data alone moves nothing
 
-    case = case_requalify(case_id=grave.pk, actor=investigator, articles=[article("99-1")],
-                          reason="Смягчающий закон (УК РК ст. 6)")
+    case = case_requalify(
+        case_id=grave.pk, actor=investigator, articles=[article("99-1")], reason="Смягчающий закон (УК РК ст. 6)"
+    )
     assert case.gravity == Gravity.MEDIUM
     assert grave in visible(deputy) and grants(grave)[1]
     event = AuditEvent.objects.filter(case_id=grave.pk, event=EventType.CASE_REQUALIFIED).get()
@@ -263,8 +348,13 @@ def test_requalification_recomputes_gravity_resyncs_grants_and_is_audited(invest
     assert event.data["reason"] == "Смягчающий закон (УК РК ст. 6)"
     assert any(g.startswith("group:") for g in event.data["grants"]["granted"])
 
-    case = case_requalify(case_id=grave.pk, actor=investigator, articles=[article("99-1"), article("188-1")],
-                          reason="Дополнительный эпизод", event_date=TODAY - timedelta(days=70))
+    case = case_requalify(
+        case_id=grave.pk,
+        actor=investigator,
+        articles=[article("99-1"), article("188-1")],
+        reason="Дополнительный эпизод",
+        event_date=TODAY - timedelta(days=70),
+    )
     assert case.gravity == Gravity.ESPECIALLY_GRAVE and case.event_date == TODAY - timedelta(days=70)
     assert grave not in visible(deputy) and grants(grave)[1] == set()
     last = AuditEvent.objects.filter(case_id=grave.pk, event=EventType.CASE_REQUALIFIED).latest("seq")
@@ -276,13 +366,19 @@ def test_requalification_needs_a_reason_and_the_current_version(investigator, or
         case_requalify(case_id=ordinary.pk, actor=investigator, articles=[article("190-1")], reason="  ")
     assert "reason" in error.value.message_dict
     with pytest.raises(StaleEdit):
-        case_requalify(case_id=ordinary.pk, actor=investigator, articles=[article("190-1")], reason="x",
-                       expected_version=Case.objects.get(pk=ordinary.pk).version + 1)
+        case_requalify(
+            case_id=ordinary.pk,
+            actor=investigator,
+            articles=[article("190-1")],
+            reason="x",
+            expected_version=Case.objects.get(pk=ordinary.pk).version + 1,
+        )
     assert Case.objects.get(pk=ordinary.pk).gravity == Gravity.MEDIUM
 
 
 def test_requalification_is_refused_to_those_who_may_not_change_the_case(
-        supervisor, prosecutor, colleague, admin, ordinary):
+    supervisor, prosecutor, colleague, admin, ordinary
+):
     before = snapshot(ordinary)
     for user in (supervisor, prosecutor):  # they see the case, they do not edit its content
         with pytest.raises(NotAllowed):
@@ -303,8 +399,9 @@ def test_the_requalification_page(investigator, ordinary):
     url = reverse("cases:requalify", args=[ordinary.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"version": ordinary.version, "articles": [article("190-1").pk]}).status_code == 400
-    response = client.post(url, {"version": ordinary.version, "articles": [article("190-1").pk],
-                                 "reason": "Иной способ хищения"})
+    response = client.post(
+        url, {"version": ordinary.version, "articles": [article("190-1").pk], "reason": "Иной способ хищения"}
+    )
     assert response.status_code == 302
     case = Case.objects.get(pk=ordinary.pk)
     assert case.gravity == Gravity.SMALL and [a.code for a in case.articles.all()] == ["190-1"]
@@ -313,12 +410,18 @@ def test_the_requalification_page(investigator, ordinary):
 def test_the_api_requalifies_only_when_the_articles_change(investigator, ordinary):
     api = Api(token=issue(investigator))
     url = f"/api/v1/cases/{ordinary.pk}/"
-    same = api.patch(url, {"articles": [article("188-1").pk], "plot": "Уточнено.", "reason": "Фабула"},
-                     headers={"If-Match": api.get(url)["ETag"]})
+    same = api.patch(
+        url,
+        {"articles": [article("188-1").pk], "plot": "Уточнено.", "reason": "Фабула"},
+        headers={"If-Match": api.get(url)["ETag"]},
+    )
     assert same.status_code == 200 and same.json()["gravity"] == Gravity.MEDIUM
     assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()
-    other = api.patch(url, {"articles": [article("190-1").pk], "reason": "Переквалификация"},
-                      headers={"If-Match": api.get(url)["ETag"]})
+    other = api.patch(
+        url,
+        {"articles": [article("190-1").pk], "reason": "Переквалификация"},
+        headers={"If-Match": api.get(url)["ETag"]},
+    )
     assert other.status_code == 200 and other.json()["gravity"] == Gravity.SMALL
     assert AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).count() == 1
 
@@ -347,8 +450,13 @@ def test_over_the_api_a_new_offence_date_changes_gravity_only_as_a_requalificati
 def test_a_requalification_that_changes_nothing_is_refused_and_records_nothing(investigator, ordinary):
     before = Case.objects.get(pk=ordinary.pk)
     with pytest.raises(ValidationError, match="nothing to requalify"):
-        case_requalify(case_id=ordinary.pk, actor=investigator, articles=list(before.articles.all()),
-                       reason="Без изменений", event_date=before.event_date)
+        case_requalify(
+            case_id=ordinary.pk,
+            actor=investigator,
+            articles=list(before.articles.all()),
+            reason="Без изменений",
+            event_date=before.event_date,
+        )
     after = Case.objects.get(pk=ordinary.pk)
     assert (after.version, after.gravity) == (before.version, before.gravity)
     assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()

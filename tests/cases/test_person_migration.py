@@ -1,5 +1,6 @@
 """Migration cases.0011: a person shared by several cases becomes one record per case, nothing deleted,
 history complete (issue #13)."""
+
 from datetime import date
 
 import pytest
@@ -19,8 +20,11 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="the test database is emptied with DELETE afterwards, "
-                    "which SQLite's no-delete triggers refuse; the migration itself runs there (checked by hand)")
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the test database is emptied with DELETE afterwards, "
+    "which SQLite's no-delete triggers refuse; the migration itself runs there (checked by hand)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_a_shared_person_is_split_into_one_record_per_case_with_history(investigator, outsider):
     first, second = register(actor=investigator), register(actor=outsider)
@@ -29,16 +33,28 @@ def test_a_shared_person_is_split_into_one_record_per_case_with_history(investig
         old = migrate(BEFORE)
         Person, Participant = old.get_model("cases", "Person"), old.get_model("cases", "Participant")
         iin = make_iin(date(1985, 3, 14))
-        shared = Person.objects.create(iin=iin, last_name="Иванов", first_name="Ерлан", birth_date=date(1985, 3, 14),
-                                       sex="M", address="г. Астана, пр. Абая, 1", phone="+7 701 000 00 01")
-        alone = Person.objects.create(iin=make_iin(date(1990, 1, 2)), last_name="Петров", first_name="Олег",
-                                      birth_date=date(1990, 1, 2), sex="M")
+        shared = Person.objects.create(
+            iin=iin,
+            last_name="Иванов",
+            first_name="Ерлан",
+            birth_date=date(1985, 3, 14),
+            sex="M",
+            address="г. Астана, пр. Абая, 1",
+            phone="+7 701 000 00 01",
+        )
+        alone = Person.objects.create(
+            iin=make_iin(date(1990, 1, 2)), last_name="Петров", first_name="Олег", birth_date=date(1990, 1, 2), sex="M"
+        )
         today = date.today()
-        in_first = Participant.objects.create(case_id=first.pk, person=shared, role=ParticipantRole.VICTIM, role_since=today)
-        in_second = Participant.objects.create(case_id=second.pk, person=shared, role=ParticipantRole.SUSPECT,
-                                               role_since=today)
-        also_second = Participant.objects.create(case_id=second.pk, person=shared, role=ParticipantRole.CIVIL_DEFENDANT,
-                                                 role_since=today)
+        in_first = Participant.objects.create(
+            case_id=first.pk, person=shared, role=ParticipantRole.VICTIM, role_since=today
+        )
+        in_second = Participant.objects.create(
+            case_id=second.pk, person=shared, role=ParticipantRole.SUSPECT, role_since=today
+        )
+        also_second = Participant.objects.create(
+            case_id=second.pk, person=shared, role=ParticipantRole.CIVIL_DEFENDANT, role_since=today
+        )
         Participant.objects.create(case_id=second.pk, person=alone, role=ParticipantRole.WITNESS, role_since=today)
 
         new = migrate(AFTER)

@@ -5,6 +5,7 @@
 * Grave and especially grave cases' persons, search hits and list entries are shown in a browser
   session only with a second factor from the last ECASE_GRAVE_CASE_OTP_MINUTES.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,10 @@ def _sequences() -> list[tuple[str, int | None]]:
     if connection.vendor != "postgresql":
         return []  # SQLite gives ids back with the rolled-back rows
     with connection.cursor() as cursor:
-        cursor.execute("SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value "
-                       "FROM pg_sequences WHERE schemaname = current_schema()")
+        cursor.execute(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value "
+            "FROM pg_sequences WHERE schemaname = current_schema()"
+        )
         return cursor.fetchall()
 
 
@@ -74,19 +77,41 @@ def test_an_iin_of_a_foreign_grave_case_answers_exactly_as_an_unknown_iin(case, 
     def scenario(foreign_iin: str):
         # A Taraz grave case records a suspect: with the IIN the investigator is about to type, or another one.
         foreign = register(actor=outsider, articles=("99-1",), supervisor=taraz_boss)
-        participant_add(case_id=foreign.pk, actor=outsider, role=ParticipantRole.SUSPECT, person_data=person_data(
-            iin=foreign_iin, last_name="Серіков", first_name="Асқар", address="г. Тараз, ул. Толе би, 12",
-            phone="+7 701 000 00 01"))
+        participant_add(
+            case_id=foreign.pk,
+            actor=outsider,
+            role=ParticipantRole.SUSPECT,
+            person_data=person_data(
+                iin=foreign_iin,
+                last_name="Серіков",
+                first_name="Асқар",
+                address="г. Тараз, ул. Толе би, 12",
+                phone="+7 701 000 00 01",
+            ),
+        )
         before = Api(token=token).get("/api/v1/persons/", iin=typed)
-        added = client.post(reverse("cases:participant-add", args=[case.pk]), {
-            "role": ParticipantRole.WITNESS, "iin": typed, "last_name": "Сериков", "first_name": "Аскар",
-            "birth_date": BORN.isoformat(), "sex": "M", "address": "г. Астана, пр. Абая, 1", "phone": "+7 702 111 22 33",
-            "role_since": ""})
-        responses = [before, added,
-                     client.get(reverse("cases:detail", args=[case.pk]), {"tab": "participants"}),
-                     client.get("/api/v1/persons/", {"iin": typed}),
-                     client.get(f"/api/v1/cases/{case.pk}/participants/"),
-                     Api(token=token).get("/api/v1/persons/", iin=typed)]
+        added = client.post(
+            reverse("cases:participant-add", args=[case.pk]),
+            {
+                "role": ParticipantRole.WITNESS,
+                "iin": typed,
+                "last_name": "Сериков",
+                "first_name": "Аскар",
+                "birth_date": BORN.isoformat(),
+                "sex": "M",
+                "address": "г. Астана, пр. Абая, 1",
+                "phone": "+7 702 111 22 33",
+                "role_since": "",
+            },
+        )
+        responses = [
+            before,
+            added,
+            client.get(reverse("cases:detail", args=[case.pk]), {"tab": "participants"}),
+            client.get("/api/v1/persons/", {"iin": typed}),
+            client.get(f"/api/v1/cases/{case.pk}/participants/"),
+            Api(token=token).get("/api/v1/persons/", iin=typed),
+        ]
         person_id = responses[3].json()["results"][0]["id"]
         responses.append(client.get(f"/api/v1/persons/{person_id}/"))
         return [(r.status_code, r.get("Location"), same_bytes(r)) for r in responses]
@@ -102,22 +127,33 @@ def test_an_iin_of_a_foreign_grave_case_answers_exactly_as_an_unknown_iin(case, 
 
 @pytest.fixture
 def grave(investigator, supervisor, prosecutor):
-    case = register(actor=investigator, articles=("99-1",), supervisor=supervisor, prosecutor=prosecutor,
-                    plot="Нанёс удар бульдозером по торговому павильону.")
+    case = register(
+        actor=investigator,
+        articles=("99-1",),
+        supervisor=supervisor,
+        prosecutor=prosecutor,
+        plot="Нанёс удар бульдозером по торговому павильону.",
+    )
     assert case.gravity >= 4
     return case
 
 
 @pytest.fixture
 def grave_suspect(investigator, grave):
-    return participant_add(case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                           person_data=person_data(last_name="Жолдасбеков", address="г. Астана, ул. Кенесары, 7",
-                                                   phone="+7 705 555 44 33"))
+    return participant_add(
+        case_id=grave.pk,
+        actor=investigator,
+        role=ParticipantRole.SUSPECT,
+        person_data=person_data(
+            last_name="Жолдасбеков", address="г. Астана, ул. Кенесары, 7", phone="+7 705 555 44 33"
+        ),
+    )
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
-def test_grave_search_hits_and_list_entries_need_the_fresh_second_factor(investigator, case, grave, grave_suspect,
-                                                                         fresh):
+def test_grave_search_hits_and_list_entries_need_the_fresh_second_factor(
+    investigator, case, grave, grave_suspect, fresh
+):
     client = verified_client(investigator)
     if not fresh:
         age_second_factor(client)
@@ -128,14 +164,19 @@ def test_grave_search_hits_and_list_entries_need_the_fresh_second_factor(investi
         assert ('href="/accounts/2fa/verify/?next=' in page) is not fresh
         found = client.get("/api/v1/cases/", {"q": q} if q else {}).json()
         assert (grave.pk in [c["id"] for c in found["results"]]) is fresh, q
-    assert (case.registration_number in client.get(reverse("cases:list")).content.decode())  # ordinary: always
+    assert case.registration_number in client.get(reverse("cases:list")).content.decode()  # ordinary: always
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
-def test_grave_persons_need_the_fresh_second_factor_over_the_api_in_a_session(investigator, case, grave, grave_suspect,
-                                                                              fresh):
-    ordinary = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS,
-                               person_data=person_data(iin=grave_suspect.person.iin, last_name="Жолдасбеков"))
+def test_grave_persons_need_the_fresh_second_factor_over_the_api_in_a_session(
+    investigator, case, grave, grave_suspect, fresh
+):
+    ordinary = participant_add(
+        case_id=case.pk,
+        actor=investigator,
+        role=ParticipantRole.WITNESS,
+        person_data=person_data(iin=grave_suspect.person.iin, last_name="Жолдасбеков"),
+    )
     person_link(person_id=ordinary.person_id, other_id=grave_suspect.person_id, actor=investigator, reason="Одно лицо")
     client = verified_client(investigator)
     if not fresh:
@@ -143,7 +184,9 @@ def test_grave_persons_need_the_fresh_second_factor_over_the_api_in_a_session(in
     listed = client.get("/api/v1/persons/").json()["results"]
     assert (grave_suspect.person_id in [p["id"] for p in listed]) is fresh
     by_iin = client.get("/api/v1/persons/", {"iin": grave_suspect.person.iin}).json()["results"]
-    assert sorted(p["id"] for p in by_iin) == sorted([ordinary.person_id] + ([grave_suspect.person_id] if fresh else []))
+    assert sorted(p["id"] for p in by_iin) == sorted(
+        [ordinary.person_id] + ([grave_suspect.person_id] if fresh else [])
+    )
     assert "Кенесары" not in str(by_iin) or fresh
     detail = client.get(f"/api/v1/persons/{grave_suspect.person_id}/")
     assert detail.status_code == (200 if fresh else 403)
@@ -158,7 +201,9 @@ def test_grave_persons_need_the_fresh_second_factor_over_the_api_in_a_session(in
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
-def test_the_prosecutors_offered_from_a_grave_case_need_the_fresh_second_factor(investigator, supervisor, astana, fresh):
+def test_the_prosecutors_offered_from_a_grave_case_need_the_fresh_second_factor(
+    investigator, supervisor, astana, fresh
+):
     grave_only = make_user("prosecutor.grave", Role.PROSECUTOR, astana, last_name="Тасмағамбетов", first_name="Ержан")
     register(actor=investigator, articles=("99-1",), supervisor=supervisor, prosecutor=grave_only)
     client = verified_client(investigator)
@@ -169,8 +214,9 @@ def test_the_prosecutors_offered_from_a_grave_case_need_the_fresh_second_factor(
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["stale", "fresh"])
-def test_the_dashboard_lists_grave_cases_and_their_acts_only_with_the_fresh_second_factor(investigator, supervisor,
-                                                                                          case, grave, fresh):
+def test_the_dashboard_lists_grave_cases_and_their_acts_only_with_the_fresh_second_factor(
+    investigator, supervisor, case, grave, fresh
+):
     from cases.models import ProceduralActType
     from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create

@@ -16,8 +16,12 @@ from tests.factories import article, register
 
 def rows():
     """Every table a registration writes to."""
-    return (Case.objects.count(), Case.history.count(), AuditEvent.objects.count(),
-            RegistrationSequence.objects.values_list("last", flat=True).first())
+    return (
+        Case.objects.count(),
+        Case.history.count(),
+        AuditEvent.objects.count(),
+        RegistrationSequence.objects.values_list("last", flat=True).first(),
+    )
 
 
 def test_investigator_registers_a_case_with_number_gravity_and_term(investigator):
@@ -33,8 +37,14 @@ def test_investigator_registers_a_case_with_number_gravity_and_term(investigator
 def test_gravity_comes_from_the_gravest_article(investigator, supervisor):
     articles = list(CriminalCodeArticle.objects.order_by("gravity"))
     lightest, gravest = articles[0], articles[-1]
-    case = case_register(actor=investigator, unit=investigator.unit, articles=[lightest, gravest],
-                         proceedings_form="investigation", plot="Нанёс тяжкий вред здоровью.", supervisor=supervisor)
+    case = case_register(
+        actor=investigator,
+        unit=investigator.unit,
+        articles=[lightest, gravest],
+        proceedings_form="investigation",
+        plot="Нанёс тяжкий вред здоровью.",
+        supervisor=supervisor,
+    )
     assert case.gravity == gravest.gravity == Gravity.ESPECIALLY_GRAVE
     assert set(case.articles.all()) == {lightest, gravest}
 
@@ -51,8 +61,11 @@ def test_numbers_count_up_per_unit_in_the_configured_format(investigator, outsid
 def test_the_default_format_keeps_units_with_prefix_codes_apart():
     # Unit codes are prefixes of one another in the tree (75, 751); sequences outgrow six digits.
     short, long = Unit(code="75"), Unit(code="751")
-    numbers = {format_registration_number(unit=unit, year=2026, seq=seq)
-               for unit in (short, long) for seq in (1, 10, 1000001, 10000001)}
+    numbers = {
+        format_registration_number(unit=unit, year=2026, seq=seq)
+        for unit in (short, long)
+        for seq in (1, 10, 1000001, 10000001)
+    }
     assert len(numbers) == 8
     assert format_registration_number(unit=short, year=2026, seq=12) == "2675-000012"
 
@@ -81,14 +94,17 @@ def test_twenty_concurrent_registrations_get_twenty_distinct_numbers(investigato
     assert RegistrationSequence.objects.get(unit=investigator.unit).last == 20
 
 
-@pytest.mark.parametrize("bad,field", [
-    ({"articles": []}, "articles"),
-    ({"articles": [987654321]}, "articles"),
-    ({"registered_at": timezone.now() + timedelta(days=2)}, "registered_at"),
-    ({"plot": "   "}, "plot"),
-    ({"event_date": timezone.localdate() + timedelta(days=3)}, "event_date"),
-    ({"proceedings_form": "tribunal"}, "proceedings_form"),
-])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        ({"articles": []}, "articles"),
+        ({"articles": [987654321]}, "articles"),
+        ({"registered_at": timezone.now() + timedelta(days=2)}, "registered_at"),
+        ({"plot": "   "}, "plot"),
+        ({"event_date": timezone.localdate() + timedelta(days=3)}, "event_date"),
+        ({"proceedings_form": "tribunal"}, "proceedings_form"),
+    ],
+)
 def test_bad_registration_input_is_refused_and_saves_nothing(investigator, bad, field):
     good = {"articles": [article("188-1")], "plot": "Кража.", "proceedings_form": "inquiry"}
     before = rows()
@@ -101,6 +117,7 @@ def test_bad_registration_input_is_refused_and_saves_nothing(investigator, bad, 
 def test_a_number_given_back_by_a_failed_registration_is_reused(investigator):
     register(actor=investigator)
     with pytest.raises(ValidationError):
-        case_register(actor=investigator, unit=investigator.unit, articles=[article("188-1")],
-                      proceedings_form="inquiry", plot="")
+        case_register(
+            actor=investigator, unit=investigator.unit, articles=[article("188-1")], proceedings_form="inquiry", plot=""
+        )
     assert register(actor=investigator).registration_number.endswith("000002")

@@ -1,4 +1,5 @@
 """Finding cases: by number, IIN, article, surname or words of the plot — only among visible cases."""
+
 from datetime import timedelta
 
 import pytest
@@ -19,10 +20,18 @@ def cases(investigator, outsider):
     theft = register(actor=investigator, articles=("188-1",), plot="Похитил мобильные телефоны из магазина.")
     fraud = register(actor=investigator, articles=("190-1",), plot="Обманом завладел деньгами потерпевшей.")
     foreign = register(actor=outsider, articles=("188-1",), plot="Похитил телефон.")
-    suspect = participant_add(case_id=fraud.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                              person_data=person_data(last_name="Нұрмағамбетов"))
-    participant_add(case_id=foreign.pk, actor=outsider, role=ParticipantRole.SUSPECT,
-                    person_data={**person_data(last_name="Нұрмағамбетов"), "iin": suspect.person.iin})
+    suspect = participant_add(
+        case_id=fraud.pk,
+        actor=investigator,
+        role=ParticipantRole.SUSPECT,
+        person_data=person_data(last_name="Нұрмағамбетов"),
+    )
+    participant_add(
+        case_id=foreign.pk,
+        actor=outsider,
+        role=ParticipantRole.SUSPECT,
+        person_data={**person_data(last_name="Нұрмағамбетов"), "iin": suspect.person.iin},
+    )
     return {"theft": theft, "fraud": fraud, "foreign": foreign, "iin": suspect.person.iin}
 
 
@@ -47,8 +56,10 @@ def test_by_surname(investigator, cases):
     assert found(investigator, q="Нұрмағамбетов") == {cases["fraud"]}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="stemming is PostgreSQL's full-text search; SQLite matches folded words (docs/ARCHITECTURE.md)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="stemming is PostgreSQL's full-text search; SQLite matches folded words (docs/ARCHITECTURE.md)",
+)
 def test_by_words_of_the_plot_with_russian_stemming(investigator, cases):
     assert found(investigator, q="телефон") == {cases["theft"]}
     assert found(investigator, q="деньги потерпевшей") == {cases["fraud"]}
@@ -68,8 +79,8 @@ def test_filters_status_and_overdue(investigator, prosecutor, cases):
 
 
 def test_overdue_and_soon(investigator):
-    old = register(actor=investigator, form="protocol", days_ago=20)   # 10-day term, long over
-    fresh = register(actor=investigator, form="inquiry", days_ago=0)   # 30 days left
+    old = register(actor=investigator, form="protocol", days_ago=20)  # 10-day term, long over
+    fresh = register(actor=investigator, form="inquiry", days_ago=0)  # 30 days left
     assert found(investigator, overdue=True) == {old}
     assert list(deadlines_soon(user=investigator)) == [old]
     page = verified_client(investigator).get("/").content.decode()

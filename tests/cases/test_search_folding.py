@@ -3,6 +3,7 @@
 Case-insensitive, ё read as е, the Kazakh letters ә ғ қ ң ө ұ ү һ і kept as letters of their own.
 Runs in both pytest invocations of `make test` (the SQLite one selects this file).
 """
+
 from datetime import date
 
 import pytest
@@ -24,8 +25,12 @@ def found(user, q):
 
 
 def suspect(case, actor, last_name, born):
-    return participant_add(case_id=case.pk, actor=actor, role=ParticipantRole.SUSPECT,
-                           person_data=person_data(born=born, last_name=last_name, iin=make_iin(born, "M")))
+    return participant_add(
+        case_id=case.pk,
+        actor=actor,
+        role=ParticipantRole.SUSPECT,
+        person_data=person_data(born=born, last_name=last_name, iin=make_iin(born, "M")),
+    )
 
 
 @pytest.fixture
@@ -94,9 +99,13 @@ def test_a_corrected_name_is_found_under_the_new_name_only(investigator, cases):
 
 
 def test_the_migration_fills_the_folded_names_of_existing_persons(investigator, cases):
-    fill = __import__("cases.migrations.0009_search_folding_and_indexes", fromlist=["fill_search_names"]).fill_search_names
+    fill = __import__(
+        "cases.migrations.0009_search_folding_and_indexes", fromlist=["fill_search_names"]
+    ).fill_search_names
     with connection.cursor() as cursor:  # as the rows stood before the migration added the column
         cursor.execute("UPDATE cases_person SET search_name = ''")
     fill(apps, None)
-    assert Person.objects.get(last_name="Ёлкин", participations__case=cases["theft"]).search_name.startswith("елкин ерлан")
+    assert Person.objects.get(last_name="Ёлкин", participations__case=cases["theft"]).search_name.startswith(
+        "елкин ерлан"
+    )
     assert found(investigator, "қасым") == {cases["kazakh"]}

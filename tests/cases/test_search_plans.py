@@ -5,6 +5,7 @@ A few thousand bulk demo cases (cases/demo/bulk.py, the COPY loader) with fresh 
 a small table is sometimes cheaper than an index; the plan may still scan cases_participant
 (about two rows per case), but neither the cases nor the persons.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,9 @@ from cases.selectors import CaseFilters, case_list
 from cases.services.participants import participant_add
 from tests.factories import make_iin, person_data, register
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql",
-                                reason="GIN and pattern-ops indexes are PostgreSQL's; SQLite reads the rows")
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="GIN and pattern-ops indexes are PostgreSQL's; SQLite reads the rows"
+)
 
 BULK_CASES = 3000
 SCANS = re.compile(r"Seq Scan on (cases_case|cases_person)\s")
@@ -38,8 +40,10 @@ def bulk(django_db_setup, django_db_blocker, tmp_path_factory):
     from cases.reference_data import load
 
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast,
-                                                       ECASE_PRIVATE_STORAGE=tmp_path_factory.mktemp("private")):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast, ECASE_PRIVATE_STORAGE=tmp_path_factory.mktemp("private")),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -49,8 +53,12 @@ def bulk(django_db_setup, django_db_blocker, tmp_path_factory):
             investigator = User.objects.get(username="investigator.astana")
             case = register(actor=investigator, plot="Кража велосипеда из подъезда дома.")
             born = date(1979, 6, 7)
-            participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                            person_data=person_data(born=born, last_name="Қасымов", iin=make_iin(born, "M")))
+            participant_add(
+                case_id=case.pk,
+                actor=investigator,
+                role=ParticipantRole.SUSPECT,
+                person_data=person_data(born=born, last_name="Қасымов", iin=make_iin(born, "M")),
+            )
             with connection.cursor() as cursor:
                 # What autovacuum does for a live database, which cannot run inside this transaction:
                 # statistics (ANALYZE sees the transaction's own rows) and the GIN index's pending

@@ -1,4 +1,5 @@
 """The built-in CA, encrypted keys, PAdES signatures and their verification against configurable roots."""
+
 import io
 
 import pytest
@@ -27,7 +28,7 @@ def pdf(case, investigator, supervisor, signing):
 
 
 def flipped(data: bytes, position: int, mask: int = 0x01) -> bytes:
-    return data[:position] + bytes([data[position] ^ mask]) + data[position + 1:]
+    return data[:position] + bytes([data[position] ^ mask]) + data[position + 1 :]
 
 
 def test_the_authority_is_created_once_with_its_key_encrypted(settings, db):
@@ -55,8 +56,9 @@ def test_a_certificate_carries_the_person_and_a_key_only_the_passphrase_opens(su
 
 
 def test_a_signed_act_validates_with_pyhanko_against_the_configured_root(pdf):
-    status = validate_pdf_signature(PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0],
-                                    ValidationContext(trust_roots=trust_roots()))
+    status = validate_pdf_signature(
+        PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0], ValidationContext(trust_roots=trust_roots())
+    )
     assert status.bottom_line and status.trusted and status.intact and status.valid
     assert status.signing_cert.subject.native["common_name"] == "Серікова Әсем"
     assert "Серікова Әсем" in verify_pdf(pdf).signer
@@ -76,8 +78,10 @@ def test_a_changed_byte_in_the_unsigned_signature_container_makes_the_pdf_invali
     der = cms.ContentInfo.load(bytes.fromhex(pdf[start:end].decode()))
     signer_info = der["content"]["signer_infos"][0]
     raw = bytes.fromhex(pdf[start:end].decode())
-    versions = [raw.index(der["content"]["version"].dump()) + 2,
-                raw.index(signer_info["version"].dump() + signer_info["sid"].dump()) + 2]
+    versions = [
+        raw.index(der["content"]["version"].dump()) + 2,
+        raw.index(signer_info["version"].dump() + signer_info["sid"].dump()) + 2,
+    ]
     positions = [start + 2 * v + 1 for v in versions] + list(range(start, end, 131)) + [end - 3]
     for position in positions:
         for mask in (0x01, 0x20):

@@ -1,5 +1,6 @@
 """The term tab: the investigator's extension request (CPC RK art. 192) through approval and signature to
 the prosecutor's decision, recorded by the supervisor; interruption and resumption from the tab."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -14,9 +15,14 @@ from cases.services.case import case_transition
 from tests.auth import verified_client
 from tests.cases.signing_helpers import certify, render_in_process
 
-REQUEST = {"days": 30, "reasons": "Назначена судебная экспертиза, заключение не получено.",
-           "planned_actions": "Получить заключение эксперта, допросить свидетелей.",
-           "addressee": "district_prosecutor", "language": "ru", "place": "г. Астана"}
+REQUEST = {
+    "days": 30,
+    "reasons": "Назначена судебная экспертиза, заключение не получено.",
+    "planned_actions": "Получить заключение эксперта, допросить свидетелей.",
+    "addressee": "district_prosecutor",
+    "language": "ru",
+    "place": "г. Астана",
+}
 
 
 def term_tab(case) -> str:
@@ -50,10 +56,13 @@ def test_the_request_is_drafted_as_an_act_prefilled_from_the_case(case, investig
     act = ProceduralAct.objects.get(case=case, act_type__code="term_extension_request")
     assert response.status_code == 302 and response["Location"] == reverse("cases:act", args=[act.pk])
     assert act.status == ActStatus.DRAFT and act.author == investigator and act.language == "ru"
-    assert act.fields == {"current_term_expires_on": case.deadline.isoformat(),
-                          "extend_until": (case.deadline + timedelta(days=30)).isoformat(),
-                          "reasons": REQUEST["reasons"], "planned_actions": REQUEST["planned_actions"],
-                          "addressee": "district_prosecutor"}
+    assert act.fields == {
+        "current_term_expires_on": case.deadline.isoformat(),
+        "extend_until": (case.deadline + timedelta(days=30)).isoformat(),
+        "reasons": REQUEST["reasons"],
+        "planned_actions": REQUEST["planned_actions"],
+        "addressee": "district_prosecutor",
+    }
     tab = client.get(term_tab(case)).content.decode()
     assert 'class="pending-request"' in tab and reverse("cases:act", args=[act.pk]) in tab
     # Every required field is filled: it can go straight to approval.
@@ -68,8 +77,13 @@ def test_a_second_request_while_one_is_pending_is_refused(requested, case, inves
 
 def test_no_request_while_the_term_is_interrupted(case, investigator):
     case_transition(case_id=case.pk, action="start", actor=investigator)
-    case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason="Подозреваемый скрылся",
-                    ground="п. 2 ч. 7 ст. 45 УПК")
+    case_transition(
+        case_id=case.pk,
+        action="interrupt",
+        actor=investigator,
+        reason="Подозреваемый скрылся",
+        ground="п. 2 ч. 7 ст. 45 УПК",
+    )
     response = request_extension(verified_client(investigator), case)
     assert response.status_code == 400 and "resume it before" in response.content.decode()
     assert not ProceduralAct.objects.filter(case=case).exists()
@@ -77,14 +91,16 @@ def test_no_request_while_the_term_is_interrupted(case, investigator):
 
 def test_the_decision_waits_for_the_signed_request(requested, case, investigator, supervisor):
     act_transition(act_id=requested.pk, action=ActAction.SUBMIT, actor=investigator)
-    response = verified_client(supervisor).post(reverse("cases:extension-decision", args=[requested.pk]),
-                                                {"granted": "yes", "days": 30, "reason": "Продлено"})
+    response = verified_client(supervisor).post(
+        reverse("cases:extension-decision", args=[requested.pk]), {"granted": "yes", "days": 30, "reason": "Продлено"}
+    )
     assert response.status_code == 400 and "approve it first" in response.content.decode()
     assert not ExtensionDecision.objects.exists() and not DeadlineExtension.objects.exists()
 
 
 def test_the_signed_request_waits_on_the_dashboard_and_a_grant_extends_the_term(
-        signed_request, case, investigator, supervisor, prosecutor):
+    signed_request, case, investigator, supervisor, prosecutor
+):
     before = Case.objects.get(pk=case.pk).deadline
     decision_url = reverse("cases:extension-decision", args=[signed_request.pk])
     client = verified_client(supervisor)
@@ -137,8 +153,16 @@ def test_the_term_is_interrupted_and_resumed_from_the_term_tab(case, investigato
     tab = client.get(term_tab(case)).content.decode()
     assert 'value="interrupt"' in tab and 'value="resume"' not in tab
     url = reverse("cases:transition", args=[case.pk])
-    response = client.post(url, {"action": "interrupt", "tab": "term", "ground": "п. 2 ч. 7 ст. 45 УПК",
-                                 "reason": "Подозреваемый скрылся", "on_date": date.today().isoformat()})
+    response = client.post(
+        url,
+        {
+            "action": "interrupt",
+            "tab": "term",
+            "ground": "п. 2 ч. 7 ст. 45 УПК",
+            "reason": "Подозреваемый скрылся",
+            "on_date": date.today().isoformat(),
+        },
+    )
     assert response.status_code == 302 and response["Location"] == term_tab(case)
     interrupted = Case.objects.get(pk=case.pk)
     assert interrupted.status == CaseStatus.INTERRUPTED and interrupted.deadline is None

@@ -5,6 +5,7 @@ of another act used to read "VALID" on any act's page; now the page compares wha
 itself states (its title and subject, covered by the signature) with the act it is for, and
 shows that statement — nothing the file does not already contain, and nothing for an invalid file.
 """
+
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,11 +18,13 @@ from tests.factories import register
 
 
 def check(client, act, data: bytes) -> str:
-    response = client.post(reverse("verify:act", args=[act.verification_token]),
-                           {"file": SimpleUploadedFile("copy.pdf", data, content_type="application/pdf")})
+    response = client.post(
+        reverse("verify:act", args=[act.verification_token]),
+        {"file": SimpleUploadedFile("copy.pdf", data, content_type="application/pdf")},
+    )
     assert response.status_code == 200
     body = response.content.decode()
-    return body[body.index('id="result"'):]
+    return body[body.index('id="result"') :]
 
 
 def test_the_pdf_states_its_act_type_number_and_case(case, investigator, supervisor, signing):
@@ -40,20 +43,22 @@ def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investig
     assert f"{act.act_type.name_kk} № {act.number}" in result and case.registration_number in result
 
 
-def test_a_genuine_pdf_of_another_act_of_the_same_case_is_called_a_different_act(client, case, investigator,
-                                                                                 supervisor, signing):
+def test_a_genuine_pdf_of_another_act_of_the_same_case_is_called_a_different_act(
+    client, case, investigator, supervisor, signing
+):
     act, other = signed_act(case, investigator, supervisor), signed_act(case, investigator, supervisor)
     result = check(client, act, pdf_read(other.pdf_sha256))
     assert "DIFFERENT ACT: the signature is genuine, but it signs another act" in result
     assert "VALID, FOR ANOTHER ACT" in result and "<strong>VALID</strong>" not in result
     assert "This is the signed act this page is for." not in result
     # which act it is, in the file's own words: the other act's number
-    stated = result[result.index('id="stated"'):]
+    stated = result[result.index('id="stated"') :]
     assert f"№ {other.number}" in stated and f"№ {act.number}<" not in stated
 
 
-def test_a_genuine_pdf_of_another_cases_act_names_that_case_as_the_pdf_does(client, case, investigator, supervisor,
-                                                                           signing):
+def test_a_genuine_pdf_of_another_cases_act_names_that_case_as_the_pdf_does(
+    client, case, investigator, supervisor, signing
+):
     act = signed_act(case, investigator, supervisor)
     elsewhere = register(actor=investigator)
     other = signed_act(elsewhere, investigator, supervisor)
@@ -62,8 +67,9 @@ def test_a_genuine_pdf_of_another_cases_act_names_that_case_as_the_pdf_does(clie
     assert elsewhere.registration_number in result and case.registration_number not in result
 
 
-def test_an_unsigned_acts_page_does_not_confirm_another_acts_genuine_pdf(client, case, investigator, supervisor,
-                                                                         signing):
+def test_an_unsigned_acts_page_does_not_confirm_another_acts_genuine_pdf(
+    client, case, investigator, supervisor, signing
+):
     pending = approved_act(case, investigator, supervisor)  # queued, not yet signed
     other = signed_act(case, investigator, supervisor)
     result = check(client, pending, pdf_read(other.pdf_sha256))
@@ -74,6 +80,6 @@ def test_an_altered_pdf_states_nothing(client, case, investigator, supervisor, s
     act = signed_act(case, investigator, supervisor)
     pdf = pdf_read(act.pdf_sha256)
     middle = len(pdf) // 2
-    result = check(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1:])
+    result = check(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1 :])
     assert "Not a validly signed act." in result and "<strong>INVALID</strong>" in result
     assert 'id="stated"' not in result and case.registration_number not in result

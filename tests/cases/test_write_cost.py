@@ -22,6 +22,7 @@ and one savepoint each (restated by Case's validation, enforced by the database 
 joined reads of the many-to-many rows (copied by INSERT … SELECT); the term's three reads (the edit
 moves no input of the term unless the form changes); a second read of the article versions.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -59,13 +60,20 @@ def updated(case, actor, **changes):
 @pytest.fixture
 def grouped_case(case, investigator, colleague, supervisor):
     """A case with a group, so that both many-to-many snapshots have rows to copy."""
-    case_assign(case_id=case.pk, actor=supervisor, lead_investigator=investigator, group=[colleague],
-                prosecutor=case.prosecutor, reason="Группа")
+    case_assign(
+        case_id=case.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        group=[colleague],
+        prosecutor=case.prosecutor,
+        reason="Группа",
+    )
     return case
 
 
-def test_a_plot_update_runs_at_most_12_statements_and_records_one_history_row_and_one_event(grouped_case, investigator,
-                                                                                            colleague):
+def test_a_plot_update_runs_at_most_12_statements_and_records_one_history_row_and_one_event(
+    grouped_case, investigator, colleague
+):
     statements, history, events = updated(grouped_case, investigator, plot="Похитил телефон и кошелёк.")
     assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
     assert (history, events) == (1, 1)
@@ -108,14 +116,24 @@ def test_validation_still_refuses_a_blank_plot_and_a_future_offence(case, invest
         case_update(case_id=case.pk, actor=investigator, expected_version=version(case), reason="Пусто", plot="   ")
     assert "plot" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        case_update(case_id=case.pk, actor=investigator, expected_version=version(case), reason="Дата",
-                    event_date=timezone.localdate() + timedelta(days=2))
+        case_update(
+            case_id=case.pk,
+            actor=investigator,
+            expected_version=version(case),
+            reason="Дата",
+            event_date=timezone.localdate() + timedelta(days=2),
+        )
     assert "event_date" in refused.value.message_dict
     assert counts(case) == before and Case.objects.get(pk=case.pk).plot == plot
 
 
 def test_a_new_form_of_proceedings_still_moves_the_term(case, investigator):
     old = Case.objects.get(pk=case.pk).deadline
-    case_update(case_id=case.pk, actor=investigator, expected_version=version(case), reason="Форма",
-                proceedings_form="investigation")
+    case_update(
+        case_id=case.pk,
+        actor=investigator,
+        expected_version=version(case),
+        reason="Форма",
+        proceedings_form="investigation",
+    )
     assert Case.objects.get(pk=case.pk).deadline != old

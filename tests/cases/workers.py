@@ -6,6 +6,7 @@ of its own on the real Redis, so parallel runs and other test suites never share
 The fixture stops every worker it started, also when the test fails, and removes the queue's
 keys (and only those) from Redis.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,24 +50,44 @@ def wait_for(condition, *, timeout: float, interval: float = 0.1, what: str = "t
 class Worker:
     def __init__(self, *, env: dict, queue: str, log: Path, concurrency: int, beat: bool):
         self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "ecase", "worker", "-Q", queue, "-c", str(concurrency),
-                   "-P", "prefork", "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ecase",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            str(concurrency),
+            "-P",
+            "prefork",
+            "-n",
+            f"{queue}-{uuid.uuid4().hex[:6]}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         if beat:
             command += ["-B", "-s", str(log.with_suffix(".beat-schedule"))]
         self._log_file = open(log, "ab")
         # A process group of its own: the worker, its pool children and its beat end together.
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_ready(self, timeout: float = 90) -> "Worker":
+    def wait_ready(self, timeout: float = 90) -> Worker:
         def ready():
             if self.process.poll() is not None:
                 raise AssertionError(f"the worker exited with {self.process.returncode}:\n{self.output()[-3000:]}")
             return " ready." in self.output()
+
         wait_for(ready, timeout=timeout, what="the worker to be ready")
         return self
 
@@ -107,8 +128,12 @@ def forget_queue(redis_url: str, queue: str) -> None:
     """Delete this test's queue from Redis: its lists, its binding, its unacknowledged messages."""
     try:
         client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-        keys = [queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}",
-                *client.keys(f"{queue}\x06\x16*")]
+        keys = [
+            queue,
+            f"_kombu.binding.{queue}",
+            f"_kombu.binding_permanent.{queue}",
+            *client.keys(f"{queue}\x06\x16*"),
+        ]
         client.delete(*keys)
         for tag, payload in client.hgetall("unacked").items():
             if json.loads(payload)[2] == queue:  # [message, exchange, routing key]
@@ -128,22 +153,29 @@ class Workers:
 
     def env(self, redis_url: str | None = None, **extra: str) -> dict:
         env = dict(os.environ)
-        env.update({
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": redis_url or self.settings.CELERY_BROKER_URL,
-            "ECASE_RENDER_QUEUE": self.queue,
-            "ECASE_PRIVATE_STORAGE": str(self.settings.ECASE_PRIVATE_STORAGE),
-            "ECASE_SIGNING_PASSPHRASE": self.settings.ECASE_SIGNING_PASSPHRASE,
-            "ECASE_PUBLIC_URL": self.settings.ECASE_PUBLIC_URL,
-            **extra,
-        })
+        env.update(
+            {
+                "DATABASE_URL": test_database_url(),
+                "REDIS_URL": redis_url or self.settings.CELERY_BROKER_URL,
+                "ECASE_RENDER_QUEUE": self.queue,
+                "ECASE_PRIVATE_STORAGE": str(self.settings.ECASE_PRIVATE_STORAGE),
+                "ECASE_SIGNING_PASSPHRASE": self.settings.ECASE_SIGNING_PASSPHRASE,
+                "ECASE_PUBLIC_URL": self.settings.ECASE_PUBLIC_URL,
+                **extra,
+            }
+        )
         return env
 
     def start(self, *, concurrency: int = 1, beat: bool = False, redis_url: str | None = None, **extra: str) -> Worker:
         env = self.env(redis_url, **extra)
         self.redis_urls.add(env["REDIS_URL"])
-        worker = Worker(env=env, queue=self.queue, log=self.tmp_path / f"worker-{len(self.started)}.log",
-                        concurrency=concurrency, beat=beat)
+        worker = Worker(
+            env=env,
+            queue=self.queue,
+            log=self.tmp_path / f"worker-{len(self.started)}.log",
+            concurrency=concurrency,
+            beat=beat,
+        )
         self.started.append(worker)
         return worker
 
@@ -200,10 +232,28 @@ class ThrowawayRedis:
         self.port, self.dir = port or free_port(), tmp_path
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> "ThrowawayRedis":
-        subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no", "--daemonize", "yes", "--dir", str(self.dir),
-                        "--pidfile", str(self.dir / f"redis-{self.port}.pid")], check=True, capture_output=True)
+    def start(self) -> ThrowawayRedis:
+        subprocess.run(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.dir),
+                "--pidfile",
+                str(self.dir / f"redis-{self.port}.pid"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         wait_for(self.alive, timeout=10, what=f"redis-server on port {self.port}")
         return self
 

@@ -1,4 +1,5 @@
 """Evidence tests: files go to a per-test directory, never to var/private."""
+
 import pytest
 
 from .helpers import add_item

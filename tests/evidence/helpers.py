@@ -1,4 +1,5 @@
 """Builders shared by the evidence tests: items through the service, real file bytes, the storage tree."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,12 @@ def png_bytes(width: int = 1, height: int = 1, shade: int = 0) -> bytes:
     """A real, decodable greyscale PNG of ``width`` × ``height`` pixels, all of ``shade``."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = b"".join(b"\x00" + bytes([shade]) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows))
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def padded_png(total_size: int) -> bytes:

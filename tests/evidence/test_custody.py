@@ -1,4 +1,5 @@
 """The chain of custody: every hand-over is a new, unchangeable event."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,10 +16,25 @@ from evidence.models import AppendOnlyError, CustodyEvent, EvidenceItem
 from evidence.services import evidence_transfer, evidence_withdraw
 
 
-def hand_over(item, actor, *, hours_ago, to_holder="Камера хранения вещдоков", to_location="Склад №2, ячейка 14",
-              reason="Сдано на хранение", **extra):
-    return evidence_transfer(item_id=item.pk, actor=actor, to_holder=to_holder, to_location=to_location,
-                             reason=reason, occurred_at=timezone.now() - timedelta(hours=hours_ago), **extra)
+def hand_over(
+    item,
+    actor,
+    *,
+    hours_ago,
+    to_holder="Камера хранения вещдоков",
+    to_location="Склад №2, ячейка 14",
+    reason="Сдано на хранение",
+    **extra,
+):
+    return evidence_transfer(
+        item_id=item.pk,
+        actor=actor,
+        to_holder=to_holder,
+        to_location=to_location,
+        reason=reason,
+        occurred_at=timezone.now() - timedelta(hours=hours_ago),
+        **extra,
+    )
 
 
 def transfers(case):
@@ -44,8 +60,14 @@ def test_investigator_hands_over_an_item_which_moves_to_the_new_storage_location
 
 def test_the_second_hand_over_starts_where_the_first_ended(item, investigator, case):
     first = hand_over(item, investigator, hours_ago=2)
-    second = hand_over(item, investigator, hours_ago=1, to_holder="Эксперт Жанатов Б.К.",
-                       to_location="ИСЭ, г. Астана", reason="Направлено на экспертизу")
+    second = hand_over(
+        item,
+        investigator,
+        hours_ago=1,
+        to_holder="Эксперт Жанатов Б.К.",
+        to_location="ИСЭ, г. Астана",
+        reason="Направлено на экспертизу",
+    )
     assert second.from_holder == first.to_holder
     assert second.from_location == first.to_location
     assert EvidenceItem.objects.get(pk=item.pk).storage_location == "ИСЭ, г. Астана"

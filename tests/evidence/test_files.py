@@ -1,4 +1,5 @@
 """Evidence files: content-addressed storage, type from content, refusals that leave nothing, safe names."""
+
 import hashlib
 import io
 import os
@@ -45,6 +46,7 @@ def stored_names(sha: str) -> list:
 
 # --- storing -----------------------------------------------------------------------------------
 
+
 def test_investigator_uploads_a_png_stored_under_its_sha256(item, investigator, private_storage):
     data = png_bytes(4, 3, shade=200)
     record = upload(item, investigator, data, "фото_телефона.png")
@@ -80,8 +82,12 @@ def test_it_records_the_upload_in_history_and_audit(item, investigator, case):
     assert record.history.get().history_user == investigator
     event = AuditEvent.objects.get(event=EventType.FILE_UPLOADED, target_id=str(record.pk))
     assert event.case_id == case.pk
-    assert event.data == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "type": "image/png",
-                          "name": "a.png"}
+    assert event.data == {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "type": "image/png",
+        "name": "a.png",
+    }
 
 
 def test_the_same_bytes_on_two_items_are_stored_once(case, item, investigator, private_storage):
@@ -114,15 +120,21 @@ def test_a_file_as_large_as_the_limit_is_accepted(item, investigator, settings):
 # --- refusals ----------------------------------------------------------------------------------
 
 REFUSED = {
-    "html_named_pdf": (b"<!DOCTYPE html><html><head><title>x</title></head>"
-                       b"<body><script>alert(document.cookie)</script></body></html>", "протокол.pdf",
-                       {"file_type", "file_mismatch"}),
+    "html_named_pdf": (
+        b"<!DOCTYPE html><html><head><title>x</title></head>"
+        b"<body><script>alert(document.cookie)</script></body></html>",
+        "протокол.pdf",
+        {"file_type", "file_mismatch"},
+    ),
     "exe_named_jpg": (b"MZ" + b"\x90\x00\x03\x00" * 256, "photo.jpg", {"file_type", "file_mismatch"}),
     "empty": (b"", "empty.png", {"file_empty"}),
     "png_named_pdf": (png_bytes(), "заключение.pdf", {"file_mismatch"}),
     "pdf_named_png": (pdf_bytes(), "снимок.png", {"file_mismatch"}),
-    "exe_named_txt": (b"MZ\x00\x00This program cannot be run in DOS mode", "readme.txt",
-                      {"file_type", "file_mismatch"}),
+    "exe_named_txt": (
+        b"MZ\x00\x00This program cannot be run in DOS mode",
+        "readme.txt",
+        {"file_type", "file_mismatch"},
+    ),
 }
 
 
@@ -137,8 +149,9 @@ def test_it_refuses_a_bad_file_and_leaves_nothing_behind(item, investigator, pri
     assert storage_tree(private_storage) == ([], [])
 
 
-def test_it_refuses_a_file_one_byte_over_the_limit_and_leaves_nothing_behind(item, investigator, settings,
-                                                                              private_storage):
+def test_it_refuses_a_file_one_byte_over_the_limit_and_leaves_nothing_behind(
+    item, investigator, settings, private_storage
+):
     settings.ECASE_MAX_UPLOAD_BYTES = 2048
     with pytest.raises(ValidationError) as error:
         upload(item, investigator, padded_png(2049), "scan.png")
@@ -209,9 +222,17 @@ def test_sanitise_name_gives_a_safe_display_name(raw, expected):
     assert sanitise_name(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [k for k in NAMES if k] + [
-    "C:\\Users\\Admin\\..\\..\\boot.ini", "evil\u202egnp.exe", "a\u0085b\u009bc.png", "x\u2028y.png", "\u200b.png",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [k for k in NAMES if k]
+    + [
+        "C:\\Users\\Admin\\..\\..\\boot.ini",
+        "evil\u202egnp.exe",
+        "a\u0085b\u009bc.png",
+        "x\u2028y.png",
+        "\u200b.png",
+    ],
+)
 def test_sanitise_name_leaves_no_path_no_dot_dot_and_no_control_character(raw):
     import unicodedata
 
@@ -233,12 +254,15 @@ def test_sanitise_name_normalises_to_nfc():
     assert sanitise_name("\u0418\u0306\u0435\u0308.pdf") == "\u0419\u0451.pdf"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("../../etc/passwd.png", "passwd.png"),
-    ("a\x00b.pdf", "a_b.pdf"),
-    ("..\\..\\evil\\\x07scan\x01.png", "scan_.png"),
-    ("протокол\u202egnp.pdf", "протокол_gnp.pdf"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("../../etc/passwd.png", "passwd.png"),
+        ("a\x00b.pdf", "a_b.pdf"),
+        ("..\\..\\evil\\\x07scan\x01.png", "scan_.png"),
+        ("протокол\u202egnp.pdf", "протокол_gnp.pdf"),
+    ],
+)
 def test_the_stored_original_name_is_sanitised(item, investigator, raw, expected):
     data = pdf_bytes() if expected.endswith(".pdf") else png_bytes(shade=len(raw))
     record = upload(item, investigator, data, raw)
@@ -248,6 +272,7 @@ def test_the_stored_original_name_is_sanitised(item, investigator, raw, expected
 
 
 # --- streaming ---------------------------------------------------------------------------------
+
 
 def test_a_five_megabyte_upload_is_read_in_chunks(item, investigator, settings, private_storage):
     settings.ECASE_MAX_UPLOAD_BYTES = 8 * 1024 * 1024

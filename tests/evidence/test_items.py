@@ -1,4 +1,5 @@
 """Evidence items: numbering, validation, scope, withdrawal instead of deletion, no history bypass."""
+
 from datetime import timedelta
 
 import pytest
@@ -27,6 +28,7 @@ def counts():
 
 
 # --- numbering ---------------------------------------------------------------------------------
+
 
 def test_it_numbers_items_one_two_three_within_a_case(case, investigator):
     items = [add_item(case, investigator) for _ in range(3)]
@@ -77,14 +79,18 @@ def test_evidence_events_continue_the_cases_audit_chain(case, investigator):
     item = add_item(case, investigator)
     evidence_withdraw(item_id=item.pk, actor=investigator, reason="Внесён ошибочно")
     chain = list(AuditEvent.objects.filter(chain=f"case:{case.pk}").order_by("seq"))
-    assert [e.event for e in chain] == [EventType.CASE_REGISTERED, EventType.EVIDENCE_ADDED,
-                                        EventType.EVIDENCE_WITHDRAWN]
+    assert [e.event for e in chain] == [
+        EventType.CASE_REGISTERED,
+        EventType.EVIDENCE_ADDED,
+        EventType.EVIDENCE_WITHDRAWN,
+    ]
     assert [e.seq for e in chain] == [1, 2, 3]
     assert [e.prev_hash for e in chain] == [GENESIS_HASH, chain[0].hash, chain[1].hash]
     assert all(e.compute_hash() == e.hash for e in chain)
 
 
 # --- validation --------------------------------------------------------------------------------
+
 
 def test_it_refuses_a_seizure_in_the_future(case, investigator):
     before = counts()
@@ -96,8 +102,9 @@ def test_it_refuses_a_seizure_in_the_future(case, investigator):
 
 def test_it_refuses_a_seized_from_participant_of_another_case(case, investigator):
     other = register(actor=investigator, plot="Угнал автомобиль со стоянки.")
-    stranger = participant_add(case_id=other.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                               person_data=person_data())
+    stranger = participant_add(
+        case_id=other.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+    )
     before = counts()
     with pytest.raises(ValidationError) as error:
         add_item(case, investigator, seized_from=stranger)
@@ -106,8 +113,9 @@ def test_it_refuses_a_seized_from_participant_of_another_case(case, investigator
 
 
 def test_it_accepts_a_seized_from_participant_of_the_same_case(case, investigator):
-    suspect = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT,
-                              person_data=person_data())
+    suspect = participant_add(
+        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+    )
     item = add_item(case, investigator, seized_from=suspect)
     assert EvidenceItem.objects.get(pk=item.pk).seized_from == suspect
 
@@ -120,6 +128,7 @@ def test_it_refuses_fields_that_are_not_evidence_fields(case, investigator):
 
 
 # --- scope -------------------------------------------------------------------------------------
+
 
 def test_outsider_adding_evidence_to_the_case_gets_out_of_scope_and_nothing_is_written(case, outsider):
     before = counts()
@@ -162,6 +171,7 @@ def test_prosecutor_may_not_change_an_item(item, prosecutor):
 
 
 # --- withdrawal instead of deletion ------------------------------------------------------------
+
 
 def test_investigator_withdraws_an_item_which_stays_with_who_when_and_why(item, investigator):
     before = timezone.now()
@@ -233,6 +243,7 @@ def test_the_database_refuses_a_raw_delete_of_every_item(case, investigator):
 
 # --- no write around history -------------------------------------------------------------------
 
+
 def test_it_refuses_a_queryset_update_that_would_skip_history(item):
     with pytest.raises(HistoryBypassError):
         EvidenceItem.objects.filter(pk=item.pk).update(description="Подменено")
@@ -252,8 +263,13 @@ def test_it_refuses_a_bulk_update_that_would_skip_history(item):
 
 
 def test_investigator_changes_an_item_with_a_reason_recorded_in_history(item, investigator):
-    evidence_update(item_id=item.pk, actor=investigator, reason="Опечатан в присутствии понятых",
-                    seal_number="А-0099", status=EvidenceStatus.IN_STORAGE)
+    evidence_update(
+        item_id=item.pk,
+        actor=investigator,
+        reason="Опечатан в присутствии понятых",
+        seal_number="А-0099",
+        status=EvidenceStatus.IN_STORAGE,
+    )
     item.refresh_from_db()
     assert (item.seal_number, item.status) == ("А-0099", EvidenceStatus.IN_STORAGE)
     latest = item.history.first()

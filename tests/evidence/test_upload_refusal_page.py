@@ -1,4 +1,5 @@
 """A refused upload keeps the user on the item's page with the message (issue #16)."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,8 +15,9 @@ ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 505
 
 
 def test_a_refused_upload_renders_the_item_page_with_the_message(item, investigator, private_storage):
-    response = verified_client(investigator).post(reverse("evidence:upload", args=[item.pk]),
-                                                  {"file": SimpleUploadedFile("tool.exe", b"MZ" + b"\x90" * 512)})
+    response = verified_client(investigator).post(
+        reverse("evidence:upload", args=[item.pk]), {"file": SimpleUploadedFile("tool.exe", b"MZ" + b"\x90" * 512)}
+    )
     body = response.content.decode()
     assert response.status_code == 400
     assert "This is a program file, not a document." in body
@@ -37,8 +39,9 @@ def test_another_refused_type_names_it_in_brackets():
     assert refused.value.messages == ["This file type is not accepted (application/x-sqlite3)."]
 
 
-@pytest.mark.parametrize("language,words", [("ru", "Это файл программы, а не документ."),
-                                            ("kk", "Бұл құжат емес, бағдарлама файлы.")])
+@pytest.mark.parametrize(
+    "language,words", [("ru", "Это файл программы, а не документ."), ("kk", "Бұл құжат емес, бағдарлама файлы.")]
+)
 def test_the_program_refusal_is_translated(language, words):
     with translation.override(language), pytest.raises(ValidationError) as refused:
         detect_type(b"MZ" + b"\x90" * 512, "setup.exe")

@@ -5,6 +5,7 @@ its SHA-256 is stored. Read-only unless --write; a prosecutor's token is always 
 Grave and especially grave cases are out of a token's reach unless --grave-cases, which needs
 --by: the audit trail then names the administrator who opened them to a machine.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -32,12 +33,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--expires", type=int, default=DEFAULT_DAYS, metavar="DAYS",
-                            help=f"days until it expires (1–{MAX_DAYS}, default {DEFAULT_DAYS})")
+        parser.add_argument(
+            "--expires",
+            type=int,
+            default=DEFAULT_DAYS,
+            metavar="DAYS",
+            help=f"days until it expires (1–{MAX_DAYS}, default {DEFAULT_DAYS})",
+        )
         parser.add_argument("--name", default="", help="which system holds it (default: the username)")
         parser.add_argument("--write", action="store_true", help="allow changes (default: read-only)")
-        parser.add_argument("--grave-cases", action="store_true",
-                            help="let it reach grave and especially grave cases (needs --by)")
+        parser.add_argument(
+            "--grave-cases", action="store_true", help="let it reach grave and especially grave cases (needs --by)"
+        )
         parser.add_argument("--by", metavar="ADMIN", help="the administrator issuing it (for the audit trail)")
 
     def handle(self, *args, username, expires, name, write, grave_cases, by, **options):
@@ -46,12 +53,21 @@ class Command(BaseCommand):
             raise CommandError(f"no user {username!r}")
         actor, label = console_actor(by)
         try:
-            token, raw = token_issue(user=user, name=name or f"{username} system", actor=actor, actor_label=label,
-                                     days=expires, can_write=write, grave_cases=grave_cases)
+            token, raw = token_issue(
+                user=user,
+                name=name or f"{username} system",
+                actor=actor,
+                actor_label=label,
+                days=expires,
+                can_write=write,
+                grave_cases=grave_cases,
+            )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(raw)
         rights = ("read and write" if write else "read-only") + (", grave cases included" if grave_cases else "")
-        self.stderr.write(f"Token {token.prefix} for {username} ({rights}), "
-                          f"expires {token.expires_at:%Y-%m-%d %H:%M %Z}. It is not shown again; "
-                          f"revoke it with: manage.py revoke_api_token {token.prefix}")
+        self.stderr.write(
+            f"Token {token.prefix} for {username} ({rights}), "
+            f"expires {token.expires_at:%Y-%m-%d %H:%M %Z}. It is not shown again; "
+            f"revoke it with: manage.py revoke_api_token {token.prefix}"
+        )

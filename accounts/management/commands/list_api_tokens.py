@@ -3,6 +3,7 @@
 The tokens' public facts: prefix, user, system, rights, issued, expires, last used, state.
 Never the token or its hash. Live tokens only unless --all (revoked and expired ones too).
 """
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
@@ -31,10 +32,14 @@ class Command(BaseCommand):
             tokens = tokens.filter(user__username=user)
         if not include_dead:
             tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=now)
-        self.stdout.write("prefix      user                  rights       issued            expires           "
-                          "last used         state             system")
+        self.stdout.write(
+            "prefix      user                  rights       issued            expires           "
+            "last used         state             system"
+        )
         for token in tokens:
             rights = ("rw" if token.may_write else "r") + ("+grave" if token.grave_cases else "")
-            self.stdout.write(f"{token.prefix:<11} {token.user.username:<21} {rights:<12} {_when(token.created_at):<17} "
-                              f"{_when(token.expires_at):<17} {_when(token.last_used_at):<17} "
-                              f"{STATES[token.refusal(now)]:<17} {token.name}")
+            self.stdout.write(
+                f"{token.prefix:<11} {token.user.username:<21} {rights:<12} {_when(token.created_at):<17} "
+                f"{_when(token.expires_at):<17} {_when(token.last_used_at):<17} "
+                f"{STATES[token.refusal(now)]:<17} {token.name}"
+            )

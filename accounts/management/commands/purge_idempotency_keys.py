@@ -3,6 +3,7 @@
 They only let a client replay the answer to a write it retries; the write itself stays in its
 case and audit trail. No case data is deleted.
 """
+
 from django.core.management.base import BaseCommand
 
 from ecase.idempotency import purge_expired

@@ -2,6 +2,7 @@
 
 Refused from the very next request. The rows stay, with who revoked them and when.
 """
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,8 +36,11 @@ class Command(BaseCommand):
                 raise CommandError(f"token {prefix} was revoked already")
             found.append(token)
         if user:
-            found += list(ApiToken.objects.filter(user__username=user, revoked_at__isnull=True).exclude(
-                pk__in=[t.pk for t in found]))
+            found += list(
+                ApiToken.objects.filter(user__username=user, revoked_at__isnull=True).exclude(
+                    pk__in=[t.pk for t in found]
+                )
+            )
         for token in found:
             token_revoke(token=token, actor=actor, actor_label=label, reason=reason)
             self.stdout.write(f"revoked {token.prefix} ({token.user.username}, {token.name})")

@@ -1,4 +1,5 @@
 """manage.py audit_checkpoint: seal the history rows written since the last checkpoint."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
@@ -14,4 +15,6 @@ class Command(BaseCommand):
         if result.event is None:
             self.stdout.write(f"no checkpoint written: {result.skipped}")
         else:
-            self.stdout.write(f"history checkpoint #{result.event.seq}: {result.rows} rows in {result.tables} tables sealed")
+            self.stdout.write(
+                f"history checkpoint #{result.event.seq}: {result.rows} rows in {result.tables} tables sealed"
+            )

@@ -11,6 +11,7 @@ SELECT, INSERT and UPDATE (the triggers let a head move forward only). It owns n
 cannot disable a trigger, and it is no superuser, so it cannot switch triggers off for its
 session either.
 """
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,7 +36,9 @@ def grant_statements(role: str) -> list[str]:
         else:
             rights = "SELECT, INSERT, UPDATE, DELETE"
         statements.append(f"GRANT {rights} ON {quote(table)} TO {role};")
-    statements.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {connection.ops.quote_name('public')} TO {role};")
+    statements.append(
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {connection.ops.quote_name('public')} TO {role};"
+    )
     return statements
 
 

@@ -1,4 +1,5 @@
 """manage.py audit_heads [--output FILE]: the chain heads, to be kept outside the database."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,9 @@ from audit.heads import heads_document
 
 
 class Command(BaseCommand):
-    help = "Print (or write) the head of every audit chain as JSON; keep copies where the database's owners cannot reach."
+    help = (
+        "Print (or write) the head of every audit chain as JSON; keep copies where the database's owners cannot reach."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="write to this file instead of standard output")

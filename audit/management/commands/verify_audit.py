@@ -1,4 +1,5 @@
 """manage.py verify_audit [--case NUMBER] [--heads FILE …]: exit 0 when the trail is intact, 1 otherwise."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,8 +15,11 @@ def chain_of_case(number: str) -> str:
 
     audit knows no case table: the registration number is found in the trail itself.
     """
-    registered = (AuditEvent.objects.filter(event=EventType.CASE_REGISTERED, data__number=number)
-                  .values_list("case_id", flat=True).first())
+    registered = (
+        AuditEvent.objects.filter(event=EventType.CASE_REGISTERED, data__number=number)
+        .values_list("case_id", flat=True)
+        .first()
+    )
     if registered is not None:
         return chain_for_case(registered)
     if number.isdigit() and AuditEvent.objects.filter(chain=chain_for_case(int(number))).exists():
@@ -24,14 +28,20 @@ def chain_of_case(number: str) -> str:
 
 
 class Command(BaseCommand):
-    help = ("Walk the audit hash chains (and the sealed history tables) and name the first broken event. "
-            "Exit status 0: intact; 1: broken.")
+    help = (
+        "Walk the audit hash chains (and the sealed history tables) and name the first broken event. "
+        "Exit status 0: intact; 1: broken."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--case", help="only this case's chain: its registration number (or its id)")
-        parser.add_argument("--heads", action="append", default=[], metavar="FILE",
-                            help="heads exported earlier (audit_heads, or audit/head.json of a case-file export); "
-                                 "repeatable")
+        parser.add_argument(
+            "--heads",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="heads exported earlier (audit_heads, or audit/head.json of a case-file export); repeatable",
+        )
         parser.add_argument("--no-history", action="store_true", help="skip the sealed history tables")
 
     def handle(self, *args, case=None, heads=(), no_history=False, **options):

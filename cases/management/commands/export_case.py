@@ -1,4 +1,5 @@
 """manage.py export_case NUMBER --as USERNAME [-o FILE.zip]: the case file for a prosecutor or a court."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("number", help="the case's registration number")
-        parser.add_argument("--as", dest="username", required=True,
-                            help="who exports: the lead investigator, a supervisor or the prosecutor of the case")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            help="who exports: the lead investigator, a supervisor or the prosecutor of the case",
+        )
         parser.add_argument("--output", "-o", help="the ZIP to write (default: <number>.zip)")
 
     def handle(self, *args, number, username, output=None, **options):
@@ -34,5 +39,7 @@ class Command(BaseCommand):
         except (OutOfScope, NotAllowed, ExportError) as error:
             path.unlink(missing_ok=True)
             raise CommandError(f"not exported: {error}") from error
-        self.stdout.write(f"{path}: case {result.case_number}, {result.members} members, {result.bytes} bytes; "
-                          f"manifest SHA-256 {result.manifest_sha256}")
+        self.stdout.write(
+            f"{path}: case {result.case_number}, {result.members} members, {result.bytes} bytes; "
+            f"manifest SHA-256 {result.manifest_sha256}"
+        )

@@ -5,6 +5,7 @@ that cannot be opened, a disk that was full). Once an administrator has fixed th
 this queues the failed renderings again — of one act, or all of them — each audited with
 the cause given. Renderings of acts that are no longer approved are left alone.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -25,8 +26,12 @@ class Command(BaseCommand):
         which.add_argument("--act", type=int, metavar="ID", help="The failed rendering of this act.")
         which.add_argument("--all-failed", action="store_true", help="Every failed rendering of an approved act.")
         parser.add_argument("--cause", required=True, help="What was fixed; recorded in the audit trail.")
-        parser.add_argument("--by", default=None, metavar="ADMIN",
-                            help="The administrator doing it, for the audit trail (default: the OS user).")
+        parser.add_argument(
+            "--by",
+            default=None,
+            metavar="ADMIN",
+            help="The administrator doing it, for the audit trail (default: the OS user).",
+        )
 
     def handle(self, *args, act: int | None, all_failed: bool, cause: str, by: str | None, **options):
         if not cause.strip():
@@ -39,8 +44,12 @@ class Command(BaseCommand):
         renderings = ActRendering.objects.filter(state=RenderingState.FAILED)
         if act is not None:
             renderings = renderings.filter(act_id=act)
-        requeued = act_renderings_requeue(renderings=renderings, actor=actor, cause=cause.strip(),
-                                          actor_label="" if actor else f"manage.py ({getpass.getuser()})")
+        requeued = act_renderings_requeue(
+            renderings=renderings,
+            actor=actor,
+            cause=cause.strip(),
+            actor_label="" if actor else f"manage.py ({getpass.getuser()})",
+        )
         if act is not None and not requeued:
             raise CommandError(f"act {act} has no failed rendering of an approved version")
         self.stdout.write(f"re-queued {len(requeued)} rendering(s)")

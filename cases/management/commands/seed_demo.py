@@ -6,6 +6,7 @@
 
 Passwords are random per run and printed once; they are stored nowhere but in the users' hashes.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,22 +23,46 @@ class Command(BaseCommand):
     help = "Create the demo units, users and cases (through the services); --cases N adds N bulk cases."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help=f"Do nothing when the user {world.ADMIN_USERNAME!r} exists.")
-        parser.add_argument("--cases", type=int, default=0, metavar="N",
-                            help="Also generate N bulk cases with persons, participants, acts, evidence and grants.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help=f"Do nothing when the user {world.ADMIN_USERNAME!r} exists."
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also generate N bulk cases with persons, participants, acts, evidence and grants.",
+        )
         parser.add_argument("--batch-size", type=int, default=1000, help="Cases per bulk transaction (default 1000).")
-        parser.add_argument("--workers", type=int, default=1,
-                            help="Parallel bulk processes (PostgreSQL only; default 1).")
-        parser.add_argument("--method", choices=("auto", "orm", "copy"), default="auto",
-                            help="Bulk writer: bulk_create (orm), PostgreSQL COPY (copy); auto = copy on PostgreSQL.")
-        parser.add_argument("--defer-fk-checks", action="store_true",
-                            help="PostgreSQL superuser: skip the per-row foreign-key triggers while loading "
-                                 "(session_replication_role=replica) and verify every foreign key afterwards.")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="Parallel bulk processes (PostgreSQL only; default 1)."
+        )
+        parser.add_argument(
+            "--method",
+            choices=("auto", "orm", "copy"),
+            default="auto",
+            help="Bulk writer: bulk_create (orm), PostgreSQL COPY (copy); auto = copy on PostgreSQL.",
+        )
+        parser.add_argument(
+            "--defer-fk-checks",
+            action="store_true",
+            help="PostgreSQL superuser: skip the per-row foreign-key triggers while loading "
+            "(session_replication_role=replica) and verify every foreign key afterwards.",
+        )
         parser.add_argument("--seed", type=int, default=None, help="Random seed (default: a new one each run).")
 
-    def handle(self, *args, if_empty: bool, cases: int, batch_size: int, workers: int, seed: int | None,
-               method: str, defer_fk_checks: bool, **options):
+    def handle(
+        self,
+        *args,
+        if_empty: bool,
+        cases: int,
+        batch_size: int,
+        workers: int,
+        seed: int | None,
+        method: str,
+        defer_fk_checks: bool,
+        **options,
+    ):
         if cases < 0 or batch_size < 1 or workers < 1:
             raise CommandError("--cases must be >= 0, --batch-size and --workers >= 1")
         if (workers > 1 or method == "copy") and connection.vendor != "postgresql":
@@ -54,8 +79,14 @@ class Command(BaseCommand):
             self.stdout.write(f"demo world: {len(report.cases)} cases in {time.monotonic() - started:.1f} s")
         try:
             if cases:
-                self._bulk(cases=cases, batch_size=batch_size, workers=workers, seed=seed, method=method,
-                           defer_fk_checks=defer_fk_checks)
+                self._bulk(
+                    cases=cases,
+                    batch_size=batch_size,
+                    workers=workers,
+                    seed=seed,
+                    method=method,
+                    defer_fk_checks=defer_fk_checks,
+                )
         finally:  # the demo users exist now: their passwords must be shown even if the bulk part failed
             if report is not None:
                 self._print_passwords(report.passwords)
@@ -72,7 +103,7 @@ class Command(BaseCommand):
     def _print_passwords(self, rows: list[tuple[str, str, str, str]]) -> None:
         header = ("username", "role", "unit", "password")
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
-        line = "  ".join("{:<%d}" % w for w in widths)
+        line = "  ".join(f"{{:<{w}}}" for w in widths)
         self.stdout.write("")
         self.stdout.write("Demo users (passwords are shown only now; `manage.py changepassword USER` sets a new one):")
         self.stdout.write(line.format(*header))

@@ -3,6 +3,7 @@
 The signature is checked against the configured trust roots (ECASE_SIGNING_TRUST_ROOTS):
 every signature intact and trusted, and nothing appended to the file after the last one.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """manage.py verify_export FILE.zip [--trust CERT.pem]: VALID (exit 0) or INVALID naming the member (exit 1)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--trust", action="append", default=[], metavar="CERT",
-                            help="a certificate (PEM or DER) to trust besides this installation's export key")
+        parser.add_argument(
+            "--trust",
+            action="append",
+            default=[],
+            metavar="CERT",
+            help="a certificate (PEM or DER) to trust besides this installation's export key",
+        )
 
     def handle(self, *args, file, trust=(), **options):
         try:
@@ -23,8 +29,10 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         check = verify_export(file, trusted=trusted)
         if check.valid:
-            self.stdout.write(f"VALID: {file}: case {check.case_number}, {check.members} members match the manifest; "
-                              f"signed by {check.signer} (certificate SHA-256 {check.fingerprint})")
+            self.stdout.write(
+                f"VALID: {file}: case {check.case_number}, {check.members} members match the manifest; "
+                f"signed by {check.signer} (certificate SHA-256 {check.fingerprint})"
+            )
             return
         self.stderr.write(f"INVALID: {file}")
         for member, message in check.problems:

@@ -5,6 +5,7 @@ and signed PDFs at ``ECASE_PRIVATE_STORAGE/acts/ab/cd/<sha256>``. Each such file
 through ``ecase.blobs`` (encrypted, under the same address, which is checked), and the plain file
 is removed only once the blob is durable. Run once after upgrading; running it again finds nothing.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,11 @@ def legacy_files(root: Path) -> list[Path]:
     found = []
     for base in (root, root / "acts"):
         for path in base.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
-            if path.is_file() and _ADDRESS.fullmatch(path.name) and path.parts[-3:-1] == (path.name[:2], path.name[2:4]):
+            if (
+                path.is_file()
+                and _ADDRESS.fullmatch(path.name)
+                and path.parts[-3:-1] == (path.name[:2], path.name[2:4])
+            ):
                 found.append(path)
     return sorted(found)
 

@@ -3,6 +3,7 @@
 Put the new key first in ECASE_BLOB_MASTER_KEYS with the old ones after it, run this, then
 drop the old keys. Only the small key envelopes are rewritten; blob bodies are not touched.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -26,8 +27,13 @@ class Command(BaseCommand):
         kid = blobs.master_keys()[0][0]
         if not dry_run:
             with transaction.atomic():
-                audit_record(actor=None, actor_label=f"manage.py ({getpass.getuser()})", event=EventType.BLOB_KEYS_ROTATED,
-                             data={"key_id": kid, **counts})
+                audit_record(
+                    actor=None,
+                    actor_label=f"manage.py ({getpass.getuser()})",
+                    event=EventType.BLOB_KEYS_ROTATED,
+                    data={"key_id": kid, **counts},
+                )
         verb = "would re-wrap" if dry_run else "re-wrapped"
-        self.stdout.write(f"{verb} {counts['rewrapped']} blob key(s) with master key {kid!r}; "
-                          f"{counts['current']} already under it")
+        self.stdout.write(
+            f"{verb} {counts['rewrapped']} blob key(s) with master key {kid!r}; {counts['current']} already under it"
+        )
