@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -60,7 +63,11 @@ class User(AbstractUser):
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
-    objects = UserManager()
+    objects: ClassVar = UserManager()
+
+    # Attached to the request's user by django-otp's OTPMiddleware: whether this session confirmed
+    # a second factor. Declared for the type checker only; a user loaded elsewhere lacks it.
+    is_verified: Callable[[], bool]
 
     class Meta:
         constraints = [

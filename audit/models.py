@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from .choices import EventType, Outcome
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 GENESIS_HASH = "0" * 64
 GLOBAL_CHAIN = "global"
@@ -68,10 +72,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
         ]
 
-    def get_event_display(self) -> str:
+    def get_event_display(self) -> StrOrPromise:
         return EventType(self.event).label if self.event in EventType.values else self.event
 
-    def get_outcome_display(self) -> str:
+    def get_outcome_display(self) -> StrOrPromise:
         return Outcome(self.outcome).label if self.outcome in Outcome.values else self.outcome
 
     def canonical(self) -> bytes:

@@ -3,8 +3,10 @@
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 
-class ScopeError:
-    """Mixin: remembers which case an refused attempt aimed at, for that case's access log."""
+class ScopeError(Exception):
+    """Base of the refusals below: remembers which case a refused attempt aimed at, for that case's
+    access log. An exception itself, so that ``super().__init__`` reaches Django's exception next in
+    line (``ObjectDoesNotExist``, ``PermissionDenied``)."""
 
     def __init__(self, message: str = "", *, case_id: int | None = None):
         super().__init__(message)

@@ -38,8 +38,9 @@ class MissingActorError(RuntimeError):
 
 def attribute(obj: models.Model, *, actor, reason: str) -> models.Model:
     """Name the actor and the reason that the next history row of ``obj`` records."""
-    obj._history_user = actor
-    obj._change_reason = reason
+    # simple-history reads these two instance attributes; Model's type does not declare them.
+    setattr(obj, "_history_user", actor)  # noqa: B010
+    setattr(obj, "_change_reason", reason)  # noqa: B010
     return obj
 
 
@@ -62,7 +63,9 @@ class HistoryQuerySet(HistoricalQuerySet):
     def delete(self):
         raise HardDeleteError(f"{self.model.__name__} rows are history: they are never deleted")
 
-    delete.queryset_only = True
+    # As on QuerySet.delete: not copied onto the manager, so ``Model.history.delete()`` does not exist
+    # (set with setattr: a function's attributes have no type).
+    setattr(delete, "queryset_only", True)  # noqa: B010
 
 
 class CaseHistoricalRecords(HistoricalRecords):
@@ -133,7 +136,11 @@ class CaseDataQuerySet(models.QuerySet):
 
 
 class CaseDataModel(models.Model):
-    """Base of every model holding case data: history-safe queryset, no hard delete."""
+    """Base of every model holding case data: history-safe queryset, no hard delete.
+
+    A subclass declares its own manager as ``objects: ClassVar = SomeQuerySet.as_manager()``: the
+    manager here is a class variable to django-stubs, which types the override from its query set.
+    """
 
     objects = CaseDataQuerySet.as_manager()
 

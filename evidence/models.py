@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -25,7 +27,7 @@ class ItemChildQuerySet(CaseChildQuerySet):
 
 
 class EvidenceItem(Withdrawable, CaseDataModel):
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="evidence_items")
     number = models.PositiveIntegerField(validators=[MinValueValidator(1)], help_text=_("Number within the case."))
@@ -63,7 +65,8 @@ class EvidenceItem(Withdrawable, CaseDataModel):
         errors = {}
         if self.seized_at and self.seized_at > timezone.now():
             errors["seized_at"] = _("The seizure cannot be in the future.")
-        if self.seized_from_id and self.case_id and self.seized_from.case_id != self.case_id:
+        seized_from = self.seized_from if self.seized_from_id else None
+        if seized_from is not None and self.case_id and seized_from.case_id != self.case_id:
             errors["seized_from"] = _("That participant belongs to another case.")
         if errors:
             raise ValidationError(errors)
@@ -72,7 +75,7 @@ class EvidenceItem(Withdrawable, CaseDataModel):
 class EvidenceFile(Withdrawable, CaseDataModel):
     """A file attached to an item; the bytes live in private storage under their SHA-256."""
 
-    objects = ItemChildQuerySet.as_manager()
+    objects: ClassVar = ItemChildQuerySet.as_manager()
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="files")
     sha256 = models.CharField(max_length=64, validators=[sha256_hex])
     size = models.PositiveBigIntegerField()
@@ -105,7 +108,7 @@ class EvidenceFile(Withdrawable, CaseDataModel):
 class CustodyEvent(CaseDataModel):
     """One hand-over of an item: from whom to whom, where, when and why. Never changed afterwards."""
 
-    objects = ItemChildQuerySet.as_manager()
+    objects: ClassVar = ItemChildQuerySet.as_manager()
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody_events")
     occurred_at = models.DateTimeField()
     from_holder = models.CharField(max_length=200)

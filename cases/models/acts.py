@@ -9,6 +9,7 @@ the database refuses it with a trigger (migration 0002). A correction is a new a
 from __future__ import annotations
 
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,7 +34,7 @@ def new_verification_token() -> str:
 
 
 class ProceduralAct(Withdrawable, CaseDataModel):
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="acts")
     act_type = models.ForeignKey("cases.ProceduralActType", on_delete=models.PROTECT, related_name="acts")
@@ -119,7 +120,8 @@ class ProceduralAct(Withdrawable, CaseDataModel):
                 raise ValidationError(
                     {"fields": _("Fill in the required fields: %(names)s") % {"names": ", ".join(missing)}}
                 )
-        if self.supersedes_id and self.supersedes.status != ActStatus.SIGNED:
+        superseded = self.supersedes if self.supersedes_id else None
+        if superseded is not None and superseded.status != ActStatus.SIGNED:
             raise ValidationError({"supersedes": _("Only a signed act is superseded; edit a draft instead.")})
-        if self.supersedes_id and self.supersedes.case_id != self.case_id:
+        if superseded is not None and superseded.case_id != self.case_id:
             raise ValidationError({"supersedes": _("The superseded act belongs to another case.")})

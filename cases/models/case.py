@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -201,7 +203,7 @@ class Case(CaseDataModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = case_history(m2m_fields=[articles, group])
 
-    objects = CaseQuerySet.as_manager()
+    objects: ClassVar = CaseQuerySet.as_manager()
 
     class Meta:
         # The id breaks ties so that pages of the list never overlap or skip a case.
@@ -265,7 +267,7 @@ class Case(CaseDataModel):
 class DeadlineExtension(CaseDataModel):
     """A prolongation of the term granted by the prosecutor (or the competent head)."""
 
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="extensions")
     days = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -284,7 +286,7 @@ class DeadlineExtension(CaseDataModel):
 class Interruption(CaseDataModel):
     """A period during which the term stood still (CPC RK art. 45); ``ended_on`` empty while it lasts."""
 
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="interruptions")
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)

@@ -8,6 +8,8 @@ sees both cases, as a ``PersonLink`` (cases.services.participants.person_link).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -21,6 +23,9 @@ from ..iin import parse_iin, validate_iin
 from ..search_text import fold
 from .case import CaseChildQuerySet
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Cyrillic names, Kazakh letters included; hyphens, apostrophes and spaces inside double names.
 cyrillic_name = RegexValidator(
     r"^[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+(?:[ '\-][А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+)*$",
@@ -33,7 +38,7 @@ class Person(CaseDataModel):
     """A natural person as one case records them. The IIN, when known, is unique within the case;
     birth date and sex must agree with it. Seen only by those who may see the case."""
 
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
     case = models.ForeignKey(
         "cases.Case",
         on_delete=models.PROTECT,
@@ -108,7 +113,7 @@ class Person(CaseDataModel):
             facts = parse_iin(self.iin)
         except ValidationError:
             return  # the field validator reports it
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         if facts.birth_date != self.birth_date:
             errors["birth_date"] = _("The birth date does not match the IIN (the IIN says %(date)s).") % {
                 "date": facts.birth_date.strftime("%d.%m.%Y")
@@ -122,7 +127,7 @@ class Person(CaseDataModel):
 class Participant(Withdrawable, CaseDataModel):
     """A person's procedural role in one case; a change of role is an update, kept in history."""
 
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="participants")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(max_length=32, choices=ParticipantRole.choices)
@@ -172,7 +177,7 @@ class PersonLink(CaseDataModel):
     who see both cases find the person's roles together.
     """
 
-    objects = PersonLinkQuerySet.as_manager()
+    objects: ClassVar = PersonLinkQuerySet.as_manager()
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links_out")
     other = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links_in")
     reason = models.TextField()

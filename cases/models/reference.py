@@ -133,7 +133,9 @@ class CriminalCodeArticleVersion(models.Model):
         if self._state.adding or self.pk is None:
             return
         stored = CriminalCodeArticleVersion.objects.filter(pk=self.pk).first()
-        changed = stored and any(getattr(stored, name) != getattr(self, name) for name in self.SANCTION_FIELDS)
+        if stored is None:
+            return
+        changed = any(getattr(stored, name) != getattr(self, name) for name in self.SANCTION_FIELDS)
         # The period as stored decides: moving the date must not free a version its cases rely on.
         if changed and stored.relied_on_by().exists():
             raise ValidationError(

@@ -8,6 +8,8 @@ request: a granted one points to the ``DeadlineExtension`` it produced, a refuse
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +20,7 @@ from .case import CaseChildQuerySet
 
 
 class ExtensionDecision(CaseDataModel):
-    objects = CaseChildQuerySet.as_manager()
+    objects: ClassVar = CaseChildQuerySet.as_manager()
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="extension_decisions")
     request = models.OneToOneField("cases.ProceduralAct", on_delete=models.PROTECT, related_name="extension_decision")
     granted = models.BooleanField()
