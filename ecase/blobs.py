@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -43,6 +43,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
+
+if TYPE_CHECKING:
+    from storages.backends.s3 import S3Storage
 
 MAGIC = b"ECB1"
 HEADER = struct.Struct(">4s7sI")  # magic, nonce prefix, segment size
@@ -72,6 +75,16 @@ class MasterKeyMissing(ImproperlyConfigured):
 class StoredBlob:
     sha256: str
     size: int
+
+
+class Readable(Protocol):
+    """What the store reads from: an open binary file, an upload, an object store's body, a filter."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Body(Readable, Protocol):
+    def close(self) -> None: ...
 
 
 # --- master keys -----------------------------------------------------------------------------
@@ -219,6 +232,7 @@ _storages: dict[tuple, Storage] = {}
 def storage() -> Storage:
     """The configured backend; settings are read on each call so tests may point it elsewhere."""
     backend = settings.ECASE_BLOB_STORAGE
+    cache_key: tuple
     if backend == "filesystem":
         cache_key = (backend, str(settings.ECASE_PRIVATE_STORAGE))
         if cache_key not in _storages:
@@ -260,14 +274,24 @@ def _check_address(sha256: str) -> str:
     return sha256
 
 
+def _s3(backend: Storage) -> S3Storage:
+    """``backend`` as what it is when ``ECASE_BLOB_STORAGE`` is "s3" (see ``storage``)."""
+    from storages.backends.s3 import S3Storage
+
+    assert isinstance(backend, S3Storage)
+    return backend
+
+
 def _iter_names(backend: Storage, prefix: str) -> Iterator[tuple[str, datetime]]:
     """(name, last modified) of every object under ``prefix``; a bucket is listed flat, not per folder."""
     bucket = getattr(backend, "bucket", None) if settings.ECASE_BLOB_STORAGE == "s3" else None
     if bucket is not None:
-        base = backend.location.strip("/") + "/" if backend.location else ""
+        location = _s3(backend).location
+        base = location.strip("/") + "/" if location else ""
         for obj in bucket.objects.filter(Prefix=base + prefix):
             yield obj.key[len(base) :], obj.last_modified
         return
+    assert isinstance(backend, FileSystemStorage)  # the one other backend ``storage`` makes
     root = Path(backend.location)
     for dirpath, _dirs, filenames in os.walk(root / prefix):
         for filename in filenames:
@@ -285,7 +309,7 @@ def _segment_nonce(prefix: bytes, counter: int, last: bool) -> bytes:
     return prefix + struct.pack(">I", counter) + (b"\x01" if last else b"\x00")
 
 
-def _read_full(stream: BinaryIO, size: int) -> bytes:
+def _read_full(stream: Readable, size: int) -> bytes:
     """Up to ``size`` bytes; fewer only at the end (a stream may return short reads)."""
     parts, wanted = [], size
     while wanted:
@@ -297,7 +321,7 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def put(stream: BinaryIO, *, validate: Callable[[StoredBlob], None] | None = None) -> StoredBlob:
+def put(stream: Readable, *, validate: Callable[[StoredBlob], None] | None = None) -> StoredBlob:
     """Encrypt and store ``stream``; return its address. Reads it once, one segment at a time.
 
     ``validate`` is called once the whole stream was read and before anything reaches the
@@ -332,14 +356,23 @@ def put(stream: BinaryIO, *, validate: Callable[[StoredBlob], None] | None = Non
         backend = storage()
         if not _exists(backend, blob.sha256):  # identical content is stored once
             with builtins.open(spool_name, "rb") as body:
-                spooled = File(body)
-                spooled.temporary_file_path = lambda: spool_name  # lets the filesystem backend rename
-                backend.save(body_name(blob.sha256), spooled)
+                backend.save(body_name(blob.sha256), _SpooledFile(body, spool_name))
             backend.save(key_name(blob.sha256), File(io.BytesIO(_wrap(blob.sha256, data_key, keys))))
         return blob
     finally:
         if os.path.exists(spool_name):
             os.unlink(spool_name)
+
+
+class _SpooledFile(File):
+    """The spool, written and fsynced already: its path lets the filesystem backend rename it into place."""
+
+    def __init__(self, file: BinaryIO, path: str):
+        super().__init__(file)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
 
 
 def put_bytes(data: bytes) -> StoredBlob:
@@ -365,7 +398,7 @@ class BlobReader(io.RawIOBase):
     the plaintext's SHA-256 must equal the address. Any failure raises :class:`BlobCorrupt`.
     """
 
-    def __init__(self, sha256: str, body: BinaryIO, data_key: bytes):
+    def __init__(self, sha256: str, body: _Body, data_key: bytes):
         self.sha256, self._body = sha256, body
         head = _read_full(body, HEADER.size)
         try:
@@ -433,13 +466,12 @@ def open(sha256: str) -> BinaryIO:
     return io.BufferedReader(BlobReader(sha256, body, data_key), buffer_size=settings.ECASE_BLOB_SEGMENT_BYTES)
 
 
-def _open_body(backend: Storage, name: str) -> BinaryIO:
+def _open_body(backend: Storage, name: str) -> _Body:
     if settings.ECASE_BLOB_STORAGE == "s3":
         # S3Storage.open downloads the whole object to a temporary file before the first byte is
         # read; a 20 GB video would wait for (and fill a disk with) all of it. get_object streams.
-        return backend.connection.meta.client.get_object(Bucket=backend.bucket_name, Key=backend._normalize_name(name))[
-            "Body"
-        ]
+        s3 = _s3(backend)
+        return s3.connection.meta.client.get_object(Bucket=s3.bucket_name, Key=s3._normalize_name(name))["Body"]
     return backend.open(name, "rb")
 
 
