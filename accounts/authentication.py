@@ -107,7 +107,8 @@ def rate_of(scope: str) -> tuple[int, int] | None:
 
     Read at request time (not import time), so a deployment or a test can change the rates.
     """
-    rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope)
+    # drf-stubs types the rates as numbers; DRF's are strings such as "600/min" (its throttling stub agrees).
+    rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(scope)  # type: ignore[assignment]
     if rate is None:
         return None
     limit, period = rate.split("/")

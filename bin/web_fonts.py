@@ -11,7 +11,6 @@ beside them. The unmodified TTFs stay in cases/pdf/fonts for the PDFs.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from fontTools import subset
@@ -64,4 +63,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -14,6 +14,7 @@ verbatim — ``2026-12-01T05:00:00+00:00`` is not rewritten as ``…T10:00:00+05
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any, TypedDict
 
 from django import forms
 from django.urls import reverse_lazy
@@ -32,10 +33,17 @@ from .models import CriminalCodeArticle, Participant
 PREFIX = "f_"
 
 
-def _label(spec: dict) -> str:
-    return (
-        spec.get("label_kk") if get_language() == "kk" and spec.get("label_kk") else spec.get("label_ru", spec["name"])
-    )
+class _Common(TypedDict):
+    """What every structured field is given."""
+
+    label: str
+    required: bool
+
+
+def _label(spec: dict[str, Any]) -> str:
+    if get_language() == "kk" and spec.get("label_kk"):
+        return spec["label_kk"]
+    return spec.get("label_ru", spec["name"])
 
 
 def _ids(value) -> list:
@@ -44,7 +52,7 @@ def _ids(value) -> list:
 
 
 def _field(spec: dict, case, stored=None) -> forms.Field:
-    kind, common = spec.get("type", "text"), {"label": _label(spec), "required": False}
+    kind, common = spec.get("type", "text"), _Common(label=_label(spec), required=False)
     participants = (
         with_chosen(
             case.participants.filter(withdrawn_at__isnull=True).select_related("person"),
@@ -126,9 +134,15 @@ def add_structured_fields(form: forms.Form, act_type, case, values: dict | None 
 
 def _initial(field: forms.Field, value):
     """The stored JSON value as the field's own type, so the widget renders it the way the control accepts."""
-    if isinstance(field, forms.ModelChoiceField) and field.queryset.model is CriminalCodeArticle:
+    if (
+        isinstance(field, forms.ModelChoiceField)
+        and field.queryset is not None
+        and field.queryset.model is CriminalCodeArticle
+    ):
         articles = _articles(value)
-        return articles if isinstance(value, list) else next(iter(articles), None)
+        if isinstance(value, list):
+            return articles
+        return articles[0] if articles else None
     if isinstance(value, str):
         parse = {forms.DateTimeField: parse_datetime, forms.DateField: parse_date, forms.TimeField: parse_time}
         for kind, parser in parse.items():
@@ -169,7 +183,7 @@ def structured_values(form: forms.Form, act_type, stored: dict | None = None) ->
             values[name] = stored[name]
             continue
         value = form.cleaned_data.get(PREFIX + name)
-        if value not in (None, "", []) and not (hasattr(value, "exists") and not value.exists()):
+        if value is not None and value not in ("", []) and not (hasattr(value, "exists") and not value.exists()):
             values[name] = _to_json(value)
     return values
 

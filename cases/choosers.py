@@ -11,6 +11,7 @@ search narrows what is shown, never what is allowed.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -22,6 +23,9 @@ from accounts.choices import Role
 from accounts.models import User
 
 from .models import CriminalCodeArticle
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SEARCH_LIMIT = 20  # options a search returns; the user refines the text to find others
 SEARCH_SUFFIX = "_q"  # the search box of field "x" is "x_q"
@@ -96,7 +100,7 @@ class SearchSelect(forms.Select):
     class Media:
         js = [forms.Script("js/htmx.min.js", defer=True)]
 
-    def __init__(self, *, url: str = "", offered=None, detached: bool = False, placeholder="", attrs=None):
+    def __init__(self, *, url: StrOrPromise = "", offered=None, detached: bool = False, placeholder="", attrs=None):
         super().__init__(attrs)
         self.url, self.offered, self.detached, self.placeholder = url, offered, detached, placeholder
         self.found = None  # set by the form: the matches of a submitted search

@@ -35,9 +35,10 @@ def compute_deadline(
 ) -> date | None:
     """Last day of the term, or None while an interruption is open (the clock stands still)."""
     periods = list(interruptions)
-    if any(p.end is None for p in periods):
+    closed = [(p.start, p.end) for p in periods if p.end is not None]
+    if len(closed) < len(periods):
         return None
     base = add_months(start, term_months) if term_months else start + timedelta(days=term_days or 0)
     # CPC RK: the time during which proceedings were interrupted is not counted in the term.
-    stopped = sum((p.end - p.start).days for p in periods)
+    stopped = sum((end - begin).days for begin, end in closed)
     return base + timedelta(days=sum(extension_days) + stopped)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,7 +89,7 @@ def _usual_prosecutors(user, *, include_grave: bool = False):
     Grave cases count only when the request may show grave data (a recent second factor)."""
     if user is None:
         return User.objects.none()
-    named = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
+    named: QuerySet[Case] = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
     if not include_grave:
         named = without_grave(named)
     return (

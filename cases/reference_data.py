@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TypedDict
 
 from .gravity import derive_gravity
 
@@ -22,18 +23,28 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SANCTION = ("is_misdemeanour", "max_imprisonment_months", "life_imprisonment", "intent")
 
 
+class Loaded(TypedDict):
+    """What ``load`` did: rows upserted per kind, and the shipped versions left alone as conflicts."""
+
+    articles: int
+    versions_added: int
+    terms: int
+    act_types: int
+    conflicts: list[str]
+
+
 def read(name: str) -> list[dict]:
     with open(DATA_DIR / name, encoding="utf-8") as fh:
         return json.load(fh)
 
 
-def load(apps) -> dict[str, int | list[str]]:
+def load(apps) -> Loaded:
     """Upsert every shipped row; ``apps`` is a migration's app registry or django.apps.apps."""
     Article = apps.get_model("cases", "CriminalCodeArticle")
     Version = apps.get_model("cases", "CriminalCodeArticleVersion")
     Term = apps.get_model("cases", "ProceedingsTerm")
     ActType = apps.get_model("cases", "ProceduralActType")
-    counts: dict[str, int | list[str]] = {
+    counts: Loaded = {
         "articles": 0,
         "versions_added": 0,
         "terms": 0,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, F, Field, Func, OuterRef, Q, QuerySet, TextField
 from django.utils import timezone
 
 from . import access
@@ -122,6 +122,12 @@ def is_overdue(case: Case, today: date | None = None) -> bool:
     return case.status in ACTIVE and case.deadline is not None and case.deadline < (today or timezone.localdate())
 
 
+def _case_field(name: str) -> Field:
+    field = Case._meta.get_field(name)
+    assert isinstance(field, Field)  # a history diff names the case's own fields, many-to-many included
+    return field
+
+
 def changes_since(case: Case, version: int) -> list[dict]:
     """Field changes made to ``case`` after ``version``: who, when, which field, from → to."""
     rows = list(case.history.filter(version__gte=version).select_related("history_user").order_by("history_id"))
@@ -134,7 +140,7 @@ def changes_since(case: Case, version: int) -> list[dict]:
                 {
                     "who": newer.history_user or "—",
                     "when": timezone.localtime(newer.history_date).strftime("%d.%m.%Y %H:%M"),
-                    "field": Case._meta.get_field(change.field).verbose_name,
+                    "field": _case_field(change.field).verbose_name,
                     "old": _short(change.old),
                     "new": _short(change.new),
                 }

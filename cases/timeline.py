@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from simple_history.utils import get_history_manager_for_model
 
 from audit.choices import ACCESS_EVENTS
 from audit.models import AuditEvent
@@ -43,7 +44,7 @@ class Source:
     parent: type[models.Model] | None = None  # for two-step paths: the model whose ids ``lookup`` takes
 
     def history_of(self, case_id: int) -> models.QuerySet:
-        history = self.model.history.all()
+        history = get_history_manager_for_model(self.model).all()
         if self.parent is None:
             return history.filter(**{self.lookup: case_id})
         return history.filter(**{self.lookup: self.parent._default_manager.filter(case_id=case_id).values("pk")})
@@ -55,19 +56,28 @@ def _has_history(model) -> bool:
 
 def case_sources() -> list[Source]:
     """The case, then every model with history one or two foreign keys below it (breadth first)."""
-    sources, seen = [Source(Case, "id")], {Case}
+    sources = [Source(Case, "id")]
+    seen: set[type[models.Model]] = {Case}
     level = []
     for rel in Case._meta.related_objects:
-        if rel.one_to_many and _has_history(rel.related_model) and rel.related_model not in seen:
-            seen.add(rel.related_model)
-            sources.append(Source(rel.related_model, f"{rel.field.attname}"))
-            level.append(rel.related_model)
+        model = _model_of(rel)
+        if rel.one_to_many and _has_history(model) and model not in seen:
+            seen.add(model)
+            sources.append(Source(model, f"{rel.field.attname}"))
+            level.append(model)
     for parent in level:
         for rel in parent._meta.related_objects:
-            if rel.one_to_many and _has_history(rel.related_model) and rel.related_model not in seen:
-                seen.add(rel.related_model)
-                sources.append(Source(rel.related_model, f"{rel.field.attname}__in", parent))
+            model = _model_of(rel)
+            if rel.one_to_many and _has_history(model) and model not in seen:
+                seen.add(model)
+                sources.append(Source(model, f"{rel.field.attname}__in", parent))
     return sources
+
+
+def _model_of(rel: models.ForeignObjectRel) -> type[models.Model]:
+    model = rel.related_model
+    assert not isinstance(model, str)  # "self" and lazy names are resolved once the apps are loaded
+    return model
 
 
 @dataclass
@@ -158,7 +168,7 @@ class _Page:
 
     # --- history rows -------------------------------------------------------------------------
     def _history_entries(self, source: Source, keys: list[int]) -> dict[int, Entry]:
-        history = source.model.history.model
+        history = get_history_manager_for_model(source.model).model
         previous = history.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by(
             "-history_id"
         )
@@ -182,9 +192,9 @@ class _Page:
             result[row.history_id] = self._history_entry(source, row, before, fields, m2m, labels)
         return result
 
-    def _m2m(self, history, history_ids) -> dict[str, dict[int, set]]:
-        """{field: {history_id: {related ids}}} for the historical many-to-many fields of ``history``."""
-        found: dict[str, dict[int, set]] = {}
+    def _m2m(self, history, history_ids) -> dict[str, tuple[type[models.Model], dict[int, set]]]:
+        """{field: (related model, {history_id: {related ids}})} for the historical many-to-many fields of ``history``."""
+        found: dict[str, tuple[type[models.Model], dict[int, set]]] = {}
         for f in getattr(history, "_history_m2m_fields", []):
             link_model = getattr(history, f.name).model
             target = next(
@@ -192,7 +202,7 @@ class _Page:
                 for x in link_model._meta.concrete_fields
                 if x.is_relation and x.name not in ("history",) and x.related_model is f.related_model
             )
-            links = defaultdict(set)
+            links: defaultdict[int, set] = defaultdict(set)
             for history_id, target_id in link_model.objects.filter(history_id__in=history_ids).values_list(
                 "history_id", target.attname
             ):

@@ -31,7 +31,8 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, for programs: not_found, permission_denied, invalid, stale, …")
     message = serializers.CharField(help_text="For people, in the request's language.")
-    fields = serializers.DictField(
+    # DRF's metaclass moves a declared field off the class: it does not replace Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field; empty when the error is not about fields.",
     )

@@ -61,7 +61,8 @@ class BodyLimitMiddleware:
         meta["CONTENT_LENGTH"] = str(spooled.tell())
         spooled.seek(0)
         request._stream = spooled
-        request._read_started = False
+        # Django's private flag (set by WSGIRequest), which django-stubs leave out.
+        request._read_started = False  # type: ignore[attr-defined]
         try:
             return self.get_response(request)
         finally:

@@ -15,6 +15,12 @@ from .client_ip import client_ip
 from .errors import NotAllowed, OutOfScope
 
 
+class IdentifiedRequest(HttpRequest):
+    """A request as RequestContextMiddleware leaves it (for the type checker; the class stays Django's)."""
+
+    request_id: str
+
+
 class RequestContextMiddleware:
     """Give every request an id (returned in X-Request-ID) and expose its origin to audit rows.
 
@@ -26,7 +32,7 @@ class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: IdentifiedRequest) -> HttpResponse:
         request.request_id = uuid.uuid4().hex
         token = current_origin.set(Origin(ip=client_ip(request) or None, request_id=request.request_id))
         try:

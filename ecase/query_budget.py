@@ -88,7 +88,9 @@ def query_timeout_response(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         from .api_errors import error_body
 
-        response = JsonResponse(error_body("query_timeout", timeout_message(), request=request), status=503)
+        response: HttpResponse = JsonResponse(
+            error_body("query_timeout", timeout_message(), request=request), status=503
+        )
     else:
         response = render(request, "query_timeout.html", {"message": timeout_message()}, status=503)
     response["Retry-After"] = "30"

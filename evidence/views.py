@@ -43,6 +43,7 @@ def storage_unavailable(request, error: OSError, *, item: EvidenceItem) -> str:
     Called after the upload's transaction rolled back (nothing of the file is recorded), so the
     alert is written in its own transaction and stays. It names the item, not the file's content.
     """
+    assert error.errno is not None  # called for the STORAGE_ERRNOS only
     code = errno.errorcode.get(error.errno, str(error.errno))
     logger.error(
         "storage unavailable: the upload to evidence item %s was not stored (%s: %s)", item.pk, code, error.strerror

@@ -185,8 +185,12 @@ class ActSerializer(serializers.ModelSerializer):
     author = UserRefSerializer()
     approved_by = UserRefSerializer(allow_null=True)
     signed_by = UserRefSerializer(allow_null=True)
-    fields = serializers.DictField(help_text="Structured fields of the act's type.")
-    participants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # DRF's metaclass moves a declared field off the class: it does not replace Serializer.fields.
+    fields = serializers.DictField(help_text="Structured fields of the act's type.")  # type: ignore[assignment]
+    # many=True makes it a ManyRelatedField; the stubs give the constructor both possible results.
+    participants: serializers.ManyRelatedField | serializers.RelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     actions = serializers.SerializerMethodField(help_text="Workflow actions open to you now.")
     superseded_by = serializers.SerializerMethodField(help_text="The correction that replaces this signed act.")
 
@@ -257,7 +261,10 @@ def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> 
     form = forms.Form(data=_as_querydict(data))
     add_structured_fields(form, act_type, case)
     if not form.is_valid():
-        raise serializers.ValidationError({name[len(PREFIX) :]: errors for name, errors in form.errors.items()})
+        # django-stubs leave out ErrorList's list base, which DRF reads it by.
+        raise serializers.ValidationError(
+            {name[len(PREFIX) :]: errors for name, errors in form.errors.items()}  # type: ignore[misc]
+        )
     return structured_values(form, act_type)
 
 
@@ -285,7 +292,8 @@ def _as_querydict(data: dict):
 class ActWriteSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=Language.choices)
     place = serializers.CharField(max_length=200)
-    fields = serializers.DictField(required=False, default=dict, help_text="Structured fields of the act's type.")
+    # DRF's metaclass moves a declared field off the class: it does not replace Serializer.fields.
+    fields = serializers.DictField(required=False, default=dict, help_text="Structured fields of the act's type.")  # type: ignore[assignment]
     body = serializers.CharField(required=False, allow_blank=True, max_length=100000, default="")
     participants = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
@@ -328,7 +336,8 @@ class ActTransitionSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    data = serializers.DictField()
+    # DRF's metaclass moves a declared field off the class: it does not replace Serializer.data.
+    data = serializers.DictField()  # type: ignore[assignment]
 
     class Meta:
         model = AuditEvent

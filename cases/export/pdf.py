@@ -97,7 +97,7 @@ def manifest_pdf(manifest: dict, manifest_sha256: str) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
-    rows = [["№", "Файл / Member", "Содержание / Content", "Байт / Bytes", "SHA-256"]]
+    rows: list[list[str | int]] = [["№", "Файл / Member", "Содержание / Content", "Байт / Bytes", "SHA-256"]]
     for n, member in enumerate(manifest["members"], 1):
         rows.append(
             [

@@ -34,7 +34,8 @@ class _ChromedCanvas(pdfcanvas.Canvas):
 
     def __init__(self, *args, chrome: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self._chrome, self._held = chrome, []
+        self._chrome = chrome
+        self._held: list[dict] = []
 
     def showPage(self):
         self._held.append(dict(self.__dict__))

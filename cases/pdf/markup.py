@@ -111,7 +111,8 @@ def _box(lines: list[str], style: dict, width: float) -> Flowable:
 
 def flowables(markup: str, *, width: float) -> list[Flowable]:
     """Flowables for ``markup`` laid out in a frame ``width`` points wide."""
-    style, result, box = styles(), [], []
+    style, result = styles(), []
+    box: list[str] = []
     for block in parse(markup) + [Block("end", "")]:
         if block.kind != "box" and box:
             result.append(_box(box, style, width))

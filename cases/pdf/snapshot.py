@@ -108,6 +108,7 @@ def act_snapshot(act: ProceduralAct) -> dict:
         if fields[spec["name"]]
     ]
     unit = case.unit
+    superseded = act.supersedes if act.supersedes_id else None
     return _nfc(
         {
             "schema": SCHEMA,
@@ -123,7 +124,7 @@ def act_snapshot(act: ProceduralAct) -> dict:
                 "body": act.body,
                 "token": act.verification_token,
                 "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
-                "supersedes": act.supersedes.number if act.supersedes_id else None,
+                "supersedes": superseded.number if superseded is not None else None,
             },
             "case": {
                 "registration_number": case.registration_number,

@@ -105,6 +105,9 @@ def issue_user_certificate(authority: SigningAuthority, *, user, days: int) -> I
     passphrase = signing_passphrase()
     ca_key = serialization.load_pem_private_key(authority.private_key_pem.encode(), passphrase)
     ca_cert = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
+    ca_public_key = ca_cert.public_key()
+    # The authority's key pair is the RSA one root_material made (any PEM would load as another type).
+    assert isinstance(ca_key, rsa.RSAPrivateKey) and isinstance(ca_public_key, rsa.RSAPublicKey)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = _name(
         (NameOID.COUNTRY_NAME, "KZ"),
@@ -139,7 +142,7 @@ def issue_user_certificate(authority: SigningAuthority, *, user, days: int) -> I
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public_key), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     encryption = (

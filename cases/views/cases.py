@@ -89,12 +89,14 @@ class CaseRegisterView(CaseScopedView):
         return super().dispatch(request, *args, **kwargs)
 
     def form(self, data=None) -> CaseRegisterForm:
+        user = self.request.user
+        assert user.is_authenticated  # the scoped views serve signed-in users only
         # The prosecutors offered up front come from the registrar's cases: grave ones only when the
         # one grave-data rule allows (a recent second factor).
         return CaseRegisterForm(
             data,
-            unit=self.request.user.unit,
-            user=self.request.user,
+            unit=user.unit,
+            user=user,
             include_grave=not grave_data_needs_fresh_factor(self.request),
         )
 

@@ -44,7 +44,8 @@ def act_preview_html(act: ProceduralAct, *, approver, rendering: ActRendering | 
         act = copy.copy(act)
         act.approved_by, act.approved_at = approver, timezone.now()
         snapshot = act_snapshot(act)
-    parts, box = [], []
+    parts = []
+    box: list[str] = []
     for block in parse(layout_markup(snapshot)):
         if block.kind != "box" and box:
             parts.append(_box(box))

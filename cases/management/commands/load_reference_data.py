@@ -16,8 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             counts = load(apps)
-        conflicts = counts.pop("conflicts")
-        self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
+        conflicts = counts["conflicts"]
+        self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items() if name != "conflicts"))
         for conflict in conflicts:
             # A stored version is history cases may rely on: the file is wrong or needs a new version.
             self.stderr.write(
