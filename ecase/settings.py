@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "evidence",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -35,13 +35,12 @@ from django.utils import timezone
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import unit_supervisors_group, user_create
-
-from .. import access
-from ..choices import ActStatus, CaseStatus, Gravity
-from ..choices import ParticipantRole as R
-from ..choices import ProceedingsForm as F
-from ..deadlines import Period, compute_deadline
-from ..models import (
+from cases import access
+from cases.choices import ActStatus, CaseStatus, Gravity
+from cases.choices import ParticipantRole as R
+from cases.choices import ProceedingsForm as F
+from cases.deadlines import Period, compute_deadline
+from cases.models import (
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -55,7 +54,8 @@ from ..models import (
     ProceedingsTerm,
     RegistrationSequence,
 )
-from ..services.registration import format_registration_number
+from cases.services.registration import format_registration_number
+
 from . import integrity, people, sinks, texts, world
 
 REASON = "Демонстрационные данные (seed_demo --cases)"

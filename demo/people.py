@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..choices import Sex
-from ..iin import check_digit
+from cases.choices import Sex
+from cases.iin import check_digit
 
 MALE_FIRST = (
     "Нұрлан",

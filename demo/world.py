@@ -21,19 +21,19 @@ from django.utils import timezone
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import user_create
+from cases.act_transitions import ActAction
+from cases.choices import CaseAction
+from cases.choices import ParticipantRole as R
+from cases.choices import ProceedingsForm as F
+from cases.models import Case, CriminalCodeArticle, Participant, ProceduralActType
+from cases.services.act_workflow import act_transition
+from cases.services.acts import act_create
+from cases.services.case import case_assign, case_transition
+from cases.services.certificates import certificate_issue
+from cases.services.participants import participant_add, person_link
+from cases.services.registration import case_register
+from cases.services.term import deadline_extend
 
-from ..act_transitions import ActAction
-from ..choices import CaseAction
-from ..choices import ParticipantRole as R
-from ..choices import ProceedingsForm as F
-from ..models import Case, CriminalCodeArticle, Participant, ProceduralActType
-from ..services.act_workflow import act_transition
-from ..services.acts import act_create
-from ..services.case import case_assign, case_transition
-from ..services.certificates import certificate_issue
-from ..services.participants import participant_add, person_link
-from ..services.registration import case_register
-from ..services.term import deadline_extend
 from . import files, people, texts
 
 ADMIN_USERNAME = "admin"
