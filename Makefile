@@ -32,7 +32,10 @@ compile-translations: $(VENV)/.installed
 messages: install
 	$(PY) manage.py makemessages --no-obsolete --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*' -l kk -l ru -l en
 
+# prepare_dirs first: the folders under var/ and the development key (never made by importing the
+# settings); the SQLite file needs its folder before migrate can open it.
 migrate: install
+	$(PY) manage.py prepare_dirs
 	$(PY) manage.py migrate --noinput
 
 # Web server on http://127.0.0.1:8000 and a Celery worker; Ctrl-C stops both.

@@ -48,6 +48,7 @@ class Unit(models.Model):
         super().save(*args, **kwargs)
 
     def subtree(self) -> models.QuerySet[Unit]:
+        """This unit and every unit below it: one prefix match on the indexed path."""
         return Unit.objects.filter(path__startswith=self.path)
 
 
@@ -88,18 +89,6 @@ class User(AbstractUser):
         """ "Surname I.O." as printed on procedural acts."""
         initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
         return f"{self.last_name} {initials}".strip() or self.username
-
-    @property
-    def is_investigator(self) -> bool:
-        return self.role == Role.INVESTIGATOR
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == Role.SUPERVISOR
-
-    @property
-    def is_prosecutor(self) -> bool:
-        return self.role == Role.PROSECUTOR
 
 
 class UserSession(models.Model):

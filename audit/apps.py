@@ -7,7 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from .guards import install_history_guards
+        from .triggers import install_history_triggers
 
         # After every migrate (whichever app it touched) the history tables get their triggers.
-        post_migrate.connect(install_history_guards, sender=self, dispatch_uid="audit_history_guards")
+        post_migrate.connect(install_history_triggers, sender=self, dispatch_uid="audit_history_triggers")

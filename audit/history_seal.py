@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from .choices import EventType
-from .guards import history_tables
 from .models import AuditEvent
+from .triggers import history_tables
 
 HISTORY_CHAIN = "history"
 FETCH = 5000

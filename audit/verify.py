@@ -1,4 +1,4 @@
-"""Walking the audit chains: every link, every head, the guards and the sealed history.
+"""Walking the audit chains: every link, every head, the triggers and the sealed history.
 
 ``verify()`` streams the events of one chain or of all, ordered by (chain, seq), recomputes
 each hash in Python and compares:
@@ -19,8 +19,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .guards import missing_guards
 from .models import CANONICAL_FIELDS, GENESIS_HASH, AuditEvent, ChainHead, canonical_bytes, link_hash
+from .triggers import missing_triggers
 
 CHUNK = 5000
 
@@ -85,9 +85,9 @@ def verify(
     chain: str | None = None,
     external_heads: dict[str, dict[int, str]] | None = None,
     history: bool = True,
-    guards: bool = True,
+    triggers: bool = True,
 ) -> Report:
-    """Verify one chain (``chain``) or every chain, the heads, the guards and (for all) the history."""
+    """Verify one chain (``chain``) or every chain, the heads, the triggers and (for all) the history."""
     report = Report()
     started = time.perf_counter()
     external = dict(external_heads or {})
@@ -175,8 +175,8 @@ def verify(
             report.findings.append(
                 Finding(name, f"an exported head says seq {max(external[name])} but the chain has no events left")
             )
-    if guards:
-        report.findings.extend(Finding("guards", problem) for problem in missing_guards())
+    if triggers:
+        report.findings.extend(Finding("triggers", problem) for problem in missing_triggers())
     report.seconds = time.perf_counter() - started
     if history and chain is None:
         from .history_seal import verify_history

@@ -39,9 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help=f"keep {BENCH_DB} when it already holds the cases")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="seeding processes")
     parser.add_argument("--batch-size", type=int, default=1000, help="cases per bulk transaction")
-    parser.add_argument(
-        "--method", choices=("copy", "orm"), default="copy", help="bulk writer (see cases/demo/sinks.py)"
-    )
+    parser.add_argument("--method", choices=("copy", "orm"), default="copy", help="bulk writer (see demo/sinks.py)")
     parser.add_argument(
         "--defer-fk-checks",
         action="store_true",
@@ -125,7 +123,7 @@ def seed(args) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from cases.demo import bulk, world
+    from demo import bulk, world
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)

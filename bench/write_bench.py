@@ -4,7 +4,7 @@
 
 Creates (drops first) the database ``ecase_writebench`` on the server of DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432), migrates it, seeds the demo world and ``--cases`` bulk cases
-(cases/demo/bulk.py), runs VACUUM (ANALYZE) (autovacuum is off on these machines: the planner must
+(demo/bulk.py), runs VACUUM (ANALYZE) (autovacuum is off on these machines: the planner must
 not work from empty statistics), then times ``--updates`` rounds of three writes of the plot of a
 case, each in a transaction of its own, the three interleaved in every round so that they share
 the machine's load:
@@ -38,7 +38,7 @@ OUTPUT = ROOT / "bench" / "RESULTS_WRITES.md"
 def seed(cases: int) -> None:
     from django.db import connection, transaction
 
-    from cases.demo import bulk, world
+    from demo import bulk, world
 
     with transaction.atomic():
         world.seed_world(seed=15)

@@ -46,7 +46,7 @@ def investigators_below(unit) -> QuerySet[User]:
     """The investigators of ``unit`` and every unit below it (the supervisor's case-list filter)."""
     if unit is None:
         return User.objects.none()
-    return User.objects.filter(role=Role.INVESTIGATOR, unit__path__startswith=unit.path).select_related("unit")
+    return User.objects.filter(role=Role.INVESTIGATOR, unit__in=unit.subtree()).select_related("unit")
 
 
 def active_articles() -> QuerySet[CriminalCodeArticle]:

@@ -39,7 +39,7 @@ def with_chosen(queryset, chosen_ids, *, among=None):
 
 def _people(role: str, unit=None):
     users = User.objects.filter(role=role, is_active=True).select_related("unit")
-    return users.filter(unit__path__startswith=unit.path) if unit is not None else users
+    return users.filter(unit__in=unit.subtree()) if unit is not None else users
 
 
 class CaseRegisterForm(forms.Form):

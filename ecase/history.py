@@ -10,7 +10,7 @@ Every model holding case data declares ``history = case_history(...)`` and uses
   are refused, and ``bulk_create()`` writes the history rows itself;
 * nothing of a case is ever hard-deleted (withdrawal with a reason instead), and no history
   row is changed or deleted through the ORM either (``HistoryQuerySet``; the database refuses
-  it too, see audit/guards.py).
+  it too, see audit/triggers.py).
 """
 
 from __future__ import annotations

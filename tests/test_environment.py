@@ -125,3 +125,61 @@ def test_the_qr_code_of_an_act_points_at_the_public_url(settings, investigator, 
     act_type = ProceduralActType.objects.create(code="qr_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = signed_act(case, investigator, supervisor, act_type)
     assert act_snapshot(act)["act"]["verification_url"] == f"https://ecase.example.kz/verify/{act.verification_token}/"
+
+
+# Importing the settings writes nothing (issue #14); `manage.py prepare_dirs` (and every migrate) makes
+# the checkout's folders and its development key, which the next process then reads.
+KEY = "from django.conf import settings; print(settings.SECRET_KEY, settings.ECASE_SECRET_KEY_EPHEMERAL)"
+
+
+def manage(tmp_path, *args: str, **env) -> subprocess.CompletedProcess:
+    return start(tmp_path, f"from django.core.management import call_command; call_command(*{list(args)!r})", **env)
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_importing_the_settings_writes_nothing(tmp_path, environment):
+    result = start(tmp_path, **(GOOD_PRODUCTION if environment == "production" else {}))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_a_fresh_checkout_signs_with_a_key_of_its_own_process_until_prepared(tmp_path):
+    first, second = start(tmp_path, KEY), start(tmp_path, KEY)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout.split()[1] == "True" and first.stdout.split()[0] != second.stdout.split()[0]
+    warned = manage(tmp_path, "check")
+    assert "ecase.W001" in warned.stderr + warned.stdout and "prepare_dirs" in warned.stderr + warned.stdout
+
+
+def test_prepare_dirs_makes_the_folders_and_a_private_key_that_every_process_then_reads(tmp_path):
+    made = manage(tmp_path, "prepare_dirs")
+    assert made.returncode == 0, made.stderr
+    var = tmp_path / "var"
+    for folder in (var, var / "staticfiles", var / "broker", var / "broker" / "processed"):
+        assert folder.is_dir(), folder
+    key_file = var / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text()
+    first, second = start(tmp_path, KEY), start(tmp_path, KEY)
+    assert first.stdout.split() == second.stdout.split() == [key, "False"]
+    again = manage(tmp_path, "prepare_dirs")
+    assert again.returncode == 0 and "nothing to make" in again.stdout
+    assert key_file.read_text() == key  # never replaced: the sessions signed with it stay valid
+    checked = manage(tmp_path, "check")
+    assert checked.returncode == 0 and "ecase.W001" not in checked.stdout + checked.stderr
+
+
+def test_prepare_dirs_makes_no_key_where_the_environment_gives_one(tmp_path):
+    made = manage(tmp_path, "prepare_dirs", ECASE_SECRET_KEY=GOOD_PRODUCTION["ECASE_SECRET_KEY"])
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "var" / "broker").is_dir() and not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_a_development_secret_derived_before_prepare_dirs_outlives_the_process(tmp_path):
+    """The export key's passphrase comes from the checkout's key file, made on first use, not the process' own key."""
+    derive = "from cases.export.signature import _passphrase; print(_passphrase().decode())"
+    first = start(tmp_path, derive)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "var" / "secret_key").exists()
+    second = start(tmp_path, derive)
+    assert second.stdout.split() == first.stdout.split() and first.stdout.strip()

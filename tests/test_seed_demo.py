@@ -17,7 +17,6 @@ from accounts.choices import Role
 from accounts.models import Unit, User
 from cases import access
 from cases.choices import ActStatus, ProceedingsForm
-from cases.demo import integrity, people, world
 from cases.iin import parse_iin
 from cases.models import (
     Case,
@@ -30,6 +29,7 @@ from cases.models import (
     ProceduralAct,
 )
 from cases.services.registration import case_register
+from demo import integrity, people, world
 
 
 def seed(*args: str) -> str:

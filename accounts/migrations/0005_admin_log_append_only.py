@@ -5,9 +5,9 @@ An administrator who could edit or delete its rows could hide what they did on t
 
 from django.db import migrations
 
-from ecase.db_guards import append_only, install_guards
+from ecase.db_triggers import append_only, install_triggers
 
-ADMIN_LOG_GUARD = append_only(
+ADMIN_LOG_TRIGGER = append_only(
     "django_admin_log", "the administrators' log is append-only: its entries are never changed or deleted"
 )
 
@@ -18,4 +18,4 @@ class Migration(migrations.Migration):
         ("admin", "0003_logentry_add_action_flag_choices"),
     ]
 
-    operations = [install_guards(ADMIN_LOG_GUARD)]
+    operations = [install_triggers(ADMIN_LOG_TRIGGER)]

@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from ecase.local_files import lasting_secret_key
+
 SUBJECT = "ecase case-file export (system)"
 
 
@@ -58,8 +60,8 @@ def _passphrase() -> bytes:
         return configured.encode()
     if settings.PRODUCTION:
         raise RuntimeError("ECASE_EXPORT_SIGNING_PASSPHRASE is not set: the export signing key stays locked")
-    # Development default: derived from the secret key (production sets the passphrase, docs/AUDIT.md).
-    return hashlib.sha256(b"ecase-export-signing:" + settings.SECRET_KEY.encode()).hexdigest().encode()
+    # Development default: derived from the checkout's secret key (production sets the passphrase, docs/AUDIT.md).
+    return hashlib.sha256(b"ecase-export-signing:" + lasting_secret_key().encode()).hexdigest().encode()
 
 
 def _create_key(directory: Path) -> None:

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from ecase.db_guards import Guard, install_guards, no_delete
+from ecase.db_triggers import RowTrigger, install_triggers, no_delete
 
 SIGNED_ACT_LINK = "(SELECT status FROM cases_proceduralact WHERE id = {row}.proceduralact_id) = 'signed'"
 
@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [("cases", "0001_initial")]
 
     operations = [
-        install_guards(
+        install_triggers(
             *(
                 no_delete(t)
                 for t in (
@@ -23,21 +23,21 @@ class Migration(migrations.Migration):
                     "cases_interruption",
                 )
             ),
-            Guard(
+            RowTrigger(
                 "cases_signed_act_immutable",
                 "cases_proceduralact",
                 "UPDATE",
                 "a signed act cannot change: draft a new act that supersedes it",
                 when="OLD.status = 'signed'",
             ),
-            Guard(
+            RowTrigger(
                 "cases_signed_act_participants_insert",
                 "cases_proceduralact_participants",
                 "INSERT",
                 "a signed act's participants cannot change",
                 when=SIGNED_ACT_LINK.format(row="NEW"),
             ),
-            Guard(
+            RowTrigger(
                 "cases_signed_act_participants_delete",
                 "cases_proceduralact_participants",
                 "DELETE",

@@ -1,4 +1,4 @@
-"""Signed acts (issue #5): transitions, renderings, the built-in CA and its certificates, with their guards."""
+"""Signed acts (issue #5): transitions, renderings, the built-in CA and its certificates, with their triggers."""
 
 import django.core.validators
 import django.db.models.deletion
@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from ecase.db_guards import Guard, install_guards, no_delete
+from ecase.db_triggers import RowTrigger, install_triggers, no_delete
 
 
 class Migration(migrations.Migration):
@@ -274,9 +274,9 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        install_guards(
+        install_triggers(
             # The lifecycle record is append-only: a step, once taken, is never rewritten.
-            Guard(
+            RowTrigger(
                 "cases_act_transition_append_only",
                 "cases_acttransition",
                 "UPDATE",
@@ -284,7 +284,7 @@ class Migration(migrations.Migration):
             ),
             no_delete("cases_acttransition"),
             # A signed PDF's record never changes, like the signed act itself.
-            Guard(
+            RowTrigger(
                 "cases_signed_rendering_immutable",
                 "cases_actrendering",
                 "UPDATE",

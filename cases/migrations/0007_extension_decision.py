@@ -5,7 +5,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from ecase.db_guards import install_guards, no_delete
+from ecase.db_triggers import install_triggers, no_delete
 
 
 class Migration(migrations.Migration):
@@ -150,6 +150,6 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        # Case material is never deleted (migration 0002 guards the other case-data tables).
-        install_guards(no_delete("cases_extensiondecision")),
+        # Case material is never deleted (migration 0002 has the triggers of the other case-data tables).
+        install_triggers(no_delete("cases_extensiondecision")),
     ]

@@ -16,7 +16,7 @@ database, while the model requires it for every new row.
 from django.db import migrations
 from django.utils import timezone
 
-from ecase.db_guards import ensure_guards, install_guards, no_delete
+from ecase.db_triggers import ensure_triggers, install_triggers, no_delete
 
 REASON = "Migration cases.0011: a person belongs to one case; shared record split per case (issue #13)"
 BATCH = 1000
@@ -74,10 +74,10 @@ def split_shared_persons(apps, schema_editor):
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def restore_guards(apps, schema_editor):
+def restore_triggers(apps, schema_editor):
     """SQLite rebuilds a table to change a column, and the rebuild drops its triggers: put back the
-    no-delete guard of persons (a no-op on PostgreSQL, which alters in place)."""
-    ensure_guards(schema_editor.connection, [no_delete("cases_person")])
+    no-delete trigger of persons (a no-op on PostgreSQL, which alters in place)."""
+    ensure_triggers(schema_editor.connection, [no_delete("cases_person")])
 
 
 import cases.iin
@@ -258,6 +258,6 @@ class Migration(migrations.Migration):
             model_name="personlink",
             constraint=models.UniqueConstraint(fields=("person", "other"), name="person_link_once"),
         ),
-        install_guards(no_delete("cases_personlink")),
-        migrations.RunPython(restore_guards, migrations.RunPython.noop),
+        install_triggers(no_delete("cases_personlink")),
+        migrations.RunPython(restore_triggers, migrations.RunPython.noop),
     ]

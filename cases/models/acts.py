@@ -96,10 +96,6 @@ class ProceduralAct(Withdrawable, CaseDataModel):
     def __str__(self) -> str:
         return f"№{self.number} {self.act_type}"
 
-    @property
-    def is_signed(self) -> bool:
-        return self.status == ActStatus.SIGNED
-
     def save(self, *args, **kwargs):
         if self.pk and type(self).objects.filter(pk=self.pk, status=ActStatus.SIGNED).exists():
             raise SignedActImmutableError(f"act {self.pk} is signed and cannot change")

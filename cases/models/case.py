@@ -256,10 +256,6 @@ class Case(CaseDataModel):
         return self.event_date or timezone.localdate(self.registered_at)
 
     @property
-    def is_interrupted(self) -> bool:
-        return self.status == CaseStatus.INTERRUPTED
-
-    @property
     def is_completed(self) -> bool:
         return self.status in (CaseStatus.SENT_TO_PROSECUTOR, CaseStatus.TERMINATED)
 

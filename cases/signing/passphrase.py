@@ -9,9 +9,9 @@ never falls back to that file: the settings refuse to start without the variable
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
+
+from ecase.local_files import make_secret
 
 from .base import SigningUnavailable
 
@@ -23,7 +23,5 @@ def signing_passphrase() -> bytes:
     if settings.PRODUCTION:
         raise SigningUnavailable("ECASE_SIGNING_PASSPHRASE is not set: signing keys cannot be opened")
     path = settings.VAR_DIR / "signing_passphrase"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+    make_secret(path, nbytes=32)  # on first use; the settings never write var/ (ecase/local_files.py)
     return path.read_text().strip().encode()

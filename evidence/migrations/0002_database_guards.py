@@ -2,18 +2,18 @@
 
 from django.db import migrations
 
-from ecase.db_guards import Guard, install_guards, no_delete
+from ecase.db_triggers import RowTrigger, install_triggers, no_delete
 
 
 class Migration(migrations.Migration):
     dependencies = [("evidence", "0001_initial")]
 
     operations = [
-        install_guards(
+        install_triggers(
             no_delete("evidence_evidenceitem"),
             no_delete("evidence_evidencefile"),
             no_delete("evidence_custodyevent"),
-            Guard(
+            RowTrigger(
                 "evidence_custody_append_only",
                 "evidence_custodyevent",
                 "UPDATE",

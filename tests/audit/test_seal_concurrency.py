@@ -52,7 +52,7 @@ def test_a_row_committed_after_a_later_one_is_still_inside_the_checkpoint_that_c
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE m2m_history_id <= %s", [sealed["upto"]])
             assert cursor.fetchone()[0] == sealed["rows"]
-        report = verify(guards=False)
+        report = verify(triggers=False)
         assert report.ok, report.findings
     finally:
         release.set()

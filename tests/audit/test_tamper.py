@@ -264,7 +264,7 @@ def test_a_disabled_trigger_is_reported(trail):
     sql("SET CONSTRAINTS ALL IMMEDIATE")  # deferred foreign-key checks would block the ALTER
     sql("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only")
     finding = only_finding(verify())
-    assert finding.chain == "guards" and "disabled" in finding.message
+    assert finding.chain == "triggers" and "disabled" in finding.message
 
 
 # --- the sealed history ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The case search answers from indexes on PostgreSQL (issue #13 item 2): no scan of every case or person.
 
-A few thousand bulk demo cases (cases/demo/bulk.py, the COPY loader) with fresh statistics
+A few thousand bulk demo cases (demo/bulk.py, the COPY loader) with fresh statistics
 (ANALYZE), so the planner chooses honestly: no ``enable_seqscan = off``. At this size a scan of
 a small table is sometimes cheaper than an index; the plan may still scan cases_participant
 (about two rows per case), but neither the cases nor the persons.

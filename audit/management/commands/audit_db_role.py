@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from audit.guards import history_tables
+from audit.triggers import history_tables
 
 APPEND_ONLY_AUDIT = ("audit_auditevent",)
 HEADS = ("audit_chainhead",)

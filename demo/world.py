@@ -21,19 +21,20 @@ from django.utils import timezone
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import user_create
+from cases.act_transitions import ActAction
+from cases.choices import CaseAction
+from cases.choices import ParticipantRole as R
+from cases.choices import ProceedingsForm as F
+from cases.models import Case, CriminalCodeArticle, Participant, ProceduralActType
+from cases.services.act_workflow import act_transition
+from cases.services.acts import act_create
+from cases.services.case import case_assign, case_transition
+from cases.services.certificates import certificate_issue
+from cases.services.participants import participant_add, person_link
+from cases.services.registration import case_register
+from cases.services.term import deadline_extend
+from ecase.history import attribute
 
-from ..act_transitions import ActAction
-from ..choices import CaseAction
-from ..choices import ParticipantRole as R
-from ..choices import ProceedingsForm as F
-from ..models import Case, CriminalCodeArticle, Participant, ProceduralActType
-from ..services.act_workflow import act_transition
-from ..services.acts import act_create
-from ..services.case import case_assign, case_transition
-from ..services.certificates import certificate_issue
-from ..services.participants import participant_add, person_link
-from ..services.registration import case_register
-from ..services.term import deadline_extend
 from . import files, people, texts
 
 ADMIN_USERNAME = "admin"
@@ -416,11 +417,13 @@ PERSONS = {
     "lawyer_taraz": ("M", 1971),
 }
 CLOSING_REASONS = {
-    "interrupt": ("Подозреваемый скрылся, объявлен в розыск", "suspect_hiding"),
+    "interrupt": "Подозреваемый скрылся, объявлен в розыск",
     "resume": "Подозреваемый задержан, необходимо выполнить следственные действия с его участием",
     "extend": "Необходимо получить заключение судебно-экономической экспертизы",
-    "terminate": ("Стороны примирились, ущерб возмещён", "reconciliation"),
+    "terminate": "Стороны примирились, ущерб возмещён",
 }
+# The legal ground recorded with the steps that need one (interruption: art. 45, termination: art. 35).
+CLOSING_GROUNDS = {"interrupt": "suspect_hiding", "terminate": "reconciliation"}
 
 
 @dataclass
@@ -431,6 +434,10 @@ class SeedReport:
 
 def demo_present() -> bool:
     return User.objects.filter(username=ADMIN_USERNAME).exists()
+
+
+# The history reason of the rows the demo writes without a service (units, the administrator's flags).
+DEMO_REASON = "Демонстрационные данные (seed_demo)"
 
 
 def _password() -> str:
@@ -451,7 +458,7 @@ def create_units(admin: User) -> dict[str, Unit]:
                 city=spec.city,
             )
             unit.full_clean(exclude=["path"])
-            unit._history_user = admin
+            attribute(unit, actor=admin, reason=DEMO_REASON)
             unit.save()
         units[spec.code] = unit
     return units
@@ -473,7 +480,7 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
         position=admin_spec.position,
     )
     admin.is_superuser = admin.is_staff = True
-    admin._history_user = admin
+    attribute(admin, actor=admin, reason=DEMO_REASON)
     admin.save(update_fields=["is_superuser", "is_staff"])
     table.append((admin.username, admin.role, "—", password))
     units = create_units(admin)
@@ -690,13 +697,12 @@ class CaseBuilder:
     def apply(self, step: str) -> None:
         case_id, span = self.case.pk, max(self.plan.days_ago, 3)
         if step == "interrupt":
-            reason, ground = CLOSING_REASONS["interrupt"]
             case_transition(
                 case_id=case_id,
                 action=CaseAction.INTERRUPT,
                 actor=self.lead,
-                reason=reason,
-                ground=ground,
+                reason=CLOSING_REASONS["interrupt"],
+                ground=CLOSING_GROUNDS["interrupt"],
                 on_date=self.day(span // 3),
             )
         elif step == "resume":
@@ -718,8 +724,13 @@ class CaseBuilder:
                 reason="Расследование окончено, дело направлено прокурору",
             )
         elif step == "terminate":
-            reason, ground = CLOSING_REASONS["terminate"]
-            case_transition(case_id=case_id, action=CaseAction.TERMINATE, actor=self.lead, reason=reason, ground=ground)
+            case_transition(
+                case_id=case_id,
+                action=CaseAction.TERMINATE,
+                actor=self.lead,
+                reason=CLOSING_REASONS["terminate"],
+                ground=CLOSING_GROUNDS["terminate"],
+            )
 
 
 def seed_world(*, seed: int | None = None) -> SeedReport:

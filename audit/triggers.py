@@ -6,7 +6,7 @@
   cut tail either.
 * every simple-history table (``Historical*`` and their many-to-many tables), whichever app
   owns it: no UPDATE, no DELETE. These tables belong to other apps and appear whenever a
-  model gains history, so the triggers are not migrations of theirs: ``install_history_guards``
+  model gains history, so the triggers are not migrations of theirs: ``install_history_triggers``
   runs after every ``migrate`` (post_migrate) and creates the ones missing.
 
 TRUNCATE fires no row trigger: the application's database role must not hold TRUNCATE (nor own
@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from django.apps import apps as global_apps
 from django.db import connections
 
-from ecase.db_guards import Guard, append_only, ensure_guards, existing_triggers
+from ecase.db_triggers import RowTrigger, append_only, ensure_triggers, existing_triggers
 
 from .models import GENESIS_HASH
 
-AUDIT_GUARDS = (
+AUDIT_TRIGGERS = (
     append_only("audit_auditevent", "the audit trail is append-only: events are never changed or deleted"),
-    Guard("audit_chainhead_no_delete", "audit_chainhead", "DELETE", "audit chain heads are never deleted"),
-    Guard(
+    RowTrigger("audit_chainhead_no_delete", "audit_chainhead", "DELETE", "audit chain heads are never deleted"),
+    RowTrigger(
         "audit_chainhead_advances",
         "audit_chainhead",
         "UPDATE",
@@ -35,7 +35,7 @@ AUDIT_GUARDS = (
         when="NEW.chain <> OLD.chain OR NEW.seq <> OLD.seq + 1 OR NOT EXISTS (SELECT 1 FROM audit_auditevent e "
         "WHERE e.chain = NEW.chain AND e.seq = NEW.seq AND e.hash = NEW.hash)",
     ),
-    Guard(
+    RowTrigger(
         "audit_chainhead_starts_empty",
         "audit_chainhead",
         "INSERT",
@@ -81,32 +81,32 @@ def history_tables(apps=global_apps) -> list[HistoryTable]:
     return sorted(found, key=lambda t: t.table)
 
 
-def history_guards(apps=global_apps) -> list[Guard]:
+def history_triggers(apps=global_apps) -> list[RowTrigger]:
     return [
         append_only(t.table, f"{t.table} is history: its rows are never changed or deleted")
         for t in history_tables(apps)
     ]
 
 
-def install_history_guards(sender=None, *, using: str = "default", apps=global_apps, **kwargs) -> list[Guard]:
+def install_history_triggers(sender=None, *, using: str = "default", apps=global_apps, **kwargs) -> list[RowTrigger]:
     """post_migrate receiver: create the missing append-only triggers of the history tables."""
     connection = connections[using]
     present = set(connection.introspection.table_names())
-    return ensure_guards(connection, [g for g in history_guards() if g.table in present])
+    return ensure_triggers(connection, [g for g in history_triggers() if g.table in present])
 
 
-def missing_guards(using: str = "default") -> list[str]:
-    """Triggers that should guard the audit trail and the history but are absent or disabled."""
+def missing_triggers(using: str = "default") -> list[str]:
+    """Triggers that should protect the audit trail and the history but are absent or disabled."""
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):
         return []
     present = existing_triggers(connection)
     problems = []
-    for guard in (*AUDIT_GUARDS, *history_guards()):
-        for name in guard.trigger_names(connection.vendor):
-            state = present.get((guard.table, name))
+    for trigger in (*AUDIT_TRIGGERS, *history_triggers()):
+        for name in trigger.trigger_names(connection.vendor):
+            state = present.get((trigger.table, name))
             if state is None:
-                problems.append(f"trigger {name} on {guard.table} is missing")
+                problems.append(f"trigger {name} on {trigger.table} is missing")
             elif not state:
-                problems.append(f"trigger {name} on {guard.table} is disabled")
+                problems.append(f"trigger {name} on {trigger.table} is disabled")
     return problems

@@ -14,7 +14,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from cases.demo import world
+from demo import world
 
 ALREADY_PRESENT = "demo data already present; use `python manage.py changepassword USER` to set a password"
 
@@ -92,7 +92,7 @@ class Command(BaseCommand):
                 self._print_passwords(report.passwords)
 
     def _bulk(self, **options) -> None:
-        from cases.demo import bulk
+        from demo import bulk
 
         try:
             result = bulk.seed_bulk(**options, progress=lambda line: self.stdout.write(line))

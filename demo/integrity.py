@@ -20,7 +20,9 @@ def tables_of(written: list[type[models.Model]]) -> list[type[models.Model]]:
         if history is not None and hasattr(history, "model"):
             result.append(history.model)
         for field in model._meta.local_many_to_many:
-            result.append(field.remote_field.through)
+            through = field.remote_field.through
+            if through is not None:  # always set once the app registry is ready
+                result.append(through)
     return list(dict.fromkeys(result))
 
 
@@ -36,7 +38,10 @@ def high_water_marks(written: list[type[models.Model]]) -> dict[type[models.Mode
 
 
 def foreign_keys(model) -> list[models.ForeignKey]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey) and f.db_constraint]
+    # getattr: every ForeignKey has db_constraint, but django-stubs does not declare it.
+    return [
+        f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey) and getattr(f, "db_constraint", True)
+    ]
 
 
 def verify_foreign_keys(marks: dict[type[models.Model], int]) -> tuple[int, list[str]]:
@@ -48,6 +53,7 @@ def verify_foreign_keys(marks: dict[type[models.Model], int]) -> tuple[int, list
             table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
             for field in foreign_keys(model):
                 parent = field.related_model
+                assert not isinstance(parent, str), "a lazy reference is resolved once the registry is ready"
                 column = quote(field.column)
                 cursor.execute(
                     f"SELECT COUNT(*) FROM {table} c WHERE c.{pk} > %s AND c.{column} IS NOT NULL AND NOT EXISTS "

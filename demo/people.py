@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..choices import Sex
-from ..iin import check_digit
+from cases.choices import Sex
+from cases.iin import check_digit
 
 MALE_FIRST = (
     "Нұрлан",
@@ -114,7 +114,8 @@ SURNAME_STEMS = (
 _INDECLINABLE = {"Ким", "Пак", "Цой", "Шевченко", "Бондаренко"}
 _ALREADY_SUFFIXED = {"Нұрланов", "Попов"}
 PATRONYMIC_STEMS = ("Қанат", "Серік", "Мұрат", "Ерлан", "Асхат", "Бақыт", "Нұрлан", "Жандос", "Арман", "Болат")
-RUSSIAN_PATRONYMICS = {
+# Keyed by the sex code ("M"/"F") that generated persons carry as plain strings.
+RUSSIAN_PATRONYMICS: dict[str, tuple[str, ...]] = {
     Sex.MALE: ("Сергеевич", "Александрович", "Викторович", "Игоревич", "Петрович"),
     Sex.FEMALE: ("Сергеевна", "Александровна", "Викторовна", "Игоревна", "Петровна"),
 }

@@ -112,10 +112,6 @@ TESTIMONY_KK = (
 )
 
 
-def article_key(article: str, part: int) -> str:
-    return article if "-" in article else article.split(".")[0]
-
-
 def plot(rng: random.Random, *, article: str, city: str, kazakh: bool = False) -> str:
     place = rng.choice(PLACES.get(city, PLACES["Астана"]))
     place_kk = rng.choice(PLACES_KK.get(city, PLACES_KK["Астана"]))

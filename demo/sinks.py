@@ -21,12 +21,15 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ecase.history import CaseDataQuerySet
+
+M = TypeVar("M", bound=models.Model)
 
 
 def has_history(model) -> bool:
@@ -181,10 +184,10 @@ class _Table:
         self.sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN"
 
 
-class Factory:
+class Factory(Generic[M]):
     """Unsaved instances of ``model`` without Model.__init__'s per-field work (defaults applied the same)."""
 
-    def __init__(self, model):
+    def __init__(self, model: type[M]):
         self.model = model
         self.static, self.dynamic = {}, []
         self.known = {f.attname for f in model._meta.concrete_fields}
@@ -194,7 +197,7 @@ class Factory:
             else:
                 self.static[f.attname] = f.get_default()
 
-    def __call__(self, **values) -> models.Model:
+    def __call__(self, **values) -> M:
         if not values.keys() <= self.known:
             raise TypeError(f"{self.model.__name__} has no field(s) {sorted(values.keys() - self.known)}")
         obj = self.model.__new__(self.model)
@@ -269,7 +272,7 @@ class CopySink:
         """One "+" historical row per object, as bulk_history_create would write it."""
         historical = model.history.model
         table = self._table(historical, with_pk=want_ids)
-        ids = self._ids(historical, "history_id", len(objs)) if want_ids else [None] * len(objs)
+        ids: list[int | None] = [*self._ids(historical, "history_id", len(objs))] if want_ids else [None] * len(objs)
         default_user = self.actor.pk if self.actor is not None else None
         # Each column comes either from the object (a tracked field) or from the history bookkeeping.
         plan = [(a in self.HISTORY_FIELDS, a, convert) for a, convert in zip(table.attnames, table.converters)]
@@ -289,7 +292,7 @@ class CopySink:
 
         self._copy(table, rows())
         self.rows[historical._meta.label] += len(objs)
-        return {obj.pk: history_id for obj, history_id in zip(objs, ids)} if want_ids else {}
+        return {obj.pk: history_id for obj, history_id in zip(objs, ids) if history_id is not None}
 
     def insert_plain(self, model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
         """Rows of a model without history (guardian grants), given as value tuples; ids from the sequence."""

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
@@ -35,13 +36,12 @@ from django.utils import timezone
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
 from accounts.services import unit_supervisors_group, user_create
-
-from .. import access
-from ..choices import ActStatus, CaseStatus, Gravity
-from ..choices import ParticipantRole as R
-from ..choices import ProceedingsForm as F
-from ..deadlines import Period, compute_deadline
-from ..models import (
+from cases import access
+from cases.choices import ActStatus, CaseStatus, Gravity
+from cases.choices import ParticipantRole as R
+from cases.choices import ProceedingsForm as F
+from cases.deadlines import Period, compute_deadline
+from cases.models import (
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -55,9 +55,12 @@ from ..models import (
     ProceedingsTerm,
     RegistrationSequence,
 )
-from ..services.registration import format_registration_number
+from cases.services.registration import format_registration_number
+from ecase.history import attribute
+
 from . import integrity, people, sinks, texts, world
 
+M = TypeVar("M", bound=Model)
 REASON = "Демонстрационные данные (seed_demo --cases)"
 YEARS_BACK = 2  # cases are registered over the last two years
 CASES_PER_INVESTIGATOR = 10
@@ -209,7 +212,7 @@ def _ensure_units(admin: User) -> tuple[list[Unit], dict[str, Unit]]:
         unit = Unit.objects.filter(code=code).first()
         if unit is None:
             unit = Unit(code=code, parent=parent, name_ru=name_ru, name_kk=name_kk, kind=kind, city=city)
-            unit._history_user = admin
+            attribute(unit, actor=admin, reason=REASON)
             unit.save()
         return unit
 
@@ -301,7 +304,8 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
 
     articles_by_gravity: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for a in CriminalCodeArticle.objects.filter(is_active=True):
-        articles_by_gravity[a.gravity].append((a.pk, a.code, a.article))
+        if a.gravity is not None:  # an article without a sanction yet has no gravity to be drawn by
+            articles_by_gravity[a.gravity].append((a.pk, a.code, a.article))
     names = dict(User.objects.filter(role=Role.INVESTIGATOR, unit__in=pool).values_list("pk", "last_name"))
     # The counters exist before the workers start, so batches only ever lock existing rows.
     years = range(timezone.localdate(now).year - YEARS_BACK - 1, timezone.localdate(now).year + 1)
@@ -361,7 +365,7 @@ def _ensure_supervisor(admin: User, unit: Unit, *, bulk: bool) -> None:
 def _assign_prosecutors(admin, pool, infos, offices, cases, rng) -> None:
     """One prosecutor per ~500 new cases, in the prosecutor's office of each region."""
     regions = sorted({_region_code(u) for u in pool})
-    weight_by_region = Counter()
+    weight_by_region: Counter[str] = Counter()
     for unit, info in zip(pool, infos):
         weight_by_region[_region_code(unit)] += info.weight
     counts = _spread(max(len(regions), math.ceil(cases / CASES_PER_PROSECUTOR)), [weight_by_region[r] for r in regions])
@@ -410,7 +414,12 @@ class CasePlan:
     kazakh: bool
     extension: tuple[date, int] | None = None
     interruption: tuple[date, date | None] | None = None
-    case: Case | None = None
+    case: Case | None = None  # set by _insert_cases, before any of the case's children is made
+
+    @property
+    def case_id(self) -> int:
+        assert self.case is not None, "the case is inserted before its children"
+        return self.case.pk
 
 
 def _reg_day(plan: CasePlan) -> date:
@@ -513,10 +522,10 @@ def _allocate_numbers(plans: list[CasePlan], units_by_id: dict[int, Unit]) -> li
     return numbers
 
 
-_factories: dict = {}
+_factories: dict[type[Model], sinks.Factory[Any]] = {}
 
 
-def _new(model) -> sinks.Factory:
+def _new(model: type[M]) -> sinks.Factory[M]:
     factory = _factories.get(model)
     if factory is None:
         factory = _factories[model] = sinks.Factory(model)
@@ -536,10 +545,9 @@ def _user(user_id: int) -> User:
     return stub
 
 
-def _attributed(obj: Model, user_id: int, when: datetime) -> Model:
-    obj._history_user = _user(user_id)
-    obj._history_date = when
-    obj._change_reason = REASON
+def _attributed(obj: M, user_id: int, when: datetime) -> M:
+    """What simple-history reads from a saved instance; the sinks read the same keys from ``__dict__``."""
+    obj.__dict__.update(_history_user=_user(user_id), _history_date=when, _change_reason=REASON)
     return obj
 
 
@@ -587,26 +595,26 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
         plan.case = _attributed(case, plan.lead, plan.registered_at)
         cases.append(case)
     history = sink.insert(Case, cases, want_history_ids=True)
-    sink.link(Case, "articles", [(p.case.pk, a[0]) for p in plans for a in p.articles], history)
-    sink.link(Case, "group", [(p.case.pk, u) for p in plans for u in p.group], history)
+    sink.link(Case, "articles", [(p.case_id, a[0]) for p in plans for a in p.articles], history)
+    sink.link(Case, "group", [(p.case_id, u) for p in plans for u in p.group], history)
     today = timezone.localdate(ctx.now)
     interruptions, extensions = [], []
     for plan in plans:
         if plan.interruption:
             start, end = plan.interruption
-            item = _new(Interruption)(
-                case_id=plan.case.pk,
+            interruption = _new(Interruption)(
+                case_id=plan.case_id,
                 started_on=start,
                 ended_on=end,
                 ground=rng.choice(INTERRUPTION_GROUNDS),
                 reason="Все следственные действия выполнены",
                 resume_reason="Основания прерывания отпали" if end else "",
             )
-            interruptions.append(_attributed(item, plan.lead, _at(start, 17, ctx)))
+            interruptions.append(_attributed(interruption, plan.lead, _at(start, 17, ctx)))
         if plan.extension:
             granted_on, days = plan.extension
-            item = _new(DeadlineExtension)(
-                case_id=plan.case.pk,
+            extension = _new(DeadlineExtension)(
+                case_id=plan.case_id,
                 days=days,
                 granted_by_id=plan.prosecutor,
                 granted_on=min(granted_on, today),
@@ -614,7 +622,7 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
             )
             # The prosecutor's decision, entered in the file by a supervisor of the unit.
             recorder = plan.supervisor or (plan.unit.supervisors[0] if plan.unit.supervisors else plan.lead)
-            extensions.append(_attributed(item, recorder, _at(granted_on, 12, ctx)))
+            extensions.append(_attributed(extension, recorder, _at(granted_on, 12, ctx)))
     sink.insert(Interruption, interruptions)
     sink.insert(DeadlineExtension, extensions)
 
@@ -630,7 +638,7 @@ _ROLE_SLOTS = ((R.VICTIM, 0.75), (R.SUSPECT, 0.6), (R.WITNESS, 0.4), (R.DEFENCE_
 def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participant]]]:
     """Persons as each case records them (a repeat offender is a new record in the new case) and their roles;
     case pk -> role -> participants."""
-    wanted: list[tuple[CasePlan, str, people.PersonFacts]] = []
+    wanted: list[tuple[CasePlan, R, people.PersonFacts]] = []
     pool = _reuse_pool.setdefault(ctx.seed, [])
     for plan in plans:
         roles = [role for role, share in _ROLE_SLOTS if rng.random() < share]
@@ -647,7 +655,7 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
             index = (ctx.person_base + plan.index * NEW_PERSONS_PER_CASE + slot) % people.IIN_CAPACITY
             wanted.append((plan, role, people.person_for_index(index, rng, plan.unit.city)))
     # One record per case and IIN (cases.models.Person): the same IIN in another case is another row.
-    keys = {(plan.case.pk, fact.iin) for plan, _role, fact in wanted}
+    keys = {(plan.case_id, fact.iin) for plan, _role, fact in wanted}
     known = {
         (case_id, iin): pk
         for case_id, iin, pk in Person.objects.filter(
@@ -656,10 +664,10 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
     }
     new_people = {}
     for plan, _role, fact in wanted:
-        key = (plan.case.pk, fact.iin)
+        key = (plan.case_id, fact.iin)
         if key not in known and key not in new_people:
             person = _new(Person)(
-                case_id=plan.case.pk,
+                case_id=plan.case_id,
                 iin=fact.iin,
                 last_name=fact.last_name,
                 first_name=fact.first_name,
@@ -673,18 +681,19 @@ def _insert_people(ctx, rng, plans, sink) -> dict[int, dict[str, list[Participan
             new_people[key] = _attributed(person, plan.lead, plan.registered_at)
     sink.insert(Person, list(new_people.values()))
     known.update({key: p.pk for key, p in new_people.items()})
-    participants, by_case = [], defaultdict(lambda: defaultdict(list))
+    participants = []
+    by_case: dict[int, dict[str, list[Participant]]] = defaultdict(lambda: defaultdict(list))
     seen = set()
     for plan, role, fact in wanted:
-        person_id = known[(plan.case.pk, fact.iin)]
-        if (plan.case.pk, person_id, role) in seen:
+        person_id = known[(plan.case_id, fact.iin)]
+        if (plan.case_id, person_id, role) in seen:
             continue
-        seen.add((plan.case.pk, person_id, role))
+        seen.add((plan.case_id, person_id, role))
         since = _reg_day(plan) + timedelta(days=0 if role != R.WITNESS else rng.randint(0, 3))
         since = min(since, timezone.localdate(ctx.now))
-        participant = _new(Participant)(case_id=plan.case.pk, person_id=person_id, role=role, role_since=since)
+        participant = _new(Participant)(case_id=plan.case_id, person_id=person_id, role=role, role_since=since)
         participants.append(_attributed(participant, plan.lead, plan.registered_at))
-        by_case[plan.case.pk][role].append(participant)
+        by_case[plan.case_id][role].append(participant)
         if role == R.SUSPECT and len(pool) < REUSE_POOL:
             pool.append(fact)
         elif role == R.SUSPECT:
@@ -702,13 +711,13 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     items, owners = [], []
     for plan in plans:
         n_items = rng.choices((0, 1, 2), weights=(35, 50, 15))[0]
-        suspects = participants[plan.case.pk].get(R.SUSPECT, [])
+        suspects = participants[plan.case_id].get(R.SUSPECT, [])
         for number in range(1, n_items + 1):
             kind, description = rng.choice(texts.EVIDENCE_DESCRIPTIONS)
             seized_at = min(plan.registered_at + timedelta(hours=rng.randint(1, 72)), ctx.now)
             source = suspects[0] if suspects and rng.random() < 0.5 else None
             item = _new(EvidenceItem)(
-                case_id=plan.case.pk,
+                case_id=plan.case_id,
                 number=number,
                 kind=kind,
                 description=description.format(n=rng.randrange(10**12)),
@@ -724,7 +733,7 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     sink.insert(EvidenceItem, items)
     events, by_case = [], defaultdict(list)
     for item, plan in zip(items, owners):
-        by_case[plan.case.pk].append(item.pk)
+        by_case[plan.case_id].append(item.pk)
         event = _new(CustodyEvent)(
             item_id=item.pk,
             occurred_at=min(item.seized_at + timedelta(hours=2), ctx.now),
@@ -765,7 +774,7 @@ def _acts_for(plan: CasePlan, roles: dict, rng: random.Random) -> list[str]:
 def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
     acts, links = [], []
     for plan in plans:
-        roles = {role: [p.pk for p in ps] for role, ps in participants[plan.case.pk].items()}
+        roles = {role: [p.pk for p in ps] for role, ps in participants[plan.case_id].items()}
         number = 0
         for code in _acts_for(plan, roles, rng):
             if code not in ctx.act_types:
@@ -781,7 +790,7 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
                     when=timezone.localtime(when),
                     kazakh=plan.kazakh,
                     participants=roles,
-                    evidence_ids=evidence.get(plan.case.pk, []),
+                    evidence_ids=evidence.get(plan.case_id, []),
                     article_codes=[a[1] for a in plan.articles],
                 ),
             )
@@ -793,7 +802,7 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
             status = rng.choice(statuses)
             number += 1
             act = _new(ProceduralAct)(
-                case_id=plan.case.pk,
+                case_id=plan.case_id,
                 act_type_id=type_id,
                 number=number,
                 author_id=plan.lead,
@@ -816,16 +825,16 @@ def _insert_grants(ctx, plans, sink) -> None:
     supervisor = [perm[a] for a in access.SUPERVISOR_ACTIONS]
     users, groups = [], []
     for plan in plans:
-        wanted = set()
+        wanted: set[tuple[int, int]] = set()  # (user id, permission id)
         for user_id in {plan.lead, *plan.group}:
             wanted.update((user_id, p) for p in investigator)
         if plan.prosecutor:
             wanted.update((plan.prosecutor, p) for p in prosecutor)
         if plan.supervisor:
             wanted.update((plan.supervisor, p) for p in supervisor)
-        users += [(plan.case.pk, user_id, p) for user_id, p in sorted(wanted)]
+        users += [(plan.case_id, user_id, p) for user_id, p in sorted(wanted)]
         if plan.gravity < Gravity.GRAVE:
-            groups += [(plan.case.pk, group_id, p) for group_id in plan.unit.group_ids for p in supervisor]
+            groups += [(plan.case_id, group_id, p) for group_id in plan.unit.group_ids for p in supervisor]
     sink.insert_plain(CaseUserObjectPermission, ("content_object_id", "user_id", "permission_id"), users)
     sink.insert_plain(CaseGroupObjectPermission, ("content_object_id", "group_id", "permission_id"), groups)
 
@@ -839,6 +848,7 @@ _worker_ctx: BulkContext | None = None
 
 def _worker(task: tuple[int, int, int]) -> tuple[int, Counter]:
     batch_no, first, count = task
+    assert _worker_ctx is not None, "seed_bulk sets the context before the pool forks"
     return count, run_batch(_worker_ctx, batch_no, first, count)
 
 

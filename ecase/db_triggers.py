@@ -1,9 +1,11 @@
-"""Database-level guards that hold even for code that bypasses the ORM (used by migrations).
+"""Database triggers that refuse writes even for code that bypasses the ORM (used by migrations).
 
 The models refuse these writes too; the triggers make the rule hold for raw SQL, other
 clients and future code. PostgreSQL is the production database, SQLite the embedded default.
+("Trigger" is the word for these database rules throughout; a request's scope check and a
+workflow step's precondition are other things with other names.)
 
-A guard's ``operation`` is one statement kind (``DELETE``, ``UPDATE``, ``INSERT``) or several
+A trigger's ``operation`` is one statement kind (``DELETE``, ``UPDATE``, ``INSERT``) or several
 joined by ``OR`` (``"UPDATE OR DELETE"``): PostgreSQL gets one trigger for all of them,
 SQLite (one event per trigger) one trigger per kind, named ``<name>_<kind>``.
 """
@@ -24,7 +26,7 @@ def _identifier(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Guard:
+class RowTrigger:
     """Refuse ``operation`` (DELETE, UPDATE or INSERT) on ``table`` when ``when`` (SQL on OLD/NEW) holds."""
 
     name: str
@@ -38,7 +40,7 @@ class Guard:
         return [op.strip().upper() for op in self.operation.split(" OR ")]
 
     def trigger_names(self, vendor: str) -> list[str]:
-        """The names of the triggers this guard creates on ``vendor``."""
+        """The names of the database triggers this creates on ``vendor`` (one per kind on SQLite)."""
         if vendor == "sqlite" and len(self.operations) > 1:
             return [f"{self.name}_{op.lower()}" for op in self.operations]
         return [_identifier(self.name)]
@@ -76,13 +78,13 @@ class Guard:
         return [f"DROP TRIGGER IF EXISTS {name};" for name in self.trigger_names(vendor)]
 
 
-def no_delete(table: str) -> Guard:
-    return Guard(f"{table}_no_delete", table, "DELETE", f"{table}: case material is withdrawn, never deleted")
+def no_delete(table: str) -> RowTrigger:
+    return RowTrigger(f"{table}_no_delete", table, "DELETE", f"{table}: case material is withdrawn, never deleted")
 
 
-def append_only(table: str, message: str | None = None) -> Guard:
+def append_only(table: str, message: str | None = None) -> RowTrigger:
     """Rows of ``table`` are written once: UPDATE and DELETE are refused (history, audit trail)."""
-    return Guard(
+    return RowTrigger(
         f"{table}_append_only",
         table,
         "UPDATE OR DELETE",
@@ -90,19 +92,19 @@ def append_only(table: str, message: str | None = None) -> Guard:
     )
 
 
-def install_guards(*guards: Guard) -> migrations.RunPython:
+def install_triggers(*triggers: RowTrigger) -> migrations.RunPython:
     """A migration operation that creates the triggers on the current database (and drops them on reverse)."""
 
     def forward(apps, schema_editor):
         vendor = schema_editor.connection.vendor
-        for guard in guards:
-            for statement in guard.create_sql(vendor):
+        for trigger in triggers:
+            for statement in trigger.create_sql(vendor):
                 schema_editor.execute(statement)
 
     def backward(apps, schema_editor):
         vendor = schema_editor.connection.vendor
-        for guard in guards:
-            for statement in guard.drop_sql(vendor):
+        for trigger in triggers:
+            for statement in trigger.drop_sql(vendor):
                 schema_editor.execute(statement)
 
     return migrations.RunPython(forward, backward)
@@ -124,8 +126,8 @@ def existing_triggers(connection) -> dict[tuple[str, str], bool]:
     return {}
 
 
-def ensure_guards(connection, guards) -> list[Guard]:
-    """Create the triggers of ``guards`` that the database lacks (idempotent); return those created.
+def ensure_triggers(connection, triggers) -> list[RowTrigger]:
+    """Create the ``triggers`` that the database lacks (idempotent); return those created.
 
     A trigger that exists but is disabled is left alone here: re-enabling it is a decision for
     a person, and ``verify_audit`` reports it.
@@ -135,11 +137,11 @@ def ensure_guards(connection, guards) -> list[Guard]:
     present = existing_triggers(connection)
     created = []
     with connection.cursor() as cursor:
-        for guard in guards:
-            names = guard.trigger_names(connection.vendor)
-            if all((guard.table, name) in present for name in names):
+        for trigger in triggers:
+            names = trigger.trigger_names(connection.vendor)
+            if all((trigger.table, name) in present for name in names):
                 continue
-            for statement in guard.drop_sql(connection.vendor) + guard.create_sql(connection.vendor):
+            for statement in trigger.drop_sql(connection.vendor) + trigger.create_sql(connection.vendor):
                 cursor.execute(statement)
-            created.append(guard)
+            created.append(trigger)
     return created
