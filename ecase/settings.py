@@ -452,6 +452,11 @@ CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "purge-idempotency-keys": {"task": "accounts.purge_idempotency_keys", "schedule": timedelta(hours=1)},
 }
+# Orphan blobs (issue #20): a daily report, audited and logged; removing them stays manual (blob_orphans --delete).
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "report-blob-orphans": {"task": "evidence.report_blob_orphans", "schedule": timedelta(hours=24)},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Workers keep retrying the broker at start-up too (Celery 6 changes the default).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
