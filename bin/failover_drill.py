@@ -385,6 +385,8 @@ def main() -> int:
         threads = writers.start()
         time.sleep(options.before)
         victim = leader()
+        if victim is None:
+            raise SystemExit("no primary to kill: Patroni's REST API names none")
         before = len(writers.answered)
         print(f"killing the primary {victim} after {before} answered writes …", flush=True)
         pids = postmaster_pids(work / victim)
