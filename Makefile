@@ -11,7 +11,7 @@ SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test
 	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
 	tests/cases/test_search_plans.py
 
-.PHONY: run test bench install migrate clean compile-translations messages fonts s3
+.PHONY: run test bench install migrate clean compile-translations messages fonts s3 restore-drill schemathesis-10x failover-drill
 
 install: $(VENV)/.installed compile-translations
 
@@ -55,6 +55,24 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --ignore=tests/browser
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -p no:cacheprovider $(SQLITE_TESTS)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider tests/browser
+
+# The restore drill (docs/OPERATIONS.md, issue #20): a demo installation backed up as the manual says,
+# restored into a fresh database and blob store, every check run; and a damaged copy that must fail them.
+# Its own scratch databases (<name>_drill_*) on the test server; about 1–3 minutes.
+restore-drill: install
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bin/restore_drill.py
+
+# schemathesis with 10x the examples of the suite's run (250 valid and 100 invalid requests per operation,
+# some 7,000 calls): no server error, no schema violation (issue #20). ~7 min of one core.
+schemathesis-10x: install
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) ECASE_SCHEMATHESIS_SCALE=10 $(PY) -m pytest -p no:cacheprovider -p no:logging -q tests/api/test_schemathesis.py
+
+# The failover drill (docs/OPERATIONS.md, issue #20): Patroni + etcd + haproxy (Debian packages) on this
+# machine, the primary killed while the API takes writes; numbers printed, exit 1 if writes were lost.
+failover-drill: install
+	$(PY) bin/failover_drill.py
 
 # Every benchmark, each adding its section to bench/RESULTS.md (bench/results.py). The 1,000,000
 # cases of bench/run.py are seeded once (about 20 minutes) and reused while ecase_bench holds them.

@@ -67,6 +67,7 @@ class EventType(models.TextChoices):
     PERSON_OPENED = "person.opened", _("Person opened")
     AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
     STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
+    BLOB_ORPHANS_FOUND = "storage.orphans_found", _("Unreferenced stored files found")
 
 
 class Outcome(models.TextChoices):

@@ -50,5 +50,6 @@ urlpatterns = [
     *[path(f"v1/{p.pattern}", p.callback, name=p.name) for p in v1],
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
+    # [\s\S], not ".": a path with an encoded newline (%0A) must land here too, not on the HTML 404 page.
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="not-found"),
 ]

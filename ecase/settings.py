@@ -467,6 +467,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Idempotency-Key records older than ECASE_IDEMPOTENCY_HOURS.
     "purge-idempotency-keys": {"task": "accounts.purge_idempotency_keys", "schedule": timedelta(hours=1)},
+    # Orphan blobs (issue #20): a daily report, audited and logged; removing them stays manual
+    # (blob_orphans --delete).
+    "report-blob-orphans": {"task": "evidence.report_blob_orphans", "schedule": timedelta(hours=24)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _LONGEST_RETRY_COUNTDOWN = 300  # cases.tasks.BACKOFF_MAX

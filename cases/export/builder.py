@@ -205,7 +205,7 @@ def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
     """Write the export of case ``case_id`` to ``output`` (a seekable binary file) and audit it."""
     case = exportable_case(case_id=case_id, actor=actor)
     head = _audit_head(case)
-    certificate = signature.system_certificate_pem()
+    certificate = signature.require_export_key()  # refuses before anything is written when the key is missing
     with zipfile.ZipFile(output, "w", allowZip64=True) as archive:
         writer = _Writer(archive)
         _signed_acts(writer, case)

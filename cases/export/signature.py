@@ -7,7 +7,12 @@ generated on first use under ``ECASE_EXPORT_SIGNING_DIR`` (default ``var/export_
 the key encrypted (PKCS#8, AES-256) with ``ECASE_EXPORT_SIGNING_PASSPHRASE``. The certificate is
 what a recipient trusts: it is published with the export (``signer.pem``) and must be compared
 with the one the police publish — a certificate found inside the ZIP proves nothing by itself.
-``verify_export`` trusts the local system certificate and any given with ``--trust``.
+``verify_export`` trusts the certificates given with ``--trust`` and only those; without one, the
+local installation's export certificate (never one made up on the spot).
+
+The key is made only while no export has ever been made (issue #20): after that, a missing or
+unopenable key means a restore forgot it, and a new key would sign exports that recipients who
+trust the published certificate reject. ``ExportKeyUnavailable`` says so instead.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ from django.conf import settings
 from ecase.local_files import lasting_secret_key
 
 SUBJECT = "ecase case-file export (system)"
+
+
+class ExportKeyUnavailable(RuntimeError):
+    """The export signing key is missing or cannot be opened: nothing can be exported until it is restored."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def _passphrase() -> bytes:
     if configured:
         return configured.encode()
     if settings.PRODUCTION:
-        raise RuntimeError("ECASE_EXPORT_SIGNING_PASSPHRASE is not set: the export signing key stays locked")
+        raise ExportKeyUnavailable("ECASE_EXPORT_SIGNING_PASSPHRASE is not set: the export signing key stays locked")
     # Development default: derived from the checkout's secret key (production sets the passphrase, docs/AUDIT.md).
     return hashlib.sha256(b"ecase-export-signing:" + lasting_secret_key().encode()).hexdigest().encode()
 
@@ -108,14 +117,63 @@ def _create_key(directory: Path) -> None:
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
+def _exports_made() -> bool:
+    from audit.choices import EventType
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(event=EventType.EXPORT_MADE).exists()
+
+
+def local_certificate_pem() -> bytes | None:
+    """This installation's export certificate, or None when it has none (nothing is created)."""
+    try:
+        return (_signing_dir() / "cert.pem").read_bytes()
+    except FileNotFoundError:
+        return None
+
+
 def system_certificate_pem() -> bytes:
+    """The export certificate; the key and certificate are made only in an installation that never exported."""
     directory = _signing_dir()
-    if not (directory / "cert.pem").exists():
+    key_path, cert_path = directory / "key.pem", directory / "cert.pem"
+    if not key_path.exists() and not cert_path.exists():
+        if _exports_made():
+            raise ExportKeyUnavailable(
+                f"the export signing key is missing from {directory} although exports were made with it: "
+                "restore key.pem and cert.pem (and the passphrase) from the backup (docs/OPERATIONS.md); "
+                "a new key would sign exports that recipients trusting the published certificate reject"
+            )
         try:
             _create_key(directory)
         except FileExistsError:  # another process created it meanwhile
             pass
-    return (directory / "cert.pem").read_bytes()
+    if not (key_path.exists() and cert_path.exists()):
+        missing = "key.pem" if not key_path.exists() else "cert.pem"
+        raise ExportKeyUnavailable(
+            f"the export signing {missing} is missing from {directory}: restore it from the backup"
+        )
+    return cert_path.read_bytes()
+
+
+def _private_key():
+    try:
+        key_pem = (_signing_dir() / "key.pem").read_bytes()
+    except OSError as error:
+        raise ExportKeyUnavailable(f"the export signing key cannot be read ({error})") from error
+    try:
+        return serialization.load_pem_private_key(key_pem, password=_passphrase())
+    except (ValueError, TypeError) as error:
+        raise ExportKeyUnavailable(
+            "the export signing key cannot be opened: ECASE_EXPORT_SIGNING_PASSPHRASE (in development: "
+            "derived from the secret key, var/secret_key) is not the one it was made under"
+        ) from error
+
+
+def require_export_key() -> bytes:
+    """The export certificate, once the key is known to open: checked before an export is built."""
+    certificate_pem = system_certificate_pem()
+    _private_key()
+    return certificate_pem
 
 
 def _load_certificate(pem_bytes: bytes) -> asn1_x509.Certificate:
@@ -140,7 +198,7 @@ def export_signer():
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     certificate_pem = system_certificate_pem()
-    key = serialization.load_pem_private_key((_signing_dir() / "key.pem").read_bytes(), password=_passphrase())
+    key = _private_key()
     key_info = asn1_keys.PrivateKeyInfo.load(
         key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
@@ -181,19 +239,32 @@ def _validation_context(trusted: list[bytes]):
     return ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
 
 
-def _trusted_pems(extra: list[bytes] | None) -> list[bytes]:
-    return [system_certificate_pem(), *(extra or [])]
+NO_TRUST = (
+    "no certificate to trust: this installation has no export certificate; "
+    "give the sender's published certificate (--trust CERT)"
+)
+
+
+def _trusted_pems(given: list[bytes] | None) -> list[bytes]:
+    """What a signature must chain to: the certificates given, else the local one (none: nothing is trusted)."""
+    if given:
+        return list(given)
+    local = local_certificate_pem()
+    return [local] if local else []
 
 
 def verify_detached(data: bytes, signature: bytes, *, trusted: list[bytes] | None = None) -> SignatureCheck:
     from asn1crypto import cms
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 
+    roots = _trusted_pems(trusted)
+    if not roots:
+        return SignatureCheck(False, False, False, "", "", problem=NO_TRUST)
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
         status = asyncio.run(
             async_validate_detached_cms(
-                io.BytesIO(data), signed_data, signer_validation_context=_validation_context(_trusted_pems(trusted))
+                io.BytesIO(data), signed_data, signer_validation_context=_validation_context(roots)
             )
         )
     except Exception as error:
@@ -205,14 +276,15 @@ def verify_pdf(pdf: bytes, *, trusted: list[bytes] | None = None) -> SignatureCh
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
 
+    roots = _trusted_pems(trusted)
+    if not roots:
+        return SignatureCheck(False, False, False, "", "", problem=NO_TRUST)
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
         if len(signatures) != 1:
             return SignatureCheck(False, False, False, "", "", problem=f"{len(signatures)} signatures, expected 1")
-        status = validate_pdf_signature(
-            signatures[0], signer_validation_context=_validation_context(_trusted_pems(trusted))
-        )
+        status = validate_pdf_signature(signatures[0], signer_validation_context=_validation_context(roots))
         from pyhanko.sign.validation.status import SignatureCoverageLevel
 
         if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:

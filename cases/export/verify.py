@@ -62,7 +62,11 @@ def _pdf_subject(pdf: bytes) -> str:
 
 
 def verify_export(path: str | Path, *, trusted: list[bytes] | None = None) -> ExportCheck:
-    """Check the export at ``path``; ``trusted``: certificates (PEM/DER) trusted besides the local export key's."""
+    """Check the export at ``path`` against ``trusted`` certificates (PEM/DER) and only those.
+
+    Without any, the local installation's export certificate is the one trusted; an installation
+    without one trusts nothing (the signatures then fail), it never makes a key to check with.
+    """
     check = ExportCheck()
     try:
         archive = zipfile.ZipFile(path)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..models import SigningAuthority
+from .base import SigningUnavailable
 from .passphrase import signing_passphrase
 
 BUILTIN = "builtin"
@@ -103,7 +104,13 @@ def builtin_authority() -> tuple[SigningAuthority, bool]:
 def issue_user_certificate(authority: SigningAuthority, *, user, days: int) -> IssuedCertificate:
     """A signing certificate for ``user`` (digital signature and non-repudiation) with its key."""
     passphrase = signing_passphrase()
-    ca_key = serialization.load_pem_private_key(authority.private_key_pem.encode(), passphrase)
+    try:
+        ca_key = serialization.load_pem_private_key(authority.private_key_pem.encode(), passphrase)
+    except ValueError as error:  # the passphrase is not the one the CA's key was stored under
+        raise SigningUnavailable(
+            f"the key of the certificate authority {authority.name!r} cannot be opened "
+            "(is ECASE_SIGNING_PASSPHRASE the one it was created under?)"
+        ) from error
     ca_cert = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
     ca_public_key = ca_cert.public_key()
     # The authority's key pair is the RSA one root_material made (any PEM would load as another type).

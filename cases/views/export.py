@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 
 from django.http import FileResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
-from ..export import export_case, exportable_case
+from ..export import ExportError, ExportKeyUnavailable, export_case, exportable_case
 from ..models import Case
+
+logger = logging.getLogger(__name__)
+# The server cannot make the export now (its key or a stored file is missing): not the user's doing.
+EXPORT_UNAVAILABLE_STATUS = 503
 
 
 class CaseExportView(CaseScopedView):
@@ -33,7 +39,24 @@ class CaseExportView(CaseScopedView):
     def post(self, request, pk):
         case = exportable_case(case_id=self.get_object().pk, actor=request.user)
         spool = tempfile.TemporaryFile()  # deleted when closed: the export is not kept on the server
-        result = export_case(case_id=case.pk, actor=request.user, output=spool)
+        try:
+            result = export_case(case_id=case.pk, actor=request.user, output=spool)
+        except (ExportKeyUnavailable, ExportError) as error:
+            spool.close()
+            # The operator's detail goes to the log; the user learns that nothing was exported and whom to tell.
+            logger.error("export of case %s refused: %s", case.pk, error)
+            message = (
+                _(
+                    "The case file cannot be exported: the system's export signing key is unavailable. Tell your administrator."
+                )
+                if isinstance(error, ExportKeyUnavailable)
+                else _(
+                    "The case file cannot be exported: a stored file is missing or damaged. Tell your administrator."
+                )
+            )
+            return render(
+                request, "cases/export.html", {"case": case, "error": message}, status=EXPORT_UNAVAILABLE_STATUS
+            )
         spool.seek(0)
         response = FileResponse(
             spool, as_attachment=True, filename=f"case-{result.case_number}.zip", content_type="application/zip"

@@ -86,3 +86,34 @@ def test_rotate_blob_keys_rewraps_and_is_audited(stored, settings, backend):
     assert {sha: backend.read(blobs.body_name(sha)) for sha in stored.values()} == bodies
     event = AuditEvent.objects.get(event="storage.keys_rotated")
     assert event.data == {"key_id": "k2", "rewrapped": 3, "current": 0}
+
+
+# --- the periodic report (issue #20): scheduled, audited, logged, and it removes nothing ----------
+
+
+def test_the_orphan_report_is_in_the_beat_schedule_and_registered():
+    from django.conf import settings
+
+    from ecase.celery import app
+    from evidence.tasks import report_blob_orphans
+
+    entry = settings.CELERY_BEAT_SCHEDULE["report-blob-orphans"]
+    assert entry["task"] == report_blob_orphans.name and report_blob_orphans.name in app.tasks
+    assert entry["schedule"].total_seconds() == DAY
+
+
+@pytest.mark.parametrize("backend", ["filesystem"], indirect=True)  # ages are set on the files themselves
+def test_the_periodic_report_lists_old_orphans_audits_and_logs_them_and_removes_nothing(stored, backend, caplog):
+    from evidence.tasks import report_blob_orphans
+
+    assert report_blob_orphans.apply().get() == 0  # the stray is younger than the grace period
+    age(backend, stored["stray"], 2 * DAY)
+    with caplog.at_level("INFO", logger="evidence.tasks"):
+        assert report_blob_orphans.apply().get() == 1
+    assert blobs.exists(stored["stray"])  # report-only: removal is the operator's, with --delete
+    found = list(AuditEvent.objects.filter(event="storage.orphans_found").order_by("seq"))
+    assert [e.data["found"] for e in found] == [0, 1] and found[1].data["sha256"] == [stored["stray"]]
+    assert found[1].actor is None and found[1].actor_label == "blob orphan check"
+    warning = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warning) == 1 and stored["stray"] in warning[0].getMessage()
+    assert "blob_orphans --delete" in warning[0].getMessage()

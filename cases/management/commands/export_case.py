@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from cases.export import ExportError, export_case
+from cases.export import ExportError, ExportKeyUnavailable, export_case
 from cases.models import Case
 from ecase.errors import NotAllowed, OutOfScope
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 result = export_case(case_id=case_id, actor=actor, output=stream)
         except FileExistsError:
             raise CommandError(f"{path} exists already") from None
-        except (OutOfScope, NotAllowed, ExportError) as error:
+        except (OutOfScope, NotAllowed, ExportError, ExportKeyUnavailable) as error:
             path.unlink(missing_ok=True)
             raise CommandError(f"not exported: {error}") from error
         self.stdout.write(

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from cases.services.certificates import certificate_issue
+from cases.signing.base import SigningUnavailable
 
 
 class Command(BaseCommand):
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        except SigningUnavailable as error:  # a key or its passphrase is missing: nothing was issued
+            raise CommandError(f"not issued: {error}") from error
         self.stdout.write(
             f"issued certificate {certificate.serial} to {user.username}: {certificate.subject}\n"
             f"valid until {certificate.not_after:%Y-%m-%d %H:%M %Z}; SHA-256 {certificate.sha256}"
