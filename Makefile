@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 # Translations are compiled from the committed .po files at every install (no gettext needed).
 compile-translations: $(VENV)/.installed
-	@$(PY) -m ecase.compile_translations
+	@$(PY) bin/compile_translations.py
 
 # Re-extract the messages of our own code into locale/{kk,ru,en} (developers; needs gettext).
 messages: install
