@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "ecase.middleware.RequestContextMiddleware",
+    "audit.middleware.RequestContextMiddleware",
     "ecase.query_budget.QueryBudgetMiddleware",  # before anything queries: the session, the user
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "ecase.middleware.ScopeErrorMiddleware",
+    "audit.middleware.ScopeErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -327,7 +327,7 @@ CACHES = {
 # Just inside RequestContextMiddleware (which gives the request its id): a 500 from outside the API's
 # views (a middleware, the resolver) is answered under /api/ in the API's error shape, never as a page.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("ecase.middleware.RequestContextMiddleware") + 1, "ecase.api_errors.ApiServerErrorMiddleware"
+    MIDDLEWARE.index("audit.middleware.RequestContextMiddleware") + 1, "ecase.api_errors.ApiServerErrorMiddleware"
 )
 
 REST_FRAMEWORK = {

@@ -7,7 +7,7 @@ import tempfile
 from django.http import FileResponse
 from django.shortcuts import render
 
-from ecase.read_log import log_read
+from audit.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access
