@@ -347,7 +347,7 @@ REST_FRAMEWORK = {
         "api_user": _api_rate("ECASE_API_RATE_USER", "600/min"),
         "api_anon": _api_rate("ECASE_API_RATE_ANON", "120/min"),
     },
-    "EXCEPTION_HANDLER": "ecase.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "ecase.api_schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
