@@ -445,7 +445,7 @@ CELERY_BEAT_SCHEDULE = {  # merged with the other blocks' entries, never replaci
         "options": {"queue": ECASE_RENDER_QUEUE, "expires": float(ECASE_RENDER_SWEEP_SECONDS)},
     },
 }
-# Idempotency-Key records (ecase/idempotency.py): a client may retry a write for this long; older
+# Idempotency-Key records (accounts/idempotency.py): a client may retry a write for this long; older
 # records are purged hourly. They are a response cache, not case data.
 ECASE_IDEMPOTENCY_HOURS = env_int("ECASE_IDEMPOTENCY_HOURS", 24, minimum=1)
 CELERY_BEAT_SCHEDULE = {
