@@ -424,6 +424,9 @@ ECASE_BODY_LIMITS = {
     "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
     "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
 }
+# Whether a bearer token in the headers is a usable one (a signed-in caller): named here, because
+# ecase/body_limit.py knows no app.
+ECASE_BEARER_TOKEN_USABLE = "accounts.api.tokens.token_usable"
 # Uploads to the public verification page per client address and minute (each one is a full
 # signature validation; the page needs no account).
 ECASE_VERIFY_UPLOADS_PER_MINUTE = env_int("ECASE_VERIFY_UPLOADS_PER_MINUTE", 10, minimum=1)
