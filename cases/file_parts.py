@@ -13,27 +13,13 @@ the grave-case second factor by the view), so it adds no access path of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .export.builder import ExportWriter
     from .models import Case
-
-
-class ExportWriter(Protocol):
-    """What an export section writes with (cases.export.builder): a member, hashed on the way into the manifest."""
-
-    def add(
-        self,
-        name: str,
-        chunks: Iterable[bytes],
-        *,
-        size: int,
-        description: str,
-        compress: bool = True,
-        expected_sha256: str | None = None,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +55,10 @@ _sections: dict[str, ExportSection] = {}
 def contribute(*parts: CaseTab | ExportSection) -> None:
     """Register parts (from an AppConfig.ready(); registering the same name again replaces it)."""
     for part in parts:
-        (_tabs if isinstance(part, CaseTab) else _sections)[part.name] = part
+        if isinstance(part, CaseTab):
+            _tabs[part.name] = part
+        else:
+            _sections[part.name] = part
 
 
 def tabs() -> tuple[CaseTab, ...]:

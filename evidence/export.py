@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cases.export.builder import CHUNK, ExportError, safe_name
-from cases.file_parts import ExportWriter
+from cases.export.builder import CHUNK, ExportError, ExportWriter, safe_name
 from cases.models import Case
 from ecase import blobs
 

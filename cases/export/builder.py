@@ -91,7 +91,7 @@ def exportable_case(*, case_id: int, actor: User) -> Case:
     return case
 
 
-class _Writer:
+class ExportWriter:
     """Writes members into the ZIP, hashing each on the way, and remembers them for the manifest."""
 
     def __init__(self, archive: zipfile.ZipFile):
@@ -129,7 +129,7 @@ def safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
 
 
-def _signed_acts(writer: _Writer, case: Case) -> None:
+def _signed_acts(writer: ExportWriter, case: Case) -> None:
     for act in case.acts.filter(status=ActStatus.SIGNED).select_related("act_type").order_by("number"):
         if not blobs.exists(act.pdf_sha256):
             raise ExportError(f"the signed PDF of act №{act.number} ({act.pdf_sha256}) is missing from storage")
@@ -144,7 +144,7 @@ def _signed_acts(writer: _Writer, case: Case) -> None:
         )
 
 
-def _history(writer: _Writer, case: Case) -> None:
+def _history(writer: ExportWriter, case: Case) -> None:
     entries = []
     for entry in CaseTimeline(case, include_access=False).iterate():
         entries.append(
@@ -182,7 +182,7 @@ def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
     head = _audit_head(case)
     certificate = signature.system_certificate_pem()
     with zipfile.ZipFile(output, "w", allowZip64=True) as archive:
-        writer = _Writer(archive)
+        writer = ExportWriter(archive)
         _signed_acts(writer, case)
         withdrawn = [entry for section in file_parts.export_sections() for entry in section.write(writer, case)]
         _history(writer, case)
