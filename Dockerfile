@@ -5,6 +5,8 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev
 COPY . .
+# The .mo catalogues are not committed (.gitignore): compiled here, or the image would serve English only.
+RUN /opt/venv/bin/python bin/compile_translations.py
 ENV PATH=/opt/venv/bin:$PATH
 RUN mkdir -p /var/lib/ecase && chown ecase /var/lib/ecase
 USER ecase

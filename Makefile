@@ -11,7 +11,7 @@ SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test
 	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
 	tests/cases/test_search_plans.py
 
-.PHONY: run test bench install migrate clean compile-translations messages fonts s3 restore-drill schemathesis-10x failover-drill
+.PHONY: run test check bench install migrate clean compile-translations messages fonts s3 restore-drill schemathesis-10x failover-drill
 
 install: $(VENV)/.installed compile-translations
 
@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 # Translations are compiled from the committed .po files at every install (no gettext needed).
 compile-translations: $(VENV)/.installed
-	@$(PY) -m ecase.compile_translations
+	@$(PY) bin/compile_translations.py
 
 # Re-extract the messages of our own code into locale/{kk,ru,en} (developers; needs gettext).
 messages: install
@@ -46,6 +46,14 @@ run: migrate
 	  $(PY) -m celery -A ecase worker --beat --schedule var/celerybeat-schedule --loglevel=WARNING --concurrency=1 & \
 	  $(PY) manage.py runserver --noreload 127.0.0.1:8000; \
 	  kill 0
+
+# What CI checks before the tests (.ci/run): lint, format, the import contracts of pyproject.toml
+# (docs/ARCHITECTURE.md, "Apps and what each owns") and the types.
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy accounts audit cases evidence ecase bin demo
 
 # The whole suite against PostgreSQL and Redis; then SQLITE_TESTS on the embedded default (nothing
 # configured, as `make run`); the browser tests (Debian's chromium) run as a separate pytest

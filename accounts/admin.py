@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ecase.admin_site import AdministratorsOnly, site
+from accounts.admin_site import AdministratorsOnly, site
 
 from .models import Unit, User
 from .services import (

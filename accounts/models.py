@@ -169,7 +169,7 @@ class ApiToken(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """The recorded outcome of an API write sent with an ``Idempotency-Key`` (issue #20, ecase/idempotency.py).
+    """The recorded outcome of an API write sent with an ``Idempotency-Key`` (issue #20, accounts/idempotency.py).
 
     It lives here, next to ApiToken, because it belongs to the caller (a token or a session
     user) and not to any case: it is not case data, only a replay cache of a response, so it is

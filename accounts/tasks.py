@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from ecase.idempotency import purge_expired
+from .idempotency import purge_expired
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ecase.admin_site import AdministratorsOnly, site
+from accounts.admin_site import AdministratorsOnly, site
 
 from .models import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
 

@@ -30,6 +30,7 @@ from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
 from accounts.freshness import grave_data_needs_fresh_factor
+from accounts.idempotency import IdempotentWrites
 from audit.services import audit_record
 from cases import access
 from cases.grave import is_grave, without_grave
@@ -38,7 +39,6 @@ from cases.services.scope import case_guard, lock_case
 
 from .api_errors import PreconditionFailed, PreconditionRequired
 from .errors import NotAllowed, OutOfScope
-from .idempotency import IdempotentWrites
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
 
@@ -159,6 +159,10 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
     def get_queryset(self) -> models.QuerySet:
         return self.scoped()
+
+    def replay_visible(self, case_id: int) -> bool:
+        """A replayed write's answer is shown only while the caller still sees its case (accounts/idempotency.py)."""
+        return api_reach(self.request, Case.objects.all(), access.VIEW).filter(pk=case_id).exists()
 
     def get_object(self, action: str | None = None):
         """The object of the URL, if the user may ``action`` it; else OutOfScope (404) or NotAllowed (403)."""

@@ -10,7 +10,8 @@ per route name, a limit for signed-in callers and one for anonymous ones):
   limit ends the reading with a 413 (what was under the cap is handed on, spooled like an upload);
 * an anonymous caller gets the anonymous limit (about a login form) everywhere except the public
   verification page, whose limit is a signed PDF's. Whether the caller is signed in is read from
-  the session row or the API token the headers name, never from the body.
+  the session row or the API token the headers name, never from the body (the token through
+  ``settings.ECASE_BEARER_TOKEN_USABLE``: this module knows no app).
 
 The front proxy (docker-compose.yml) refuses bodies past the largest limit before they reach
 gunicorn at all; this is the limit that knows the route and the caller.
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 _CHUNK = 64 * 1024
@@ -90,10 +92,7 @@ def _signed_in(request: HttpRequest) -> bool:
         return True
     header = request.META.get("HTTP_AUTHORIZATION", "").split()
     if len(header) == 2 and header[0].lower() == "bearer":
-        from accounts.api.tokens import token_lookup
-
-        token = token_lookup(header[1])
-        return token is not None and token.refusal() is None
+        return import_string(settings.ECASE_BEARER_TOKEN_USABLE)(header[1])
     return False
 
 

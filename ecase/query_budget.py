@@ -9,6 +9,8 @@ persistent connection. A statement that runs past it is
 cancelled by the server (SQLSTATE 57014, ``query_canceled``); the user gets a plain message
 (a page, or the API's error shape) with 503 and ``Retry-After``, and the operator a log line
 and an ``ops.query_timeout`` audit event naming the route, so a slow query is found, not guessed.
+This module knows no app: it sends ``query_timed_out``, and the audit app records the event
+(audit/receivers.py, connected in AuditConfig.ready()).
 
 Workers and management commands are not requests: they keep the server's default (none).
 SQLite has no such setting; the embedded default is a one-person installation.
@@ -20,16 +22,19 @@ import logging
 
 from django.conf import settings
 from django.db import OperationalError, connection
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from audit.choices import EventType, Outcome
-from audit.services import audit_record
+from .api_errors import error_body
 
 logger = logging.getLogger("ecase.query_budget")
 QUERY_CANCELED = "57014"
+
+# Sent with ``request`` and ``budget_ms`` when a request's statement ran past its budget.
+query_timed_out = Signal()
 
 
 def budget_ms(request: HttpRequest) -> int:
@@ -78,16 +83,8 @@ def query_timeout_response(request: HttpRequest) -> HttpResponse:
     """Log and record the timeout for the operator; tell the user plainly (503, retry later)."""
     budget = budget_ms(request)
     logger.error("query budget of %s ms exceeded: %s %s", budget, request.method, request.path)
-    user = getattr(request, "user", None)
-    audit_record(
-        actor=user if user is not None and user.is_authenticated else None,
-        event=EventType.QUERY_TIMEOUT,
-        outcome=Outcome.FAILED,
-        data={"path": request.path, "method": request.method, "budget_ms": budget},
-    )
+    query_timed_out.send(sender=QueryBudgetMiddleware, request=request, budget_ms=budget)
     if request.path.startswith("/api/"):
-        from .api_errors import error_body
-
         response: HttpResponse = JsonResponse(
             error_body("query_timeout", timeout_message(), request=request), status=503
         )

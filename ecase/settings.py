@@ -77,8 +77,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
-    # Every request's own id (X-Request-ID) and its origin, for audit rows (ecase/client_ip.py).
-    "ecase.middleware.RequestContextMiddleware",
+    # Every request's own id (X-Request-ID) and its origin, for audit rows (audit/middleware.py, ecase/client_ip.py).
+    "audit.middleware.RequestContextMiddleware",
     # Just inside RequestContextMiddleware (which gives the request its id): a 500 from outside the API's
     # views (a middleware, the resolver) is answered under /api/ in the API's error shape, never as a page.
     "ecase.api_errors.ApiServerErrorMiddleware",
@@ -110,7 +110,7 @@ MIDDLEWARE = [
     # X-Frame-Options: DENY (no page is ever framed).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # OutOfScope answers 404 exactly like an absent object, NotAllowed 403 (DESIGN §4).
-    "ecase.middleware.ScopeErrorMiddleware",
+    "audit.middleware.ScopeErrorMiddleware",
     # Sign-in lockouts (django-axes); last, as axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -319,6 +319,9 @@ ECASE_BODY_LIMITS = {
     "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
     "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
 }
+# Whether a bearer token in the headers is a usable one (a signed-in caller): named here, because
+# ecase/body_limit.py knows no app.
+ECASE_BEARER_TOKEN_USABLE = "accounts.api.tokens.token_usable"
 
 # --- ecase's own settings ------------------------------------------------------------------------
 # ERDR-style registration number. Placeholders: {yyyy} {yy} {unit} {seq}; the sequence
@@ -369,7 +372,7 @@ ECASE_EXPORT_SIGNING_DIR = Path(env_str("ECASE_EXPORT_SIGNING_DIR", str(VAR_DIR 
 # Encrypts the export signing key; required in production (the export refuses to sign without it).
 ECASE_EXPORT_SIGNING_PASSPHRASE = env_str("ECASE_EXPORT_SIGNING_PASSPHRASE", "")
 
-# Idempotency-Key records (ecase/idempotency.py): a client may retry a write for this long; older
+# Idempotency-Key records (accounts/idempotency.py): a client may retry a write for this long; older
 # records are purged hourly. They are a response cache, not case data.
 ECASE_IDEMPOTENCY_HOURS = env_int("ECASE_IDEMPOTENCY_HOURS", 24, minimum=1)
 
@@ -401,7 +404,7 @@ REST_FRAMEWORK = {
         "api_user": _api_rate("ECASE_API_RATE_USER", "600/min"),
         "api_anon": _api_rate("ECASE_API_RATE_ANON", "120/min"),
     },
-    "EXCEPTION_HANDLER": "ecase.api_errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "accounts.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "ecase.api_schema.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test.client import ClientHandler, RequestFactory
 
 from accounts.choices import Role
+from tests.api.helpers import issue
 from tests.auth import verified_client
 from tests.cases.workers import ROOT, wait_for
 from tests.cases.workers import test_database_url as database_url
@@ -274,3 +275,21 @@ def test_the_front_proxy_admits_what_the_app_does_and_no_more_than_the_largest_l
     assert sorted(sizes[1:]) == sorted(
         -(-max(table[name]) // 2**20) * 2**20 for name in ("evidence:upload", "verify:act")
     )
+
+
+@pytest.mark.django_db
+def test_a_usable_api_token_gets_the_signed_in_limit_and_a_made_up_one_the_anonymous_one(astana):
+    token = issue(make_user("system", Role.INVESTIGATOR, astana), can_write=True)
+    body = b'{"plot": "' + b"x" * (32 * 1024) + b'"}'  # past the anonymous limit, within the signed-in one
+
+    def post(authorization: str):
+        environ = bodiless_environ("/api/v1/cases/", "application/json")
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["HTTP_AUTHORIZATION"] = authorization
+        environ["wsgi.input"] = stream = CountingInput(body)
+        return ClientHandler(enforce_csrf_checks=False)(environ), stream
+
+    made_up, stream = post("Bearer ecase_0123456789_" + "a" * 43)
+    assert made_up.status_code == 413 and stream.taken == 0
+    usable, _stream = post(f"Bearer {token}")
+    assert usable.status_code != 413

@@ -130,6 +130,13 @@ def token_lookup(raw: str) -> ApiToken | None:
     return token
 
 
+def token_usable(raw: str) -> bool:
+    """Whether ``raw`` is a token that would be let in now (ECASE_BEARER_TOKEN_USABLE: the body limit asks it
+    before any authentication runs). Reads only: no audit row, no last-use update."""
+    token = token_lookup(raw)
+    return token is not None and token.refusal() is None
+
+
 def token_touch(token: ApiToken, *, every: timedelta = timedelta(minutes=1)) -> None:
     """Record the last use, at most once a minute (no write on every request)."""
     now = timezone.now()

@@ -19,6 +19,7 @@ from accounts.authentication import api_token_of
 from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.models import AuditEvent
+from audit.read_log import log_read
 from audit.services import audit_record
 from ecase import blobs
 from ecase.api_base import (
@@ -30,7 +31,6 @@ from ecase.api_base import (
     matching_version,
     with_digest,
 )
-from ecase.read_log import log_read
 
 from .. import access
 from ..act_transitions import ActAction

@@ -4,6 +4,7 @@ Members::
 
     acts/NNN-<type>.pdf            every signed act, as signed (PAdES), checked against its recorded SHA-256
     evidence/NNN/<id>-<name>       every evidence file in force, checked against its SHA-256 on the way
+                                   (written by the section evidence contributes: cases/file_parts.py)
     history/history.json, .pdf     the case's history report (every change: who, when, from → to, why)
     audit/head.json                the head of the case's audit chain when the export was made
     signer.pem                     the certificate of the export key (for convenience; trust is decided elsewhere)
@@ -37,7 +38,7 @@ from audit.services import audit_record
 from ecase import blobs
 from ecase.errors import NotAllowed, OutOfScope
 
-from .. import access
+from .. import access, file_parts
 from ..choices import ActStatus
 from ..models import Case
 from ..timeline import CaseTimeline
@@ -90,7 +91,7 @@ def exportable_case(*, case_id: int, actor: User) -> Case:
     return case
 
 
-class _Writer:
+class ExportWriter:
     """Writes members into the ZIP, hashing each on the way, and remembers them for the manifest."""
 
     def __init__(self, archive: zipfile.ZipFile):
@@ -124,17 +125,17 @@ class _Writer:
         self.add(name, [data], size=len(data), description=description)
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:120] or "file"
 
 
-def _signed_acts(writer: _Writer, case: Case) -> None:
+def _signed_acts(writer: ExportWriter, case: Case) -> None:
     for act in case.acts.filter(status=ActStatus.SIGNED).select_related("act_type").order_by("number"):
         if not blobs.exists(act.pdf_sha256):
             raise ExportError(f"the signed PDF of act №{act.number} ({act.pdf_sha256}) is missing from storage")
         data = blobs.read_bytes(act.pdf_sha256)  # a signed PDF is small; evidence below is streamed
         writer.add(
-            f"acts/{act.number:03d}-{_safe(act.act_type.code)}.pdf",
+            f"acts/{act.number:03d}-{safe_name(act.act_type.code)}.pdf",
             [data],
             size=len(data),
             description=f"Акт №{act.number}: {act.act_type}",
@@ -143,33 +144,7 @@ def _signed_acts(writer: _Writer, case: Case) -> None:
         )
 
 
-def _evidence_files(writer: _Writer, case: Case) -> list[dict]:
-    withdrawn = []
-    for item in case.evidence_items.order_by("number"):
-        for record in item.files.order_by("uploaded_at", "pk"):
-            if record.withdrawn_at is not None:
-                withdrawn.append(
-                    {
-                        "name": f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
-                        "sha256": record.sha256,
-                        "reason": record.withdrawal_reason,
-                    }
-                )
-                continue
-            if not blobs.exists(record.sha256):
-                raise ExportError(f"evidence file {record.pk} ({record.sha256}) is missing from storage")
-            writer.add(
-                f"evidence/{item.number:03d}/{record.pk}-{_safe(record.original_name)}",
-                blobs.chunks(record.sha256, CHUNK),
-                size=record.size,
-                compress=False,
-                expected_sha256=record.sha256,
-                description=f"Вещественное доказательство №{item.number}: {record.original_name}",
-            )
-    return withdrawn
-
-
-def _history(writer: _Writer, case: Case) -> None:
+def _history(writer: ExportWriter, case: Case) -> None:
     entries = []
     for entry in CaseTimeline(case, include_access=False).iterate():
         entries.append(
@@ -207,9 +182,9 @@ def export_case(*, case_id: int, actor: User, output: BinaryIO) -> ExportResult:
     head = _audit_head(case)
     certificate = signature.require_export_key()  # refuses before anything is written when the key is missing
     with zipfile.ZipFile(output, "w", allowZip64=True) as archive:
-        writer = _Writer(archive)
+        writer = ExportWriter(archive)
         _signed_acts(writer, case)
-        withdrawn = _evidence_files(writer, case)
+        withdrawn = [entry for section in file_parts.export_sections() for entry in section.write(writer, case)]
         _history(writer, case)
         writer.add_bytes(
             "audit/head.json",

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
+from audit.read_log import log_read
 from audit.services import audit_record
 from ecase import blobs
-from ecase.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
 from accounts.freshness import grave_data_needs_fresh_factor
@@ -17,7 +18,7 @@ from audit.services import audit_record
 from ecase.errors import NotAllowed, StaleEdit
 from ecase.scoped_views import CaseScopedView
 
-from .. import access
+from .. import access, file_parts
 from ..choices import CaseAction
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
 from ..forms_filters import CaseFilterForm
@@ -116,18 +117,34 @@ class CaseRegisterView(CaseScopedView):
         return render(request, "cases/case_register.html", {"form": form}, status=400)
 
 
-TABS = ("summary", "participants", "acts", "evidence", "term", "history")
+# The case's own tabs; the parts other apps contribute (evidence: cases/file_parts.py) come after the acts.
+OWN_TABS_BEFORE = {
+    "summary": gettext_lazy("Summary"),
+    "participants": gettext_lazy("Participants"),
+    "acts": gettext_lazy("Procedural acts"),
+}
+OWN_TABS_AFTER = {"term": gettext_lazy("Term"), "history": gettext_lazy("History")}
 HISTORY_ROWS = 50
+
+
+def case_tabs() -> dict[str, object]:
+    """Every tab of the case page, in order: name → label."""
+    return {**OWN_TABS_BEFORE, **{part.name: part.label for part in file_parts.tabs()}, **OWN_TABS_AFTER}
 
 
 def _tab_context(case: Case, tab: str) -> dict:
     """Only the selected tab's rows are read: each tab costs a fixed number of queries."""
+    contributed = file_parts.tab(tab)
+    if contributed is not None:
+        return {"tab_template": contributed.template, **contributed.rows(case)}
+    return {"tab_template": f"cases/tabs/{tab}.html", **_own_tab_rows(case, tab)}
+
+
+def _own_tab_rows(case: Case, tab: str) -> dict:
     if tab == "participants":
         return {"participants": case.participants.select_related("person").order_by("withdrawn_at", "role", "id")}
     if tab == "acts":
         return {"acts": case.acts.select_related("act_type", "author").order_by("number")}
-    if tab == "evidence":
-        return {"evidence": case.evidence_items.order_by("number")}
     if tab == "term":
         return {
             "extensions": case.extensions.select_related("granted_by"),
@@ -146,21 +163,22 @@ class CaseDetailView(CaseScopedView):
 
     def get(self, request, pk):
         case = self.get_object()  # a grave case needs a recent second factor (CaseScopedView)
-        tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "summary"
+        tabs = case_tabs()
+        tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "summary"
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
         held = access.allowed_actions(request.user, case.pk)
         decisions = [(a, CaseAction(a).label) for a in open_actions(case.status, held)]
         context = {
             "case": case,
             "tab": tab,
-            "tabs": TABS,
+            "tabs": tabs,
             "can": {a: a in held for a in access.CODENAMES},
             "decisions": decisions,
             "today": timezone.localdate(),
             **_tab_context(case, tab),
         }
         # htmx asks for the tab alone; a plain request (or no JavaScript) gets the whole page.
-        template = f"cases/tabs/{tab}.html" if request.headers.get("HX-Request") else "cases/case_detail.html"
+        template = context["tab_template"] if request.headers.get("HX-Request") else "cases/case_detail.html"
         return render(request, template, context)
 
 
@@ -322,7 +340,7 @@ class CaseTransitionView(CaseScopedView):
         done(request, _("The status was changed."))
         # Back to the tab the decision was taken on (the term tab interrupts and resumes too).
         tab = request.POST.get("tab")
-        return redirect(reverse("cases:detail", args=[case.pk]) + (f"?tab={tab}" if tab in TABS else ""))
+        return redirect(reverse("cases:detail", args=[case.pk]) + (f"?tab={tab}" if tab in case_tabs() else ""))
 
 
 class CaseExtendView(CaseScopedView):

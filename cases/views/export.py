@@ -9,7 +9,7 @@ from django.http import FileResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ecase.read_log import log_read
+from audit.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access

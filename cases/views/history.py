@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from ecase.read_log import log_read
+from audit.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access

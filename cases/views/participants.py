@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ecase.read_log import log_read
+from audit.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ecase.read_log import log_read
+from audit.read_log import log_read
 from ecase.scoped_views import CaseScopedView
 
 from .. import access

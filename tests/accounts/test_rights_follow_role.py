@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_site import AdministratorsSite, site
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import (
@@ -24,7 +25,6 @@ from audit.choices import EventType
 from audit.models import AuditEvent
 from cases import access
 from cases.models import Case
-from ecase.admin_site import AdministratorsSite, site
 from tests.auth import verified_client
 from tests.factories import PASSWORD, make_user, register
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key on API writes (issue #20, ecase/idempotency.py): a retried write learns its outcome
+"""Idempotency-Key on API writes (issue #20, accounts/idempotency.py): a retried write learns its outcome
 and writes nothing more; a reused key is refused; concurrent duplicates write once; a replay re-checks access."""
 
 import threading
@@ -8,12 +8,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.idempotency import purge_expired
 from accounts.models import IdempotentRequest
 from audit.choices import EventType
 from audit.models import AuditEvent
 from cases.models import ProceduralAct, ProceduralActType
 from cases.services.case import case_assign
-from ecase.idempotency import purge_expired
 from tests.api.helpers import Api, error_of, issue
 
 BODY = {"act_type": "idem_note", "language": "ru", "place": "Астана"}

@@ -6,7 +6,7 @@ case and audit trail. No case data is deleted.
 
 from django.core.management.base import BaseCommand
 
-from ecase.idempotency import purge_expired
+from ...idempotency import purge_expired
 
 
 class Command(BaseCommand):

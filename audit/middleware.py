@@ -1,4 +1,8 @@
-"""Project-wide middleware: request origin for the audit trail, and scope errors as 404/403."""
+"""Request middleware that writes the audit trail: every request's origin, and refusals (404/403) as access-log rows.
+
+It knows no app above audit: OutOfScope and NotAllowed are ecase's neutral errors, the address is
+ecase.client_ip's.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from audit.choices import EventType, Outcome
-from audit.context import Origin, current_origin
-from audit.services import audit_record
+from ecase.client_ip import client_ip
+from ecase.errors import NotAllowed, OutOfScope
 
-from .client_ip import client_ip
-from .errors import NotAllowed, OutOfScope
+from .choices import EventType, Outcome
+from .context import Origin, current_origin
+from .services import audit_record
 
 
 class IdentifiedRequest(HttpRequest):

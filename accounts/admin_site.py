@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
 from django.urls import reverse
 
-from accounts.choices import Role
+from .choices import Role
 
 # Models that would let an administrator grant rights or rewrite what was done: memberships and
 # grants follow role and assignment (DESIGN §4), the admin log is append-only. Never on this site.

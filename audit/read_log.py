@@ -1,5 +1,7 @@
 """One access-log row for each page or API read of case content (issue #13 item 7).
 
+The cases and evidence models are named by their labels only: audit imports no other app.
+
 Opening the case, an act or an evidence item already wrote its own event; forms, the history
 and the API's child lists read the same content and are logged the same way, with ``page``
 saying which screen or endpoint it was. tests/test_read_logging.py walks every GET route and
@@ -8,8 +10,8 @@ holds each to exactly one row.
 
 from __future__ import annotations
 
-from audit.choices import EventType
-from audit.services import audit_record
+from .choices import EventType
+from .services import audit_record
 
 _EVENT_OF = {
     "cases.case": EventType.CASE_OPENED,

@@ -1,7 +1,8 @@
 """Compile locale/*/LC_MESSAGES/*.po into .mo with polib, so installing needs no GNU gettext.
 
-Run by `make install` (and so by `make run` and `make test`); `make messages` re-extracts the
-.po files, which needs gettext's xgettext on the developer's machine only.
+Run by `make install` (and so by `make run` and `make test`) and by the Dockerfile as
+`python bin/compile_translations.py`; `make messages` re-extracts the .po files, which needs
+gettext's xgettext on the developer's machine only. A build tool, not part of the project package.
 """
 
 from __future__ import annotations

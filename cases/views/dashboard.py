@@ -1,9 +1,8 @@
-"""Project-level pages: the dashboard and the health check."""
+"""The dashboard (``/``, URL name ``home``): what needs the signed-in user's attention across their cases."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +11,12 @@ from django.utils.http import urlencode
 from accounts.choices import Role
 from audit.choices import EventType
 from audit.services import audit_record
-from cases.choices import ActStatus
-from cases.grave import grave_hidden_for
-from cases.models import Case, ProceduralAct
-from cases.selectors import deadlines_soon
-from cases.services.term import pending_extension_requests
+
+from ..choices import ActStatus
+from ..grave import grave_hidden_for
+from ..models import Case, ProceduralAct
+from ..selectors import deadlines_soon
+from ..services.term import pending_extension_requests
 
 DASHBOARD_ROWS = 20
 
@@ -66,10 +66,3 @@ def home(request: HttpRequest) -> HttpResponse:
             "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
         },
     )
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the load balancer: the database answers. Reveals nothing else."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -1,8 +1,11 @@
 """``Idempotency-Key`` on API writes (issue #20, docs/API.md "Retrying a write"): a client that got no
 answer repeats the request with the same key and learns the outcome instead of writing twice.
 
-``IdempotentWrites`` is mixed into ecase.api_base.ScopedAPIView, so every POST and PATCH of the
-API takes the header; nothing is done per view. For a request with a key:
+``IdempotentWrites`` is mixed into the API's base view (ScopedAPIView), so every POST and PATCH
+of the API takes the header; nothing is done per view. It lives here, beside its model
+``IdempotentRequest``, and knows no case: whether the caller still sees the case a stored answer
+is about is asked of the view (``replay_visible``), which answers through the one access path.
+For a request with a key:
 
 - the whole request runs in one transaction (the services' own blocks become savepoints), and
   before the handler a row ``IdempotentRequest(principal, key)`` is inserted in it. The outcome
@@ -12,8 +15,9 @@ API takes the header; nothing is done per view. For a request with a key:
 - a concurrent duplicate's insert blocks on the unique index until the first commits, then
   fails, and the duplicate replays the committed outcome (or runs, if the first left no row);
 - a replay writes nothing and answers the stored status, body, Location and ETag with
-  ``Idempotent-Replayed: true`` — after checking through ``restrict`` that the caller may still
-  view the case the answer is about; otherwise 404, as an absent object;
+  ``Idempotent-Replayed: true`` — after the view has checked (``replay_visible``, through
+  ``restrict``) that the caller may still view the case the answer is about; otherwise 404, as
+  an absent object;
 - the same key with another method, path or body is 422 ``idempotency_key_reused``.
 """
 
@@ -31,8 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 
-from accounts.authentication import api_token_of
-from accounts.models import IdempotentRequest
+from ecase.errors import OutOfScope
+
+from .authentication import api_token_of
+from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PATCH"})
@@ -119,22 +125,17 @@ class IdempotentWrites:
             raise IdempotencyKeyReused()
         raise _Replay(record)
 
+    def replay_visible(self, case_id: int) -> bool:
+        """Whether the caller may still view case ``case_id``: answered by the view, through ``restrict``."""
+        raise NotImplementedError(f"{type(self).__name__} must say whom a replayed answer may reach")
+
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
             return self._replay(exc.record)
         return super().handle_exception(exc)
 
     def _replay(self, record: IdempotentRequest) -> HttpResponse:
-        from cases import access
-        from cases.models import Case
-
-        from .api_base import api_reach
-        from .errors import OutOfScope
-
-        if (
-            record.case_id is not None
-            and not api_reach(self.request, Case.objects.all(), access.VIEW).filter(pk=record.case_id).exists()
-        ):
+        if record.case_id is not None and not self.replay_visible(record.case_id):
             # The caller lost the case since: the stored answer would show what it may no longer see.
             return super().handle_exception(OutOfScope("replay of a case no longer visible", case_id=record.case_id))
         response = HttpResponse(record.body, status=record.status, content_type="application/json")
