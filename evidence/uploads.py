@@ -103,8 +103,11 @@ class TusView(CaseScopedView):
         )
 
     def confirm_second_factor(self, case_id: int | None) -> HttpResponse:
-        # A script sends these requests: a redirect to the code page would be followed silently and
-        # read as a success. 403 says what is needed; the page's script shows the link.
+        # A tus client (the page's script) would follow a redirect to the code page silently and read it
+        # as a success: it gets 403, with the code page's address for its link. Without the tus header
+        # (a browser that opened the address) it is sent there as from every page.
+        if "Tus-Resumable" not in self.request.headers:
+            return super().confirm_second_factor(case_id)
         back = reverse("cases:detail", args=[case_id]) if case_id is not None else "/"
         target = f"{reverse('accounts:otp-verify')}?{urlencode({'next': back})}"
         return tus_response(
