@@ -43,7 +43,9 @@ def test_a_1_gb_upload_survives_two_cut_connections(backend, node, case, investi
     location = client.create(f"/evidence/{item.pk}/uploads/", SIZE, "допрос свидетеля.mp4")
 
     # Two drops: one in the first PATCH, one in a later one, each well inside a chunk's body.
-    resumed = client.upload(location, source, chunk=CHUNK, cuts={0: CHUNK * 2 // 5 + 12345, 2 * CHUNK: CHUNK // 3 + 777})
+    resumed = client.upload(
+        location, source, chunk=CHUNK, cuts={0: CHUNK * 2 // 5 + 12345, 2 * CHUNK: CHUNK // 3 + 777}
+    )
     assert resumed >= 2
 
     upload = ResumableUpload.objects.get(pk=location.rstrip("/").rsplit("/", 1)[-1])
