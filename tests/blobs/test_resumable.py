@@ -237,3 +237,21 @@ def test_staged_parts_are_sealed_like_a_blob_body(backend, settings):
     assert blob.sha256 == hashlib.sha256(data).hexdigest()
     assert blobs.read_bytes(blob.sha256) == data
     assert blobs.stage_discard(stage.token) >= 1
+
+
+def test_an_abandoned_upload_expires_and_its_staged_bytes_go(backend, case, investigator):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    item = add_item(case, investigator)
+    data = padded_png(5000)
+    client = verified_client(investigator)
+    location = create(client, item, "a.png", len(data))["Location"]
+    assert patch(client, location, 0, data[:3000]).status_code == 204
+    ResumableUpload.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    call_command("expire_uploads", stdout=io.StringIO())
+    assert ResumableUpload.objects.get().status == UploadStatus.EXPIRED
+    assert staged_names(backend) == []
+    assert patch(client, location, 3000, data[3000:]).status_code == 410
