@@ -665,10 +665,10 @@ def stage_append(
     old_tail = _tail_name(stage.token, stage.sealed, stage.tail) if stage.tail else None
     buffer = bytearray()
     if old_tail is not None:
-        kept = _read_object(backend, old_tail)
+        kept = _read_object(backend, old_tail) or b""
         try:
             buffer += sealer.tail_aead.decrypt(kept[:12], kept[12:], sealer.tail_aad(stage.sealed, stage.tail))
-        except (TypeError, InvalidTag):  # lost or not the recorded one: those bytes must be sent again
+        except (ValueError, InvalidTag):  # lost or not the recorded one: those bytes must be sent again
             stage.tail = 0
             commit(stage)
             raise StageConflict(f"stage {stage.token}: the kept tail is gone; resume at {stage.offset}") from None
@@ -749,7 +749,8 @@ class _StagedBody(io.RawIOBase):
             raise BlobCorrupt(f"stage {stage.token}: no part at offset 0")
         ends = [*starts[1:], stage.length]
         self._pending = list(zip(starts, ends, strict=True))
-        self._buffer, self._current, self._left = header, None, 0
+        self._buffer, self._left = header, 0
+        self._current: BinaryIO | None = None
 
     def readable(self):
         return True
@@ -801,5 +802,5 @@ def stage_discard(token: str) -> int:
         backend.delete(name)
     if settings.ECASE_BLOB_STORAGE == "filesystem":
         with contextlib.suppress(OSError):
-            os.rmdir(Path(backend.location) / STAGE_PREFIX / token)
+            os.rmdir(Path(settings.ECASE_PRIVATE_STORAGE) / STAGE_PREFIX / token)
     return len(names)

@@ -28,6 +28,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,6 +39,7 @@ from django.utils import timezone
 from django.utils.http import http_date, urlencode
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from cases import access
 from ecase import blobs
 from ecase.errors import OutOfScope
@@ -245,7 +247,8 @@ class ResumableUploadView(TusView):
     def _finish(self, upload: ResumableUpload, status: int = 200) -> HttpResponse:
         try:
             blob = blobs.stage_finish(_stage_of(upload))
-            resumable_attach(upload_id=upload.pk, actor=self.request.user, blob=blob)
+            # Signed in: LoginRequiredMixin let the request through.
+            resumable_attach(upload_id=upload.pk, actor=cast(User, self.request.user), blob=blob)
         except ValidationError as error:
             return self._refuse(upload, " ".join(error.messages), 409)
         _discard(upload)
