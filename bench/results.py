@@ -18,6 +18,7 @@ SECTIONS = (
     BENCH / "RESULTS_SIGNING.md",
     BENCH / "RESULTS_BLOBS.md",
     BENCH / "RESULTS_WRITES.md",
+    BENCH / "RESULTS_UPLOADS.md",
 )
 RULE = "\n---\n"
 

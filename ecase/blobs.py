@@ -24,7 +24,9 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
+import contextlib
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -32,7 +34,7 @@ import secrets
 import struct
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -43,6 +45,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
+from rehashes import PySha256
 
 if TYPE_CHECKING:
     from storages.backends.s3 import S3Storage
@@ -153,11 +156,11 @@ def master_keys() -> list[tuple[str, bytes]]:
     return _parse_keys(path.read_text(), str(path))
 
 
-def _wrap(sha256: str, data_key: bytes, keys: list[tuple[str, bytes]]) -> bytes:
+def _wrap(sha256: str, data_key: bytes, keys: list[tuple[str, bytes]], aad: bytes = _ENVELOPE_AAD) -> bytes:
     kid, master = keys[0]
     nonce = secrets.token_bytes(12)
     # The address is bound into the wrapping: an envelope copied onto another blob does not open.
-    wrapped = AESGCM(master).encrypt(nonce, data_key, _ENVELOPE_AAD + sha256.encode())
+    wrapped = AESGCM(master).encrypt(nonce, data_key, aad + sha256.encode())
     return json.dumps(
         {
             "format": ENVELOPE_FORMAT,
@@ -168,7 +171,9 @@ def _wrap(sha256: str, data_key: bytes, keys: list[tuple[str, bytes]]) -> bytes:
     ).encode()
 
 
-def _unwrap(sha256: str, envelope: bytes, keys: list[tuple[str, bytes]]) -> tuple[str, bytes]:
+def _unwrap(
+    sha256: str, envelope: bytes, keys: list[tuple[str, bytes]], aad: bytes = _ENVELOPE_AAD
+) -> tuple[str, bytes]:
     try:
         doc = json.loads(envelope)
         kid, nonce, wrapped = doc["kid"], base64.b64decode(doc["nonce"]), base64.b64decode(doc["wrapped"])
@@ -181,7 +186,7 @@ def _unwrap(sha256: str, envelope: bytes, keys: list[tuple[str, bytes]]) -> tupl
             f"(configured: {', '.join(k for k, _ in keys)})"
         )
     try:
-        return kid, AESGCM(master).decrypt(nonce, wrapped, _ENVELOPE_AAD + sha256.encode())
+        return kid, AESGCM(master).decrypt(nonce, wrapped, aad + sha256.encode())
     except InvalidTag as error:
         raise BlobCorrupt(f"blob {sha256}: the key envelope does not open with master key {kid!r}") from error
 
@@ -535,3 +540,299 @@ def rotate(*, dry_run: bool = False) -> dict[str, int]:
             backend.save(name, File(io.BytesIO(_wrap(sha, data_key, keys))))
         counts["rewrapped"] += 1
     return counts
+
+
+# --- staged writes: one blob written in pieces, by any node (resumable uploads) -------------
+#
+# A tus upload (evidence/uploads.py) arrives in pieces, over hours, each piece perhaps at another
+# web node; nothing may wait on one node's disk. So the pieces are sealed as they arrive, in the
+# final body's own format (the segments of the blob-to-be, under its data key, with their final
+# counters), and stored as *part* objects in the blob backend itself; the SHA-256 of the plaintext
+# is carried from piece to piece as a serialised hash state (rehashes: a maintained hasher whose
+# state can be saved, which hashlib's cannot). The caller persists the ``Stage`` (the database row
+# of the upload) after every part; the last piece completes the hash, and ``stage_finish`` writes
+# the body (header ‖ parts, copied in order without decrypting) and its envelope under the address.
+#
+#     uploads/<token>/<start>              a part: the segments from plaintext offset <start>
+#     uploads/<token>/tail-<base>-<length> bytes after the last whole segment, kept until more arrive
+#
+# The hash state is saved only at segment boundaries (a multiple of 64 bytes), so it holds no
+# buffered plaintext. A part's nonces are fixed by its offset: a part written but never recorded
+# (the process stopped in between) is adopted as it is, never sealed again over other bytes.
+
+_STAGE_KEY_AAD = b"ecase-blob-stage/1:"
+_STAGE_TAIL_AAD = b"ecase-blob-tail/1:"
+STAGE_PREFIX = "uploads/"
+
+
+class StageConflict(BlobError):
+    """The stage is not where the caller thought (another process moved it on, or its tail was lost)."""
+
+
+@dataclass
+class Stage:
+    """Where a staged blob stands; persisted by the caller after every ``commit``."""
+
+    token: str
+    length: int
+    key_envelope: bytes
+    nonce_prefix: bytes
+    segment: int
+    sealed: int = 0  # plaintext bytes [0, sealed) are in parts
+    tail: int = 0  # bytes [sealed, sealed + tail) are in the tail object
+    hash_state: bytes = b""  # SHA-256 state after the first ``sealed`` bytes
+    parts: list[int] = field(default_factory=list)
+
+    @property
+    def offset(self) -> int:
+        return self.sealed + self.tail
+
+    @property
+    def complete(self) -> bool:
+        return self.sealed == self.length
+
+
+def _stage_token(token: str) -> str:
+    if not token or not set(token) <= _HEX | {"-"}:
+        raise BlobError(f"not a stage token: {token!r}")
+    return token
+
+
+def part_name(token: str, start: int) -> str:
+    return f"{STAGE_PREFIX}{_stage_token(token)}/{start:015d}"
+
+
+def _tail_name(token: str, base: int, length: int) -> str:
+    return f"{STAGE_PREFIX}{_stage_token(token)}/tail-{base:015d}-{length}"
+
+
+def stage_begin(token: str, length: int) -> Stage:
+    """A new stage for ``length`` bytes, with a data key of its own wrapped by the current master key."""
+    if length <= 0:
+        raise BlobError("a staged blob has at least one byte")
+    data_key = AESGCM.generate_key(256)
+    return Stage(
+        token=_stage_token(token),
+        length=length,
+        key_envelope=_wrap(token, data_key, master_keys(), _STAGE_KEY_AAD),
+        nonce_prefix=secrets.token_bytes(7),
+        segment=settings.ECASE_BLOB_SEGMENT_BYTES,
+        hash_state=PySha256().serialize(),
+    )
+
+
+class _Sealer:
+    def __init__(self, stage: Stage):
+        self.stage = stage
+        _kid, data_key = _unwrap(stage.token, stage.key_envelope, master_keys(), _STAGE_KEY_AAD)
+        self.data_key = data_key
+        self.aead = AESGCM(data_key)
+        self.header = HEADER.pack(MAGIC, stage.nonce_prefix, stage.segment)
+        # The tail is sealed under a key of its own (random nonces never meet the segments' counters).
+        self.tail_aead = AESGCM(hmac.new(data_key, b"ecase-blob-tail", hashlib.sha256).digest())
+
+    def seal(self, start: int, data: bytes) -> bytes:
+        stage, out = self.stage, []
+        for at in range(0, len(data), stage.segment):
+            piece = data[at : at + stage.segment]
+            position = start + at
+            last = position + len(piece) == stage.length
+            nonce = _segment_nonce(stage.nonce_prefix, position // stage.segment, last)
+            out.append(self.aead.encrypt(nonce, piece, self.header))
+        return b"".join(out)
+
+    def open(self, start: int, sealed: bytes) -> bytes:
+        stage, out, at, position = self.stage, [], 0, start
+        while at < len(sealed):
+            piece = sealed[at : at + stage.segment + TAG]
+            last = position + len(piece) - TAG == stage.length
+            nonce = _segment_nonce(stage.nonce_prefix, position // stage.segment, last)
+            try:
+                out.append(self.aead.decrypt(nonce, piece, self.header))
+            except InvalidTag as error:
+                raise BlobCorrupt(f"stage {stage.token}: the part at {start} fails its check") from error
+            at += len(piece)
+            position += len(piece) - TAG
+        return b"".join(out)
+
+    def tail_aad(self, base: int, length: int) -> bytes:
+        return _STAGE_TAIL_AAD + f"{self.stage.token}:{base}:{length}".encode()
+
+
+def _read_object(backend: Storage, name: str) -> bytes | None:
+    try:
+        with _open_body(backend, name) as stream:
+            return stream.read()
+    except FileNotFoundError:
+        return None
+    except Exception as error:
+        if _is_not_found(error):
+            return None
+        raise
+
+
+def stage_append(
+    stage: Stage,
+    stream: BinaryIO,
+    *,
+    count: int,
+    commit: Callable[[Stage], None],
+    inspect: Callable[[bytes], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> int:
+    """Read up to ``count`` bytes of ``stream`` as the bytes at ``stage.offset``; returns how many arrived.
+
+    Whole parts (``ECASE_UPLOAD_PART_SEGMENTS`` segments) are sealed, stored and committed as they
+    fill, so a connection cut mid-body keeps everything up to the last part; when the stream ends
+    (or breaks) what arrived is kept too, the sub-segment rest as the tail. ``commit`` persists the
+    stage and raises to stop (another process moved it on). ``inspect`` sees the first part's first
+    bytes before anything of it is stored, and raises to refuse the blob (a wrong type).
+    ``heartbeat`` is called after every chunk read (the caller renews its hold on the stage).
+    """
+    backend, sealer = storage(), _Sealer(stage)
+    expected = stage.offset
+    _adopt_orphans(stage, backend, sealer, commit)
+    if stage.offset != expected:  # the bytes in hand were meant for the old offset: the sender must ask again
+        raise StageConflict(f"stage {stage.token}: a stored part was taken in; resume at {stage.offset}")
+    old_tail = _tail_name(stage.token, stage.sealed, stage.tail) if stage.tail else None
+    buffer = bytearray()
+    if old_tail is not None:
+        kept = _read_object(backend, old_tail) or b""
+        try:
+            buffer += sealer.tail_aead.decrypt(kept[:12], kept[12:], sealer.tail_aad(stage.sealed, stage.tail))
+        except (ValueError, InvalidTag):  # lost or not the recorded one: those bytes must be sent again
+            stage.tail = 0
+            commit(stage)
+            raise StageConflict(f"stage {stage.token}: the kept tail is gone; resume at {stage.offset}") from None
+    part_bytes = max(1, settings.ECASE_UPLOAD_PART_SEGMENTS) * stage.segment
+    remaining, received = min(count, stage.length - stage.offset), 0
+    while remaining > 0:
+        try:
+            chunk = stream.read(min(1024 * 1024, remaining))
+        except Exception:  # the client went away mid-body (each server reports it its own way): keep what came
+            chunk = b""
+        if not chunk:
+            break
+        buffer += chunk
+        received += len(chunk)
+        remaining -= len(chunk)
+        if heartbeat is not None:
+            heartbeat()
+        while len(buffer) >= part_bytes:
+            _write_part(stage, backend, sealer, bytes(buffer[:part_bytes]), commit, inspect)
+            del buffer[:part_bytes]
+    if stage.sealed + len(buffer) == stage.length:
+        whole = len(buffer)
+    else:
+        whole = len(buffer) // stage.segment * stage.segment
+    if whole:
+        _write_part(stage, backend, sealer, bytes(buffer[:whole]), commit, inspect)
+        del buffer[:whole]
+    new_tail = None
+    if buffer:
+        new_tail = _tail_name(stage.token, stage.sealed, len(buffer))
+        nonce = secrets.token_bytes(12)
+        sealed = nonce + sealer.tail_aead.encrypt(nonce, bytes(buffer), sealer.tail_aad(stage.sealed, len(buffer)))
+        backend.save(new_tail, File(io.BytesIO(sealed)))
+    stage.tail = len(buffer)
+    commit(stage)
+    if old_tail is not None and old_tail != new_tail:
+        backend.delete(old_tail)
+    return received
+
+
+def _write_part(stage: Stage, backend: Storage, sealer: _Sealer, data: bytes, commit, inspect) -> None:
+    if stage.sealed == 0 and inspect is not None:
+        inspect(data[:65536])
+    start = stage.sealed
+    hasher = PySha256.deserialize(stage.hash_state)
+    hasher.update(data)
+    backend.save(part_name(stage.token, start), File(io.BytesIO(sealer.seal(start, data))))
+    stage.sealed, stage.tail, stage.hash_state = start + len(data), 0, hasher.serialize()
+    stage.parts.append(start)
+    commit(stage)
+
+
+def _adopt_orphans(stage: Stage, backend: Storage, sealer: _Sealer, commit) -> None:
+    """Take in a part that was stored but never committed (its process stopped in between).
+
+    Its segments carry this stage's nonces for its offsets; sealing other bytes there again would
+    reuse them, which AES-GCM must never do. So it is checked, hashed and recorded as it is.
+    """
+    while stage.sealed < stage.length and stage.sealed not in stage.parts:
+        sealed = _read_object(backend, part_name(stage.token, stage.sealed))
+        if sealed is None:
+            return
+        plain = sealer.open(stage.sealed, sealed)
+        hasher = PySha256.deserialize(stage.hash_state)
+        hasher.update(plain)
+        stage.parts.append(stage.sealed)
+        stage.sealed, stage.tail, stage.hash_state = stage.sealed + len(plain), 0, hasher.serialize()
+        commit(stage)
+
+
+class _StagedBody(io.RawIOBase):
+    """header ‖ every part's sealed segments, in order: the final body, copied without decrypting."""
+
+    def __init__(self, backend: Storage, stage: Stage, header: bytes):
+        self._backend, self._stage = backend, stage
+        starts = sorted(stage.parts)
+        if not starts or starts[0] != 0:
+            raise BlobCorrupt(f"stage {stage.token}: no part at offset 0")
+        ends = [*starts[1:], stage.length]
+        self._pending = list(zip(starts, ends, strict=True))
+        self._buffer, self._left = header, 0
+        self._current: BinaryIO | None = None
+
+    def readable(self):
+        return True
+
+    def readinto(self, target) -> int:
+        while not self._buffer:
+            if self._current is not None:
+                chunk = self._current.read(min(len(target), 1024 * 1024))
+                if chunk:
+                    self._left -= len(chunk)
+                    if self._left < 0:
+                        raise BlobCorrupt(f"stage {self._stage.token}: a part is longer than its place")
+                    self._buffer = chunk
+                    break
+                self._current.close()
+                if self._left:
+                    raise BlobCorrupt(f"stage {self._stage.token}: a part is shorter than its place")
+                self._current = None
+            if not self._pending:
+                return 0
+            start, end = self._pending.pop(0)
+            segments = -(-(end - start) // self._stage.segment)
+            self._left = end - start + segments * TAG
+            self._current = _open_body(self._backend, part_name(self._stage.token, start))
+        count = min(len(target), len(self._buffer))
+        target[:count] = self._buffer[:count]
+        self._buffer = self._buffer[count:]
+        return count
+
+
+def stage_finish(stage: Stage) -> StoredBlob:
+    """Store the complete stage as a blob under its address (once: identical bytes are stored once)."""
+    if not stage.complete:
+        raise BlobError(f"stage {stage.token}: {stage.sealed} of {stage.length} bytes sealed")
+    sha256 = PySha256.deserialize(stage.hash_state).finalize()
+    backend, sealer = storage(), _Sealer(stage)
+    if not _exists(backend, sha256):
+        body = io.BufferedReader(_StagedBody(backend, stage, sealer.header), buffer_size=1024 * 1024)
+        backend.save(body_name(sha256), File(body))
+        backend.save(key_name(sha256), File(io.BytesIO(_wrap(sha256, sealer.data_key, master_keys()))))
+    return StoredBlob(sha256=sha256, size=stage.length)
+
+
+def stage_discard(token: str) -> int:
+    """Remove every object of a stage (finished, terminated or expired); returns how many."""
+    backend = storage()
+    names = [name for name, _modified in _iter_names(backend, f"{STAGE_PREFIX}{_stage_token(token)}/")]
+    for name in names:
+        backend.delete(name)
+    if settings.ECASE_BLOB_STORAGE == "filesystem":
+        with contextlib.suppress(OSError):
+            os.rmdir(Path(settings.ECASE_PRIVATE_STORAGE) / STAGE_PREFIX / token)
+    return len(names)

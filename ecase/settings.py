@@ -299,6 +299,12 @@ ECASE_BLOB_S3 = {  # S3-compatible object storage through django-storages (boto3
 ECASE_BLOB_MASTER_KEYS = env_str("ECASE_BLOB_MASTER_KEYS", "")
 ECASE_BLOB_MASTER_KEY_FILE = Path(env_str("ECASE_BLOB_MASTER_KEY_FILE", str(VAR_DIR / "blob_master_keys")))
 ECASE_BLOB_SEGMENT_BYTES = 1024 * 1024
+# Resumable (tus) uploads of evidence (evidence/uploads.py): up to 20 GB, staged encrypted in the
+# blob backend in parts of this many segments (a cut connection loses at most one part's bytes);
+# an upload not finished within the hours below expires (manage.py expire_uploads removes its parts).
+ECASE_MAX_RESUMABLE_UPLOAD_BYTES = env_int("ECASE_MAX_RESUMABLE_UPLOAD_BYTES", 20 * 1024**3, minimum=1024)
+ECASE_UPLOAD_PART_SEGMENTS = env_int("ECASE_UPLOAD_PART_SEGMENTS", 8, minimum=1)
+ECASE_UPLOAD_EXPIRY_HOURS = env_int("ECASE_UPLOAD_EXPIRY_HOURS", 72, minimum=1)
 
 # Uploads: streamed to disk past 2.5 MB, refused past the limit (issue #3 §5).
 ECASE_MAX_UPLOAD_BYTES = env_int("ECASE_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
@@ -316,6 +322,8 @@ ECASE_ANONYMOUS_MAX_BODY_BYTES = env_int("ECASE_ANONYMOUS_MAX_BODY_BYTES", 16 * 
 _MULTIPART_OVERHEAD = 64 * 1024  # the form's boundaries, headers and other fields around the file
 ECASE_BODY_LIMITS = {
     "evidence:upload": (ECASE_MAX_UPLOAD_BYTES + _MULTIPART_OVERHEAD, ECASE_ANONYMOUS_MAX_BODY_BYTES),
+    # A tus PATCH carries raw bytes; the view holds it to what is left of the upload's declared length.
+    "evidence:resumable": (ECASE_MAX_RESUMABLE_UPLOAD_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
     "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
     "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
 }

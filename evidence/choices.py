@@ -17,3 +17,13 @@ class EvidenceStatus(models.TextChoices):
     RETURNED_TO_OWNER = "returned_to_owner", _("Returned to the owner")
     TRANSFERRED_TO_COURT = "transferred_to_court", _("Transferred with the case")
     DESTROYED = "destroyed", _("Destroyed by decision")
+
+
+class UploadStatus(models.TextChoices):
+    """A resumable upload's life (evidence/uploads.py); the row stays, whatever the end."""
+
+    OPEN = "open", _("In progress")
+    FINISHED = "finished", _("Finished")
+    TERMINATED = "terminated", _("Cancelled")
+    REFUSED = "refused", _("Refused")
+    EXPIRED = "expired", _("Expired")

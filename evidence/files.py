@@ -126,6 +126,19 @@ def detect_type(head: bytes, name: str) -> str:
     return mime
 
 
+def refuse_unaccepted_name(name: str) -> None:
+    """Before any byte arrives: a name whose ending no accepted type carries is refused (the content decides later)."""
+    ext = _extension(sanitise_name(name))
+    if not any(ext in endings for endings in ALLOWED.values()):
+        raise ValidationError(
+            _(
+                "This kind of file is not accepted: its content is not a known document, image, "
+                "audio, video or archive."
+            ),
+            code="file_type",
+        )
+
+
 def _is_utf8_prefix(head: bytes) -> bool:
     try:
         head.decode("utf-8")

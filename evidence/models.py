@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import ClassVar
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from cases.models.acts import sha256_hex
 from cases.models.case import CaseChildQuerySet
 from ecase.history import CaseDataModel, Withdrawable, case_history
 
-from .choices import EvidenceKind, EvidenceStatus
+from .choices import EvidenceKind, EvidenceStatus, UploadStatus
 
 
 class AppendOnlyError(RuntimeError):
@@ -142,3 +143,76 @@ class CustodyEvent(CaseDataModel):
             raise ValidationError({"occurred_at": _("A hand-over cannot be in the future.")})
         if self.occurred_at and self.item_id and self.item.seized_at and self.occurred_at < self.item.seized_at:
             raise ValidationError({"occurred_at": _("A hand-over cannot precede the seizure of the item.")})
+
+
+class UploadQuerySet(ItemChildQuerySet):
+    """Scoped like every child of a case, but written with conditional UPDATEs.
+
+    An upload's row is the protocol's state (offset, hash state, lease), not case data: it has no
+    history, and its writes must be compare-and-set (``filter(lease=…).update(…)``) so that two
+    nodes never both move it. The case data it ends in — the EvidenceFile — is saved with history.
+    """
+
+    def update(self, **kwargs):
+        return models.QuerySet.update(self, **kwargs)
+
+
+class ResumableUpload(models.Model):
+    """A tus upload of a file to an item, in progress or ended (evidence/uploads.py, docs/STORAGE.md).
+
+    Its bytes are staged encrypted in the blob backend (``ecase.blobs.Stage``), never on one web
+    node's disk, so any node takes the next piece; this row is the stage's state, shared by all of
+    them. It belongs to the user who started it and to its item (and so to its case): every
+    request on it goes through ``restrict`` of the case and is refused to anyone else. The row is
+    kept after the end (the finished file names it); its staged parts are removed.
+    """
+
+    objects = UploadQuerySet.as_manager()
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="resumable_uploads")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=255, help_text=_("Sanitised; for display only."))
+    length = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=16, choices=UploadStatus.choices, default=UploadStatus.OPEN)
+    refusal = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    file = models.OneToOneField(
+        EvidenceFile, null=True, blank=True, on_delete=models.PROTECT, related_name="resumable_upload"
+    )
+    # The stage (ecase.blobs.Stage): where the sealed bytes end, the kept tail, the hash state so far.
+    key_envelope = models.BinaryField()
+    nonce_prefix = models.BinaryField()
+    segment_size = models.PositiveIntegerField()
+    sealed = models.PositiveBigIntegerField(default=0)
+    tail = models.PositiveIntegerField(default=0)
+    hash_state = models.BinaryField()
+    parts = models.JSONField(default=list, blank=True)
+    # One PATCH at a time: a node writes only while it holds the lease (renewed with every part).
+    lease = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(name="upload_length_positive", condition=models.Q(length__gt=0)),
+            models.CheckConstraint(
+                name="upload_offset_within_length", condition=models.Q(sealed__lte=models.F("length"))
+            ),
+            models.CheckConstraint(name="upload_status_valid", condition=models.Q(status__in=UploadStatus.values)),
+            models.CheckConstraint(
+                name="upload_finished_has_file",
+                condition=models.Q(status=UploadStatus.FINISHED, file__isnull=False)
+                | (~models.Q(status=UploadStatus.FINISHED) & models.Q(file__isnull=True)),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="upload_open_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sealed + self.tail}/{self.length})"
+
+    @property
+    def offset(self) -> int:
+        return self.sealed + self.tail

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,11 +18,13 @@ from audit.choices import EventType
 from audit.services import audit_record
 from cases import access
 from cases.services.scope import lock_case
+from ecase import blobs
 from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
-from .files import sanitise_name, store_stream
-from .models import CustodyEvent, EvidenceFile, EvidenceItem
+from .choices import UploadStatus
+from .files import refuse_unaccepted_name, sanitise_name, store_stream
+from .models import CustodyEvent, EvidenceFile, EvidenceItem, ResumableUpload
 
 ITEM_FIELDS = (
     "kind",
@@ -162,13 +166,20 @@ def evidence_file_add(*, item_id: int, actor: User, stream, name: str) -> Eviden
     """Attach a file to an item: checked, hashed and stored before the row is written."""
     item = locked_item(item_id, actor=actor)
     blob = store_stream(stream, name=name, max_bytes=settings.ECASE_MAX_UPLOAD_BYTES)
-    if EvidenceFile.objects.filter(item=item, sha256=blob.sha256, withdrawn_at__isnull=True).exists():
+    return _record_file(item, actor, sha256=blob.sha256, size=blob.size, content_type=blob.content_type, name=name)
+
+
+def _record_file(
+    item: EvidenceItem, actor: User, *, sha256: str, size: int, content_type: str, name: str, **audit_extra
+) -> EvidenceFile:
+    """The row of a file already stored in the blob store, and its audit event (the case is locked)."""
+    if EvidenceFile.objects.filter(item=item, sha256=sha256, withdrawn_at__isnull=True).exists():
         raise ValidationError(_("This file is already attached to the item."), code="file_duplicate")
     record = EvidenceFile(
         item=item,
-        sha256=blob.sha256,
-        size=blob.size,
-        content_type=blob.content_type,
+        sha256=sha256,
+        size=size,
+        content_type=content_type,
         original_name=sanitise_name(name),
         uploaded_by=actor,
     )
@@ -178,8 +189,70 @@ def evidence_file_add(*, item_id: int, actor: User, stream, name: str) -> Eviden
         event=EventType.FILE_UPLOADED,
         case_id=item.case_id,
         target=record,
-        data={"sha256": blob.sha256, "size": blob.size, "type": blob.content_type, "name": record.original_name},
+        data={"sha256": sha256, "size": size, "type": content_type, "name": record.original_name, **audit_extra},
     )
+    return record
+
+
+@transaction.atomic
+def resumable_start(*, item_id: int, actor: User, name: str, length: int) -> ResumableUpload:
+    """Open a resumable upload of ``length`` bytes to an item: its stage and its row, bound to ``actor``.
+
+    The size limit and the name's ending are checked now; the content's type when its first part
+    arrives (evidence/uploads.py), and the hash when the last one does.
+    """
+    item = locked_item(item_id, actor=actor)
+    limit = settings.ECASE_MAX_RESUMABLE_UPLOAD_BYTES
+    if length <= 0:
+        raise ValidationError(_("The file is empty."), code="file_empty")
+    if length > limit:
+        raise ValidationError(
+            _("The file is larger than the limit of %(limit)s.") % {"limit": filesizeformat(limit)},
+            code="file_too_large",
+        )
+    refuse_unaccepted_name(name)
+    upload = ResumableUpload(
+        id=uuid.uuid4(),
+        item=item,
+        created_by=actor,
+        name=sanitise_name(name),
+        length=length,
+        expires_at=timezone.now() + timedelta(hours=settings.ECASE_UPLOAD_EXPIRY_HOURS),
+    )
+    stage = blobs.stage_begin(upload.id.hex, length)
+    upload.key_envelope, upload.nonce_prefix, upload.segment_size = (
+        stage.key_envelope,
+        stage.nonce_prefix,
+        stage.segment,
+    )
+    upload.hash_state = stage.hash_state
+    upload.full_clean(exclude=["key_envelope", "nonce_prefix", "hash_state"])
+    upload.save()
+    return upload
+
+
+@transaction.atomic
+def resumable_attach(*, upload_id, actor: User, blob: blobs.StoredBlob) -> EvidenceFile:
+    """The finished upload's file row, once: the upload is locked, and a second call returns the first file."""
+    upload = ResumableUpload.objects.select_for_update().get(pk=upload_id)
+    if upload.file_id is not None:
+        return upload.file
+    if upload.created_by_id != actor.pk or upload.status != UploadStatus.OPEN:
+        raise OutOfScope("no such upload")
+    if blob.size != upload.length:
+        raise ValidationError(_("The file is not complete."), code="file_incomplete")
+    item = locked_item(upload.item_id, actor=actor)  # the scope and the grave-case rule, checked again
+    record = _record_file(
+        item,
+        actor,
+        sha256=blob.sha256,
+        size=blob.size,
+        content_type=upload.content_type,
+        name=upload.name,
+        upload=str(upload.pk),
+    )
+    upload.status, upload.file = UploadStatus.FINISHED, record
+    upload.save(update_fields=["status", "file", "updated_at"])
     return record
 
 

@@ -79,6 +79,17 @@ def _evidence(w):
     }
 
 
+def _upload_url(w, own: bool) -> str:
+    from django.urls import reverse
+
+    from evidence.services import resumable_start
+
+    item = w.objects[own]["item"]
+    author = w.people["investigator" if own else "outsider"]
+    upload = resumable_start(item_id=item.pk, actor=author, name="video.mp4", length=1000)
+    return reverse("evidence:resumable", args=[upload.pk])
+
+
 POLICY: dict[str, Route] = {
     "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),
     "healthz": Route(public=True),
@@ -189,6 +200,13 @@ POLICY: dict[str, Route] = {
     ),
     "evidence:upload": Route(
         obj="item", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"file": w.upload()}
+    ),
+    # A resumable upload (tus) is created by the case's investigator: the sweep's plain form POST lacks the
+    # Tus-Resumable header, so the allowed role gets 412 and nothing is created.
+    "evidence:resumable-create": Route(obj="item", method="POST", allowed=frozenset({"investigator"}), ok=412),
+    # An upload answers only the user who started it (the author of the item's case here).
+    "evidence:resumable": Route(
+        obj="item", allowed=frozenset({"investigator"}), url=lambda w, own: _upload_url(w, own)
     ),
     "evidence:transfer": Route(
         obj="item",

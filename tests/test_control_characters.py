@@ -95,7 +95,7 @@ FORMS = {
     "verify:act#post": VerifyUploadForm,
     "accounts:language": ["language"],
 }
-NO_FIELDS = {"logout", "cases:export#post"}  # they read nothing from the request body
+NO_FIELDS = {"logout", "cases:export#post", "evidence:resumable-create"}  # they read nothing from the request body
 # Forms whose page has no POST entry in the access policy (it sweeps their GET): posted here.
 EXTRA_POSTS = {
     "cases:register": (CaseRegisterForm, "investigator"),

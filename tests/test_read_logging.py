@@ -70,6 +70,8 @@ NO_CASE_CONTENT = {
     "accounts:sessions",
     "accounts:password-change",
     "cases:register",
+    # A resumable upload's offset (tus HEAD/GET): how many bytes of one's own upload arrived, nothing of the case.
+    "evidence:resumable",
     # The search boxes of forms answer users and articles (reference data), never a case.
     "cases:prosecutor-options",
     "cases:investigator-options",
