@@ -33,6 +33,8 @@ class AdministratorsOnly:
     or the law in force is ever deleted: withdrawal, deactivation and new versions instead).
     """
 
+    admin_site: admin.AdminSite  # set by the ModelAdmin or InlineModelAdmin this is mixed into
+
     def has_module_permission(self, request) -> bool:
         return self.admin_site.has_permission(request)
 

@@ -137,7 +137,8 @@ class IdempotentWrites:
     def _replay(self, record: IdempotentRequest) -> HttpResponse:
         if record.case_id is not None and not self.replay_visible(record.case_id):
             # The caller lost the case since: the stored answer would show what it may no longer see.
-            return super().handle_exception(OutOfScope("replay of a case no longer visible", case_id=record.case_id))
+            refusal = OutOfScope("replay of a case no longer visible", case_id=record.case_id)
+            return super().handle_exception(refusal)  # type: ignore[misc]  # APIView's, which this mixin precedes
         response = HttpResponse(record.body, status=record.status, content_type="application/json")
         for name, value in record.headers.items():
             response[name] = value

@@ -661,8 +661,11 @@ class _Sealer:
 
 def _read_object(backend: Storage, name: str) -> bytes | None:
     try:
-        with _open_body(backend, name) as stream:
+        stream = _open_body(backend, name)
+        try:
             return stream.read()
+        finally:
+            stream.close()
     except FileNotFoundError:
         return None
     except Exception as error:
@@ -782,7 +785,7 @@ class _StagedBody(io.RawIOBase):
         ends = [*starts[1:], stage.length]
         self._pending = list(zip(starts, ends, strict=True))
         self._buffer, self._left = header, 0
-        self._current: BinaryIO | None = None
+        self._current: _Body | None = None
 
     def readable(self):
         return True

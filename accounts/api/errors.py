@@ -126,10 +126,11 @@ def api_exception_handler(exc, context):
 
 def _api_exception(exc: exceptions.APIException, request) -> Response:
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+    # Only some exceptions carry these (NotAuthenticated's challenge, Throttled's wait).
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait))
     if isinstance(exc, exceptions.ValidationError):
         message, fields = _split(
             _flatten(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail})

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.choices import Role
+from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
 
@@ -26,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """What needs the user's attention: their cases by deadline, their returned acts, acts to approve,
     extension requests awaiting the prosecutor's decision."""
     user = request.user
+    assert isinstance(user, User)  # login_required
     if user.role == Role.ADMINISTRATOR:
         return redirect("admin:index")
     # Grave cases need a fresh second factor wherever their data shows (issue #13): the dashboard
