@@ -77,6 +77,38 @@ def test_the_reason_typed_before_reauthentication_is_offered_again(submitted, su
     assert "Не разъяснены права</textarea>" not in client.get(review_url(submitted)).content.decode()
 
 
+def test_after_reauthentication_the_pending_decision_comes_back_with_one_button_to_confirm(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    client.post(review_url(submitted), {"action": "approve"})  # stale: to the password-and-code page
+    session = client.session
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)  # what the re-authentication page records
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' in body and "Confirm the approval</button>" in body
+    assert 'autofocus aria-describedby="pending-decision">Confirm the approval' in body
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED  # nothing recorded on a GET
+    assert client.post(review_url(submitted), {"action": "approve"}).status_code == 302
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.APPROVED
+    assert 'id="pending-decision"' not in client.get(review_url(submitted)).content.decode()
+
+
+def test_a_pending_decision_is_not_offered_for_another_version_of_the_act(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    client.post(review_url(submitted), {"action": "return", "reason": "Не разъяснены права"})
+    session = client.session
+    # The decision was asked about an earlier version (the act was returned and resubmitted meanwhile).
+    session[f"review-reason-{submitted.pk}"]["version"] = submitted.version - 1
+    session.modified = True
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' not in body and "Не разъяснены права</textarea>" in body
+
+
 def test_a_return_with_its_reason_goes_back_to_the_author(submitted, supervisor):
     response = verified_client(supervisor, reauthenticated=True).post(
         review_url(submitted), {"action": "return", "reason": "Не разъяснены права потерпевшей"}
