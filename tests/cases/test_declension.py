@@ -287,6 +287,8 @@ def test_a_kazakh_act_names_persons_in_the_nominative_its_constructions_need(cas
     assert f"жәбірленушіге ({form('female', 'nomn')}) зиян келтірілді" in text
     assert f"1. {form('female', 'nomn')} № {case.registration_number}" in text
     assert "Ивановой" not in text and "Иванову" not in text
+    # Reference data in Kazakh too: the article's title, the act type (issue #16, item 4).
+    assert "«Ұрлық»" in text and "Кража" not in text and "Постановление" not in text
 
 
 def test_a_snapshot_from_before_declension_still_renders_its_names():
