@@ -6,6 +6,8 @@
   // "188", "188 2", "188-2", "188 ч.2", "188 part 2", "188 2-бөлік": a number and perhaps a part.
   var CODE = /^(\d{1,3}(?:-\d)?)(?:\s*(?:-|ч\.?|part|бөлік|б\.)?\s*(\d{1,2})(?:\s*-?\s*бөлік)?)?$/i;
 
+  var LABEL = /(\d+(?:-\d+)?)\D+?(\d+)/;
+
   function fold(text) { return text.toLowerCase().replace(/ё/g, "е").replace(/\s+/g, " ").trim(); }
 
   function matcher(query) {
@@ -14,7 +16,8 @@
     if (code) {
       var number = code[1], part = code[2];
       return function (o) {
-        var a = o.dataset.article || "", p = o.dataset.part || "";
+        // "ст. 108-1 ч. 2 — …", "108-1-бап 2-бөлік — …", "art. 108-1 part 2 — …": number, then part.
+        var found = LABEL.exec(o.textContent) || [], a = found[1] || "", p = found[2] || "";
         if (part) { return a === number && p === part; }
         if (number.indexOf("-") > 0) {  // "188-2": part 2 of 188, or the article numbered 188-2
           var base = number.split("-");
