@@ -24,15 +24,11 @@ from ..act_transitions import ActAction
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..services.act_workflow import act_transition
-from .acts import available_actions, needs_reauthentication, reauthenticate_then
+from .acts import available_actions, needs_reauthentication, pending_decision_key, reauthenticate_then
 from .common import apply_errors, done
 from .preview import act_preview_html
 
 DECISIONS = (ActAction.APPROVE, ActAction.RETURN)
-
-
-def _reason_key(act: ProceduralAct) -> str:
-    return f"review-reason-{act.pk}"
 
 
 class ActReviewView(CaseScopedView):
@@ -77,7 +73,7 @@ class ActReviewView(CaseScopedView):
         audit_record(
             actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act, data={"page": "review"}
         )
-        pending = request.session.pop(_reason_key(act), None)
+        pending = request.session.pop(pending_decision_key(act.pk), None)
         pending = pending if isinstance(pending, dict) else None
         reason = pending.get("reason", "") if pending else ""
         return self.render_page(act, ActReviewForm(initial={"reason": reason}), pending=pending)
@@ -89,7 +85,7 @@ class ActReviewView(CaseScopedView):
             return self.render_page(act, form, status=400)
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
         if needs_reauthentication(request, action):
-            request.session[_reason_key(act)] = {"action": action, "reason": reason, "version": act.version}
+            request.session[pending_decision_key(act.pk)] = {"action": action, "reason": reason, "version": act.version}
             return reauthenticate_then(request.path)
         try:
             act_transition(act_id=act.pk, action=action, actor=request.user, reason=reason)

@@ -151,3 +151,17 @@ def test_an_approved_act_is_shown_as_frozen_for_its_pdf_and_offers_no_decision(s
     summary, preview = body.split('class="review-act"')
     assert "Сәрсенов Әділ" in summary and "Сәрсенбаев Әділ" in preview and "Сәрсенов Әділ" not in preview
     assert 'name="action"' not in body and "awaits no decision of yours" in body
+
+
+def test_approving_from_the_act_page_comes_back_to_the_review_with_the_decision_filled(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    stale = client.post(reverse("cases:act-transition", args=[submitted.pk]), {"action": "approve"})
+    assert stale.status_code == 302 and "next=" + review_url(submitted).replace("/", "%2F") in stale["Location"]
+    session = client.session
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' in body and "Confirm the approval</button>" in body
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
