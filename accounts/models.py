@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -41,7 +42,8 @@ class Unit(models.Model):
         indexes = [models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
-        return self.name_ru
+        # In the user's language (issue #16): Kazakh pages show the unit's Kazakh name.
+        return (self.name_kk if get_language() == "kk" else "") or self.name_ru
 
     def save(self, *args, **kwargs):
         self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"

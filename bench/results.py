@@ -2,9 +2,10 @@
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
 trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob store benchmark
-(issue #19) and the case update benchmark (issue #15) write RESULTS_AUDIT.md, RESULTS_SIGNING.md,
-RESULTS_BLOBS.md and RESULTS_WRITES.md. Each of them calls :func:`refresh` when it is done, so the one report always
-carries the latest run of every benchmark, and a benchmark never has to re-run another's.
+(issue #19), the case update benchmark (issue #15) and the page weight in Chromium (issue #16) write
+RESULTS_AUDIT.md, RESULTS_SIGNING.md, RESULTS_BLOBS.md, RESULTS_WRITES.md and RESULTS_BROWSER.md.
+Each of them calls :func:`refresh` when it is done, so the one report always carries the latest run
+of every benchmark, and a benchmark never has to re-run another's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ SECTIONS = (
     BENCH / "RESULTS_BLOBS.md",
     BENCH / "RESULTS_WRITES.md",
     BENCH / "RESULTS_UPLOADS.md",
+    BENCH / "RESULTS_BROWSER.md",
 )
 RULE = "\n---\n"
 

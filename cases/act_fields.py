@@ -22,11 +22,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 from django.utils.text import Truncator
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from ecase.widgets import DateInput, DateTimeInput, TextareaField, TimeInput
 
-from .choosers import SearchSelect, active_articles
+from .choosers import ArticleChoiceField, ArticleMultipleChoiceField, SearchSelect, active_articles, article_label
 from .forms import with_chosen
 from .models import CriminalCodeArticle, Participant
 
@@ -93,10 +92,10 @@ def _field(spec: dict, case, stored=None) -> forms.Field:
     if kind == "article":
         articles = with_chosen(active_articles(), [a.pk for a in _articles(stored)])
         if many:
-            return forms.ModelMultipleChoiceField(queryset=articles, **common)
+            return ArticleMultipleChoiceField(queryset=articles, **common)
         # Any active article may be chosen (a qualification act changes the case's); the <select> offers the
         # case's own articles and the search box finds the others (the whole Code was 18 KB per form).
-        return forms.ModelChoiceField(
+        return ArticleChoiceField(
             queryset=articles,
             **common,
             widget=SearchSelect(
@@ -186,16 +185,6 @@ def structured_values(form: forms.Form, act_type, stored: dict | None = None) ->
         if value is not None and value not in ("", []) and not (hasattr(value, "exists") and not value.exists()):
             values[name] = _to_json(value)
     return values
-
-
-def article_label(article: CriminalCodeArticle) -> str:
-    """ "ст. 188 ч. 1 — title", the title in the user's language where the data holds it."""
-    title = article.title_kk if get_language() == "kk" and article.title_kk else article.title_ru
-    return _("art. %(article)s part %(part)s — %(title)s") % {
-        "article": article.article,
-        "part": article.part,
-        "title": title,
-    }
 
 
 def _display_one(spec: dict, value, case) -> str:

@@ -14,9 +14,12 @@ import re
 from typing import TYPE_CHECKING
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat, StrIndex, Substr
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
@@ -49,8 +52,75 @@ def investigators_below(unit) -> QuerySet[User]:
     return User.objects.filter(role=Role.INVESTIGATOR, unit__in=unit.subtree()).select_related("unit")
 
 
+def by_number(articles: QuerySet[CriminalCodeArticle]) -> QuerySet[CriminalCodeArticle]:
+    """Articles in the Code's order: 99 before 100, 108 before 108-1 before 109 (``article`` is text).
+
+    The number before any "-" is compared as an integer (STRPOS / INSTR and CAST on both databases).
+    """
+    number = Cast(
+        Substr("article", 1, StrIndex(Concat("article", Value("-")), Value("-")) - 1), output_field=IntegerField()
+    )
+    return articles.annotate(article_number=number).order_by("article_number", "article", "part")
+
+
 def active_articles() -> QuerySet[CriminalCodeArticle]:
-    return CriminalCodeArticle.objects.filter(is_active=True)
+    return by_number(CriminalCodeArticle.objects.filter(is_active=True))
+
+
+def article_label(article: CriminalCodeArticle) -> str:
+    """ "ст. 188 ч. 1 — title", the title in the user's language where the data holds it."""
+    title = article.title_kk if get_language() == "kk" and article.title_kk else article.title_ru
+    return gettext_now("art. %(article)s part %(part)s — %(title)s") % {
+        "article": article.article,
+        "part": article.part,
+        "title": title,
+    }
+
+
+class ArticleChoiceField(forms.ModelChoiceField):
+    """One article, labelled in the user's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return article_label(obj)
+
+
+class ArticleMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several articles, labelled in the user's language."""
+
+    def label_from_instance(self, obj) -> str:
+        return article_label(obj)
+
+
+class ArticleFilterSelect(forms.SelectMultiple):
+    """The whole list of articles with a search box that filters it as one types (static/js/articles.js).
+
+    Progressive enhancement: without JavaScript it is the plain multiple ``<select>``. With it, a
+    box above the list keeps only the articles whose number, part or title (as shown, in the
+    user's language) match what is typed; a click or Enter adds or removes one article without
+    Ctrl, and the chosen ones are listed under the box even while the filter hides them. The
+    script reads an option's number and part from its label (the first two numbers, in any of the
+    languages' formats), so "188 2", "188-2" and "188 ч.2" find part 2 of 188 and the page carries
+    no extra byte per article (the registration page is the heaviest of the later navigations).
+    """
+
+    class Media:
+        js = [forms.Script("js/articles.js", defer=True)]
+
+    def __init__(self, attrs=None):
+        super().__init__({"size": 8, **(attrs or {})})
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.update(
+            {
+                "data-article-filter": "",
+                "data-placeholder": gettext_now("Type a number or words of the title"),
+                "data-search-label": gettext_now("Find an article"),
+                "data-chosen-label": gettext_now("Chosen:"),
+                "data-none-label": gettext_now("nothing chosen yet"),
+            }
+        )
+        return attrs
 
 
 def search_people(users: QuerySet[User], q: str) -> QuerySet[User]:
@@ -84,7 +154,7 @@ def search_articles(articles: QuerySet[CriminalCodeArticle], q: str) -> QuerySet
         condition = Q()
         for word in q.split()[:3]:
             condition &= Q(title_ru__icontains=word) | Q(title_kk__icontains=word)
-    return articles.filter(condition).order_by("article", "part")[:SEARCH_LIMIT]
+    return by_number(articles.filter(condition))[:SEARCH_LIMIT]
 
 
 class SearchSelect(forms.Select):

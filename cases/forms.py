@@ -15,9 +15,16 @@ from ecase.widgets import DateInput, TextareaField
 
 from .act_transitions import ActAction
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
-from .choosers import PersonChoiceField, SearchSelect, prosecutors
+from .choosers import (
+    ArticleFilterSelect,
+    ArticleMultipleChoiceField,
+    PersonChoiceField,
+    SearchSelect,
+    active_articles,
+    prosecutors,
+)
 from .grave import without_grave
-from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
+from .models import Case, Participant, ProceduralActType
 
 DATE = DateInput()  # ISO value: <input type=date> shows a localised one as empty (ecase/widgets.py)
 
@@ -43,10 +50,10 @@ def _people(role: str, unit=None):
 
 
 class CaseRegisterForm(forms.Form):
-    articles = forms.ModelMultipleChoiceField(
+    articles = ArticleMultipleChoiceField(
         label=_("Qualification (articles of the Criminal Code)"),
-        queryset=CriminalCodeArticle.objects.filter(is_active=True),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        queryset=active_articles(),
+        widget=ArticleFilterSelect(),
     )
     proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
     event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)

@@ -23,7 +23,7 @@ from django.db.models import F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from simple_history.utils import get_history_manager_for_model
 
 from audit.choices import ACCESS_EVENTS
@@ -33,6 +33,42 @@ from .models import Case
 
 TEXT_LIMIT = 300
 EVENT_SOURCE = -1
+
+# What a field is called on the forms that edit it, for fields whose model gives no verbose name
+# (Django would show "proceedings form", "lead investigator": the code's words, in English).
+FIELD_LABELS = {
+    "event_date": gettext_lazy("Date of the offence"),
+    "proceedings_form": gettext_lazy("Form of pre-trial proceedings"),
+    "status": gettext_lazy("Status"),
+    "gravity": gettext_lazy("Gravity"),
+    "unit": gettext_lazy("Unit"),
+    "lead_investigator": gettext_lazy("Lead investigator"),
+    "group": gettext_lazy("Investigative group"),
+    "prosecutor": gettext_lazy("Supervising prosecutor"),
+    "supervisor": gettext_lazy("Supervisor"),
+    "plot": gettext_lazy("Plot"),
+    "deadline": gettext_lazy("Deadline"),
+    "articles": gettext_lazy("Qualification"),
+    "registered_at": gettext_lazy("Registered"),
+    "role": gettext_lazy("Role"),
+    "iin": gettext_lazy("IIN"),
+    "last_name": gettext_lazy("Surname"),
+    "first_name": gettext_lazy("Name"),
+    "middle_name": gettext_lazy("Patronymic"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "sex": gettext_lazy("Sex"),
+    "address": gettext_lazy("Address"),
+    "phone": gettext_lazy("Phone"),
+    "number": gettext_lazy("Number"),
+}
+
+
+def field_label(f) -> str:
+    """A field as the forms call it: its own verbose name where the model gives one, else FIELD_LABELS."""
+    default = f.name.replace("_", " ")
+    if str(f.verbose_name) != default:
+        return str(f.verbose_name)
+    return str(FIELD_LABELS.get(f.name, f.verbose_name))
 
 
 @dataclass(frozen=True)
@@ -250,7 +286,7 @@ class _Page:
             new = self._value(f, row, labels)
             old = self._value(f, before, labels) if before is not None else "—"
             if new != old and not (before is None and new == "—"):
-                changes.append(Change(str(f.verbose_name), old if before is not None else "—", new))
+                changes.append(Change(field_label(f), old if before is not None else "—", new))
         for name, (model, links) in m2m.items():
             new_ids, old_ids = (
                 links.get(row.history_id, set()),
@@ -262,7 +298,7 @@ class _Page:
                     return "; ".join(sorted(labels.get(model, {}).get(i, f"#{i}") for i in ids)) or "—"
 
                 field_ = source.model._meta.get_field(name)
-                changes.append(Change(str(field_.verbose_name), show(old_ids), show(new_ids)))
+                changes.append(Change(field_label(field_), show(old_ids), show(new_ids)))
         return Entry(
             when=row.history_date,
             who=_person(row.history_user),
@@ -320,3 +356,15 @@ class CaseTimeline:
                 return
             yield from _Page(self.sources, self.include_access).entries(keys)
             offset += chunk
+
+
+def case_changes(case: Case, limit: int) -> list[Entry]:
+    """The newest ``limit`` history rows of the case itself, each with what it changed (field: old → new).
+
+    The case page's history tab: the same diff as the full history screen, for the case's own
+    row only, in a fixed number of queries.
+    """
+    source = Source(Case, "id")
+    keys = list(source.history_of(case.pk).order_by("-history_id").values_list("history_id", flat=True)[:limit])
+    entries = _Page([source], include_access=False)._history_entries(source, keys)
+    return [entries[key] for key in keys if key in entries]

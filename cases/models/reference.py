@@ -52,6 +52,9 @@ class CriminalCodeArticle(LocalisedName, models.Model):
         ]
 
     def __str__(self) -> str:
+        # In the user's language (issue #16): Kazakh pages show the Kazakh title.
+        if get_language() == "kk" and self.title_kk:
+            return f"{self.article}-бап {self.part}-бөлік — {self.title_kk}"
         return f"{self.article} ч.{self.part} — {self.title_ru}"
 
     @property
@@ -188,7 +191,7 @@ class ProceedingsTerm(LocalisedName, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_ru
+        return self.localised("name") or self.name_ru
 
 
 class ProceduralActType(LocalisedName, models.Model):
@@ -208,7 +211,7 @@ class ProceduralActType(LocalisedName, models.Model):
         ordering = ["name_ru"]
 
     def __str__(self) -> str:
-        return self.name_ru
+        return self.localised("name") or self.name_ru
 
     def field_names(self) -> set[str]:
         return {spec["name"] for spec in self.fields}

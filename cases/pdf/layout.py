@@ -29,7 +29,12 @@ def layout_dir():
 def layout_engine(string_if_invalid: str = "") -> Engine:
     # Autoescape HTML: values can never open a markup line (they cannot contain "<"), and
     # reportlab's paragraph parser reads the escaped entities back as text.
-    return Engine(dirs=[str(layout_dir())], autoescape=True, string_if_invalid=string_if_invalid)
+    return Engine(
+        dirs=[str(layout_dir())],
+        autoescape=True,
+        string_if_invalid=string_if_invalid,
+        builtins=["cases.pdf.layout_filters"],
+    )
 
 
 @cache

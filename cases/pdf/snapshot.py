@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import CriminalCodeArticle, Participant, ProceduralAct
+from .declension import CASES, FEMALE, declined, join_names, sex_of
 from .layout import layout_labels
 
-SCHEMA = 1
+# 2: ``people`` (participants named in the act's fields, declined) and roles agreeing with sex.
+SCHEMA = 2
 
 
 def format_date(value: date, language: str) -> str:
@@ -38,8 +40,55 @@ def _datetime(raw: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
+def _female(participant: Participant) -> bool:
+    person = participant.person
+    return (
+        sex_of(iin=person.iin, sex=person.sex, first_name=person.first_name, middle_name=person.middle_name) == FEMALE
+    )
+
+
 def _participant(participant: Participant, language: str) -> dict[str, str]:
-    return {"name": participant.person.full_name, "role": layout_labels(language)["roles"][participant.role]}
+    labels = layout_labels(language)
+    # A role is a noun or participle that agrees with the person in Russian (потерпевшая, понятая).
+    roles = labels.get("roles_female", labels["roles"]) if _female(participant) else labels["roles"]
+    return {
+        "name": participant.person.full_name,
+        "role": roles.get(participant.role, labels["roles"][participant.role]),
+    }
+
+
+def _people(act: ProceduralAct) -> dict[str, dict]:
+    """Each participant field of the act, its persons' names declined: ``people.<field>.<case>``.
+
+    Russian sentences put a name in the case they need («допросил свидетеля Иванову Марию
+    Петровну»); ``female`` lets the words around it agree («признать … потерпевшей»), ``many``
+    says several persons are named. Kazakh layouts name persons in the nominative (their
+    constructions are written so), so a Kazakh act gets the nominative in every case.
+    """
+    specs = [s for s in act.act_type.fields if s.get("type") in ("participant", "participants")]
+    ids = {s["name"]: _ids(act.fields.get(s["name"])) for s in specs}
+    wanted = {i for many in ids.values() for i in many}
+    found = {
+        p.pk: p.person for p in Participant.objects.filter(case_id=act.case_id, pk__in=wanted).select_related("person")
+    }
+    people = {}
+    for name, many in ids.items():
+        persons = [found[i] for i in many if i in found]
+        if not persons:
+            continue
+        names = [declined(p.last_name, p.first_name, p.middle_name, iin=p.iin, sex=p.sex) for p in persons]
+        if act.language != "ru":
+            names = [type(n)(forms=dict.fromkeys(CASES, n["nomn"]), female=n.female) for n in names]
+        people[name] = {case: join_names(n[case] for n in names) for case in CASES} | {
+            "female": all(n.female for n in names),
+            "many": len(names) > 1,
+        }
+    return people
+
+
+def _ids(raw: Any) -> list[int]:
+    many = raw if isinstance(raw, list) else [raw]
+    return [int(i) for i in many if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
 
 
 def _article(code: str, language: str) -> str:
@@ -139,5 +188,6 @@ def act_snapshot(act: ProceduralAct) -> dict:
             ],
             "fields": fields,
             "field_list": field_list,
+            "people": _people(act),
         }
     )

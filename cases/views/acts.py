@@ -37,6 +37,11 @@ def needs_reauthentication(request, action: str) -> bool:
     return action in REAUTH_ACTIONS and not is_fresh(request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE)
 
 
+def pending_decision_key(act_id: int) -> str:
+    """Where a decision asked for before a re-authentication waits (the review page offers it again)."""
+    return f"review-reason-{act_id}"
+
+
 def reauthenticate_then(url: str):
     """To the password-and-code page, which sends the user back to ``url``."""
     return redirect(f"{reverse('accounts:reauthenticate')}?{urlencode({'next': url})}")
@@ -213,7 +218,14 @@ class ActTransitionView(CaseScopedView):
             return redirect("cases:act", pk=act.pk)
         action = form.cleaned_data["action"]
         if needs_reauthentication(request, action):
-            return reauthenticate_then(reverse("cases:act", args=[act.pk]))
+            # Back from the password and code, the review page offers this very decision, filled in,
+            # for one click (issue #16); both decisions need the approver's right, as that page does.
+            request.session[pending_decision_key(act.pk)] = {
+                "action": action,
+                "reason": form.cleaned_data["reason"],
+                "version": act.version,
+            }
+            return reauthenticate_then(reverse("cases:act-review", args=[act.pk]))
         try:
             moved = act_transition(act_id=act.pk, action=action, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:

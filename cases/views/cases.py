@@ -29,6 +29,7 @@ from ..selectors import case_list, changes_since
 from ..services.case import case_assign, case_requalify, case_transition, case_update
 from ..services.registration import case_register
 from ..services.term import deadline_extend, pending_extension_requests
+from ..timeline import case_changes
 from ..transitions import open_actions
 from .common import PAGE_SIZE, apply_errors, done, paginate
 
@@ -153,7 +154,7 @@ def _own_tab_rows(case: Case, tab: str) -> dict:
             "decisions": case.extension_decisions.select_related("request", "decided_by"),
         }
     if tab == "history":
-        return {"history": case.history.select_related("history_user").order_by("-history_id")[:HISTORY_ROWS]}
+        return {"history": case_changes(case, HISTORY_ROWS)}
     return {"articles": case.articles.all(), "group": case.group.all()}
 
 

@@ -19,6 +19,7 @@ from .. import access
 from ..choosers import (
     SEARCH_SUFFIX,
     active_articles,
+    article_label,
     investigators_below,
     options_html,
     person_label,
@@ -105,3 +106,6 @@ class ArticleOptionsView(OptionsView):
 
     def search(self, allowed, q):
         return search_articles(allowed, q)
+
+    def label(self, row):
+        return article_label(row)

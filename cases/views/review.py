@@ -2,8 +2,9 @@
 
 Approval and return need a recent re-authentication (ASVS 4.3.3), like on the act page; a
 return needs its reason, checked before anything else so that a bad input changes nothing and
-the error shows next to the field. The reason typed before a re-authentication is kept in the
-session and offered again, so the supervisor does not type it twice.
+the error shows next to the field. The decision asked for before a re-authentication (its action,
+reason and the act's version) is kept in the session: back on this page it is offered again,
+filled in, with one button to confirm it (issue #16), unless the act has moved on meanwhile.
 """
 
 from __future__ import annotations
@@ -23,15 +24,11 @@ from ..act_transitions import ActAction
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..services.act_workflow import act_transition
-from .acts import available_actions, needs_reauthentication, reauthenticate_then
+from .acts import available_actions, needs_reauthentication, pending_decision_key, reauthenticate_then
 from .common import apply_errors, done
 from .preview import act_preview_html
 
 DECISIONS = (ActAction.APPROVE, ActAction.RETURN)
-
-
-def _reason_key(act: ProceduralAct) -> str:
-    return f"review-reason-{act.pk}"
 
 
 class ActReviewView(CaseScopedView):
@@ -40,9 +37,16 @@ class ActReviewView(CaseScopedView):
     )
     permission_action = access.APPROVE
 
-    def render_page(self, act, form, status=200):
+    def render_page(self, act, form, status=200, pending=None):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
         decisions = [a for a in available_actions(act, self.request.user) if a in DECISIONS]
+        fresh = not needs_reauthentication(self.request, ActAction.APPROVE)
+        # The decision asked for before the re-authentication, if it still applies to this very version.
+        pending = (
+            pending["action"]
+            if pending and fresh and pending.get("version") == act.version and pending.get("action") in decisions
+            else None
+        )
         return render(
             self.request,
             "cases/act_review.html",
@@ -58,7 +62,8 @@ class ActReviewView(CaseScopedView):
                     act, approver=self.request.user, rendering=act.renderings.order_by("-act_version").first()
                 ),
                 "today": timezone.localdate(),
-                "needs_reauthentication": needs_reauthentication(self.request, ActAction.APPROVE),
+                "needs_reauthentication": not fresh,
+                "pending": pending,
             },
             status=status,
         )
@@ -68,8 +73,10 @@ class ActReviewView(CaseScopedView):
         audit_record(
             actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act, data={"page": "review"}
         )
-        reason = request.session.pop(_reason_key(act), "")
-        return self.render_page(act, ActReviewForm(initial={"reason": reason}))
+        pending = request.session.pop(pending_decision_key(act.pk), None)
+        pending = pending if isinstance(pending, dict) else None
+        reason = pending.get("reason", "") if pending else ""
+        return self.render_page(act, ActReviewForm(initial={"reason": reason}), pending=pending)
 
     def post(self, request, pk):
         act = self.get_object()
@@ -78,7 +85,7 @@ class ActReviewView(CaseScopedView):
             return self.render_page(act, form, status=400)
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
         if needs_reauthentication(request, action):
-            request.session[_reason_key(act)] = reason
+            request.session[pending_decision_key(act.pk)] = {"action": action, "reason": reason, "version": act.version}
             return reauthenticate_then(request.path)
         try:
             act_transition(act_id=act.pk, action=action, actor=request.user, reason=reason)

@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
-from ecase.db_guards import install_guards, no_delete
+from ecase.db_triggers import install_triggers, no_delete
 
 
 class Migration(migrations.Migration):
@@ -98,5 +98,5 @@ class Migration(migrations.Migration):
             },
         ),
         # The row outlives the upload (the finished file names it): like every evidence row, never deleted.
-        install_guards(no_delete("evidence_resumableupload")),
+        install_triggers(no_delete("evidence_resumableupload")),
     ]

@@ -142,7 +142,7 @@ def two_submitted_acts(investigator, supervisor, prosecutor):
     return acts
 
 
-def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_reason(
+def test_supervisor_approves_after_reauthentication_in_one_confirmation_and_returns_another_with_a_reason(
     page_for, shot, supervisor, two_submitted_acts
 ):
     first, second = two_submitted_acts
@@ -170,8 +170,12 @@ def test_supervisor_approves_with_reauthentication_and_returns_another_with_a_re
     page.fill("#id_token", code(device, ahead=1))
     page.click("main button[type=submit]")
     page.wait_for_url(f"**/cases/acts/{first.pk}/review/")
-    assert ProceduralAct.objects.get(pk=first.pk).status == ActStatus.SUBMITTED  # confirming is not approving
-    page.click("button:has-text('Approve')")
+    assert ProceduralAct.objects.get(pk=first.pk).status == ActStatus.SUBMITTED  # a GET records nothing
+    # The decision asked for comes back filled, its button focused: one confirmation records it (issue #16).
+    assert page.is_visible("#pending-decision")
+    assert page.evaluate("() => document.activeElement.textContent") == "Confirm the approval"
+    shot(page, "confirm-approval")
+    page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/acts/{first.pk}/")
     assert ProceduralAct.objects.get(pk=first.pk).status in (ActStatus.APPROVED, ActStatus.SIGNED)
     shot(page, "approved")

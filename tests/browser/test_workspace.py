@@ -32,8 +32,9 @@ def test_the_investigator_registers_a_case_and_adds_a_participant_with_the_keybo
     page.keyboard.press("Enter")
     page.wait_for_url("**/cases/new/")
     assert page.evaluate(UNLABELLED) == []
-    tab_to(page, "#id_articles")
-    page.keyboard.type("188")  # type-ahead in the list: the first article 188
+    tab_to(page, "#id_articles_filter")  # the search box over the articles (static/js/articles.js)
+    page.keyboard.type("188")
+    page.keyboard.press("Enter")  # the first article 188 shown is chosen; the form is not sent
     assert page.eval_on_selector("#id_articles", "e => e.selectedOptions.length") == 1
     tab_to(page, "#id_proceedings_form")
     choose_with_arrows(page, "#id_proceedings_form", "inquiry")

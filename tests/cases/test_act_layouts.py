@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from cases.pdf.declension import CASES
 from cases.pdf.document import render_act_pdf
 from cases.pdf.layout import layout_engine, layout_markup, layout_template_name
 from cases.pdf.markup import parse
@@ -27,8 +28,13 @@ def squeeze(text: str) -> str:
 def synthetic_snapshot(spec: dict, language: str) -> dict:
     """A snapshot whose every value is recognisable in the output."""
     fields = {f["name"]: f"⟦{f['name']}⟧" for f in spec["fields"]}
+    people = {
+        f["name"]: dict.fromkeys(CASES, f"⟦{f['name']}⟧") | {"female": False, "many": False}
+        for f in spec["fields"]
+        if f.get("type") in ("participant", "participants")
+    }
     return {
-        "schema": 1,
+        "schema": 2,
         "language": language,
         "act": {
             "number": 7,
@@ -54,6 +60,7 @@ def synthetic_snapshot(spec: dict, language: str) -> dict:
         "participants": [{"name": "⟦participant⟧", "role": "⟦role⟧"}],
         "fields": fields,
         "field_list": [{"label": f[f"label_{language}"], "value": fields[f["name"]]} for f in spec["fields"]],
+        "people": people,
     }
 
 

@@ -77,6 +77,38 @@ def test_the_reason_typed_before_reauthentication_is_offered_again(submitted, su
     assert "Не разъяснены права</textarea>" not in client.get(review_url(submitted)).content.decode()
 
 
+def test_after_reauthentication_the_pending_decision_comes_back_with_one_button_to_confirm(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    client.post(review_url(submitted), {"action": "approve"})  # stale: to the password-and-code page
+    session = client.session
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)  # what the re-authentication page records
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' in body and "Confirm the approval</button>" in body
+    assert 'autofocus aria-describedby="pending-decision">Confirm the approval' in body
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED  # nothing recorded on a GET
+    assert client.post(review_url(submitted), {"action": "approve"}).status_code == 302
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.APPROVED
+    assert 'id="pending-decision"' not in client.get(review_url(submitted)).content.decode()
+
+
+def test_a_pending_decision_is_not_offered_for_another_version_of_the_act(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    client.post(review_url(submitted), {"action": "return", "reason": "Не разъяснены права"})
+    session = client.session
+    # The decision was asked about an earlier version (the act was returned and resubmitted meanwhile).
+    session[f"review-reason-{submitted.pk}"]["version"] = submitted.version - 1
+    session.modified = True
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' not in body and "Не разъяснены права</textarea>" in body
+
+
 def test_a_return_with_its_reason_goes_back_to_the_author(submitted, supervisor):
     response = verified_client(supervisor, reauthenticated=True).post(
         review_url(submitted), {"action": "return", "reason": "Не разъяснены права потерпевшей"}
@@ -119,3 +151,17 @@ def test_an_approved_act_is_shown_as_frozen_for_its_pdf_and_offers_no_decision(s
     summary, preview = body.split('class="review-act"')
     assert "Сәрсенов Әділ" in summary and "Сәрсенбаев Әділ" in preview and "Сәрсенов Әділ" not in preview
     assert 'name="action"' not in body and "awaits no decision of yours" in body
+
+
+def test_approving_from_the_act_page_comes_back_to_the_review_with_the_decision_filled(submitted, supervisor):
+    from accounts.freshness import REAUTH_AT, stamp
+
+    client = verified_client(supervisor)
+    stale = client.post(reverse("cases:act-transition", args=[submitted.pk]), {"action": "approve"})
+    assert stale.status_code == 302 and "next=" + review_url(submitted).replace("/", "%2F") in stale["Location"]
+    session = client.session
+    stamp(type("R", (), {"session": session})(), REAUTH_AT)
+    session.save()
+    body = client.get(review_url(submitted)).content.decode()
+    assert 'id="pending-decision"' in body and "Confirm the approval</button>" in body
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.SUBMITTED
