@@ -14,11 +14,13 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from ecase.admin_site import AdministratorsOnly, site
 
@@ -26,6 +28,9 @@ from .models import Unit, User
 from .services import (
     PROFILE_FIELDS,
     RIGHTS_FIELDS,
+    UNIT_FIELDS,
+    unit_create,
+    unit_update,
     user_create,
     user_deactivate,
     user_reactivate,
@@ -55,6 +60,32 @@ class UnitAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "name_ru", "kind", "parent", "city")
     search_fields = ("code", "name_ru", "name_kk")
     readonly_fields = ("path",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Code and place in the tree are fixed once the unit exists (accounts.services.UNIT_FIELDS says why).
+        return self.readonly_fields if obj is None else (*self.readonly_fields, "code", "parent")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            unit_update(
+                actor=request.user,
+                unit=obj,
+                **{name: data[name] for name in form.changed_data if name in UNIT_FIELDS},
+            )
+            obj.refresh_from_db()
+            return
+        created = unit_create(
+            actor=request.user,
+            code=data["code"],
+            parent=data.get("parent"),
+            **{name: data[name] for name in UNIT_FIELDS},
+        )
+        # The admin's own follow-up (log entry, redirect) needs the saved row's key.
+        obj.pk, obj.path, obj._state.adding, obj._state.db = created.pk, created.path, False, created._state.db
+
+    def save_related(self, request, form, formsets, change):
+        return  # no many-to-many field, no inline: nothing else to save
 
 
 @admin.register(User, site=site)
@@ -173,3 +204,27 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/auth/user/change_password.html", context)
+
+
+# --- the site's own pages -----------------------------------------------------------------------------
+# (Kept here until the administrators' site moves into accounts; then these belong to its class.)
+
+
+def _get_and_post_only(admin_view):
+    """Every page of the site is a page or a form: GET (and HEAD) and POST. Django's admin views render
+    their form for any other method, which would answer 200 to a PUT or DELETE; they answer 405 instead."""
+
+    def wrapped(view, cacheable=False):
+        return require_http_methods(["GET", "HEAD", "POST"])(admin_view(view, cacheable))
+
+    return wrapped
+
+
+def _own_password_page(request, extra_context=None):
+    """The site's "change password" link leads to the one audited page (``user_change_own_password``);
+    Django's own page would save the form directly, with no event in the audit chain."""
+    return redirect("accounts:password-change")
+
+
+site.admin_view = _get_and_post_only(site.admin_view)
+site.password_change = _own_password_page

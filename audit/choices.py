@@ -67,6 +67,8 @@ class EventType(models.TextChoices):
     PERSON_OPENED = "person.opened", _("Person opened")
     AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
     STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
+    UNIT_CREATED = "org.unit_created", _("Unit created")
+    UNIT_CHANGED = "org.unit_changed", _("Unit changed")
 
 
 class Outcome(models.TextChoices):
