@@ -1,4 +1,4 @@
-"""Administration of units and users (administrators only; see ecase.admin_site).
+"""Administration of units and users (administrators only; see accounts/admin_site.py).
 
 Every account change here goes through a service of accounts.services, which names the
 administrator as actor and writes the audit event: nothing is saved by the admin's own
@@ -26,6 +26,9 @@ from .models import Unit, User
 from .services import (
     PROFILE_FIELDS,
     RIGHTS_FIELDS,
+    UNIT_FIELDS,
+    unit_create,
+    unit_update,
     user_create,
     user_deactivate,
     user_reactivate,
@@ -55,6 +58,32 @@ class UnitAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("code", "name_ru", "kind", "parent", "city")
     search_fields = ("code", "name_ru", "name_kk")
     readonly_fields = ("path",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Code and place in the tree are fixed once the unit exists (accounts.services.UNIT_FIELDS says why).
+        return self.readonly_fields if obj is None else (*self.readonly_fields, "code", "parent")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            unit_update(
+                actor=request.user,
+                unit=obj,
+                **{name: data[name] for name in form.changed_data if name in UNIT_FIELDS},
+            )
+            obj.refresh_from_db()
+            return
+        created = unit_create(
+            actor=request.user,
+            code=data["code"],
+            parent=data.get("parent"),
+            **{name: data[name] for name in UNIT_FIELDS},
+        )
+        # The admin's own follow-up (log entry, redirect) needs the saved row's key.
+        obj.pk, obj.path, obj._state.adding, obj._state.db = created.pk, created.path, False, created._state.db
+
+    def save_related(self, request, form, formsets, change):
+        return  # no many-to-many field, no inline: nothing else to save
 
 
 @admin.register(User, site=site)

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.base import ModelBase
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from .choices import Role
 
@@ -82,6 +84,16 @@ class AdministratorsSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # One sign-in for everybody: the main login page, with its lockout and second factor.
         return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+
+    def admin_view(self, view, cacheable=False):
+        # Every page of the site is a page or a form: GET (and HEAD) and POST. Django's admin views
+        # render their form for any other method, which would answer 200 to a PUT or DELETE.
+        return require_http_methods(["GET", "HEAD", "POST"])(super().admin_view(view, cacheable))
+
+    def password_change(self, request, extra_context=None):
+        # The one audited page (``user_change_own_password``); Django's own would save the form
+        # directly, with no event in the audit chain.
+        return redirect("accounts:password-change")
 
 
 site = AdministratorsSite(name="admin")

@@ -11,13 +11,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django_otp import user_has_device
 
 from ecase.api_errors import error_response
 
 from .freshness import AUTH_AT, SEEN_AT, age, stamp
-from .models import UserSession
+from .services import session_seen
 
 # Reachable before the second factor: signing in and out, enrolling, confirming, public pages.
 UNVERIFIED_ALLOWED = ("/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/static/", "/healthz", "/verify/")
@@ -49,7 +49,7 @@ class SessionPolicyMiddleware:
                     return self.get_response(request)  # now anonymous: the API answers 401 itself
                 return redirect_to_login(request.get_full_path())
             if idle is None or idle > TOUCH_EVERY:
-                UserSession.objects.filter(session_key=request.session.session_key).update(last_seen_at=timezone.now())
+                session_seen(session_key=request.session.session_key)
             stamp(request, SEEN_AT)
         return self.get_response(request)
 

@@ -9,6 +9,7 @@ transaction. The staff flag follows the role too: only an administrator reaches 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.choices import EventType
+from audit.choices import EventType, Outcome
 from audit.services import audit_record
 
 from .choices import Role
@@ -215,18 +216,35 @@ def user_reset_second_factor(*, actor: User, user: User, reason: str) -> User:
 
 
 def session_record_login(*, user: User, session_key: str, ip: str | None, user_agent: str) -> UserSession:
-    """Remember a new signed-in session (called on login, after Django rotated the session key)."""
+    """Remember a new signed-in session (called on login, after Django rotated the session key).
+
+    Not an audit row of its own: the login's ``auth.login`` event, written beside it, is that."""
     return UserSession.objects.create(user=user, session_key=session_key, ip=ip, user_agent=user_agent[:300])
 
 
-def session_end(*, user: User, session_key: str) -> bool:
-    """End one of ``user``'s own sessions; returns False when it was not theirs or already ended."""
-    record = UserSession.objects.filter(user=user, session_key=session_key, ended_at__isnull=True).first()
+def session_seen(*, session_key: str) -> None:
+    """Bookkeeping of the sessions page ("last seen"); the middleware calls it at most every few minutes.
+    No audit row: it records no decision, and one per request would drown the chain."""
+    UserSession.objects.filter(session_key=session_key).update(last_seen_at=timezone.now())
+
+
+@transaction.atomic
+def session_end(*, actor: User, session_key: str, current_key: str | None = None) -> bool:
+    """``actor`` ends one of their own sessions; returns False when it was not theirs or already ended.
+
+    Only the actor's own sessions are looked up, so a key of somebody else's session is the same
+    as an unknown one: nothing happens and nothing tells it apart."""
+    record = (
+        UserSession.objects.select_for_update()
+        .filter(user=actor, session_key=session_key, ended_at__isnull=True)
+        .first()
+    )
     if record is None:
         return False
     Session.objects.filter(session_key=session_key).delete()
     record.ended_at = timezone.now()
     record.save(update_fields=["ended_at"])
+    audit_record(actor=actor, event=EventType.SESSION_ENDED, data={"current": session_key == current_key})
     return True
 
 
@@ -272,3 +290,126 @@ def user_reactivate(*, actor: User, user: User, reason: str) -> User:
         data={"user": user.username, "reason": reason, "groups": groups},
     )
     return user
+
+
+# --- the user's own settings and second factor ---------------------------------------------------------
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """The signed-in user chooses their interface language (kept on the profile, so it follows them)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unknown language.")})
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = user.language
+    if before == language:
+        return user
+    user.language = language
+    user._history_user = actor
+    user.save(update_fields=["language"])
+    audit_record(
+        actor=actor,
+        event=EventType.USER_CHANGED,
+        target=user,
+        data={"user": user.username, "reason": "", "changed": {"language": [before, language]}},
+    )
+    return user
+
+
+def otp_device_for_enrolment(*, actor: User) -> TOTPDevice | None:
+    """The not yet confirmed authenticator ``actor`` is enrolling (made at the first visit of the
+    enrolment page), or None when they are enrolled already: a second device is added only after
+    an administrator's reset. The key is audited when it is confirmed (``otp_enrol``)."""
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+            return None
+        device, _created = TOTPDevice.objects.get_or_create(user=actor, confirmed=False, defaults={"name": "ecase"})
+        return device
+
+
+def otp_confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+@transaction.atomic
+def otp_check(*, actor: User, device: TOTPDevice, token: str, event: str | None = None) -> bool:
+    """Check a code of ``actor``'s own device with django-otp's throttling (which writes the device's
+    failure counter and last used step). A refusal is audited; a success records ``event`` if given.
+    The session's part (django-otp's login, the freshness stamp) stays with the view: it has the request."""
+    if device.user_id != actor.pk:
+        raise ValueError("a code is checked against the actor's own device only")
+    allowed, _detail = device.verify_is_allowed()
+    if allowed and device.verify_token(token):
+        if event is not None:
+            audit_record(actor=actor, event=event)
+        return True
+    audit_record(actor=actor, event=EventType.OTP_FAILED, outcome=Outcome.FAILED, data={"throttled": not allowed})
+    return False
+
+
+@transaction.atomic
+def otp_enrol(*, actor: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm the authenticator being enrolled with its first code; audited either way."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor, confirmed=False)
+    if not otp_check(actor=actor, device=device, token=token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=actor, event=EventType.OTP_ENROLLED)
+    return True
+
+
+# --- units ------------------------------------------------------------------------------------------
+
+# What an administrator may change on a unit once it exists. The code and the place in the tree are
+# fixed: the code is in every registration number and names the unit's supervisors' group, and the
+# path is what the supervisors' case grants were derived from; moving a unit would leave those grants
+# with the old superiors (nothing re-derives a whole subtree's cases), so a reorganisation is a new unit.
+UNIT_FIELDS = ("name_ru", "name_kk", "kind", "city")
+
+
+@transaction.atomic
+def unit_create(
+    *, actor: User, code: str, name_ru: str, name_kk: str, kind: str, city: str, parent: Unit | None = None
+) -> Unit:
+    unit = Unit(code=code, name_ru=name_ru, name_kk=name_kk, kind=kind, city=city, parent=parent)
+    unit.path = (parent.path if parent else "") + f"{code}/"
+    unit.full_clean()
+    unit._history_user = actor
+    unit.save()
+    audit_record(
+        actor=actor,
+        event=EventType.UNIT_CREATED,
+        target=unit,
+        data={"unit": unit.code, "parent": parent.code if parent else None, "name_ru": name_ru, "kind": kind},
+    )
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, actor: User, unit: Unit, reason: str = "", **changes) -> Unit:
+    """Change a unit's names, kind or city (``UNIT_FIELDS``); the code and the parent never change."""
+    unknown = set(changes) - set(UNIT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("A unit's code and place in the tree do not change; a reorganised unit is created anew.")
+            if unknown & {"code", "parent"}
+            else f"unit_update changes only {UNIT_FIELDS}, not {sorted(unknown)}"
+        )
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    changed = {name: (getattr(unit, name), value) for name, value in changes.items() if getattr(unit, name) != value}
+    if not changed:
+        return unit
+    for name, (_before, value) in changed.items():
+        setattr(unit, name, value)
+    unit.full_clean()
+    unit._history_user = actor
+    unit._change_reason = reason or None
+    unit.save()
+    audit_record(
+        actor=actor,
+        event=EventType.UNIT_CHANGED,
+        target=unit,
+        data={"unit": unit.code, "reason": reason, "changed": {name: list(pair) for name, pair in changed.items()}},
+    )
+    return unit

@@ -19,12 +19,21 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.choices import EventType, Outcome
+from audit.choices import EventType
 from audit.services import audit_record
 
 from .forms import ReauthForm, TokenForm
 from .freshness import OTP_AT, REAUTH_AT, stamp
-from .services import active_sessions, session_end, user_change_own_password
+from .services import (
+    active_sessions,
+    otp_check,
+    otp_confirmed_device,
+    otp_device_for_enrolment,
+    otp_enrol,
+    session_end,
+    user_change_own_password,
+    user_set_language,
+)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -41,32 +50,23 @@ def _qr_svg(data: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-def _check_token(request: HttpRequest, device: TOTPDevice, token: str) -> bool:
-    """Verify with django-otp's throttling; a refusal is audited."""
-    allowed, _detail = device.verify_is_allowed()
-    if allowed and device.verify_token(token):
-        otp_login(request, device)
-        stamp(request, OTP_AT)
-        return True
-    audit_record(
-        actor=request.user, event=EventType.OTP_FAILED, outcome=Outcome.FAILED, data={"throttled": not allowed}
-    )
-    return False
+def _second_factor_confirmed(request: HttpRequest, device: TOTPDevice) -> None:
+    """The session's part of a good code (the service has checked and audited it)."""
+    otp_login(request, device)
+    stamp(request, OTP_AT)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """First sign-in: enrol an authenticator app (TOTP, RFC 6238) and confirm it with a code."""
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    device = otp_device_for_enrolment(actor=request.user)
+    if device is None:
         raise Http404  # enrolled already: a second device is added by an administrator only
-    device, _created = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "ecase"})
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        if _check_token(request, device, form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            audit_record(actor=request.user, event=EventType.OTP_ENROLLED)
+        if otp_enrol(actor=request.user, device=device, token=form.cleaned_data["token"]):
+            _second_factor_confirmed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Check the time on your phone and try again."))
     return render(
@@ -85,13 +85,14 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Confirm the second factor: after sign-in, and again before opening a grave case."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    device = otp_confirmed_device(request.user)
     if device is None:
         return redirect("accounts:otp-setup")
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        if _check_token(request, device, form.cleaned_data["token"]):
-            audit_record(actor=request.user, event=EventType.OTP_VERIFIED)
+        token = form.cleaned_data["token"]
+        if otp_check(actor=request.user, device=device, token=token, event=EventType.OTP_VERIFIED):
+            _second_factor_confirmed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
@@ -104,12 +105,13 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     form = ReauthForm(request.POST or None)
     if form.is_valid():
         user = authenticate(request, username=request.user.get_username(), password=form.cleaned_data["password"])
-        device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+        device = otp_confirmed_device(request.user)
         if user is None or user.pk != request.user.pk:
             form.add_error("password", _("The password is not correct."))
-        elif device is None or not _check_token(request, device, form.cleaned_data["token"]):
+        elif device is None or not otp_check(actor=request.user, device=device, token=form.cleaned_data["token"]):
             form.add_error("token", _("The code is not valid."))
         else:
+            _second_factor_confirmed(request, device)
             stamp(request, REAUTH_AT, OTP_AT)
             audit_record(actor=request.user, event=EventType.REAUTHENTICATED)
             return redirect(_next_url(request))
@@ -122,10 +124,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     """The user's own signed-in sessions; any of them can be ended here."""
     if request.method == "POST":
         key = request.POST.get("session_key", "")
-        if session_end(user=request.user, session_key=key):
-            audit_record(
-                actor=request.user, event=EventType.SESSION_ENDED, data={"current": key == request.session.session_key}
-            )
+        if session_end(actor=request.user, session_key=key, current_key=request.session.session_key):
             if key == request.session.session_key:
                 logout(request)
                 return redirect("login")
@@ -153,9 +152,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:
-        request.user.language = language
-        request.user._history_user = request.user
-        request.user.save(update_fields=["language"])
+        request.user.language = user_set_language(actor=request.user, language=language).language
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -173,6 +170,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's page (old password checked by its form); the change is saved by the audited service."""
 
     success_url = "/"
+    # Django's form views answer PUT like POST; this page is a form, nothing else.
+    http_method_names = ["get", "head", "post"]
 
     def form_valid(self, form):
         user = user_change_own_password(actor=self.request.user, password=form.cleaned_data["new_password1"])

@@ -68,6 +68,8 @@ class EventType(models.TextChoices):
     AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
     STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
     BLOB_ORPHANS_FOUND = "storage.orphans_found", _("Unreferenced stored files found")
+    UNIT_CREATED = "org.unit_created", _("Unit created")
+    UNIT_CHANGED = "org.unit_changed", _("Unit changed")
 
 
 class Outcome(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from accounts.admin_site import site as admin_site
 from cases.views.dashboard import home
@@ -9,10 +10,16 @@ from cases.views.dashboard import home
 from .health import healthz
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("healthz", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Each route answers the methods it has a use for and 405 to the rest (tests/test_access_sweep.py):
+    # Django's function views take any method, its form views answer PUT like POST.
+    path("", require_safe(home), name="home"),
+    path("healthz", require_safe(healthz), name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, http_method_names=["get", "head", "post"]),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(http_method_names=["post"]), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("evidence/", include("evidence.urls")),

@@ -69,6 +69,16 @@ def _participant(w):
     }
 
 
+def _register(w):
+    return {"articles": [w.article.pk], "proceedings_form": "inquiry", "plot": "Тайно похитил велосипед."}
+
+
+def _password_change(w):
+    from tests.factories import PASSWORD
+
+    return {"old_password": PASSWORD, "new_password1": w.NEW_PASSWORD, "new_password2": w.NEW_PASSWORD}
+
+
 def _evidence(w):
     return {
         "kind": "physical",
@@ -94,16 +104,41 @@ POLICY: dict[str, Route] = {
     "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),
     "healthz": Route(public=True),
     "login": Route(public=True, overrides=dict.fromkeys(SIGNED_IN, 302)),
+    # A wrong password for somebody's account: the form again, nothing of that account changes.
+    "login#post": Route(
+        method="POST",
+        public=True,
+        overrides=dict.fromkeys(SIGNED_IN, 302),
+        data=lambda w: {"username": "investigator", "password": "not-the-password"},
+    ),
     "logout": Route(method="POST", public=True, ok=302, overrides={"anonymous": 302}),
     "accounts:otp-setup": Route(allowed=SIGNED_IN, ok=404),  # everyone in the sweep is enrolled already
+    "accounts:otp-setup#post": Route(method="POST", allowed=SIGNED_IN, ok=404, data=lambda w: {"token": "123456"}),
     "accounts:otp-verify": Route(allowed=SIGNED_IN),
+    # A wrong code: the form again (200), one refusal in the audit trail, the user's own throttle counter up.
+    "accounts:otp-verify#post": Route(method="POST", allowed=SIGNED_IN, data=lambda w: {"token": "000000"}),
     "accounts:reauthenticate": Route(allowed=SIGNED_IN),
+    "accounts:reauthenticate#post": Route(
+        method="POST", allowed=SIGNED_IN, data=lambda w: {"password": "not-the-password", "token": "000000"}
+    ),
     "accounts:sessions": Route(allowed=SIGNED_IN),
+    # Ending a session: the form names the investigator's other session. Only he ends it; for anyone
+    # else the key is unknown (back to the list, 302) and the session lives on (the sweep checks it).
+    "accounts:sessions#post": Route(
+        method="POST", allowed=SIGNED_IN, ok=302, data=lambda w: {"session_key": w.investigators_other_session}
+    ),
     # Public: the login and verification pages switch language too (a cookie until there is a profile).
     "accounts:language": Route(method="POST", public=True, ok=302, data=lambda w: {"language": "kk"}),
     "accounts:password-change": Route(allowed=SIGNED_IN),
+    # One's own password only: the form has no field that names a user.
+    "accounts:password-change#post": Route(method="POST", allowed=SIGNED_IN, ok=302, data=_password_change),
     "cases:list": Route(allowed=SIGNED_IN),
     "cases:register": Route(allowed=REGISTRARS),
+    # A supervisor reaches the form, but the form names no lead investigator and the service makes
+    # the registrar the lead, which only an investigator may be: refused as a form error (400).
+    "cases:register#post": Route(
+        method="POST", allowed=REGISTRARS, ok=302, data=_register, overrides={"supervisor": 400}
+    ),
     "cases:detail": Route(obj="case", allowed=READERS),
     "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),

@@ -2,8 +2,13 @@
 
 anonymous → the login page; outside the case's scope (outsider, colleague, administrator) →
 404 exactly like an absent object; in scope but not allowed → 403; allowed → the route's
-status. A refused request changes no row of any table but the audit trail and the session
-store, which record the refusal itself.
+status. A refused request writes no row of any table but the audit trail and the session
+store, which record the refusal itself; no request, refused or not, changes anything of
+another user (password, language, role, groups, second factor, sessions) or of a case the
+request does not name.
+
+Every HTTP method: a route answers the methods its policy entries name; any other method
+answers 405 (or the refusal the role gets anyway), never 2xx or 5xx, and writes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import itertools
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.choices import ParticipantRole
@@ -55,6 +60,45 @@ def test_every_policy_entry_is_a_route():
     assert {key.split("#")[0] for key in POLICY} <= route_names()
 
 
+def _patterns(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if inner != "admin:":  # swept page by page in tests/test_admin_sweep.py
+                yield from _patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry.callback
+
+
+def handled_methods(callback) -> set[str] | None:
+    """The methods a class-based view (Django's or DRF's) has a handler for, OPTIONS and HEAD aside
+    (answered by the framework: OPTIONS says nothing of an object, HEAD is GET without a body);
+    None for a function view, which the method sweep probes instead."""
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return None
+    initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+    names = initkwargs.get("http_method_names", view_class.http_method_names)
+    return {m.upper() for m in names if hasattr(view_class, m)} - {"OPTIONS", "HEAD"}
+
+
+def policy_methods(name: str) -> set[str]:
+    return {route.method for key, route in POLICY.items() if key.split("#")[0] == name}
+
+
+def test_every_method_a_view_handles_has_a_policy_entry():
+    """Closed world for methods too: a view that grows a handler (a ``put``, a ``delete``, a form view's
+    PUT-as-POST) without its policy entry fails here, so the sweep below cannot miss it."""
+    failures = []
+    for name, callback in _patterns():
+        handled = handled_methods(callback)
+        if handled is not None and handled != policy_methods(name):
+            failures.append(
+                f"{name}: the view handles {sorted(handled)}, the policy names {sorted(policy_methods(name))}"
+            )
+    assert not failures, "\n".join(failures)
+
+
 class World:
     """An own case (Astana) and a foreign case (Taraz), each with a participant, an act, an item and a file."""
 
@@ -83,6 +127,21 @@ class World:
         )
         file = evidence_file_add(item_id=item.pk, actor=author, stream=io.BytesIO(png_bytes()), name="photo.png")
         return {"case": case, "participant": participant, "act": act, "item": item, "file": file}
+
+    NEW_PASSWORD = "another-correct-horse-battery-77"
+
+    @property
+    def investigators_other_session(self) -> str:
+        """The key of a second signed-in session of the investigator (another computer)."""
+        if not hasattr(self, "_other_session"):
+            from accounts.models import UserSession
+            from accounts.services import session_record_login
+
+            key = verified_client(self.people["investigator"]).session.session_key
+            if not UserSession.objects.filter(session_key=key).exists():  # the login signal records it already
+                session_record_login(user=self.people["investigator"], session_key=key, ip=None, user_agent="sweep")
+            self._other_session = key
+        return self._other_session
 
     def new_iin(self) -> str:
         from datetime import date
@@ -142,6 +201,69 @@ def row_counts() -> dict[str, int]:
     }
 
 
+def writes() -> dict:
+    """What the current transaction has written so far, outside the audit trail and the session store.
+
+    PostgreSQL counts every inserted, updated and deleted row per table in the transaction, so an
+    UPDATE shows as much as an INSERT; elsewhere (the SQLite run) the row counts stand in for it."""
+    if connection.vendor != "postgresql":
+        return row_counts()
+    skipped = {
+        m._meta.db_table
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.app_label in NOT_COUNTED or m._meta.label_lower in NOT_COUNTED_MODELS
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+        )
+        return {table: n for table, n in cursor.fetchall() if table not in skipped}
+
+
+def others_state(actor) -> dict:
+    """Everything of every other user a request could change: account, rights, second factor, sessions."""
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User, UserSession
+
+    me = actor.pk if actor is not None else None
+    fields = ("password", "language", "role", "unit_id", "is_active", "is_staff", "is_superuser", "email", "last_name")
+    return {
+        "users": sorted(User.objects.exclude(pk=me).values_list("pk", *fields)),
+        "groups": sorted(User.groups.through.objects.exclude(user_id=me).values_list("user_id", "group_id")),
+        "permissions": sorted(
+            User.user_permissions.through.objects.exclude(user_id=me).values_list("user_id", "permission_id")
+        ),
+        "devices": sorted(TOTPDevice.objects.exclude(user_id=me).values_list("user_id", "key", "confirmed")),
+        "sessions": sorted(UserSession.objects.exclude(user_id=me).values_list("session_key", "ended_at")),
+        "live": sorted(
+            s.session_key for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") not in (None, str(me))
+        ),
+    }
+
+
+def case_state(case) -> dict:
+    """A case as a request that does not name it must leave it: its row and its children's rows."""
+    from cases.models import Case
+    from evidence.models import EvidenceFile
+
+    return {
+        "case": Case.objects.filter(pk=case.pk).values().get(),
+        "participants": sorted(case.participants.values_list("pk", "role", "withdrawn_at")),
+        "acts": sorted(case.acts.values_list("pk", "status", "version")),
+        "items": sorted(case.evidence_items.values_list("pk", "status")),
+        "files": EvidenceFile.objects.filter(item__case=case).count(),
+        "grants": sorted(case.user_grants.values_list("user_id", "permission_id")),
+    }
+
+
+def untouched_case(world, role: str):
+    """The case the sweep's requests of ``role`` never name: the foreign one (the outsider's is the own)."""
+    return world.case if role == "outsider" else world.foreign_case
+
+
 # JSON API routes are swept with tokens and sessions by tests/test_api_sweep.py.
 @pytest.mark.parametrize("key", sorted(k for k in POLICY if not getattr(POLICY[k], "api", False)))
 def test_route_answers_every_role_as_the_policy_says(world, key):
@@ -156,15 +278,21 @@ def test_route_answers_every_role_as_the_policy_says(world, key):
         if not own and ((route.obj is None and route.url is None) or role == "outsider"):
             continue  # no foreign object to ask for; the outsider's "foreign" case is his own
         want = expected(route, role, own)
+        actor, other_case = world.people.get(role), untouched_case(world, role)
         with transaction.atomic():
-            before = row_counts()
             url = url_for(name, route, world, own)
+            data = route.data(world) if route.data else {}
+            before, others, untouched = writes(), others_state(actor), case_state(other_case)
             client = clients[role]
             if route.method == "POST":
-                response = client.post(url, route.data(world) if route.data else {})
+                response = client.post(url, data)
             else:
                 response = client.get(url)
-            changed = row_counts() != before
+            changed = writes() != before
+            if others_state(actor) != others:
+                failures.append(f"{role} {'own' if own else 'foreign'}: another user's account or session changed")
+            if case_state(other_case) != untouched:
+                failures.append(f"{role} {'own' if own else 'foreign'}: a case the request did not name changed")
             transaction.set_rollback(True)
         got = response.status_code
         if want == LOGIN:
@@ -176,6 +304,72 @@ def test_route_answers_every_role_as_the_policy_says(world, key):
         refused = want in (LOGIN, 403, 404) and route.method == "POST"
         if refused and changed:
             failures.append(f"{role} {'own' if own else 'foreign'}: a refused POST changed rows")
+    assert not failures, "\n".join(failures)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Answers that refuse or send away whatever the method: the login page, 403, 404, a redirect elsewhere
+# (a signed-in user on the login page).
+REFUSALS = (LOGIN, 302, 403, 404)
+
+
+def _is_login(response) -> bool:
+    return response.status_code == 302 and "login" in response.get("Location", "")
+
+
+# Every route name the pages answer. The JSON API's methods are swept by tests/test_api_sweep.py, the
+# administrators' site's page by page (each takes its own methods) by tests/test_admin_sweep.py.
+PAGE_ROUTES = sorted({k.split("#")[0] for k in POLICY if not getattr(POLICY[k], "api", False)} - {"admin:*"})
+
+
+@pytest.mark.parametrize("name", PAGE_ROUTES)
+def test_a_route_answers_405_to_every_method_it_does_not_take(world, name):
+    """Each role, on the own and the foreign object, sends every method the route's policy does not name.
+
+    Wanted: 405 — or the refusal that role gets on this route anyway (the login page, 403, 404), when
+    the view checks who asks before what is asked. Never a 2xx or a 5xx, never a written row.
+    HEAD where GET is taken answers as GET does (or 405); OPTIONS, which Django's class-based views
+    answer themselves before any object is looked up, may answer 200 with an empty body (the same
+    for every object, so it says nothing) — or 405."""
+    entries = {route.method: route for key, route in POLICY.items() if key.split("#")[0] == name}
+    any_route = entries.get("GET") or next(iter(entries.values()))
+    taken = set(entries)
+    clients = {role: verified_client(None if role == "anonymous" else world.people[role]) for role in ROLES}
+    for number, client in enumerate(clients.values(), start=1):
+        client.defaults["REMOTE_ADDR"] = f"198.51.100.{number}"
+    has_object = any_route.obj is not None or any_route.url is not None
+    urls = {own: url_for(name, any_route, world, own) for own in ((True, False) if has_object else (True,))}
+    failures = []
+    for role, own in itertools.product(ROLES, urls):
+        if not own and role == "outsider":
+            continue
+        where = f"{role} {'own' if own else 'foreign'}"
+        refusal = expected(any_route, role, own)
+        for method in (m for m in METHODS if m not in taken):
+            with transaction.atomic():
+                before = writes()
+                try:
+                    response = clients[role].generic(method, urls[own])
+                except Exception as error:  # the test client re-raises what would be a 500
+                    failures.append(f"{where} {method}: {type(error).__name__}: {error}")
+                    transaction.set_rollback(True)
+                    continue
+                written = writes() != before
+                transaction.set_rollback(True)
+            got = response.status_code
+            if method == "HEAD" and "GET" in taken:
+                want_get = expected(entries["GET"], role, own)
+                ok = got == 405 or (_is_login(response) if want_get == LOGIN else got == want_get)
+            elif method == "OPTIONS" and got == 200:
+                ok = not response.content
+            else:
+                ok = got == 405 or (
+                    refusal in REFUSALS and (_is_login(response) if refusal == LOGIN else got == refusal)
+                )
+            if not ok:
+                failures.append(f"{where} {method}: got {got} {response.get('Location', '')}")
+            if written and method != "HEAD":
+                failures.append(f"{where} {method}: wrote rows")
     assert not failures, "\n".join(failures)
 
 
