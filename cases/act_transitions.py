@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from .access import rules as access
 from .choices import ActStatus as S
 
 SYSTEM = "system"  # the right of the rendering worker (cases.system_actor), never of a person

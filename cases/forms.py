@@ -12,10 +12,10 @@ from accounts.choices import Role
 from accounts.models import User
 from ecase.widgets import DateInput, TextareaField
 
+from .access.grave import without_grave
 from .act_transitions import ActAction
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
 from .choosers import PersonChoiceField, SearchSelect, prosecutors
-from .grave import without_grave
 from .models import Case, CriminalCodeArticle, Participant, ProceduralActType
 
 DATE = DateInput()  # ISO value: <input type=date> shows a localised one as empty (ecase/widgets.py)
@@ -70,7 +70,7 @@ class CaseRegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Every active prosecutor may be named (checked on submission); the page lists none of them
         # up front but those named on the registrar's own cases: the rest are found by surname.
-        # ``include_grave``: the view's answer to the one grave-data rule (cases/grave.py).
+        # ``include_grave``: the view's answer to the one grave-data rule (cases/access/grave.py).
         self.fields["prosecutor"].queryset = prosecutors()
         self.fields["prosecutor"].widget.offered = _usual_prosecutors(user, include_grave=include_grave)
         self.fields["supervisor"].queryset = (

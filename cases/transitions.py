@@ -6,7 +6,7 @@ Anything not in the table is refused. The required action is checked through
 
 from __future__ import annotations
 
-from . import access
+from .access import rules as access
 from .choices import CaseAction as A
 from .choices import CaseStatus as S
 

@@ -1,7 +1,7 @@
 """``Idempotency-Key`` on API writes (issue #20, docs/API.md "Retrying a write"): a client that got no
 answer repeats the request with the same key and learns the outcome instead of writing twice.
 
-``IdempotentWrites`` is mixed into ecase.api_base.ScopedAPIView, so every POST and PATCH of the
+``IdempotentWrites`` is mixed into cases.access.api.ScopedAPIView, so every POST and PATCH of the
 API takes the header; nothing is done per view. For a request with a key:
 
 - the whole request runs in one transaction (the services' own blocks become savepoints), and
@@ -126,9 +126,9 @@ class IdempotentWrites:
 
     def _replay(self, record: IdempotentRequest) -> HttpResponse:
         from cases import access
+        from cases.access.api import api_reach
         from cases.models import Case
 
-        from .api_base import api_reach
         from .errors import OutOfScope
 
         if (

@@ -15,7 +15,7 @@ from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
 from cases import access
-from cases.services.scope import lock_case
+from cases.access.locking import lock_case
 from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 

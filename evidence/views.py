@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
 from cases import access
+from cases.access.views import CaseScopedView
 from cases.forms import ReasonForm
 from cases.models import Case
 from cases.views.common import apply_errors, done
 from ecase import blobs
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .forms import EvidenceForm, TransferForm, UploadForm
 from .models import EvidenceFile, EvidenceItem

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
-from ecase.api_base import api_restrict
+from cases.access.api import api_restrict
 from ecase.api_schema import NamedChoiceField
 
 from .. import access

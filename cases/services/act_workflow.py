@@ -21,13 +21,13 @@ from ecase.errors import NotAllowed, OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
+from ..access.locking import check_guards, require
 from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, REASON_REQUIRED, SYSTEM, ActAction
 from ..models import ActTransition, Case, ProceduralAct
 from ..models.acts import sha256_hex
 from ..system_actor import is_system_actor
 from .act_rendering import act_rendering_queue
 from .acts import act_draft
-from .scope import check_guards, require
 
 
 def _lock(act_id: int, *, actor: User) -> ProceduralAct:

@@ -17,9 +17,9 @@ from ecase.errors import OutOfScope, StaleEdit
 from ecase.history import save_attributed
 
 from .. import access
+from ..access.locking import lock_case
 from ..choices import ActStatus
 from ..models import Case, Participant, ProceduralAct, ProceduralActType
-from .scope import lock_case
 
 EDITABLE_STATUSES = (ActStatus.DRAFT, ActStatus.RETURNED)
 

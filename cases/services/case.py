@@ -18,11 +18,11 @@ from ecase.errors import StaleEdit
 from ecase.history import save_attributed
 
 from .. import access
+from ..access.locking import lock_case, require
 from ..choices import CaseAction, CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
 from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
-from .scope import lock_case, require
 from .term import refresh_deadline
 
 EDITABLE_FIELDS = ("plot", "event_date", "proceedings_form")

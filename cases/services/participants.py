@@ -17,8 +17,8 @@ from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
+from ..access.locking import lock_case
 from ..models import Case, Participant, Person, PersonLink
-from .scope import lock_case
 
 PERSON_FIELDS = (
     "iin",

@@ -21,11 +21,11 @@ from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
+from ..access.locking import lock_case
 from ..choices import ActStatus
 from ..deadlines import Period, compute_deadline
 from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
 from .acts import act_draft
-from .scope import lock_case
 
 REQUEST_TYPE = "term_extension_request"  # the act type of the request (cases/data/act_types.json)
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.services import audit_record
+from cases.access.views import CaseScopedView
 from ecase import blobs
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..act_fields import add_structured_fields, display_values, structured_values

@@ -14,14 +14,14 @@ from accounts.freshness import grave_data_needs_fresh_factor
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cases.access.views import CaseScopedView
 from ecase.errors import NotAllowed, StaleEdit
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
+from ..access.grave import grave_hidden_for
 from ..choices import CaseAction
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
 from ..forms_filters import CaseFilterForm
-from ..grave import grave_hidden_for
 from ..models import Case
 from ..paging import paginate_without_count
 from ..selectors import case_list, changes_since
@@ -361,7 +361,7 @@ class AccessLogView(CaseScopedView):
     def get(self, request):
         cases = self.scoped()
         # A grave case's log opens, like the case itself, only with a recent second factor
-        # (ecase/scoped_views.py); without one its events are left out and the page says so.
+        # (cases/access/views.py); without one its events are left out and the page says so.
         cases, grave_hidden = grave_hidden_for(request, cases)
         events = (
             AuditEvent.objects.filter(case_id__in=cases.values("pk"))

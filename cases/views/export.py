@@ -7,8 +7,8 @@ import tempfile
 from django.http import FileResponse
 from django.shortcuts import render
 
+from cases.access.views import CaseScopedView
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..export import export_case, exportable_case

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from cases.access.views import CaseScopedView
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..models import Case

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cases.access.views import CaseScopedView
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..forms import ParticipantForm, ReasonForm

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit.choices import EventType
 from audit.services import audit_record
-from ecase.scoped_views import CaseScopedView
+from cases.access.views import CaseScopedView
 
 from .. import access
 from ..act_fields import display_values

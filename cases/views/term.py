@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.access.views import CaseScopedView
 from ecase.read_log import log_read
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..choices import Language

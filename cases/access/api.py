@@ -1,4 +1,4 @@
-"""The bases every view of the JSON API inherits (issue #7; the API twin of scoped_views.py).
+"""The bases every view of the JSON API inherits (issue #7; the API twin of views.py).
 
 ``ScopedAPIView`` will not run without a ``queryset`` whose QuerySet has ``restrict`` and a
 ``permission_action``: lists come from ``api_restrict`` (``restrict(user, action)``, narrowed to
@@ -13,7 +13,7 @@ case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the
 (403 ``second_factor_required``), and lists leave their rows out until then
 (``accounts.freshness.grave_data_needs_fresh_factor``, the one rule of pages and API).
 The same rule is checked again by every service a view calls, on the case row it has locked
-(``cases.services.scope.case_guard``): a case requalified as grave after the view's lookup is
+(``cases.access.locking.case_guard``): a case requalified as grave after the view's lookup is
 refused there, and nothing is written.
 """
 
@@ -31,14 +31,14 @@ from rest_framework import exceptions, generics, permissions
 from accounts.authentication import TokenWriteScope, api_token_of
 from accounts.freshness import grave_data_needs_fresh_factor
 from audit.services import audit_record
-from cases import access
-from cases.grave import is_grave, without_grave
-from cases.models import Case
-from cases.services.scope import case_guard, lock_case
+from ecase.api_errors import PreconditionFailed, PreconditionRequired
+from ecase.errors import NotAllowed, OutOfScope
+from ecase.idempotency import IdempotentWrites
 
-from .api_errors import PreconditionFailed, PreconditionRequired
-from .errors import NotAllowed, OutOfScope
-from .idempotency import IdempotentWrites
+from ..models import Case
+from .grave import is_grave, without_grave
+from .locking import case_guard, lock_case
+from .rules import VIEW
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
 
@@ -153,7 +153,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         """The rows an object of this view is looked up in (grave ones then ask for the second factor)."""
         return api_reach(self.request, self.queryset, action or self.permission_action)
 
-    def restricted(self, queryset: models.QuerySet, action: str = access.VIEW) -> models.QuerySet:
+    def restricted(self, queryset: models.QuerySet, action: str = VIEW) -> models.QuerySet:
         """Rows of another model (a parent's children) through the same path as this view's own."""
         return api_restrict(self.request, queryset, action)
 
@@ -276,7 +276,7 @@ def matching_version(request, case_id: int, current):
     other write slips in between the comparison and the service the block calls.
     """
     with transaction.atomic():
-        lock_case(case_id, actor=request.user, action=access.VIEW)
+        lock_case(case_id, actor=request.user, action=VIEW)
         yield expected_version(request, current())
 
 

@@ -31,11 +31,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.freshness import grave_data_needs_fresh_factor
-from cases.grave import is_grave
-from cases.models import Case
-from cases.services.scope import case_guard
+from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 
-from .errors import NotAllowed, OutOfScope, SecondFactorRequired
+from ..models import Case
+from .grave import is_grave
+from .locking import case_guard
 
 
 class CaseScopedView(LoginRequiredMixin, View):
@@ -86,7 +86,7 @@ class CaseScopedView(LoginRequiredMixin, View):
             raise SecondFactorRequired("a grave case, and the second factor is not recent", case_id=case_id)
 
     def guard_grave_case(self, case: Case) -> None:
-        """Run by the services on the locked case row (cases.services.scope.case_guard)."""
+        """Run by the services on the locked case row (cases.access.locking.case_guard)."""
         self.require_second_factor(case.pk, case.gravity)
 
     def confirm_second_factor(self, case_id: int | None) -> HttpResponse:
