@@ -13,7 +13,7 @@ case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the
 (403 ``second_factor_required``), and lists leave their rows out until then
 (``accounts.freshness.grave_data_needs_fresh_factor``, the one rule of pages and API).
 The same rule is checked again by every service a view calls, on the case row it has locked
-(``cases.access.locking.case_guard``): a case requalified as grave after the view's lookup is
+(``cases.access.locking.case_check``): a case requalified as grave after the view's lookup is
 refused there, and nothing is written.
 """
 
@@ -29,15 +29,15 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
-from accounts.freshness import grave_data_needs_fresh_factor
 from audit.services import audit_record
 from ecase.api_errors import PreconditionFailed, PreconditionRequired
-from ecase.errors import NotAllowed, OutOfScope
+from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 from ecase.idempotency import IdempotentWrites
 
 from ..models import Case
-from .grave import is_grave, without_grave
-from .locking import case_guard, lock_case
+from .grave import grave_hidden_for, is_grave, second_factor_check, without_grave
+from .locking import case_check, lock_case
+from .objects import case_id_for, case_id_of, case_path
 from .rules import VIEW
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
@@ -71,28 +71,17 @@ def api_reach(request, queryset: models.QuerySet, action: str) -> models.QuerySe
     return narrow_to_token(request, queryset.restrict(request.user, action), action)
 
 
-def _case_path(rows: models.QuerySet) -> str | None:
-    if rows.model is Case:
-        return None
-    case_path = getattr(rows, "case_path", None)
-    if case_path is None:
-        raise ImproperlyConfigured(f"{rows.model.__name__}: no case_path, so grave cases cannot be left out")
-    return case_path
-
-
 def narrow_to_token(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     """Rows already restricted to the user (a selector's result), narrowed to the request's token."""
     if grave_cases_open(request):
         return rows
-    return without_grave(rows, _case_path(rows))
+    return without_grave(rows, case_path(rows))
 
 
 def listable(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     """Rows already restricted to the user, as a list shows them to this request: the token's scope, and
     no grave case's row while the one rule (``grave_data_needs_fresh_factor``) withholds them."""
-    rows = narrow_to_token(request, rows, action)
-    if grave_data_needs_fresh_factor(request):
-        rows = without_grave(rows, _case_path(rows))
+    rows, _hidden = grave_hidden_for(request, narrow_to_token(request, rows, action), case_path(rows))
     return rows
 
 
@@ -106,7 +95,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
     def dispatch(self, request, *args, **kwargs):
         # Every service this request calls checks the grave-case rule again under its row lock.
-        with case_guard(self.guard_grave_case):
+        with case_check(self.check_locked_case):
             return super().dispatch(request, *args, **kwargs)
 
     @classmethod
@@ -165,7 +154,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         pk = self.kwargs[self.lookup_url_kwarg]
         obj = self.reachable(action).filter(pk=pk).first()
         if obj is None:
-            case_id = self.queryset.case_id_of(pk) if hasattr(self.queryset, "case_id_of") else None
+            case_id = case_id_for(self.queryset, pk)
             if case_id is not None and self.reachable("view").filter(pk=pk).exists():
                 raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
             if (
@@ -184,40 +173,26 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
         A token reached the object only if an administrator issued it for grave cases (api_restrict).
         """
-        if api_token_of(self.request) is not None:
-            return
-        case_id = case_id_of(obj)
-        gravity = (
-            obj.gravity
-            if isinstance(obj, Case)
-            else Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
-        )
-        if is_grave(gravity):
-            self._require_fresh_second_factor()
-
-    def _require_fresh_second_factor(self) -> None:
-        if grave_data_needs_fresh_factor(self.request):
+        try:
+            second_factor_check(self.request, obj)
+        except SecondFactorRequired:
             raise exceptions.PermissionDenied(
                 _(
                     "A grave case opens only with a second factor confirmed in the last minutes: "
                     "confirm it in the browser."
                 ),
                 code="second_factor_required",
-            )
+            ) from None
 
-    def guard_grave_case(self, case: Case) -> None:
+    def check_locked_case(self, case: Case) -> None:
         """The grave-case rule on a case a service has locked: authoritative, whatever the lookup saw before.
 
         A token not issued for grave cases: 404, as an absent case (logged with the reason); a
         session: a second factor from the last minutes.
         """
-        if not is_grave(case.gravity):
-            return
-        token = api_token_of(self.request)
-        if token is None:
-            self._require_fresh_second_factor()
-        elif not token.grave_cases:
+        if is_grave(case.gravity) and not grave_cases_open(self.request):
             raise OutsideTokenScope("the case is grave, and the token is not issued for them", case_id=case.pk)
+        self.require_second_factor_for_grave(case)
 
     def audit_data(self, **extra) -> dict:
         """What the audit row of a read through the API records besides the browser's: channel and token."""
@@ -251,17 +226,6 @@ class ChildrenListView(ScopedAPIView, generics.ListAPIView):
                 data=self.audit_data(part=self.request.resolver_match.url_name),
             )
         return self.children(parent)
-
-
-def case_id_of(obj) -> int | None:
-    """The case an object of case data belongs to (the case itself, an act, a person, an item, a file)."""
-    for path in ("case_id", "item.case_id"):
-        value = obj
-        for attribute in path.split("."):
-            value = getattr(value, attribute, None)
-        if value is not None:
-            return value
-    return obj.pk if obj._meta.label_lower == "cases.case" else None
 
 
 def etag(version: int) -> str:

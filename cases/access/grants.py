@@ -28,13 +28,10 @@ from audit.services import audit_record
 
 from ..choices import Gravity
 from .rules import (
-    CODENAMES,
     INVESTIGATOR_ACTIONS,
     PROSECUTOR_ACTIONS,
-    ROLE_ACTIONS,
     SUPERVISOR_ACTIONS,
     codename,
-    holds_group_grants,
 )
 
 
@@ -73,13 +70,8 @@ def desired_user_grants(case) -> set[tuple[int, str]]:
 def desired_group_grants(case) -> set[tuple[int, str]]:
     if case.gravity >= Gravity.GRAVE:
         return set()  # extended protection: only the explicitly assigned supervisor
-    units = Unit.objects.filter(path__in=_ancestor_paths(case.unit.path))
+    units = Unit.objects.filter(path__in=case.unit.ancestor_paths())
     return {(unit_supervisors_group(unit).pk, codename(a)) for unit in units for a in SUPERVISOR_ACTIONS}
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def sync_grants(case) -> dict[str, list[str]]:
@@ -106,28 +98,6 @@ def sync_grants(case) -> dict[str, list[str]]:
             model.objects.filter(pk__in=[existing[k].pk for k in stale]).delete()
             changes["revoked"].extend(f"{owner[:-3]}:{k[0]}:{k[1]}" for k in sorted(stale))
     return changes
-
-
-def allowed_actions(user, case_id: int) -> set[str]:
-    """The actions ``user`` holds on one case, in one query (for showing the right buttons).
-
-    The same rules as ``Case.objects.restrict``: only what the user's role can hold, group grants
-    only for a role that holds them through a group."""
-    from ..models import CaseGroupObjectPermission, CaseUserObjectPermission
-
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    possible = ROLE_ACTIONS.get(user.role, frozenset())
-    if not possible:
-        return set()
-    codes = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id).values_list(
-        "permission__codename", flat=True
-    )
-    if holds_group_grants(user):
-        by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, content_object_id=case_id)
-        codes = codes.union(by_group.values_list("permission__codename", flat=True))
-    held = set(codes)
-    return {action for action in possible if CODENAMES[action] in held}
 
 
 @receiver(rights_changed, dispatch_uid="cases.access.resync_user")

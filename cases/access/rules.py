@@ -51,3 +51,24 @@ def codename(action: str) -> str:
         return CODENAMES[action]
     except KeyError:
         raise ValueError(f"unknown case action {action!r}; known: {sorted(CODENAMES)}") from None
+
+
+# Not a grant of its own: who may export the case file follows from the grants and the people the
+# case names. The grants do not tell the lead from the group (both hold ``change``), nor the
+# prosecutor from other readers (``view``), so those two are the case's ``lead_investigator`` and
+# ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
+EXPORT = "export"
+# The rendering worker's step (``act_transitions.SYSTEM``): no person holds it (cases/system_actor.py).
+SYSTEM = "system"
+
+
+def derived_actions(user, case, held: set[str]) -> set[str]:
+    """The actions that follow from ``held`` (the user's grants on ``case``) and the case's people."""
+    derived = set()
+    if (
+        ASSIGN in held
+        or (VIEW in held and case.prosecutor_id == user.pk)
+        or (CHANGE in held and case.lead_investigator_id == user.pk)
+    ):
+        derived.add(EXPORT)
+    return derived

@@ -17,12 +17,11 @@ from ecase.api_schema import NamedChoiceField
 
 from .. import access
 from ..act_fields import PREFIX, add_structured_fields, structured_values
-from ..act_transitions import ActAction
+from ..act_transitions import ActAction, act_actions
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
 from ..services.participants import linked_persons
-from ..views.acts import available_actions
 
 MAX_TEXT = 20000
 
@@ -221,7 +220,7 @@ class ActSerializer(serializers.ModelSerializer):
 
     def get_actions(self, act: ProceduralAct) -> list[str]:
         # The browser's buttons; approve and return still need a re-authenticated browser session.
-        return available_actions(act, self.context["request"].user)
+        return act_actions(act, self.context["request"].user)
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
         correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()

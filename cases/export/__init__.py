@@ -1,6 +1,6 @@
 """The case-file export for a prosecutor or a court (issue #6): build, sign, verify."""
 
-from .builder import ExportError, ExportResult, export_case, exportable_case, may_export
+from .builder import ExportError, ExportResult, export_case, exportable_case
 from .verify import ExportCheck, verify_export
 
 __all__ = [
@@ -9,6 +9,5 @@ __all__ = [
     "ExportResult",
     "export_case",
     "exportable_case",
-    "may_export",
     "verify_export",
 ]

@@ -10,7 +10,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
-from accounts.freshness import grave_data_needs_fresh_factor
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
@@ -91,12 +90,7 @@ class CaseRegisterView(CaseScopedView):
     def form(self, data=None) -> CaseRegisterForm:
         # The prosecutors offered up front come from the registrar's cases: grave ones only when the
         # one grave-data rule allows (a recent second factor).
-        return CaseRegisterForm(
-            data,
-            unit=self.request.user.unit,
-            user=self.request.user,
-            include_grave=not grave_data_needs_fresh_factor(self.request),
-        )
+        return CaseRegisterForm(data, unit=self.request.user.unit, user=self.request.user, request=self.request)
 
     def get(self, request):
         return render(request, "cases/case_register.html", {"form": self.form()})
@@ -146,8 +140,8 @@ class CaseDetailView(CaseScopedView):
         case = self.get_object()  # a grave case needs a recent second factor (CaseScopedView)
         tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "summary"
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
-        held = access.allowed_actions(request.user, case.pk)
-        decisions = [(a, CaseAction(a).label) for a in open_actions(case.status, held)]
+        held = access.case_actions(request.user, case)
+        decisions = [(a, CaseAction(a).label) for a in open_actions(case, request.user, held=held)]
         context = {
             "case": case,
             "tab": tab,

@@ -18,7 +18,7 @@ from ..models import Case
 class CaseExportView(CaseScopedView):
     """GET: what the export holds; POST: build it, audit it, download it.
 
-    Open to the lead investigator, the case's supervisors and its prosecutor (``may_export``);
+    Open to the lead investigator, the case's supervisors and its prosecutor (``access.EXPORT``);
     others who see the case get 403.
     """
 

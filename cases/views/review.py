@@ -19,11 +19,11 @@ from cases.access.views import CaseScopedView
 
 from .. import access
 from ..act_fields import display_values
-from ..act_transitions import ActAction
+from ..act_transitions import ActAction, act_actions
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..services.act_workflow import act_transition
-from .acts import available_actions, needs_reauthentication, reauthenticate_then
+from .acts import needs_reauthentication, reauthenticate_then
 from .common import apply_errors, done
 from .preview import act_preview_html
 
@@ -42,7 +42,7 @@ class ActReviewView(CaseScopedView):
 
     def render_page(self, act, form, status=200):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
-        decisions = [a for a in available_actions(act, self.request.user) if a in DECISIONS]
+        decisions = [a for a in act_actions(act, self.request.user) if a in DECISIONS]
         return render(
             self.request,
             "cases/act_review.html",
