@@ -42,10 +42,10 @@ def grave_data_needs_fresh_factor(request) -> bool:
     until the second factor is confirmed again.
 
     Every place that shows anything of a case asks this one function: the case-scoped pages
-    (ecase/scoped_views.py), the API (ecase/api_base.py), the case list and its search, the access
+    (cases/access/views.py), the API (cases/access/api.py), the case list and its search, the access
     log, option lists. A browser session needs a second factor confirmed within
     ECASE_GRAVE_CASE_OTP_MINUTES. An API token holds no second factor: it reaches grave cases only
-    when an administrator issued it for them (``ecase.api_base.api_restrict``), so the rule is
+    when an administrator issued it for them (``cases.access.api.api_restrict``), so the rule is
     answered there and this returns False for it. ``request`` is Django's or DRF's request.
     """
     if isinstance(getattr(request, "auth", None), ApiToken):

@@ -16,6 +16,13 @@ from simple_history.models import HistoricalRecords
 from .choices import Role, UnitKind
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The materialised paths of the unit at ``path`` and of every unit above it (``"75/7511/"`` →
+    ``["75/", "75/7511/"]``): a unit's supervisors, and the unit supervisors' groups, sit on these."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 class Unit(models.Model):
     """A node of the organisational tree.
 
@@ -48,6 +55,10 @@ class Unit(models.Model):
     def save(self, *args, **kwargs):
         self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
         super().save(*args, **kwargs)
+
+    def ancestor_paths(self) -> list[str]:
+        """The paths of this unit and of every unit above it, the root first (``ancestor_paths``)."""
+        return ancestor_paths(self.path)
 
     def subtree(self) -> models.QuerySet[Unit]:
         """This unit and every unit below it: one prefix match on the indexed path."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +12,7 @@ from accounts.choices import Role
 from accounts.models import User
 from ecase.widgets import DateInput, TextareaField
 
+from .access.grave import grave_hidden_for, without_grave
 from .act_transitions import ActAction
 from .choices import CaseAction, Language, ParticipantRole, ProceedingsForm, Sex
 from .choosers import (
@@ -23,7 +23,6 @@ from .choosers import (
     active_articles,
     prosecutors,
 )
-from .grave import without_grave
 from .models import Case, Participant, ProceduralActType
 
 DATE = DateInput()  # ISO value: <input type=date> shows a localised one as empty (ecase/widgets.py)
@@ -74,15 +73,15 @@ class CaseRegisterForm(forms.Form):
         help_text=_("Required for grave and especially grave crimes."),
     )
 
-    def __init__(self, *args, unit=None, user=None, include_grave=False, **kwargs):
+    def __init__(self, *args, unit=None, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Every active prosecutor may be named (checked on submission); the page lists none of them
         # up front but those named on the registrar's own cases: the rest are found by surname.
-        # ``include_grave``: the view's answer to the one grave-data rule (cases/grave.py).
+        # Grave cases' prosecutors only as the one grave-data rule lets ``request`` list them.
         self.fields["prosecutor"].queryset = prosecutors()
-        self.fields["prosecutor"].widget.offered = _usual_prosecutors(user, include_grave=include_grave)
+        self.fields["prosecutor"].widget.offered = _usual_prosecutors(user, request=request)
         self.fields["supervisor"].queryset = (
-            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(unit))
+            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=unit.ancestor_paths())
             if unit
             else User.objects.none()
         )
@@ -91,24 +90,18 @@ class CaseRegisterForm(forms.Form):
 USUAL_PROSECUTORS = 5
 
 
-def _usual_prosecutors(user, *, include_grave: bool = False):
+def _usual_prosecutors(user, *, request=None):
     """The prosecutors named on ``user``'s own cases (through restrict): a handful, whatever the country's size.
-    Grave cases count only when the request may show grave data (a recent second factor)."""
+    Grave cases count only when ``request`` may list grave data (``grave_hidden_for``; no request: never)."""
     if user is None:
         return User.objects.none()
-    named: QuerySet[Case] = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
-    if not include_grave:
-        named = without_grave(named)
+    named = Case.objects.restrict(user, "view").filter(lead_investigator=user, prosecutor__isnull=False)
+    named = grave_hidden_for(request, named)[0] if request is not None else without_grave(named)
     return (
         prosecutors()
         .filter(pk__in=named.values("prosecutor_id"))
         .order_by("last_name", "first_name", "pk")[:USUAL_PROSECUTORS]
     )
-
-
-def _ancestor_paths(unit) -> list[str]:
-    parts = unit.path.strip("/").split("/")
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 class CaseEditForm(forms.Form):
@@ -150,7 +143,7 @@ class CaseAssignForm(forms.Form):
         # The current one is shown; others are searched.
         self.fields["prosecutor"].queryset = with_chosen(prosecutors(), [case.prosecutor_id])
         self.fields["supervisor"].queryset = with_chosen(
-            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=_ancestor_paths(case.unit)),
+            User.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__path__in=case.unit.ancestor_paths()),
             [case.supervisor_id],
         )
 

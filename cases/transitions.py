@@ -1,12 +1,22 @@
 """The case status machine as a table: (status, action) → (new status, required case action).
 
-Anything not in the table is refused. The required action is checked through
-``Case.objects.restrict(actor, action)``, the same path as every read.
+Anything not in the table is refused. ``case_action_refusal`` is the one answer to "may this
+user take this step on this case now": ``case_transition`` raises what it returns, and the case
+page offers exactly the steps it does not refuse (``open_actions``). The right is read from the
+actor's grants on the case (``access.allowed_actions``, the rules of ``restrict``).
 """
 
 from __future__ import annotations
 
-from . import access
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+
+from ecase.errors import NotAllowed
+
+from .access import rules as access
+from .access.scope import allowed_actions
 from .choices import CaseAction as A
 from .choices import CaseStatus as S
 
@@ -30,12 +40,32 @@ REASON_REQUIRED = {A.INTERRUPT, A.RESUME, A.TERMINATE, A.RETURN, A.REOPEN}
 GROUND_REQUIRED = {A.INTERRUPT, A.TERMINATE}
 
 
-def open_actions(status: str, held: set[str]) -> list[str]:
-    """The actions the table allows from ``status`` to someone holding ``held`` rights.
+def case_action_refusal(case, action: str, *, actor, held: Callable[[], set[str]] | None = None) -> Exception | None:
+    """Why ``actor`` may not take ``action`` on ``case`` now, or None when they may.
 
-    The case page offers exactly these, read from the same table ``case_transition`` checks,
-    so the decision list cannot offer what the service would refuse.
+    A ValidationError: no such step from the case's status; NotAllowed: the step needs a right
+    the actor does not hold on the case. ``held`` gives those rights (asked only when the step exists).
+    """
+    entry = CASE_TRANSITIONS.get((case.status, action))
+    if entry is None:
+        return ValidationError(
+            gettext("A case that is “%(status)s” cannot be moved by “%(action)s”.")
+            % {"status": case.get_status_display(), "action": action},
+            code="transition",
+        )
+    if entry[1] not in (held() if held else allowed_actions(actor, case.pk)):
+        return NotAllowed(f"{actor} may not {entry[1]} this case", case_id=case.pk)
+    return None
+
+
+def open_actions(case, user, *, held: set[str]) -> list[str]:
+    """The steps ``user`` may take on ``case`` now (``held``: their rights on it), in the table's order.
+
+    The case page offers exactly these: the same function ``case_transition`` asks, so the
+    decision list cannot offer what the service would refuse.
     """
     return [
-        action for (source, action), (_target, right) in CASE_TRANSITIONS.items() if source == status and right in held
+        action
+        for (source, action) in CASE_TRANSITIONS
+        if source == case.status and case_action_refusal(case, action, actor=user, held=lambda: held) is None
     ]

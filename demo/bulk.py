@@ -34,7 +34,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.choices import Role, UnitKind
-from accounts.models import Unit, User
+from accounts.models import Unit, User, ancestor_paths
 from accounts.services import unit_supervisors_group, user_create
 from cases import access
 from cases.choices import ActStatus, CaseStatus, Gravity
@@ -295,7 +295,7 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
     for unit in pool:
         _ensure_supervisor(admin, unit, bulk=unit.pk in bulk_ids)
     for unit, info in zip(pool, infos):
-        ancestors = list(Unit.objects.filter(path__in=access._ancestor_paths(unit.path)))
+        ancestors = list(Unit.objects.filter(path__in=ancestor_paths(unit.path)))
         info.supervisors = list(
             User.objects.filter(unit__in=ancestors, role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True)
         )
@@ -346,7 +346,7 @@ def _ensure_supervisor(admin: User, unit: Unit, *, bulk: bool) -> None:
     heads = User.objects.filter(role=Role.SUPERVISOR, is_active=True)
     if heads.filter(unit=unit).exists():
         return
-    if not bulk and heads.filter(unit__path__in=access._ancestor_paths(unit.path)).exists():
+    if not bulk and heads.filter(unit__path__in=ancestor_paths(unit.path)).exists():
         return
     last, first, middle = people.names(random.Random(unit.code), "M")
     user_create(

@@ -1,6 +1,6 @@
 """The evidence side of the JSON API (issue #7): items, their files (download) and custody chain.
 
-Every view inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, writes through
+Every view inherits cases.access.api.ScopedAPIView: reads through ``restrict``, writes through
 evidence.services; a download is logged exactly as in the browser.
 """
 
@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from audit.choices import EventType
 from audit.services import audit_record
 from cases import access
+from cases.access.api import ChildrenListView, ScopedAPIView, etag, expected_version, matching_version, with_digest
 from cases.api.serializers import UserRefSerializer
 from cases.models import Case
 from ecase import blobs
-from ecase.api_base import ChildrenListView, ScopedAPIView, etag, expected_version, matching_version, with_digest
 from ecase.api_schema import NamedChoiceField
 
 from .choices import EvidenceStatus

@@ -17,7 +17,7 @@ from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
 from cases import access
-from cases.services.scope import lock_case
+from cases.services.withdrawal import withdraw
 from ecase import blobs
 from ecase.errors import OutOfScope
 from ecase.history import save_attributed
@@ -45,7 +45,7 @@ def evidence_add(*, case_id: int, actor: User, number: int | None = None, reason
     unknown = set(fields) - set(ITEM_FIELDS)
     if unknown:
         raise ValueError(f"unknown evidence fields: {sorted(unknown)}")
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     if number is None:
         number = (EvidenceItem.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
     elif EvidenceItem.objects.filter(case=case, number=number).exists():
@@ -62,15 +62,15 @@ def evidence_add(*, case_id: int, actor: User, number: int | None = None, reason
     return item
 
 
+def _withdrawn_item() -> ValidationError:
+    return ValidationError(_("This evidence item was withdrawn."))
+
+
 def locked_item(item_id: int, *, actor: User) -> EvidenceItem:
-    """The item, if visible, with its case locked for a change by ``actor``."""
-    item = EvidenceItem.objects.restrict(actor, access.VIEW).filter(pk=item_id).first()
-    if item is None:
-        raise OutOfScope("no such evidence item")
-    lock_case(item.case_id, actor=actor, action=access.CHANGE)
-    item = EvidenceItem.objects.select_for_update().get(pk=item_id)
+    """The item, if visible and not withdrawn, locked with its case for a change by ``actor``."""
+    item = access.locked(EvidenceItem, item_id, actor=actor, action=access.CHANGE)
     if item.is_withdrawn:
-        raise ValidationError(_("This evidence item was withdrawn."))
+        raise _withdrawn_item()
     return item
 
 
@@ -103,15 +103,15 @@ def _audit_value(value):
 
 @transaction.atomic
 def evidence_withdraw(*, item_id: int, actor: User, reason: str) -> EvidenceItem:
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("State why the item is withdrawn.")})
-    item = locked_item(item_id, actor=actor)
-    item.withdrawn_at, item.withdrawn_by, item.withdrawal_reason = timezone.now(), actor, reason.strip()
-    save_attributed(item, actor=actor, reason=reason)
-    audit_record(
-        actor=actor, event=EventType.EVIDENCE_WITHDRAWN, case_id=item.case_id, target=item, data={"reason": reason}
+    return withdraw(
+        EvidenceItem,
+        item_id,
+        actor=actor,
+        reason=reason,
+        event=EventType.EVIDENCE_WITHDRAWN,
+        reason_missing=_("State why the item is withdrawn."),
+        already_withdrawn=_withdrawn_item(),
     )
-    return item
 
 
 @transaction.atomic
@@ -259,20 +259,21 @@ def resumable_attach(*, upload_id, actor: User, blob: blobs.StoredBlob) -> Evide
 @transaction.atomic
 def evidence_file_withdraw(*, file_id: int, actor: User, reason: str) -> EvidenceFile:
     """Withdraw a file (attached in error); its row, its bytes and its history stay."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("State why the file is withdrawn.")})
-    record = EvidenceFile.objects.restrict(actor, access.VIEW).filter(pk=file_id).first()
-    if record is None or record.is_withdrawn:
-        raise OutOfScope("no such file")
-    locked_item(record.item_id, actor=actor)
-    record = EvidenceFile.objects.select_for_update().get(pk=file_id)
-    record.withdrawn_at, record.withdrawn_by, record.withdrawal_reason = timezone.now(), actor, reason.strip()
-    save_attributed(record, actor=actor, reason=reason)
-    audit_record(
+
+    def item_in_force(record: EvidenceFile) -> None:
+        if record.item.is_withdrawn:
+            raise _withdrawn_item()
+
+    # A withdrawn file answers as an absent one, as before: it is no longer offered for anything.
+    return withdraw(
+        EvidenceFile,
+        file_id,
         actor=actor,
+        reason=reason,
         event=EventType.FILE_WITHDRAWN,
-        case_id=record.item.case_id,
-        target=record,
-        data={"reason": reason, "sha256": record.sha256},
+        reason_missing=_("State why the file is withdrawn."),
+        already_withdrawn=OutOfScope("no such file"),
+        precondition=item_in_force,
+        related=("item",),
+        audit_data=lambda record: {"sha256": record.sha256},
     )
-    return record

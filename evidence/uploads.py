@@ -41,9 +41,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases import access
+from cases.access.views import CaseScopedView
 from ecase import blobs
 from ecase.errors import OutOfScope
-from ecase.scoped_views import CaseScopedView
 
 from .choices import UploadStatus
 from .files import SNIFF_BYTES, detect_type

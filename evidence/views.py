@@ -16,11 +16,11 @@ from audit.choices import EventType, Outcome
 from audit.read_log import log_read
 from audit.services import audit_record
 from cases import access
+from cases.access.views import CaseScopedView
 from cases.forms import ReasonForm
 from cases.models import Case
 from cases.views.common import apply_errors, done
 from ecase import blobs
-from ecase.scoped_views import CaseScopedView
 
 from .forms import EvidenceForm, TransferForm, UploadForm
 from .models import EvidenceFile, EvidenceItem

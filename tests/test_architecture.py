@@ -26,9 +26,6 @@ ROOT_PACKAGES = set(CONFIG["root_packages"])
 APPS = ROOT_PACKAGES - {"ecase"}
 # Tooling outside the application: never imported by it, so not under the contracts.
 NOT_APPLICATION = {"tests", "bench"}
-# Domain code still in ecase, on its way into cases/access (issue #14 item 1). Once a module has
-# moved, drop it here: the tests below then hold the rest of ecase to its two kinds.
-MOVING_OUT_OF_ECASE = {"ecase.scoped_views", "ecase.api_base"}
 
 
 def layers() -> list[str]:
@@ -59,10 +56,9 @@ def test_every_module_of_ecase_is_wiring_or_infrastructure():
         for p in (ROOT / "ecase").rglob("*.py")
         if p.name != "__init__.py"
     } | {"ecase"}
-    assert MOVING_OUT_OF_ECASE <= modules, "a module has moved out of ecase: drop it from MOVING_OUT_OF_ECASE"
     assert not INFRASTRUCTURE & WIRING
     # ecase/__init__.py loads the Celery app (wiring) and nothing else.
-    assert modules - MOVING_OUT_OF_ECASE == INFRASTRUCTURE | WIRING | {"ecase"}
+    assert modules == INFRASTRUCTURE | WIRING | {"ecase"}
     graph = grimp.build_graph(*sorted(ROOT_PACKAGES))
     assert graph.find_modules_directly_imported_by("ecase") <= {"ecase.celery"}
 
@@ -114,11 +110,10 @@ def test_the_case_page_walk_stays_in_cases_and_below():
         if package == "cases":
             continue
         if package == "ecase":
-            assert module in INFRASTRUCTURE | MOVING_OUT_OF_ECASE, f"the case page reaches {module}"
+            assert module in INFRASTRUCTURE, f"the case page reaches {module}"
         else:
             assert package in below, f"the case page reaches {module}"
-        if module not in MOVING_OUT_OF_ECASE:
-            assert not graph.chain_exists(module, "cases", as_packages=True), f"{module} leads back into cases"
+        assert not graph.chain_exists(module, "cases", as_packages=True), f"{module} leads back into cases"
 
 
 def test_evidence_contributes_its_tab_and_export_section_to_the_case_file():

@@ -12,17 +12,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditEvent
-from ecase.api_base import api_restrict
+from cases.access.api import api_restrict
 from ecase.api_schema import NamedChoiceField
 
 from .. import access
 from ..act_fields import PREFIX, add_structured_fields, structured_values
-from ..act_transitions import ActAction
+from ..act_transitions import ActAction, act_actions
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
 from ..services.participants import linked_persons
-from ..views.acts import available_actions
 
 MAX_TEXT = 20000
 
@@ -225,7 +224,7 @@ class ActSerializer(serializers.ModelSerializer):
 
     def get_actions(self, act: ProceduralAct) -> list[str]:
         # The browser's buttons; approve and return still need a re-authenticated browser session.
-        return available_actions(act, self.context["request"].user)
+        return act_actions(act, self.context["request"].user)
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
         correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()

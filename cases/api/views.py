@@ -1,6 +1,6 @@
 """API views over cases, participants, persons, acts and a case's access log.
 
-Each inherits ecase.api_base.ScopedAPIView: reads through ``restrict``, 404 outside the scope,
+Each inherits cases.access.api.ScopedAPIView: reads through ``restrict``, 404 outside the scope,
 403 inside it when the action is not the user's; writes through the services, as the browser.
 """
 
@@ -21,8 +21,7 @@ from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.read_log import log_read
 from audit.services import audit_record
-from ecase import blobs
-from ecase.api_base import (
+from cases.access.api import (
     ChildrenListView,
     ScopedAPIView,
     etag,
@@ -31,6 +30,7 @@ from ecase.api_base import (
     matching_version,
     with_digest,
 )
+from ecase import blobs
 
 from .. import access
 from ..act_transitions import ActAction

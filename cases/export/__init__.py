@@ -1,6 +1,6 @@
 """The case-file export for a prosecutor or a court (issue #6): build, sign, verify."""
 
-from .builder import ExportError, ExportResult, export_case, exportable_case, may_export
+from .builder import ExportError, ExportResult, export_case, exportable_case
 from .signature import ExportKeyUnavailable
 from .verify import ExportCheck, verify_export
 
@@ -11,6 +11,5 @@ __all__ = [
     "ExportResult",
     "export_case",
     "exportable_case",
-    "may_export",
     "verify_export",
 ]

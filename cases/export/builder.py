@@ -27,7 +27,6 @@ from datetime import UTC
 from typing import BinaryIO
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,7 +35,6 @@ from audit.heads import FORMAT as HEADS_FORMAT
 from audit.models import GENESIS_HASH, ChainHead, chain_for_case
 from audit.services import audit_record
 from ecase import blobs
-from ecase.errors import NotAllowed, OutOfScope
 
 from .. import access, file_parts
 from ..choices import ActStatus
@@ -61,34 +59,10 @@ class ExportResult:
     case_number: str
 
 
-def may_export(actor: User, case: Case) -> bool:
-    """The lead investigator, a supervisor of the case, its prosecutor (a group member may not).
-
-    The grants do not tell the lead from the group (both hold ``change``), nor the prosecutor
-    from other readers (``view``), so those two are the case's ``lead_investigator`` and
-    ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
-    """
-    restrict = Case.objects.restrict
-    return (
-        Case.objects.filter(pk=case.pk)
-        .filter(
-            Q(pk__in=restrict(actor, access.ASSIGN).values("pk"))
-            | Q(pk__in=restrict(actor, access.VIEW).values("pk"), prosecutor=actor)
-            | Q(pk__in=restrict(actor, access.CHANGE).values("pk"), lead_investigator=actor)
-        )
-        .exists()
-    )
-
-
 def exportable_case(*, case_id: int, actor: User) -> Case:
-    case = (
-        Case.objects.restrict(actor, access.VIEW).select_related("unit", "lead_investigator").filter(pk=case_id).first()
-    )
-    if case is None:
-        raise OutOfScope("no such case", case_id=case_id if Case.objects.filter(pk=case_id).exists() else None)
-    if not may_export(actor, case):
-        raise NotAllowed("only the lead investigator, a supervisor or the prosecutor export a case", case_id=case.pk)
-    return case
+    """The case, if ``actor`` may export it: its lead investigator, a supervisor of it, its prosecutor
+    (``access.EXPORT``; a group member may not). Not visible: OutOfScope; visible: NotAllowed."""
+    return access.reach(case_id, actor=actor, action=access.EXPORT, related=("unit", "lead_investigator"))
 
 
 class ExportWriter:

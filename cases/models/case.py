@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce, TruncDate
-from django.db.models.signals import m2m_changed, post_migrate
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -37,128 +32,27 @@ class RegistrationSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="registration_sequence_unique")]
 
 
-# Permission ids per (database alias, codename). Permissions are rows created by migrate and
-# never change while the process runs, so restrict() need not look them up on every call. A
-# flush or migrate (the test suite's TransactionTestCase, a fresh test database) re-creates them
-# with new ids, hence the cache is dropped on post_migrate; the alias keeps a process that talks
-# to two databases (tests, the benchmark) from mixing their ids.
-_PERMISSION_IDS: dict[tuple[str, str], int] = {}
-
-
-def _permission_id(alias: str, action: str) -> int | None:
-    from ..access import codename
-
-    key = (alias, codename(action))  # codename() refuses an unknown action before anything is cached
-    if key not in _PERMISSION_IDS:
-        pk = (
-            Permission.objects.using(alias)
-            .filter(content_type__app_label="cases", content_type__model="case", codename=key[1])
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if pk is None:
-            return None  # not cached: the permission may appear with the next migrate
-        _PERMISSION_IDS[key] = pk
-    return _PERMISSION_IDS[key]
-
-
-@receiver(post_migrate, dispatch_uid="cases.restrict.forget_permission_ids")
-def _forget_permission_ids(**kwargs) -> None:
-    _PERMISSION_IDS.clear()
-
-
-# The user's group ids are kept on the user object. A request loads its user afresh, so this is
-# one query per request instead of one per restrict() call (the case page calls it several times);
-# Django's ModelBackend caches permissions on the user the same way. Membership changes through
-# ``user.groups`` drop the cached ids (below); a change made from the group's side
-# (``group.user_set``) is seen by user objects loaded afterwards.
-_GROUPS_ATTR = "_restrict_group_ids"
-
-
-def _group_ids(user, alias: str) -> tuple[int, ...]:
-    cached = getattr(user, _GROUPS_ATTR, None)
-    if cached is None or cached[0] != alias:
-        memberships = get_user_model().groups.through.objects.using(alias)
-        ids = tuple(memberships.filter(user_id=user.pk).values_list("group_id", flat=True))
-        cached = (alias, ids)
-        setattr(user, _GROUPS_ATTR, cached)
-    return cached[1]
-
-
-@receiver(m2m_changed, dispatch_uid="cases.restrict.forget_group_ids")
-def _forget_group_ids(sender, instance, **kwargs) -> None:
-    if sender is get_user_model().groups.through and _GROUPS_ATTR in vars(instance):
-        delattr(instance, _GROUPS_ATTR)
-
-
 class CaseQuerySet(CaseDataQuerySet):
     def restrict(self, user, action: str = "view") -> CaseQuerySet:
         """The cases ``user`` may ``action``: the one read path of case data (DESIGN §4).
 
-        Only object grants count: no model-level permission, no superuser bypass; an anonymous
-        or inactive user sees nothing, nor does a role that cannot hold ``action``
-        (``cases.access.ROLE_ACTIONS``); group grants count for supervisors only.
-
-        The shape of the query is chosen for the planner (bench/RESULTS.md, restricted list):
-
-        * The permission id and the user's group ids are looked up first (both cached, see
-          ``_permission_id`` and ``_group_ids``), so the grant subqueries filter on plain
-          ``permission_id = %s`` / ``group_id IN (…)``: no joins to auth_permission,
-          django_content_type or the user-groups table, whose row estimates (1 row) made the
-          planner misjudge the grant sets by orders of magnitude.
-        * Without groups (investigators, prosecutors: a few to a few hundred grants) the cases
-          are ``pk IN (user grants)``: PostgreSQL reads the grants from their index and fetches
-          those cases by primary key.
-        * With groups (supervisors: up to hundreds of thousands of cases) the cases are
-          ``EXISTS (user grant) OR EXISTS (group grant)``. PostgreSQL hashes both grant sets
-          once and walks cases in the list's order (index ``case_registered_order``), stopping
-          after one page. The former ``pk IN (user grants UNION group grants)`` had to fetch
-          every visible case and sort them all: ~700 ms for a regional supervisor at 1M cases,
-          now ~30 ms. The price: a COUNT(*) now tests every case of the table (0.27–0.37 s for
-          supervisors at 1M cases; the former shape read only the visible ones, 0.07–0.26 s), so
-          a supervisor's list should not count everything it could show.
+        Only object grants count, and only those the user's role can hold; the rules and the
+        query's shape are ``cases.access.scope.restrict``'s.
         """
-        from ..access import holds_group_grants, role_allows
+        from ..access.scope import restrict
 
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        perm = _permission_id(self.db, action)
-        if perm is None:  # not migrated yet: nobody can hold a grant that has no permission row
-            return self.none()
-        # Rights follow the role (DESIGN §4): a grant the current role could not hold counts for
-        # nothing, and groups count only for the roles that hold grants through one (supervisors),
-        # so a membership added by hand reaches no case. Decided on the user object, before the query.
-        if not role_allows(user, action):
-            return self.none()
-        by_user = CaseUserObjectPermission.objects.using(self.db).filter(user_id=user.pk, permission_id=perm)
-        groups = _group_ids(user, self.db) if holds_group_grants(user) else ()
-        if not groups:
-            return self.filter(pk__in=by_user.values("content_object_id"))
-        by_group = CaseGroupObjectPermission.objects.using(self.db).filter(group_id__in=groups, permission_id=perm)
-        return self.filter(
-            Exists(by_user.filter(content_object_id=OuterRef("pk")))
-            | Exists(by_group.filter(content_object_id=OuterRef("pk")))
-        )
-
-    def case_id_of(self, pk) -> int | None:
-        return pk if self.filter(pk=pk).exists() else None
+        return restrict(self, user, action)
 
 
 class CaseChildQuerySet(CaseDataQuerySet):
-    """Query set of a model that belongs to a case through ``case_path``; access inherits from the case."""
+    """Query set of a model that belongs to a case through ``case_path``; access inherits from the case.
+
+    ``case_path`` is the one declaration of the way to the case (read by ``cases.access.objects``)."""
 
     case_path = "case"
 
     def restrict(self, user, action: str = "view"):
         return self.filter(**{f"{self.case_path}__in": Case.objects.restrict(user, action)})
-
-    def case_id_of(self, pk) -> int | None:
-        """The case a row belongs to (for the access log of a refused attempt), or None if absent."""
-        return (
-            self.filter(pk=pk)
-            .values_list(f"{self.case_path}_id" if "__" not in self.case_path else f"{self.case_path}__id", flat=True)
-            .first()
-        )
 
 
 def offence_day():

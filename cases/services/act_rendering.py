@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+# The project's Celery app, made current by ecase/__init__.py: cases does not import the wiring.
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -20,7 +22,6 @@ from django.utils import timezone
 from accounts.models import User
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
-from ecase.celery import app as celery_app
 
 from ..choices import ActStatus, RenderingState
 from ..models import ActRendering, ProceduralAct
@@ -42,7 +43,7 @@ PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "i
 def rendering_enqueue(rendering_id: int) -> bool:
     """Hand one render message to the broker; False (logged) when the broker is unreachable."""
     try:
-        celery_app.send_task(
+        current_app.send_task(
             RENDER_TASK, args=[rendering_id], queue=settings.ECASE_RENDER_QUEUE, retry=True, retry_policy=PUBLISH_RETRY
         )
     except Exception:  # the approval is committed already; the sweep re-enqueues what did not get through

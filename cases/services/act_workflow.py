@@ -1,9 +1,10 @@
 """Moving an act through its lifecycle: one locked service for every action (DESIGN §5).
 
-``act_transition`` locks the case and the act, looks the (status, action) pair up in
-cases/act_transitions.py, checks the actor's right and the action's guards, applies the
-step, and records it twice in the same transaction: an ``ActTransition`` row and one audit
-event. Approval also freezes the act's snapshot and queues its rendering; the PDF is
+``act_transition`` locks the case and the act (``access.locked``), asks
+cases/act_transitions.py whether the step is the actor's now (``act_action_refusal``: the
+table, the right, author rules, the act's state — the same answer the buttons come from),
+checks what was given with it (a reason, the worker's hash), applies the step, and records it
+twice in the same transaction: an ``ActTransition`` row and one audit event. Approval also freezes the act's snapshot and queues its rendering; the PDF is
 rendered and signed by the Celery worker after the commit (cases/services/act_rendering.py).
 """
 
@@ -17,61 +18,23 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
-from ecase.errors import NotAllowed, OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
-from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, REASON_REQUIRED, SYSTEM, ActAction
-from ..models import ActTransition, Case, ProceduralAct
+from ..act_transitions import ACT_TRANSITIONS, REASON_REQUIRED, ActAction, act_action_refusal
+from ..models import ActTransition, ProceduralAct
 from ..models.acts import sha256_hex
 from ..system_actor import is_system_actor
 from .act_rendering import act_rendering_queue
 from .acts import act_draft
-from .scope import check_guards, require
 
 
-def _lock(act_id: int, *, actor: User) -> ProceduralAct:
-    """The act, locked after its case (the lock order of every case write), if the actor may see it.
-
-    The rendering worker's account sees no case; it reaches the act for the one step that is
-    its own, and the right check below keeps it to that step.
-    """
-    if is_system_actor(actor):
-        case_id = ProceduralAct.objects.filter(pk=act_id).values_list("case_id", flat=True).first()
-    else:
-        case_id = (
-            ProceduralAct.objects.restrict(actor, access.VIEW)
-            .filter(pk=act_id)
-            .values_list("case_id", flat=True)
-            .first()
-        )
-    if case_id is None:
-        raise OutOfScope("no such act")
-    check_guards(Case.objects.select_for_update().get(pk=case_id))
-    return ProceduralAct.objects.select_for_update().select_related("case", "act_type").get(pk=act_id)
-
-
-def _check_right(act: ProceduralAct, *, actor: User, action: str, right: str) -> None:
-    if right == SYSTEM:
-        if not is_system_actor(actor):
-            raise NotAllowed("only the rendering worker signs an act", case_id=act.case_id)
-        return
-    require(act.case, actor=actor, action=right)
-    if action in AUTHOR_ONLY and act.author_id != actor.pk:
-        raise NotAllowed("only the author submits or revises an act", case_id=act.case_id)
-    if action in NOT_BY_AUTHOR and act.author_id == actor.pk:
-        raise NotAllowed("the author cannot approve or return their own act", case_id=act.case_id)
-
-
-def _check_guards(act: ProceduralAct, *, action: str, reason: str, pdf_sha256: str) -> None:
+def _check_input(action: str, *, reason: str, pdf_sha256: str) -> None:
+    """What the user (or the worker) gives with the step; whether the step is theirs is ``act_action_refusal``'s."""
     if action in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("State the reason.")})
     if action == ActAction.SIGN:
         sha256_hex(pdf_sha256)
-    if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
-        raise ValidationError(
-            _("This act is already superseded by act №%(n)s.") % {"n": act.superseded_by.number}, code="transition"
-        )
 
 
 def _supersede(act: ProceduralAct, *, actor: User, reason: str) -> dict:
@@ -109,23 +72,21 @@ def _apply(act: ProceduralAct, *, action: str, actor: User, reason: str, pdf_sha
 
 @transaction.atomic
 def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", pdf_sha256: str = "") -> ProceduralAct:
-    """Lock the act, check the table, the right and the guards, apply, record the step, audit.
+    """Lock the act, check the step (table, right, preconditions) and its input, apply, record the step, audit.
 
     ``pdf_sha256`` belongs to ``sign`` only. A ``supersede`` returns the superseded act; the
     correction is ``act.superseded_by``.
     """
     reason = (reason or "").strip()
-    act = _lock(act_id, actor=actor)
-    entry = ACT_TRANSITIONS.get((act.status, action))
-    if entry is None or act.is_withdrawn:
-        raise ValidationError(
-            _("An act that is “%(status)s” cannot be moved by “%(action)s”.")
-            % {"status": act.get_status_display(), "action": action},
-            code="transition",
-        )
-    to_status, right = entry
-    _check_right(act, actor=actor, action=action, right=right)
-    _check_guards(act, action=action, reason=reason, pdf_sha256=pdf_sha256)
+    # The rendering worker's account sees no case: it reaches the act for the one step that is its
+    # own (SYSTEM), and act_action_refusal keeps it to that step.
+    reach = access.SYSTEM if is_system_actor(actor) else access.VIEW
+    act = access.locked(ProceduralAct, act_id, actor=actor, action=reach, related=("act_type",))
+    refusal = act_action_refusal(act, action, actor=actor)
+    if refusal is not None:
+        raise refusal
+    _check_input(action, reason=reason, pdf_sha256=pdf_sha256)
+    to_status = ACT_TRANSITIONS[(act.status, action)][0]
     before = act.status
     extra = _apply(act, action=action, actor=actor, reason=reason, pdf_sha256=pdf_sha256)
     if action != ActAction.SUPERSEDE:

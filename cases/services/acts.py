@@ -7,19 +7,18 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
-from ecase.errors import OutOfScope, StaleEdit
+from ecase.errors import StaleEdit
 from ecase.history import save_attributed
 
 from .. import access
 from ..choices import ActStatus
 from ..models import Case, Participant, ProceduralAct, ProceduralActType
-from .scope import lock_case
+from .withdrawal import withdraw
 
 EDITABLE_STATUSES = (ActStatus.DRAFT, ActStatus.RETURNED)
 
@@ -84,7 +83,7 @@ def act_create(
 
     A correction of a signed act is drafted by the workflow's ``supersede`` step instead.
     """
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     if not act_type.is_active:
         raise ValidationError({"act_type": _("This act type is no longer in use.")})
     act = act_draft(
@@ -108,14 +107,6 @@ def act_create(
     return act
 
 
-def _locked_act(act_id: int, *, actor: User) -> ProceduralAct:
-    act = ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).first()
-    if act is None:
-        raise OutOfScope("no such act")
-    lock_case(act.case_id, actor=actor, action=access.CHANGE)
-    return ProceduralAct.objects.select_for_update().get(pk=act_id)
-
-
 @transaction.atomic
 def act_update(
     *,
@@ -130,7 +121,7 @@ def act_update(
     unknown = set(changes) - {"language", "place", "fields", "body"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    act = _locked_act(act_id, actor=actor)
+    act = access.locked(ProceduralAct, act_id, actor=actor, action=access.CHANGE)
     if act.status not in EDITABLE_STATUSES:
         raise ValidationError(_("Only a draft or a returned act can be edited."), code="act_locked")
     if act.version != expected_version:
@@ -154,12 +145,19 @@ def act_update(
 @transaction.atomic
 def act_withdraw(*, act_id: int, actor: User, reason: str) -> ProceduralAct:
     """Withdraw an act that never took effect (draft or returned); signed acts are superseded instead."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("State why the act is withdrawn.")})
-    act = _locked_act(act_id, actor=actor)
-    if act.status not in EDITABLE_STATUSES or act.is_withdrawn:
-        raise ValidationError(_("Only a draft or a returned act can be withdrawn."), code="act_locked")
-    act.withdrawn_at, act.withdrawn_by, act.withdrawal_reason = timezone.now(), actor, reason.strip()
-    save_attributed(act, actor=actor, reason=reason)
-    audit_record(actor=actor, event=EventType.ACT_WITHDRAWN, case_id=act.case_id, target=act, data={"reason": reason})
-    return act
+    not_editable = ValidationError(_("Only a draft or a returned act can be withdrawn."), code="act_locked")
+
+    def editable(act: ProceduralAct) -> None:
+        if act.status not in EDITABLE_STATUSES:
+            raise not_editable
+
+    return withdraw(
+        ProceduralAct,
+        act_id,
+        actor=actor,
+        reason=reason,
+        event=EventType.ACT_WITHDRAWN,
+        reason_missing=_("State why the act is withdrawn."),
+        already_withdrawn=not_editable,
+        precondition=editable,
+    )

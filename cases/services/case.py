@@ -20,9 +20,8 @@ from ecase.history import save_attributed
 from .. import access
 from ..choices import CaseAction, CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
-from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED
+from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED, case_action_refusal
 from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
-from .scope import lock_case, require
 from .term import refresh_deadline
 
 EDITABLE_FIELDS = ("plot", "event_date", "proceedings_form")
@@ -59,7 +58,7 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     _check_version(case, expected_version)
     before = {name: str(getattr(case, name)) for name in changes}
     offence_before, form_before = case.offence_on, case.proceedings_form
@@ -139,7 +138,7 @@ def case_requalify(
     change the case (its investigators), as before this act had its own service.
     """
     reason = (reason or "").strip()
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     if expected_version is not None:
         _check_version(case, expected_version)
     if not reason:
@@ -215,7 +214,7 @@ def case_assign(
     reason: str,
 ) -> Case:
     """Assign or reassign the people of a case; grants follow in the same transaction."""
-    case = lock_case(case_id, actor=actor, action=access.ASSIGN)
+    case = access.lock_case(case_id, actor=actor, action=access.ASSIGN)
     members = [u for u in group if u.pk != lead_investigator.pk]
     _check_assignees(case, lead_investigator, members, prosecutor, supervisor)
     require_supervisor_for_grave(gravity=case.gravity, supervisor=supervisor)
@@ -253,15 +252,11 @@ def case_transition(
 ) -> Case:
     """Move the case along CASE_TRANSITIONS; interruption and resumption keep the term's records."""
     reason, ground = (reason or "").strip(), (ground or "").strip()
-    case = lock_case(case_id, actor=actor, action=access.VIEW)
-    entry = CASE_TRANSITIONS.get((case.status, action))
-    if entry is None:
-        raise ValidationError(
-            _("A case that is “%(status)s” cannot be moved by “%(action)s”.")
-            % {"status": case.get_status_display(), "action": action},
-            code="transition",
-        )
-    require(case, actor=actor, action=entry[1])
+    case = access.lock_case(case_id, actor=actor, action=access.VIEW)
+    refusal = case_action_refusal(case, action, actor=actor)
+    if refusal is not None:
+        raise refusal
+    entry = CASE_TRANSITIONS[(case.status, action)]
     if action in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("State the reason for this decision.")})
     if action in GROUND_REQUIRED and not ground:

@@ -18,7 +18,7 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..models import Case, Participant, Person, PersonLink
-from .scope import lock_case
+from .withdrawal import withdraw
 
 PERSON_FIELDS = (
     "iin",
@@ -85,7 +85,7 @@ def participant_add(
     reason: str = "",
 ) -> Participant:
     """Give a person (the case's own record of the IIN, or a new one) a procedural role in the case."""
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     reason = reason.strip() or _("Participant added")
     person, created = _person_for(actor=actor, case=case, person_data=person_data, reason=reason)
     participant = Participant(
@@ -104,15 +104,8 @@ def participant_add(
     return participant
 
 
-def _locked_participant(participant_id: int, *, actor: User) -> Participant:
-    participant = Participant.objects.restrict(actor, access.VIEW).filter(pk=participant_id).first()
-    if participant is None:
-        raise OutOfScope("no such participant")
-    lock_case(participant.case_id, actor=actor, action=access.CHANGE)
-    participant = Participant.objects.select_for_update().get(pk=participant_id)
-    if participant.is_withdrawn:
-        raise ValidationError(_("This participant was withdrawn from the case."))
-    return participant
+def _withdrawn_participant() -> ValidationError:
+    return ValidationError(_("This participant was withdrawn from the case."))
 
 
 @transaction.atomic
@@ -122,7 +115,9 @@ def participant_change_role(
     """A new procedural role (a suspect becomes accused); the old one stays in history."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State the ground for the change of role.")})
-    participant = _locked_participant(participant_id, actor=actor)
+    participant = access.locked(Participant, participant_id, actor=actor, action=access.CHANGE)
+    if participant.is_withdrawn:
+        raise _withdrawn_participant()
     before = participant.role
     participant.role, participant.role_since = role, role_since or timezone.localdate()
     save_attributed(participant, actor=actor, reason=reason)
@@ -139,23 +134,15 @@ def participant_change_role(
 @transaction.atomic
 def participant_withdraw(*, participant_id: int, actor: User, reason: str) -> Participant:
     """Withdraw a participant (entered in error, role ended); the row and its history stay."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": _("State why the participant is withdrawn.")})
-    participant = _locked_participant(participant_id, actor=actor)
-    participant.withdrawn_at, participant.withdrawn_by, participant.withdrawal_reason = (
-        timezone.now(),
-        actor,
-        reason.strip(),
-    )
-    save_attributed(participant, actor=actor, reason=reason)
-    audit_record(
+    return withdraw(
+        Participant,
+        participant_id,
         actor=actor,
+        reason=reason,
         event=EventType.PARTICIPANT_WITHDRAWN,
-        case_id=participant.case_id,
-        target=participant,
-        data={"reason": reason},
+        reason_missing=_("State why the participant is withdrawn."),
+        already_withdrawn=_withdrawn_participant(),
     )
-    return participant
 
 
 @transaction.atomic
@@ -166,11 +153,7 @@ def person_update(*, person_id: int, actor: User, reason: str, **changes) -> Per
         raise ValueError(f"unknown person fields: {sorted(unknown)}")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State why the person's data is corrected.")})
-    person = Person.objects.restrict(actor, access.VIEW).filter(pk=person_id).first()
-    if person is None:
-        raise OutOfScope("no such person")
-    lock_case(person.case_id, actor=actor, action=access.CHANGE)
-    person = Person.objects.select_for_update().get(pk=person_id)
+    person = access.locked(Person, person_id, actor=actor, action=access.CHANGE)
     before = {k: str(getattr(person, k)) for k in changes}
     for name, value in changes.items():
         setattr(person, name, value)
@@ -203,7 +186,7 @@ def person_link(*, person_id: int, other_id: int, actor: User, reason: str) -> P
     if first.pk == second.pk or first.case_id == second.case_id:
         raise ValidationError(_("Link persons of two different cases; within one case a person is recorded once."))
     for case_id in sorted({first.case_id, second.case_id}):
-        lock_case(case_id, actor=actor, action=access.VIEW)
+        access.lock_case(case_id, actor=actor, action=access.VIEW)
     if PersonLink.objects.filter(person=first, other=second).exists():
         raise ValidationError(_("These persons are already linked."))
     link = PersonLink(person=first, other=second, reason=reason.strip(), linked_by=actor)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from audit.choices import EventType
 from audit.services import audit_record
-from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
@@ -25,7 +24,6 @@ from ..choices import ActStatus
 from ..deadlines import Period, compute_deadline
 from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
 from .acts import act_draft
-from .scope import lock_case
 
 REQUEST_TYPE = "term_extension_request"  # the act type of the request (cases/data/act_types.json)
 
@@ -54,7 +52,7 @@ def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineE
 
     The decision is the prosecutor's (``granted_by``); ``actor`` is the supervisor who enters it.
     """
-    case = lock_case(case_id, actor=actor, action=access.PROSECUTE)
+    case = access.lock_case(case_id, actor=actor, action=access.PROSECUTE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
     if case.prosecutor_id is None:
@@ -109,7 +107,7 @@ def extension_request_draft(
     *, case_id: int, actor, days: int, reasons: str, planned_actions: str, addressee: str, language: str, place: str
 ) -> ProceduralAct:
     """Draft the request, prefilled from the case: its current deadline and the date ``days`` later."""
-    case = lock_case(case_id, actor=actor, action=access.CHANGE)
+    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
     if case.deadline is None:
@@ -149,13 +147,8 @@ def extension_request_draft(
 def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, reason: str) -> ExtensionDecision:
     """Record the prosecutor's decision on a signed request; a grant extends the term by ``days``."""
     reason = (reason or "").strip()
-    case_id = (
-        ProceduralAct.objects.restrict(actor, access.VIEW).filter(pk=act_id).values_list("case_id", flat=True).first()
-    )
-    if case_id is None:
-        raise OutOfScope("no such act")
-    case = lock_case(case_id, actor=actor, action=access.PROSECUTE)
-    act = ProceduralAct.objects.select_for_update().select_related("act_type").get(pk=act_id)
+    act = access.locked(ProceduralAct, act_id, actor=actor, action=access.PROSECUTE, related=("act_type",))
+    case = act.case
     if act.act_type.code != REQUEST_TYPE:
         raise ValidationError(_("This act is not a request to extend the term."))
     if not pending_extension_requests([case.pk]).filter(pk=act.pk).exists():

@@ -1,1 +1,1 @@
-"""Pages of the cases app; each inherits ecase.scoped_views.CaseScopedView."""
+"""Pages of the cases app; each inherits cases.access.views.CaseScopedView."""

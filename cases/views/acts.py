@@ -15,12 +15,12 @@ from accounts.freshness import REAUTH_AT, is_fresh
 from audit.choices import EventType
 from audit.read_log import log_read
 from audit.services import audit_record
+from cases.access.views import CaseScopedView
 from ecase import blobs
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..act_fields import add_structured_fields, display_values, structured_values
-from ..act_transitions import ACT_TRANSITIONS, AUTHOR_ONLY, NOT_BY_AUTHOR, SYSTEM, ActAction
+from ..act_transitions import ActAction, act_actions
 from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
@@ -45,25 +45,6 @@ def pending_decision_key(act_id: int) -> str:
 def reauthenticate_then(url: str):
     """To the password-and-code page, which sends the user back to ``url``."""
     return redirect(f"{reverse('accounts:reauthenticate')}?{urlencode({'next': url})}")
-
-
-def available_actions(act: ProceduralAct, user) -> list[str]:
-    """The workflow's buttons this user would get through on this act (the service decides anyway)."""
-    if act.is_withdrawn:
-        return []
-    actions = []
-    for (status, action), (_to, right) in ACT_TRANSITIONS.items():
-        if status != act.status or right == SYSTEM:
-            continue
-        if (action in AUTHOR_ONLY and act.author_id != user.pk) or (
-            action in NOT_BY_AUTHOR and act.author_id == user.pk
-        ):
-            continue
-        if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
-            continue
-        if Case.objects.restrict(user, right).filter(pk=act.case_id).exists():
-            actions.append(action)
-    return actions
 
 
 class ActCreateView(CaseScopedView):
@@ -132,7 +113,7 @@ class ActDetailView(CaseScopedView):
             {
                 "act": act,
                 "case": act.case,
-                "actions": available_actions(act, request.user),
+                "actions": act_actions(act, request.user),
                 "fields": display_values(act.act_type, act.case, act.fields),
                 "participants": act.participants.select_related("person"),
                 "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),

@@ -11,18 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.choices import Role
-from accounts.freshness import grave_data_needs_fresh_factor
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
+from cases.access.views import CaseScopedView
 from ecase.errors import NotAllowed, StaleEdit
-from ecase.scoped_views import CaseScopedView
 
 from .. import access, file_parts
+from ..access.grave import grave_hidden_for
 from ..choices import CaseAction
 from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
 from ..forms_filters import CaseFilterForm
-from ..grave import grave_hidden_for
 from ..models import Case
 from ..paging import paginate_without_count
 from ..selectors import case_list, changes_since
@@ -95,12 +94,7 @@ class CaseRegisterView(CaseScopedView):
         assert user.is_authenticated  # the scoped views serve signed-in users only
         # The prosecutors offered up front come from the registrar's cases: grave ones only when the
         # one grave-data rule allows (a recent second factor).
-        return CaseRegisterForm(
-            data,
-            unit=user.unit,
-            user=user,
-            include_grave=not grave_data_needs_fresh_factor(self.request),
-        )
+        return CaseRegisterForm(data, unit=user.unit, user=user, request=self.request)
 
     def get(self, request):
         return render(request, "cases/case_register.html", {"form": self.form()})
@@ -167,8 +161,8 @@ class CaseDetailView(CaseScopedView):
         tabs = case_tabs()
         tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "summary"
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
-        held = access.allowed_actions(request.user, case.pk)
-        decisions = [(a, CaseAction(a).label) for a in open_actions(case.status, held)]
+        held = access.case_actions(request.user, case)
+        decisions = [(a, CaseAction(a).label) for a in open_actions(case, request.user, held=held)]
         context = {
             "case": case,
             "tab": tab,
@@ -382,7 +376,7 @@ class AccessLogView(CaseScopedView):
     def get(self, request):
         cases = self.scoped()
         # A grave case's log opens, like the case itself, only with a recent second factor
-        # (ecase/scoped_views.py); without one its events are left out and the page says so.
+        # (cases/access/views.py); without one its events are left out and the page says so.
         cases, grave_hidden = grave_hidden_for(request, cases)
         events = (
             AuditEvent.objects.filter(case_id__in=cases.values("pk"))

@@ -13,8 +13,8 @@ from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
 
+from ..access.grave import grave_hidden_for
 from ..choices import ActStatus
-from ..grave import grave_hidden_for
 from ..models import Case, ProceduralAct
 from ..selectors import deadlines_soon
 from ..services.term import pending_extension_requests

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from audit.read_log import log_read
-from ecase.scoped_views import CaseScopedView
+from cases.access.views import CaseScopedView
 
 from .. import access
 from ..export import ExportError, ExportKeyUnavailable, export_case, exportable_case
@@ -24,7 +24,7 @@ EXPORT_UNAVAILABLE_STATUS = 503
 class CaseExportView(CaseScopedView):
     """GET: what the export holds; POST: build it, audit it, download it.
 
-    Open to the lead investigator, the case's supervisors and its prosecutor (``may_export``);
+    Open to the lead investigator, the case's supervisors and its prosecutor (``access.EXPORT``);
     others who see the case get 403.
     """
 

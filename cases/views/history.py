@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from audit.read_log import log_read
-from ecase.scoped_views import CaseScopedView
+from cases.access.views import CaseScopedView
 
 from .. import access
 from ..models import Case

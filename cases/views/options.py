@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
+from cases.access.views import CaseScopedView
 from ecase.errors import NotAllowed
-from ecase.scoped_views import CaseScopedView
 
 from .. import access
 from ..choosers import (

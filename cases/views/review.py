@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 
 from audit.choices import EventType
 from audit.services import audit_record
-from ecase.scoped_views import CaseScopedView
+from cases.access.views import CaseScopedView
 
 from .. import access
 from ..act_fields import display_values
-from ..act_transitions import ActAction
+from ..act_transitions import ActAction, act_actions
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..services.act_workflow import act_transition
-from .acts import available_actions, needs_reauthentication, pending_decision_key, reauthenticate_then
+from .acts import needs_reauthentication, pending_decision_key, reauthenticate_then
 from .common import apply_errors, done
 from .preview import act_preview_html
 
@@ -39,7 +39,7 @@ class ActReviewView(CaseScopedView):
 
     def render_page(self, act, form, status=200, pending=None):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
-        decisions = [a for a in available_actions(act, self.request.user) if a in DECISIONS]
+        decisions = [a for a in act_actions(act, self.request.user) if a in DECISIONS]
         fresh = not needs_reauthentication(self.request, ActAction.APPROVE)
         # The decision asked for before the re-authentication, if it still applies to this very version.
         pending = (

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from audit.read_log import log_read
-from ecase.scoped_views import CaseScopedView
+from cases.access.views import CaseScopedView
 
 from .. import access
 from ..choices import Language

@@ -17,9 +17,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from cases.access.views import PublicView
 from ecase import ratelimit
 from ecase.client_ip import client_ip
-from ecase.scoped_views import PublicView
 
 from .. import access
 from ..choices import ActStatus

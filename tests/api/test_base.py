@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from audit.models import AuditEvent
+from cases.access.api import ScopedAPIView
 from cases.models import Case
-from ecase.api_base import ScopedAPIView
 
 
 class NoQueryset(ScopedAPIView):

@@ -114,16 +114,16 @@ def test_only_a_named_administrator_issues_a_token_for_grave_cases(investigator,
 
 # The race of a requalification: the view looks the object up while the case is ordinary, and
 # the case becomes grave before the service locks it. The grave-case rule is checked again by the
-# service on the locked row (cases.services.scope.case_guard), so nothing is written.
+# service on the locked row (cases.access.locking.case_check), so nothing is written.
 
 
 @pytest.fixture
 def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     """An ordinary case (its supervisor named) that becomes especially grave right after a view's lookup."""
+    from cases.access.api import ScopedAPIView
+    from cases.access.views import CaseScopedView
     from cases.models import Case
     from cases.services.case import case_requalify
-    from ecase.api_base import ScopedAPIView
-    from ecase.scoped_views import CaseScopedView
     from tests.factories import article
     from tests.test_access_sweep import row_counts
 
@@ -253,16 +253,16 @@ def test_a_page_sends_to_the_second_factor_when_the_case_became_grave_meanwhile(
     assert ProceduralAct.objects.count() == acts
 
 
-def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investigator, supervisor):
-    """The services themselves, with a guard as a token's scope sets it: whatever a caller looked up
+def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(investigator, supervisor):
+    """The services themselves, with a case check as a token's scope sets it: whatever a caller looked up
     before, the check sees the case as locked — and a refusal leaves nothing behind."""
+    from cases.access.api import OutsideTokenScope
+    from cases.access.locking import case_check
     from cases.act_transitions import ActAction
     from cases.models import Case, ProceduralAct, ProceduralActType
     from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create
     from cases.services.case import case_requalify
-    from cases.services.scope import case_guard
-    from ecase.api_base import OutsideTokenScope
     from tests.factories import article
 
     case = register(actor=investigator, supervisor=supervisor)
@@ -275,9 +275,9 @@ def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investig
         if locked.gravity >= 4:
             raise OutsideTokenScope("grave", case_id=locked.pk)
 
-    with case_guard(token_scope):
+    with case_check(token_scope):
         act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
-        # Requalified meanwhile (the guard sees the case before the change, still ordinary).
+        # Requalified meanwhile (the check sees the case before the change, still ordinary).
         case_requalify(
             case_id=case.pk,
             actor=investigator,
@@ -292,5 +292,5 @@ def test_every_locking_service_runs_the_request_guard_on_the_locked_row(investig
     assert seen == [case.gravity, case.gravity, 5, 5]
     assert ProceduralAct.objects.get(pk=act.pk).status == "submitted"
     assert ProceduralAct.objects.filter(case=case).count() == 1
-    # Without a guard (a worker, a management command) the same step goes through.
+    # Without a case check (a worker, a management command) the same step goes through.
     act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")

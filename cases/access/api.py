@@ -1,4 +1,4 @@
-"""The bases every view of the JSON API inherits (issue #7; the API twin of scoped_views.py).
+"""The bases every view of the JSON API inherits (issue #7; the API twin of views.py).
 
 ``ScopedAPIView`` will not run without a ``queryset`` whose QuerySet has ``restrict`` and a
 ``permission_action``: lists come from ``api_restrict`` (``restrict(user, action)``, narrowed to
@@ -13,7 +13,7 @@ case needs a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES, as the
 (403 ``second_factor_required``), and lists leave their rows out until then
 (``accounts.freshness.grave_data_needs_fresh_factor``, the one rule of pages and API).
 The same rule is checked again by every service a view calls, on the case row it has locked
-(``cases.services.scope.case_guard``): a case requalified as grave after the view's lookup is
+(``cases.access.locking.case_check``): a case requalified as grave after the view's lookup is
 refused there, and nothing is written.
 """
 
@@ -29,16 +29,16 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, generics, permissions
 
 from accounts.authentication import TokenWriteScope, api_token_of
-from accounts.freshness import grave_data_needs_fresh_factor
 from accounts.idempotency import IdempotentWrites
 from audit.services import audit_record
-from cases import access
-from cases.grave import is_grave, without_grave
-from cases.models import Case
-from cases.services.scope import case_guard, lock_case
+from ecase.api_errors import PreconditionFailed, PreconditionRequired
+from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 
-from .api_errors import PreconditionFailed, PreconditionRequired
-from .errors import NotAllowed, OutOfScope
+from ..models import Case
+from .grave import grave_hidden_for, is_grave, second_factor_check, without_grave
+from .locking import case_check, lock_case
+from .objects import case_id_for, case_id_of, case_path
+from .rules import VIEW
 
 _ETAG_VERSION = re.compile(r'(?:W/)?"v(\d{1,18})"')
 
@@ -71,28 +71,17 @@ def api_reach(request, queryset: models.QuerySet, action: str) -> models.QuerySe
     return narrow_to_token(request, queryset.restrict(request.user, action), action)
 
 
-def _case_path(rows: models.QuerySet) -> str | None:
-    if rows.model is Case:
-        return None
-    case_path = getattr(rows, "case_path", None)
-    if case_path is None:
-        raise ImproperlyConfigured(f"{rows.model.__name__}: no case_path, so grave cases cannot be left out")
-    return case_path
-
-
 def narrow_to_token(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     """Rows already restricted to the user (a selector's result), narrowed to the request's token."""
     if grave_cases_open(request):
         return rows
-    return without_grave(rows, _case_path(rows))
+    return without_grave(rows, case_path(rows))
 
 
 def listable(request, rows: models.QuerySet, action: str) -> models.QuerySet:
     """Rows already restricted to the user, as a list shows them to this request: the token's scope, and
     no grave case's row while the one rule (``grave_data_needs_fresh_factor``) withholds them."""
-    rows = narrow_to_token(request, rows, action)
-    if grave_data_needs_fresh_factor(request):
-        rows = without_grave(rows, _case_path(rows))
+    rows, _hidden = grave_hidden_for(request, narrow_to_token(request, rows, action), case_path(rows))
     return rows
 
 
@@ -106,7 +95,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
     def dispatch(self, request, *args, **kwargs):
         # Every service this request calls checks the grave-case rule again under its row lock.
-        with case_guard(self.guard_grave_case):
+        with case_check(self.check_locked_case):
             return super().dispatch(request, *args, **kwargs)
 
     @classmethod
@@ -153,7 +142,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         """The rows an object of this view is looked up in (grave ones then ask for the second factor)."""
         return api_reach(self.request, self.queryset, action or self.permission_action)
 
-    def restricted(self, queryset: models.QuerySet, action: str = access.VIEW) -> models.QuerySet:
+    def restricted(self, queryset: models.QuerySet, action: str = VIEW) -> models.QuerySet:
         """Rows of another model (a parent's children) through the same path as this view's own."""
         return api_restrict(self.request, queryset, action)
 
@@ -162,14 +151,14 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
     def replay_visible(self, case_id: int) -> bool:
         """A replayed write's answer is shown only while the caller still sees its case (accounts/idempotency.py)."""
-        return api_reach(self.request, Case.objects.all(), access.VIEW).filter(pk=case_id).exists()
+        return api_reach(self.request, Case.objects.all(), VIEW).filter(pk=case_id).exists()
 
     def get_object(self, action: str | None = None):
         """The object of the URL, if the user may ``action`` it; else OutOfScope (404) or NotAllowed (403)."""
         pk = self.kwargs[self.lookup_url_kwarg]
         obj = self.reachable(action).filter(pk=pk).first()
         if obj is None:
-            case_id = self.queryset.case_id_of(pk) if hasattr(self.queryset, "case_id_of") else None
+            case_id = case_id_for(self.queryset, pk)
             if case_id is not None and self.reachable("view").filter(pk=pk).exists():
                 raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
             if (
@@ -188,40 +177,26 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
         A token reached the object only if an administrator issued it for grave cases (api_restrict).
         """
-        if api_token_of(self.request) is not None:
-            return
-        case_id = case_id_of(obj)
-        gravity = (
-            obj.gravity
-            if isinstance(obj, Case)
-            else Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
-        )
-        if is_grave(gravity):
-            self._require_fresh_second_factor()
-
-    def _require_fresh_second_factor(self) -> None:
-        if grave_data_needs_fresh_factor(self.request):
+        try:
+            second_factor_check(self.request, obj)
+        except SecondFactorRequired:
             raise exceptions.PermissionDenied(
                 _(
                     "A grave case opens only with a second factor confirmed in the last minutes: "
                     "confirm it in the browser."
                 ),
                 code="second_factor_required",
-            )
+            ) from None
 
-    def guard_grave_case(self, case: Case) -> None:
+    def check_locked_case(self, case: Case) -> None:
         """The grave-case rule on a case a service has locked: authoritative, whatever the lookup saw before.
 
         A token not issued for grave cases: 404, as an absent case (logged with the reason); a
         session: a second factor from the last minutes.
         """
-        if not is_grave(case.gravity):
-            return
-        token = api_token_of(self.request)
-        if token is None:
-            self._require_fresh_second_factor()
-        elif not token.grave_cases:
+        if is_grave(case.gravity) and not grave_cases_open(self.request):
             raise OutsideTokenScope("the case is grave, and the token is not issued for them", case_id=case.pk)
+        self.require_second_factor_for_grave(case)
 
     def audit_data(self, **extra) -> dict:
         """What the audit row of a read through the API records besides the browser's: channel and token."""
@@ -257,17 +232,6 @@ class ChildrenListView(ScopedAPIView, generics.ListAPIView):
         return self.children(parent)
 
 
-def case_id_of(obj) -> int | None:
-    """The case an object of case data belongs to (the case itself, an act, a person, an item, a file)."""
-    for path in ("case_id", "item.case_id"):
-        value = obj
-        for attribute in path.split("."):
-            value = getattr(value, attribute, None)
-        if value is not None:
-            return value
-    return obj.pk if obj._meta.label_lower == "cases.case" else None
-
-
 def etag(version: int) -> str:
     return f'"v{version}"'
 
@@ -280,7 +244,7 @@ def matching_version(request, case_id: int, current):
     other write slips in between the comparison and the service the block calls.
     """
     with transaction.atomic():
-        lock_case(case_id, actor=request.user, action=access.VIEW)
+        lock_case(case_id, actor=request.user, action=VIEW)
         yield expected_version(request, current())
 
 

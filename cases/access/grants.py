@@ -10,12 +10,8 @@ inherit through their case. They are derived from the assignment, never edited b
   prosecutor's decisions (PROSECUTE). A grave or especially grave case is
   hidden from them unless one of them is the case's explicitly assigned supervisor.
 
-Administrators hold no grant and the superuser flag is ignored by ``restrict``.
-
-Rights follow the role (``ROLE_ACTIONS``, the one table): a grant the user's current role could
-not hold counts for nothing, whoever wrote the row. Group grants count only for the roles that
-hold them through a group (``GROUP_ROLES``: supervisors) and only while the user is active. A
-change of role, unit or activity re-derives the user's own grants at once (``resync_user``).
+What a role can hold at all is ``rules.ROLE_ACTIONS``. A change of role, unit or activity
+re-derives the user's own grants at once (``resync_user``).
 """
 
 from __future__ import annotations
@@ -30,49 +26,13 @@ from accounts.services import rights_changed, unit_supervisors_group
 from audit.choices import EventType
 from audit.services import audit_record
 
-from .choices import Gravity
-
-VIEW, CHANGE, ASSIGN, APPROVE, AUDIT = "view", "change", "assign", "approve", "audit"
-# Recording a decision of the supervising prosecutor (term extension, return for additional
-# investigation, cancelled termination). The prosecutor decides; the unit's supervisor records
-# the decision in the file, because the prosecutor's access here is read-only (issue #3).
-PROSECUTE = "prosecute"
-CODENAMES = {
-    VIEW: "view_case",
-    CHANGE: "change_case",
-    ASSIGN: "assign_case",
-    APPROVE: "approve_act",
-    PROSECUTE: "prosecute_case",
-    AUDIT: "audit_case",
-}
-INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
-PROSECUTOR_ACTIONS = (VIEW, AUDIT)
-SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT, PROSECUTE)
-# What each role can ever do on a case; an administrator reads no case content (DESIGN §1).
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.INVESTIGATOR: frozenset(INVESTIGATOR_ACTIONS),
-    Role.PROSECUTOR: frozenset(PROSECUTOR_ACTIONS),
-    Role.SUPERVISOR: frozenset(SUPERVISOR_ACTIONS),
-    Role.ADMINISTRATOR: frozenset(),
-}
-# The roles whose grants may come through a group (the unit supervisors' groups).
-GROUP_ROLES = frozenset({Role.SUPERVISOR})
-
-
-def role_allows(user, action: str) -> bool:
-    """Whether ``user``'s current role can hold ``action`` at all (unknown roles: nothing)."""
-    return action in ROLE_ACTIONS.get(getattr(user, "role", None), frozenset())
-
-
-def holds_group_grants(user) -> bool:
-    return user.is_active and getattr(user, "role", None) in GROUP_ROLES
-
-
-def codename(action: str) -> str:
-    try:
-        return CODENAMES[action]
-    except KeyError:
-        raise ValueError(f"unknown case action {action!r}; known: {sorted(CODENAMES)}") from None
+from ..choices import Gravity
+from .rules import (
+    INVESTIGATOR_ACTIONS,
+    PROSECUTOR_ACTIONS,
+    SUPERVISOR_ACTIONS,
+    codename,
+)
 
 
 def desired_user_grants(case) -> set[tuple[int, str]]:
@@ -110,18 +70,13 @@ def desired_user_grants(case) -> set[tuple[int, str]]:
 def desired_group_grants(case) -> set[tuple[int, str]]:
     if case.gravity >= Gravity.GRAVE:
         return set()  # extended protection: only the explicitly assigned supervisor
-    units = Unit.objects.filter(path__in=_ancestor_paths(case.unit.path))
+    units = Unit.objects.filter(path__in=case.unit.ancestor_paths())
     return {(unit_supervisors_group(unit).pk, codename(a)) for unit in units for a in SUPERVISOR_ACTIONS}
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    parts = path.strip("/").split("/")
-    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def sync_grants(case) -> dict[str, list[str]]:
     """Make the case's guardian rows equal to what its assignment implies; return what changed."""
-    from .models import CaseGroupObjectPermission, CaseUserObjectPermission
+    from ..models import CaseGroupObjectPermission, CaseUserObjectPermission
 
     perms = {
         p.codename: p for p in Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
@@ -145,28 +100,6 @@ def sync_grants(case) -> dict[str, list[str]]:
     return changes
 
 
-def allowed_actions(user, case_id: int) -> set[str]:
-    """The actions ``user`` holds on one case, in one query (for showing the right buttons).
-
-    The same rules as ``Case.objects.restrict``: only what the user's role can hold, group grants
-    only for a role that holds them through a group."""
-    from .models import CaseGroupObjectPermission, CaseUserObjectPermission
-
-    if user is None or not user.is_authenticated or not user.is_active:
-        return set()
-    possible = ROLE_ACTIONS.get(user.role, frozenset())
-    if not possible:
-        return set()
-    codes = CaseUserObjectPermission.objects.filter(user_id=user.pk, content_object_id=case_id).values_list(
-        "permission__codename", flat=True
-    )
-    if holds_group_grants(user):
-        by_group = CaseGroupObjectPermission.objects.filter(group__user=user.pk, content_object_id=case_id)
-        codes = codes.union(by_group.values_list("permission__codename", flat=True))
-    held = set(codes)
-    return {action for action in possible if CODENAMES[action] in held}
-
-
 @receiver(rights_changed, dispatch_uid="cases.access.resync_user")
 def _on_rights_changed(sender, *, user, actor, **kwargs) -> None:
     resync_user(user=user, actor=actor)
@@ -176,7 +109,7 @@ def resync_user(*, user, actor) -> list[int]:
     """Re-derive the grants of every case that names ``user`` or grants them anything, after a
     change of their role, unit or activity (in that change's transaction); each case whose
     grants change gets an event in its own chain. Returns the ids of those cases."""
-    from .models import Case, CaseUserObjectPermission
+    from ..models import Case, CaseUserObjectPermission
 
     ids = set(CaseUserObjectPermission.objects.filter(user_id=user.pk).values_list("content_object_id", flat=True))
     ids.update(

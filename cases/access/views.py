@@ -9,8 +9,8 @@ Grave and especially grave cases (extended protection): every object of such a c
 case, an act, its PDF, the review page, an evidence item, a file, a participant — opens only
 with a second factor confirmed within ECASE_GRAVE_CASE_OTP_MINUTES. ``get_object`` checks it
 for anything in the user's view scope (before the 403 of a not-allowed action), and the same
-check runs in every service the view calls, under the case's row lock (``case_guard``), so
-a case requalified as grave meanwhile is refused too. Either way the user is sent to confirm
+check (``cases.access.grave.second_factor_check``) runs in every service the view calls, under
+the case's row lock (``case_check``), so a case requalified as grave meanwhile is refused too. Either way the user is sent to confirm
 the code and back to the page they asked for; nothing of the case is served or written.
 
 ``PublicView`` is the one escape hatch for pages without login (sign-in, verification of a
@@ -30,12 +30,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.freshness import grave_data_needs_fresh_factor
-from cases.grave import is_grave
-from cases.models import Case
-from cases.services.scope import case_guard
+from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 
-from .errors import NotAllowed, OutOfScope, SecondFactorRequired
+from ..models import Case
+from .grave import second_factor_check
+from .locking import case_check
+from .objects import case_id_for
 
 
 class CaseScopedView(LoginRequiredMixin, View):
@@ -47,7 +47,7 @@ class CaseScopedView(LoginRequiredMixin, View):
         if self.queryset is None or self.permission_action is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset and a permission_action")
         try:
-            with case_guard(self.guard_grave_case):
+            with case_check(self.check_locked_case):
                 return super().dispatch(request, *args, **kwargs)
         except SecondFactorRequired as refusal:
             return self.confirm_second_factor(refusal.case_id)
@@ -59,35 +59,19 @@ class CaseScopedView(LoginRequiredMixin, View):
         pk = self.kwargs[self.pk_url_kwarg]
         obj = self.scoped(action).filter(pk=pk).first()
         if obj is not None:
-            self.require_second_factor(*self._case_of(obj))
+            second_factor_check(self.request, obj)
             return obj
-        case_id = self.queryset.case_id_of(pk)
-        if case_id is not None and self.scoped("view").filter(pk=pk).exists():
+        case_id = case_id_for(self.queryset, pk)
+        visible = self.scoped("view").filter(pk=pk).first() if case_id is not None else None
+        if visible is not None:
             # In the view scope: a grave case asks for the second factor before anything else.
-            self.require_second_factor(case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get())
+            second_factor_check(self.request, visible)
             raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
         raise OutOfScope("not found", case_id=case_id)
 
-    def _case_of(self, obj) -> tuple[int, int]:
-        """The case ``obj`` belongs to and its gravity, from rows the view loaded already where it can."""
-        if isinstance(obj, Case):
-            return obj.pk, obj.gravity
-        *parents, last = self.queryset.case_path.split("__")
-        holder = obj
-        for name in parents:
-            holder = getattr(holder, name)
-        case_id = getattr(holder, f"{last}_id")
-        if holder._meta.get_field(last).is_cached(holder):
-            return case_id, getattr(holder, last).gravity
-        return case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()
-
-    def require_second_factor(self, case_id: int, gravity: int) -> None:
-        if is_grave(gravity) and grave_data_needs_fresh_factor(self.request):
-            raise SecondFactorRequired("a grave case, and the second factor is not recent", case_id=case_id)
-
-    def guard_grave_case(self, case: Case) -> None:
-        """Run by the services on the locked case row (cases.services.scope.case_guard)."""
-        self.require_second_factor(case.pk, case.gravity)
+    def check_locked_case(self, case: Case) -> None:
+        """Run by the services on the locked case row (``cases.access.locking.case_check``)."""
+        second_factor_check(self.request, case)
 
     def confirm_second_factor(self, case_id: int | None) -> HttpResponse:
         """To the second-factor page, and from there back to the page asked for.

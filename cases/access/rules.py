@@ -1,0 +1,74 @@
+"""What each role can ever do on a case: the actions, their permission codenames, the one table.
+
+Rights follow the role (``ROLE_ACTIONS``): a grant the user's current role could not hold counts
+for nothing, whoever wrote the row. Group grants count only for the roles that hold them through
+a group (``GROUP_ROLES``: supervisors) and only while the user is active. Administrators hold no
+grant and the superuser flag is ignored (DESIGN §1, §4).
+"""
+
+from __future__ import annotations
+
+from accounts.choices import Role
+
+VIEW, CHANGE, ASSIGN, APPROVE, AUDIT = "view", "change", "assign", "approve", "audit"
+# Recording a decision of the supervising prosecutor (term extension, return for additional
+# investigation, cancelled termination). The prosecutor decides; the unit's supervisor records
+# the decision in the file, because the prosecutor's access here is read-only (issue #3).
+PROSECUTE = "prosecute"
+CODENAMES = {
+    VIEW: "view_case",
+    CHANGE: "change_case",
+    ASSIGN: "assign_case",
+    APPROVE: "approve_act",
+    PROSECUTE: "prosecute_case",
+    AUDIT: "audit_case",
+}
+INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
+PROSECUTOR_ACTIONS = (VIEW, AUDIT)
+SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT, PROSECUTE)
+# What each role can ever do on a case; an administrator reads no case content (DESIGN §1).
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.INVESTIGATOR: frozenset(INVESTIGATOR_ACTIONS),
+    Role.PROSECUTOR: frozenset(PROSECUTOR_ACTIONS),
+    Role.SUPERVISOR: frozenset(SUPERVISOR_ACTIONS),
+    Role.ADMINISTRATOR: frozenset(),
+}
+# The roles whose grants may come through a group (the unit supervisors' groups).
+GROUP_ROLES = frozenset({Role.SUPERVISOR})
+
+
+def role_allows(user, action: str) -> bool:
+    """Whether ``user``'s current role can hold ``action`` at all (unknown roles: nothing)."""
+    return action in ROLE_ACTIONS.get(getattr(user, "role", None), frozenset())
+
+
+def holds_group_grants(user) -> bool:
+    return user.is_active and getattr(user, "role", None) in GROUP_ROLES
+
+
+def codename(action: str) -> str:
+    try:
+        return CODENAMES[action]
+    except KeyError:
+        raise ValueError(f"unknown case action {action!r}; known: {sorted(CODENAMES)}") from None
+
+
+# Not a grant of its own: who may export the case file follows from the grants and the people the
+# case names. The grants do not tell the lead from the group (both hold ``change``), nor the
+# prosecutor from other readers (``view``), so those two are the case's ``lead_investigator`` and
+# ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
+EXPORT = "export"
+# The rendering worker's step (``act_transitions.SYSTEM``): no person holds it (cases/system_actor.py).
+SYSTEM = "system"
+
+
+def derived_actions(user, case, held: set[str]) -> set[str]:
+    """The actions that follow from ``held`` (the user's grants on ``case``) and the case's people."""
+    derived = set()
+    if (
+        ASSIGN in held
+        or (VIEW in held and case.prosecutor_id == user.pk)
+        or (CHANGE in held and case.lead_investigator_id == user.pk)
+    ):
+        derived.add(EXPORT)
+    return derived

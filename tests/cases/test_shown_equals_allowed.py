@@ -1,0 +1,149 @@
+"""What the pages and the API offer is exactly what the services accept (issue #14, item 1).
+
+The buttons of the act page, the API's ``actions`` and the case page's decision list come from
+the same functions the services ask (``act_transitions.act_action_refusal``,
+``transitions.case_action_refusal``). These tests hold them to it from the outside: for every act
+status × person (author or not, each role, an outsider) and every case status × person, each
+step is tried through the service itself, in a savepoint that is rolled back, and the steps it
+accepts must be exactly the steps listed.
+"""
+
+import pytest
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+
+from cases import access
+from cases.act_transitions import ActAction, act_actions
+from cases.choices import ActStatus, CaseAction, CaseStatus
+from cases.models import Case, ProceduralAct, ProceduralActType
+from cases.services.act_workflow import act_record_signature, act_transition
+from cases.services.acts import act_create, act_withdraw
+from cases.services.case import case_assign, case_transition
+from cases.system_actor import system_actor
+from cases.transitions import open_actions
+from tests.factories import register
+
+
+class _Rollback(Exception):
+    pass
+
+
+def accepted(step) -> bool:
+    """Whether ``step()`` goes through; whatever it wrote is rolled back."""
+    try:
+        with transaction.atomic():
+            step()
+            raise _Rollback
+    except _Rollback:
+        return True
+    except (ValidationError, PermissionDenied, ObjectDoesNotExist):
+        return False
+
+
+@pytest.fixture
+def people(investigator, colleague, supervisor, prosecutor, outsider):
+    return {
+        "lead": investigator,
+        "group member": colleague,
+        "supervisor": supervisor,
+        "prosecutor": prosecutor,
+        "outsider": outsider,
+    }
+
+
+@pytest.fixture
+def grouped(investigator, colleague, supervisor, prosecutor):
+    case = register(actor=investigator, prosecutor=prosecutor)
+    case_assign(
+        case_id=case.pk,
+        actor=supervisor,
+        lead_investigator=investigator,
+        group=[colleague],
+        prosecutor=prosecutor,
+        reason="Группа",
+    )
+    return case
+
+
+def act_in(status: str, *, case, author, supervisor) -> ProceduralAct:
+    note = ProceduralActType.objects.get_or_create(
+        code="shown_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
+    )[0]
+    act = act_create(case_id=case.pk, actor=author, act_type=note, language="ru", place="Астана")
+    if status == "withdrawn":
+        act_withdraw(act_id=act.pk, actor=author, reason="Ошибочно")
+    if status in (ActStatus.SUBMITTED, ActStatus.RETURNED, ActStatus.APPROVED, ActStatus.SIGNED):
+        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
+    if status == ActStatus.RETURNED:
+        act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="Доработать")
+    if status in (ActStatus.APPROVED, ActStatus.SIGNED):
+        act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    if status == ActStatus.SIGNED:
+        act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
+    return ProceduralAct.objects.get(pk=act.pk)
+
+
+ACT_STATUSES = [ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.RETURNED, ActStatus.APPROVED, ActStatus.SIGNED]
+
+
+@pytest.mark.parametrize("status", [*ACT_STATUSES, "withdrawn"])
+@pytest.mark.parametrize("author_name", ["lead", "group member"])
+def test_the_act_steps_listed_are_the_steps_the_service_accepts(status, author_name, people, grouped):
+    act = act_in(status, case=grouped, author=people[author_name], supervisor=people["supervisor"])
+    offered_somewhere = set()
+    for name, person in people.items():
+        listed = set(act_actions(ProceduralAct.objects.select_related("case").get(pk=act.pk), person))
+        taken = {
+            action
+            for action in ActAction
+            if accepted(
+                lambda action=action, person=person: act_transition(
+                    act_id=act.pk, action=action, actor=person, reason="Причина", pdf_sha256="0" * 64
+                )
+            )
+        }
+        assert listed == taken, f"{status}, author {author_name}, {name}: listed {listed}, accepted {taken}"
+        offered_somewhere |= listed
+    # The matrix is not vacuous: every status but the settled ones offers someone a step.
+    assert bool(offered_somewhere) == (status not in (ActStatus.APPROVED, "withdrawn"))
+
+
+def test_the_rendering_workers_step_is_listed_for_nobody_and_taken_by_the_worker_only(people, grouped):
+    act = act_in(ActStatus.APPROVED, case=grouped, author=people["lead"], supervisor=people["supervisor"])
+    assert all(ActAction.SIGN not in act_actions(act, person) for person in people.values())
+    worker = system_actor()
+    assert accepted(lambda: act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=worker))
+
+
+def case_in(status: str, *, lead, supervisor, prosecutor) -> Case:
+    case = register(actor=lead, prosecutor=prosecutor)
+    steps = {
+        CaseStatus.REGISTERED: [],
+        CaseStatus.INVESTIGATING: [CaseAction.START],
+        CaseStatus.INTERRUPTED: [CaseAction.START, CaseAction.INTERRUPT],
+        CaseStatus.SENT_TO_PROSECUTOR: [CaseAction.START, CaseAction.SEND_TO_PROSECUTOR],
+        CaseStatus.TERMINATED: [CaseAction.START, CaseAction.TERMINATE],
+    }[status]
+    for action in steps:
+        case_transition(case_id=case.pk, action=action, actor=lead, reason="Основание", ground="ст. 45 УПК РК")
+    return Case.objects.get(pk=case.pk)
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_the_case_decisions_listed_are_the_steps_the_service_accepts(status, people):
+    case = case_in(status, lead=people["lead"], supervisor=people["supervisor"], prosecutor=people["prosecutor"])
+    offered_somewhere = set()
+    for name, person in people.items():
+        listed = set(open_actions(case, person, held=access.case_actions(person, case)))
+        taken = {
+            action
+            for action in CaseAction
+            if accepted(
+                lambda action=action, person=person: case_transition(
+                    case_id=case.pk, action=action, actor=person, reason="Основание", ground="ст. 35 УПК РК"
+                )
+            )
+        }
+        assert listed == taken, f"{status}, {name}: listed {listed}, accepted {taken}"
+        offered_somewhere |= listed
+    assert offered_somewhere
