@@ -148,7 +148,7 @@ def test_an_unreachable_broker_leaves_the_rendering_for_the_sweep(case, investig
     def broker_down(*args, **kwargs):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr(act_rendering.celery_app, "send_task", broker_down)
+    monkeypatch.setattr(act_rendering.current_app, "send_task", broker_down)
     act = approved_act(case, investigator, supervisor)
     rendering = act.renderings.get()
     assert rendering_enqueue(rendering.pk) is False
