@@ -48,8 +48,9 @@ class SessionPolicyMiddleware:
                 if request.path.startswith(API_PREFIX):
                     return self.get_response(request)  # now anonymous: the API answers 401 itself
                 return redirect_to_login(request.get_full_path())
-            if idle is None or idle > TOUCH_EVERY:
-                session_seen(session_key=request.session.session_key)
+            key = request.session.session_key  # a signed-in session has one: login saved it
+            if key is not None and (idle is None or idle > TOUCH_EVERY):
+                session_seen(session_key=key)
             stamp(request, SEEN_AT)
         return self.get_response(request)
 

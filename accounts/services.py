@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.choices import EventType, Outcome
 from audit.services import audit_record
+from ecase.history import attribute
 
 from .choices import Role
 from .models import Unit, User, UserSession
@@ -44,7 +45,7 @@ def unit_supervisors_group(unit: Unit) -> Group:
 def derived_groups(user: User) -> list[Group]:
     """The groups ``user`` belongs to by role, unit and activity: a supervisor the supervisors'
     group of their unit; nobody else, and nobody inactive, any group."""
-    if user.is_active and user.role == Role.SUPERVISOR and user.unit_id is not None:
+    if user.is_active and user.role == Role.SUPERVISOR and user.unit is not None:
         return [unit_supervisors_group(user.unit)]
     return []
 
@@ -106,7 +107,7 @@ def user_create(
     else:
         user.set_unusable_password()
     user.full_clean()
-    user._history_user = actor
+    attribute(user, actor=actor, reason=None)
     user.save()
     groups = sync_memberships(user)
     audit_record(
@@ -148,8 +149,7 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
     user.is_staff = user.role == Role.ADMINISTRATOR
     user.is_superuser = user.is_superuser and user.role == Role.ADMINISTRATOR
     user.full_clean()
-    user._history_user = actor
-    user._change_reason = reason or None
+    attribute(user, actor=actor, reason=reason or None)
     user.save()
     data = {
         "user": user.username,
@@ -176,7 +176,7 @@ def user_set_password(*, actor: User, user: User, password: str | None) -> User:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user._history_user = actor
+    attribute(user, actor=actor, reason=None)
     user.save(update_fields=["password"])
     audit_record(
         actor=actor,
@@ -192,7 +192,7 @@ def user_change_own_password(*, actor: User, password: str) -> User:
     """The signed-in user changes their own password (the form has checked the old one)."""
     validate_password(password, actor)
     actor.set_password(password)
-    actor._history_user = actor
+    attribute(actor, actor=actor, reason=None)
     actor.save(update_fields=["password"])
     audit_record(actor=actor, event=EventType.PASSWORD_CHANGED, target=actor, data={"user": actor.username})
     return actor
@@ -257,8 +257,7 @@ def active_sessions(user: User) -> list[UserSession]:
 def _set_active(user: User, active: bool, *, actor: User, reason: str) -> dict[str, list[str]]:
     """Flip the account's activity (history names actor and reason); groups and case grants follow at once."""
     user.is_active = active
-    user._history_user = actor
-    user._change_reason = reason
+    attribute(user, actor=actor, reason=reason)
     user.save(update_fields=["is_active"])
     groups = sync_memberships(user)
     rights_changed.send(sender=User, user=user, actor=actor)
@@ -305,7 +304,7 @@ def user_set_language(*, actor: User, language: str) -> User:
     if before == language:
         return user
     user.language = language
-    user._history_user = actor
+    attribute(user, actor=actor, reason=None)
     user.save(update_fields=["language"])
     audit_record(
         actor=actor,
@@ -375,7 +374,7 @@ def unit_create(
     unit = Unit(code=code, name_ru=name_ru, name_kk=name_kk, kind=kind, city=city, parent=parent)
     unit.path = (parent.path if parent else "") + f"{code}/"
     unit.full_clean()
-    unit._history_user = actor
+    attribute(unit, actor=actor, reason=None)
     unit.save()
     audit_record(
         actor=actor,
@@ -403,8 +402,7 @@ def unit_update(*, actor: User, unit: Unit, reason: str = "", **changes) -> Unit
     for name, (_before, value) in changed.items():
         setattr(unit, name, value)
     unit.full_clean()
-    unit._history_user = actor
-    unit._change_reason = reason or None
+    attribute(unit, actor=actor, reason=reason or None)
     unit.save()
     audit_record(
         actor=actor,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +25,7 @@ from audit.services import audit_record
 
 from .forms import ReauthForm, TokenForm
 from .freshness import OTP_AT, REAUTH_AT, stamp
+from .models import User
 from .services import (
     active_sessions,
     otp_check,
@@ -50,6 +52,14 @@ def _qr_svg(data: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+def _signed_in(request: HttpRequest) -> User:
+    """The user of a page behind ``login_required`` (which sends anyone anonymous to sign in first)."""
+    user = request.user
+    if not user.is_authenticated:
+        raise PermissionDenied  # not reached behind login_required
+    return user
+
+
 def _second_factor_confirmed(request: HttpRequest, device: TOTPDevice) -> None:
     """The session's part of a good code (the service has checked and audited it)."""
     otp_login(request, device)
@@ -60,12 +70,13 @@ def _second_factor_confirmed(request: HttpRequest, device: TOTPDevice) -> None:
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """First sign-in: enrol an authenticator app (TOTP, RFC 6238) and confirm it with a code."""
-    device = otp_device_for_enrolment(actor=request.user)
+    actor = _signed_in(request)
+    device = otp_device_for_enrolment(actor=actor)
     if device is None:
         raise Http404  # enrolled already: a second device is added by an administrator only
     form = TokenForm(request.POST or None)
     if form.is_valid():
-        if otp_enrol(actor=request.user, device=device, token=form.cleaned_data["token"]):
+        if otp_enrol(actor=actor, device=device, token=form.cleaned_data["token"]):
             _second_factor_confirmed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid. Check the time on your phone and try again."))
@@ -85,13 +96,14 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Confirm the second factor: after sign-in, and again before opening a grave case."""
-    device = otp_confirmed_device(request.user)
+    actor = _signed_in(request)
+    device = otp_confirmed_device(actor)
     if device is None:
         return redirect("accounts:otp-setup")
     form = TokenForm(request.POST or None)
     if form.is_valid():
         token = form.cleaned_data["token"]
-        if otp_check(actor=request.user, device=device, token=token, event=EventType.OTP_VERIFIED):
+        if otp_check(actor=actor, device=device, token=token, event=EventType.OTP_VERIFIED):
             _second_factor_confirmed(request, device)
             return redirect(_next_url(request))
         form.add_error("token", _("The code is not valid."))
@@ -102,18 +114,19 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """Password and second factor again, before a decision such as approving an act."""
+    actor = _signed_in(request)
     form = ReauthForm(request.POST or None)
     if form.is_valid():
-        user = authenticate(request, username=request.user.get_username(), password=form.cleaned_data["password"])
-        device = otp_confirmed_device(request.user)
-        if user is None or user.pk != request.user.pk:
+        user = authenticate(request, username=actor.get_username(), password=form.cleaned_data["password"])
+        device = otp_confirmed_device(actor)
+        if user is None or user.pk != actor.pk:
             form.add_error("password", _("The password is not correct."))
-        elif device is None or not otp_check(actor=request.user, device=device, token=form.cleaned_data["token"]):
+        elif device is None or not otp_check(actor=actor, device=device, token=form.cleaned_data["token"]):
             form.add_error("token", _("The code is not valid."))
         else:
             _second_factor_confirmed(request, device)
             stamp(request, REAUTH_AT, OTP_AT)
-            audit_record(actor=request.user, event=EventType.REAUTHENTICATED)
+            audit_record(actor=actor, event=EventType.REAUTHENTICATED)
             return redirect(_next_url(request))
     return render(request, "accounts/reauthenticate.html", {"form": form, "next": _next_url(request)})
 
@@ -122,9 +135,10 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sessions(request: HttpRequest) -> HttpResponse:
     """The user's own signed-in sessions; any of them can be ended here."""
+    actor = _signed_in(request)
     if request.method == "POST":
         key = request.POST.get("session_key", "")
-        if session_end(actor=request.user, session_key=key, current_key=request.session.session_key):
+        if session_end(actor=actor, session_key=key, current_key=request.session.session_key):
             if key == request.session.session_key:
                 logout(request)
                 return redirect("login")
@@ -133,7 +147,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/sessions.html",
         {
-            "sessions": active_sessions(request.user),
+            "sessions": active_sessions(actor),
             "current": request.session.session_key,
         },
     )

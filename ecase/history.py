@@ -36,8 +36,8 @@ class MissingActorError(RuntimeError):
     """A case-data change was saved without naming who made it."""
 
 
-def attribute(obj: models.Model, *, actor, reason: str) -> models.Model:
-    """Name the actor and the reason that the next history row of ``obj`` records."""
+def attribute(obj: models.Model, *, actor, reason: str | None) -> models.Model:
+    """Name the actor and the reason that the next history row of ``obj`` records (None: no reason, a NULL)."""
     # simple-history reads these two instance attributes; Model's type does not declare them.
     setattr(obj, "_history_user", actor)  # noqa: B010
     setattr(obj, "_change_reason", reason)  # noqa: B010

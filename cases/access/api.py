@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, generics, permissions
+from rest_framework import exceptions, generics, permissions, serializers
+from rest_framework.pagination import PageNumberPagination
 
 from accounts.authentication import TokenWriteScope, api_token_of
 from accounts.idempotency import IdempotentWrites
@@ -35,6 +36,7 @@ from ecase.api_errors import PreconditionFailed, PreconditionRequired
 from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 
 from ..models import Case
+from ..models.case import CaseScopedQuerySet
 from .grave import grave_hidden_for, is_grave, second_factor_check, without_grave
 from .locking import case_check, lock_case
 from .objects import case_id_for, case_id_of, case_path
@@ -59,13 +61,13 @@ def grave_cases_open(request) -> bool:
     return token is None or token.grave_cases
 
 
-def api_restrict(request, queryset: models.QuerySet, action: str) -> models.QuerySet:
+def api_restrict(request, queryset: CaseScopedQuerySet, action: str) -> models.QuerySet:
     """What a list shows: ``queryset.restrict(user, action)``, narrowed to the token, and without the rows
     of grave cases while a session's second factor is not recent (``listable``)."""
     return listable(request, queryset.restrict(request.user, action), action)
 
 
-def api_reach(request, queryset: models.QuerySet, action: str) -> models.QuerySet:
+def api_reach(request, queryset: CaseScopedQuerySet, action: str) -> models.QuerySet:
     """What an object may be looked up in: ``restrict`` narrowed to the token. A grave case's object found
     here in a session then asks for the recent second factor (403), as the case page does."""
     return narrow_to_token(request, queryset.restrict(request.user, action), action)
@@ -86,9 +88,10 @@ def listable(request, rows: models.QuerySet, action: str) -> models.QuerySet:
 
 
 class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
-    queryset: models.QuerySet | None = None
+    queryset: CaseScopedQuerySet | None = None
     permission_action: str | None = None
-    query_serializer: type | None = None  # the filters a list takes from the query string, if any
+    # The filters a list takes from the query string, if any.
+    query_serializer: type[serializers.Serializer] | None = None
     permission_classes = [permissions.IsAuthenticated, TokenWriteScope]
     metadata_class = None  # OPTIONS answers 405: nothing is described outside the schema
     lookup_url_kwarg = "pk"
@@ -106,7 +109,7 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
 
     @classmethod
     def check_configured(cls) -> None:
-        if cls.queryset is None or cls.permission_action is None or not hasattr(cls.queryset, "restrict"):
+        if cls.permission_action is None or not isinstance(cls.queryset, CaseScopedQuerySet):
             raise ImproperlyConfigured(f"{cls.__name__} needs a restrictable queryset and a permission_action")
 
     def initial(self, request, *args, **kwargs):
@@ -117,8 +120,9 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         """400 for a query parameter the operation does not take. A misspelt filter (``?iin_number=``)
         would otherwise be ignored and return everything the caller may see instead of the one person."""
         known = set(self.query_serializer().fields) if self.query_serializer else set()
-        if isinstance(self, generics.ListAPIView) and self.pagination_class is not None:
-            known |= {self.pagination_class.page_query_param, self.pagination_class.page_size_query_param}
+        paging = self.pagination_class
+        if isinstance(self, generics.ListAPIView) and paging is not None and issubclass(paging, PageNumberPagination):
+            known |= {name for name in (paging.page_query_param, paging.page_size_query_param) if name is not None}
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             raise exceptions.ValidationError({name: [_("Unknown parameter.")] for name in unknown})
@@ -126,6 +130,8 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
     def query(self) -> dict:
         """The list's filters, validated. A parameter given empty is a value to check, not an absent one:
         ``?iin=`` is refused rather than read as "no filter" (which would list every visible person)."""
+        if self.query_serializer is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} takes no filters: it has no query_serializer")
         query = self.query_serializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         return query.validated_data
@@ -134,15 +140,28 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
     def is_schema_generation(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
 
+    def restrictable(self) -> CaseScopedQuerySet:
+        """``queryset``, which ``check_configured`` made sure of when the URL map was built."""
+        if self.queryset is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a restrictable queryset")
+        return self.queryset
+
+    def chosen_action(self, action: str | None = None) -> str:
+        """``action``, or else the view's ``permission_action`` (which ``check_configured`` made sure of)."""
+        action = action or self.permission_action
+        if action is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a permission_action")
+        return action
+
     def scoped(self, action: str | None = None) -> models.QuerySet:
         """The rows a list of this view shows."""
-        return api_restrict(self.request, self.queryset, action or self.permission_action)
+        return api_restrict(self.request, self.restrictable(), self.chosen_action(action))
 
     def reachable(self, action: str | None = None) -> models.QuerySet:
         """The rows an object of this view is looked up in (grave ones then ask for the second factor)."""
-        return api_reach(self.request, self.queryset, action or self.permission_action)
+        return api_reach(self.request, self.restrictable(), self.chosen_action(action))
 
-    def restricted(self, queryset: models.QuerySet, action: str = VIEW) -> models.QuerySet:
+    def restricted(self, queryset: CaseScopedQuerySet, action: str = VIEW) -> models.QuerySet:
         """Rows of another model (a parent's children) through the same path as this view's own."""
         return api_restrict(self.request, queryset, action)
 
@@ -158,12 +177,12 @@ class ScopedAPIView(IdempotentWrites, generics.GenericAPIView):
         pk = self.kwargs[self.lookup_url_kwarg]
         obj = self.reachable(action).filter(pk=pk).first()
         if obj is None:
-            case_id = case_id_for(self.queryset, pk)
+            case_id = case_id_for(self.restrictable(), pk)
             if case_id is not None and self.reachable("view").filter(pk=pk).exists():
-                raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
+                raise NotAllowed(f"{self.request.user} may not {self.chosen_action(action)}", case_id=case_id)
             if (
                 not grave_cases_open(self.request)
-                and self.queryset.restrict(self.request.user, "view").filter(pk=pk).exists()
+                and self.restrictable().restrict(self.request.user, "view").filter(pk=pk).exists()
             ):
                 raise OutsideTokenScope("a grave case, and the token is not issued for them", case_id=case_id)
             raise OutOfScope("not found", case_id=case_id)
@@ -219,15 +238,20 @@ class ChildrenListView(ScopedAPIView, generics.ListAPIView):
 
     def get_queryset(self) -> models.QuerySet:
         if self.is_schema_generation:
-            return self.get_serializer_class().Meta.model.objects.none()
+            serializer = self.get_serializer_class()
+            if not issubclass(serializer, serializers.ModelSerializer):
+                raise ImproperlyConfigured(f"{type(self).__name__}: the schema needs a model serializer")
+            model: type[models.Model] = serializer.Meta.model
+            return model._default_manager.none()
         parent = self.get_object()
         if self.audit_event:
+            match = self.request.resolver_match  # set: the view was reached through the URL map
             audit_record(
                 actor=self.request.user,
                 event=self.audit_event,
                 case_id=case_id_of(parent),
                 target=parent,
-                data=self.audit_data(part=self.request.resolver_match.url_name),
+                data=self.audit_data(part=match.url_name if match else None),
             )
         return self.children(parent)
 

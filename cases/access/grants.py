@@ -47,22 +47,24 @@ def desired_user_grants(case) -> set[tuple[int, str]]:
         for u in User.objects.filter(pk__in=named).select_related("unit").only("pk", "role", "is_active", "unit__path")
     }
 
-    def holds(user_id, role: str) -> bool:
+    def holding(user_id, role: str) -> User | None:
+        """The named user, if they are active and hold ``role``."""
         user = people.get(user_id)
-        return user is not None and user.is_active and user.role == role
+        return user if user is not None and user.is_active and user.role == role else None
 
     unit_path = case.unit.path
     grants: set[tuple[int, str]] = set()
-    investigators = {pk for pk in members if holds(pk, Role.INVESTIGATOR)}
-    lead = people.get(case.lead_investigator_id)
-    if holds(case.lead_investigator_id, Role.INVESTIGATOR) and lead.unit.path.startswith(unit_path):
+    investigators = {pk for pk in members if holding(pk, Role.INVESTIGATOR) is not None}
+    # Investigators and supervisors always work in a unit (the constraint user_unit_unless_administrator).
+    lead = holding(case.lead_investigator_id, Role.INVESTIGATOR)
+    if lead is not None and lead.unit is not None and lead.unit.path.startswith(unit_path):
         investigators.add(lead.pk)
     for user_id in investigators:
         grants.update((user_id, codename(a)) for a in INVESTIGATOR_ACTIONS)
-    if holds(case.prosecutor_id, Role.PROSECUTOR):
+    if holding(case.prosecutor_id, Role.PROSECUTOR) is not None:
         grants.update((case.prosecutor_id, codename(a)) for a in PROSECUTOR_ACTIONS)
-    supervisor = people.get(case.supervisor_id)
-    if holds(case.supervisor_id, Role.SUPERVISOR) and unit_path.startswith(supervisor.unit.path):
+    supervisor = holding(case.supervisor_id, Role.SUPERVISOR)
+    if supervisor is not None and supervisor.unit is not None and unit_path.startswith(supervisor.unit.path):
         grants.update((case.supervisor_id, codename(a)) for a in SUPERVISOR_ACTIONS)
     return grants
 

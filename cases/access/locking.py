@@ -19,13 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from ecase.errors import NotAllowed, OutOfScope
 
 from ..models import Case
+from ..models.case import CaseScopedQuerySet
 from .objects import case_id_lookup, case_path
 from .rules import SYSTEM, VIEW
 from .scope import may
@@ -86,10 +88,14 @@ def locked(model: type[M], pk, *, actor, action: str, related: Iterable[str] = (
     object without the scope, and the workflow's table keeps it to that step.
     """
     if model is Case:
-        return lock_case(pk, actor=actor, action=action)  # type: ignore[return-value]
+        return cast(M, lock_case(pk, actor=actor, action=action))  # model is Case, so M is Case
     path = case_path(model)
     system = _is_system_step(actor, action)
-    rows = model._default_manager.all() if system else model._default_manager.restrict(actor, VIEW)
+    rows = model._default_manager.all()
+    if not system:
+        if not isinstance(rows, CaseScopedQuerySet):
+            raise ImproperlyConfigured(f"{model.__name__}: its query set has no restrict")
+        rows = rows.restrict(actor, VIEW)
     case_id = rows.filter(pk=pk).values_list(case_id_lookup(path), flat=True).first()
     if case_id is None:
         raise OutOfScope(f"no such {model._meta.model_name}")
@@ -100,7 +106,9 @@ def locked(model: type[M], pk, *, actor, action: str, related: Iterable[str] = (
         case = lock_case(case_id, actor=actor, action=action)
     obj = model._default_manager.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
     if path == "case":
-        obj.case = case
+        # The model's foreign key to its case (the case path says it is ``case``): set through the
+        # field's descriptor, as an assignment would; M's type knows no such field.
+        setattr(obj, "case", case)  # noqa: B010
     return obj
 
 

@@ -62,8 +62,10 @@ def case_gravity_of(obj) -> tuple[int, int]:
 
     holder, last = _holder(obj)
     if last is None:
+        assert isinstance(holder, Case)  # _holder returns the object itself only when it is the case
         return holder.pk, holder.gravity
     case_id = getattr(holder, f"{last}_id")
-    if holder._meta.get_field(last).is_cached(holder):
+    key = holder._meta.get_field(last)  # the foreign key to the case at the end of the case path
+    if isinstance(key, models.ForeignKey) and key.is_cached(holder):
         return case_id, getattr(holder, last).gravity
     return case_id, Case.objects.filter(pk=case_id).values_list("gravity", flat=True).get()

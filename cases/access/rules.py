@@ -39,7 +39,7 @@ GROUP_ROLES = frozenset({Role.SUPERVISOR})
 
 def role_allows(user, action: str) -> bool:
     """Whether ``user``'s current role can hold ``action`` at all (unknown roles: nothing)."""
-    return action in ROLE_ACTIONS.get(getattr(user, "role", None), frozenset())
+    return action in ROLE_ACTIONS.get(getattr(user, "role", ""), frozenset())
 
 
 def holds_group_grants(user) -> bool:

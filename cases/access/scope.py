@@ -10,6 +10,8 @@ indexes — so "may this user do this" has one answer whether asked for a list o
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import DEFAULT_DB_ALIAS
@@ -18,6 +20,9 @@ from django.db.models.signals import m2m_changed, post_migrate
 from django.dispatch import receiver
 
 from .rules import CODENAMES, ROLE_ACTIONS, codename, derived_actions, holds_group_grants, role_allows
+
+# A query set of cases: restrict() returns the same class it narrows (CaseQuerySet for Case.objects).
+_Rows = TypeVar("_Rows", bound=QuerySet)
 
 # Permission ids per (database alias, codename). Permissions are rows created by migrate and
 # never change while the process runs, so restrict() need not look them up on every call. A
@@ -72,7 +77,7 @@ def _may_hold_anything(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
-def restrict(cases: QuerySet, user, action: str) -> QuerySet:
+def restrict(cases: _Rows, user, action: str) -> _Rows:
     """``cases`` narrowed to those ``user`` may ``action`` (``Case.objects.restrict``).
 
     The shape of the query is chosen for the planner (bench/RESULTS.md, restricted list):

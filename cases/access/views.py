@@ -33,13 +33,14 @@ from django.views import View
 from ecase.errors import NotAllowed, OutOfScope, SecondFactorRequired
 
 from ..models import Case
+from ..models.case import CaseScopedQuerySet
 from .grave import second_factor_check
 from .locking import case_check
 from .objects import case_id_for
 
 
 class CaseScopedView(LoginRequiredMixin, View):
-    queryset: models.QuerySet | None = None
+    queryset: CaseScopedQuerySet | None = None
     permission_action: str | None = None
     pk_url_kwarg = "pk"
 
@@ -52,8 +53,21 @@ class CaseScopedView(LoginRequiredMixin, View):
         except SecondFactorRequired as refusal:
             return self.confirm_second_factor(refusal.case_id)
 
+    def restrictable(self) -> CaseScopedQuerySet:
+        """``queryset``, which ``dispatch`` made sure of before any handler runs."""
+        if self.queryset is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset")
+        return self.queryset
+
+    def chosen_action(self, action: str | None = None) -> str:
+        """``action``, or else the view's ``permission_action`` (which ``dispatch`` made sure of)."""
+        action = action or self.permission_action
+        if action is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a permission_action")
+        return action
+
     def scoped(self, action: str | None = None) -> models.QuerySet:
-        return self.queryset.restrict(self.request.user, action or self.permission_action)
+        return self.restrictable().restrict(self.request.user, self.chosen_action(action))
 
     def get_object(self, action: str | None = None):
         pk = self.kwargs[self.pk_url_kwarg]
@@ -61,12 +75,12 @@ class CaseScopedView(LoginRequiredMixin, View):
         if obj is not None:
             second_factor_check(self.request, obj)
             return obj
-        case_id = case_id_for(self.queryset, pk)
+        case_id = case_id_for(self.restrictable(), pk)
         visible = self.scoped("view").filter(pk=pk).first() if case_id is not None else None
         if visible is not None:
             # In the view scope: a grave case asks for the second factor before anything else.
             second_factor_check(self.request, visible)
-            raise NotAllowed(f"{self.request.user} may not {action or self.permission_action}", case_id=case_id)
+            raise NotAllowed(f"{self.request.user} may not {self.chosen_action(action)}", case_id=case_id)
         raise OutOfScope("not found", case_id=case_id)
 
     def check_locked_case(self, case: Case) -> None:

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -65,11 +65,21 @@ def exportable_case(*, case_id: int, actor: User) -> Case:
     return access.reach(case_id, actor=actor, action=access.EXPORT, related=("unit", "lead_investigator"))
 
 
+class ManifestMember(TypedDict):
+    """One file of the archive as the manifest lists it."""
+
+    name: str
+    size: int
+    sha256: str
+    description: str
+
+
 class ExportWriter:
     """Writes members into the ZIP, hashing each on the way, and remembers them for the manifest."""
 
     def __init__(self, archive: zipfile.ZipFile):
-        self.archive, self.members = archive, []
+        self.archive = archive
+        self.members: list[ManifestMember] = []
 
     def add(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,8 +32,17 @@ class RegistrationSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="registration_sequence_unique")]
 
 
-class CaseQuerySet(CaseDataQuerySet):
-    def restrict(self, user, action: str = "view") -> CaseQuerySet:
+class CaseScopedQuerySet(CaseDataQuerySet):
+    """A query set the one access path can narrow: ``restrict(user, action)`` is what ``user`` may ``action``.
+
+    The base views of the pages and of the API, and ``cases.access.locked``, take only these."""
+
+    def restrict(self, user, action: str = "view") -> Self:
+        raise NotImplementedError(f"{type(self).__name__} does not say how it is restricted")
+
+
+class CaseQuerySet(CaseScopedQuerySet):
+    def restrict(self, user, action: str = "view") -> Self:
         """The cases ``user`` may ``action``: the one read path of case data (DESIGN §4).
 
         Only object grants count, and only those the user's role can hold; the rules and the
@@ -44,14 +53,14 @@ class CaseQuerySet(CaseDataQuerySet):
         return restrict(self, user, action)
 
 
-class CaseChildQuerySet(CaseDataQuerySet):
+class CaseChildQuerySet(CaseScopedQuerySet):
     """Query set of a model that belongs to a case through ``case_path``; access inherits from the case.
 
     ``case_path`` is the one declaration of the way to the case (read by ``cases.access.objects``)."""
 
     case_path = "case"
 
-    def restrict(self, user, action: str = "view"):
+    def restrict(self, user, action: str = "view") -> Self:
         return self.filter(**{f"{self.case_path}__in": Case.objects.restrict(user, action)})
 
 

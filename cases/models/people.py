@@ -8,7 +8,7 @@ sees both cases, as a ``PersonLink`` (cases.services.participants.person_link).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -16,12 +16,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecase.history import CaseDataModel, CaseDataQuerySet, Withdrawable, case_history
+from ecase.history import CaseDataModel, Withdrawable, case_history
 
 from ..choices import ParticipantRole, Sex
 from ..iin import parse_iin, validate_iin
 from ..search_text import fold
-from .case import CaseChildQuerySet
+from .case import CaseChildQuerySet, CaseScopedQuerySet
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -161,8 +161,8 @@ class Participant(Withdrawable, CaseDataModel):
             raise ValidationError({"role_since": _("A role cannot be given before the case was registered.")})
 
 
-class PersonLinkQuerySet(CaseDataQuerySet):
-    def restrict(self, user, action: str = "view"):
+class PersonLinkQuerySet(CaseScopedQuerySet):
+    def restrict(self, user, action: str = "view") -> Self:
         """A link is seen only by someone who may see both of its cases."""
         from .case import Case
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 # The project's Celery app, made current by ecase/__init__.py: cases does not import the wiring.
 from celery import current_app
@@ -194,7 +195,7 @@ def act_renderings_requeue(
                 "failed_with": failed_with,
             },
         )
-        transaction.on_commit(lambda pk=rendering.pk: rendering_enqueue(pk))
+        transaction.on_commit(partial(rendering_enqueue, rendering.pk))
         ids.append(rendering.pk)
     return ids
 

@@ -186,7 +186,12 @@ def _check_assignees(
     case: Case, lead: User, group: list[User], prosecutor: User | None, supervisor: User | None
 ) -> None:
     errors = {}
-    if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(case.unit.path):
+    if (
+        lead.role != Role.INVESTIGATOR
+        or not lead.is_active
+        or lead.unit is None  # never, for an investigator (the constraint user_unit_unless_administrator)
+        or not lead.unit.path.startswith(case.unit.path)
+    ):
         errors["lead_investigator"] = _("The lead investigator must be an active investigator of the case's unit.")
     if any(u.role != Role.INVESTIGATOR or not u.is_active for u in group):
         errors["group"] = _("The investigative group consists of active investigators.")
@@ -195,6 +200,7 @@ def _check_assignees(
     if supervisor is not None and (
         supervisor.role != Role.SUPERVISOR
         or not supervisor.is_active
+        or supervisor.unit is None  # never, for a supervisor (as above)
         or not case.unit.path.startswith(supervisor.unit.path)
     ):
         errors["supervisor"] = _("Choose an active supervisor of the case's unit or a unit above it.")

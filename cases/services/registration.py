@@ -99,11 +99,16 @@ def require_supervisor_for_grave(*, gravity: int, supervisor: User | None) -> No
 
 
 def _check_registrar(actor: User, unit: Unit, lead: User) -> None:
-    if actor.role not in (Role.INVESTIGATOR, Role.SUPERVISOR) or actor.unit_id is None:
+    if actor.role not in (Role.INVESTIGATOR, Role.SUPERVISOR) or actor.unit is None:
         raise NotAllowed("only investigators and supervisors register cases")
     if not unit.path.startswith(actor.unit.path):
         raise NotAllowed("a case is registered in the registrar's own unit or below it")
-    if lead.role != Role.INVESTIGATOR or not lead.is_active or not lead.unit.path.startswith(unit.path):
+    if (
+        lead.role != Role.INVESTIGATOR
+        or not lead.is_active
+        or lead.unit is None  # never, for an investigator (the constraint user_unit_unless_administrator)
+        or not lead.unit.path.startswith(unit.path)
+    ):
         raise ValidationError(
             {"lead_investigator": _("The lead investigator must be an active investigator of the unit.")}
         )

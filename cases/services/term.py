@@ -159,9 +159,11 @@ def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, rea
         raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
     if not reason:
         raise ValidationError({"reason": _("State the prosecutor's reasons.")})
-    if granted and not days:
-        raise ValidationError({"days": _("State by how many days the prosecutor extended the term.")})
-    extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason) if granted else None
+    extension = None
+    if granted:
+        if not days:
+            raise ValidationError({"days": _("State by how many days the prosecutor extended the term.")})
+        extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason)
     decision = ExtensionDecision(
         case=case,
         request=act,

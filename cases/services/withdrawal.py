@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
-from ecase.history import save_attributed
+from ecase.history import Withdrawable, save_attributed
 
 from .. import access
 
-W = TypeVar("W", bound=models.Model)
+# Every model whose rows are withdrawn carries the fields of the withdrawal (who, when, why).
+W = TypeVar("W", bound=Withdrawable)
 
 
 def withdraw(
