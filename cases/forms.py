@@ -21,6 +21,7 @@ from .choosers import (
     PersonChoiceField,
     SearchSelect,
     active_articles,
+    investigators_below,
     prosecutors,
 )
 from .models import Case, Participant, ProceduralActType
@@ -72,9 +73,16 @@ class CaseRegisterForm(forms.Form):
         required=False,
         help_text=_("Required for grave and especially grave crimes."),
     )
+    # Only on a supervisor's form: an investigator registering a case leads it; a head of unit names
+    # who does (an investigator of the unit or below it; the service checks it again).
+    lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
 
     def __init__(self, *args, unit=None, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if getattr(user, "role", None) == Role.SUPERVISOR:
+            self.fields["lead_investigator"].queryset = investigators_below(unit).filter(is_active=True)
+        else:
+            del self.fields["lead_investigator"]
         # Every active prosecutor may be named (checked on submission); the page lists none of them
         # up front but those named on the registrar's own cases: the rest are found by surname.
         # Grave cases' prosecutors only as the one grave-data rule lets ``request`` list them.

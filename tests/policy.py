@@ -70,7 +70,13 @@ def _participant(w):
 
 
 def _register(w):
-    return {"articles": [w.article.pk], "proceedings_form": "inquiry", "plot": "Тайно похитил велосипед."}
+    # A head of unit names the lead investigator; an investigator's form has no such field (they lead).
+    return {
+        "articles": [w.article.pk],
+        "proceedings_form": "inquiry",
+        "plot": "Тайно похитил велосипед.",
+        "lead_investigator": w.people["investigator"].pk,
+    }
 
 
 def _password_change(w):
@@ -134,11 +140,7 @@ POLICY: dict[str, Route] = {
     "accounts:password-change#post": Route(method="POST", allowed=SIGNED_IN, ok=302, data=_password_change),
     "cases:list": Route(allowed=SIGNED_IN),
     "cases:register": Route(allowed=REGISTRARS),
-    # A supervisor reaches the form, but the form names no lead investigator and the service makes
-    # the registrar the lead, which only an investigator may be: refused as a form error (400).
-    "cases:register#post": Route(
-        method="POST", allowed=REGISTRARS, ok=302, data=_register, overrides={"supervisor": 400}
-    ),
+    "cases:register#post": Route(method="POST", allowed=REGISTRARS, ok=302, data=_register),
     "cases:detail": Route(obj="case", allowed=READERS),
     "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),
@@ -242,6 +244,14 @@ POLICY: dict[str, Route] = {
     # An upload answers only the user who started it (the author of the item's case here).
     "evidence:resumable": Route(
         obj="item", allowed=frozenset({"investigator"}), url=lambda w, own: _upload_url(w, own)
+    ),
+    # Its PATCH (bytes) and DELETE (cancel) without the Tus-Resumable header: 412 for the one who started it,
+    # and nothing changes; to anyone else the upload does not exist.
+    "evidence:resumable#patch": Route(
+        obj="item", method="PATCH", allowed=frozenset({"investigator"}), ok=412, url=lambda w, own: _upload_url(w, own)
+    ),
+    "evidence:resumable#delete": Route(
+        obj="item", method="DELETE", allowed=frozenset({"investigator"}), ok=412, url=lambda w, own: _upload_url(w, own)
     ),
     "evidence:transfer": Route(
         obj="item",

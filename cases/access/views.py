@@ -43,6 +43,8 @@ class CaseScopedView(LoginRequiredMixin, View):
     queryset: CaseScopedQuerySet | None = None
     permission_action: str | None = None
     pk_url_kwarg = "pk"
+    # Pages and forms: Django's View would answer OPTIONS itself, before any object is looked up.
+    http_method_names = ["get", "head", "post"]
 
     def dispatch(self, request, *args, **kwargs):
         if self.queryset is None or self.permission_action is None:
