@@ -36,11 +36,15 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import yaml  # PyYAML, a dependency of drf-spectacular
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PORTS = {"etcd": 23790, "etcd_peer": 23800, "haproxy": 15000, "web": 18100}
 NODES = {"node1": {"pg": 15433, "rest": 18008}, "node2": {"pg": 15434, "rest": 18009}}
 RESUME_LIMIT = 30.0  # seconds from the kill to the next answered write (issue #20)
 DATABASE = "ecase_failover"
+# The cluster's Patroni settings, shared with the `ha` profile of docker-compose.yml.
+PATRONI_YAML = BASE_DIR / "deploy" / "patroni.yml"
 
 
 def pg_bin() -> Path:
@@ -121,45 +125,8 @@ class Stack:
         wait_for("etcd", lambda: get(f"{client}/health")[0] == 200, 30)
 
     def patroni_config(self, name: str) -> Path:
-        node = NODES[name]
-        config = {
-            "scope": "ecase-failover",
-            "name": name,
-            "restapi": {"listen": f"127.0.0.1:{node['rest']}", "connect_address": f"127.0.0.1:{node['rest']}"},
-            "etcd3": {"hosts": f"127.0.0.1:{PORTS['etcd']}"},
-            "bootstrap": {
-                "dcs": {
-                    # The leader key lives 10 s: the standby takes over some 10 s after the primary vanished.
-                    "ttl": 10,
-                    "loop_wait": 1,
-                    "retry_timeout": 3,
-                    "maximum_lag_on_failover": 1048576,
-                    # A commit returns once the standby holds it: a write answered 2xx survives the failover.
-                    "synchronous_mode": True,
-                    "postgresql": {
-                        "use_pg_rewind": True,
-                        "parameters": {"wal_log_hints": "on", "max_wal_senders": 5, "max_replication_slots": 5},
-                    },
-                },
-                "initdb": [{"encoding": "UTF8"}, "data-checksums"],
-                "pg_hba": [
-                    "local all all trust",
-                    "host replication replicator 127.0.0.1/32 trust",
-                    "host all all 127.0.0.1/32 trust",
-                ],
-            },
-            "postgresql": {
-                "listen": f"127.0.0.1:{node['pg']}",
-                "connect_address": f"127.0.0.1:{node['pg']}",
-                "data_dir": str(self.work / name),
-                "bin_dir": str(pg_bin()),
-                "pgpass": str(self.work / f"{name}.pgpass"),
-                "authentication": {"superuser": {"username": "postgres"}, "replication": {"username": "replicator"}},
-                "parameters": {"unix_socket_directories": str(self.work), "fsync": "on"},
-            },
-        }
         path = self.work / f"{name}.yml"
-        path.write_text(json.dumps(config, indent=1))  # YAML is a superset of JSON
+        path.write_text(json.dumps(patroni_config(name, self.work), indent=1))  # YAML is a superset of JSON
         return path
 
     def patroni(self, name: str) -> None:
@@ -173,8 +140,49 @@ class Stack:
             f"  server {name} 127.0.0.1:{node['pg']} maxconn 100 check port {node['rest']}"
             for name, node in NODES.items()
         )
-        (self.work / "haproxy.cfg").write_text(
-            f"""global
+        (self.work / "haproxy.cfg").write_text(haproxy_config(f"127.0.0.1:{PORTS['haproxy']}", servers))
+        self.start("haproxy", ["haproxy", "-f", str(self.work / "haproxy.cfg"), "-db"])
+
+
+def patroni_config(name: str, work: Path) -> dict:
+    """Node ``name``'s Patroni configuration: deploy/patroni.yml's cluster, on this machine's ports.
+
+    From the shared file (the `ha` profile of docker-compose.yml runs it as it is): the scope, the
+    whole ``bootstrap`` section but its pg_hba (the DCS timings, synchronous mode, pg_rewind, initdb)
+    and the server parameters. Here: addresses on 127.0.0.1, paths in the work directory, the local
+    PostgreSQL binaries, trust instead of passwords, no post_bootstrap (the drill makes its database).
+    """
+    shared = yaml.safe_load(PATRONI_YAML.read_text())
+    node = NODES[name]
+    bootstrap = {k: v for k, v in shared["bootstrap"].items() if k not in ("pg_hba", "post_bootstrap")}
+    return {
+        "scope": f"{shared['scope']}-failover",
+        "name": name,
+        "restapi": {"listen": f"127.0.0.1:{node['rest']}", "connect_address": f"127.0.0.1:{node['rest']}"},
+        "etcd3": {"hosts": f"127.0.0.1:{PORTS['etcd']}"},
+        "bootstrap": {
+            **bootstrap,
+            "pg_hba": [
+                "local all all trust",
+                "host replication replicator 127.0.0.1/32 trust",
+                "host all all 127.0.0.1/32 trust",
+            ],
+        },
+        "postgresql": {
+            "listen": f"127.0.0.1:{node['pg']}",
+            "connect_address": f"127.0.0.1:{node['pg']}",
+            "data_dir": str(work / name),
+            "bin_dir": str(pg_bin()),
+            "pgpass": str(work / f"{name}.pgpass"),
+            "authentication": {"superuser": {"username": "postgres"}, "replication": {"username": "replicator"}},
+            "parameters": {**shared["postgresql"]["parameters"], "unix_socket_directories": str(work)},
+        },
+    }
+
+
+def haproxy_config(bind: str, servers: str) -> str:
+    """haproxy before the cluster: as deploy/haproxy-postgres.cfg, without Docker's resolver."""
+    return f"""global
   maxconn 200
 defaults
   mode tcp
@@ -183,14 +191,12 @@ defaults
   timeout server 30m
   timeout check 1s
 listen primary
-  bind 127.0.0.1:{PORTS["haproxy"]}
+  bind {bind}
   option httpchk OPTIONS /primary
   http-check expect status 200
   default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
 {servers}
 """
-        )
-        self.start("haproxy", ["haproxy", "-f", str(self.work / "haproxy.cfg"), "-db"])
 
 
 def leader() -> str | None:

@@ -481,6 +481,9 @@ CELERY_BEAT_SCHEDULE = {
     # Orphan blobs (issue #20): a daily report, audited and logged; removing them stays manual
     # (blob_orphans --delete).
     "report-blob-orphans": {"task": "evidence.report_blob_orphans", "schedule": timedelta(hours=24)},
+    # Resumable uploads abandoned past ECASE_UPLOAD_EXPIRY_HOURS (issue #19): expired, their sealed
+    # parts removed from the blob backend (manage.py expire_uploads).
+    "expire-uploads": {"task": "evidence.expire_uploads", "schedule": timedelta(hours=24)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _LONGEST_RETRY_COUNTDOWN = 300  # cases.tasks.BACKOFF_MAX

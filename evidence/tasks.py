@@ -1,4 +1,4 @@
-"""Periodic work of the evidence app: the report of blobs no row names (issue #20)."""
+"""Periodic work of the evidence app: the report of blobs no row names (issue #20), expired uploads (#19)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from audit.choices import EventType
 from audit.services import audit_record
 
 from .orphans import blob_orphans
+from .uploads import expire_stale_uploads
 
 logger = logging.getLogger(__name__)
 SYSTEM = "blob orphan check"
@@ -50,3 +51,14 @@ def report_blob_orphans() -> int:
     else:
         logger.info("no orphan blobs older than %g h", grace_hours)
     return len(orphans)
+
+
+@shared_task(name="evidence.expire_uploads", ignore_result=True, acks_late=True, time_limit=3000, soft_time_limit=2900)
+def expire_uploads() -> int:
+    """``manage.py expire_uploads``, daily: abandoned resumable uploads expired, their sealed parts removed.
+
+    Idempotent (an expired row is not touched again), so a re-delivery after a lost worker is harmless.
+    """
+    count = expire_stale_uploads()
+    logger.info("%d resumable upload(s) expired", count)
+    return count

@@ -277,6 +277,31 @@ def expire(upload: ResumableUpload) -> None:
         _discard(upload)
 
 
+def expire_stale_uploads(*, dry_run: bool = False) -> int:
+    """Every open upload past ``expires_at`` expired, and stages left by ended uploads removed.
+
+    ``manage.py expire_uploads`` and the daily beat task ``evidence.expire_uploads`` both run this.
+    Returns how many uploads were (or, with ``dry_run``, would be) expired.
+    """
+    stale = ResumableUpload.objects.filter(status=UploadStatus.OPEN, expires_at__lte=timezone.now())
+    count = stale.count()
+    if dry_run:
+        return count
+    for upload in stale.iterator():
+        expire(upload)
+    # Stages whose upload ended but whose parts stayed (the node stopped before removing them).
+    ended = {u.hex for u in ResumableUpload.objects.exclude(status=UploadStatus.OPEN).values_list("pk", flat=True)}
+    for token in _staged_tokens():
+        if token in ended:
+            blobs.stage_discard(token)
+    return count
+
+
+def _staged_tokens() -> set[str]:
+    names = blobs._iter_names(blobs.storage(), blobs.STAGE_PREFIX)
+    return {name.split("/")[1] for name, _modified in names if name.count("/") >= 2}
+
+
 def _discard(upload: ResumableUpload) -> None:
     try:
         blobs.stage_discard(upload.pk.hex)

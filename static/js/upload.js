@@ -105,6 +105,10 @@
     var base = {"Tus-Resumable": "1.0.0", "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value};
     var url = localStorage.getItem(key), offset = null, pause = 1000, xhr;
     function headers(extra) { return Object.assign({}, base, extra || {}); }
+    function sent(done) {
+      var percent = Math.floor(done * 100 / file.size);
+      say(form, percent, d.msgSending + " " + percent + "% (" + (done / 1048576).toFixed(1) + " / " + (file.size / 1048576).toFixed(1) + " MB)");
+    }
     function refused(answer) {
       var link = answer.getResponseHeader("Ecase-Second-Factor");
       if (link) { window.location.assign(link); }
@@ -116,6 +120,7 @@
       xhr = await send("HEAD", url, headers());
       if (xhr && xhr.status === 200 && xhr.getResponseHeader("Upload-Offset") !== null) {
         offset = parseInt(xhr.getResponseHeader("Upload-Offset"), 10);
+        sent(offset);  // after a reload: the bar starts where the upload stands
       } else { url = null; }
     }
     if (!url) {
@@ -128,10 +133,7 @@
     while (offset < file.size) {
       var start = offset;
       xhr = await send("PATCH", url, headers({"Content-Type": "application/offset+octet-stream", "Upload-Offset": String(start)}),
-        file.slice(start, Math.min(file.size, start + chunk)), function (e) {
-          var done = start + e.loaded, percent = Math.floor(done * 100 / file.size);
-          say(form, percent, d.msgSending + " " + percent + "% (" + (done / 1048576).toFixed(1) + " / " + (file.size / 1048576).toFixed(1) + " MB)");
-        });
+        file.slice(start, Math.min(file.size, start + chunk)), function (e) { sent(start + e.loaded); });
       if (xhr && xhr.status === 204) { offset = parseInt(xhr.getResponseHeader("Upload-Offset"), 10); pause = 1000; continue; }
       if (xhr && [403, 404, 410, 412, 413, 415].indexOf(xhr.status) >= 0) { return refused(xhr); }
       // The line dropped (or the upload is busy or moved on): ask where it stands, then go on from there.
@@ -139,7 +141,9 @@
       await wait(pause);
       pause = Math.min(pause * 2, 30000);
       var head = await send("HEAD", url, headers());
-      if (head && head.status === 200) { offset = parseInt(head.getResponseHeader("Upload-Offset"), 10); }
+      // The bar showed what the browser had sent; the server's offset is what counts (the bytes in
+      // flight when the line dropped are gone), so the bar steps back to it before going on.
+      if (head && head.status === 200) { offset = parseInt(head.getResponseHeader("Upload-Offset"), 10); sent(offset); }
       else if (head && head.status >= 400 && head.status !== 423) { return refused(head); }
     }
     localStorage.removeItem(key);

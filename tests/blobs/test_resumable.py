@@ -255,3 +255,33 @@ def test_an_abandoned_upload_expires_and_its_staged_bytes_go(backend, case, inve
     assert ResumableUpload.objects.get().status == UploadStatus.EXPIRED
     assert staged_names(backend) == []
     assert patch(client, location, 3000, data[3000:]).status_code == 410
+
+
+def test_the_daily_beat_task_expires_abandoned_uploads(backend, case, investigator, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ecase.celery import app
+    from evidence.tasks import expire_uploads
+
+    entry = settings.CELERY_BEAT_SCHEDULE["expire-uploads"]
+    assert entry["task"] == expire_uploads.name and expire_uploads.name in app.tasks
+    assert entry["schedule"] == timedelta(days=1)
+
+    item = add_item(case, investigator)
+    data = padded_png(5000)
+    client = verified_client(investigator)
+    abandoned = create(client, item, "a.png", len(data))["Location"]
+    fresh = create(client, item, "b.png", len(data))["Location"]
+    for location in (abandoned, fresh):
+        assert patch(client, location, 0, data[:3000]).status_code == 204
+    ResumableUpload.objects.filter(pk=abandoned.rstrip("/").rsplit("/", 1)[1]).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert expire_uploads.apply().get() == 1
+    assert expire_uploads.apply().get() == 0  # a second run (a re-delivery) finds nothing more
+    statuses = dict(ResumableUpload.objects.values_list("name", "status"))
+    assert statuses == {"a.png": UploadStatus.EXPIRED, "b.png": UploadStatus.OPEN}
+    assert {name.split("/")[1] for name in staged_names(backend)} == {ResumableUpload.objects.get(name="b.png").pk.hex}
+    assert patch(client, fresh, 3000, data[3000:]).status_code == 204
