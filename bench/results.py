@@ -2,8 +2,8 @@
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
 trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob store benchmark
-(issue #19) and the case update benchmark (issue #15) write RESULTS_AUDIT.md, RESULTS_SIGNING.md,
-RESULTS_BLOBS.md and RESULTS_WRITES.md. Each of them calls :func:`refresh` when it is done, so the one report always
+(issue #19), the case update, search and load benchmarks (issue #15) write RESULTS_AUDIT.md,
+RESULTS_SIGNING.md, RESULTS_BLOBS.md, RESULTS_WRITES.md, RESULTS_SEARCH.md and RESULTS_LOAD.md. Each of them calls :func:`refresh` when it is done, so the one report always
 carries the latest run of every benchmark, and a benchmark never has to re-run another's.
 """
 
@@ -18,6 +18,8 @@ SECTIONS = (
     BENCH / "RESULTS_SIGNING.md",
     BENCH / "RESULTS_BLOBS.md",
     BENCH / "RESULTS_WRITES.md",
+    BENCH / "RESULTS_SEARCH.md",
+    BENCH / "RESULTS_LOAD.md",
 )
 RULE = "\n---\n"
 

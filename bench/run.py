@@ -124,6 +124,23 @@ def machine_facts(args) -> dict:
     }
 
 
+def migrate_reused() -> None:
+    """Migrate a reused bench database to the checkout's schema; VACUUM (ANALYZE) it when anything
+    was applied: a migration may rewrite a table (cases 0012 does), which leaves it without
+    statistics and visibility map, and autovacuum is off on these machines."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    before = set(MigrationRecorder(connection).applied_migrations())
+    call_command("migrate", verbosity=0)  # the code measured is the checkout's: its indexes too
+    applied = set(MigrationRecorder(connection).applied_migrations()) - before
+    if applied:
+        log(f"applied {', '.join(sorted('.'.join(key) for key in applied))}; VACUUM (ANALYZE)")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+
+
 def seed(args) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -302,9 +319,7 @@ def main(argv=None) -> None:
         recreate_database(url)
     django.setup()
     if reuse:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)  # the code measured is the checkout's: its indexes too
+        migrate_reused()
         record = DATA / "seed-last.json"
         seed_stats = json.loads(record.read_text()) if record.exists() else None
     else:
