@@ -50,6 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--seed-only", action="store_true", help="seed (and ANALYZE) the bench database, measure nothing"
     )
+    parser.add_argument("--note", action="append", default=[], help="a note for the report (repeatable)")
     parser.add_argument("--runs", type=int, default=50, help="runs per timing (default 50)")
     parser.add_argument("--saves", type=int, default=500, help="saves per variant for the history overhead")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -235,7 +236,7 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
             f"same rows {bench.same_rows}, seq scan on cases_case: {bench.seq_scan}"
         )
         lists.append(bench)
-    notes = [f"Grants per bulk investigator (view_case): {grant_stats}."]
+    notes = [*args.note, f"Grants per bulk investigator (view_case): {grant_stats}."]
     for bench in lists:
         if not bench.same_rows:
             notes.append(f"**restrict() and the former shape disagree for the {bench.who}**: a semantic change.")
