@@ -383,7 +383,7 @@ def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, 
         ("**bare: render + sign**", *summary(bare_times["total"])),
         ("opening the approver's encrypted key (PKCS#12, PBKDF2 100,000 rounds)", *summary(bare_times["open key"])),
         (
-            "**workflow: the task's body in-process** (claim, render, open key, sign, store, record)",
+            "**workflow: the task's body in-process** (claim, render, sign with the key opened once per process, store, record)",
             *summary(flow_times),
         ),
         ("task, its render step", *summary(steps["render"])),
