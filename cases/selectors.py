@@ -34,7 +34,7 @@ class CaseFilters:
 
 def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     """The cases ``user`` may see, narrowed by ``filters``, newest first."""
-    cases = Case.objects.restrict(user, access.VIEW)
+    cases: QuerySet[Case] = Case.objects.restrict(user, access.VIEW)
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.gravity:
