@@ -83,7 +83,8 @@ failover-drill: install
 	$(PY) bin/failover_drill.py
 
 # Every benchmark, each adding its section to bench/RESULTS.md (bench/results.py). The 1,000,000
-# cases of bench/run.py are seeded once (about 20 minutes) and reused while ecase_bench holds them.
+# cases of bench/run.py are seeded once (about 40 minutes on an idle 2-core machine; `bench/run.py --seed-only`
+# seeds without measuring) and reused while ecase_bench holds them; the search and load benchmarks use them too.
 bench: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run.py --reuse
@@ -93,6 +94,8 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/upload_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/write_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/browser_pages.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/search_bench.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/load_bench.py --seconds 300
 
 # A local S3-compatible server (SeaweedFS, a dev dependency) for ECASE_BLOB_STORAGE=s3; prints what to export.
 s3: install

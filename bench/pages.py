@@ -278,6 +278,10 @@ def server_times(people, runs: int) -> list[PageTiming]:
             ("dashboard", reverse("home")),
         ):
             timings.append(server_time(client, url, runs, page=page, who=who, username=user.username))
+    from django.test import Client
+
+    # The stack's floor in the same run: no session, one SELECT 1.
+    timings.append(server_time(Client(), reverse("healthz"), runs, page="health check", who="anonymous", username="—"))
     return timings
 
 

@@ -111,7 +111,11 @@ def render(
         f'{len(lists[0].restricted.runs) if lists else 0} runs each. "Execution" is PostgreSQL\'s own time in '
         "`EXPLAIN ANALYZE`. The current shape looks up the permission id (cached per process) and the user's "
         "groups (once per user object, i.e. per request) first; users without groups get `pk IN (user grants)`, "
-        "members of supervisors' groups `EXISTS (user grant) OR EXISTS (group grant)`.",
+        "members of supervisors' groups, by the size of their scope (one capped index-only probe per request, "
+        "`SMALL_SCOPE` in cases/models/case.py), `pk IN (user grants UNION ALL group grants)` or one correlated "
+        "`EXISTS (user grant UNION ALL group grant)` that PostgreSQL probes per case while it walks the list's "
+        "order (since 2026-12; before: `EXISTS … OR EXISTS …`, two hashed subplans reading every grant first). "
+        "*× all* is the restricted page's median over the unrestricted page's, measured in the same run.",
         "",
         table(
             [
@@ -123,6 +127,7 @@ def render(
                 "execution",
                 "gain",
                 "all cases (median / p95)",
+                "× all",
                 "same rows",
             ],
             [
@@ -135,15 +140,16 @@ def render(
                     f"{b.former_plan_ms:.2f} ms",
                     f"{b.gain:.1f}×",
                     f"{ms(b.unrestricted.median_ms)} / {ms(b.unrestricted.p95_ms)}",
+                    f"{b.restricted.median_ms / b.unrestricted.median_ms:.1f}×",
                     "yes" if b.same_rows else "**NO**",
                 ]
                 for b in lists
             ],
         ),
         "",
-        "The case list's pager also counts the visible cases. `EXISTS … OR EXISTS …` lets PostgreSQL stop after one "
-        "page, but a count has to test every case of the table, where the former `IN (… UNION …)` read only the "
-        "visible ones from the grant indexes; median of "
+        "The case list's pager does not count (cases/paging.py): walking the list's order lets PostgreSQL stop "
+        "after one page, but a count of a large scope has to test every case of the table, where the former "
+        "`IN (… UNION …)` read only the visible ones from the grant indexes; median of "
         f"{len(lists[0].count.runs) if lists else 0} counts each:",
         "",
         table(
@@ -166,7 +172,8 @@ def render(
             "in process (no network, no server queue) — the time a gunicorn worker spends on the request. "
             "The case page writes its access-log row and every request saves the session (sliding idle timeout). "
             f"Median / p95 of {len(timings[0].runs)} requests each, after one warm-up request; the case is the user's "
-            "newest visible one. The case list counts the visible cases for its pager.",
+            "newest visible one. The case list does not count the visible cases (cases/paging.py). The floor of the "
+            "stack in the same run: the health check (`/healthz`, one `SELECT 1`, no session), last row.",
             "",
             table(
                 [

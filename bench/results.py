@@ -1,9 +1,10 @@
 """bench/RESULTS.md is one report made of the benchmarks' own files.
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
-trail benchmark (issue #6), the signed-acts benchmark (issue #5) and the blob store benchmark
-(issue #19), the case update benchmark (issue #15) and the page weight in Chromium (issue #16) write
-RESULTS_AUDIT.md, RESULTS_SIGNING.md, RESULTS_BLOBS.md, RESULTS_WRITES.md and RESULTS_BROWSER.md.
+trail benchmark (issue #6), the signed-acts benchmark (issue #5), the blob store and upload
+benchmarks (issue #19), the case update, search and load benchmarks (issue #15) and the page weight
+in Chromium (issue #16) write RESULTS_AUDIT.md, RESULTS_SIGNING.md, RESULTS_BLOBS.md,
+RESULTS_UPLOADS.md, RESULTS_WRITES.md, RESULTS_SEARCH.md, RESULTS_LOAD.md and RESULTS_BROWSER.md.
 Each of them calls :func:`refresh` when it is done, so the one report always carries the latest run
 of every benchmark, and a benchmark never has to re-run another's.
 """
@@ -21,6 +22,8 @@ SECTIONS = (
     BENCH / "RESULTS_WRITES.md",
     BENCH / "RESULTS_UPLOADS.md",
     BENCH / "RESULTS_BROWSER.md",
+    BENCH / "RESULTS_SEARCH.md",
+    BENCH / "RESULTS_LOAD.md",
 )
 RULE = "\n---\n"
 

@@ -45,6 +45,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="check foreign keys once after the load instead of row by row (needs a superuser)",
     )
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed (and ANALYZE) the bench database, measure nothing"
+    )
+    parser.add_argument("--note", action="append", default=[], help="a note for the report (repeatable)")
     parser.add_argument("--runs", type=int, default=50, help="runs per timing (default 50)")
     parser.add_argument("--saves", type=int, default=500, help="saves per variant for the history overhead")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -117,6 +121,23 @@ def machine_facts(args) -> dict:
         "N (bulk cases)": f"{args.cases:,}",
         "load average (1/5/15 min) at the end": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def migrate_reused() -> None:
+    """Migrate a reused bench database to the checkout's schema; VACUUM (ANALYZE) it when anything
+    was applied: a migration may rewrite a table (cases 0012 does), which leaves it without
+    statistics and visibility map, and autovacuum is off on these machines."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    before = set(MigrationRecorder(connection).applied_migrations())
+    call_command("migrate", verbosity=0)  # the code measured is the checkout's: its indexes too
+    applied = set(MigrationRecorder(connection).applied_migrations()) - before
+    if applied:
+        log(f"applied {', '.join(sorted('.'.join(key) for key in applied))}; VACUUM (ANALYZE)")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
 
 
 def seed(args) -> dict:
@@ -213,7 +234,7 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
             f"same rows {bench.same_rows}, seq scan on cases_case: {bench.seq_scan}"
         )
         lists.append(bench)
-    notes = [f"Grants per bulk investigator (view_case): {grant_stats}."]
+    notes = [*args.note, f"Grants per bulk investigator (view_case): {grant_stats}."]
     for bench in lists:
         if not bench.same_rows:
             notes.append(f"**restrict() and the former shape disagree for the {bench.who}**: a semantic change.")
@@ -297,13 +318,14 @@ def main(argv=None) -> None:
         recreate_database(url)
     django.setup()
     if reuse:
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)  # the code measured is the checkout's: its indexes too
+        migrate_reused()
         record = DATA / "seed-last.json"
         seed_stats = json.loads(record.read_text()) if record.exists() else None
     else:
         seed_stats = seed(args)
+    if args.seed_only:  # the long part done once, e.g. in the background while code changes
+        log(f"seed only: {BENCH_DB} ready in {(time.monotonic() - started) / 60:.1f} min")
+        return
     measure_and_report(args, seed_stats)
     log(f"benchmark done in {(time.monotonic() - started) / 60:.1f} min")
 

@@ -220,7 +220,34 @@ def bare(snapshot: dict, supervisor, runs: int) -> dict[str, list[float]]:
     return times
 
 
-def workflow_in_process(acts) -> list[float]:
+class StepClock:
+    """Wall time of named functions while the task runs: the task's own render + sign set beside
+    the bare pair, and where the rest of the task goes. Timing wrappers only, for this process'
+    life: nothing the task does is replaced."""
+
+    def __init__(self):
+        self.steps: dict[str, list[float]] = {}
+        self.current: dict[str, float] = {}
+
+    def wrap(self, owner, name: str, step: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.current[step] = self.current.get(step, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, timed)
+
+    def next_act(self) -> None:
+        for step, seconds in self.current.items():
+            self.steps.setdefault(step, []).append(seconds)
+        self.current = {}
+
+
+def workflow_in_process(acts, clock: StepClock | None = None) -> list[float]:
     from cases.tasks import render_act
 
     times = []
@@ -228,7 +255,22 @@ def workflow_in_process(acts) -> list[float]:
         started = time.perf_counter()
         assert render_act.apply(args=[act.renderings.get().pk]).get() == "signed"
         times.append(time.perf_counter() - started)
+        if clock:
+            clock.next_act()
     return times
+
+
+def step_clock() -> StepClock:
+    """Times the task's steps where cases/services/act_rendering.py calls them."""
+    from cases.services import act_rendering, act_workflow
+    from cases.signing import server
+
+    clock = StepClock()
+    clock.wrap(act_rendering, "render_act_pdf", "render")
+    clock.wrap(server.ServerKeySigner, "sign", "sign")
+    clock.wrap(act_rendering, "pdf_store", "store (encrypted blob, fsync)")
+    clock.wrap(act_workflow, "act_record_signature", "record (transition, history, audit)")
+    return clock
 
 
 def database_url() -> str:
@@ -306,7 +348,10 @@ def run(args) -> str:
     bare_times = bare(sample.renderings.get().snapshot, supervisor, args.acts)
     bare_times["open key"] = open_key_times(supervisor, args.acts)
     acts = [approve(case, investigator, supervisor, paragraphs=paragraphs) for _ in range(args.acts)]
-    flow_times = workflow_in_process([sample, *acts])[1:]
+    clock = step_clock()
+    flow_times = workflow_in_process([sample, *acts], clock)[1:]
+    steps = {step: values[1:] for step, values in clock.steps.items()}
+    steps["render + sign"] = [r + g for r, g in zip(steps["render"], steps["sign"])]
     forget_queue()  # their messages were published on commit; the work is done, drop them
 
     worker = start_worker(2, STORAGE / "worker.log")
@@ -328,23 +373,32 @@ def run(args) -> str:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
         forget_queue()
-    return report(args, paragraphs, bare_times, flow_times, task, latency, len(burst) / elapsed, elapsed)
+    return report(args, paragraphs, bare_times, flow_times, task, latency, len(burst) / elapsed, elapsed, steps)
 
 
-def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, elapsed) -> str:
+def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, elapsed, steps) -> str:
     rows = [
         ("bare: reportlab render", *summary(bare_times["render"])),
         ("bare: pyHanko PAdES signature (key loaded once)", *summary(bare_times["sign"])),
         ("**bare: render + sign**", *summary(bare_times["total"])),
         ("opening the approver's encrypted key (PKCS#12, PBKDF2 100,000 rounds)", *summary(bare_times["open key"])),
         (
-            "**workflow: the task's body in-process** (claim, render, open key, sign, store, record)",
+            "**workflow: the task's body in-process** (claim, render, sign with the key opened once per process, store, record)",
             *summary(flow_times),
+        ),
+        ("task, its render step", *summary(steps["render"])),
+        ("task, its sign step (key opened once per process)", *summary(steps["sign"])),
+        ("**task: render + sign**", *summary(steps["render + sign"])),
+        ("task, storing the PDF (encrypted blob, fsync)", *summary(steps["store (encrypted blob, fsync)"])),
+        (
+            "task, recording the signature (transition, history, audit)",
+            *summary(steps["record (transition, history, audit)"]),
         ),
         ("worker -c 2: task time as recorded by the worker (claimed → signed)", *summary(task)),
         ("worker -c 2: approval committed → signed PDF, one act at a time", *summary(latency)),
     ]
     ratio = statistics.median(flow_times) / statistics.median(bare_times["total"])
+    sign_ratio = statistics.median(steps["render + sign"]) / statistics.median(bare_times["total"])
     lines = [
         "# Signed acts: render + sign benchmark (issue #5)",
         "",
@@ -360,10 +414,14 @@ def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, 
         "|---|---:|---:|",
         *(f"| {name} | {median:.1f} | {p95:.1f} |" for name, median, p95 in rows),
         "",
-        f"* **Workflow overhead:** the task's body takes **{ratio:.2f}×** the bare render + sign of the same act "
-        "(median over median). The difference is opening the approver's encrypted PKCS#12 key "
-        "(PBKDF2, 100,000 rounds), writing the PDF with fsync, and the locked transaction that records the "
-        "signature (transition, history and audit rows).",
+        f"* **Task render + sign ÷ bare render + sign: {sign_ratio:.2f}×** (goal ≤ 1.3×; median over median, "
+        "same run): the task's render and sign steps, timed where cases/services/act_rendering.py calls them, "
+        "against reportlab + pyHanko alone on the same act with the key loaded once. The task opens the "
+        "approver's key once per process (cases/signing/server.py), so the first act (excluded) pays it.",
+        f"* **Whole task body ÷ bare render + sign: {ratio:.2f}×**: besides render and sign, the claim, storing "
+        "the PDF as an encrypted blob with fsync, and the locked transaction that records the signature "
+        "(transition, history and audit rows); each commit waits for the WAL's fsync, which a shared disk makes "
+        "slow and noisy.",
         f"* **Throughput of one worker, concurrency 2:** {throughput:.1f} signed acts per second "
         f"({args.burst} approvals committed at once, all signed {elapsed:.1f} s after the commit).",
         "",

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, F, Field, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.lookups import Contains
 from django.utils import timezone
 
 from . import access
 from .choices import CaseStatus
-from .models import Case, Participant
+from .models import Case, Participant, Person
 from .search_text import SQLITE_FOLD_FUNCTION, fold
 
 IIN = re.compile(r"^\d{12}$")
@@ -34,7 +34,7 @@ class CaseFilters:
 
 def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     """The cases ``user`` may see, narrowed by ``filters``, newest first."""
-    cases = Case.objects.restrict(user, access.VIEW)
+    cases: QuerySet[Case] = Case.objects.restrict(user, access.VIEW)
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.gravity:
@@ -44,67 +44,148 @@ def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     if filters.overdue:
         cases = cases.filter(status__in=ACTIVE, deadline__lt=timezone.localdate())
     if filters.q.strip():
-        cases = cases.filter(_search(filters.q.strip()))
+        cases = _search(cases, filters.q.strip())
     return cases.select_related("unit", "lead_investigator").order_by("-registered_at", "-pk")
 
 
-def _search(q: str) -> Q:
-    """A registration number, an IIN, an article, a person's name, or words of the plot.
+# A search whose matches (over every case, before access) number at most this many is answered
+# from its candidates; beyond it the term is common and the list is walked newest first (_search).
+SEARCH_CANDIDATES = 1_000
 
-    Every kind of match is a set of case ids from its own index, and the case must be in their
-    UNION: one ``id IN (…)`` the planner answers by index lookups. An OR of conditions on the
-    case row (the former shape) made PostgreSQL test every case: 5–8 s at 1M cases.
+
+def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """``cases`` narrowed to a registration number, an IIN, an article, a person's name, or words of the plot.
+
+    The shape follows how common the term is, found by one capped query over the search indexes
+    (``_candidates``), not by the planner's statistics:
+
+    * a rare term (at most SEARCH_CANDIDATES matching cases in the whole register): the matching
+      case ids themselves, ``pk IN (ids)``; access is then tested on those few cases only;
+    * a common term: a test on the case row (``_row_match``). The list walks the user's cases
+      newest first and stops after one page: many matches means a page is found soon.
+
+    Either way the same cases match, with their access tested by ``restrict``. The former shape,
+    ``pk IN (the UNION of every kind of match)``, built the whole union first: a surname shared
+    by 3 % of persons meant ~60,000 cases read before the first row at 1,000,000 cases.
     """
-    people = Participant.objects.filter(case=OuterRef("pk"))
     if IIN.match(q):
-        return Q(Exists(people.filter(person__iin=q)))
+        return cases.filter(Exists(Participant.objects.filter(case=OuterRef("pk"), person__iin=q)))
+    found = _candidates(q)
+    if found is not None:
+        return cases.filter(pk__in=found)
+    return cases.filter(_row_match(q))
+
+
+def _candidates(q: str) -> set[int] | None:
+    """The ids of every case the term matches, or None when there are more than SEARCH_CANDIDATES.
+
+    One ``UNION ALL`` of the kinds of match, each from its index, with ``LIMIT`` SEARCH_CANDIDATES
+    + 1: PostgreSQL runs the arms one after another and stops as soon as the limit is reached,
+    so a common term costs about SEARCH_CANDIDATES index entries, never all of its matches.
+    """
     # Index case_number_prefix (PostgreSQL): UPPER(registration_number) text_pattern_ops, the
     # expression istartswith compares.
-    arms = [Case.objects.filter(registration_number__istartswith=q).order_by().values("pk")]
+    arms = [Case.objects.filter(registration_number__istartswith=q).order_by().values_list("pk", flat=True)]
     article = ARTICLE.match(q)
     if article:
-        arms.append(Case.objects.filter(_article_condition(*article.groups())).order_by().values("pk"))
-    arms += [_name_matches(q), _plot_matches(q)]
+        condition = _article_condition(*article.groups())
+        arms.append(Case.articles.through.objects.filter(condition).order_by().values_list("case_id", flat=True))
+    arms.append(_name_matches(q).filter(case__isnull=False).values_list("case_id", flat=True))
+    arms.append(_plot_matches(q).values_list("pk", flat=True))
     # .order_by() on every arm: SQLite refuses an ORDER BY inside a compound statement.
-    return Q(pk__in=arms[0].union(*arms[1:]))
+    found = list(arms[0].union(*arms[1:], all=True)[: SEARCH_CANDIDATES + 1])
+    return set(found) if len(found) <= SEARCH_CANDIDATES else None
+
+
+class RowExists(Exists):
+    """``EXISTS (… LIMIT 1 OFFSET 0)``: tested for each row the outer query reads.
+
+    PostgreSQL turns a plain correlated EXISTS into a semi-join or, inside an OR, into a hashed
+    subplan that collects every match of the subquery before the first row (for a surname
+    carried by 3 % of persons: ~60,000 participants). A subquery with an OFFSET is left as it is
+    written (PostgreSQL's simplify_EXISTS_query gives up on it), so the probes cost what the
+    list reads, a page's worth, whatever the statistics say. SQLite runs subqueries so anyway.
+    """
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+def _row_match(q: str) -> Q:
+    """The search as a test of one case row, cheapest first (PostgreSQL evaluates an OR in order).
+
+    The name and article tests are one correlated ``RowExists`` over their UNION ALL.
+    """
+    related = _name_matches(q).filter(case=OuterRef("pk")).values("pk")
+    article = ARTICLE.match(q)
+    if article:
+        articles = Case.articles.through.objects.filter(_article_condition(*article.groups()), case=OuterRef("pk"))
+        related = related.union(articles.order_by().values("pk"), all=True)
+    return Q(registration_number__istartswith=q) | _plot_condition(q) | Q(RowExists(related))
 
 
 def _name_matches(q: str) -> QuerySet:
-    """Cases with a participant whose "last first middle" starts with ``q``, folded (cases/search_text.py).
+    """Persons whose "last first middle" starts with ``q``, folded (cases/search_text.py).
 
     Index person_search_name (varchar_pattern_ops) answers the prefix on PostgreSQL; both
     databases compare the same Python-folded strings, so "ёлкин" finds "Елкин" and "Ёлкин",
-    and "қасым" finds "Қасымов" but not "Касымов".
+    and "қасым" finds "Қасымов" but not "Касымов". A person belongs to one case (``Person.case``,
+    migration cases 0011) and is recorded there through a participation, so the person's own
+    case is the case found: one index, no join. (Through the participants, PostgreSQL hashed every
+    person of a common surname before the first case: ~200 ms at 1,000,000 cases.)
     """
-    return Participant.objects.filter(person__search_name__startswith=fold(q)).order_by().values("case_id")
+    return Person.objects.filter(search_name__startswith=fold(q)).order_by()
 
 
 def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
+    """On the case–article link table (``Case.articles.through``)."""
     if dash is None:
-        return Q(articles__article=number, **({"articles__part": int(part)} if part else {}))
+        return Q(criminalcodearticle__article=number, **({"criminalcodearticle__part": int(part)} if part else {}))
     # "190-1" is either article 190 part 1 or article 190-1 (numbers like 108-1 exist in the Code).
-    as_number = Q(articles__article=f"{number}-{dash}", **({"articles__part": int(part)} if part else {}))
-    return as_number | Q(articles__article=number, articles__part=int(dash))
+    as_number = Q(
+        criminalcodearticle__article=f"{number}-{dash}", **({"criminalcodearticle__part": int(part)} if part else {})
+    )
+    return as_number | Q(criminalcodearticle__article=number, criminalcodearticle__part=int(dash))
+
+
+class PlotMatches(Func):
+    """PostgreSQL: ``<case>.plot_tsv @@ websearch_to_tsquery('russian', q)``.
+
+    ``plot_tsv`` is the plot's vector, a generated column with the GIN index case_plot_tsv
+    (migration cases 0012; not a model field, see there). The column is reached through the
+    plot's own column reference, so Django's table aliases (subqueries, joins) stay right.
+    Full-text search with the Russian dictionary: "телефоны" finds "телефон"; the stemmer
+    lowercases and reads ё as е.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, words: str):
+        super().__init__(F("plot"), Value(words))
+
+    def as_sql(self, compiler, connection, **extra):
+        plot, params = compiler.compile(self.source_expressions[0])
+        assert plot.endswith('"plot"'), plot
+        words, word_params = compiler.compile(self.source_expressions[1])
+        column = plot[: -len('plot"')] + 'plot_tsv"'
+        return f"{column} @@ websearch_to_tsquery('russian'::regconfig, {words})", [*params, *word_params]
+
+
+def _plot_condition(q: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(PlotMatches(q))
+    # SQLite: every word, folded, somewhere in the folded plot (ecase_fold, cases/search_text.py):
+    # no stemming and no index, so every plot is read (docs/ARCHITECTURE.md).
+    folded = Func(F("plot"), function=SQLITE_FOLD_FUNCTION, output_field=TextField())
+    condition = Q()
+    for word in fold(q).split():
+        condition &= Q(Contains(folded, word))
+    return condition
 
 
 def _plot_matches(q: str) -> QuerySet:
     """Cases whose plot holds the words of ``q``."""
-    if connection.vendor == "postgresql":
-        # Full-text search with the Russian dictionary ("телефоны" finds "телефон"; the stemmer
-        # lowercases and reads ё as е). This expression must stay identical to the one of the
-        # GIN index case_plot_fts (migration cases 0008), or the planner cannot use the index.
-        return (
-            Case.objects.annotate(plot_fts=SearchVector("plot", config="russian"))
-            .filter(plot_fts=SearchQuery(q, config="russian", search_type="websearch"))
-            .order_by()
-            .values("pk")
-        )
-    # SQLite: every word, folded, somewhere in the folded plot (ecase_fold, cases/search_text.py):
-    # no stemming and no index, so every plot is read (docs/ARCHITECTURE.md).
-    folded = Case.objects.annotate(plot_folded=Func(F("plot"), function=SQLITE_FOLD_FUNCTION, output_field=TextField()))
-    for word in fold(q).split():
-        folded = folded.filter(plot_folded__contains=word)
-    return folded.order_by().values("pk")
+    return Case.objects.filter(_plot_condition(q)).order_by()
 
 
 def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:

@@ -73,6 +73,28 @@ def _forget_group_ids(sender, instance, **kwargs) -> None:
         delattr(instance, _GROUPS_ATTR)
 
 
+# A supervisor's view grants through groups up to this many make a "small" scope (restrict below).
+# Cost of a page either way at 1,000,000 cases: reading the scope grant-first costs about one
+# primary-key fetch per visible case; walking the list's order costs about (page size × cases ÷
+# visible cases) index probes. They meet near √(50 × 1,000,000) ≈ 7,000 visible cases.
+SMALL_SCOPE = 5_000
+_SCOPE_ATTR = "_restrict_large_scopes"
+
+
+def _large_scope(user, alias: str, perm: int, by_group: QuerySet) -> bool:
+    """Whether ``user``'s group grants for ``perm`` reach SMALL_SCOPE: an index-only scan of at most
+    that many entries, once per user object (per request), like the group ids. It only chooses the
+    shape of the query, never what it returns, so a scope that grows during the request is harmless."""
+    cache = vars(user).setdefault(_SCOPE_ATTR, {})
+    if (alias, perm) not in cache:
+        # content_object_id, not pk: the unique index (group, permission, object) holds it, so this
+        # is an index-only scan; the pk sent PostgreSQL to the table for each of the 5,000 rows
+        # (20–60 ms at 1,000,000 cases, measured).
+        probe = by_group.order_by().values_list("content_object_id", flat=True)[SMALL_SCOPE - 1 : SMALL_SCOPE]
+        cache[(alias, perm)] = bool(list(probe))
+    return cache[(alias, perm)]
+
+
 def _may_hold_anything(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
@@ -90,14 +112,19 @@ def restrict(cases: _Rows, user, action: str) -> _Rows:
     * Without groups (investigators, prosecutors: a few to a few hundred grants) the cases
       are ``pk IN (user grants)``: PostgreSQL reads the grants from their index and fetches
       those cases by primary key.
-    * With groups (supervisors: up to hundreds of thousands of cases) the cases are
-      ``EXISTS (user grant) OR EXISTS (group grant)``. PostgreSQL hashes both grant sets
-      once and walks cases in the list's order (index ``case_registered_order``), stopping
-      after one page. The former ``pk IN (user grants UNION group grants)`` had to fetch
-      every visible case and sort them all: ~700 ms for a regional supervisor at 1M cases,
-      now ~30 ms. The price: a COUNT(*) now tests every case of the table (0.27–0.37 s for
-      supervisors at 1M cases; the former shape read only the visible ones, 0.07–0.26 s), so
-      a supervisor's list should not count everything it could show.
+    * With groups (supervisors), by the size of the scope (``_large_scope``: fewer than
+      SMALL_SCOPE group grants or not, one capped index-only probe per request):
+      - small: ``pk IN (user grants UNION ALL group grants)``, read grant-first like an
+        investigator's;
+      - large (up to hundreds of thousands of cases): ``EXISTS (user grant UNION ALL group
+        grant)``, one correlated subquery. PostgreSQL walks cases in the list's order (index
+        ``case_registered_order``) and probes the two unique grant indexes per case, stopping
+        after one page: a few hundred probes for a regional supervisor. The UNION ALL keeps
+        PostgreSQL from hashing the subquery: ``EXISTS … OR EXISTS …`` (until 2026-12) was
+        planned as two hashed subplans whose every grant (160,000 for a region) was read and
+        hashed before the first case, whatever the page (67 ms at 1M cases, bench/RESULTS.md).
+      A COUNT(*) of a large scope tests every case of the table, so a supervisor's list does
+      not count everything it could show (cases/paging.py).
     """
     from ..models import CaseGroupObjectPermission, CaseUserObjectPermission
 
@@ -116,10 +143,12 @@ def restrict(cases: _Rows, user, action: str) -> _Rows:
     if not groups:
         return cases.filter(pk__in=by_user.values("content_object_id"))
     by_group = CaseGroupObjectPermission.objects.using(cases.db).filter(group_id__in=groups, permission_id=perm)
-    return cases.filter(
-        Exists(by_user.filter(content_object_id=OuterRef("pk")))
-        | Exists(by_group.filter(content_object_id=OuterRef("pk")))
-    )
+    if not _large_scope(user, cases.db, perm, by_group):
+        return cases.filter(
+            pk__in=by_user.values("content_object_id").union(by_group.values("content_object_id"), all=True)
+        )
+    granted = by_user.filter(content_object_id=OuterRef("pk")).values("pk")
+    return cases.filter(Exists(granted.union(by_group.filter(content_object_id=OuterRef("pk")).values("pk"), all=True)))
 
 
 def allowed_actions(user, case_id: int, *, using: str = DEFAULT_DB_ALIAS) -> set[str]:

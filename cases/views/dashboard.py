@@ -1,7 +1,7 @@
 """The dashboard (``/``, URL name ``home``): what needs the signed-in user's attention across their cases."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import F, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from audit.services import audit_record
 from ..access.grave import grave_hidden_for
 from ..choices import ActStatus
 from ..models import Case, ProceduralAct
-from ..selectors import deadlines_soon
+from ..selectors import RowExists, deadlines_soon
 from ..services.term import pending_extension_requests
 
 DASHBOARD_ROWS = 20
@@ -35,7 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
     cases, grave_hidden = grave_hidden_for(request, Case.objects.restrict(user))
     soon, _ = grave_hidden_for(request, deadlines_soon(user=user))
     returned, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "change"), "case")
-    to_approve, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "approve"), "case")
     requests, _ = grave_hidden_for(
         request, pending_extension_requests(Case.objects.restrict(user, "prosecute")), "case"
     )
@@ -47,9 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "returned": list(
             returned.filter(author=user, status=ActStatus.RETURNED).select_related("case", "act_type")[:DASHBOARD_ROWS]
         ),
-        "to_approve": list(
-            to_approve.filter(status=ActStatus.SUBMITTED).select_related("case", "act_type", "author")[:DASHBOARD_ROWS]
-        ),
+        "to_approve": _acts_to_approve(request, user),
         # The requests whose decision the supervisor records once the prosecutor has taken it.
         "extension_requests": list(
             requests.select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS]
@@ -68,3 +65,27 @@ def home(request: HttpRequest) -> HttpResponse:
             "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
         },
     )
+
+
+def _acts_to_approve(request: HttpRequest, user) -> list[ProceduralAct]:
+    """The first DASHBOARD_ROWS submitted acts the user may approve, in the acts' order (their case's,
+    newest first, then number), in two short statements instead of one long one.
+
+    As one query (``ProceduralAct.objects.restrict(user, "approve")``) PostgreSQL walked the cases
+    newest first and, for each, read its acts before testing the case's access: ~40 ms for a
+    regional supervisor at 200,000 cases. Here the cases come first: the newest approvable cases
+    with a submitted act, access tested per case and the act probed per visible case
+    (``RowExists``: never all submitted acts collected first); then the acts of those at most
+    DASHBOARD_ROWS cases. The same acts: each case found holds at least one submitted act, so the
+    first DASHBOARD_ROWS acts lie in the first DASHBOARD_ROWS such cases."""
+    cases, _ = grave_hidden_for(request, Case.objects.restrict(user, "approve"))
+    submitted = ProceduralAct.objects.filter(case=OuterRef("pk"), status=ActStatus.SUBMITTED).values("pk")
+    ids = list(
+        cases.filter(RowExists(submitted))
+        .order_by("-registered_at", "-pk")
+        .values_list("pk", flat=True)[:DASHBOARD_ROWS]
+    )
+    if not ids:
+        return []
+    acts = ProceduralAct.objects.restrict(user, "approve").filter(case_id__in=ids, status=ActStatus.SUBMITTED)
+    return list(acts.select_related("case", "act_type", "author")[:DASHBOARD_ROWS])

@@ -119,8 +119,50 @@ def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case
     with CaptureQueriesContext(connection) as queries:
         list(Case.objects.restrict(fresh))
         list(Case.objects.restrict(fresh))
-    assert len(queries) == 3  # the groups once, the cases twice
-    assert "EXISTS" in queries[-1]["sql"]  # user grant or group grant
+    assert len(queries) == 4  # the groups once, the capped size of the scope once, the cases twice
+    assert "EXISTS" not in queries[-1]["sql"]  # a small scope: pk IN (user grants UNION ALL group grants)
+    assert "UNION ALL" in queries[-1]["sql"]
+
+
+@pytest.fixture
+def large_scopes(monkeypatch):
+    """Every supervisor's scope counts as large (cases/access/scope.py SMALL_SCOPE): the shape of
+    1,000,000 cases, on test data."""
+    from cases.access import scope as case_module
+
+    monkeypatch.setattr(case_module, "SMALL_SCOPE", 1)
+
+
+def test_a_large_scope_is_walked_with_one_unhashable_exists(case, supervisor, astana_district, large_scopes):
+    fresh = type(supervisor).objects.get(pk=supervisor.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert visible(fresh) == {case}
+        assert visible(fresh) == {case}
+    assert len(queries) == 4
+    sql = queries[-1]["sql"]
+    assert sql.count("EXISTS") == 1 and "UNION ALL" in sql  # one correlated subquery over both grant tables
+    if connection.vendor == "postgresql":
+        plan = Case.objects.restrict(fresh).order_by("-registered_at", "-pk")[:25].explain()
+        assert "hashed SubPlan" not in plan, plan  # probed per case, not every grant hashed first
+
+
+@pytest.mark.parametrize("scope", ["small", "large"])
+def test_both_shapes_of_a_supervisors_scope_see_the_same_cases(
+    case, supervisor, investigator, astana, astana_district, outsider, monkeypatch, scope
+):
+    from cases.access import scope as case_module
+
+    if scope == "large":
+        monkeypatch.setattr(case_module, "SMALL_SCOPE", 1)
+    grave = register(actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor)  # user grant
+    foreign = register(actor=outsider)
+    fresh = type(supervisor).objects.get(pk=supervisor.pk)
+    seen = visible(fresh)
+    assert {case, grave} <= seen and foreign not in seen
+    assert Case.objects.restrict(fresh).count() == len(seen)
+    assert set(Participant.objects.restrict(fresh).values_list("case_id", flat=True)) <= {c.pk for c in seen}
+    district = make_user("district.head", Role.SUPERVISOR, astana_district)
+    assert case not in visible(district)  # the region's case is not the district's
 
 
 def test_joining_a_group_shows_its_cases_to_the_same_user_object(case, taraz, astana):

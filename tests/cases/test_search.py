@@ -15,6 +15,21 @@ from tests.auth import verified_client
 from tests.factories import person_data, register
 
 
+@pytest.fixture(autouse=True, params=["candidates", "walk", "walk of a large scope"])
+def search_shape(request, monkeypatch):
+    """Every search test in each shape the search takes (cases/selectors.py _search): a rare term's
+    candidates, and the row test of a common one, also over a supervisor's large scope (the shapes
+    of 1,000,000 cases, forced on test data by lowering the thresholds)."""
+    from cases import selectors
+    from cases.models import case as case_module
+
+    if request.param != "candidates":
+        monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 0)
+    if request.param == "walk of a large scope":
+        monkeypatch.setattr(case_module, "SMALL_SCOPE", 1)
+    return request.param
+
+
 @pytest.fixture
 def cases(investigator, outsider):
     theft = register(actor=investigator, articles=("188-1",), plot="Похитил мобильные телефоны из магазина.")
@@ -86,3 +101,22 @@ def test_overdue_and_soon(investigator):
     page = verified_client(investigator).get("/").content.decode()
     assert 'class="overdue"' in page
     assert fresh.deadline > timezone.localdate() + timedelta(days=5)
+
+
+def test_a_supervisor_finds_the_units_cases_only(supervisor, cases):
+    assert found(supervisor, q="Нұрмағамбетов") == {cases["fraud"]}
+    assert found(supervisor, q="188") == {cases["theft"]}
+    assert found(supervisor, q=cases["iin"]) == {cases["fraud"]}
+    assert found(supervisor, q=cases["theft"].registration_number.lower()) == {cases["theft"]}
+    assert found(supervisor, q="188", status=CaseStatus.INVESTIGATING) == set()
+
+
+def test_a_search_costs_one_query_for_its_candidates_and_one_for_the_page(investigator, cases, search_shape):
+    from django.test.utils import CaptureQueriesContext
+
+    list(case_list(user=investigator, filters=CaseFilters(q="x")))  # the user's groups, once per user object
+    with CaptureQueriesContext(connection) as queries:
+        assert list(case_list(user=investigator, filters=CaseFilters(q="Нұрмағамбетов"))) == [cases["fraud"]]
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert "UNION ALL" in queries[0]["sql"] and "LIMIT" in queries[0]["sql"]
+    assert ("EXISTS" in queries[1]["sql"]) == (search_shape != "candidates")  # the walk tests each row

@@ -1,0 +1,311 @@
+#!/usr/bin/env python
+"""Load benchmark: simulated users on gunicorn, the daily mix beside a trivial page (issue #15).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecase REDIS_URL=redis://127.0.0.1:6379/0 \\
+        python bench/load_bench.py [--users 50] [--seconds 120] [--workers 3]
+
+On the cases bench/run.py seeded into ``ecase_bench``: signs in (sessions made by Django's own
+machinery, second factor verified) investigators, prosecutors and supervisors of districts and
+regions, starts gunicorn as docker-compose does (``ECASE_ENV=production``, sync workers,
+``--timeout 60``, static files collected and served by whitenoise, Redis for the cache), and
+runs locust headless (bench/locustfile.py) twice against it with the same number of users and no
+think time: first the trivial page (``/healthz``), then the mix (case list, case page, searches
+by surname, IIN and plot word, act drafting form). Writes bench/RESULTS_LOAD.md and refreshes
+bench/RESULTS.md. Locust runs on the same machine and takes its share of the cores in both runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import BENCH_DB, DATA, bench_url  # noqa: E402
+
+OUTPUT = ROOT / "bench" / "RESULTS_LOAD.md"
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def profiles(per_role: int) -> dict:
+    """Signed-in sessions with what each user can open: their newest cases, IINs in them, an act form."""
+    import random
+
+    from django.conf import settings
+    from django.urls import reverse
+
+    from accounts.choices import Role
+    from accounts.models import User
+    from bench.search_bench import PLOT_WORDS, surnames
+    from cases.models import Case, Person, ProceduralActType
+    from tests.auth import verified_client
+
+    rng = random.Random(20261207)
+    act_type = ProceduralActType.objects.filter(is_active=True, code="interrogation_witness").first()
+    people = []
+    for role, prefix in (
+        (Role.INVESTIGATOR, "sled."),
+        (Role.PROSECUTOR, "prok."),
+        (Role.SUPERVISOR, "nach."),
+    ):
+        candidates = list(
+            User.objects.filter(role=role, username__startswith=prefix, is_active=True).order_by("?")[:200]
+        )
+        for user in candidates:
+            if len([p for p in people if p["role"] == role]) >= per_role:
+                break
+            cases = list(
+                Case.objects.restrict(user).order_by("-registered_at", "-pk").values_list("pk", flat=True)[:20]
+            )
+            iins = list(Person.objects.filter(case_id__in=cases, iin__isnull=False).values_list("iin", flat=True)[:10])
+            if len(cases) < 3 or not iins:
+                continue
+            own = Case.objects.restrict(user, "change").values_list("pk", flat=True).first()
+            client = verified_client(user)
+            people.append(
+                {
+                    "username": user.username,
+                    "role": role,
+                    "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "cases": cases,
+                    "iins": iins,
+                    "act_form": f"{reverse('cases:act-create', args=[own])}?act_type={act_type.pk}"
+                    if own and act_type
+                    else "",
+                }
+            )
+    return {
+        "cookie": settings.SESSION_COOKIE_NAME,
+        "users": people,
+        "surnames": surnames(rng),
+        "plot_words": list(PLOT_WORDS),
+    }
+
+
+def server_env(port: int) -> dict[str, str]:
+    """docker-compose's environment for the web service, with this machine's services and the bench
+    database's own keys (its sessions are signed with them)."""
+    from django.conf import settings
+
+    keys = settings.ECASE_BLOB_MASTER_KEYS
+    if not keys:
+        key_file = Path(settings.ECASE_BLOB_MASTER_KEY_FILE)
+        keys = key_file.read_text().strip() if key_file.exists() else ""
+    if not keys:
+        keys = "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return {
+        **os.environ,
+        "ECASE_ENV": "production",
+        "ECASE_DEBUG": "0",
+        "ECASE_SECRET_KEY": settings.SECRET_KEY,
+        "ECASE_ALLOWED_HOSTS": "127.0.0.1",
+        "ECASE_PUBLIC_URL": "https://ecase.example.kz",
+        "ECASE_SIGNING_PASSPHRASE": settings.ECASE_SIGNING_PASSPHRASE or secrets.token_urlsafe(24),
+        "ECASE_EXPORT_SIGNING_PASSPHRASE": settings.ECASE_EXPORT_SIGNING_PASSPHRASE or secrets.token_urlsafe(24),
+        "ECASE_BLOB_MASTER_KEYS": keys,
+        "ECASE_MAX_UPLOAD_BYTES": "209715200",
+        "ECASE_VERIFY_MAX_BYTES": "20971520",
+        "ECASE_MAX_BODY_BYTES": "1048576",
+    }
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "ecase.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not listen in time")
+
+
+def locust(user_class: str, port: int, users: int, seconds: int, profiles_file: Path, out: Path) -> list[dict]:
+    prefix = out / user_class
+    subprocess.run(
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 5)),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            user_class,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "ECASE_LOAD_PROFILES": str(profiles_file)},
+        check=False,  # locust exits 1 when a request failed: the failures are in the table
+    )
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def warm(port: int, profiles_data: dict) -> None:
+    """One request per user, so that no timed request pays a worker's first import or connection."""
+    import urllib.request
+
+    for person in profiles_data["users"]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/cases/",
+            headers={"X-Forwarded-Proto": "https", "Cookie": f"{profiles_data['cookie']}={person['session']}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            if b'name="q"' not in response.read():
+                raise RuntimeError(f"{person['username']}: the session did not reach the case list")
+
+
+def row(stats: dict) -> tuple[str, int, int, float, float, float, float]:
+    return (
+        stats["Name"],
+        int(stats["Request Count"]),
+        int(stats["Failure Count"]),
+        float(stats["Requests/s"]),
+        float(stats["50%"]),
+        float(stats["95%"]),
+        float(stats["99%"]),
+    )
+
+
+def report(args, trivial, mix, profiles_data, total_cases, started) -> str:
+    from django.utils import timezone
+
+    trivial_total = next(row(s) for s in trivial if s["Name"] == "Aggregated")
+    mix_total = next(row(s) for s in mix if s["Name"] == "Aggregated")
+    ratio = mix_total[3] / trivial_total[3] if trivial_total[3] else 0.0
+    roles = {}
+    for person in profiles_data["users"]:
+        roles[person["role"]] = roles.get(person["role"], 0) + 1
+    lines = [
+        "# Load: the daily mix on gunicorn beside a trivial page (issue #15)",
+        "",
+        f"`python bench/load_bench.py --users {args.users} --seconds {args.seconds} --workers {args.workers}` on "
+        f"{timezone.now():%Y-%m-%d %H:%M} UTC against `{BENCH_DB}` ({total_cases:,} cases). gunicorn as "
+        f"docker-compose runs it: `ECASE_ENV=production`, {args.workers} sync workers, `--timeout 60`, whitenoise "
+        "static files, Redis cache; no nginx in front (requests carry the proxy's `X-Forwarded-Proto`). "
+        f"locust {args.users} users, no think time, {args.seconds} s per run after a warm-up request per "
+        f"session, on the same 2 shared cores (load average before the runs {started}, after "
+        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}). Sessions: "
+        + ", ".join(f"{n} {role}s" for role, n in roles.items())
+        + ", each on its own newest cases.",
+        "",
+        "| run | request | requests | failures | requests/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, stats in (("trivial page", trivial), ("mix", mix)):
+        for s in stats:
+            name, count, failures, rps, p50, p95, p99 = row(s)
+            bold = "**" if name == "Aggregated" else ""
+            lines.append(
+                f"| {label} | {bold}{'all' if name == 'Aggregated' else name}{bold} | {count:,} | {failures:,} | "
+                f"{rps:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} |"
+            )
+    lines += [
+        "",
+        f"* **Mix throughput ÷ trivial page throughput: {ratio:.2f}×** (goal ≥ 0.4×); mix p95 {mix_total[5]:.0f} ms "
+        f"(goal ≤ 300 ms); {mix_total[2]:,} failed requests (goal 0).",
+        f"* With no think time the latency is mostly queueing: {args.users} users ÷ {mix_total[3]:.0f} requests/s "
+        f"≈ {args.users / mix_total[3] * 1000 if mix_total[3] else 0:.0f} ms per request on average (Little's law).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=120, help="per run (the issue asks for 300)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (docker-compose: 3)")
+    parser.add_argument("--per-role", type=int, default=12, help="signed-in users per role")
+    args = parser.parse_args(argv)
+    os.environ["DATABASE_URL"] = bench_url(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("set REDIS_URL: production settings need Redis")
+    os.environ.setdefault("ECASE_VAR_DIR", str(DATA / "var"))
+    os.environ.setdefault("ECASE_PRIVATE_STORAGE", str(DATA / "private"))
+    os.environ.setdefault("ECASE_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecase.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import results
+    from bench.run import migrate_reused
+
+    migrate_reused()
+    data = profiles(args.per_role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case")
+        total_cases = cursor.fetchone()[0]
+    connection.close()
+    work = Path(tempfile.mkdtemp(prefix="ecase-load-bench-"))
+    profiles_file = work / "profiles.json"
+    profiles_file.write_text(json.dumps(data))
+    port = free_port()
+    server = start_gunicorn(server_env(port), port, args.workers, work / "gunicorn.log")
+    try:
+        warm(port, data)
+        started = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+        trivial = locust("TrivialUser", port, args.users, args.seconds, profiles_file, work)
+        mix = locust("CaseWorker", port, args.users, args.seconds, profiles_file, work)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    text = report(args, trivial, mix, data, total_cases, started)
+    OUTPUT.write_text(text)
+    results.refresh()
+    print(text)
+    print(f"(gunicorn log and locust CSV files in {work})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
