@@ -112,7 +112,7 @@ def render(
         "`EXPLAIN ANALYZE`. The current shape looks up the permission id (cached per process) and the user's "
         "groups (once per user object, i.e. per request) first; users without groups get `pk IN (user grants)`, "
         "members of supervisors' groups, by the size of their scope (one capped index-only probe per request, "
-        "`SMALL_SCOPE` in cases/models/case.py), `pk IN (user grants UNION ALL group grants)` or one correlated "
+        "`SMALL_SCOPE` in cases/access/scope.py), `pk IN (user grants UNION ALL group grants)` or one correlated "
         "`EXISTS (user grant UNION ALL group grant)` that PostgreSQL probes per case while it walks the list's "
         "order (since 2026-12; before: `EXISTS … OR EXISTS …`, two hashed subplans reading every grant first). "
         "*× all* is the restricted page's median over the unrestricted page's, measured in the same run.",

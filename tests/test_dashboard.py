@@ -1,4 +1,4 @@
-"""The dashboard's approval queue (ecase/views.py ``_acts_to_approve``, issue #15): the same acts as
+"""The dashboard's approval queue (cases/views/dashboard.py ``_acts_to_approve``, issue #15): the same acts as
 ``ProceduralAct.objects.restrict(user, "approve")`` gives, found cases first, in a fixed number of statements."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.choices import ActStatus
 from cases.models import ProceduralAct
-from ecase import views
+from cases.views import dashboard as views
 from tests.auth import verified_client
 from tests.cases.signing_helpers import submitted_act
 from tests.factories import register

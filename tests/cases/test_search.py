@@ -21,7 +21,7 @@ def search_shape(request, monkeypatch):
     candidates, and the row test of a common one, also over a supervisor's large scope (the shapes
     of 1,000,000 cases, forced on test data by lowering the thresholds)."""
     from cases import selectors
-    from cases.models import case as case_module
+    from cases.access import scope as case_module
 
     if request.param != "candidates":
         monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 0)
