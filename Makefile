@@ -60,6 +60,8 @@ check: $(VENV)/.installed
 # process, because Playwright's event loop and pyHanko's asyncio.run() do not mix.
 test: install
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
+	@# A prepared checkout, as `make run` leaves it: the tests' web nodes and workers share its key file.
+	$(PY) manage.py prepare_dirs
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider --ignore=tests/browser
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -p no:cacheprovider $(SQLITE_TESTS)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -p no:cacheprovider tests/browser

@@ -75,7 +75,16 @@ class CaseRegisterForm(forms.Form):
     )
     # Only on a supervisor's form: an investigator registering a case leads it; a head of unit names
     # who does (an investigator of the unit or below it; the service checks it again).
-    lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
+    # A search, not a list: below a regional department there are tens of thousands of investigators.
+    lead_investigator = PersonChoiceField(
+        label=_("Lead investigator"),
+        queryset=User.objects.none(),
+        widget=SearchSelect(
+            url=reverse_lazy("cases:investigator-options"),
+            detached=True,
+            placeholder=_("Type the investigator's surname"),
+        ),
+    )
 
     def __init__(self, *args, unit=None, user=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +146,16 @@ class CaseRequalifyForm(forms.Form):
 
 
 class CaseAssignForm(forms.Form):
-    lead_investigator = forms.ModelChoiceField(label=_("Lead investigator"), queryset=User.objects.none())
+    # A search, not a list: below a regional department there are tens of thousands of investigators.
+    lead_investigator = PersonChoiceField(
+        label=_("Lead investigator"),
+        queryset=User.objects.none(),
+        widget=SearchSelect(
+            url=reverse_lazy("cases:investigator-options"),
+            detached=True,
+            placeholder=_("Type the investigator's surname"),
+        ),
+    )
     group = forms.ModelMultipleChoiceField(label=_("Investigative group"), queryset=User.objects.none(), required=False)
     prosecutor = CaseRegisterForm.base_fields["prosecutor"]
     supervisor = forms.ModelChoiceField(label=_("Supervisor"), queryset=User.objects.none(), required=False)
