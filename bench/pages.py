@@ -324,10 +324,11 @@ class _NetworkLog:
         cdp.on("Network.loadingFailed", lambda e: self.failed.add(e["requestId"]))
         cdp.send("Network.enable")
 
-    def settle(self, page, timeout_ms: int = 5000) -> None:
+    def settle(self, page, timeout_ms: int = 30000) -> None:
         """Wait until the fonts are in and every request the page made has finished.
 
-        Quicker than Playwright's "networkidle", which always waits 500 ms more.
+        Quicker than Playwright's "networkidle", which always waits 500 ms more. The timeout is
+        generous: on a loaded 2-core CI machine a request may take seconds (the bytes counted do not).
         """
         page.evaluate("() => document.fonts.ready.then(() => true)")
         for _ in range(timeout_ms // 20):

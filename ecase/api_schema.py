@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     "406": "The Accept header asks for something the API does not produce.",
     "409": "The change conflicts with a concurrent one.",
     "412": "If-Match names an older version: fetch the object again.",
+    "413": "The body is larger than this address accepts.",
     "415": "The body is not JSON.",
     "428": "If-Match is missing: updates must name the version they change.",
     "429": "Too many requests for this token: wait `Retry-After` seconds.",
@@ -69,7 +70,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         codes = {"400", "401", "403", "404", "406", "429", "500"}
         if self.method in WRITE_METHODS:
-            codes |= {"409", "415"}
+            codes |= {"409", "413", "415"}
         if self.requires_if_match():
             codes |= {"412", "428"}
         for code in sorted(codes - responses.keys()):

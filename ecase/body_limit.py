@@ -29,6 +29,8 @@ from django.urls import Resolver404, resolve
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from .api_errors import error_response
+
 _CHUNK = 64 * 1024
 
 
@@ -37,6 +39,15 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._within_limits(request)
+        refusal = getattr(response, "body_refusal", None)
+        if refusal is not None and request.path.startswith("/api/"):
+            # The API answers in its one error shape (documented as 413 on every write, ecase/api_schema.py).
+            status, text = refusal
+            return error_response(status, "too_large" if status == 413 else "invalid", text)
+        return response
+
+    def _within_limits(self, request: HttpRequest) -> HttpResponse:
         meta = request.META
         chunked = "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
         raw_length = meta.get("CONTENT_LENGTH") or ""
@@ -116,4 +127,6 @@ def _too_large(limit: int) -> HttpResponse:
 
 def _refuse(status: int, text: str) -> HttpResponse:
     # The unread body stays unread; gunicorn's sync workers close the connection after every answer.
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    response.body_refusal = (status, text)  # type: ignore[attr-defined]  # read by BodyLimitMiddleware
+    return response

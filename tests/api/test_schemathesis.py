@@ -61,7 +61,7 @@ CHECKS = [
 # negative_data_rejection is added for a case only while the parts it made invalid are still as
 # generated: the test replaces the Authorization header always, and a path id or If-Match at times.
 # 412 counts as a refusal too: If-Match is checked before the body, so a stale one answers first.
-REJECTED = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429"]
+REJECTED = ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "422", "428", "429"]
 
 
 @pytest.fixture
