@@ -81,10 +81,19 @@ class ActKind(models.TextChoices):
 
 
 class ActStatus(models.TextChoices):
+    """Where an act stands in the steps its requirements call for (cases/act_requirements.py).
+
+    Whether it is in force is never stored: it is derived (``ProceduralAct.in_force``). ``approved``
+    is the state in which every decision is taken and the workers are appending the last signatures;
+    their last step seals it as ``signed``.
+    """
+
     DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    APPROVED = "approved", _("Approved")
+    SUBMITTED = "submitted", _("Signed by the author: awaiting approval")
+    AWAITING_AGREEMENT = "awaiting_agreement", _("Awaiting the prosecutor's agreement")
+    APPROVED = "approved", _("Decided: signatures being applied")
     RETURNED = "returned", _("Returned for rework")
+    REFUSED = "refused", _("Refused by the prosecutor")
     SIGNED = "signed", _("Signed")
 
 
