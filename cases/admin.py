@@ -46,5 +46,5 @@ class ProceedingsTermAdmin(AdministratorsOnly, admin.ModelAdmin):
 
 @admin.register(ProceduralActType, site=site)
 class ProceduralActTypeAdmin(AdministratorsOnly, admin.ModelAdmin):
-    list_display = ("code", "name_ru", "kind", "requires_approval", "is_active")
+    list_display = ("code", "name_ru", "kind", "is_active")
     search_fields = ("code", "name_ru", "name_kk")

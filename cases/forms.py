@@ -264,20 +264,21 @@ class ActTransitionForm(forms.Form):
 
 
 class ActReviewForm(forms.Form):
-    """The supervisor's decision on a submitted act: approve, or return with the reason (required)."""
+    """A decision on another's act: the head of unit approves or returns it, the prosecutor agrees
+    or refuses; a return and a refusal need their reason."""
 
     action = forms.ChoiceField(
-        choices=[(ActAction.APPROVE, ActAction.APPROVE.label), (ActAction.RETURN, ActAction.RETURN.label)],
+        choices=[(a.value, a.label) for a in (ActAction.APPROVE, ActAction.RETURN, ActAction.AGREE, ActAction.REFUSE)],
         widget=forms.HiddenInput,
     )
     reason = TextareaField(
-        label=_("Reason for the return"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reasons"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("action") == ActAction.RETURN and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("State what must be reworked: a return needs its reason."))
+        if data.get("action") in (ActAction.RETURN, ActAction.REFUSE) and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("State the reasons: the author reworks the act by them."))
         return data
 
 

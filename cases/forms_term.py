@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from ecase.widgets import TextareaField
+from ecase.widgets import DateInput, TextareaField
 
 from .choices import Language
 from .models import ProceduralActType
@@ -40,23 +40,17 @@ class ExtensionRequestForm(forms.Form):
         self.fields["addressee"].choices = _addressees()
 
 
-class ExtensionDecisionForm(forms.Form):
+class ActSanctionForm(forms.Form):
+    """The investigating judge's decision on an act, as the court issued it (the scan is required)."""
+
     granted = forms.TypedChoiceField(
-        label=_("The prosecutor's decision"),
+        label=_("The judge's decision"),
         widget=forms.RadioSelect,
         coerce=lambda v: v == "yes",
-        choices=[
-            ("yes", pgettext_lazy("prosecutor's decision on an extension", "Granted")),
-            ("no", pgettext_lazy("prosecutor's decision on an extension", "Refused")),
-        ],
+        choices=[("yes", _("Sanctioned")), ("no", _("Refused"))],
     )
-    days = forms.IntegerField(label=_("Extended by (days)"), min_value=1, max_value=365, required=False)
-    reason = TextareaField(
-        label=_("The prosecutor's reasons"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("granted") and not data.get("days"):
-            self.add_error("days", _("State by how many days the prosecutor extended the term."))
-        return data
+    judge = forms.CharField(label=_("Investigating judge"), max_length=200)
+    court = forms.CharField(label=_("Court"), max_length=300)
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput)
+    note = TextareaField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    scan = forms.FileField(label=_("Scan of the court's decision (PDF, JPEG or PNG)"))

@@ -21,6 +21,8 @@ from .gravity import derive_gravity
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SANCTION = ("is_misdemeanour", "max_imprisonment_months", "life_imprisonment", "intent")
+# A requirement's steps: the article that requires each (empty: not required).
+REQUIRED_STEPS = ("certification_article", "approval_article", "agreement_article", "sanction_article")
 
 
 class Loaded(TypedDict):
@@ -30,6 +32,7 @@ class Loaded(TypedDict):
     versions_added: int
     terms: int
     act_types: int
+    requirements_added: int
     conflicts: list[str]
 
 
@@ -49,6 +52,7 @@ def load(apps) -> Loaded:
         "versions_added": 0,
         "terms": 0,
         "act_types": 0,
+        "requirements_added": 0,
         "conflicts": [],
     }
     for row in read("criminal_code_articles.json"):
@@ -82,6 +86,40 @@ def load(apps) -> Loaded:
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
         counts["terms"] += 1
     for row in read("act_types.json"):
-        ActType.objects.update_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
+        shipped_requirements = row.get("requirements", [])
+        act_type, _ = ActType.objects.update_or_create(
+            code=row["code"], defaults={k: v for k, v in row.items() if k not in ("code", "requirements")}
+        )
         counts["act_types"] += 1
+        _load_requirements(apps, act_type, shipped_requirements, counts)
     return counts
+
+
+def _load_requirements(apps, act_type, shipped_requirements: list[dict], counts: Loaded) -> None:
+    """Create the shipped requirement versions an act type lacks; a stored one that differs is a conflict.
+
+    Like article versions, a version is never changed in what it decides (which steps, which term):
+    acts were signed under the stored one, so a change of the law ships as a new dated version. A
+    corrected citation of the same rule (article, part, note, sources, verification) is applied.
+    Before migration 0013 the model does not exist, and there is nothing to load.
+    """
+    try:
+        Requirement = apps.get_model("cases", "ActRequirement")
+    except LookupError:
+        return
+    for shipped in shipped_requirements:
+        day = date.fromisoformat(shipped["in_force_from"])
+        values = {k: v for k, v in shipped.items() if k != "in_force_from"}
+        stored = Requirement.objects.filter(act_type=act_type, in_force_from=day).first()
+        if stored is None:
+            Requirement.objects.create(act_type=act_type, in_force_from=day, **values)
+            counts["requirements_added"] += 1
+        elif _shape(stored.__dict__) != _shape(values):
+            counts["conflicts"].append(f"{act_type.code} {day.isoformat()}")
+        else:
+            Requirement.objects.filter(pk=stored.pk).update(**values)
+
+
+def _shape(row: dict) -> tuple:
+    """What a requirement version decides: which steps are required, and the prosecutor's term."""
+    return (*(bool(row.get(k)) for k in REQUIRED_STEPS), row.get("agreement_hours"))

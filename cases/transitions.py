@@ -29,7 +29,7 @@ CASE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     # The term may run out of limitation while interrupted: termination from there too.
     (S.INTERRUPTED, A.TERMINATE): (S.TERMINATED, access.CHANGE),
     # The prosecutor returns a case for additional investigation, or cancels a termination;
-    # the supervisor records that decision (access.PROSECUTE).
+    # each is their own decision in ecase (access.PROSECUTE, issue #17).
     (S.SENT_TO_PROSECUTOR, A.RETURN): (S.INVESTIGATING, access.PROSECUTE),
     (S.TERMINATED, A.REOPEN): (S.INVESTIGATING, access.PROSECUTE),
 }

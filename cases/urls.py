@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, cases, export, history, options, participants, review, term
+from .views import acts, cases, export, history, options, participants, review, sanction, term
 
 app_name = "cases"
 
@@ -30,6 +30,6 @@ urlpatterns = [
     path("acts/<int:pk>/edit/", acts.ActEditView.as_view(), name="act-edit"),
     path("acts/<int:pk>/transition/", acts.ActTransitionView.as_view(), name="act-transition"),
     path("acts/<int:pk>/review/", review.ActReviewView.as_view(), name="act-review"),
-    path("acts/<int:pk>/extension-decision/", term.ExtensionDecisionView.as_view(), name="extension-decision"),
+    path("acts/<int:pk>/sanction/", sanction.ActSanctionView.as_view(), name="act-sanction"),
     path("acts/<int:pk>/pdf/", acts.ActPdfView.as_view(), name="act-pdf"),
 ]

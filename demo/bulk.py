@@ -42,6 +42,7 @@ from cases.choices import ParticipantRole as R
 from cases.choices import ProceedingsForm as F
 from cases.deadlines import Period, compute_deadline
 from cases.models import (
+    ActRequirement,
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -321,7 +322,7 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
         unit_weights=[i.weight for i in infos],
         articles_by_gravity=dict(articles_by_gravity),
         act_types={
-            t.code: (t.pk, t.fields, t.requires_approval) for t in ProceduralActType.objects.filter(is_active=True)
+            t.code: (t.pk, t.fields, _needs_approval(t)) for t in ProceduralActType.objects.filter(is_active=True)
         },
         terms={t.form: (t.term_days, t.term_months) for t in ProceedingsTerm.objects.all()},
         perms=dict(
@@ -749,11 +750,18 @@ def _insert_evidence(ctx, rng, plans, participants, sink) -> dict[int, list[int]
     return by_case
 
 
-# No approved or signed acts in bulk: approval freezes a snapshot and queues a signed PDF
+# No approved or signed acts in bulk: each signing step queues a signature of the PDF
 # (cases/services/act_rendering.py), which only the workflow does. An "approved" row without
-# its rendering would be an act the sweep never renders. The demo world approves through the
-# workflow, and its worker signs those.
+# its signatures would be an act the sweep never seals. The demo world signs through the
+# workflow, and its worker signs those. A bulk "submitted" act (awaiting approval) carries its
+# author's signature on the row but not on a PDF: its approval renders the PDF first (the path of
+# acts submitted before issue #17), which is what the benchmarks' approval queue needs.
 _ACT_STATUSES = (ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.RETURNED)
+
+
+def _needs_approval(act_type) -> bool:
+    requirement = ActRequirement.objects.in_force(act_type.pk)
+    return requirement is not None and requirement.needs_approval
 
 
 def _acts_for(plan: CasePlan, roles: dict, rng: random.Random) -> list[str]:
@@ -810,6 +818,11 @@ def _insert_acts(ctx, rng, plans, participants, evidence, sink) -> None:
                 place=city,
                 fields=values,
                 status=status,
+                **(
+                    {"signed_by_id": plan.lead, "signed_at": when, "content_version": 1}
+                    if status == ActStatus.SUBMITTED
+                    else {}
+                ),
             )
             acts.append(_attributed(act, plan.lead, when))
             links.append(named)

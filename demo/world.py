@@ -507,6 +507,28 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
 
 SUPERVISOR_OF_UNIT = {"71": "supervisor.astana", "7112": "supervisor.astana", "3110": "supervisor.taraz"}
 PROSECUTOR = "prosecutor.astana"
+
+
+def act_plan_steps(act, status: str, *, has_prosecutor: bool) -> list[str]:
+    """The steps that bring a demo act to ``status``, as its requirements have them (issue #17).
+
+    "submitted": signed by its author; "approved": every decision taken (a prosecutor's agreement
+    only where the case has a prosecutor); "returned": sent back by the first decision-maker;
+    "revised": and revised into a draft again.
+    """
+    requirement = act.requirements()
+    decisions = [(ActAction.APPROVE, ActAction.RETURN)] * requirement.needs_approval
+    if has_prosecutor:
+        decisions += [(ActAction.AGREE, ActAction.REFUSE)] * requirement.needs_agreement
+    if status == "draft":
+        return []
+    if status == "submitted" or (status in ("returned", "revised") and not decisions):
+        return [ActAction.SIGN]
+    if status == "approved":
+        return [ActAction.SIGN, *(decide for decide, _ in decisions)]
+    return [ActAction.SIGN, decisions[0][1], *([ActAction.REVISE] if status == "revised" else [])]
+
+
 RETURN_REASON = "Уточните описание обстоятельств и приложите сведения о размере ущерба"
 FILE_NAMES = {"png": "фото_{n}.png", "pdf": "заключение_{n}.pdf", "txt": "пояснение_{n}.txt"}
 
@@ -678,18 +700,16 @@ class CaseBuilder:
             participant_ids=named,
             body="Демонстрационный текст акта." if not plan.kazakh else "Актінің демонстрациялық мәтіні.",
         )
-        steps = {
-            "draft": (),
-            "submitted": ("submit",),
-            "approved": ("submit", "approve"),
-            "returned": ("submit", "return"),
-            "revised": ("submit", "return", "revise"),
-        }[plan.status]
-        for action in steps:
-            actor = self.boss if action in (ActAction.APPROVE, ActAction.RETURN) else self.lead
+        for action in act_plan_steps(act, plan.status, has_prosecutor=self.prosecutor is not None):
+            actor = {
+                ActAction.APPROVE: self.boss,
+                ActAction.RETURN: self.boss,
+                ActAction.AGREE: self.prosecutor,
+                ActAction.REFUSE: self.prosecutor,
+            }.get(action, self.lead)
             reason = (
                 RETURN_REASON
-                if action == ActAction.RETURN
+                if action in (ActAction.RETURN, ActAction.REFUSE)
                 else ("Доработано по замечаниям" if action == ActAction.REVISE else "")
             )
             act_transition(act_id=act.pk, action=action, actor=actor, reason=reason)
@@ -714,8 +734,8 @@ class CaseBuilder:
                 on_date=self.day(2 * span // 3),
             )
         elif step == "extend":
-            # The prosecutor decides (granted_by); the unit's supervisor enters the decision in the file.
-            deadline_extend(case_id=case_id, actor=self.boss, days=30, reason=CLOSING_REASONS["extend"])
+            # The supervising prosecutor's own decision (issue #17).
+            deadline_extend(case_id=case_id, actor=self.prosecutor, days=30, reason=CLOSING_REASONS["extend"])
         elif step == "send_to_prosecutor":
             case_transition(
                 case_id=case_id,

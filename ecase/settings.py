@@ -325,6 +325,8 @@ ECASE_BODY_LIMITS = {
     # A tus PATCH carries raw bytes; the view holds it to what is left of the upload's declared length.
     "evidence:resumable": (ECASE_MAX_RESUMABLE_UPLOAD_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
     "verify:act": (ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD, ECASE_VERIFY_MAX_BYTES + _MULTIPART_OVERHEAD),
+    # The scan of an investigating judge's decision (cases/services/sanction.py, 20 MB).
+    "cases:act-sanction": (20 * 1024 * 1024 + _MULTIPART_OVERHEAD, ECASE_ANONYMOUS_MAX_BODY_BYTES),
     "*": (ECASE_MAX_BODY_BYTES, ECASE_ANONYMOUS_MAX_BODY_BYTES),
 }
 # Whether a bearer token in the headers is a usable one (a signed-in caller): named here, because

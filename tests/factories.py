@@ -97,3 +97,18 @@ def register(
         registered_at=timezone.now() - timedelta(days=days_ago),
         **extra,
     )
+
+
+def author_only_requirement(act_type, **steps):
+    """The requirements of a test's own act type: signed by its author only, unless ``steps`` add more
+    (e.g. ``approval_article="test"``, ``agreement_article="test", agreement_hours=24``)."""
+    from datetime import date
+
+    from cases.models import ActRequirement
+
+    existing = ActRequirement.objects.filter(act_type=act_type).first()
+    if existing is not None:
+        return existing
+    return ActRequirement.objects.create(
+        act_type=act_type, in_force_from=date(2015, 1, 1), author_article="test", needs_verification=False, **steps
+    )

@@ -55,7 +55,7 @@ def api_world(world):
         (True, world.people["investigator"], world.people["supervisor"]),
         (False, world.people["outsider"], foreign_supervisor),
     ):
-        world.objects[own]["signed_act"] = signed_act(world.objects[own]["case"], author, approver, world.act_type)
+        world.objects[own]["signed_act"] = signed_act(world.objects[own]["case"], author, world.act_type)
     return world
 
 
@@ -184,9 +184,7 @@ def grave_world(world):
     """The pages' grave world, with a signed act of the grave case for the PDF routes."""
     world = make_own_case_grave(world)
     people = world.people
-    world.objects[True]["signed_act"] = signed_act(
-        world.case, people["investigator"], people["supervisor"], world.act_type
-    )
+    world.objects[True]["signed_act"] = signed_act(world.case, people["investigator"], world.act_type)
     return world
 
 

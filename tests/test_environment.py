@@ -123,7 +123,7 @@ def test_the_qr_code_of_an_act_points_at_the_public_url(settings, investigator, 
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     case = register(actor=investigator)
     act_type = ProceduralActType.objects.create(code="qr_note", name_ru="Справка", name_kk="Анықтама", kind="other")
-    act = signed_act(case, investigator, supervisor, act_type)
+    act = signed_act(case, investigator, act_type)
     assert act_snapshot(act)["act"]["verification_url"] == f"https://ecase.example.kz/verify/{act.verification_token}/"
 
 

@@ -4,10 +4,10 @@ Grants are guardian object permissions on Case only; acts, participants and evid
 inherit through their case. They are derived from the assignment, never edited by hand:
 
 * the lead investigator and the investigative group: view and change;
-* the supervising prosecutor: view and the access log — read-only, never a write;
+* the supervising prosecutor: view, the access log and their own decisions (PROSECUTE: agree,
+  refuse, extend, return) — never a change of the file's content;
 * the supervisors of the case's unit and of every unit above it (through the unit's
-  supervisors group): view, assign, approve acts, the access log, and recording the
-  prosecutor's decisions (PROSECUTE). A grave or especially grave case is
+  supervisors group): view, assign, approve acts, the access log. A grave or especially grave case is
   hidden from them unless one of them is the case's explicitly assigned supervisor.
 
 What a role can hold at all is ``rules.ROLE_ACTIONS``. A change of role, unit or activity

@@ -11,9 +11,10 @@ from __future__ import annotations
 from accounts.choices import Role
 
 VIEW, CHANGE, ASSIGN, APPROVE, AUDIT = "view", "change", "assign", "approve", "audit"
-# Recording a decision of the supervising prosecutor (term extension, return for additional
-# investigation, cancelled termination). The prosecutor decides; the unit's supervisor records
-# the decision in the file, because the prosecutor's access here is read-only (issue #3).
+# The supervising prosecutor's own decisions (issue #17): agreeing to or refusing an act, extending
+# the term, returning a case for additional investigation, cancelling a termination. They are
+# decisions about the file, never edits of its content: no form of the prosecutor's changes a case,
+# a participant, an act's text or evidence (they hold no CHANGE).
 PROSECUTE = "prosecute"
 CODENAMES = {
     VIEW: "view_case",
@@ -24,8 +25,8 @@ CODENAMES = {
     AUDIT: "audit_case",
 }
 INVESTIGATOR_ACTIONS = (VIEW, CHANGE)
-PROSECUTOR_ACTIONS = (VIEW, AUDIT)
-SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT, PROSECUTE)
+PROSECUTOR_ACTIONS = (VIEW, AUDIT, PROSECUTE)
+SUPERVISOR_ACTIONS = (VIEW, ASSIGN, APPROVE, AUDIT)
 # What each role can ever do on a case; an administrator reads no case content (DESIGN §1).
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INVESTIGATOR: frozenset(INVESTIGATOR_ACTIONS),

@@ -17,7 +17,7 @@ from ecase.api_schema import NamedChoiceField
 
 from .. import access
 from ..act_fields import PREFIX, add_structured_fields, structured_values
-from ..act_transitions import ActAction, act_actions
+from ..act_transitions import PERSON_ACTIONS, act_actions
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
 from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
 from ..selectors import is_overdue
@@ -178,6 +178,52 @@ class ActTypeRefSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name_ru", "name_kk", "kind"]
 
 
+class RequirementStepSerializer(serializers.Serializer):
+    required = serializers.BooleanField()
+    article = serializers.CharField(help_text="The article of УПК РК that requires the step; empty if not required.")
+    done_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True, required=False, help_text="The prosecutor's term (agree).")
+
+
+class RequirementsSerializer(serializers.Serializer):
+    sign = RequirementStepSerializer()
+    approve = RequirementStepSerializer()
+    agree = RequirementStepSerializer()
+    sanction = RequirementStepSerializer()
+    needs_verification = serializers.BooleanField(help_text="Some citation here is not yet verified.")
+
+
+def requirement_steps(act: ProceduralAct, requirement) -> dict:
+    sanction = getattr(act, "sanction", None)
+    return {
+        "sign": {"required": True, "article": requirement.author_article, "done_at": act.signed_at},
+        "approve": {
+            "required": requirement.needs_approval,
+            "article": requirement.approval_article,
+            "done_at": act.approved_at,
+        },
+        "agree": {
+            "required": requirement.needs_agreement,
+            "article": requirement.agreement_article,
+            "done_at": act.agreed_at,
+            "due_at": act.agreement_due_at,
+        },
+        "sanction": {
+            "required": requirement.needs_sanction,
+            "article": requirement.sanction_article,
+            "done_at": sanction.recorded_at if sanction is not None and sanction.granted else None,
+        },
+        "needs_verification": requirement.needs_verification,
+    }
+
+
+class SignatureSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    signer = UserRefSerializer(allow_null=True)
+    signed_at = serializers.DateTimeField(source="finished_at", allow_null=True)
+    state = serializers.CharField()
+
+
 class ActSerializer(serializers.ModelSerializer):
     status = NamedChoiceField(choices=ActStatus.choices, enum_name="ActStatus")
     act_type = ActTypeRefSerializer()
@@ -192,6 +238,14 @@ class ActSerializer(serializers.ModelSerializer):
     )
     actions = serializers.SerializerMethodField(help_text="Workflow actions open to you now.")
     superseded_by = serializers.SerializerMethodField(help_text="The correction that replaces this signed act.")
+    agreed_by = UserRefSerializer(allow_null=True)
+    in_force = serializers.BooleanField(
+        read_only=True, help_text="Derived: every step the act's requirements call for is taken and signed."
+    )
+    requirements = serializers.SerializerMethodField(
+        help_text="What the law asks of this act before it is in force: sign, approve, agree, sanction."
+    )
+    signatures = serializers.SerializerMethodField(help_text="The signatures on the act's PDF, in order.")
 
     class Meta:
         model = ProceduralAct
@@ -209,8 +263,14 @@ class ActSerializer(serializers.ModelSerializer):
             "status",
             "supersedes",
             "superseded_by",
+            "in_force",
+            "requirements",
+            "signatures",
+            "agreement_due_at",
             "approved_by",
             "approved_at",
+            "agreed_by",
+            "agreed_at",
             "signed_by",
             "signed_at",
             "pdf_sha256",
@@ -225,6 +285,18 @@ class ActSerializer(serializers.ModelSerializer):
     def get_actions(self, act: ProceduralAct) -> list[str]:
         # The browser's buttons; approve and return still need a re-authenticated browser session.
         return act_actions(act, self.context["request"].user)
+
+    @extend_schema_field(RequirementsSerializer)
+    def get_requirements(self, act: ProceduralAct) -> dict | None:
+        requirement = act.requirements()
+        return None if requirement is None else RequirementsSerializer(requirement_steps(act, requirement)).data
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, act: ProceduralAct) -> list[dict]:
+        if not act.content_version:
+            return []
+        rows = act.renderings.filter(act_version=act.content_version).select_related("signer").order_by("step")
+        return SignatureSerializer(rows, many=True).data
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
         correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()
@@ -323,8 +395,8 @@ class ActUpdateSerializer(ActWriteSerializer):
 
 
 class ActTransitionSerializer(serializers.Serializer):
-    # ``sign`` is the rendering worker's step, open to no person.
-    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in ActAction if a != ActAction.SIGN])
+    # ``seal`` is the rendering worker's step, open to no person; ``submit`` is history.
+    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in PERSON_ACTIONS])
     reason = serializers.CharField(
         required=False,
         allow_blank=True,

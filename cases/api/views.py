@@ -34,8 +34,8 @@ from ecase import blobs
 
 from .. import access
 from ..act_transitions import ActAction
-from ..choices import ActStatus
 from ..models import Case, Participant, Person, ProceduralAct
+from ..pdf.current import current_pdf_sha256
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
@@ -64,9 +64,9 @@ ETAG = OpenApiParameter(
     response=[200, 201],
     description="The version of the object; send it back in If-Match to change it.",
 )
-# Approving or returning an act is a decision of a person: over the API only from a browser
-# session re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token.
-INTERACTIVE_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
+# Deciding on another's act is a decision of a person: over the API only from a browser session
+# re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token.
+INTERACTIVE_ACTIONS = {ActAction.APPROVE, ActAction.RETURN, ActAction.AGREE, ActAction.REFUSE}
 
 
 def log_listed(request, response: Response, event: str, key: str, audit_data) -> Response:
@@ -354,10 +354,12 @@ class ActTransitionView(ScopedAPIView):
 
     @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer}, parameters=[ETAG])
     def post(self, request, pk):
-        """Move the act: ``submit`` and ``revise`` (its author), ``approve`` and ``return`` (a supervisor,
-        from a browser session re-authenticated in the last minutes — never with a token), ``supersede``
-        (a signed act: drafts its correction, see ``superseded_by``). If-Match names the version of the
-        act's content the step is taken on: nobody submits or approves a text they have not read."""
+        """Move the act through the steps its ``requirements`` call for: ``sign`` and ``revise`` (its
+        author), ``approve`` and ``return`` (the head of unit), ``agree`` and ``refuse`` (the supervising
+        prosecutor) — the last four from a browser session re-authenticated in the last minutes, never
+        with a token; ``return`` and ``refuse`` need a ``reason``. ``supersede`` (a signed act) drafts its
+        correction, see ``superseded_by``. If-Match names the version of the act the step is taken on:
+        nobody signs or decides on a text they have not read. ``in_force`` is derived, never set."""
         act = self.get_object()
         expected_version(request, act.version)  # 428 / 412 before anything else, as the PATCH of an act
         body = ActTransitionSerializer(data=request.data)
@@ -374,7 +376,7 @@ class ActTransitionView(ScopedAPIView):
     def _require_reauthenticated_person(self) -> None:
         if api_token_of(self.request) is not None:
             raise exceptions.PermissionDenied(
-                _("Approving or returning an act is a person's decision: do it in the browser, not with a token."),
+                _("Deciding on an act is a person's decision: do it in the browser, not with a token."),
                 code="interactive_only",
             )
         if not is_fresh(self.request._request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
@@ -404,19 +406,20 @@ class ActPdfView(ScopedAPIView):
     )
     def get(self, request, pk):
         act = self.get_object()
-        if act.status != ActStatus.SIGNED:
+        sha = current_pdf_sha256(act)
+        if sha is None:
             raise exceptions.NotFound(_("The act has no signed PDF yet."), code="no_pdf")
         audit_record(
             actor=request.user,
             event=EventType.ACT_PDF_DOWNLOADED,
             case_id=act.case_id,
             target=act,
-            data=self.audit_data(sha256=act.pdf_sha256),
+            data=self.audit_data(sha256=sha),
         )
         response = FileResponse(
-            blobs.open(act.pdf_sha256),
+            blobs.open(sha),
             content_type="application/pdf",
             as_attachment=True,
             filename=f"{act.case.registration_number}-act-{act.number}.pdf",
         )
-        return with_digest(response, act.pdf_sha256)
+        return with_digest(response, sha)

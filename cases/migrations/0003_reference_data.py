@@ -32,8 +32,10 @@ def forward(apps, schema_editor):
         )
     for row in read("proceedings_terms.json"):
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
+    # The act types as this schema has them: their requirements (0013) are loaded by 0013.
+    act_type_fields = ("name_ru", "name_kk", "kind", "cpc_article", "fields")
     for row in read("act_types.json"):
-        ActType.objects.update_or_create(code=row["code"], defaults={k: v for k, v in row.items() if k != "code"})
+        ActType.objects.update_or_create(code=row["code"], defaults={k: row[k] for k in act_type_fields if k in row})
 
 
 class Migration(migrations.Migration):

@@ -12,11 +12,15 @@ from .case import (
 )
 from .people import Participant, Person, PersonLink
 from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
+from .requirements import ActRequirement
+from .sanction import ActSanction
 from .signing import SigningAuthority, SigningCertificate
 from .term import ExtensionDecision
 from .workflow import ActRendering, ActTransition, AppendOnlyError
 
 __all__ = [
+    "ActRequirement",
+    "ActSanction",
     "ActRendering",
     "ActTransition",
     "AppendOnlyError",

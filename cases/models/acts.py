@@ -1,7 +1,7 @@
-"""Procedural acts: drafted by the investigator, approved by the supervisor, rendered and signed.
+"""Procedural acts: drafted and signed by their author, approved, agreed and sanctioned where the law asks.
 
-The workflow (who may move an act where) lives in cases/acts_workflow.py; this module keeps
-the data and its invariants. A signed act never changes again: the model refuses it here and
+The workflow (who may move an act where) is generated from the act type's requirements in
+cases/act_transitions.py; this module keeps the data and its invariants. A signed act never changes again: the model refuses it here and
 the database refuses it with a trigger (migration 0002). A correction is a new act whose
 ``supersedes`` points to the old one; the old row stays as it was signed.
 """
@@ -45,7 +45,13 @@ class ProceduralAct(Withdrawable, CaseDataModel):
     fields = models.JSONField(default=dict, blank=True, help_text=_("Structured fields of the act's type."))
     body = models.TextField(blank=True)
     participants = models.ManyToManyField("cases.Participant", blank=True, related_name="acts")
-    status = models.CharField(max_length=16, choices=ActStatus.choices, default=ActStatus.DRAFT)
+    status = models.CharField(max_length=24, choices=ActStatus.choices, default=ActStatus.DRAFT)
+    # The requirements the author signed the act under, and the version whose content they signed:
+    # the later signatures of that round sign the same content (cases/services/act_rendering.py).
+    requirement = models.ForeignKey(
+        "cases.ActRequirement", null=True, blank=True, on_delete=models.PROTECT, related_name="acts"
+    )
+    content_version = models.PositiveIntegerField(null=True, blank=True)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
@@ -53,6 +59,12 @@ class ProceduralAct(Withdrawable, CaseDataModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_at = models.DateTimeField(null=True, blank=True)
+    # When the act reached the prosecutor, plus the hours its requirements give them.
+    agreement_due_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -77,9 +89,8 @@ class ProceduralAct(Withdrawable, CaseDataModel):
                 condition=models.Q(approved_by__isnull=True) | ~models.Q(approved_by=models.F("author")),
             ),
             models.CheckConstraint(
-                name="act_approved_has_approver",
-                condition=~models.Q(status__in=[ActStatus.APPROVED, ActStatus.SIGNED])
-                | models.Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="act_awaiting_agreement_has_due",
+                condition=~models.Q(status=ActStatus.AWAITING_AGREEMENT) | models.Q(agreement_due_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="act_signed_is_complete",
@@ -91,10 +102,45 @@ class ProceduralAct(Withdrawable, CaseDataModel):
                 condition=~models.Q(status=ActStatus.SIGNED) | models.Q(withdrawn_at__isnull=True),
             ),
         ]
-        indexes = [models.Index(fields=["status"], name="act_status")]
+        indexes = [
+            models.Index(fields=["status"], name="act_status"),
+            # The dashboards' overdue agreements: few rows wait at any time, so a partial index.
+            models.Index(
+                fields=["agreement_due_at"],
+                name="act_agreement_due",
+                condition=models.Q(status=ActStatus.AWAITING_AGREEMENT),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"№{self.number} {self.act_type}"
+
+    def requirements(self):
+        """The requirements this act runs under: those it was signed under, or those in force today."""
+        from .requirements import ActRequirement
+
+        if self.requirement_id:
+            return self.requirement
+        return ActRequirement.objects.in_force(self.act_type_id)
+
+    @property
+    def in_force(self) -> bool:
+        """Derived, never stored: every step the act's requirements call for is taken and signed.
+
+        ``signed`` is reached only when the author signed, the head of unit approved and the
+        prosecutor agreed where required, and their signatures are on the PDF; a judge's sanction,
+        where required, must also be recorded as granted. An act superseded by a signed correction
+        has no force of its own.
+        """
+        if self.status != ActStatus.SIGNED or self.is_withdrawn:
+            return False
+        requirement = self.requirements()
+        if requirement is not None and requirement.needs_sanction:
+            sanction = getattr(self, "sanction", None)
+            if sanction is None or not sanction.granted:
+                return False
+        correction = getattr(self, "superseded_by", None)
+        return correction is None or correction.status != ActStatus.SIGNED
 
     def save(self, *args, **kwargs):
         if self.pk and type(self).objects.filter(pk=self.pk, status=ActStatus.SIGNED).exists():

@@ -202,7 +202,6 @@ class ProceduralActType(LocalisedName, models.Model):
     name_kk = models.CharField(max_length=300)
     kind = models.CharField(max_length=16, choices=ActKind.choices)
     cpc_article = models.CharField(max_length=32, blank=True)
-    requires_approval = models.BooleanField(default=True)
     fields = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()

@@ -55,6 +55,7 @@ class ActRequirement(models.Model):
         default=True, help_text=_("Set until an article or a term here is checked against the official text.")
     )
     note = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True, help_text=_("Where the text was read (URLs)."))
 
     class Meta:
         ordering = ["act_type", "-in_force_from"]

@@ -1,8 +1,8 @@
 """The prosecutor's decision on an investigator's request to extend the term (CPC RK art. 192).
 
 The request is a procedural act (type ``term_extension_request``) that goes through the usual
-approval and signature. The supervising prosecutor decides on it; prosecutors never write in
-ecase, so the head of the unit records the decision (docs/ARCHITECTURE.md). One decision per
+approval and signature. The supervising prosecutor decides on it in ecase by agreeing to or
+refusing the request (issue #17); the agreement produces this row. One decision per
 request: a granted one points to the ``DeadlineExtension`` it produced, a refused one to none.
 """
 
@@ -32,6 +32,11 @@ class ExtensionDecision(CaseDataModel):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The supervising prosecutor whose decision this is."),
+    )
+    # Who put the decision in the file: the prosecutor themself since issue #17; before it, the head
+    # of unit who recorded it on the prosecutor's behalf (filled from the history by migration 0013).
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_on = models.DateField()
     reason = models.TextField()

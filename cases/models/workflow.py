@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..act_transitions import ActAction
 from ..choices import ActStatus, RenderingState
+from ..signing.roles import SignatureRole
 from .acts import sha256_hex
 
 
@@ -29,8 +30,8 @@ class ActTransition(models.Model):
     act = models.ForeignKey("cases.ProceduralAct", on_delete=models.PROTECT, related_name="transitions")
     act_version = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=ActAction.choices)
-    from_status = models.CharField(max_length=16, choices=ActStatus.choices)
-    to_status = models.CharField(max_length=16, choices=ActStatus.choices)
+    from_status = models.CharField(max_length=24, choices=ActStatus.choices)
+    to_status = models.CharField(max_length=24, choices=ActStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
@@ -56,11 +57,24 @@ class ActTransition(models.Model):
 
 
 class ActRendering(models.Model):
-    """The signed PDF of one approved version of an act, and how far the workers got with it."""
+    """One signature an act owes to its PDF, and how far the workers got with it (issue #17).
+
+    Each step that signs (the author's, the approver's, the prosecutor's) queues one row; the rows
+    of one signed content (``act_version``: the version the author signed) are appended to one PDF
+    in ``step`` order, each as an incremental update of the previous row's file. The first row of a
+    round renders the PDF from its ``snapshot``; the later ones carry none.
+    """
 
     act = models.ForeignKey("cases.ProceduralAct", on_delete=models.PROTECT, related_name="renderings")
-    act_version = models.PositiveIntegerField()
-    snapshot = models.JSONField(help_text=_("Everything the layout prints, frozen at approval."))
+    act_version = models.PositiveIntegerField(help_text=_("The act version whose content is signed."))
+    role = models.CharField(max_length=16, choices=SignatureRole.choices, default=SignatureRole.APPROVER)
+    step = models.PositiveSmallIntegerField(default=1, help_text=_("Order of this signature in its round."))
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    snapshot = models.JSONField(
+        default=dict, blank=True, help_text=_("Everything the layout prints, frozen at the author's signature.")
+    )
     state = models.CharField(max_length=16, choices=RenderingState.choices, default=RenderingState.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -81,8 +95,9 @@ class ActRendering(models.Model):
         # No default ordering: it would turn the workers' primary-key lock (claim, sign) into a joined,
         # ordered FOR UPDATE whose plan depends on fresh statistics (765 ms per act with stale ones).
         constraints = [
-            # One rendered PDF per act version: a redelivered task finds this row, not a new one.
-            models.UniqueConstraint(fields=["act", "act_version"], name="act_rendering_one_per_version"),
+            # One signature per role and signed content: a redelivered task finds this row, not a new one.
+            models.UniqueConstraint(fields=["act", "act_version", "role"], name="act_rendering_one_per_role"),
+            models.UniqueConstraint(fields=["act", "act_version", "step"], name="act_rendering_one_per_step"),
             models.CheckConstraint(
                 name="act_rendering_state_valid", condition=models.Q(state__in=RenderingState.values)
             ),
@@ -105,7 +120,7 @@ class ActRendering(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"act {self.act_id} v{self.act_version}: {self.state}"
+        return f"act {self.act_id} v{self.act_version} {self.role}: {self.state}"
 
     @property
     def is_pending(self) -> bool:

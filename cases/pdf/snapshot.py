@@ -146,7 +146,7 @@ def _nfc(value: Any) -> Any:
     return value
 
 
-def act_snapshot(act: ProceduralAct) -> dict:
+def act_snapshot(act: ProceduralAct, *, signature_roles=None, signed_at=None) -> dict:
     """Everything the layout of ``act`` prints; called when the act is approved."""
     language, case = act.language, act.case
     label = "label_kk" if language == "kk" else "label_ru"
@@ -169,7 +169,7 @@ def act_snapshot(act: ProceduralAct) -> dict:
                 "type_name": act.act_type.name_kk if language == "kk" else act.act_type.name_ru,
                 "cpc_article": act.act_type.cpc_article,
                 "place": act.place,
-                "date": format_date(timezone.localdate(act.approved_at), language),
+                "date": format_date(timezone.localdate(signed_at or act.approved_at), language),
                 "body": act.body,
                 "token": act.verification_token,
                 "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
@@ -182,7 +182,7 @@ def act_snapshot(act: ProceduralAct) -> dict:
                 "unit": unit.name_kk if language == "kk" else unit.name_ru,
             },
             "author": _person(act.author),
-            "approver": _person(act.approved_by),
+            "approver": _person(act.approved_by or act.author),  # TEMP until h-sign merges
             "participants": [
                 _participant(p, language) for p in act.participants.select_related("person").order_by("role", "id")
             ],

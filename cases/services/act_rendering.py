@@ -1,10 +1,14 @@
-"""The signed PDF an approved act owes, from approval to storage (issue #5, DESIGN §5).
+"""The signatures an act owes to its PDF, from each signing step to storage (issues #5, #17, DESIGN §5).
 
-The approval queues an ``ActRendering`` in its own transaction and hands a message to the
-broker only after the commit. The worker claims the rendering, renders and signs it, and
-records the act as signed; every step is idempotent, so a re-delivered or duplicated
-message finds the work done. The broker is never the only record: ``act_renderings_sweep``
-re-enqueues every pending rendering the broker never received or nobody progressed.
+Each step that signs queues an ``ActRendering`` (one signature: role, signer, step) in its own
+transaction and hands a message to the broker only after the commit. A worker claims it once the
+signatures before it in the same round are on the PDF, appends its signature as an incremental
+update of the previous file (the round's first renders the PDF from the snapshot frozen at the
+author's signature), stores the result, passes the round on to the next queued signature, and —
+when it is the last signature of an act whose decisions are all taken — seals the act as signed.
+Every step is idempotent, so a re-delivered or duplicated message finds the work done: one
+signature per step. The broker is never the only record: ``act_renderings_sweep`` re-enqueues
+every pending signature the broker never received or nobody progressed.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from ..models import ActRendering, ProceduralAct
 from ..pdf.document import render_act_pdf
 from ..pdf.layout import layout_labels
 from ..pdf.snapshot import act_snapshot
-from ..pdf.storage import pdf_store
+from ..pdf.storage import pdf_read, pdf_store
 from ..signing.base import act_signer
+from ..signing.roles import ORDER, SignatureRole
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +59,48 @@ def rendering_enqueue(rendering_id: int) -> bool:
     return True
 
 
-def act_rendering_queue(*, act: ProceduralAct) -> ActRendering:
-    """Freeze the approved act's snapshot and queue its PDF; the message leaves after the commit."""
-    rendering = ActRendering(act=act, act_version=act.version, snapshot=act_snapshot(act))
+def signature_roles(act: ProceduralAct) -> list[str]:
+    """Whose signatures the act's PDF will carry, in order: the author's, then those its requirements ask for."""
+    requirement = act.requirements()
+    roles = [SignatureRole.AUTHOR]
+    if requirement is not None and requirement.needs_approval:
+        roles.append(SignatureRole.APPROVER)
+    if requirement is not None and requirement.needs_agreement:
+        roles.append(SignatureRole.PROSECUTOR)
+    return [str(r) for r in roles]
+
+
+def act_signature_queue(*, act: ProceduralAct, role: str, signer: User) -> ActRendering:
+    """Queue ``signer``'s signature of the act's signed content; the message leaves after the commit.
+
+    The round's first signature (the author's; for an act submitted before issue #17, the
+    approver's) freezes the snapshot the PDF is rendered from.
+    """
+    round_ = act.content_version or act.version
+    first = not ActRendering.objects.filter(act=act, act_version=round_).exists()
+    rendering = ActRendering(
+        act=act,
+        act_version=round_,
+        role=role,
+        step=ORDER.index(SignatureRole(role)) + 1,
+        signer=signer,
+        snapshot=act_snapshot(act, signature_roles=signature_roles(act), signed_at=act.signed_at or timezone.now())
+        if first
+        else {},
+    )
     rendering.full_clean()
     rendering.save()
     transaction.on_commit(lambda: rendering_enqueue(rendering.pk))
     return rendering
+
+
+def _round(rendering: ActRendering):
+    return ActRendering.objects.filter(act_id=rendering.act_id, act_version=rendering.act_version)
+
+
+def _waits_for_earlier(rendering: ActRendering) -> bool:
+    """Whether a signature before this one in its round is not on the PDF yet."""
+    return _round(rendering).filter(step__lt=rendering.step).exclude(state=RenderingState.SIGNED).exists()
 
 
 @transaction.atomic
@@ -69,6 +109,8 @@ def act_rendering_claim(*, rendering_id: int, actor: User) -> ActRendering | Non
     rendering = ActRendering.objects.select_for_update().filter(pk=rendering_id).first()
     if rendering is None or rendering.state not in PENDING:
         return None
+    if _waits_for_earlier(rendering):
+        return None  # the earlier signature's worker passes the round on when it is done
     if rendering.attempts >= settings.ECASE_RENDER_MAX_ATTEMPTS:
         _fail(
             rendering,
@@ -84,40 +126,53 @@ def act_rendering_claim(*, rendering_id: int, actor: User) -> ActRendering | Non
 
 
 def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering | None:
-    """Render, sign and store the PDF of a claimed rendering and record the act as signed.
+    """Append the claimed signature to the round's PDF, store it, and seal the act if it was the last.
 
-    The rendering row stays locked while the PDF is produced, so a duplicate delivery waits
-    and then finds the work done (None: nothing was signed by this call); the lock is also how
-    the sweep tells a live worker from a dead one. The case and the act are locked only for the
-    final step.
+    The rendering row stays locked while the PDF is produced, so a duplicate delivery waits and
+    then finds the work done (None: nothing was signed by this call); the lock is also how the
+    sweep tells a live worker from a dead one. The case and the act are locked only for the seal.
     """
-    from .act_workflow import act_record_signature
+    from .act_workflow import act_seal
 
     with transaction.atomic():
         rendering = ActRendering.objects.select_for_update().get(pk=rendering_id)
         if rendering.state != RenderingState.RENDERING:
             return None  # a duplicate delivery finished (or failed) it first
         act = ProceduralAct.objects.select_related("approved_by").get(pk=rendering.act_id)
-        if act.status != ActStatus.APPROVED or act.version != rendering.act_version:
-            raise RenderingImpossible(
-                f"the act is {act.status} at version {act.version}, not approved at version {rendering.act_version}"
-            )
-        snapshot = rendering.snapshot
+        signed_round = list(_round(rendering).filter(step__lt=rendering.step).order_by("step"))
+        if any(r.state != RenderingState.SIGNED for r in signed_round):
+            raise RenderingImpossible("an earlier signature of this round is not on the PDF")
+        first = signed_round[0] if signed_round else rendering
+        snapshot = first.snapshot
         labels = layout_labels(snapshot["language"])
+        signer = rendering.signer or act.approved_by  # renderings queued before issue #17 name no signer
         signed = act_signer().sign(
-            render_act_pdf(snapshot),
-            approver=act.approved_by,
+            pdf_read(signed_round[-1].pdf_sha256) if signed_round else render_act_pdf(snapshot),
+            signer=signer,
+            role=rendering.role,
             location=snapshot["act"]["place"],
             reason=labels["sign_reason"].format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]),
+            language=snapshot["language"],
         )
         sha = pdf_store(signed.data)
-        act_record_signature(act_id=act.pk, pdf_sha256=sha, system_actor=actor)
         rendering.state, rendering.finished_at, rendering.last_error = RenderingState.SIGNED, timezone.now(), ""
         rendering.pdf_sha256, rendering.pdf_size = sha, len(signed.data)
         rendering.signer_certificate_sha256 = signed.certificate_sha256
         rendering.full_clean()
         rendering.save()
+        last = not _round(rendering).filter(step__gt=rendering.step).exists()
+        if last and act.status == ActStatus.APPROVED and act.content_version == rendering.act_version:
+            act_seal(act_id=act.pk, pdf_sha256=sha, system_actor=actor)
+        transaction.on_commit(lambda: _pass_on(rendering))
     return rendering
+
+
+def _pass_on(rendering: ActRendering) -> None:
+    """Hand the round's next queued signature to the broker (its own message may have found us busy)."""
+    following = _round(rendering).filter(step__gt=rendering.step, state=RenderingState.QUEUED).order_by("step")
+    next_id = following.values_list("pk", flat=True).first()
+    if next_id is not None:
+        rendering_enqueue(next_id)
 
 
 class RenderingImpossible(Exception):
@@ -173,11 +228,7 @@ def act_renderings_requeue(
     failure must say who sent it back and why.
     """
     ids = []
-    for rendering in (
-        renderings.select_for_update()
-        .select_related("act")
-        .filter(state=RenderingState.FAILED, act__status=ActStatus.APPROVED)
-    ):
+    for rendering in renderings.select_for_update().select_related("act").filter(state=RenderingState.FAILED):
         failed_with = rendering.last_error
         rendering.state, rendering.attempts, rendering.queued_at = RenderingState.QUEUED, 0, timezone.now()
         rendering.published_at = rendering.started_at = rendering.finished_at = None
@@ -220,19 +271,19 @@ def act_renderings_sweep(*, now=None) -> list[int]:
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.ECASE_RENDER_STALE_SECONDS)
     grace = now - timedelta(seconds=settings.ECASE_RENDER_CLAIM_GRACE_SECONDS)
-    approved = ActRendering.objects.filter(act__status=ActStatus.APPROVED)
-    lost = approved.filter(state=RenderingState.QUEUED).filter(
+    pending = ActRendering.objects.all()
+    lost = pending.filter(state=RenderingState.QUEUED).filter(
         Q(published_at__isnull=True) | Q(retry_due_at__lt=stale) | Q(retry_due_at__isnull=True, published_at__lt=stale)
     )
     ids = list(lost.order_by("queued_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    ids += _abandoned_claims(approved, grace=grace, stale=stale, limit=SWEEP_BATCH - len(ids))
+    ids += _abandoned_claims(pending, grace=grace, stale=stale, limit=SWEEP_BATCH - len(ids))
     for rendering_id in ids:
         rendering_enqueue(rendering_id)
     return ids
 
 
-def _abandoned_claims(approved: QuerySet[ActRendering], *, grace, stale, limit: int) -> list[int]:
-    claimed = approved.filter(state=RenderingState.RENDERING)
+def _abandoned_claims(pending: QuerySet[ActRendering], *, grace, stale, limit: int) -> list[int]:
+    claimed = pending.filter(state=RenderingState.RENDERING)
     if not connection.features.has_select_for_update_skip_locked:
         return list(claimed.filter(started_at__lt=stale).values_list("pk", flat=True)[:limit])
     with transaction.atomic():

@@ -20,7 +20,7 @@ from ..choices import ActStatus
 from ..models import Case, Participant, ProceduralAct, ProceduralActType
 from .withdrawal import withdraw
 
-EDITABLE_STATUSES = (ActStatus.DRAFT, ActStatus.RETURNED)
+EDITABLE_STATUSES = (ActStatus.DRAFT, ActStatus.RETURNED, ActStatus.REFUSED)
 
 
 def _participants_of(case_id: int, ids: Iterable[int]) -> list[Participant]:

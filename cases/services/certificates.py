@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,7 +24,7 @@ def certificate_issue(
 ) -> tuple[SigningCertificate, list[int]]:
     """Issue ``user`` a signing certificate (the CA is created on first use).
 
-    Acts this user approved whose rendering failed are queued again: a missing or unusable
+    Signatures of this user (and, queued before issue #17, of acts they approved) that failed are queued again: a missing or unusable
     certificate is what fails them. Returns the certificate and the re-queued renderings.
     """
     if not user.is_active or is_system_actor(user):
@@ -45,7 +46,7 @@ def certificate_issue(
     certificate.full_clean()
     certificate.save()
     requeued = act_renderings_requeue(
-        renderings=ActRendering.objects.filter(act__approved_by=user),
+        renderings=ActRendering.objects.filter(Q(signer=user) | Q(signer__isnull=True, act__approved_by=user)),
         actor=actor,
         actor_label=actor_label,
         cause=f"certificate {issued.serial} issued",

@@ -1,8 +1,9 @@
 """The term of a case: recomputation, extensions and the requests for them (interruptions are case transitions).
 
 An extension starts as the investigator's request, a procedural act of type
-``term_extension_request`` (CPC RK art. 192) that is approved and signed like any act; the
-supervising prosecutor decides on the signed request and the supervisor records that decision.
+``term_extension_request`` (CPC RK art. 192) that the author signs and the head of unit approves;
+the supervising prosecutor decides on it in ecase by agreeing to it or refusing it (issue #17),
+which records the ``ExtensionDecision`` (cases/services/act_workflow.py calls ``extension_decide``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from audit.services import audit_record
 from ecase.history import save_attributed
 
 from .. import access
-from ..choices import ActStatus
 from ..deadlines import Period, compute_deadline
 from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
 from .acts import act_draft
@@ -48,17 +48,12 @@ def refresh_deadline(case: Case, *, actor, reason: str) -> None:
 
 @transaction.atomic
 def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineExtension:
-    """Record the supervising prosecutor's decision to prolong the term by ``days``.
-
-    The decision is the prosecutor's (``granted_by``); ``actor`` is the supervisor who enters it.
-    """
+    """The supervising prosecutor (``actor``, who alone holds PROSECUTE on the case) prolongs the term."""
     case = access.lock_case(case_id, actor=actor, action=access.PROSECUTE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
-    if case.prosecutor_id is None:
-        raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
     extension = DeadlineExtension(
-        case=case, days=days, granted_by=case.prosecutor, granted_on=timezone.localdate(), reason=(reason or "").strip()
+        case=case, days=days, granted_by=actor, granted_on=timezone.localdate(), reason=(reason or "").strip()
     )
     save_attributed(extension, actor=actor, reason=extension.reason)
     old = case.deadline
@@ -143,43 +138,31 @@ def extension_request_draft(
     return act
 
 
-@transaction.atomic
-def extension_decide(*, act_id: int, actor, granted: bool, days: int | None, reason: str) -> ExtensionDecision:
-    """Record the prosecutor's decision on a signed request; a grant extends the term by ``days``."""
-    reason = (reason or "").strip()
-    act = access.locked(ProceduralAct, act_id, actor=actor, action=access.PROSECUTE, related=("act_type",))
+def extension_decide(*, act: ProceduralAct, actor, granted: bool, reason: str) -> ExtensionDecision:
+    """Record the prosecutor's agreement to (or refusal of) a request; an agreement extends the term.
+
+    Called by the act workflow inside its transaction, with the act and its case locked, when the
+    prosecutor agrees to or refuses a ``term_extension_request``: the decision is theirs, entered
+    by them. The term is extended by the days the request asked for.
+    """
     case = act.case
-    if act.act_type.code != REQUEST_TYPE:
-        raise ValidationError(_("This act is not a request to extend the term."))
     if not pending_extension_requests([case.pk]).filter(pk=act.pk).exists():
         raise ValidationError(_("The decision on this request is already recorded, or the request was withdrawn."))
-    if act.status != ActStatus.SIGNED:
-        raise ValidationError(_("The prosecutor decides on the signed request: approve it first."))
-    if case.prosecutor_id is None:
-        raise ValidationError(_("Assign the supervising prosecutor first: the extension is their decision."))
-    if not reason:
-        raise ValidationError({"reason": _("State the prosecutor's reasons.")})
     extension = None
     if granted:
-        if not days:
-            raise ValidationError({"days": _("State by how many days the prosecutor extended the term.")})
-        extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason)
+        days = requested_days(act)
+        if not days or days <= 0:
+            raise ValidationError(_("The request does not state a later date to extend the term to."))
+        extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason or _("Request agreed"))
     decision = ExtensionDecision(
         case=case,
         request=act,
         granted=granted,
         extension=extension,
-        decided_by=case.prosecutor,
+        decided_by=actor,
+        entered_by=actor,
         decided_on=timezone.localdate(),
-        reason=reason,
+        reason=reason or _("Request agreed"),
     )
-    save_attributed(decision, actor=actor, reason=reason)
-    if not granted:
-        audit_record(
-            actor=actor,
-            event=EventType.CASE_CHANGED,
-            case_id=case.pk,
-            target=decision,
-            data={"extension_request": act.number, "granted": False, "reason": reason},
-        )
+    save_attributed(decision, actor=actor, reason=decision.reason)
     return decision

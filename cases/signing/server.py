@@ -62,13 +62,14 @@ class ServerKeySigner:
             "“manage.py issue_certificate %(username)s”."
         ) % {"user": user, "username": user.username}
 
-    def sign(self, pdf: bytes, *, approver, reason: str, location: str) -> SignedPdf:
+    def sign(self, pdf: bytes, *, signer, role: str, reason: str, location: str, language: str) -> SignedPdf:  # TEMP
+        approver = signer
         certificate = SigningCertificate.objects.usable().filter(user=approver).first()
         if certificate is None:
             raise SigningUnavailable(self.can_sign(approver))
         signer = opened_signer(certificate)
         metadata = signers.PdfSignatureMetadata(
-            field_name=FIELD_NAME,
+            field_name=f"Signature-{role}",
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
             reason=reason,

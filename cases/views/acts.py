@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -24,12 +25,13 @@ from ..act_transitions import ActAction, act_actions
 from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
+from ..pdf.current import current_pdf_sha256
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
 from .common import apply_errors, done
 
 # Decisions that need the password and second factor again (ASVS 4.3.3, re-authentication).
-REAUTH_ACTIONS = {ActAction.APPROVE, ActAction.RETURN}
+REAUTH_ACTIONS = {ActAction.APPROVE, ActAction.RETURN, ActAction.AGREE, ActAction.REFUSE}
 REFRESH_SECONDS = 3  # while the PDF is being produced, the act page reloads itself
 
 
@@ -106,7 +108,7 @@ class ActDetailView(CaseScopedView):
     def get(self, request, pk):
         act = self.get_object()
         audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
-        rendering = act.renderings.order_by("-act_version").first()
+        rendering = act.renderings.order_by("-act_version", "-step").first()
         response = render(
             request,
             "cases/act_detail.html",
@@ -119,6 +121,14 @@ class ActDetailView(CaseScopedView):
                 "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
                 "transitions": act.transitions.select_related("actor"),
                 "rendering": rendering,
+                "signatures": act.renderings.filter(act_version=act.content_version).select_related("signer")
+                if act.content_version
+                else [],
+                "requirement": act.requirements(),
+                "pdf_sha256": current_pdf_sha256(act),
+                "agreement_overdue": act.agreement_due_at is not None
+                and act.status == ActStatus.AWAITING_AGREEMENT
+                and act.agreement_due_at < timezone.now(),
                 "correction": ProceduralAct.objects.filter(supersedes=act).first(),
             },
         )
@@ -228,17 +238,18 @@ class ActPdfView(CaseScopedView):
 
     def get(self, request, pk):
         act = self.get_object()
-        if act.status != ActStatus.SIGNED:
+        sha = current_pdf_sha256(act)
+        if sha is None:
             raise Http404("the act has no signed PDF yet")
         audit_record(
             actor=request.user,
             event=EventType.ACT_PDF_DOWNLOADED,
             case_id=act.case_id,
             target=act,
-            data={"sha256": act.pdf_sha256},
+            data={"sha256": sha},
         )
         return FileResponse(
-            blobs.open(act.pdf_sha256),
+            blobs.open(sha),
             content_type="application/pdf",
             filename=f"{act.case.registration_number}-act-{act.number}.pdf",
         )

@@ -13,19 +13,19 @@ from accounts.models import User
 from audit.choices import EventType
 from audit.services import audit_record
 
+from .. import access
 from ..access.grave import grave_hidden_for
 from ..choices import ActStatus
 from ..models import Case, ProceduralAct
 from ..selectors import RowExists, deadlines_soon
-from ..services.term import pending_extension_requests
 
 DASHBOARD_ROWS = 20
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """What needs the user's attention: their cases by deadline, their returned acts, acts to approve,
-    extension requests awaiting the prosecutor's decision."""
+    """What needs the user's attention: their cases by deadline, their returned and refused acts, acts
+    to approve (head of unit) or to agree to (prosecutor), and overdue agreements."""
     user = request.user
     assert isinstance(user, User)  # login_required
     if user.role == Role.ADMINISTRATOR:
@@ -35,22 +35,19 @@ def home(request: HttpRequest) -> HttpResponse:
     cases, grave_hidden = grave_hidden_for(request, Case.objects.restrict(user))
     soon, _ = grave_hidden_for(request, deadlines_soon(user=user))
     returned, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "change"), "case")
-    requests, _ = grave_hidden_for(
-        request, pending_extension_requests(Case.objects.restrict(user, "prosecute")), "case"
-    )
     lists = {
         "cases": list(
             cases.select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")[:DASHBOARD_ROWS]
         ),
         "soon": list(soon[:DASHBOARD_ROWS]),
         "returned": list(
-            returned.filter(author=user, status=ActStatus.RETURNED).select_related("case", "act_type")[:DASHBOARD_ROWS]
+            returned.filter(author=user, status__in=(ActStatus.RETURNED, ActStatus.REFUSED)).select_related(
+                "case", "act_type"
+            )[:DASHBOARD_ROWS]
         ),
-        "to_approve": _acts_to_approve(request, user),
-        # The requests whose decision the supervisor records once the prosecutor has taken it.
-        "extension_requests": list(
-            requests.select_related("case", "act_type").order_by("case__deadline", "pk")[:DASHBOARD_ROWS]
-        ),
+        "to_approve": _acts_awaiting(request, user, access.APPROVE, ActStatus.SUBMITTED),
+        "to_agree": _acts_awaiting(request, user, access.PROSECUTE, ActStatus.AWAITING_AGREEMENT),
+        "overdue_agreements": _overdue_agreements(request, user),
     }
     # The dashboard shows case content: one access-log row naming every case it listed (issue #13 item 7).
     shown = {row.pk if isinstance(row, Case) else row.case_id for rows in lists.values() for row in rows}
@@ -67,8 +64,24 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _acts_to_approve(request: HttpRequest, user) -> list[ProceduralAct]:
-    """The first DASHBOARD_ROWS submitted acts the user may approve, in the acts' order (their case's,
+def _overdue_agreements(request: HttpRequest, user) -> list[ProceduralAct]:
+    """Acts whose prosecutor's agreement is overdue, for the three who must see it (issue #17): the
+    author (their own acts), the head of unit (the acts they may approve in) and the prosecutor
+    (the acts they supervise). Read through the partial index ``act_agreement_due``: few acts wait
+    for agreement at any time, and each found is then tested for access."""
+    right = {Role.INVESTIGATOR: access.CHANGE, Role.SUPERVISOR: access.APPROVE, Role.PROSECUTOR: access.PROSECUTE}
+    if user.role not in right:
+        return []
+    acts, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, right[user.role]), "case")
+    acts = acts.filter(status=ActStatus.AWAITING_AGREEMENT, agreement_due_at__lt=timezone.now())
+    if user.role == Role.INVESTIGATOR:
+        acts = acts.filter(author=user)
+    return list(acts.select_related("case", "act_type", "author").order_by("agreement_due_at")[:DASHBOARD_ROWS])
+
+
+def _acts_awaiting(request: HttpRequest, user, right: str, status: str) -> list[ProceduralAct]:
+    """The first DASHBOARD_ROWS acts in ``status`` the user may decide on with ``right`` (the head of
+    unit's approval queue, the prosecutor's agreement queue), in the acts' order (their case's,
     newest first, then number), in two short statements instead of one long one.
 
     As one query (``ProceduralAct.objects.restrict(user, "approve")``) PostgreSQL walked the cases
@@ -78,8 +91,8 @@ def _acts_to_approve(request: HttpRequest, user) -> list[ProceduralAct]:
     (``RowExists``: never all submitted acts collected first); then the acts of those at most
     DASHBOARD_ROWS cases. The same acts: each case found holds at least one submitted act, so the
     first DASHBOARD_ROWS acts lie in the first DASHBOARD_ROWS such cases."""
-    cases, _ = grave_hidden_for(request, Case.objects.restrict(user, "approve"))
-    submitted = ProceduralAct.objects.filter(case=OuterRef("pk"), status=ActStatus.SUBMITTED).values("pk")
+    cases, _ = grave_hidden_for(request, Case.objects.restrict(user, right))
+    submitted = ProceduralAct.objects.filter(case=OuterRef("pk"), status=status).values("pk")
     ids = list(
         cases.filter(RowExists(submitted))
         .order_by("-registered_at", "-pk")
@@ -87,5 +100,5 @@ def _acts_to_approve(request: HttpRequest, user) -> list[ProceduralAct]:
     )
     if not ids:
         return []
-    acts = ProceduralAct.objects.restrict(user, "approve").filter(case_id__in=ids, status=ActStatus.SUBMITTED)
+    acts = ProceduralAct.objects.restrict(user, right).filter(case_id__in=ids, status=status)
     return list(acts.select_related("case", "act_type", "author")[:DASHBOARD_ROWS])

@@ -1,7 +1,8 @@
-"""The supervisor's review of a submitted act: its preview beside the case it belongs to.
+"""The review of an act awaiting a decision: its preview beside the case it belongs to.
 
-Approval and return need a recent re-authentication (ASVS 4.3.3), like on the act page; a
-return needs its reason, checked before anything else so that a bad input changes nothing and
+The head of unit approves or returns; the procedural prosecutor agrees or refuses (issue #17):
+which of them, if any, is the viewer's is ``act_actions``' answer. Each decision needs a recent
+re-authentication (ASVS 4.3.3), like on the act page; a return or refusal needs its reason, checked before anything else so that a bad input changes nothing and
 the error shows next to the field. The decision asked for before a re-authentication (its action,
 reason and the act's version) is kept in the session: back on this page it is offered again,
 filled in, with one button to confirm it (issue #16), unless the act has moved on meanwhile.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.choices import EventType
 from audit.services import audit_record
@@ -21,26 +22,40 @@ from cases.access.views import CaseScopedView
 from .. import access
 from ..act_fields import display_values
 from ..act_transitions import ActAction, act_actions
+from ..choices import ActStatus
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
+from ..pdf.current import current_pdf_sha256
 from ..services.act_workflow import act_transition
 from .acts import needs_reauthentication, pending_decision_key, reauthenticate_then
 from .common import apply_errors, done
 from .preview import act_preview_html
 
-DECISIONS = (ActAction.APPROVE, ActAction.RETURN)
+POSITIVE = (ActAction.APPROVE, ActAction.AGREE)
+NEGATIVE = (ActAction.RETURN, ActAction.REFUSE)
+DECISIONS = POSITIVE + NEGATIVE
+
+
+DONE_MESSAGES = {
+    ActAction.APPROVE: gettext_lazy("Act №%(n)s approved."),
+    ActAction.RETURN: gettext_lazy("Act №%(n)s returned for rework."),
+    ActAction.AGREE: gettext_lazy("Act №%(n)s agreed."),
+    ActAction.REFUSE: gettext_lazy("Act №%(n)s refused: it goes back to its author."),
+}
 
 
 class ActReviewView(CaseScopedView):
     queryset = ProceduralAct.objects.select_related(
         "case", "case__lead_investigator", "act_type", "author", "approved_by", "supersedes"
     )
-    permission_action = access.APPROVE
+    # Who decides what is the workflow's answer (``act_actions``); reading the page needs the case.
+    permission_action = access.VIEW
 
     def render_page(self, act, form, status=200, pending=None):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
         decisions = [a for a in act_actions(act, self.request.user) if a in DECISIONS]
         fresh = not needs_reauthentication(self.request, ActAction.APPROVE)
+        rendering = act.renderings.order_by("-act_version", "-step").first()
         # The decision asked for before the re-authentication, if it still applies to this very version.
         pending = (
             pending["action"]
@@ -55,12 +70,15 @@ class ActReviewView(CaseScopedView):
                 "case": act.case,
                 "form": form,
                 "decisions": decisions,
+                "positive": next((a for a in decisions if a in POSITIVE), None),
+                "negative": next((a for a in decisions if a in NEGATIVE), None),
+                "agreement_due": act.status == ActStatus.AWAITING_AGREEMENT,
+                "agreement_overdue": act.agreement_due_at is not None and act.agreement_due_at < timezone.now(),
+                "has_pdf": current_pdf_sha256(act) is not None,
                 "articles": act.case.articles.all(),
                 "fields": display_values(act.act_type, act.case, act.fields),
                 "participants": act.participants.select_related("person").order_by("role", "id"),
-                "preview": act_preview_html(
-                    act, approver=self.request.user, rendering=act.renderings.order_by("-act_version").first()
-                ),
+                "preview": act_preview_html(act, approver=self.request.user, rendering=rendering),  # TEMP
                 "today": timezone.localdate(),
                 "needs_reauthentication": not fresh,
                 "pending": pending,
@@ -92,10 +110,5 @@ class ActReviewView(CaseScopedView):
         except ValidationError as error:
             apply_errors(form, error)
             return self.render_page(act, form, status=400)
-        done(
-            request,
-            _("Act №%(n)s approved.") % {"n": act.number}
-            if action == ActAction.APPROVE
-            else _("Act №%(n)s returned for rework.") % {"n": act.number},
-        )
+        done(request, DONE_MESSAGES[action] % {"n": act.number})
         return redirect("cases:act", pk=act.pk)

@@ -1,4 +1,4 @@
-"""The term tab's writes: the investigator's extension request and the record of the prosecutor's decision."""
+"""The term tab's write: the investigator's extension request (the prosecutor agrees to it or refuses it as an act, issue #17)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from cases.access.views import CaseScopedView
 
 from .. import access
 from ..choices import Language
-from ..forms_term import ExtensionDecisionForm, ExtensionRequestForm
-from ..models import Case, ProceduralAct
-from ..services.term import extension_decide, extension_request_draft, requested_days
+from ..forms_term import ExtensionRequestForm
+from ..models import Case
+from ..services.term import extension_request_draft
 from .common import apply_errors, done
 
 
@@ -61,36 +61,3 @@ class ExtensionRequestView(CaseScopedView):
                 )
                 return redirect("cases:act", pk=act.pk)
         return self.render_form(case, form, status=400)
-
-
-class ExtensionDecisionView(CaseScopedView):
-    """The supervisor enters the supervising prosecutor's decision on a signed request."""
-
-    queryset = ProceduralAct.objects.select_related("case", "case__prosecutor", "act_type")
-    permission_action = access.PROSECUTE
-
-    def render_form(self, act, form, status=200):
-        return render(
-            self.request,
-            "cases/extension_decision.html",
-            {"act": act, "case": act.case, "form": form, "days": requested_days(act)},
-            status=status,
-        )
-
-    def get(self, request, pk):
-        act = self.get_object()
-        log_read(request, act, page="extension-decision")
-        return self.render_form(act, ExtensionDecisionForm(initial={"days": requested_days(act)}))
-
-    def post(self, request, pk):
-        act = self.get_object()
-        form = ExtensionDecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                decision = extension_decide(act_id=act.pk, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                done(request, _("The term was extended.") if decision.granted else _("The refusal was recorded."))
-                return redirect(_term_tab(act.case_id))
-        return self.render_form(act, form, status=400)

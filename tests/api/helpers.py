@@ -67,14 +67,16 @@ def error_of(response) -> dict:
 PDF = b"%PDF-1.4\n% a signed act, as far as these tests care\n%%EOF\n"
 
 
-def signed_act(case, author, approver, act_type):
-    """An act taken through the real workflow to "signed"; the worker's PDF is stood in for by PDF."""
+def signed_act(case, author, act_type):
+    """An act taken through the real workflow to "signed" (signed by its author, then sealed);
+    the worker's PDF is stood in for by PDF."""
     from cases.pdf.storage import pdf_store
-    from cases.services.act_workflow import act_record_signature, act_transition
+    from cases.services.act_workflow import act_seal, act_transition
     from cases.services.acts import act_create
     from cases.system_actor import system_actor
+    from tests.factories import author_only_requirement
 
+    author_only_requirement(act_type)
     act = act_create(case_id=case.pk, actor=author, act_type=act_type, language="ru", place="Астана")
-    act_transition(act_id=act.pk, action="submit", actor=author)
-    act_transition(act_id=act.pk, action="approve", actor=approver)
-    return act_record_signature(act_id=act.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())
+    act_transition(act_id=act.pk, action="sign", actor=author)
+    return act_seal(act_id=act.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())

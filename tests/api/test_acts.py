@@ -152,7 +152,7 @@ def test_nobody_signs_through_the_api(investigator, draft):
 
 
 def test_the_signed_pdf_downloads_with_its_digest_and_is_logged(investigator, supervisor, prosecutor, case, note_type):
-    act = signed_act(case, investigator, supervisor, note_type)
+    act = signed_act(case, investigator, note_type)
     response = Api(token=issue(prosecutor)).get(f"/api/v1/acts/{act.pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF

@@ -79,7 +79,7 @@ def data(settings, investigator, supervisor, prosecutor, outsider):
     ]
     acts = [
         act_create(case_id=own.pk, actor=investigator, act_type=note, language="ru", place="Астана"),
-        signed_act(own, investigator, supervisor, note),
+        signed_act(own, investigator, note),
         act_create(case_id=foreign.pk, actor=outsider, act_type=note, language="ru", place="Тараз"),
     ]
     items = [

@@ -25,7 +25,7 @@ def stored(db, backend, case, investigator, supervisor):
     item = add_item(case, investigator)
     record = evidence_file_add(item_id=item.pk, actor=investigator, stream=io.BytesIO(png_bytes()), name="a.png")
     note = ProceduralActType.objects.create(code="blob_note", name_ru="Справка", name_kk="Анықтама", kind="other")
-    act = signed_act(case, investigator, supervisor, note)
+    act = signed_act(case, investigator, note)
     stray = blobs.put_bytes(b"an upload whose row never committed")
     return {"evidence": record.sha256, "act": act.pdf_sha256, "stray": stray.sha256}
 

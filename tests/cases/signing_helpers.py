@@ -74,16 +74,14 @@ def filled_fields(act_type, case, author) -> tuple[dict, list[int]]:
     return values, [participant.pk]
 
 
-def submitted_act(case, author, *, code="victim_recognition", language="kk", body=None):
-    """An act of type ``code`` with every field filled, drafted and submitted through the workflow."""
-    from cases.act_transitions import ActAction
+def drafted_act(case, author, *, code="victim_recognition", language="kk", body=None):
+    """An act of type ``code`` with every field filled, drafted by ``author``."""
     from cases.models import ProceduralActType
-    from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create
 
     act_type = ProceduralActType.objects.get(code=code)
     fields, participant_ids = filled_fields(act_type, case, author)
-    act = act_create(
+    return act_create(
         case_id=case.pk,
         actor=author,
         act_type=act_type,
@@ -93,27 +91,50 @@ def submitted_act(case, author, *, code="victim_recognition", language="kk", bod
         participant_ids=participant_ids,
         body=body if body is not None else f"Барлық қазақ әріптері: {KAZAKH_LETTERS}.",
     )
-    return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
 
 
-def approved_act(case, author, approver, **kwargs):
-    """A submitted act (see submitted_act), approved by ``approver``: its rendering is queued."""
+def author_signed_act(case, author, *, code="victim_recognition", **kwargs):
+    """Drafted (see drafted_act) and signed by its author: its first signature is queued (issue #17)."""
     from cases.act_transitions import ActAction
     from cases.services.act_workflow import act_transition
 
-    act = submitted_act(case, author, **kwargs)
+    act = drafted_act(case, author, code=code, **kwargs)
+    return act_transition(act_id=act.pk, action=ActAction.SIGN, actor=author)
+
+
+# The act type the head of unit's approval tests use: it needs approval (and then the prosecutor's
+# agreement) by the requirements table (cases/data/act_types.json).
+APPROVAL_TYPE = "misdemeanour_protocol"
+
+
+def submitted_act(case, author, *, code=APPROVAL_TYPE, **kwargs):
+    """Signed by its author and awaiting the head of unit's approval."""
+    return author_signed_act(case, author, code=code, **kwargs)
+
+
+def approved_act(case, author, approver, *, code=APPROVAL_TYPE, **kwargs):
+    """A submitted act (see submitted_act), approved by ``approver``: now awaiting the prosecutor."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+
+    act = submitted_act(case, author, code=code, **kwargs)
     return act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
 
 
 def render_in_process(act):
-    """Run the worker's task for the act's rendering here, synchronously (Celery's eager apply)."""
+    """Run the worker's task for each of the act's queued signatures here, in order (Celery's eager apply)."""
+    from cases.choices import RenderingState
     from cases.models import ProceduralAct
     from cases.tasks import render_act
 
-    render_act.apply(args=[act.renderings.get().pk])
+    for rendering_id in (
+        act.renderings.filter(state=RenderingState.QUEUED).order_by("act_version", "step").values_list("pk", flat=True)
+    ):
+        render_act.apply(args=[rendering_id])
     return ProceduralAct.objects.get(pk=act.pk)
 
 
-def signed_act(case, author, approver, **kwargs):
-    certify(approver)
-    return render_in_process(approved_act(case, author, approver, **kwargs))
+def signed_act(case, author, **kwargs):
+    """Signed by its author and sealed: an act that needs nothing else (victim recognition by default)."""
+    certify(author)
+    return render_in_process(author_signed_act(case, author, **kwargs))

@@ -39,7 +39,7 @@ def test_the_act_page_shows_a_failure_with_its_reason_and_stops_refreshing(case,
 
 
 def test_the_act_page_of_a_signed_act_links_the_pdf_and_the_route(case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     response = page(investigator, act)
     body = response.content.decode()
     assert "Refresh" not in response and 'class="rendering-signed"' in body
@@ -76,7 +76,7 @@ def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
 
 
 def test_a_correction_is_drafted_from_the_page_and_opens_for_editing(case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     client = verified_client(investigator)
     assert 'value="supersede"' in page(investigator, act).content.decode()
     response = client.post(
@@ -91,7 +91,7 @@ def test_a_correction_is_drafted_from_the_page_and_opens_for_editing(case, inves
 def test_readers_download_the_signed_pdf_and_each_download_is_logged(
     case, investigator, supervisor, prosecutor, signing
 ):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     response = verified_client(prosecutor).get(reverse("cases:act-pdf", args=[act.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     data = b"".join(response.streaming_content)
@@ -113,7 +113,7 @@ def verify_url(act):
 
 
 def test_anyone_sees_who_signed_and_when_but_no_case_content(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     body = client.get(verify_url(act)).content.decode()
     assert "Signed" in body and supervisor.get_full_name() in body and act.pdf_sha256 in body
     for secret in (
@@ -137,7 +137,7 @@ def test_an_unknown_token_is_404_and_an_unsigned_act_says_so(client, case, inves
 def test_a_reader_of_the_case_gets_a_link_to_the_act_an_outsider_does_not(
     case, investigator, supervisor, outsider, signing
 ):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     link = reverse("cases:act", args=[act.pk])
     assert link in verified_client(investigator).get(verify_url(act)).content.decode()
     assert link not in verified_client(outsider).get(verify_url(act)).content.decode()
@@ -148,7 +148,7 @@ def upload(client, act, data: bytes, name="copy.pdf"):
 
 
 def test_an_uploaded_copy_is_byte_identical_and_valid(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     body = upload(client, act, pdf_read(act.pdf_sha256)).content.decode()
     result = body[body.index('id="result"') :]
     assert "<strong>yes</strong>" in result and "<strong>VALID</strong>" in result
@@ -156,7 +156,7 @@ def test_an_uploaded_copy_is_byte_identical_and_valid(client, case, investigator
 
 
 def test_a_tampered_copy_is_neither_identical_nor_valid(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     pdf = pdf_read(act.pdf_sha256)
     middle = len(pdf) // 2
     body = upload(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1 :]).content.decode()
@@ -165,7 +165,7 @@ def test_a_tampered_copy_is_neither_identical_nor_valid(client, case, investigat
 
 
 def test_another_validly_signed_act_is_valid_but_not_this_one(client, case, investigator, supervisor, signing):
-    act, other = signed_act(case, investigator, supervisor), signed_act(case, investigator, supervisor)
+    act, other = signed_act(case, investigator), signed_act(case, investigator)
     body = upload(client, act, pdf_read(other.pdf_sha256)).content.decode()
     result = body[body.index('id="result"') :]
     # Genuine, but another act's: never a bare VALID on this act's page (tests/cases/test_verify_page.py).
@@ -175,7 +175,7 @@ def test_another_validly_signed_act_is_valid_but_not_this_one(client, case, inve
 def test_garbage_and_oversized_uploads_are_answered_not_crashed_on(
     client, case, investigator, supervisor, signing, settings
 ):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     body = upload(client, act, b"not a pdf at all", name="x.pdf").content.decode()
     assert "<strong>INVALID</strong>" in body and "not a readable PDF" in body
     settings.ECASE_VERIFY_MAX_BYTES = 1024
@@ -183,7 +183,7 @@ def test_garbage_and_oversized_uploads_are_answered_not_crashed_on(
 
 
 def test_a_superseded_act_says_so_once_its_correction_is_signed(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     act_transition(act_id=act.pk, action=ActAction.SUPERSEDE, actor=investigator, reason="Опечатка")
     correction = ProceduralAct.objects.get(supersedes=act)
     assert "superseded" not in client.get(verify_url(act)).content.decode()
@@ -199,7 +199,7 @@ def test_the_trust_roots_are_published_for_verifiers_elsewhere(client, signing):
 
 
 def test_uploads_to_the_public_page_are_limited_per_address(client, case, investigator, supervisor, signing, settings):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     settings.ECASE_VERIFY_UPLOADS_PER_MINUTE = 2
     pdf = pdf_read(act.pdf_sha256)
     assert [upload(client, act, pdf).status_code for _ in range(2)] == [200, 200]
@@ -211,6 +211,6 @@ def test_uploads_to_the_public_page_are_limited_per_address(client, case, invest
 
 
 def test_the_verification_page_offers_the_language_switch(client, case, investigator, supervisor, signing):
-    body = client.get(verify_url(signed_act(case, investigator, supervisor))).content.decode()
+    body = client.get(verify_url(signed_act(case, investigator))).content.decode()
     assert f'action="{reverse("accounts:language")}"' in body
     assert all(f'name="language" value="{code}"' in body for code in ("kk", "ru", "en"))

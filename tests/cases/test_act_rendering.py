@@ -24,20 +24,21 @@ from cases.services.act_rendering import act_renderings_sweep, rendering_enqueue
 from cases.signing.verify import verify_pdf
 from cases.tasks import render_act
 from ecase import blobs
-from tests.cases.signing_helpers import approved_act, certify, render_in_process
+from tests.cases.signing_helpers import author_signed_act, certify, render_in_process
 
 
 def stored_pdfs(settings) -> list:
     return [sha for sha, _stored_at in blobs.iter_blobs()]
 
 
-def test_the_task_signs_the_approved_act_with_the_approvers_certificate(
+def test_the_task_signs_the_act_with_its_authors_certificate_and_seals_it(
     case, investigator, supervisor, signing, settings
 ):
-    certificate = certify(supervisor)
-    act = render_in_process(approved_act(case, investigator, supervisor))
+    certificate = certify(investigator)
+    act = render_in_process(author_signed_act(case, investigator))
     rendering = act.renderings.get()
-    assert (act.status, act.signed_by, act.pdf_sha256) == (ActStatus.SIGNED, supervisor, rendering.pdf_sha256)
+    assert (act.status, act.signed_by, act.pdf_sha256) == (ActStatus.SIGNED, investigator, rendering.pdf_sha256)
+    assert (rendering.role, rendering.signer, rendering.step) == ("author", investigator, 1)
     assert (rendering.state, rendering.attempts, rendering.signer_certificate_sha256) == (
         RenderingState.SIGNED,
         1,
@@ -47,8 +48,8 @@ def test_the_task_signs_the_approved_act_with_the_approvers_certificate(
     assert len(pdf) == rendering.pdf_size
     result = verify_pdf(pdf)
     assert result.valid, result.problems
-    assert supervisor.get_full_name() in result.signer
-    sign = ActTransition.objects.get(act=act, action=ActAction.SIGN)
+    assert investigator.get_full_name() in result.signer
+    sign = ActTransition.objects.get(act=act, action=ActAction.SEAL)
     assert (sign.from_status, sign.to_status, sign.actor.username) == (
         ActStatus.APPROVED,
         ActStatus.SIGNED,
@@ -58,8 +59,8 @@ def test_the_task_signs_the_approved_act_with_the_approvers_certificate(
 
 
 def test_a_second_delivery_of_the_same_task_changes_nothing(case, investigator, supervisor, signing, settings):
-    certify(supervisor)
-    act = render_in_process(approved_act(case, investigator, supervisor))
+    certify(investigator)
+    act = render_in_process(author_signed_act(case, investigator))
     before = (ActTransition.objects.count(), AuditEvent.objects.count(), act.pdf_sha256)
     result = render_act.apply(args=[act.renderings.get().pk]).get()
     assert result == "nothing to do"
@@ -75,17 +76,17 @@ def test_a_second_delivery_of_the_same_task_changes_nothing(case, investigator, 
 def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_issued(
     case, investigator, supervisor, signing, published, django_capture_on_commit_callbacks
 ):
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)
     rendering = act.renderings.get()
     assert render_act.apply(args=[rendering.pk]).get() == "failed"
     rendering.refresh_from_db()
-    assert rendering.state == RenderingState.FAILED and "issue_certificate supervisor" in rendering.last_error
+    assert rendering.state == RenderingState.FAILED and "issue_certificate investigator" in rendering.last_error
     failure = AuditEvent.objects.filter(case_id=case.pk, event="act.render_failed").get()
     assert (failure.outcome, failure.data["rendering"]) == ("failed", rendering.pk)
     assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED
 
     with django_capture_on_commit_callbacks(execute=True):
-        certificate = certify(supervisor)
+        certificate = certify(investigator)
     rendering.refresh_from_db()
     assert (rendering.state, rendering.attempts) == (RenderingState.QUEUED, 0)
     assert published() == [("cases.render_act", [rendering.pk])]
@@ -97,14 +98,14 @@ def test_without_a_certificate_the_rendering_fails_with_a_reason_until_one_is_is
 def test_a_transient_error_is_retried_with_backoff_then_given_up(
     case, investigator, supervisor, signing, monkeypatch, settings
 ):
-    certify(supervisor)
+    certify(investigator)
     settings.ECASE_RENDER_MAX_ATTEMPTS = 3
 
     def disk_full(data):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(act_rendering, "pdf_store", disk_full)
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)
     render_act.apply(args=[act.renderings.get().pk])  # eager: Celery runs each retry at once
     rendering = ActRendering.objects.get(act=act)
     assert (rendering.state, rendering.attempts) == (RenderingState.FAILED, 3)
@@ -121,7 +122,7 @@ def test_the_backoff_doubles_and_stays_far_below_the_visibility_timeout(settings
 
 
 def test_a_rendering_out_of_attempts_is_given_up_when_claimed(case, investigator, supervisor, signing, settings):
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)
     rendering = act.renderings.get()
     rendering.attempts, rendering.state = settings.ECASE_RENDER_MAX_ATTEMPTS, RenderingState.RENDERING
     rendering.save()
@@ -134,7 +135,7 @@ def test_approval_publishes_one_message_after_the_commit_only(
     case, investigator, supervisor, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        act = approved_act(case, investigator, supervisor)
+        act = author_signed_act(case, investigator)
     rendering = act.renderings.get()
     assert published() == [] and rendering.published_at is None
     for callback in callbacks:
@@ -149,7 +150,7 @@ def test_an_unreachable_broker_leaves_the_rendering_for_the_sweep(case, investig
         raise ConnectionRefusedError(111, "Connection refused")
 
     monkeypatch.setattr(act_rendering.current_app, "send_task", broker_down)
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)
     rendering = act.renderings.get()
     assert rendering_enqueue(rendering.pk) is False
     rendering.refresh_from_db()
@@ -168,7 +169,7 @@ def test_the_sweep_re_enqueues_lost_messages_and_abandoned_claims_only(
     fresh = now - timedelta(seconds=1)
 
     def rendering(state, published_at=None, started_at=None, retry_due_at=None):
-        act = approved_act(case, investigator, supervisor)
+        act = author_signed_act(case, investigator)
         row = act.renderings.get()
         row.state, row.published_at, row.started_at, row.retry_due_at = state, published_at, started_at, retry_due_at
         row.last_error = "no certificate" if state == RenderingState.FAILED else ""
@@ -232,7 +233,7 @@ def test_certificates_are_issued_to_active_people_only(admin, supervisor, signin
 def test_requeue_renderings_sends_a_failed_rendering_back_once_audited(
     case, investigator, supervisor, admin, signing, published, django_capture_on_commit_callbacks
 ):
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)
     rendering = act.renderings.get()
     assert render_act.apply(args=[rendering.pk]).get() == "failed"  # no certificate yet
     with pytest.raises(CommandError, match="no failed rendering"):

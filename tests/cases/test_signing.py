@@ -24,7 +24,7 @@ from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, signed_act
 
 @pytest.fixture
 def pdf(case, investigator, supervisor, signing):
-    return pdf_read(signed_act(case, investigator, supervisor).pdf_sha256)
+    return pdf_read(signed_act(case, investigator).pdf_sha256)
 
 
 def flipped(data: bytes, position: int, mask: int = 0x01) -> bytes:

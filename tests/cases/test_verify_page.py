@@ -28,7 +28,7 @@ def check(client, act, data: bytes) -> str:
 
 
 def test_the_pdf_states_its_act_type_number_and_case(case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     stated = stated_act(pdf_read(act.pdf_sha256))
     assert act.act_type.name_kk in stated.title and f"№ {act.number}" in stated.title
     assert case.registration_number in stated.subject
@@ -36,7 +36,7 @@ def test_the_pdf_states_its_act_type_number_and_case(case, investigator, supervi
 
 
 def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     result = check(client, act, pdf_read(act.pdf_sha256))
     assert "This is the signed act this page is for." in result and "<strong>VALID</strong>" in result
     assert "DIFFERENT ACT" not in result
@@ -46,7 +46,7 @@ def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investig
 def test_a_genuine_pdf_of_another_act_of_the_same_case_is_called_a_different_act(
     client, case, investigator, supervisor, signing
 ):
-    act, other = signed_act(case, investigator, supervisor), signed_act(case, investigator, supervisor)
+    act, other = signed_act(case, investigator), signed_act(case, investigator)
     result = check(client, act, pdf_read(other.pdf_sha256))
     assert "DIFFERENT ACT: the signature is genuine, but it signs another act" in result
     assert "VALID, FOR ANOTHER ACT" in result and "<strong>VALID</strong>" not in result
@@ -59,9 +59,9 @@ def test_a_genuine_pdf_of_another_act_of_the_same_case_is_called_a_different_act
 def test_a_genuine_pdf_of_another_cases_act_names_that_case_as_the_pdf_does(
     client, case, investigator, supervisor, signing
 ):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     elsewhere = register(actor=investigator)
-    other = signed_act(elsewhere, investigator, supervisor)
+    other = signed_act(elsewhere, investigator)
     result = check(client, act, pdf_read(other.pdf_sha256))
     assert "DIFFERENT ACT" in result
     assert elsewhere.registration_number in result and case.registration_number not in result
@@ -71,13 +71,13 @@ def test_an_unsigned_acts_page_does_not_confirm_another_acts_genuine_pdf(
     client, case, investigator, supervisor, signing
 ):
     pending = approved_act(case, investigator, supervisor)  # queued, not yet signed
-    other = signed_act(case, investigator, supervisor)
+    other = signed_act(case, investigator)
     result = check(client, pending, pdf_read(other.pdf_sha256))
     assert "DIFFERENT ACT" in result and "This is the signed act" not in result
 
 
 def test_an_altered_pdf_states_nothing(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator, supervisor)
+    act = signed_act(case, investigator)
     pdf = pdf_read(act.pdf_sha256)
     middle = len(pdf) // 2
     result = check(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1 :])
