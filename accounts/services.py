@@ -32,7 +32,7 @@ from .models import Unit, User, UserSession
 rights_changed = Signal()
 
 # What an administrator may change on a user's card besides activity and password.
-PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "email", "position", "language")
+PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "email", "position", "position_kk", "language")
 RIGHTS_FIELDS = ("role", "unit")
 
 
@@ -86,6 +86,7 @@ def user_create(
     last_name: str = "",
     middle_name: str = "",
     position: str = "",
+    position_kk: str = "",
     email: str = "",
     language: str = "ru",
 ) -> User:
@@ -98,6 +99,7 @@ def user_create(
         last_name=last_name,
         middle_name=middle_name,
         position=position,
+        position_kk=position_kk,
         email=email,
         language=language,
         is_staff=role == Role.ADMINISTRATOR,
