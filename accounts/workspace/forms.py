@@ -59,7 +59,7 @@ class UserSearchForm(forms.Form):
     unit = forms.CharField(
         label=_("Unit code"), required=False, max_length=16, help_text=_("The unit and the units below it.")
     )
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("any")), *Role.choices])
+    role = forms.ChoiceField(label=_("Account role"), required=False, choices=[("", _("any")), *Role.choices])
     active = forms.ChoiceField(
         label=_("Active"), required=False, choices=[("", _("any")), ("yes", _("active")), ("no", _("deactivated"))]
     )
@@ -96,7 +96,7 @@ class ProfileFields(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     middle_name = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Account role"), choices=Role.choices)
     unit = UnitChoiceField(label=_("Unit"), required=False, help_text=_("Everyone but an administrator has one."))
     position = forms.CharField(
         label=_("Position in Russian"), max_length=200, required=False, help_text=_("Printed under the signature.")
