@@ -32,7 +32,7 @@ def _unit_data(w) -> dict:
 
 
 def _new_unit(w) -> dict:
-    return {**_unit_data(w), "code": "SWEEP1", "parent": w.case.unit_id, "kind": "district"}
+    return {**_unit_data(w), "code": "SWEEP1", "parent": w.case.unit.code, "kind": "district"}
 
 
 def _new_user(w) -> dict:
@@ -42,7 +42,7 @@ def _new_user(w) -> dict:
         "last_name": "Нұров",
         "first_name": "Ілияс",
         "role": "investigator",
-        "unit": w.case.unit_id,
+        "unit": w.case.unit.code,
         "language": "ru",
         "password1": "another-correct-horse-battery-77",
         "password2": "another-correct-horse-battery-78",

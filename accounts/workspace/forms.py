@@ -19,14 +19,29 @@ from ..choices import Role, UnitKind
 from ..models import Unit, User
 
 
-class UnitChoiceField(forms.ModelChoiceField):
-    """Units by place in the tree, labelled "code — name" in the user's language."""
+class UnitCodeField(forms.CharField):
+    """A unit named by its code (the units page lists them), not chosen from a list of every unit:
+    a country's tree is a few hundred units, and a select of all of them would outweigh the page
+    budget (tests/test_page_weight.py)."""
 
     def __init__(self, **kwargs):
-        super().__init__(queryset=Unit.objects.order_by("path"), **kwargs)
+        super().__init__(**kwargs)
+        # The browser's limit only: a length validator would be run on the Unit ``to_python`` returns.
+        self.widget.attrs["maxlength"] = str(Unit._meta.get_field("code").max_length)
 
-    def label_from_instance(self, obj: Unit) -> str:
-        return f"{obj.code} — {obj}"
+    def prepare_value(self, value):
+        return value.code if isinstance(value, Unit) else value
+
+    def to_python(self, value) -> Unit | None:  # type: ignore[override]
+        if isinstance(value, Unit):
+            return value
+        code = (super().to_python(value) or "").strip().upper()
+        if not code:
+            return None
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None:
+            raise ValidationError(_("No unit has the code %(code)s.") % {"code": code}, code="unknown_unit")
+        return unit
 
 
 def reason_field(required: bool = True) -> forms.CharField:
@@ -37,7 +52,7 @@ class UnitCreateForm(forms.Form):
     code = forms.CharField(
         label=_("Code"), max_length=16, help_text=_("Digits and capital letters; in every registration number.")
     )
-    parent = UnitChoiceField(label=_("Parent unit"), required=False)
+    parent = UnitCodeField(label=_("Code of the parent unit"), required=False, help_text=_("Empty for a region."))
     name_ru = forms.CharField(label=_("Name in Russian"), max_length=200)
     name_kk = forms.CharField(label=_("Name in Kazakh"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
@@ -97,7 +112,9 @@ class ProfileFields(forms.Form):
     middle_name = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Account role"), choices=Role.choices)
-    unit = UnitChoiceField(label=_("Unit"), required=False, help_text=_("Everyone but an administrator has one."))
+    unit = UnitCodeField(
+        label=_("Unit code"), required=False, help_text=_("Everyone but an administrator has one; see Units.")
+    )
     position = forms.CharField(
         label=_("Position in Russian"), max_length=200, required=False, help_text=_("Printed under the signature.")
     )

@@ -72,7 +72,7 @@ def change_form_data(user, **overrides) -> dict:
         "position_kk": user.position_kk,
         "language": user.language,
         "role": user.role,
-        "unit": user.unit_id or "",
+        "unit": user.unit.code if user.unit else "",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None and v != ""}
@@ -138,7 +138,7 @@ def test_an_administrator_who_grants_himself_everything_through_the_workspace_se
     grab = everything_to_grant(astana, taraz)
     # His own card: role, unit and activity are read-only there; groups and flags are not fields.
     response = client.post(
-        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.pk, **grab)
+        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.code, **grab)
     )
     # Saved (his details only) for any administrator: the workspace decides by role, not by the flag.
     assert response.status_code == 302
@@ -180,7 +180,7 @@ def test_groups_posted_for_a_new_or_another_user_are_ignored(any_admin, case, as
             "last_name": "Нұров",
             "first_name": "Ілияс",
             "role": Role.INVESTIGATOR,
-            "unit": astana.pk,
+            "unit": astana.code,
             "language": "ru",
             **grab,
         },
@@ -227,7 +227,7 @@ def test_a_lead_investigator_made_prosecutor_loses_the_case_at_once(case, invest
 def test_a_supervisor_moved_to_another_unit_loses_the_old_units_cases(case, supervisor, taraz, outsider, admin):
     foreign = register(actor=outsider)
     client = verified_client(admin)
-    response = client.post(change_url(supervisor), change_form_data(supervisor, unit=taraz.pk))
+    response = client.post(change_url(supervisor), change_form_data(supervisor, unit=taraz.code))
     assert response.status_code == 302
     assert visible(supervisor) == {foreign}
     assert group_ids(supervisor) == {unit_supervisors_group(taraz).pk}

@@ -51,7 +51,7 @@ def test_a_user_created_in_the_workspace_is_created_by_the_service_and_audited(c
             "last_name": "Нұров",
             "first_name": "Ілияс",
             "role": Role.INVESTIGATOR,
-            "unit": astana.pk,
+            "unit": astana.code,
             "language": "kk",
             "position": "Следователь",
             "position_kk": "Тергеуші",
@@ -88,7 +88,7 @@ def test_a_refused_form_names_the_fields_label_and_saves_nothing(client, astana,
     assert response.status_code == 200
     body = response.content.decode()
     # A supervisor without a unit: refused by the form, beside "Unit", and listed under its label.
-    assert 'href="#id_unit">Unit</a>: Everyone but an administrator works in a unit.' in body
+    assert 'href="#id_unit">Unit code</a>: Everyone but an administrator works in a unit.' in body
     assert User.objects.filter(username=investigator.username).count() == 1
     assert last_event(EventType.USER_CREATED).target_id == str(investigator.pk)
 
@@ -99,12 +99,19 @@ def test_a_refused_form_names_the_fields_label_and_saves_nothing(client, astana,
             "last_name": "Нұров",
             "first_name": "Ілияс",
             "role": Role.INVESTIGATOR,
-            "unit": astana.pk,
+            "unit": astana.code,
             "language": "ru",
         },
     )
     assert response.status_code == 200
     assert 'href="#id_username">Username</a>: A user with that username already exists.' in response.content.decode()
+
+    response = client.post(
+        reverse("manage:user-new"),
+        {"username": "x", "last_name": "Нұров", "first_name": "Ілияс", "role": Role.INVESTIGATOR, "unit": "NOPE"},
+    )
+    assert 'href="#id_unit">Unit code</a>: No unit has the code NOPE.' in response.content.decode()
+    assert not User.objects.filter(username="x").exists()
 
 
 def test_changing_role_and_unit_moves_the_supervisors_group_and_is_audited(client, admin, supervisor, taraz):
@@ -114,7 +121,7 @@ def test_changing_role_and_unit_moves_the_supervisors_group_and_is_audited(clien
             "last_name": supervisor.last_name,
             "first_name": supervisor.first_name,
             "role": Role.SUPERVISOR,
-            "unit": taraz.pk,
+            "unit": taraz.code,
             "language": "en",
             "position": supervisor.position,
             "reason": "Перевод",
@@ -134,7 +141,7 @@ def test_changing_role_and_unit_moves_the_supervisors_group_and_is_audited(clien
             "last_name": supervisor.last_name,
             "first_name": supervisor.first_name,
             "role": Role.INVESTIGATOR,
-            "unit": taraz.pk,
+            "unit": taraz.code,
             "language": "en",
             "position": supervisor.position,
         },
@@ -218,7 +225,7 @@ def test_units_are_a_tree_created_and_renamed_through_the_services(client, admin
         reverse("manage:unit-new"),
         {
             "code": "AST9",
-            "parent": astana.pk,
+            "parent": astana.code,
             "name_ru": "УП района Сарыарка",
             "name_kk": "Сарыарқа ауданы ПБ",
             "kind": UnitKind.DISTRICT,
