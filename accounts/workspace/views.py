@@ -55,8 +55,8 @@ def refused(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _page(request: HttpRequest, rows, query: str = ""):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query
+def _page(request: HttpRequest, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # --- home -------------------------------------------------------------------------------------------
@@ -87,8 +87,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     units = Unit.objects.order_by("path").annotate(people=Count("members"))
     if q:
         units = units.filter(Q(code__istartswith=q) | Q(name_ru__icontains=q) | Q(name_kk__icontains=q))
-    page, query = _page(request, units, urlencode({"q": q}) if q else "")
+    page = _page(request, units)
     rows = [(unit, unit.path.count("/") - 1) for unit in page]
+    query = urlencode({"q": q}) if q else ""
     return render(request, "manage/unit_list.html", {"page": page, "rows": rows, "query": query, "q": q})
 
 
@@ -175,9 +176,10 @@ def _searched(form: UserSearchForm):
 def user_list(request: HttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET)
     users = _searched(form)
-    asked = {name: value for name, value in request.GET.items() if name in form.fields and value}
-    page, query = _page(request, users, urlencode(asked))
-    return render(request, "manage/user_list.html", {"form": form, "page": page, "query": query})
+    asked = {name: request.GET[name] for name in form.fields if request.GET.get(name)}
+    return render(
+        request, "manage/user_list.html", {"form": form, "page": _page(request, users), "query": urlencode(asked)}
+    )
 
 
 @access.form
