@@ -229,7 +229,6 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "own": own,
             "has_device": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-            "reason_form": ReasonForm(),
         },
     )
 
