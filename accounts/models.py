@@ -70,7 +70,12 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=32, choices=Role.choices)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    position = models.CharField(max_length=200, blank=True, help_text=_("Printed under the signature on acts."))
+    # The position in Russian (printed under the signature on acts) and, when known, in Kazakh:
+    # a Kazakh act or page shows ``position_in("kk")`` (issue #16).
+    position = models.CharField(
+        _("position (Russian)"), max_length=200, blank=True, help_text=_("Printed under the signature on acts.")
+    )
+    position_kk = models.CharField(_("position (Kazakh)"), max_length=200, blank=True)
     middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
     language = models.CharField(
         max_length=8, default="ru", choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
@@ -97,6 +102,10 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    def position_in(self, language: str | None) -> str:
+        """The position as a page or an act in ``language`` shows it: Kazakh when recorded, else Russian."""
+        return (self.position_kk if language == "kk" else "") or self.position
 
     def short_name(self) -> str:
         """ "Surname I.O." as printed on procedural acts."""

@@ -4,7 +4,8 @@ Rights follow role and assignment only (DESIGN §4). A user's groups are derived
 role, unit and activity (``sync_memberships``), never edited by hand; every service that changes
 one of those three re-derives them in its own transaction and announces the change
 (``rights_changed``) so that the cases app re-derives the user's case grants in the same
-transaction. The staff flag follows the role too: only an administrator reaches the admin site.
+transaction. The staff flag follows the role too (an administrator's mark; the administration
+workspace itself decides by role).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .models import Unit, User, UserSession
 rights_changed = Signal()
 
 # What an administrator may change on a user's card besides activity and password.
-PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "email", "position", "language")
+PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "email", "position", "position_kk", "language")
 RIGHTS_FIELDS = ("role", "unit")
 
 
@@ -86,6 +87,7 @@ def user_create(
     last_name: str = "",
     middle_name: str = "",
     position: str = "",
+    position_kk: str = "",
     email: str = "",
     language: str = "ru",
 ) -> User:
@@ -98,6 +100,7 @@ def user_create(
         last_name=last_name,
         middle_name=middle_name,
         position=position,
+        position_kk=position_kk,
         email=email,
         language=language,
         is_staff=role == Role.ADMINISTRATOR,
@@ -145,7 +148,7 @@ def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User
         raise ValidationError(_("You cannot change your own role or unit; another administrator does it."))
     for name, value in changed.items():
         setattr(user, name, value)
-    # The flags follow the role: only an administrator reaches the administrators' site.
+    # The flags follow the role: only an administrator carries them (they grant nothing by themselves).
     user.is_staff = user.role == Role.ADMINISTRATOR
     user.is_superuser = user.is_superuser and user.role == Role.ADMINISTRATOR
     user.full_clean()

@@ -220,7 +220,8 @@ def server_time(client, url: str, runs: int, *, page: str, who: str, username: s
 
 
 def main_pages(user) -> dict[str, list[str]]:
-    """The five main pages (registration besides the evidence page) as ``user`` opens them.
+    """The five main pages (registration besides the evidence page) as ``user`` opens them; for an
+    administrator, the administration workspace's lists.
 
     The case and the evidence item are the newest ``user`` sees; the act drafting form is given
     once per act type, because its weight depends on the type's structured fields, and only to
@@ -231,6 +232,15 @@ def main_pages(user) -> dict[str, list[str]]:
     from cases.models import Case, ProceduralActType
     from evidence.models import EvidenceItem
 
+    if user.role == "administrator":
+        # No case: the administration workspace's lists, which grow with users, units and the Code.
+        return {
+            "workspace": [reverse("manage:home")],
+            "users": [reverse("manage:users")],
+            "units": [reverse("manage:units")],
+            "articles": [reverse("reference:articles")],
+            "act types": [reverse("reference:act-types")],
+        }
     case = Case.objects.restrict(user, "view").first()  # Meta.ordering: the newest
     own = Case.objects.restrict(user, "change").first()
     item = EvidenceItem.objects.restrict(user, "view").order_by("-pk").first()

@@ -252,7 +252,12 @@ def measure_and_report(args, seed_stats: dict | None) -> None:
     log("(f) page weight")
     weights = []
     # The supervisor's pages too: what they show grows with the units below them.
-    for who, user in (("investigator", investigator), ("supervisor of a region", regional)):
+    administrator = User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).order_by("pk").first()
+    for who, user in (
+        ("investigator", investigator),
+        ("supervisor of a region", regional),
+        ("administrator", administrator),
+    ):
         if user is not None:
             weights += [
                 replace(w, name=f"{w.name}, {who} (`{user.username}`)")

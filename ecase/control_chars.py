@@ -32,7 +32,7 @@ API_PREFIX = "/api/"
 
 
 def _pairs(request: HttpRequest) -> Iterator[tuple[str, str]]:
-    yield "path", request.path  # a <path:…> converter (the administrators' site) passes it to a lookup
+    yield "path", request.path  # a route that takes any path (the API's not-found) passes it on
     for key, values in request.GET.lists():
         yield key, key
         for value in values:

@@ -41,7 +41,9 @@ if PRODUCTION and DEBUG:
 
 # --- Apps ----------------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Not mounted (the administration workspace at /manage/ replaces it); installed for its log
+    # table, append-only since accounts/0005. No autodiscovery: no app registers anything.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

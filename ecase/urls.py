@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 
-from accounts.admin_site import site as admin_site
 from cases.views.dashboard import home
 
 from .health import healthz
@@ -25,5 +24,7 @@ urlpatterns = [
     path("evidence/", include("evidence.urls")),
     path("verify/", include("cases.urls_public")),
     path("api/", include("ecase.api_urls")),
-    path("admin/", admin_site.urls),
+    # The administration workspace (issue #16): units, users, reference data. Django's admin is not mounted.
+    path("manage/", include("accounts.workspace.urls")),
+    path("manage/reference/", include("cases.urls_reference")),
 ]

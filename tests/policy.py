@@ -107,7 +107,7 @@ def _upload_url(w, own: bool) -> str:
 
 
 POLICY: dict[str, Route] = {
-    "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),
+    "home": Route(allowed=SIGNED_IN, overrides={"admin": 302}),  # to the administration workspace
     "healthz": Route(public=True),
     "login": Route(public=True, overrides=dict.fromkeys(SIGNED_IN, 302)),
     # A wrong password for somebody's account: the form again, nothing of that account changes.
@@ -264,13 +264,11 @@ POLICY: dict[str, Route] = {
     "evidence:file-withdraw": Route(
         obj="file", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"reason": "Ошибочно"}
     ),
-    # The administrators' site: one entry for all its routes; the sweep requests its index.
-    "admin:*": Route(allowed=frozenset({"admin"}), overrides=dict.fromkeys(SIGNED_IN - {"admin"}, 302)),
 }
 
 # Routes of later features keep their entries in their own modules, merged here.
-from tests import policy_api, policy_audit, policy_signing  # noqa: E402
+from tests import policy_api, policy_audit, policy_manage, policy_signing  # noqa: E402
 
-for _extra in (policy_signing.POLICY, policy_api.POLICY, policy_audit.POLICY):
+for _extra in (policy_signing.POLICY, policy_api.POLICY, policy_audit.POLICY, policy_manage.POLICY):
     assert not set(_extra) & set(POLICY), f"duplicate policy entries: {set(_extra) & set(POLICY)}"
     POLICY.update(_extra)

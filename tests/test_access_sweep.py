@@ -42,9 +42,6 @@ def route_names(patterns=None, namespace="") -> set[str]:
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            if inner == "admin:":
-                names.add("admin:*")
-                continue
             names |= route_names(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern):
             names.add(f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.pattern}>")
@@ -64,8 +61,7 @@ def _patterns(patterns=None, namespace=""):
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            if inner != "admin:":  # swept page by page in tests/test_admin_sweep.py
-                yield from _patterns(entry.url_patterns, inner)
+            yield from _patterns(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}{entry.name}", entry.callback
 
@@ -186,8 +182,6 @@ def expected(route: Route, role: str, own: bool):
 def url_for(name: str, route: Route, world: World, own: bool) -> str:
     if route.url is not None:
         return route.url(world, own)
-    if name == "admin:*":
-        return reverse("admin:index")
     if route.obj is None:
         return reverse(name)
     return reverse(name, args=[world.objects[own][route.obj].pk])
@@ -319,9 +313,9 @@ def _is_login(response) -> bool:
     return response.status_code == 302 and "login" in response.get("Location", "")
 
 
-# Every route name the pages answer. The JSON API's methods are swept by tests/test_api_sweep.py, the
-# administrators' site's page by page (each takes its own methods) by tests/test_admin_sweep.py.
-PAGE_ROUTES = sorted({k.split("#")[0] for k in POLICY if not getattr(POLICY[k], "api", False)} - {"admin:*"})
+# Every route name the pages answer (the administration workspace's too). The JSON API's methods are
+# swept by tests/test_api_sweep.py.
+PAGE_ROUTES = sorted({k.split("#")[0] for k in POLICY if not getattr(POLICY[k], "api", False)})
 
 
 @pytest.mark.parametrize("name", PAGE_ROUTES)

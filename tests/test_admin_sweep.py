@@ -1,52 +1,48 @@
-"""The administrators' site swept page by page: the administrator is an attacker for case content.
+"""The administration workspace swept route by route: the administrator is an attacker for case content.
 
-Every model of the project × every page the admin has for a model (changelist, add, change, delete,
-history) × every HTTP method, as an administrator with and without the superuser flag: case content
-(cases, persons, participants, acts, evidence, the audit trail) is neither on a page nor reachable
-by a URL, nothing is deleted, the site's own links (the object shortcut, autocomplete, the password
-page) open nothing either, and what the administrator changes goes through the audited services.
+Every route of the workspace (``/manage/``, units, users, reference data) × every HTTP method × every
+role: an active administrator (with and without the superuser flag, which decides nothing) gets its
+pages and forms, every other role 403, the anonymous visitor the login page, and a method a route does
+not take 405. What the administrator posts goes through the audited services (one event per write)
+and writes nothing of a case; no page, and no answer to a search, shows case content; his own role,
+unit and activity stay as they are whatever he posts, so he never grants himself a case. Django's
+admin is not mounted at all.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.admin_site import site
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User
+from accounts.services import unit_supervisors_group
 from audit.choices import EventType
 from audit.models import AuditEvent
 from cases.choices import ParticipantRole
-from cases.models import Case
+from cases.models import Case, CriminalCodeArticle, ProceduralActType
 from cases.services.participants import participant_add
 from evidence.services import evidence_add
 from tests.auth import verified_client
 from tests.factories import make_user, person_data, register
 from tests.test_access_sweep import writes
 
-# Apps whose every model is case content or its trail; in `cases`, everything but the reference data.
-CASE_CONTENT_APPS = {"evidence", "audit"}
-REFERENCE_DATA = {
-    "cases.criminalcodearticle",
-    "cases.criminalcodearticleversion",
-    "cases.proceedingsterm",
-    "cases.proceduralacttype",
-}
-PAGES = ("changelist", "add", "change", "delete", "history")
-OTHER_METHODS = ("PUT", "PATCH", "DELETE", "OPTIONS")
-GRANTING = ("groups", "user_permissions", "is_superuser", "is_staff")
+NAMESPACES = ("manage", "reference")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+NEW_PASSWORD = "another-correct-horse-battery-77"
 
 
-def is_case_content(model) -> bool:
-    label = model._meta.label_lower
-    return model._meta.app_label in CASE_CONTENT_APPS or (
-        model._meta.app_label == "cases" and label not in REFERENCE_DATA
-    )
+def workspace_routes() -> dict[str, str]:
+    """Every named route of the workspace's namespaces, with its pattern."""
+    routes = {}
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in NAMESPACES:
+            for inner in entry.url_patterns:
+                assert isinstance(inner, URLPattern)
+                routes[f"{entry.namespace}:{inner.name}"] = str(inner.pattern)
+    return routes
 
 
 @pytest.fixture(params=["superuser", "plain"])
@@ -76,215 +72,186 @@ def content(investigator, prosecutor, settings, tmp_path):
     return case, ("Жолдасбеков", "Тұрсынбаева", "Кольцо с гравировкой", case.registration_number)
 
 
-def admin_url(model, page: str) -> str | None:
-    opts = model._meta
-    name = f"admin:{opts.app_label}_{opts.model_name}_{page}"
-    first = model._default_manager.order_by("pk").first()
-    try:
-        if page in ("changelist", "add"):
-            return reverse(name)
-        return reverse(name, args=[first.pk if first else 1])
-    except NoReverseMatch:
-        # Not registered: the URL the admin would have, which must not exist.
-        tail = {"changelist": "", "add": "add/"}.get(page, f"{first.pk if first else 1}/{page}/")
-        return f"/admin/{opts.app_label}/{opts.model_name}/{tail.replace('change/', '')}"
+class Sweep:
+    """The URL and a POST that writes (or, where nothing may be written, is refused) for every route."""
+
+    def __init__(self, unit: Unit, user: User):
+        self.unit, self.user = unit, user
+        self.article = CriminalCodeArticle.objects.order_by("pk").first()
+        self.act_type = ProceduralActType.objects.order_by("pk").first()
+
+    def url(self, name: str) -> str:
+        if name in ("manage:unit",):
+            return reverse(name, args=[self.unit.pk])
+        if name.startswith("manage:user-") and name != "manage:user-new" or name == "manage:user":
+            return reverse(name, args=[self.user.pk])
+        if name == "reference:article":
+            return reverse(name, args=[self.article.pk])
+        if name == "reference:act-type":
+            return reverse(name, args=[self.act_type.pk])
+        return reverse(name)
+
+    # Route → (POST data, the audit event it writes, or None when the form is refused).
+    def posts(self) -> dict[str, tuple[dict, str | None]]:
+        user = self.user
+        return {
+            "manage:unit-new": (
+                {
+                    "code": "AST7",
+                    "parent": self.unit.code,
+                    "name_ru": "УП района Байконыр",
+                    "name_kk": "Байқоңыр ауданы ПБ",
+                    "kind": UnitKind.DISTRICT,
+                    "city": "Астана",
+                },
+                EventType.UNIT_CREATED,
+            ),
+            "manage:unit": (
+                {
+                    "name_ru": "ДП г. Астаны",
+                    "name_kk": self.unit.name_kk,
+                    "kind": self.unit.kind,
+                    "city": self.unit.city,
+                    "reason": "Переименование",
+                },
+                EventType.UNIT_CHANGED,
+            ),
+            "manage:user-new": (
+                {
+                    "username": "newcomer",
+                    "last_name": "Нұров",
+                    "first_name": "Ілияс",
+                    "role": Role.INVESTIGATOR,
+                    "unit": self.unit.code,
+                    "language": "kk",
+                    "position": "Следователь",
+                    "position_kk": "Тергеуші",
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                },
+                EventType.USER_CREATED,
+            ),
+            "manage:user": (
+                {
+                    "last_name": user.last_name,
+                    "first_name": user.first_name,
+                    "role": user.role,
+                    "unit": user.unit.code,
+                    "language": user.language,
+                    "position": "Начальник отдела",
+                    "position_kk": "Бөлім бастығы",
+                },
+                EventType.USER_CHANGED,
+            ),
+            "manage:user-deactivate": ({"reason": "Уволен"}, EventType.USER_DEACTIVATED),
+            "manage:user-reactivate": ({"reason": "Вернулся"}, None),  # the account is active: refused
+            "manage:user-second-factor": ({"reason": "Телефон утерян"}, EventType.OTP_RESET),
+            "manage:user-password": ({"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}, EventType.PASSWORD_SET),
+        }
 
 
-def test_no_case_content_model_is_registered():
-    registered = {model._meta.label_lower for model in site._registry}
-    assert registered, "the sweep needs the site's models"
-    assert not [label for label in registered if is_case_content(apps.get_model(label))]
+def test_the_sweep_knows_every_route_of_the_workspace_and_djangos_admin_is_gone(astana, supervisor):
+    routes = workspace_routes()
+    assert len(routes) >= 15
+    forms = set(Sweep(astana, supervisor).posts())
+    assert forms <= set(routes)
+    for name in routes:
+        Sweep(astana, supervisor).url(name)  # every route is reachable by the sweep
+    assert not any(isinstance(e, URLResolver) and e.namespace == "admin" for e in get_resolver().url_patterns)
 
 
-def test_every_admin_page_of_every_model_as_an_administrator(administrator, content, supervisor):
-    """Registered models: their pages open (delete: 403), other methods 405, and no page shows case content.
-    Every other model, case content above all: no page at all (404), whatever the method."""
+def test_every_route_every_method_every_role(administrator, content, investigator, supervisor, prosecutor, outsider):
+    """Administrators: pages 200, forms write through the services (one audit event each) or are refused,
+    other methods 405, never case content. Everyone else: 403 (anonymous: the login page) whatever the
+    method, and nothing written."""
     case, words = content
-    client = verified_client(administrator)
+    sweep = Sweep(supervisor.unit, supervisor)
+    posts = sweep.posts()
+    clients = {"anonymous": verified_client(None)} | {
+        user.username: verified_client(user) for user in (administrator, investigator, supervisor, prosecutor, outsider)
+    }
     failures = []
-    for model in apps.get_models():
-        registered = model in site._registry
-        for page in PAGES:
-            url = admin_url(model, page)
-            with transaction.atomic():
-                before = writes()
-                answers = {"GET": client.get(url), "POST": client.post(url, {"post": "yes"})}
-                answers |= {method: client.generic(method, url) for method in OTHER_METHODS}
-                written = writes() != before
-                transaction.set_rollback(True)
-            where = f"{model._meta.label_lower} {page}"
-            if not registered:
-                wrong = {m: r.status_code for m, r in answers.items() if r.status_code not in (404, 405)}
-                if wrong:
-                    failures.append(f"{where}: not registered, but answered {wrong}")
-            else:
-                want = 403 if page == "delete" else 200
-                if answers["GET"].status_code != want:
-                    failures.append(f"{where}: GET answered {answers['GET'].status_code}, not {want}")
-                wrong = {m: answers[m].status_code for m in OTHER_METHODS if answers[m].status_code != 405}
-                if wrong:
-                    failures.append(f"{where}: answered {wrong} instead of 405")
-                shown = [w for w in words for r in answers.values() if w in r.content.decode(errors="replace")]
+    for name in workspace_routes():
+        url = sweep.url(name)
+        for who, client in clients.items():
+            is_admin = who == administrator.username
+            for method in METHODS:
+                data, event = posts.get(name, ({}, None)) if method == "POST" else ({}, None)
+                with transaction.atomic():
+                    before, events = writes(), AuditEvent.objects.count()
+                    if method == "POST":
+                        response = client.post(url, data)
+                    else:
+                        response = client.generic(method, url)
+                    written = {t: n for t, n in writes().items() if before.get(t) != n}
+                    new_events = list(AuditEvent.objects.order_by("pk")[events:].values_list("event", flat=True))
+                    transaction.set_rollback(True)
+                where, got = f"{method} {url} as {who}", response.status_code
+                if who == "anonymous":
+                    if not (got == 302 and "/accounts/login/" in response["Location"]):
+                        failures.append(f"{where}: {got}, not the login page")
+                elif not is_admin:
+                    if got != 403:
+                        failures.append(f"{where}: {got}, not 403")
+                elif method in ("GET", "HEAD"):
+                    if got != 200:
+                        failures.append(f"{where}: {got}, not 200")
+                elif method == "POST":
+                    if name not in posts:
+                        if got != 405:
+                            failures.append(f"{where}: {got} on a page without a form, not 405")
+                    elif event is not None and (got != 302 or event not in new_events):
+                        failures.append(f"{where}: {got}, events {new_events}: not saved through the service")
+                    elif event is None and (got != 200 or written):
+                        failures.append(f"{where}: {got}, wrote {written}: a refused form wrote")
+                elif got != 405:
+                    failures.append(f"{where}: {got}, not 405")
+                if not is_admin and written:
+                    failures.append(f"{where}: a refused request wrote {written}")
+                case_tables = {t for t in written if t.startswith(("cases_", "evidence_"))}
+                if case_tables:
+                    failures.append(f"{where}: wrote case tables {sorted(case_tables)}")
+                shown = [w for w in words if w in response.content.decode(errors="replace")]
                 if shown:
-                    failures.append(f"{where}: shows case content {sorted(set(shown))}")
-            # A POST to a page may save a reference-data form with its errors; it never writes a case's
-            # rows: the unregistered pages and the delete pages write nothing at all.
-            if written and (not registered or page == "delete"):
-                failures.append(f"{where}: wrote rows")
-    assert Case.objects.filter(pk=case.pk).exists() and User.objects.filter(pk=supervisor.pk).exists()
+                    failures.append(f"{where}: shows case content {shown}")
+    assert Case.objects.filter(pk=case.pk).exists()
     assert not failures, "\n".join(failures)
 
 
-def page_text(response, url: str) -> str:
-    """The page without what differs on every response anyway (CSP nonce, CSRF token, its own URL)."""
-    import re
-
-    return re.sub(r'(nonce|value|content)="[A-Za-z0-9+/=_-]{16,}"', "", response.content.decode().replace(url, "URL"))
-
-
-def test_the_object_shortcut_and_autocomplete_reveal_no_case(administrator, content):
-    """/admin/r/<type>/<id>/ would redirect to any object's page, which tells which cases exist:
-    an existing case answers exactly like an absent one. Autocomplete reaches no case model."""
+def test_no_search_of_the_workspace_finds_a_case(administrator, content):
     case, words = content
     client = verified_client(administrator)
-    case_type = ContentType.objects.get_for_model(Case).pk
-    urls = (f"/admin/r/{case_type}/{case.pk}/", f"/admin/r/{case_type}/{case.pk + 1000}/")
-    existing, absent = (client.get(url) for url in urls)
-    assert existing.status_code == absent.status_code == 404
-    assert page_text(existing, urls[0]) == page_text(absent, urls[1])
-    for field in ("lead_investigator", "prosecutor", "unit"):
-        response = client.get(
-            "/admin/autocomplete/", {"app_label": "cases", "model_name": "case", "field_name": field, "term": ""}
-        )
-        # Django's autocomplete lists the *target* of a field when that model is registered (here users
-        # and units, which the administrator administers anyway); a case model's rows it never lists.
-        assert response.status_code in (200, 403, 404) and not any(w in response.content.decode() for w in words)
+    for url in (reverse("manage:users"), reverse("manage:units"), reverse("reference:articles")):
+        for word in words:
+            # The search box (and the language switch's return address) show what was typed; nothing else.
+            body = client.get(url, {"q": word}).content.decode().replace(f'value="{word}"', "").replace(f"q={word}", "")
+            assert not [w for w in words if w in body], (url, word)
 
 
-def test_the_sites_password_page_is_the_audited_one(administrator):
-    client = verified_client(administrator)
-    response = client.get(reverse("admin:password_change"))
-    assert response.status_code == 302 and response["Location"] == reverse("accounts:password-change")
-    assert client.post(reverse("admin:password_change"), {"new_password1": "x"}).status_code == 302
-
-
-def test_every_action_of_the_site_changes_no_case(administrator, content, supervisor):
-    """The only bulk action is the second factor's reset (audited); nothing deletes in bulk."""
-    client = verified_client(administrator)
-    request = type("R", (), {"user": administrator, "GET": {}, "POST": {}})()
-    administrator.is_verified = lambda: True
-    for model, model_admin in site._registry.items():
-        actions = set(model_admin.get_actions(request))
-        assert actions <= ({"reset_second_factor"} if model is User else set()), (model, actions)
+def test_djangos_admin_answers_nothing(administrator, content):
     case, _words = content
-    with transaction.atomic():
-        before = writes()
-        response = client.post(
-            reverse("admin:accounts_user_changelist"),
-            {"action": "delete_selected", "_selected_action": [supervisor.pk], "post": "yes"},
-        )
-        assert writes() == before and response.status_code in (200, 302)
-        transaction.set_rollback(True)
-    assert User.objects.filter(pk=supervisor.pk).exists()
-
-
-# --- units: through the audited services, code and place in the tree fixed ---------------------------
-
-
-def unit_form(unit: Unit, **overrides) -> dict:
-    data = {
-        "code": unit.code,
-        "name_ru": unit.name_ru,
-        "name_kk": unit.name_kk,
-        "kind": unit.kind,
-        "parent": unit.parent_id or "",
-        "city": unit.city,
-    }
-    data.update(overrides)
-    return data
-
-
-def test_a_unit_added_in_the_admin_is_created_by_the_service_and_audited(administrator, astana):
     client = verified_client(administrator)
-    response = client.post(
-        reverse("admin:accounts_unit_add"),
-        unit_form(
-            Unit(code="AST9", name_ru="УП района Сарыарка", name_kk="Сарыарқа ауданы ПБ", city="Астана"),
-            kind=UnitKind.DISTRICT,
-            parent=astana.pk,
-        ),
-    )
-    assert response.status_code == 302
-    unit = Unit.objects.get(code="AST9")
-    assert unit.path == "AST/AST9/"
-    event = AuditEvent.objects.get(event=EventType.UNIT_CREATED)
-    assert (event.actor_id, event.target_id, event.data["parent"]) == (administrator.pk, str(unit.pk), "AST")
-    assert unit.history.get().history_user_id == administrator.pk
+    for url in ("/admin/", "/admin/cases/case/", f"/admin/cases/case/{case.pk}/change/", f"/admin/r/1/{case.pk}/"):
+        assert client.get(url).status_code == 404 and client.post(url, {"post": "yes"}).status_code == 404
 
 
-def test_a_units_code_and_parent_do_not_change_and_extra_fields_are_ignored(
-    administrator, astana_district, taraz, supervisor
-):
-    """Moving a unit under another parent, or renaming its code, would leave its cases' supervisors'
-    grants with the old superiors (and the code is in every registration number): the admin shows
-    both read-only and a forged POST changes neither; names change, audited."""
-    client = verified_client(administrator)
-    groups_before = set(Group.objects.values_list("pk", "name"))
-    response = client.post(
-        reverse("admin:accounts_unit_change", args=[astana_district.pk]),
-        {
-            **unit_form(astana_district, code="MOVED", parent=taraz.pk, name_ru="УП района Есиль (новое)"),
-            "groups": [g.pk for g in Group.objects.all()],
-            "user_permissions": list(Permission.objects.values_list("pk", flat=True)),
-            "is_superuser": "on",
-            "path": "TRZ/MOVED/",
-        },
-    )
-    assert response.status_code == 302
-    unit = Unit.objects.get(pk=astana_district.pk)
-    assert (unit.code, unit.parent_id, unit.path) == ("AST1", astana_district.parent_id, "AST/AST1/")
-    assert unit.name_ru == "УП района Есиль (новое)"
-    event = AuditEvent.objects.get(event=EventType.UNIT_CHANGED)
-    assert event.actor_id == administrator.pk and set(event.data["changed"]) == {"name_ru"}
-    assert set(Group.objects.values_list("pk", "name")) == groups_before
-    administrator.refresh_from_db()
-    assert not administrator.user_permissions.exists() and not administrator.groups.exists()
-    page = client.get(reverse("admin:accounts_unit_change", args=[astana_district.pk])).content.decode()
-    assert 'name="code"' not in page and 'name="parent"' not in page
-
-
-def test_the_unit_service_refuses_a_new_code_or_parent(administrator, astana_district, taraz):
-    from django.core.exceptions import ValidationError
-
-    from accounts.services import unit_update
-
-    for change in ({"code": "X1"}, {"parent": taraz}):
-        with pytest.raises(ValidationError):
-            unit_update(actor=administrator, unit=astana_district, **change)
-    assert Unit.objects.get(pk=astana_district.pk).path == "AST/AST1/"
-
-
-# --- the administrator's own rights ------------------------------------------------------------------
-
-
-def test_an_administrator_cannot_make_himself_a_reader_of_cases(administrator, astana, content):
-    """His own card: role, unit and activity read-only, groups and flags not fields; whatever he posts,
-    he stays an administrator in no unit and no group — and sees no case."""
+def test_an_administrator_cannot_grant_himself_a_supervisors_group(administrator, astana, content):
+    """His own card: role and unit are disabled (not taken from the POST), groups and flags are not fields,
+    his own account cannot be deactivated or reactivated by him; whatever he posts he stays an administrator
+    in no unit and no group — and sees no case."""
     case, _words = content
+    unit_supervisors_group(astana)
     client = verified_client(administrator)
     flags = (administrator.is_superuser, administrator.is_staff)
     response = client.post(
-        reverse("admin:accounts_user_change", args=[administrator.pk]),
+        reverse("manage:user", args=[administrator.pk]),
         {
             "last_name": "Админов",
             "first_name": administrator.first_name,
-            "middle_name": administrator.middle_name,
-            "email": administrator.email,
-            "position": administrator.position,
             "language": administrator.language,
+            "position": administrator.position,
             "role": Role.SUPERVISOR,
-            "unit": astana.pk,
-            "is_active": "on",
+            "unit": astana.code,
             "groups": [g.pk for g in Group.objects.all()],
             "user_permissions": list(Permission.objects.values_list("pk", flat=True)),
             "is_superuser": "on",
@@ -292,9 +259,48 @@ def test_an_administrator_cannot_make_himself_a_reader_of_cases(administrator, a
         },
     )
     assert response.status_code == 302
+    for action in ("manage:user-deactivate", "manage:user-reactivate"):
+        refused = client.post(reverse(action, args=[administrator.pk]), {"reason": "Сам"})
+        assert refused.status_code == 200 and "errors" in refused.content.decode()
     me = User.objects.get(pk=administrator.pk)
-    assert (me.role, me.unit_id, (me.is_superuser, me.is_staff)) == (Role.ADMINISTRATOR, None, flags)
+    assert (me.role, me.unit_id, me.is_active, (me.is_superuser, me.is_staff)) == (
+        Role.ADMINISTRATOR,
+        None,
+        True,
+        flags,
+    )
     assert not me.groups.exists() and not me.user_permissions.exists()
     assert not Case.objects.restrict(me, "view").filter(pk=case.pk).exists()
     changed = AuditEvent.objects.filter(event=EventType.USER_CHANGED, target_id=str(me.pk)).get()
     assert set(changed.data["changed"]) == {"last_name"} and changed.actor_id == me.pk
+    assert not AuditEvent.objects.filter(event=EventType.USER_DEACTIVATED).exists()
+
+
+def test_a_units_code_and_parent_are_not_fields_of_its_page(administrator, astana_district, taraz):
+    """Moving a unit or renaming its code would leave its cases' supervisors' grants with the old superiors
+    (and the code is in every registration number): a forged POST changes neither; names change, audited."""
+    client = verified_client(administrator)
+    response = client.post(
+        reverse("manage:unit", args=[astana_district.pk]),
+        {
+            "code": "MOVED",
+            "parent": taraz.code,
+            "path": "TRZ/MOVED/",
+            "name_ru": "УП района Есиль (новое)",
+            "name_kk": astana_district.name_kk,
+            "kind": astana_district.kind,
+            "city": astana_district.city,
+        },
+    )
+    assert response.status_code == 302
+    unit = Unit.objects.get(pk=astana_district.pk)
+    assert (unit.code, unit.parent_id, unit.path, unit.name_ru) == (
+        "AST1",
+        astana_district.parent_id,
+        "AST/AST1/",
+        "УП района Есиль (новое)",
+    )
+    event = AuditEvent.objects.get(event=EventType.UNIT_CHANGED)
+    assert event.actor_id == administrator.pk and set(event.data["changed"]) == {"name_ru"}
+    page = client.get(reverse("manage:unit", args=[astana_district.pk])).content.decode()
+    assert 'name="code"' not in page and 'name="parent"' not in page

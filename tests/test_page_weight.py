@@ -111,3 +111,65 @@ def test_a_page_references_its_stylesheets_and_scripts():
         '<script src="/static/js/htmx.min.js" defer></script><script>inline()</script>'
     )
     assert referenced_assets(html) == ["/static/css/ecase.css", "/static/js/htmx.min.js"]
+
+
+def test_the_administration_workspace_stays_within_the_byte_budget(admin, astana, taraz):
+    """Every page of the workspace, filled: a full page of users and of units (a tree of regions and
+    districts), every article part of the Code, the act type with the most fields. The unit is typed
+    by its code, so no form carries the whole tree."""
+    from accounts.choices import UnitKind
+    from accounts.workspace.views import PAGE_SIZE as USERS_PAGE
+    from cases.models import CriminalCodeArticle
+    from tests.factories import UnitFactory
+
+    regions = [
+        UnitFactory(
+            code=f"R{n}",
+            name_ru=f"Департамент полиции области номер {n}",
+            name_kk=f"{n}-облыстың полиция департаменті",
+            kind=UnitKind.REGION,
+            city="Астана",
+        )
+        for n in range(20)
+    ]
+    for n in range(USERS_PAGE * 2):
+        UnitFactory(
+            code=f"D{n}",
+            parent=regions[n % 20],
+            name_ru=f"Управление полиции Есильского района номер {n}",
+            name_kk=f"Есіл ауданының {n}-полиция басқармасы",
+            kind=UnitKind.DISTRICT,
+            city="Астана",
+        )
+    for n in range(USERS_PAGE + 1):
+        make_user(
+            f"officer.{n:03}",
+            Role.INVESTIGATOR,
+            astana,
+            last_name="Жұмабеков-Сейітқалиев",
+            first_name="Ерболат",
+            middle_name="Нұрланұлы",
+        )
+    client = verified_client(admin)
+    widest = max(ProceduralActType.objects.all(), key=lambda t: len(t.fields))
+    user = admin.__class__.objects.get(username="officer.000")
+    pages = {
+        "workspace": reverse("manage:home"),
+        "users": reverse("manage:users"),
+        "user": reverse("manage:user", args=[user.pk]),
+        "new user": reverse("manage:user-new"),
+        "password": reverse("manage:user-password", args=[user.pk]),
+        "units": reverse("manage:units"),
+        "unit": reverse("manage:unit", args=[astana.pk]),
+        "new unit": reverse("manage:unit-new"),
+        "articles": reverse("reference:articles"),
+        "article": reverse("reference:article", args=[CriminalCodeArticle.objects.first().pk]),
+        "act types": reverse("reference:act-types"),
+        "act type": reverse("reference:act-type", args=[widest.pk]),
+    }
+    weights = [page_weight(f"{name} {url}", client.get(url)) for name, url in pages.items()]
+    print("\n".join(f"{w.name}: HTML {w.html_raw:,} B, first visit {w.first_raw:,} B" for w in weights))
+    problems = [problem for weight in weights for problem in weight.over_target()]
+    assert not problems, "workspace pages over the budget:\n" + "\n".join(problems)
+    users = next(w for w in weights if w.name.startswith("users"))
+    assert users.html_raw > 10_000  # a full page of rows was weighed

@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # login_required
     if user.role == Role.ADMINISTRATOR:
-        return redirect("admin:index")
+        return redirect("manage:home")
     # Grave cases need a fresh second factor wherever their data shows (issue #13): the dashboard
     # lists their numbers, deadlines and acts, so it leaves them out until the code is confirmed.
     cases, grave_hidden = grave_hidden_for(request, Case.objects.restrict(user))

@@ -15,6 +15,7 @@ import hashlib
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.access.views import PublicView
@@ -49,6 +50,8 @@ class ActVerifyView(PublicView):
             "signed": act.status == ActStatus.SIGNED,
             "superseded_at": correction and correction.signed_at,
             "signer": act.signed_by,
+            # In the page's language: a Kazakh page shows the signer's Kazakh position when recorded.
+            "signer_position": act.signed_by.position_in(get_language()) if act.signed_by else "",
             "form": VerifyUploadForm(),
             "readable": user.is_authenticated
             and ProceduralAct.objects.restrict(user, access.VIEW).filter(pk=act.pk).exists(),

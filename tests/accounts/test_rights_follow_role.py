@@ -5,13 +5,12 @@ import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.admin_site import AdministratorsSite, site
 from accounts.choices import Role
 from accounts.models import User
 from accounts.services import (
@@ -21,6 +20,7 @@ from accounts.services import (
     user_reset_second_factor,
     user_update,
 )
+from accounts.workspace import forms as workspace_forms
 from audit.choices import EventType
 from audit.models import AuditEvent
 from cases import access
@@ -59,7 +59,7 @@ def any_admin(request, admin, plain_admin):
 
 
 def change_url(user) -> str:
-    return reverse("admin:accounts_user_change", args=[user.pk])
+    return reverse("manage:user", args=[user.pk])
 
 
 def change_form_data(user, **overrides) -> dict:
@@ -69,10 +69,10 @@ def change_form_data(user, **overrides) -> dict:
         "middle_name": user.middle_name,
         "email": user.email,
         "position": user.position,
+        "position_kk": user.position_kk,
         "language": user.language,
         "role": user.role,
-        "unit": user.unit_id or "",
-        "is_active": "on" if user.is_active else "",
+        "unit": user.unit.code if user.unit else "",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None and v != ""}
@@ -105,54 +105,32 @@ def assert_sees_no_case(user, case):
     assert access.allowed_actions(fresh(user), case.pk) == set()
 
 
-# --- the administrators' site offers nothing that grants a right -------------------------------------
+# --- the administration workspace offers nothing that grants a right --------------------------------
 
 
-def test_no_model_of_groups_grants_or_the_admin_log_is_on_the_administrators_site():
-    labels = {model._meta.label_lower for model in site._registry}
-    assert labels and not labels & {
-        "auth.group",
-        "auth.permission",
-        "admin.logentry",
-        "cases.caseuserobjectpermission",
-        "cases.casegroupobjectpermission",
-    }
-    with pytest.raises(ImproperlyConfigured):
-        AdministratorsSite(name="other").register(Group)
+def test_no_form_of_the_workspace_has_a_field_that_grants():
+    """Groups, permissions and the flags are never fields: they follow role, unit and activity."""
+    forms = [
+        value
+        for value in vars(workspace_forms).values()
+        if isinstance(value, type) and issubclass(value, workspace_forms.forms.Form)
+    ]
+    assert workspace_forms.UserChangeForm in forms and workspace_forms.UserCreateForm in forms
+    for form in forms:
+        fields = form.base_fields
+        assert not {"groups", "user_permissions", "is_superuser", "is_staff", "is_active"} & set(fields), form
+        related = {getattr(getattr(f, "queryset", None), "model", None) for f in fields.values()}
+        assert not related & {Group, Permission}, form
 
 
-def test_no_form_of_the_administrators_site_has_a_field_that_grants(rf, admin):
-    # Walk every registered model admin: no add or change form reaches groups, permissions or the flags.
-    request = rf.get("/admin/")
-    request.user = admin
-    admin.is_verified = lambda: True  # what django-otp's middleware says of a signed-in, verified user
-    for model, model_admin in site._registry.items():
-        instance = model.objects.first()
-        for obj in (None, instance):
-            fields = model_admin.get_form(request, obj).base_fields
-            assert not {"groups", "user_permissions", "is_superuser", "is_staff"} & set(fields), model
-            related = {getattr(getattr(f, "queryset", None), "model", None) for f in fields.values()}
-            assert not related & {Group, Permission}, model
-    routes = list(_route_names(site.get_urls()))
-    assert "accounts_user_change" in routes
-    assert not [name for name in routes if "group" in name or "permission" in name]
+def test_djangos_admin_is_not_mounted(admin):
+    client = verified_client(admin)
+    for url in ("/admin/", "/admin/accounts/user/", "/admin/auth/group/", f"/admin/accounts/user/{admin.pk}/delete/"):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"post": "yes"}).status_code == 404, url
 
 
-def _route_names(patterns):
-    for pattern in patterns:
-        if hasattr(pattern, "url_patterns"):
-            yield from _route_names(pattern.url_patterns)
-        else:
-            yield pattern.name or ""
-
-
-def test_the_user_admin_offers_no_bulk_delete(rf, admin):
-    request = rf.get("/admin/")
-    request.user = admin
-    assert "delete_selected" not in site._registry[User].get_actions(request)
-
-
-def test_an_administrator_who_grants_himself_everything_through_the_admin_sees_no_case(
+def test_an_administrator_who_grants_himself_everything_through_the_workspace_sees_no_case(
     any_admin, case, astana, taraz, supervisor
 ):
     client = verified_client(any_admin)
@@ -160,9 +138,9 @@ def test_an_administrator_who_grants_himself_everything_through_the_admin_sees_n
     grab = everything_to_grant(astana, taraz)
     # His own card: role, unit and activity are read-only there; groups and flags are not fields.
     response = client.post(
-        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.pk, **grab)
+        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.code, **grab)
     )
-    # Saved (his details only) for any administrator: the site's permissions follow the role, not the flag.
+    # Saved (his details only) for any administrator: the workspace decides by role, not by the flag.
     assert response.status_code == 302
     after = fresh(any_admin)
     assert group_ids(any_admin) == before_groups == set()
@@ -175,11 +153,10 @@ def test_an_administrator_who_grants_himself_everything_through_the_admin_sees_n
     )
     # Bulk: there is no delete, and no action that changes rights.
     response = client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "delete_selected", "_selected_action": [supervisor.pk], "post": "yes"},
+        reverse("manage:users"), {"action": "delete_selected", "_selected_action": [supervisor.pk], "post": "yes"}
     )
-    assert User.objects.filter(pk=supervisor.pk).exists()
-    # The group pages do not exist on this site.
+    assert response.status_code == 405 and User.objects.filter(pk=supervisor.pk).exists()
+    # There are no group pages.
     assert client.get("/admin/auth/group/").status_code == 404
     assert (
         client.post("/admin/auth/group/add/", {"name": "mine", "permissions": grab["user_permissions"]}).status_code
@@ -195,16 +172,15 @@ def test_groups_posted_for_a_new_or_another_user_are_ignored(any_admin, case, as
     client = verified_client(any_admin)
     grab = everything_to_grant(astana, taraz)
     response = client.post(
-        reverse("admin:accounts_user_add"),
+        reverse("manage:user-new"),
         {
             "username": "newcomer",
-            "usable_password": "true",
             "password1": NEW_PASSWORD,
             "password2": NEW_PASSWORD,
             "last_name": "Нұров",
             "first_name": "Ілияс",
             "role": Role.INVESTIGATOR,
-            "unit": astana.pk,
+            "unit": astana.code,
             "language": "ru",
             **grab,
         },
@@ -251,7 +227,7 @@ def test_a_lead_investigator_made_prosecutor_loses_the_case_at_once(case, invest
 def test_a_supervisor_moved_to_another_unit_loses_the_old_units_cases(case, supervisor, taraz, outsider, admin):
     foreign = register(actor=outsider)
     client = verified_client(admin)
-    response = client.post(change_url(supervisor), change_form_data(supervisor, unit=taraz.pk))
+    response = client.post(change_url(supervisor), change_form_data(supervisor, unit=taraz.code))
     assert response.status_code == 302
     assert visible(supervisor) == {foreign}
     assert group_ids(supervisor) == {unit_supervisors_group(taraz).pk}
@@ -270,15 +246,15 @@ def test_an_administrator_cannot_change_his_own_role(plain_admin, astana):
     assert fresh(plain_admin).role == Role.ADMINISTRATOR
 
 
-def test_deactivation_and_reactivation_through_the_admin_are_audited(case, supervisor, admin):
+def test_deactivation_and_reactivation_through_the_workspace_are_audited(case, supervisor, admin):
     client = verified_client(admin)
-    response = client.post(change_url(supervisor), change_form_data(supervisor, is_active=""))
+    response = client.post(reverse("manage:user-deactivate", args=[supervisor.pk]), {"reason": "Уволен"})
     assert response.status_code == 302
     assert not fresh(supervisor).is_active and group_ids(supervisor) == set()
     event = last_event(EventType.USER_DEACTIVATED)
-    assert event.actor_id == admin.pk and event.target_id == str(supervisor.pk)
+    assert event.actor_id == admin.pk and event.target_id == str(supervisor.pk) and event.data["reason"] == "Уволен"
 
-    response = client.post(change_url(supervisor), change_form_data(fresh(supervisor), is_active="on"))
+    response = client.post(reverse("manage:user-reactivate", args=[supervisor.pk]), {"reason": "Восстановлен"})
     assert response.status_code == 302
     assert group_ids(supervisor) == {unit_supervisors_group(case.unit).pk}
     assert visible(supervisor) == {case}
@@ -327,8 +303,8 @@ def test_a_user_grant_the_role_cannot_hold_is_ignored(case, prosecutor):
 
 def test_a_password_set_by_an_administrator_is_audited(investigator, admin):
     client = verified_client(admin)
-    url = reverse("admin:auth_user_password_change", args=[investigator.pk])
-    response = client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "set_usable_password": "true"})
+    url = reverse("manage:user-password", args=[investigator.pk])
+    response = client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert response.status_code == 302
     assert fresh(investigator).check_password(NEW_PASSWORD)
     event = last_event(EventType.PASSWORD_SET)
@@ -337,8 +313,8 @@ def test_a_password_set_by_an_administrator_is_audited(investigator, admin):
 
 def test_a_weak_password_from_the_administrator_changes_nothing(investigator, admin):
     client = verified_client(admin)
-    url = reverse("admin:auth_user_password_change", args=[investigator.pk])
-    response = client.post(url, {"password1": "123", "password2": "123", "set_usable_password": "true"})
+    url = reverse("manage:user-password", args=[investigator.pk])
+    response = client.post(url, {"password1": "123", "password2": "123"})
     assert response.status_code == 200
     assert fresh(investigator).check_password(PASSWORD)
     assert last_event(EventType.PASSWORD_SET) is None
@@ -372,10 +348,7 @@ def test_a_second_factor_reset_forces_enrolment_at_the_next_sign_in(investigator
     old = verified_client(investigator)
     assert old.get("/").status_code == 200
     client = verified_client(admin)
-    response = client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "reset_second_factor", "_selected_action": [investigator.pk]},
-    )
+    response = client.post(reverse("manage:user-second-factor", args=[investigator.pk]), {"reason": "Телефон утерян"})
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=investigator).exists()
     event = last_event(EventType.OTP_RESET)
@@ -415,14 +388,14 @@ def test_the_admin_log_refuses_update_and_delete(plain_admin):
     assert LogEntry.objects.get(pk=entry.pk).object_repr == "x"
 
 
-def test_the_user_pages_of_the_administrators_site_render(admin, supervisor):
+def test_the_user_pages_of_the_workspace_render(admin, supervisor):
     client = verified_client(admin)
     for url in (
-        reverse("admin:accounts_user_changelist"),
-        reverse("admin:accounts_user_add"),
+        reverse("manage:users"),
+        reverse("manage:user-new"),
         change_url(supervisor),
         change_url(admin),
-        reverse("admin:auth_user_password_change", args=[supervisor.pk]),
+        reverse("manage:user-password", args=[supervisor.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -430,7 +403,9 @@ def test_the_user_pages_of_the_administrators_site_render(admin, supervisor):
             'name="groups"' not in response.content.decode() and 'name="is_superuser"' not in response.content.decode()
         )
     own = client.get(change_url(admin)).content.decode()
-    assert 'name="role"' not in own and 'name="unit"' not in own  # read-only on his own card
+    # Shown, but disabled on his own card (and not taken from a POST), with no deactivation link.
+    assert 'name="role"' in own and "disabled" in own.split('name="role"')[1].split(">")[0]
+    assert reverse("manage:user-deactivate", args=[admin.pk]) not in own
 
 
 def test_an_administrator_made_supervisor_keeps_no_superuser_flag(admin, plain_admin, astana):
@@ -448,38 +423,20 @@ def test_an_administrator_without_the_superuser_flag_administers_by_role_and_del
     client = verified_client(plain_admin)
     article = CriminalCodeArticle.objects.first()
     pages = [
-        reverse("admin:index"),
-        reverse("admin:accounts_user_changelist"),
-        reverse("admin:accounts_user_add"),
+        reverse("manage:home"),
+        reverse("manage:users"),
+        reverse("manage:user-new"),
         change_url(supervisor),
-        reverse("admin:accounts_unit_changelist"),
-        reverse("admin:accounts_unit_add"),
-        reverse("admin:cases_criminalcodearticle_change", args=[article.pk]),
+        reverse("manage:units"),
+        reverse("manage:unit-new"),
+        reverse("reference:article", args=[article.pk]),
     ]
     for url in pages:
-        assert client.get(url).status_code == 200, url
-    index = client.get(reverse("admin:index")).content.decode()
-    assert (
-        reverse("admin:accounts_user_changelist") in index
-        and reverse("admin:cases_proceduralacttype_changelist") in index
-    )
-    for url in (
-        reverse("admin:accounts_unit_delete", args=[astana.pk]),
-        reverse("admin:accounts_user_delete", args=[supervisor.pk]),
-        reverse("admin:cases_criminalcodearticle_delete", args=[article.pk]),
-    ):
-        assert client.post(url, {"post": "yes"}).status_code == 403, url
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "delete" not in page.content.decode().lower(), url
     assert User.objects.filter(pk=supervisor.pk).exists() and CriminalCodeArticle.objects.filter(pk=article.pk).exists()
     # Other roles never enter, whatever flags they carry.
     supervisor.is_staff = supervisor.is_superuser = True
     supervisor.save(update_fields=["is_staff", "is_superuser"])
-    assert verified_client(supervisor).get(reverse("admin:accounts_user_changelist")).status_code == 302
-
-
-def test_the_administrators_site_refuses_a_model_admin_that_would_ask_model_permissions():
-    from django.contrib import admin as django_admin
-
-    from cases.models import Case
-
-    with pytest.raises(ImproperlyConfigured, match="AdministratorsOnly"):
-        AdministratorsSite(name="probe").register(Case, django_admin.ModelAdmin)
+    assert verified_client(supervisor).get(reverse("manage:users")).status_code == 403

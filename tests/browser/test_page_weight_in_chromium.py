@@ -53,7 +53,7 @@ class _Unwrapped:
 
 
 @pytest.fixture
-def filled(tmp_path, settings, investigator, supervisor, prosecutor):
+def filled(tmp_path, settings, investigator, supervisor, prosecutor, admin):
     settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
     cases = [register(actor=investigator, prosecutor=prosecutor, days_ago=1 + n % 20) for n in range(PAGE_SIZE + 1)]
     case = cases[0]
@@ -97,6 +97,15 @@ def filled(tmp_path, settings, investigator, supervisor, prosecutor):
             "act review": reverse("cases:act-review", args=[submitted.pk]),
         },
         prosecutor: {"case list": reverse("cases:list"), "case page": detail},
+        # The administration workspace (issue #16 item 7): a list, a user's card, the law's versions.
+        admin: {
+            "workspace": reverse("manage:home"),
+            "users": reverse("manage:users"),
+            "user": reverse("manage:user", args=[investigator.pk]),
+            "units": reverse("manage:units"),
+            "articles": reverse("reference:articles"),
+            "act type": reverse("reference:act-type", args=[widest.pk]),
+        },
         None: {"sign-in": reverse("login")},
     }
 

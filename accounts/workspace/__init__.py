@@ -1,0 +1,1 @@
+"""The administration workspace at /manage/: units and users, through the audited services."""
