@@ -15,12 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.workspace import access
 
 from ..choosers import by_number
-from ..models import CriminalCodeArticle, ProceduralActType, ProceedingsTerm
+from ..models import ActRequirement, CriminalCodeArticle, ProceduralActType, ProceedingsTerm
 
 PAGE_SIZE = 50
 
@@ -68,7 +69,7 @@ def act_type_list(request: HttpRequest) -> HttpResponse:
         request,
         "manage/act_types.html",
         {
-            "act_types": ProceduralActType.objects.order_by("code"),
+            "act_types": _with_current_requirements(ProceduralActType.objects.order_by("code")),
             "terms": ProceedingsTerm.objects.order_by("form"),
         },
     )
@@ -76,4 +77,21 @@ def act_type_list(request: HttpRequest) -> HttpResponse:
 
 @access.page
 def act_type_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "manage/act_type.html", {"act_type": get_object_or_404(ProceduralActType, pk=pk)})
+    act_type = get_object_or_404(ProceduralActType, pk=pk)
+    return render(
+        request,
+        "manage/act_type.html",
+        {"act_type": act_type, "requirements": act_type.requirements.order_by("-in_force_from")},
+    )
+
+
+def _with_current_requirements(act_types) -> list:
+    """Each act type with the requirements in force today (one query for all)."""
+    today = timezone.localdate()
+    current: dict[int, ActRequirement] = {}
+    for requirement in ActRequirement.objects.filter(in_force_from__lte=today).order_by("act_type", "-in_force_from"):
+        current.setdefault(requirement.act_type_id, requirement)
+    rows = list(act_types)
+    for act_type in rows:
+        act_type.current_requirement = current.get(act_type.pk)
+    return rows

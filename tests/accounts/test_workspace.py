@@ -300,13 +300,13 @@ def test_position_in_returns_the_kazakh_one_when_recorded(investigator):
 
 
 def test_the_verification_page_shows_the_signers_position_in_its_language(
-    case, investigator, supervisor, settings, tmp_path
+    case, investigator, settings, tmp_path
 ):
     from tests.api.helpers import signed_act
 
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     act_type = ProceduralActType.objects.create(code="ws_note", name_ru="Справка", name_kk="Анықтама", kind="other")
-    act = signed_act(case, investigator, supervisor, act_type)
+    act = signed_act(case, investigator, act_type)
     signer = act.signed_by
     signer.position, signer.position_kk = "Начальник следственного отдела", "Тергеу бөлімінің бастығы"
     signer.save(update_fields=["position", "position_kk"])
