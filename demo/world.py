@@ -75,6 +75,18 @@ class UserSpec:
     language: str = "ru"
 
 
+# The positions in Kazakh (the demo's own rendering; not checked by a Kazakh-speaking officer).
+POSITIONS_KK = {
+    "Главный специалист управления информационных технологий": "Ақпараттық технологиялар басқармасының бас маманы",
+    "Следователь СУ ДП г. Астаны": "Астана қ. ПД ТБ тергеушісі",
+    "Дознаватель ОД УП Есильского района г. Астаны": "Астана қ. Есіл ауданы ПБ АБ анықтаушысы",
+    "Следователь СО УП г. Тараза": "Тараз қ. ПБ ТБ тергеушісі",
+    "Начальник СУ ДП г. Астаны": "Астана қ. ПД ТБ бастығы",
+    "Начальник СО УП г. Тараза": "Тараз қ. ПБ ТБ бастығы",
+    "Прокурор отдела по надзору за досудебным расследованием прокуратуры г. Астаны": "Астана қ. прокуратурасының сотқа дейінгі тергеп-тексеруді қадағалау бөлімінің прокуроры",
+}
+
+
 USERS = (
     UserSpec(
         ADMIN_USERNAME,
@@ -478,6 +490,7 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
         last_name=admin_spec.last_name,
         middle_name=admin_spec.middle_name,
         position=admin_spec.position,
+        position_kk=POSITIONS_KK.get(admin_spec.position, ""),
     )
     admin.is_superuser = admin.is_staff = True
     attribute(admin, actor=admin, reason=DEMO_REASON)
@@ -498,6 +511,7 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
             last_name=spec.last_name,
             middle_name=spec.middle_name,
             position=spec.position,
+            position_kk=POSITIONS_KK.get(spec.position, ""),
             language=spec.language,
             email=f"{spec.username}@ecase.example.kz",
         )
