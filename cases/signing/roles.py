@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SignatureRole(models.TextChoices):
-    AUTHOR = "author", _("Prepared and signed")
-    APPROVER = "approver", _("Approved")
-    PROSECUTOR = "prosecutor", _("Agreed")
+    # The headings of the blocks of a signed document (ERDR: "Документ подготовил и подписал" …).
+    AUTHOR = "author", pgettext_lazy("signature role", "Prepared and signed")
+    APPROVER = "approver", pgettext_lazy("signature role", "Approved")
+    PROSECUTOR = "prosecutor", pgettext_lazy("signature role", "Agreed")
 
 
 ORDER = (SignatureRole.AUTHOR, SignatureRole.APPROVER, SignatureRole.PROSECUTOR)

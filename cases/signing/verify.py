@@ -126,6 +126,44 @@ def _container_problem(embedded, data: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SignatureEntry:
+    """A signature as the file states it (role, signer, time), read without checking it."""
+
+    role: str
+    signer: str
+    position: str | None
+    signed_at: datetime | None
+
+    @property
+    def label(self) -> str:
+        return role_label(self.role)
+
+
+def signature_entries(data: bytes) -> tuple[SignatureEntry, ...]:
+    """The signatures a file carries, in signing order, for showing who signed a recorded act.
+
+    No cryptography: for a PDF this system recorded as signed (its signatures were checked
+    when made); an uploaded copy goes through ``verify_pdf``.
+    """
+    entries = []
+    try:
+        for embedded in PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures:
+            subject = embedded.signer_cert.subject.native
+            entries.append(
+                SignatureEntry(
+                    role=field_role(embedded.field_name),
+                    signer=subject.get("common_name", ""),
+                    position=subject.get("title") or None,
+                    signed_at=embedded.self_reported_timestamp,
+                )
+            )
+    except Exception:  # an unreadable file lists nothing
+        logger.info("signatures cannot be listed", exc_info=True)
+        return ()
+    return tuple(entries)
+
+
 def _name_of(embedded) -> str:
     role = field_role(embedded.field_name)
     label = f"{role_label(role)} signature" if role else "signature"

@@ -58,9 +58,7 @@ class ActReviewView(CaseScopedView):
                 "articles": act.case.articles.all(),
                 "fields": display_values(act.act_type, act.case, act.fields),
                 "participants": act.participants.select_related("person").order_by("role", "id"),
-                "preview": act_preview_html(
-                    act, approver=self.request.user, rendering=act.renderings.order_by("-act_version").first()
-                ),
+                "preview": act_preview_html(act, rendering=act.renderings.order_by("-act_version").first()),
                 "today": timezone.localdate(),
                 "needs_reauthentication": not fresh,
                 "pending": pending,

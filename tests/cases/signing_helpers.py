@@ -115,8 +115,26 @@ def render_in_process(act):
 
 
 def signed_act(case, author, approver, **kwargs):
-    certify(approver)
-    return render_in_process(approved_act(case, author, approver, **kwargs))
+    """A submitted act whose PDF its author and then ``approver`` signed, recorded as signed.
+
+    The PDF is real (rendered and signed by both people's own certificates); the act's row is
+    set to what the workflow records once the last signature is in. Only the recording is done
+    here: the workflow that calls the signer by role (author, approver, prosecutor) lives in
+    cases/services/act_workflow.py and cases/tasks.py.
+    """
+    from django.utils import timezone
+
+    from cases.choices import ActStatus
+    from cases.models import ProceduralAct
+    from cases.pdf.storage import pdf_store
+
+    act = submitted_act(case, author, **kwargs)
+    pdf = signed_in_turn(author_pdf(act, ["author", "approver"]), act, [(author, "author"), (approver, "approver")])
+    act.status, act.pdf_sha256 = ActStatus.SIGNED, pdf_store(pdf[-1])
+    act.approved_by, act.signed_by = approver, approver
+    act.approved_at = act.signed_at = timezone.now()
+    act.save()
+    return ProceduralAct.objects.get(pk=act.pk)
 
 
 def author_pdf(act, roles, *, signed_at=None) -> bytes:

@@ -239,3 +239,13 @@ def test_verify_act_lists_every_signature_with_its_role(revisions, tmp_path, cap
     with pytest.raises(SystemExit):
         call_command("verify_act", str(path), "--roles", "author,approver,prosecutor")
     assert "Agreed signature (prosecutor) is missing" in capsys.readouterr().out
+
+
+def test_the_preview_shows_the_layout_as_the_authors_signature_renders_it(act, supervisor):
+    from cases.views.preview import act_preview_html
+
+    html = str(act_preview_html(act))
+    assert "Құжатты дайындады және қол қойды" in html and "Құжатты бекітті" in html  # the type needs approval
+    assert supervisor.get_full_name() not in html and "БЕКІТЕМІН" not in html  # no approver is named in advance
+    html = str(act_preview_html(act, signature_roles=ROLES))
+    assert "Құжатты келісті" in html
