@@ -106,8 +106,9 @@ def prepare(
         stamp_style=stamp_style(text, width=x2 - x1, height=y2 - y1),
         new_field_spec=fields.SigFieldSpec(sig_field_name=signature_field(role), on_page=page, box=(x1, y1, x2, y2)),
     )
-    prepared, _tbs, output = asyncio.run(
-        pdf_signer.async_digest_doc_for_signing(writer, bytes_reserved=RESERVED_BYTES)
+    output = io.BytesIO()
+    prepared, _tbs, _output = asyncio.run(
+        pdf_signer.async_digest_doc_for_signing(writer, bytes_reserved=RESERVED_BYTES, output=output)
     )
     return SignatureRequest(
         prepared=output.getvalue(),

@@ -64,5 +64,7 @@ def act_signature_roles(roles) -> list[str]:
     """``roles`` checked as an act's signers: known roles, each once, in ORDER, the author first."""
     values = [SignatureRole(role).value for role in roles]
     if values != [role.value for role in ORDER if role.value in values] or values[:1] != [SignatureRole.AUTHOR]:
-        raise ValueError(f"an act is signed by its author first, then in the order {[r.value for r in ORDER]}: {values}")
+        raise ValueError(
+            f"an act is signed by its author first, then in the order {[r.value for r in ORDER]}: {values}"
+        )
     return values

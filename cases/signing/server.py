@@ -20,7 +20,6 @@ from .base import SignedPdf, SigningUnavailable
 from .pades import MD_ALGORITHM, complete, prepare
 from .passphrase import signing_passphrase
 
-
 # Opened keys, one per certificate and passphrase, for the life of the worker process. Opening a
 # PKCS#12 runs its key derivation (~50 ms, a third of a signing task, issue #15); the decrypted
 # key stays in this process' memory only — it is never written anywhere. A certificate is

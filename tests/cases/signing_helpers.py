@@ -157,8 +157,12 @@ def signed_in_turn(pdf: bytes, act, signers) -> list[bytes]:
     for user, role in signers:
         if not SigningCertificate.objects.usable().filter(user=user).exists():
             certify(user)
-        pdf = act_signer().sign(
-            pdf, signer=user, role=role, reason=f"{role}: № {act.number}", location=act.place, language=act.language
-        ).data
+        pdf = (
+            act_signer()
+            .sign(
+                pdf, signer=user, role=role, reason=f"{role}: № {act.number}", location=act.place, language=act.language
+            )
+            .data
+        )
         revisions.append(pdf)
     return revisions
