@@ -4,7 +4,11 @@ Every page shows the registration number and the act's number at the top, and at
 bottom the QR code of the verification page, its address and "page X of Y". The total is
 known only at the end, so the canvas keeps the pages and draws the chrome when it saves.
 ``invariant`` fixes the PDF's creation date and document id: the same snapshot gives the
-same bytes, which the signature then covers.
+same bytes, which the signatures then cover.
+
+The act's last page ends with one signature block per signing role (cases/pdf/page.py);
+the roles are also stated in the document information's keywords ("ecase-signatures: author
+approver"), which is how each signer finds their block in the file alone.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .fonts import REGULAR, register_fonts
-from .layout import layout_labels, layout_markup
+from .layout import layout_labels, layout_markup, signature_roles_of
 from .markup import flowables
+from .page import BOTTOM, LEFT, PAGE_HEIGHT, PAGE_WIDTH, RIGHT, TOP
 from .qr import draw_qr
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
-LEFT, RIGHT, TOP, BOTTOM = 25 * mm, 15 * mm, 20 * mm, 34 * mm
 QR_SIZE = 22 * mm
+SIGNATURE_ROLES_KEYWORD = "ecase-signatures:"  # read back by cases/signing/pades.py
 GREY = HexColor("#555555")
 
 
@@ -89,6 +93,7 @@ def render_act_pdf(snapshot: dict) -> bytes:
         title=f"{act['type_name']} № {act['number']}",
         author=snapshot["author"]["name"],
         subject=labels["header"].format(registration_number=case["registration_number"], number=act["number"]),
+        keywords=SIGNATURE_ROLES_KEYWORD + " " + " ".join(signature_roles_of(snapshot)),
     )
     story = flowables(layout_markup(snapshot), width=width)
     document.build(story, canvasmaker=partial(_ChromedCanvas, chrome=chrome))

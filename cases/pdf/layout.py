@@ -2,8 +2,8 @@
 
 A template is a Django template (autoescaped) that writes the small line markup of
 ``cases.pdf.markup``. It extends ``_base.<lang>.txt``, which prints what every act carries
-(approval block, registration number, number, place and date, participants, signatures,
-the electronic-signature stamp). A type without its own file falls back to
+(registration number, number, place and date, participants, the electronic-signature note
+and one signature block per signing role). A type without its own file falls back to
 ``_generic.<lang>.txt``, which lists the type's fields with their labels, so a type an
 administrator adds still renders. ``labels.json`` holds the words of the page chrome and
 of formatted values (months, roles, articles) per language.
@@ -48,8 +48,18 @@ def layout_template_name(type_code: str, language: str) -> str:
     return own if (layout_dir() / own).is_file() else f"{GENERIC}.{language}.txt"
 
 
+# A snapshot frozen before acts had signing roles (schema 2) was signed by its approver alone.
+LEGACY_SIGNATURE_ROLES = ["approver"]
+
+
+def signature_roles_of(snapshot: dict) -> list[str]:
+    """The roles whose blocks the act's PDF carries, in signing order (a requeued old snapshot: the approver)."""
+    return snapshot.get("signature_roles") or LEGACY_SIGNATURE_ROLES
+
+
 def layout_markup(snapshot: dict, *, engine: Engine | None = None) -> str:
     """The act's markup: its type's template in its language, rendered from the snapshot, NFC."""
     engine = engine or layout_engine()
     template = engine.get_template(layout_template_name(snapshot["act"]["type_code"], snapshot["language"]))
-    return unicodedata.normalize("NFC", template.render(Context(snapshot)))
+    context = {**snapshot, "signature_roles": signature_roles_of(snapshot)}
+    return unicodedata.normalize("NFC", template.render(Context(context)))

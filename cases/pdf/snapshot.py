@@ -1,8 +1,9 @@
-"""What an act prints, frozen at approval: the render reads this and nothing else.
+"""What an act prints, frozen when its author signs it: the render reads this and nothing else.
 
 Values are formatted here, in the act's language (dates, choices, participants, articles),
-from the act as approved; a later change of a person's record does not alter the PDF of an
-act approved before it. Every text is normalised to NFC so that "ә" typed as "ә" (a +
+from the act as signed; a later change of a person's record does not alter the PDF of an
+act signed before it. The PDF is rendered once, for the author's signature; the approver and
+the prosecutor sign that same PDF later, each in the block the snapshot reserved for their role. Every text is normalised to NFC so that "ә" typed as "ә" (a +
 combining mark) prints and searches like the precomposed letter.
 """
 
@@ -17,11 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import CriminalCodeArticle, Participant, ProceduralAct
+from ..signing.roles import act_signature_roles
 from .declension import CASES, FEMALE, declined, join_names, sex_of
 from .layout import layout_labels
 
 # 2: ``people`` (participants named in the act's fields, declined) and roles agreeing with sex.
-SCHEMA = 2
+# 3: rendered for the author's signature: ``signature_roles`` (one block per role), no ``approver``,
+#    the act's date is the author's signing date. A schema-2 snapshot still renders (layout.py).
+SCHEMA = 3
 
 
 def format_date(value: date, language: str) -> str:
@@ -132,8 +136,13 @@ def _value(spec: dict, raw: Any, act: ProceduralAct) -> str:
     return str(raw)
 
 
-def _person(user) -> dict[str, str]:
-    return {"name": user.get_full_name() or user.username, "short": user.short_name(), "position": user.position}
+def _person(user, language: str) -> dict[str, str]:
+    """A person as the act prints them: the position in the act's language (issue #16)."""
+    return {
+        "name": user.get_full_name() or user.username,
+        "short": user.short_name(),
+        "position": user.position_in(language),
+    }
 
 
 def _nfc(value: Any) -> Any:
@@ -146,8 +155,15 @@ def _nfc(value: Any) -> Any:
     return value
 
 
-def act_snapshot(act: ProceduralAct, *, signature_roles=None, signed_at=None) -> dict:
-    """Everything the layout of ``act`` prints; called when the act is approved."""
+def act_snapshot(act: ProceduralAct, *, signature_roles: list[str], signed_at: datetime) -> dict:
+    """Everything the layout of ``act`` prints; called when its author signs it at ``signed_at``.
+
+    ``signature_roles`` are the roles that will sign the PDF (the author first, then the
+    approver and the prosecutor where the act needs them): the layout reserves a block for each.
+    """
+    roles = act_signature_roles(signature_roles)
+    if timezone.is_naive(signed_at):
+        raise ValueError("signed_at must be an aware datetime")
     language, case = act.language, act.case
     label = "label_kk" if language == "kk" else "label_ru"
     fields = {spec["name"]: _value(spec, act.fields.get(spec["name"]), act) for spec in act.act_type.fields}
@@ -169,7 +185,7 @@ def act_snapshot(act: ProceduralAct, *, signature_roles=None, signed_at=None) ->
                 "type_name": act.act_type.name_kk if language == "kk" else act.act_type.name_ru,
                 "cpc_article": act.act_type.cpc_article,
                 "place": act.place,
-                "date": format_date(timezone.localdate(signed_at or act.approved_at), language),
+                "date": format_date(timezone.localdate(signed_at), language),
                 "body": act.body,
                 "token": act.verification_token,
                 "verification_url": settings.ECASE_PUBLIC_URL + reverse("verify:act", args=[act.verification_token]),
@@ -181,8 +197,8 @@ def act_snapshot(act: ProceduralAct, *, signature_roles=None, signed_at=None) ->
                 "articles": [_article(a.code, language) for a in case.articles.order_by("article", "part")],
                 "unit": unit.name_kk if language == "kk" else unit.name_ru,
             },
-            "author": _person(act.author),
-            "approver": _person(act.approved_by or act.author),  # TEMP until h-sign merges
+            "author": _person(act.author, language),
+            "signature_roles": roles,
             "participants": [
                 _participant(p, language) for p in act.participants.select_related("person").order_by("role", "id")
             ],

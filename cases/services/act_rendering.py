@@ -151,7 +151,9 @@ def act_rendering_sign(*, rendering_id: int, actor: User) -> ActRendering | None
             signer=signer,
             role=rendering.role,
             location=snapshot["act"]["place"],
-            reason=labels["sign_reason"].format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]),
+            reason=labels["sign_reasons"]
+            .get(rendering.role, labels["sign_reason"])
+            .format(title=snapshot["act"]["type_name"], number=snapshot["act"]["number"]),
             language=snapshot["language"],
         )
         sha = pdf_store(signed.data)

@@ -1,30 +1,24 @@
-"""Signing with keys the server keeps: the approver's PKCS#12 from the built-in CA.
+"""Signing with keys the server keeps: each person's PKCS#12 from the built-in CA.
 
-pyHanko's synchronous API runs its own event loop (asyncio.run), so this is called from the
-Celery task or other synchronous code, never inside a running loop (DESIGN §8). The
-signature is invisible: the visible stamp is drawn by the layout in the embedded PT Sans,
-which pyHanko's own stamp would garble in Cyrillic without extra font tooling (DESIGN §8).
+Every signature goes the two-step way a browser signer would (pades.py): ``prepare`` makes the
+field, the stamp and the digest, this module computes the CMS over that digest with the
+signer's own key, and ``complete`` embeds it. So the path an NCALayer signer takes is the path
+every server signature takes too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
 import threading
 
 from django.utils.translation import gettext as _
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
+from pyhanko.sign import signers
 
 from ..models import SigningCertificate
 from .base import SignedPdf, SigningUnavailable
+from .pades import MD_ALGORITHM, complete, prepare
 from .passphrase import signing_passphrase
-
-FIELD_NAME = "ApproverSignature"
-# Room for the CMS container (one RSA certificate and signature need some 3 KB). Reserving it
-# spares pyHanko a dummy signature to estimate the size: half the signing time.
-RESERVED_BYTES = 8192
-
 
 # Opened keys, one per certificate and passphrase, for the life of the worker process. Opening a
 # PKCS#12 runs its key derivation (~50 ms, a third of a signing task, issue #15); the decrypted
@@ -53,6 +47,13 @@ def opened_signer(certificate: SigningCertificate) -> signers.SimpleSigner:
         return _opened[key]
 
 
+def server_cms(certificate: SigningCertificate, document_digest: bytes) -> bytes:
+    """The detached PAdES CMS over ``document_digest`` by ``certificate``'s key (DER)."""
+    signer = opened_signer(certificate)
+    content = asyncio.run(signer.async_sign(document_digest, MD_ALGORITHM, use_pades=True))
+    return content.dump()
+
+
 class ServerKeySigner:
     def can_sign(self, user) -> str | None:
         if SigningCertificate.objects.usable().filter(user=user).exists():
@@ -62,21 +63,17 @@ class ServerKeySigner:
             "“manage.py issue_certificate %(username)s”."
         ) % {"user": user, "username": user.username}
 
-    def sign(self, pdf: bytes, *, signer, role: str, reason: str, location: str, language: str) -> SignedPdf:  # TEMP
-        approver = signer
-        certificate = SigningCertificate.objects.usable().filter(user=approver).first()
+    def sign(self, pdf: bytes, *, signer, role: str, reason: str, location: str, language: str) -> SignedPdf:
+        certificate = SigningCertificate.objects.usable().filter(user=signer).first()
         if certificate is None:
-            raise SigningUnavailable(self.can_sign(approver))
-        signer = opened_signer(certificate)
-        metadata = signers.PdfSignatureMetadata(
-            field_name=f"Signature-{role}",
-            subfilter=fields.SigSeedSubFilter.PADES,
-            md_algorithm="sha256",
+            raise SigningUnavailable(self.can_sign(signer))
+        request = prepare(
+            pdf,
+            signer_certificate_pem=certificate.certificate_pem,
+            role=role,
             reason=reason,
             location=location,
-            name=approver.get_full_name() or approver.username,
+            language=language,
+            signer=signer,
         )
-        signed = signers.sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer, bytes_reserved=RESERVED_BYTES
-        )
-        return SignedPdf(data=signed.getvalue(), certificate_sha256=certificate.sha256)
+        return complete(request, server_cms(certificate, request.document_digest))

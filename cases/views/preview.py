@@ -1,14 +1,13 @@
-"""The act as its PDF will print it, in HTML: the same layout template and snapshot, before approval.
+"""The act as its PDF will print it, in HTML: the same layout template and snapshot, before it is signed.
 
-The supervisor reads what they are about to sign. Before approval the snapshot is taken from a
-copy of the act that names the reviewing supervisor as approver (as the approval will); the
-stored act is not touched. After approval it is the snapshot the PDF was rendered from. Values reach the markup HTML-escaped (cases/pdf/layout.py); of the template's own
-inline tags only <b>, <i> and <br/> survive here.
+Whoever reads it sees what the author's signature renders: a snapshot taken now, with a block
+for each role that will sign (empty frames: the stamps come with the signatures). Once the
+PDF exists it is the snapshot it was rendered from. Values reach the markup HTML-escaped
+(cases/pdf/layout.py); of the template's own inline tags only <b>, <i> and <br/> survive here.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 
 from django.utils import timezone
@@ -19,6 +18,7 @@ from ..models import ActRendering, ProceduralAct
 from ..pdf.layout import layout_markup
 from ..pdf.markup import CELL, parse
 from ..pdf.snapshot import act_snapshot
+from ..services.act_rendering import signature_roles as act_signature_roles_for
 
 NOT_ALLOWED_TAG = re.compile(r"<(?!/?[bi]>|br\s*/?>)[^>]*>")
 CLASSES = {
@@ -36,14 +36,19 @@ def _inline(text: str) -> SafeString:
     return mark_safe(NOT_ALLOWED_TAG.sub("", text))  # values arrive escaped; only the allowed tags remain
 
 
-def act_preview_html(act: ProceduralAct, *, approver, rendering: ActRendering | None = None) -> SafeString:
-    """The act's printed layout; once approved, from the snapshot frozen for its PDF (``rendering``)."""
+def act_preview_html(
+    act: ProceduralAct, *, rendering: ActRendering | None = None, signature_roles: list[str] | None = None
+) -> SafeString:
+    """The act's printed layout; once rendered, from the snapshot frozen for its PDF (``rendering``).
+
+    Before that, as the author's signature would render it now, with blocks for
+    ``signature_roles`` (by default the roles its requirements call for).
+    """
     if rendering is not None:
         snapshot = rendering.snapshot
     else:
-        act = copy.copy(act)
-        act.approved_by, act.approved_at = approver, timezone.now()
-        snapshot = act_snapshot(act)
+        roles = signature_roles if signature_roles is not None else act_signature_roles_for(act)
+        snapshot = act_snapshot(act, signature_roles=roles, signed_at=timezone.now())
     parts = []
     box: list[str] = []
     for block in parse(layout_markup(snapshot)):
@@ -52,6 +57,14 @@ def act_preview_html(act: ProceduralAct, *, approver, rendering: ActRendering | 
             box = []
         if block.kind == "box":
             box.append(block.text)
+        elif block.kind == "signature":
+            _role, _sep, heading = block.text.partition(CELL)
+            parts.append(
+                mark_safe(
+                    f'<div class="act-row act-signature"><span><b>{_inline(heading)}</b></span>'
+                    '<span class="act-stamp"></span></div>'
+                )
+            )
         elif block.kind == "space":
             parts.append(mark_safe('<div class="act-space"></div>'))
         elif block.kind == "row":

@@ -26,6 +26,7 @@ from ..choices import ActStatus
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..pdf.current import current_pdf_sha256
+from ..services.act_rendering import signature_roles
 from ..services.act_workflow import act_transition
 from .acts import needs_reauthentication, pending_decision_key, reauthenticate_then
 from .common import apply_errors, done
@@ -78,7 +79,7 @@ class ActReviewView(CaseScopedView):
                 "articles": act.case.articles.all(),
                 "fields": display_values(act.act_type, act.case, act.fields),
                 "participants": act.participants.select_related("person").order_by("role", "id"),
-                "preview": act_preview_html(act, approver=self.request.user, rendering=rendering),  # TEMP
+                "preview": act_preview_html(act, rendering=rendering, signature_roles=signature_roles(act)),
                 "today": timezone.localdate(),
                 "needs_reauthentication": not fresh,
                 "pending": pending,

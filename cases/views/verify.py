@@ -1,7 +1,7 @@
 """The public verification page the QR code of every signed act points to (issue #5).
 
 Anyone holding a printed act can check it without an account: whether the act with this
-token is signed, by whom and when, and whether their copy is byte-identical to the signed
+token is signed, by whom in which role (author, approver, prosecutor) and when, and whether their copy is byte-identical to the signed
 PDF with a valid signature. The page shows no case content; a signed-in reader of the case
 gets a link to the act itself. For an uploaded file with a valid signature it shows which act
 the file itself states it is (type and number, the case's registration number — nothing the
@@ -15,7 +15,6 @@ import hashlib
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.access.views import PublicView
@@ -28,7 +27,7 @@ from ..forms import VerifyUploadForm
 from ..models import ProceduralAct
 from ..pdf.storage import pdf_read
 from ..signing.trust import trust_roots_pem
-from ..signing.verify import stated_act, verify_pdf
+from ..signing.verify import signature_entries, stated_act, verify_pdf
 
 
 class ActVerifyView(PublicView):
@@ -37,7 +36,7 @@ class ActVerifyView(PublicView):
     def get_act(self, token: str) -> ProceduralAct:
         # The one read of an act outside ``restrict``: the random token (24 bytes) is the
         # capability, and nothing of the case's content is shown for it.
-        act = ProceduralAct.objects.select_related("signed_by").filter(verification_token=token).first()
+        act = ProceduralAct.objects.filter(verification_token=token).first()
         if act is None:
             raise Http404("unknown token")
         return act
@@ -45,13 +44,13 @@ class ActVerifyView(PublicView):
     def context(self, act: ProceduralAct, **extra) -> dict:
         correction = ProceduralAct.objects.filter(supersedes=act, status=ActStatus.SIGNED).first()
         user = self.request.user
+        signed = act.status == ActStatus.SIGNED
         return {
             "act": act,
-            "signed": act.status == ActStatus.SIGNED,
+            "signed": signed,
             "superseded_at": correction and correction.signed_at,
-            "signer": act.signed_by,
-            # In the page's language: a Kazakh page shows the signer's Kazakh position when recorded.
-            "signer_position": act.signed_by.position_in(get_language()) if act.signed_by else "",
+            # Who signed, in which role, as the recorded PDF itself says.
+            "signatures": signature_entries(pdf_read(act.pdf_sha256)) if signed else (),
             "form": VerifyUploadForm(),
             "readable": user.is_authenticated
             and ProceduralAct.objects.restrict(user, access.VIEW).filter(pk=act.pk).exists(),

@@ -299,9 +299,7 @@ def test_position_in_returns_the_kazakh_one_when_recorded(investigator):
     assert investigator.position_in("ru") == investigator.position_in("en") == "Старший следователь"
 
 
-def test_the_verification_page_shows_the_signers_position_in_its_language(
-    case, investigator, settings, tmp_path
-):
+def test_the_verification_page_shows_the_signers_position_in_its_language(case, investigator, settings, tmp_path):
     from tests.api.helpers import signed_act
 
     settings.ECASE_PRIVATE_STORAGE = tmp_path

@@ -80,3 +80,30 @@ def _show(content: bytes, fonts: dict[str, dict[int, str]]) -> str:
 
 def pdf_text(pdf: bytes) -> str:
     return "\n".join(page_texts(pdf))
+
+
+def _resolved(value):
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _form_text(xobject) -> str:
+    """The text a form XObject shows, its nested form XObjects' included (a stamp imported as a page)."""
+    resources = _resolved(xobject.get("/Resources", {}))
+    fonts = {name: _cmap(ref.get_object()) for name, ref in _resolved(resources.get("/Font", {})).items()}
+    parts = [_show(xobject.data, fonts)]
+    for ref in _resolved(resources.get("/XObject", {})).values():
+        nested = ref.get_object()
+        if nested.get("/Subtype") == "/Form":
+            parts.append(_form_text(nested))
+    return " ".join(part for part in parts if part.strip())
+
+
+def signature_appearance_texts(pdf: bytes) -> dict[str, str]:
+    """The visible text of each signature field's appearance (its stamp), by field name."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    texts = {}
+    for ref in reader.root["/AcroForm"]["/Fields"]:
+        field = ref.get_object()
+        if field.get("/FT") == "/Sig" and "/AP" in field:
+            texts[str(field["/T"])] = _form_text(field["/AP"]["/N"].get_object())
+    return texts

@@ -138,3 +138,34 @@ def signed_act(case, author, **kwargs):
     """Signed by its author and sealed: an act that needs nothing else (victim recognition by default)."""
     certify(author)
     return render_in_process(author_signed_act(case, author, **kwargs))
+
+
+def author_pdf(act, roles, *, signed_at=None) -> bytes:
+    """The act's base PDF as the author's signature renders it, with a block for each of ``roles``."""
+    from django.utils import timezone
+
+    from cases.pdf.document import render_act_pdf
+    from cases.pdf.snapshot import act_snapshot
+
+    return render_act_pdf(act_snapshot(act, signature_roles=roles, signed_at=signed_at or timezone.now()))
+
+
+def signed_in_turn(pdf: bytes, act, signers) -> list[bytes]:
+    """``pdf`` signed by each (user, role) of ``signers`` in turn, each with their own certificate;
+    the file after each signature, in order."""
+    from cases.models import SigningCertificate
+    from cases.signing.base import act_signer
+
+    revisions = []
+    for user, role in signers:
+        if not SigningCertificate.objects.usable().filter(user=user).exists():
+            certify(user)
+        pdf = (
+            act_signer()
+            .sign(
+                pdf, signer=user, role=role, reason=f"{role}: № {act.number}", location=act.place, language=act.language
+            )
+            .data
+        )
+        revisions.append(pdf)
+    return revisions

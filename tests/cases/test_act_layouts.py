@@ -1,11 +1,14 @@
 """Act layouts are data (templates/acts/) and the render is a function of the snapshot."""
 
+import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from cases.pdf.declension import CASES
 from cases.pdf.document import render_act_pdf
@@ -14,11 +17,15 @@ from cases.pdf.markup import parse
 from cases.pdf.snapshot import act_snapshot
 from cases.reference_data import read
 from tests.cases.pdf_text import page_texts, pdf_text
-from tests.cases.signing_helpers import KAZAKH_LETTERS, approved_act
+from tests.cases.signing_helpers import KAZAKH_LETTERS, submitted_act
 
 ACT_TYPES = read("act_types.json")
 LAYOUTS = Path(settings.BASE_DIR) / "templates" / "acts"
 INVALID = "@@MISSING %s@@"
+HEADINGS = {
+    "ru": ("Документ подготовил и подписал", "Документ утвердил", "Документ согласовал"),
+    "kk": ("Құжатты дайындады және қол қойды", "Құжатты бекітті", "Құжатты келісті"),
+}
 
 
 def squeeze(text: str) -> str:
@@ -34,7 +41,7 @@ def synthetic_snapshot(spec: dict, language: str) -> dict:
         if f.get("type") in ("participant", "participants")
     }
     return {
-        "schema": 2,
+        "schema": 3,
         "language": language,
         "act": {
             "number": 7,
@@ -56,7 +63,7 @@ def synthetic_snapshot(spec: dict, language: str) -> dict:
             "unit": "⟦unit⟧",
         },
         "author": {"name": "⟦author⟧", "short": "⟦author short⟧", "position": "⟦author position⟧"},
-        "approver": {"name": "⟦approver⟧", "short": "⟦approver short⟧", "position": "⟦approver position⟧"},
+        "signature_roles": ["author", "approver", "prosecutor"],
         "participants": [{"name": "⟦participant⟧", "role": "⟦role⟧"}],
         "fields": fields,
         "field_list": [{"label": f[f"label_{language}"], "value": fields[f["name"]]} for f in spec["fields"]],
@@ -84,8 +91,7 @@ def test_every_layout_prints_what_every_act_carries_and_its_required_fields(spec
         "⟦date⟧",
         "⟦author⟧",
         "⟦author position⟧",
-        "⟦approver⟧",
-        "⟦approver position⟧",
+        *HEADINGS[language],
         "⟦participant⟧",
         "⟦role⟧",
         "⟦body⟧",
@@ -139,9 +145,16 @@ def test_labels_exist_for_every_language_and_role():
         assert len(labels[language]["months"]) == 12
 
 
-def test_an_approved_kazakh_act_prints_every_kazakh_letter_its_number_and_page_x_of_y(case, investigator, supervisor):
-    act = approved_act(case, investigator, supervisor, language="kk")
-    snapshot = act.renderings.get().snapshot
+def author_snapshot(act, roles=("author", "approver")) -> dict:
+    """The snapshot the author's signature freezes (a real act's, through JSON as it is stored)."""
+    from django.utils import timezone
+
+    return json.loads(json.dumps(act_snapshot(act, signature_roles=list(roles), signed_at=timezone.now())))
+
+
+def test_a_kazakh_act_prints_every_kazakh_letter_its_number_and_page_x_of_y(case, investigator):
+    act = submitted_act(case, investigator, language="kk")
+    snapshot = author_snapshot(act)
     pdf = render_act_pdf(snapshot)
     text = squeeze(pdf_text(pdf))
     for letter in KAZAKH_LETTERS.replace(" ", ""):
@@ -149,32 +162,33 @@ def test_an_approved_kazakh_act_prints_every_kazakh_letter_its_number_and_page_x
     assert case.registration_number in text
     assert f"№ {act.number} акт" in text and "ЖӘБІРЛЕНУШІ ДЕП ТАНУ ТУРАЛЫ" not in text  # the layout's own title
     assert "ҚАУЛЫ" in text and "жәбірленуші деп тану туралы" in text
-    assert supervisor.position in text and investigator.position in text
+    assert investigator.position in text and "Құжатты дайындады және қол қойды" in text and "Құжатты бекітті" in text
+    assert "Құжатты келісті" not in text  # no block for a role that does not sign this act
     assert "Сәрсенбаев Әділ" in text
     assert snapshot["act"]["verification_url"] in text
     assert "1 беттің 1-беті" in text
     assert b"PTSans" in pdf and b"Helvetica" not in pdf
 
 
-def test_a_two_page_act_numbers_its_pages_page_x_of_y(case, investigator, supervisor):
+def test_a_two_page_act_numbers_its_pages_page_x_of_y(case, investigator):
     body = "\n".join(f"{n}. Куәның айғақтары бойынша анықталған мән-жайлар сипатталды." * 3 for n in range(1, 30))
-    act = approved_act(case, investigator, supervisor, language="ru", code="interrogation_witness", body=body)
-    pages = page_texts(render_act_pdf(act.renderings.get().snapshot))
+    act = submitted_act(case, investigator, language="ru", code="interrogation_witness", body=body)
+    pages = page_texts(render_act_pdf(author_snapshot(act)))
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         assert f"Страница {number} из {len(pages)}" in squeeze(page)
         assert f"ЕРДР № {case.registration_number} · акт № {act.number}" in squeeze(page)
 
 
-def test_text_is_normalised_to_nfc(case, investigator, supervisor):
+def test_text_is_normalised_to_nfc(case, investigator):
     decomposed = "Каи\u0306рат е\u0308ж"  # "Қайрат" typed with a combining breve, "ё" with a combining diaeresis
-    act = approved_act(case, investigator, supervisor, language="ru", body=decomposed)
-    snapshot = act.renderings.get().snapshot
+    act = submitted_act(case, investigator, language="ru", body=decomposed)
+    snapshot = author_snapshot(act)
     assert snapshot["act"]["body"] == unicodedata.normalize("NFC", decomposed) == "Кайрат ёж"
     assert "Кайрат ёж" in squeeze(pdf_text(render_act_pdf(snapshot)))
 
 
-def test_the_snapshot_resolves_references_only_inside_the_case(case, investigator, supervisor, outsider):
+def test_the_snapshot_resolves_references_only_inside_the_case(case, investigator, outsider):
     from cases.choices import ParticipantRole
     from cases.services.participants import participant_add
     from tests.factories import person_data, register
@@ -186,6 +200,53 @@ def test_the_snapshot_resolves_references_only_inside_the_case(case, investigato
         role=ParticipantRole.WITNESS,
         person_data=person_data(last_name="Бөтен", first_name="Адам"),
     )
-    act = approved_act(case, investigator, supervisor, language="ru")
+    act = submitted_act(case, investigator, language="ru")
     act.fields["participant"] = foreign.pk
-    assert "Бөтен" not in json.dumps(act_snapshot(act), ensure_ascii=False)
+    assert "Бөтен" not in json.dumps(author_snapshot(act), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_signature_blocks_stand_where_the_signer_will_put_the_stamps_on_the_last_page(language):
+    from cases.pdf.page import BOTTOM, LEFT, signature_box
+
+    spec = next(s for s in ACT_TYPES if s["code"] == "interrogation_witness")
+    snapshot = synthetic_snapshot(spec, language)
+    snapshot["act"]["body"] = "\n".join(["⟦долгий текст⟧ " * 60] * 12)  # several pages
+    pdf = render_act_pdf(snapshot)
+    pages = page_texts(pdf)
+    assert len(pages) >= 2
+    for heading in HEADINGS[language]:
+        assert heading in squeeze(pages[-1]) and all(heading not in squeeze(p) for p in pages[:-1])
+    boxes = [signature_box(role, snapshot["signature_roles"]) for role in snapshot["signature_roles"]]
+    assert [b[0] for b in boxes] == [-1, -1, -1]
+    assert all(b[1] > LEFT and b[2] >= BOTTOM for b in boxes)
+    assert all(upper[2] >= lower[4] for upper, lower in zip(boxes, boxes[1:], strict=False))  # no overlap
+    # each frame is drawn exactly where the stamp will go (the flowable draws in its own translated space)
+    reader = PdfFileReader(io.BytesIO(pdf))
+    last = reader.find_page_for_modification(len(pages) - 1)[0].get_object()
+    contents = last["/Contents"]
+    data = b"".join(c.get_object().data for c in contents) if isinstance(contents, list) else contents.get_object().data
+    number = rb"(-?[\d.]+)"
+    shifts = [tuple(map(float, m)) for m in re.findall(rb"1 0 0 1 " + number + b" " + number + b" cm", data)]
+    rects = [tuple(map(float, m)) for m in re.findall(b" ".join([number] * 4) + b" re", data)]
+    drawn = {
+        (round(x + dx, 2), round(y + dy, 2), round(x + dx + w, 2), round(y + dy + h, 2))
+        for x, y, w, h in rects
+        for dx, dy in shifts
+    }
+    for _page, x1, y1, x2, y2 in boxes:
+        assert (x1, y1, x2, y2) in drawn
+
+
+def test_a_snapshot_frozen_before_roles_still_renders_with_the_approvers_block():
+    """A requeued rendering of schema 2: "approver" in the snapshot, no "signature_roles"."""
+    spec = next(s for s in ACT_TYPES if s["code"] == "victim_recognition")
+    snapshot = synthetic_snapshot(spec, "ru")
+    del snapshot["signature_roles"]
+    snapshot["schema"] = 2
+    snapshot["approver"] = {"name": "⟦approver⟧", "short": "⟦approver short⟧", "position": "⟦approver position⟧"}
+    markup = layout_markup(snapshot, engine=layout_engine(INVALID))
+    assert "@@MISSING" not in markup
+    assert [b.text for b in parse(markup) if b.kind == "signature"] == ["approver<|>Документ утвердил"]
+    text = squeeze(pdf_text(render_act_pdf(snapshot)))
+    assert "Документ утвердил" in text and "Документ подготовил" not in text

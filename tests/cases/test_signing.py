@@ -56,12 +56,12 @@ def test_a_certificate_carries_the_person_and_a_key_only_the_passphrase_opens(su
 
 
 def test_a_signed_act_validates_with_pyhanko_against_the_configured_root(pdf):
-    status = validate_pdf_signature(
-        PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0], ValidationContext(trust_roots=trust_roots())
-    )
-    assert status.bottom_line and status.trusted and status.intact and status.valid
-    assert status.signing_cert.subject.native["common_name"] == "Серікова Әсем"
-    assert "Серікова Әсем" in verify_pdf(pdf).signer
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    context = ValidationContext(trust_roots=trust_roots())
+    statuses = [validate_pdf_signature(signature, context) for signature in embedded]
+    assert all(s.bottom_line and s.trusted and s.intact and s.valid for s in statuses)
+    assert [s.signing_cert.subject.native["common_name"] for s in statuses] == ["Ахметов Нұрлан", "Серікова Әсем"]
+    assert "Ахметов Нұрлан" in verify_pdf(pdf).signer  # the first signature: the author's
 
 
 @pytest.mark.parametrize("where", [0.05, 0.3, 0.5, 0.8, 0.999])
@@ -121,7 +121,8 @@ def test_verify_act_prints_signer_time_and_valid_and_exits_0(pdf, tmp_path, caps
     path.write_bytes(pdf)
     call_command("verify_act", str(path))
     out = capsys.readouterr().out
-    assert "Signer: Серікова Әсем" in out and "Signing time: 20" in out and out.strip().endswith("VALID")
+    assert "Signer: Ахметов Нұрлан" in out and "Signing time: 20" in out and out.strip().endswith("VALID")
+    assert "1. Prepared and signed: Ахметов Нұрлан" in out and "2. Approved: Серікова Әсем" in out
 
 
 def test_verify_act_prints_invalid_and_exits_1_for_one_flipped_byte(pdf, tmp_path, capsys):

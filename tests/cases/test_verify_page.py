@@ -8,12 +8,13 @@ shows that statement — nothing the file does not already contain, and nothing 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases.pdf.storage import pdf_read
 from cases.signing.verify import stated_act, verify_pdf
-from tests.cases.signing_helpers import approved_act, signed_act
+from tests.cases.signing_helpers import signed_act, submitted_act
 from tests.factories import register
 
 
@@ -40,6 +41,7 @@ def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investig
     result = check(client, act, pdf_read(act.pdf_sha256))
     assert "This is the signed act this page is for." in result and "<strong>VALID</strong>" in result
     assert "DIFFERENT ACT" not in result
+    assert 'data-role="author">Ахметов Нұрлан' in result and 'data-role="approver">Серікова Әсем' in result
     assert f"{act.act_type.name_kk} № {act.number}" in result and case.registration_number in result
 
 
@@ -70,7 +72,7 @@ def test_a_genuine_pdf_of_another_cases_act_names_that_case_as_the_pdf_does(
 def test_an_unsigned_acts_page_does_not_confirm_another_acts_genuine_pdf(
     client, case, investigator, supervisor, signing
 ):
-    pending = approved_act(case, investigator, supervisor)  # queued, not yet signed
+    pending = submitted_act(case, investigator)  # not yet signed
     other = signed_act(case, investigator)
     result = check(client, pending, pdf_read(other.pdf_sha256))
     assert "DIFFERENT ACT" in result and "This is the signed act" not in result
@@ -83,3 +85,18 @@ def test_an_altered_pdf_states_nothing(client, case, investigator, supervisor, s
     result = check(client, act, pdf[:middle] + bytes([pdf[middle] ^ 1]) + pdf[middle + 1 :])
     assert "Not a validly signed act." in result and "<strong>INVALID</strong>" in result
     assert 'id="stated"' not in result and case.registration_number not in result
+
+
+def test_the_page_lists_who_signed_in_which_role_in_the_interface_language(
+    client, case, investigator, supervisor, signing
+):
+    act = signed_act(case, investigator)
+    body = client.get(reverse("verify:act", args=[act.verification_token])).content.decode()
+    assert "<dt>Prepared and signed</dt>" in body and "<dt>Approved</dt>" in body
+    assert body.index('data-role="author">Ахметов Нұрлан') < body.index('data-role="approver">Серікова Әсем')
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    body = client.get(reverse("verify:act", args=[act.verification_token])).content.decode()
+    assert "Документ подготовил и подписал" in body and "Документ утвердил" in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
+    body = client.get(reverse("verify:act", args=[act.verification_token])).content.decode()
+    assert "Құжатты дайындады және қол қойды" in body and "Құжатты бекітті" in body
