@@ -8,7 +8,6 @@ Kazakh pages. Access by role and method is swept in tests/test_admin_sweep.py.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,7 +17,7 @@ from accounts.services import unit_supervisors_group
 from accounts.workspace.views import PAGE_SIZE
 from audit.choices import EventType
 from audit.models import AuditEvent
-from cases.models import Case, CriminalCodeArticle, ProceduralActType
+from cases.models import CriminalCodeArticle, ProceduralActType
 from tests.auth import verified_client
 from tests.factories import make_user
 
@@ -299,22 +298,23 @@ def test_position_in_returns_the_kazakh_one_when_recorded(investigator):
     assert investigator.position_in("ru") == investigator.position_in("en") == "Старший следователь"
 
 
-def test_the_verification_page_shows_the_signers_position_in_its_language(case, investigator, settings, tmp_path):
-    from tests.api.helpers import signed_act
+def test_a_signed_act_prints_the_signers_position_in_the_acts_language(case, investigator, settings, tmp_path):
+    """The author's line in the act and their signature stamp carry the position in the act's language."""
+    from cases.pdf.storage import pdf_read
+    from tests.cases.pdf_text import pdf_text, signature_appearance_texts
+    from tests.cases.signing_helpers import TEST_PASSPHRASE, install_authority, signed_act
 
+    settings.ECASE_SIGNING_PASSPHRASE = TEST_PASSPHRASE
     settings.ECASE_PRIVATE_STORAGE = tmp_path
-    act_type = ProceduralActType.objects.create(code="ws_note", name_ru="Справка", name_kk="Анықтама", kind="other")
-    act = signed_act(case, investigator, act_type)
-    signer = act.signed_by
-    signer.position, signer.position_kk = "Начальник следственного отдела", "Тергеу бөлімінің бастығы"
-    signer.save(update_fields=["position", "position_kk"])
-    url = reverse("verify:act", args=[act.verification_token])
+    install_authority()
+    investigator.position, investigator.position_kk = "Начальник следственного отдела", "Тергеу бөлімінің бастығы"
+    investigator.save(update_fields=["position", "position_kk"])
     for language, shown, hidden in (
         ("kk", "Тергеу бөлімінің бастығы", "Начальник следственного отдела"),
         ("ru", "Начальник следственного отдела", "Тергеу бөлімінің бастығы"),
     ):
-        visitor = Client()
-        visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        body = visitor.get(url).content.decode()
-        assert shown in body and hidden not in body, language
-    assert Case.objects.filter(pk=case.pk).exists()
+        pdf = pdf_read(signed_act(case, investigator, language=language).pdf_sha256)
+        stamps = " ".join(signature_appearance_texts(pdf).values())
+        assert shown in stamps and hidden not in stamps, language
+        text = pdf_text(pdf)
+        assert shown in text and hidden not in text, language

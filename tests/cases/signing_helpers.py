@@ -140,6 +140,20 @@ def signed_act(case, author, **kwargs):
     return render_in_process(author_signed_act(case, author, **kwargs))
 
 
+def fully_signed_act(case, author, approver, prosecutor, *, code="indictment", **kwargs):
+    """Signed by its author, approved by the head of unit, agreed by the prosecutor, every signature
+    on its PDF and the act sealed: the three-signature act of issue #17."""
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+
+    for user in (author, approver, prosecutor):
+        certify(user)
+    act = author_signed_act(case, author, code=code, **kwargs)
+    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
+    act = act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor)
+    return render_in_process(act)
+
+
 def author_pdf(act, roles, *, signed_at=None) -> bytes:
     """The act's base PDF as the author's signature renders it, with a block for each of ``roles``."""
     from django.utils import timezone

@@ -17,7 +17,7 @@ from cases.pdf.markup import parse
 from cases.pdf.snapshot import act_snapshot
 from cases.reference_data import read
 from tests.cases.pdf_text import page_texts, pdf_text
-from tests.cases.signing_helpers import KAZAKH_LETTERS, submitted_act
+from tests.cases.signing_helpers import KAZAKH_LETTERS, drafted_act
 
 ACT_TYPES = read("act_types.json")
 LAYOUTS = Path(settings.BASE_DIR) / "templates" / "acts"
@@ -153,7 +153,7 @@ def author_snapshot(act, roles=("author", "approver")) -> dict:
 
 
 def test_a_kazakh_act_prints_every_kazakh_letter_its_number_and_page_x_of_y(case, investigator):
-    act = submitted_act(case, investigator, language="kk")
+    act = drafted_act(case, investigator, language="kk")
     snapshot = author_snapshot(act)
     pdf = render_act_pdf(snapshot)
     text = squeeze(pdf_text(pdf))
@@ -172,7 +172,7 @@ def test_a_kazakh_act_prints_every_kazakh_letter_its_number_and_page_x_of_y(case
 
 def test_a_two_page_act_numbers_its_pages_page_x_of_y(case, investigator):
     body = "\n".join(f"{n}. Куәның айғақтары бойынша анықталған мән-жайлар сипатталды." * 3 for n in range(1, 30))
-    act = submitted_act(case, investigator, language="ru", code="interrogation_witness", body=body)
+    act = drafted_act(case, investigator, language="ru", code="interrogation_witness", body=body)
     pages = page_texts(render_act_pdf(author_snapshot(act)))
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
@@ -182,7 +182,7 @@ def test_a_two_page_act_numbers_its_pages_page_x_of_y(case, investigator):
 
 def test_text_is_normalised_to_nfc(case, investigator):
     decomposed = "Каи\u0306рат е\u0308ж"  # "Қайрат" typed with a combining breve, "ё" with a combining diaeresis
-    act = submitted_act(case, investigator, language="ru", body=decomposed)
+    act = drafted_act(case, investigator, language="ru", body=decomposed)
     snapshot = author_snapshot(act)
     assert snapshot["act"]["body"] == unicodedata.normalize("NFC", decomposed) == "Кайрат ёж"
     assert "Кайрат ёж" in squeeze(pdf_text(render_act_pdf(snapshot)))
@@ -200,7 +200,7 @@ def test_the_snapshot_resolves_references_only_inside_the_case(case, investigato
         role=ParticipantRole.WITNESS,
         person_data=person_data(last_name="Бөтен", first_name="Адам"),
     )
-    act = submitted_act(case, investigator, language="ru")
+    act = drafted_act(case, investigator, language="ru")
     act.fields["participant"] = foreign.pk
     assert "Бөтен" not in json.dumps(author_snapshot(act), ensure_ascii=False)
 

@@ -26,7 +26,7 @@ from cases.signing.pades import complete, prepare
 from cases.signing.trust import trust_roots
 from cases.signing.verify import verify_pdf
 from tests.cases.pdf_text import pdf_text, signature_appearance_texts
-from tests.cases.signing_helpers import TEST_PASSPHRASE, author_pdf, certify, signed_in_turn, submitted_act
+from tests.cases.signing_helpers import TEST_PASSPHRASE, author_pdf, certify, drafted_act, signed_in_turn
 
 ROLES = ["author", "approver", "prosecutor"]
 POSITIONS = {
@@ -47,7 +47,7 @@ def people(investigator, supervisor, prosecutor, signing):
 
 @pytest.fixture
 def act(case, investigator):
-    return submitted_act(case, investigator, language="kk")
+    return drafted_act(case, investigator, language="kk")
 
 
 @pytest.fixture
@@ -241,7 +241,8 @@ def test_the_preview_shows_the_layout_as_the_authors_signature_renders_it(act, s
     from cases.views.preview import act_preview_html
 
     html = str(act_preview_html(act))
-    assert "Құжатты дайындады және қол қойды" in html and "Құжатты бекітті" in html  # the type needs approval
+    # A victim's recognition needs the author's signature only (its requirements, issue #17).
+    assert "Құжатты дайындады және қол қойды" in html and "Құжатты бекітті" not in html
     assert supervisor.get_full_name() not in html and "БЕКІТЕМІН" not in html  # no approver is named in advance
     html = str(act_preview_html(act, signature_roles=ROLES))
     assert "Құжатты келісті" in html

@@ -19,12 +19,12 @@ from cases.pdf.storage import pdf_read
 from cases.signing.authority import BUILTIN, builtin_authority, root_material
 from cases.signing.trust import trust_roots, trust_roots_pem
 from cases.signing.verify import verify_pdf
-from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, signed_act
+from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, fully_signed_act
 
 
 @pytest.fixture
-def pdf(case, investigator, supervisor, signing):
-    return pdf_read(signed_act(case, investigator).pdf_sha256)
+def pdf(case, investigator, supervisor, prosecutor, signing):
+    return pdf_read(fully_signed_act(case, investigator, supervisor, prosecutor).pdf_sha256)
 
 
 def flipped(data: bytes, position: int, mask: int = 0x01) -> bytes:
@@ -60,7 +60,11 @@ def test_a_signed_act_validates_with_pyhanko_against_the_configured_root(pdf):
     context = ValidationContext(trust_roots=trust_roots())
     statuses = [validate_pdf_signature(signature, context) for signature in embedded]
     assert all(s.bottom_line and s.trusted and s.intact and s.valid for s in statuses)
-    assert [s.signing_cert.subject.native["common_name"] for s in statuses] == ["Ахметов Нұрлан", "Серікова Әсем"]
+    assert [s.signing_cert.subject.native["common_name"] for s in statuses] == [
+        "Ахметов Нұрлан",
+        "Серікова Әсем",
+        "Оспанов Бауыржан",
+    ]
     assert "Ахметов Нұрлан" in verify_pdf(pdf).signer  # the first signature: the author's
 
 
@@ -122,7 +126,11 @@ def test_verify_act_prints_signer_time_and_valid_and_exits_0(pdf, tmp_path, caps
     call_command("verify_act", str(path))
     out = capsys.readouterr().out
     assert "Signer: Ахметов Нұрлан" in out and "Signing time: 20" in out and out.strip().endswith("VALID")
-    assert "1. Prepared and signed: Ахметов Нұрлан" in out and "2. Approved: Серікова Әсем" in out
+    assert (
+        "1. Prepared and signed: Ахметов Нұрлан" in out
+        and "2. Approved: Серікова Әсем" in out
+        and "3. Agreed: Оспанов Бауыржан" in out
+    )
 
 
 def test_verify_act_prints_invalid_and_exits_1_for_one_flipped_byte(pdf, tmp_path, capsys):

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from cases.pdf.storage import pdf_read
 from cases.signing.verify import stated_act, verify_pdf
-from tests.cases.signing_helpers import signed_act, submitted_act
+from tests.cases.signing_helpers import fully_signed_act, signed_act, submitted_act
 from tests.factories import register
 
 
@@ -36,8 +36,8 @@ def test_the_pdf_states_its_act_type_number_and_case(case, investigator, supervi
     assert verify_pdf(pdf_read(act.pdf_sha256)).stated == stated
 
 
-def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investigator, supervisor, signing):
-    act = signed_act(case, investigator)
+def test_the_own_pdf_is_this_act_and_says_which_act_it_is(client, case, investigator, supervisor, prosecutor, signing):
+    act = fully_signed_act(case, investigator, supervisor, prosecutor)
     result = check(client, act, pdf_read(act.pdf_sha256))
     assert "This is the signed act this page is for." in result and "<strong>VALID</strong>" in result
     assert "DIFFERENT ACT" not in result
@@ -88,9 +88,9 @@ def test_an_altered_pdf_states_nothing(client, case, investigator, supervisor, s
 
 
 def test_the_page_lists_who_signed_in_which_role_in_the_interface_language(
-    client, case, investigator, supervisor, signing
+    client, case, investigator, supervisor, prosecutor, signing
 ):
-    act = signed_act(case, investigator)
+    act = fully_signed_act(case, investigator, supervisor, prosecutor)
     body = client.get(reverse("verify:act", args=[act.verification_token])).content.decode()
     assert "<dt>Prepared and signed</dt>" in body and "<dt>Approved</dt>" in body
     assert body.index('data-role="author">Ахметов Нұрлан') < body.index('data-role="approver">Серікова Әсем')
