@@ -51,7 +51,7 @@ class ActAction(models.TextChoices):
 
 
 # Who signs at each step that signs, and with which right the step is taken.
-SIGNING_STEPS = {
+SIGNING_STEPS: dict[str, SignatureRole] = {
     ActAction.SIGN: SignatureRole.AUTHOR,
     ActAction.APPROVE: SignatureRole.APPROVER,
     ActAction.AGREE: SignatureRole.PROSECUTOR,

@@ -715,12 +715,14 @@ class CaseBuilder:
             body="Демонстрационный текст акта." if not plan.kazakh else "Актінің демонстрациялық мәтіні.",
         )
         for action in act_plan_steps(act, plan.status, has_prosecutor=self.prosecutor is not None):
-            actor = {
+            deciders: dict[str, User | None] = {
                 ActAction.APPROVE: self.boss,
                 ActAction.RETURN: self.boss,
                 ActAction.AGREE: self.prosecutor,
                 ActAction.REFUSE: self.prosecutor,
-            }.get(action, self.lead)
+            }
+            actor = deciders.get(action, self.lead)
+            assert actor is not None  # act_plan_steps asks the prosecutor only where the case has one
             reason = (
                 RETURN_REASON
                 if action in (ActAction.RETURN, ActAction.REFUSE)

@@ -179,7 +179,8 @@ class ActTypeRefSerializer(serializers.ModelSerializer):
 
 
 class RequirementStepSerializer(serializers.Serializer):
-    required = serializers.BooleanField()
+    # A declared field leaves the class (DRF's metaclass): the serializer's own ``required`` is untouched.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     article = serializers.CharField(help_text="The article of УПК РК that requires the step; empty if not required.")
     done_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True, required=False, help_text="The prosecutor's term (agree).")
@@ -296,7 +297,7 @@ class ActSerializer(serializers.ModelSerializer):
         if not act.content_version:
             return []
         rows = act.renderings.filter(act_version=act.content_version).select_related("signer").order_by("step")
-        return SignatureSerializer(rows, many=True).data
+        return list(SignatureSerializer(rows, many=True).data)
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
         correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()
