@@ -271,8 +271,9 @@ class ActReviewForm(forms.Form):
         choices=[(a.value, a.label) for a in (ActAction.APPROVE, ActAction.RETURN, ActAction.AGREE, ActAction.REFUSE)],
         widget=forms.HiddenInput,
     )
+    # Only the return and refusal forms render this field: there the browser asks for it too.
     reason = TextareaField(
-        label=_("Reasons"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reasons"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3, "required": True})
     )
 
     def clean(self):

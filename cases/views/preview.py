@@ -45,7 +45,13 @@ def act_preview_html(
     ``signature_roles`` (by default the roles its requirements call for).
     """
     if rendering is not None:
-        snapshot = rendering.snapshot
+        # Only the first signature of a round carries the snapshot; the later ones sign its PDF.
+        snapshot = rendering.snapshot or (
+            ActRendering.objects.filter(act_id=rendering.act_id, act_version=rendering.act_version)
+            .order_by("step")
+            .values_list("snapshot", flat=True)
+            .first()
+        )
     else:
         roles = signature_roles if signature_roles is not None else act_signature_roles_for(act)
         snapshot = act_snapshot(act, signature_roles=roles, signed_at=timezone.now())

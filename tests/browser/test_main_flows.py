@@ -18,7 +18,7 @@ from evidence.models import EvidenceFile
 from evidence.services import evidence_add, evidence_file_add
 from tests.browser.helpers import UNLABELLED, code, enrolled, sign_in
 from tests.evidence.helpers import png_bytes
-from tests.factories import PASSWORD, article, make_iin, person_data, register
+from tests.factories import PASSWORD, article, author_only_requirement, make_iin, person_data, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,10 +107,13 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     shot(page, "act-form")
     page.click("main form[method=post] button[type=submit]")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    page.click("text=Submit for approval")
+    page.click("main form button:has-text('Sign')")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    assert ProceduralAct.objects.get(case=case).status == ActStatus.SUBMITTED
-    shot(page, "act-submitted")
+    # A victim's recognition needs nothing but its author's signature: its PDF is being signed.
+    signed = ProceduralAct.objects.get(case=case)
+    assert (signed.status, signed.signed_by) == (ActStatus.APPROVED, investigator)
+    assert list(signed.renderings.values_list("role", flat=True)) == ["author"]
+    shot(page, "act-signed")
 
     page.goto(f"/cases/{case.pk}/?tab=evidence")
     page.click("text=Enter evidence")
@@ -129,16 +132,18 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
 
 @pytest.fixture
 def two_submitted_acts(investigator, supervisor, prosecutor):
+    """Two acts signed by their author, awaiting the head of unit's approval and then the prosecutor's agreement."""
     case = register(actor=investigator, prosecutor=prosecutor)
     act_type = ProceduralActType.objects.create(
         code="browser_note", name_ru="Справка", name_kk="Анықтама", kind="other"
     )
+    author_only_requirement(act_type, approval_article="test", agreement_article="test", agreement_hours=24)
     acts = []
     for body in ("Первый акт", "Второй акт"):
         act = act_create(
             case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body=body
         )
-        acts.append(act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator))
+        acts.append(act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator))
     return acts
 
 
@@ -177,7 +182,7 @@ def test_supervisor_approves_after_reauthentication_in_one_confirmation_and_retu
     shot(page, "confirm-approval")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/cases/acts/{first.pk}/")
-    assert ProceduralAct.objects.get(pk=first.pk).status in (ActStatus.APPROVED, ActStatus.SIGNED)
+    assert ProceduralAct.objects.get(pk=first.pk).status == ActStatus.AWAITING_AGREEMENT
     shot(page, "approved")
 
     page.goto("/")
@@ -228,4 +233,46 @@ def test_prosecutor_reads_the_whole_file_and_finds_no_way_to_write(
     assert download.value.suggested_filename == "scan.png"
     response = page.goto(f"/cases/{case.pk}/edit/")
     assert response.status == 403
+    shot(page, "refused")
+
+
+def test_prosecutor_agrees_after_reauthentication_in_one_confirmation_and_refuses_another_with_reasons(
+    page_for, shot, supervisor, prosecutor, two_submitted_acts
+):
+    """Issue #17: the procedural prosecutor decides in ecase, as themself, on the same review page."""
+    first, second = two_submitted_acts
+    for act in (first, second):
+        act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    enrolled(prosecutor)
+    page = page_for()
+    device = sign_in(page, prosecutor)
+    assert "Acts awaiting your agreement" in page.content()
+    shot(page, "agreement-queue")
+    page.click(f"a[href='/cases/acts/{first.pk}/review/']")
+    page.wait_for_url(f"**/cases/acts/{first.pk}/review/")
+    assert page.is_visible("button:has-text('Agree')") and not page.is_visible("button:has-text('Approve')")
+    page.click("button:has-text('Agree')")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_token", code(device, ahead=1))
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/cases/acts/{first.pk}/review/")
+    assert ProceduralAct.objects.get(pk=first.pk).status == ActStatus.AWAITING_AGREEMENT  # a GET records nothing
+    assert page.evaluate("() => document.activeElement.textContent") == "Confirm the agreement"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/cases/acts/{first.pk}/")
+    agreed = ProceduralAct.objects.get(pk=first.pk)
+    assert (agreed.status, agreed.agreed_by) == (ActStatus.APPROVED, prosecutor)
+    assert "What the law requires" in page.content()
+    shot(page, "agreed")
+
+    page.goto(f"/cases/acts/{second.pk}/review/")
+    page.click("button:has-text('Refuse agreement')")  # without reasons: the browser asks for them first
+    assert ProceduralAct.objects.get(pk=second.pk).status == ActStatus.AWAITING_AGREEMENT
+    page.fill("#id_reason", "Квалификация не подтверждена материалами")
+    page.click("button:has-text('Refuse agreement')")
+    page.wait_for_url(f"**/cases/acts/{second.pk}/")
+    refused = ProceduralAct.objects.get(pk=second.pk)
+    assert refused.status == ActStatus.REFUSED
+    assert refused.transitions.last().reason == "Квалификация не подтверждена материалами"
     shot(page, "refused")

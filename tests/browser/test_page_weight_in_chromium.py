@@ -35,7 +35,7 @@ from cases.views.common import PAGE_SIZE
 from evidence.services import evidence_file_add, evidence_transfer
 from tests.auth import verified_client
 from tests.evidence.helpers import add_item, png_bytes
-from tests.factories import person_data, register
+from tests.factories import author_only_requirement, person_data, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,8 @@ def filled(tmp_path, settings, investigator, supervisor, prosecutor, admin):
         )
     note = ProceduralActType.objects.create(code="weight_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана", body="Текст.")
-    submitted = act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+    author_only_requirement(note, approval_article="test")  # the head of unit approves this one
+    submitted = act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
     detail = reverse("cases:detail", args=[case.pk])
     return {
         investigator: {

@@ -13,10 +13,10 @@ from cases.choices import ParticipantRole
 from cases.models import Case, Participant
 from evidence.models import EvidenceFile
 from evidence.services import evidence_add
-from tests.browser.helpers import UNLABELLED, choose_with_arrows, enrolled, sign_in, tab_to
+from tests.browser.helpers import UNLABELLED, choose_with_arrows, code, enrolled, sign_in, tab_to
 from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, render_in_process
 from tests.evidence.helpers import padded_png
-from tests.factories import make_iin, register
+from tests.factories import PASSWORD, make_iin, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -148,9 +148,11 @@ def render_and_close(act):
         connection.close()  # the thread's own connection, or the test database cannot be dropped
 
 
-def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decision(
+def test_the_term_tab_requests_an_extension_and_the_prosecutor_agrees_to_it(
     page_for, shot, investigator, supervisor, prosecutor, settings, tmp_path
 ):
+    """The request is signed by its author, approved by the head of unit and agreed by the prosecutor
+    (issue #17): the agreement extends the term, as the prosecutor's own decision."""
     from cases.act_transitions import ActAction
     from cases.models import ExtensionDecision, ProceduralAct
     from cases.services.act_workflow import act_transition
@@ -172,7 +174,7 @@ def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decis
     shot(page, "request")
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    page.click("text=Submit for approval")
+    page.click("main form button:has-text('Sign')")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
     act = ProceduralAct.objects.get(case=case)
     assert act.status == "submitted" and act.fields["current_term_expires_on"] == deadline.isoformat()
@@ -180,27 +182,40 @@ def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decis
     assert page.locator(".pending-request").is_visible()
     shot(page, "pending")
 
-    # Approval here, then the worker's task renders and signs the PDF. pyHanko's synchronous API
-    # starts an event loop of its own, which Playwright's (running in this thread) forbids, so
-    # the task runs in a thread beside it, as it would in a worker process.
     act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
-    certify(supervisor)
+    enrolled(prosecutor)
+    office = page_for()
+    device = sign_in(office, prosecutor)
+    assert "Acts awaiting your agreement" in office.content()
+    office.click(f"a[href='/cases/acts/{act.pk}/review/']")
+    office.click("button:has-text('Agree')")
+    office.wait_for_url("**/accounts/reauthenticate/**")
+    office.fill("#id_password", PASSWORD)
+    office.fill("#id_token", code(device, ahead=1))
+    office.click("main button[type=submit]")
+    office.wait_for_url(f"**/cases/acts/{act.pk}/review/")
+    assert office.evaluate(UNLABELLED) == []
+    shot(office, "decision")
+    office.keyboard.press("Enter")
+    office.wait_for_url(f"**/cases/acts/{act.pk}/")
+    decision = ExtensionDecision.objects.get()
+    assert decision.granted and decision.extension.days == 30
+    assert decision.decided_by == decision.entered_by == prosecutor
+    assert Case.objects.get(pk=case.pk).deadline == deadline + timedelta(days=30)
+    shot(office, "extended")
+
+    # The workers' part: three signatures on one PDF, then the act is sealed and in force. pyHanko's
+    # synchronous API starts an event loop of its own, which Playwright's (running in this thread)
+    # forbids, so the task runs in a thread beside it, as it would in a worker process.
+    for user in (investigator, supervisor, prosecutor):
+        certify(user)
     worker = threading.Thread(target=render_and_close, args=(act,))
     worker.start()
-    worker.join(timeout=120)
-    assert ProceduralAct.objects.get(pk=act.pk).status == "signed"
-    enrolled(supervisor)
-    boss = page_for()
-    sign_in(boss, supervisor)
-    assert "Term extension requests" in boss.content()
-    boss.click(f"a[href='/cases/acts/{act.pk}/extension-decision/']")
-    boss.check("input[name=granted][value=yes]")
-    boss.fill("#id_reason", "Продлить срок до получения заключения эксперта")
-    assert boss.evaluate(UNLABELLED) == []
-    shot(boss, "decision")
-    boss.click("main button[type=submit]")
-    boss.wait_for_url(f"**/cases/{case.pk}/?tab=term")
-    decision = ExtensionDecision.objects.get()
-    assert decision.granted and decision.extension.days == 30 and decision.decided_by == prosecutor
-    assert Case.objects.get(pk=case.pk).deadline == deadline + timedelta(days=30)
-    shot(boss, "extended")
+    worker.join(timeout=180)
+    signed = ProceduralAct.objects.get(pk=act.pk)
+    assert signed.status == "signed" and signed.in_force
+    assert list(signed.renderings.order_by("step").values_list("role", flat=True)) == [
+        "author",
+        "approver",
+        "prosecutor",
+    ]

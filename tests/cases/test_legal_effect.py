@@ -336,3 +336,13 @@ def test_a_measure_needing_a_sanction_is_in_force_only_once_the_judge_granted_it
     assert act.in_force
     with pytest.raises(ValidationError):  # once
         act_sanction_record(act_id=act.pk, actor=investigator, scan=pdf_bytes("court"), **details)
+
+
+def test_the_review_page_previews_the_round_after_the_head_of_unit_approved(case, investigator, supervisor, prosecutor):
+    """The approver's signature row carries no snapshot: the preview reads its round's first."""
+    act = author_signed_act(case, investigator, code="indictment")
+    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    page = verified_client(prosecutor).get(reverse("cases:act-review", args=[act.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'value="agree"' in body and 'class="act-sheet"' in body
