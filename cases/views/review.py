@@ -55,7 +55,8 @@ class ActReviewView(CaseScopedView):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
         decisions = [a for a in act_actions(act, self.request.user) if a in DECISIONS]
         fresh = not needs_reauthentication(self.request, ActAction.APPROVE)
-        rendering = act.renderings.order_by("-act_version", "-step").first()
+        # The snapshot the PDF is rendered from rides on the round's first signature (the author's).
+        rendering = act.renderings.order_by("-act_version", "step").first()
         # The decision asked for before the re-authentication, if it still applies to this very version.
         pending = (
             pending["action"]
