@@ -18,10 +18,11 @@ from audit.read_log import log_read
 from audit.services import audit_record
 from cases.access.views import CaseScopedView
 from ecase import blobs
+from ecase.errors import NotAllowed
 
 from .. import access
 from ..act_fields import add_structured_fields, display_values, structured_values
-from ..act_transitions import ActAction, act_actions
+from ..act_transitions import ActAction, act_action_refusal, act_actions
 from ..choices import ActStatus
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
@@ -208,6 +209,9 @@ class ActTransitionView(CaseScopedView):
         if not form.is_valid():
             return redirect("cases:act", pk=act.pk)
         action = form.cleaned_data["action"]
+        refusal = act_action_refusal(act, action, actor=request.user)
+        if isinstance(refusal, NotAllowed):
+            raise refusal  # not this user's step: 403 before their password is asked for again
         if needs_reauthentication(request, action):
             # Back from the password and code, the review page offers this very decision, filled in,
             # for one click (issue #16); both decisions need the approver's right, as that page does.

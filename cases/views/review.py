@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from audit.choices import EventType
 from audit.services import audit_record
 from cases.access.views import CaseScopedView
+from ecase.errors import NotAllowed
 
 from .. import access
 from ..act_fields import display_values
-from ..act_transitions import ActAction, act_actions
+from ..act_transitions import ActAction, act_action_refusal, act_actions
 from ..choices import ActStatus
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
@@ -103,6 +104,9 @@ class ActReviewView(CaseScopedView):
         if not form.is_valid():
             return self.render_page(act, form, status=400)
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        refusal = act_action_refusal(act, action, actor=request.user)
+        if isinstance(refusal, NotAllowed):
+            raise refusal  # not this user's decision: 403 before their password is asked for again
         if needs_reauthentication(request, action):
             request.session[pending_decision_key(act.pk)] = {"action": action, "reason": reason, "version": act.version}
             return reauthenticate_then(request.path)
