@@ -22,7 +22,7 @@ from cases.export.signature import NO_TRUST, _create_key
 from cases.signing.base import SigningUnavailable
 from cases.signing.passphrase import signing_passphrase
 from tests.auth import verified_client
-from tests.cases.signing_helpers import approved_act, certify
+from tests.cases.signing_helpers import author_signed_act, certify
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +58,7 @@ def test_without_the_passphrase_file_next_to_stored_keys_nothing_is_signed_or_is
     with pytest.raises(CommandError, match="not issued: .*restore it from the backup"):
         call_command("issue_certificate", prosecutor.username, stdout=io.StringIO())
     # The worker refuses with the reason on the act instead of crashing or signing with a new key.
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)  # the author's signature is queued
     from cases.tasks import render_act
 
     rendering = act.renderings.get()
