@@ -18,7 +18,7 @@ from evidence.models import EvidenceFile
 from evidence.services import evidence_add, evidence_file_add
 from tests.browser.helpers import UNLABELLED, code, enrolled, sign_in
 from tests.evidence.helpers import png_bytes
-from tests.factories import PASSWORD, article, make_iin, person_data, register
+from tests.factories import PASSWORD, article, author_only_requirement, make_iin, person_data, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,10 +107,12 @@ def test_investigator_registers_a_case_adds_people_drafts_an_act_and_uploads_evi
     shot(page, "act-form")
     page.click("main form[method=post] button[type=submit]")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    page.click("text=Submit for approval")
+    page.click(
+        "main form.inline-form button:text-is('Sign')"
+    )  # the author signs (issue #17); a recognition needs no other decision
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    assert ProceduralAct.objects.get(case=case).status == ActStatus.SUBMITTED
-    shot(page, "act-submitted")
+    assert ProceduralAct.objects.get(case=case).status in (ActStatus.APPROVED, ActStatus.SIGNED)
+    shot(page, "act-signed")
 
     page.goto(f"/cases/{case.pk}/?tab=evidence")
     page.click("text=Enter evidence")
@@ -133,12 +135,13 @@ def two_submitted_acts(investigator, supervisor, prosecutor):
     act_type = ProceduralActType.objects.create(
         code="browser_note", name_ru="Справка", name_kk="Анықтама", kind="other"
     )
+    author_only_requirement(act_type, approval_article="test")  # signed, it awaits the head of unit
     acts = []
     for body in ("Первый акт", "Второй акт"):
         act = act_create(
             case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body=body
         )
-        acts.append(act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator))
+        acts.append(act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator))
     return acts
 
 

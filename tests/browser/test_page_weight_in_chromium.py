@@ -71,9 +71,12 @@ def filled(tmp_path, settings, investigator, supervisor, prosecutor):
         evidence_transfer(
             item_id=item.pk, actor=investigator, to_holder=f"Хранитель {n}", to_location=f"Сейф {n}", reason="Передача"
         )
+    from tests.factories import author_only_requirement
+
     note = ProceduralActType.objects.create(code="weight_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(note, approval_article="test")  # signed, it awaits the head of unit's review
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана", body="Текст.")
-    submitted = act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+    submitted = act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
     detail = reverse("cases:detail", args=[case.pk])
     return {
         investigator: {

@@ -73,7 +73,7 @@ def world(investigator, supervisor, prosecutor):
         participant_ids=[victim.pk],
         body="Жәбірленуші өтініш берді.",
     )
-    act_transition(act_id=submitted.pk, action=ActAction.SUBMIT, actor=investigator)
+    act_transition(act_id=submitted.pk, action=ActAction.SIGN, actor=investigator)  # signed by its author
     draft = act_create(
         case_id=case.pk,
         actor=investigator,

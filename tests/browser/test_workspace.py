@@ -13,10 +13,10 @@ from cases.choices import ParticipantRole
 from cases.models import Case, Participant
 from evidence.models import EvidenceFile
 from evidence.services import evidence_add
-from tests.browser.helpers import UNLABELLED, choose_with_arrows, enrolled, sign_in, tab_to
+from tests.browser.helpers import UNLABELLED, choose_with_arrows, code, enrolled, sign_in, tab_to
 from tests.cases.signing_helpers import TEST_PASSPHRASE, certify, render_in_process
 from tests.evidence.helpers import padded_png
-from tests.factories import make_iin, register
+from tests.factories import PASSWORD, make_iin, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -148,7 +148,7 @@ def render_and_close(act):
         connection.close()  # the thread's own connection, or the test database cannot be dropped
 
 
-def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decision(
+def test_the_term_tab_requests_an_extension_and_the_prosecutor_agrees_to_it(
     page_for, shot, investigator, supervisor, prosecutor, settings, tmp_path
 ):
     from cases.act_transitions import ActAction
@@ -172,7 +172,7 @@ def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decis
     shot(page, "request")
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
-    page.click("text=Submit for approval")
+    page.click("main form.inline-form button:text-is('Sign')")  # the author signs the request (issue #17)
     page.wait_for_url(re.compile(r"/cases/acts/\d+/$"))
     act = ProceduralAct.objects.get(case=case)
     assert act.status == "submitted" and act.fields["current_term_expires_on"] == deadline.isoformat()
@@ -180,27 +180,34 @@ def test_the_term_tab_requests_an_extension_and_the_supervisor_records_the_decis
     assert page.locator(".pending-request").is_visible()
     shot(page, "pending")
 
-    # Approval here, then the worker's task renders and signs the PDF. pyHanko's synchronous API
-    # starts an event loop of its own, which Playwright's (running in this thread) forbids, so
-    # the task runs in a thread beside it, as it would in a worker process.
+    # The head of unit's approval here; the prosecutor agrees in the browser, as themself (issue #17).
     act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
-    certify(supervisor)
-    worker = threading.Thread(target=render_and_close, args=(act,))
-    worker.start()
-    worker.join(timeout=120)
-    assert ProceduralAct.objects.get(pk=act.pk).status == "signed"
-    enrolled(supervisor)
+    enrolled(prosecutor)
     boss = page_for()
-    sign_in(boss, supervisor)
-    assert "Term extension requests" in boss.content()
-    boss.click(f"a[href='/cases/acts/{act.pk}/extension-decision/']")
-    boss.check("input[name=granted][value=yes]")
-    boss.fill("#id_reason", "Продлить срок до получения заключения эксперта")
+    device = sign_in(boss, prosecutor)
+    assert "Acts awaiting your agreement" in boss.content()
+    boss.click(f"a[href='/cases/acts/{act.pk}/review/']")
+    boss.wait_for_url(f"**/cases/acts/{act.pk}/review/")
     assert boss.evaluate(UNLABELLED) == []
     shot(boss, "decision")
+    boss.click("button:has-text('Agree')")
+    boss.wait_for_url("**/accounts/reauthenticate/**")
+    boss.fill("#id_password", PASSWORD)
+    boss.fill("#id_token", code(device, ahead=1))
     boss.click("main button[type=submit]")
-    boss.wait_for_url(f"**/cases/{case.pk}/?tab=term")
+    boss.wait_for_url(f"**/cases/acts/{act.pk}/review/")
+    boss.keyboard.press("Enter")  # the decision comes back filled, its button focused (issue #16)
+    boss.wait_for_url(f"**/cases/acts/{act.pk}/")
     decision = ExtensionDecision.objects.get()
     assert decision.granted and decision.extension.days == 30 and decision.decided_by == prosecutor
     assert Case.objects.get(pk=case.pk).deadline == deadline + timedelta(days=30)
     shot(boss, "extended")
+    # Then the worker's task appends the three signatures. pyHanko's synchronous API starts an event
+    # loop of its own, which Playwright's (running in this thread) forbids, so the task runs in a
+    # thread beside it, as it would in a worker process.
+    for user in (investigator, supervisor, prosecutor):
+        certify(user)
+    worker = threading.Thread(target=render_and_close, args=(act,))
+    worker.start()
+    worker.join(timeout=120)
+    assert ProceduralAct.objects.get(pk=act.pk).status == "signed"
