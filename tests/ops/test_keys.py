@@ -50,7 +50,7 @@ def test_a_fresh_installation_makes_its_passphrase_file_once(own_var, db):
 def test_without_the_passphrase_file_next_to_stored_keys_nothing_is_signed_or_issued(
     own_var, case, investigator, supervisor, prosecutor, settings
 ):
-    certify(supervisor)  # the CA and a user key, encrypted under the file's passphrase
+    certify(investigator)  # the CA and the signing author's key, encrypted under the file's passphrase
     (own_var / "signing_passphrase").unlink()  # a restore that forgot it
     with pytest.raises(SigningUnavailable, match="signing_passphrase is missing"):
         signing_passphrase()
