@@ -20,6 +20,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from ecase.db_triggers import install_triggers, no_delete
+
 
 # SQLite changes a column or a constraint by rebuilding the table (create, copy, drop, rename); the
 # rename fails while another table's trigger names the dropped table (the signed act's participants
@@ -642,5 +644,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(put_triggers_back, set_triggers_aside),
+        # A judge's decision is case material: withdrawn by a correction, never deleted (as 0007's decisions).
+        install_triggers(no_delete("cases_actsanction")),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]
