@@ -196,6 +196,8 @@ def test_the_judges_sanction_records_history_and_is_never_deleted(case, investig
     assert_row(latest(ActSanction, sanction.pk), user=investigator, type_="+", reason="The judge's decision recorded")
     with pytest.raises(HardDeleteError):
         sanction.delete()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_actsanction WHERE id = %s", [sanction.pk])
     assert ActSanction.objects.filter(pk=sanction.pk).exists()
 
 
