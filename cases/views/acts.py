@@ -23,7 +23,7 @@ from ecase.errors import NotAllowed
 from .. import access
 from ..act_fields import add_structured_fields, display_values, structured_values
 from ..act_transitions import ActAction, act_action_refusal, act_actions
-from ..choices import ActStatus
+from ..choices import ActStatus, RenderingState
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
 from ..pdf.current import current_pdf_sha256
@@ -109,7 +109,13 @@ class ActDetailView(CaseScopedView):
     def get(self, request, pk):
         act = self.get_object()
         audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
-        rendering = act.renderings.order_by("-act_version", "-step").first()
+        # The latest round's first signature not on the PDF (a failed one stops the round: show it,
+        # and stop refreshing), or its last one when all are.
+        latest = list(
+            act.renderings.filter(act_version=act.renderings.order_by("-act_version").values("act_version")[:1])
+        )
+        latest.sort(key=lambda r: r.step)
+        rendering = next((r for r in latest if r.state != RenderingState.SIGNED), latest[-1] if latest else None)
         response = render(
             request,
             "cases/act_detail.html",
