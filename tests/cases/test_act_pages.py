@@ -29,7 +29,7 @@ def test_the_act_page_shows_the_queue_and_refreshes_itself_until_signed(case, in
     # Both signatures queued so far are listed with their signers, neither on the PDF yet.
     assert "Prepared and signed: Ахметов Нұрлан — Queued" in body
     assert f"Approved: {supervisor} — Queued" in body
-    rendering = act.renderings.get(role="approver")  # the page follows the round's latest signature
+    rendering = act.renderings.get(role="author")  # the page follows the round's first signature not on the PDF
     rendering.state = RenderingState.RENDERING
     rendering.save()
     assert 'class="rendering-rendering"' in page(investigator, act).content.decode()
@@ -37,6 +37,16 @@ def test_the_act_page_shows_the_queue_and_refreshes_itself_until_signed(case, in
 
 def test_the_act_page_shows_a_failure_with_its_reason_and_stops_refreshing(case, investigator, supervisor, signing):
     act = render_in_process(author_signed_act(case, investigator))  # no certificate yet
+    response = page(supervisor, act)
+    body = response.content.decode()
+    assert "Refresh" not in response and 'class="rendering-failed"' in body and "issue_certificate" in body
+
+
+def test_a_failed_first_signature_is_shown_and_the_signatures_queued_behind_it_stop_the_refresh(
+    case, investigator, supervisor, signing
+):
+    act = render_in_process(approved_act(case, investigator, supervisor))  # the author has no certificate yet
+    assert list(act.renderings.order_by("step").values_list("state", flat=True)) == ["failed", "queued"]
     response = page(supervisor, act)
     body = response.content.decode()
     assert "Refresh" not in response and 'class="rendering-failed"' in body and "issue_certificate" in body
