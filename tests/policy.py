@@ -21,7 +21,9 @@ REGISTRARS = frozenset({"outsider", "colleague", "investigator", "supervisor"})
 
 @dataclass(frozen=True)
 class Route:
-    obj: str | None = None  # case, participant, act, item, file — or None
+    # case, participant, act (a draft), submitted (awaiting approval), awaiting (the prosecutor's
+    # agreement), sanctioned (signed, needing a judge's sanction), item, file — or None
+    obj: str | None = None
     method: str = "GET"
     allowed: frozenset = frozenset()
     data: Callable | None = None  # POST data builder: data(world) -> dict
@@ -95,6 +97,21 @@ def _evidence(w):
     }
 
 
+def _sanction(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tests.evidence.helpers import pdf_bytes
+
+    return {
+        "granted": "yes",
+        "judge": "Ким А.",
+        "court": "Следственный суд г. Астаны",
+        "decided_on": timezone.localdate().isoformat(),
+        "scan": SimpleUploadedFile("decision.pdf", pdf_bytes("court"), content_type="application/pdf"),
+    }
+
+
 def _upload_url(w, own: bool) -> str:
     from django.urls import reverse
 
@@ -153,11 +170,12 @@ POLICY: dict[str, Route] = {
     "cases:transition": Route(
         obj="case", method="POST", allowed=frozenset({"investigator"}), data=lambda w: {"action": "start"}, ok=302
     ),
-    "cases:extend": Route(obj="case", allowed=frozenset({"supervisor"})),
+    # The prosecutor extends the term as themself (issue #17).
+    "cases:extend": Route(obj="case", allowed=frozenset({"prosecutor"})),
     "cases:extend#post": Route(
         obj="case",
         method="POST",
-        allowed=frozenset({"supervisor"}),
+        allowed=frozenset({"prosecutor"}),
         data=lambda w: {"days": 10, "reason": "Экспертиза"},
         ok=302,
     ),
@@ -196,13 +214,46 @@ POLICY: dict[str, Route] = {
         ok=302,
         data=lambda w: {"version": w.act.version, "language": "kk", "place": "Астана"},
     ),
+    # The author signs their draft.
     "cases:act-transition": Route(
-        obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"action": "submit"}
+        obj="act", method="POST", allowed=frozenset({"investigator"}), ok=302, data=lambda w: {"action": "sign"}
     ),
-    # Without a re-authentication in the sweep's sessions, the approving supervisor is sent to confirm first.
-    "cases:act-review": Route(obj="act", allowed=frozenset({"supervisor"})),
+    # The decisions, each on an act awaiting it (issue #17). Without a re-authentication in the sweep's
+    # sessions, the one whose decision it is is sent to confirm first (302); anyone else is refused (403)
+    # before being asked for a password. ``test_only_the_cases_prosecutor_agrees_or_refuses`` takes
+    # the prosecutor's decisions re-authenticated, to the end.
+    "cases:act-transition#approve": Route(
+        obj="submitted", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
+    ),
+    "cases:act-transition#agree": Route(
+        obj="awaiting", method="POST", allowed=frozenset({"prosecutor"}), ok=302, data=lambda w: {"action": "agree"}
+    ),
+    "cases:act-transition#refuse": Route(
+        obj="awaiting",
+        method="POST",
+        allowed=frozenset({"prosecutor"}),
+        ok=302,
+        data=lambda w: {"action": "refuse", "reason": "Не согласен"},
+    ),
+    # The review reads like the case; whose decision it is, is the workflow's answer.
+    "cases:act-review": Route(obj="act", allowed=READERS),
     "cases:act-review#post": Route(
-        obj="act", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
+        obj="submitted", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
+    ),
+    "cases:act-review#agree": Route(
+        obj="awaiting", method="POST", allowed=frozenset({"prosecutor"}), ok=302, data=lambda w: {"action": "agree"}
+    ),
+    "cases:act-review#refuse": Route(
+        obj="awaiting",
+        method="POST",
+        allowed=frozenset({"prosecutor"}),
+        ok=302,
+        data=lambda w: {"action": "refuse", "reason": "Не согласен"},
+    ),
+    # The judge's decision on a signed act that needs it, recorded by those who work on the case.
+    "cases:act-sanction": Route(obj="sanctioned", allowed=frozenset({"investigator"})),
+    "cases:act-sanction#post": Route(
+        obj="sanctioned", method="POST", allowed=frozenset({"investigator"}), ok=302, data=_sanction
     ),
     "cases:extension-request": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:extension-request#post": Route(
@@ -218,16 +269,6 @@ POLICY: dict[str, Route] = {
             "language": "ru",
             "place": "Астана",
         },
-    ),
-    # Prosecutors decide, supervisors record (docs/ARCHITECTURE.md). The sweep's act is no extension
-    # request: past the access check, the service refuses it with 400 and changes nothing.
-    "cases:extension-decision": Route(obj="act", allowed=frozenset({"supervisor"})),
-    "cases:extension-decision#post": Route(
-        obj="act",
-        method="POST",
-        allowed=frozenset({"supervisor"}),
-        ok=400,
-        data=lambda w: {"granted": "no", "reason": "Оснований нет"},
     ),
     "evidence:add": Route(obj="case", allowed=frozenset({"investigator"})),
     "evidence:add#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_evidence, ok=302),

@@ -73,7 +73,7 @@ POLICY: dict[str, Route] = {
     ),
     "api:act-pdf": ApiRoute(obj="signed_act", allowed=READERS),
     "api:act-transition": ApiRoute(
-        obj="act", method="POST", allowed=INVESTIGATOR, headers=_if_match("act"), data=lambda w: {"action": "submit"}
+        obj="act", method="POST", allowed=INVESTIGATOR, headers=_if_match("act"), data=lambda w: {"action": "sign"}
     ),
     "api:evidence-detail": ApiRoute(obj="item", allowed=READERS),
     "api:evidence-files": ApiRoute(obj="item", allowed=READERS),

@@ -29,7 +29,7 @@ from cases.services.participants import participant_add
 from evidence.services import evidence_add, evidence_file_add
 from tests.auth import stale_otp_client, verified_client
 from tests.evidence.helpers import png_bytes
-from tests.factories import article, make_iin, person_data, register
+from tests.factories import article, author_only_requirement, make_iin, person_data, register
 from tests.policy import IN_SCOPE, POLICY, ROLES, Route
 
 LOGIN = "login"
@@ -96,10 +96,17 @@ def test_every_method_a_view_handles_has_a_policy_entry():
 
 
 class World:
-    """An own case (Astana) and a foreign case (Taraz), each with a participant, an act, an item and a file."""
+    """An own case (Astana) and a foreign case (Taraz), each with a participant, an item, a file and acts:
+    a draft, one awaiting the head of unit's approval, one awaiting the prosecutor's agreement, and a
+    signed one that needs a judge's sanction (issue #17)."""
 
     def __init__(self, people, act_type):
         self.people, self.act_type, self.article = people, act_type, article("188-1")
+        self.decided_types = {
+            "submitted": _act_type("sweep_approval", approval_article="test"),
+            "awaiting": _act_type("sweep_agreement", agreement_article="test", agreement_hours=24),
+            "sanctioned": _act_type("sweep_sanction", sanction_article="test"),
+        }
         self.case = register(actor=people["investigator"], prosecutor=people["prosecutor"])
         self.foreign_case = register(actor=people["outsider"])
         self.objects = {
@@ -113,6 +120,8 @@ class World:
             case_id=case.pk, actor=author, role=ParticipantRole.VICTIM, person_data=person_data()
         )
         act = act_create(case_id=case.pk, actor=author, act_type=self.act_type, language="ru", place="Астана")
+        decided = {obj: _signed_by_author(case, author, act_type) for obj, act_type in self.decided_types.items()}
+        decided["sanctioned"] = _sealed(decided["sanctioned"])
         item = evidence_add(
             case_id=case.pk,
             actor=author,
@@ -122,7 +131,7 @@ class World:
             seized_place="Астана",
         )
         file = evidence_file_add(item_id=item.pk, actor=author, stream=io.BytesIO(png_bytes()), name="photo.png")
-        return {"case": case, "participant": participant, "act": act, "item": item, "file": file}
+        return {"case": case, "participant": participant, "act": act, "item": item, "file": file, **decided}
 
     NEW_PASSWORD = "another-correct-horse-battery-77"
 
@@ -148,10 +157,35 @@ class World:
         return SimpleUploadedFile("scan.png", png_bytes(shade=7), content_type="image/png")
 
 
+def _act_type(code: str, **steps) -> ProceduralActType:
+    """A type without required fields whose requirements call for ``steps`` besides the author's signature."""
+    act_type = ProceduralActType.objects.create(code=code, name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(act_type, **steps)
+    return act_type
+
+
+def _signed_by_author(case, author, act_type):
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+
+    act = act_create(case_id=case.pk, actor=author, act_type=act_type, language="ru", place="Астана")
+    return act_transition(act_id=act.pk, action=ActAction.SIGN, actor=author)
+
+
+def _sealed(act):
+    """Sealed by the worker's account over a stored stand-in PDF (no page of the sweep renders it)."""
+    from cases.pdf.storage import pdf_store
+    from cases.services.act_workflow import act_seal
+    from cases.system_actor import system_actor
+    from tests.api.helpers import PDF
+
+    return act_seal(act_id=act.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())
+
+
 @pytest.fixture
 def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, outsider, admin):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
-    act_type = ProceduralActType.objects.create(code="sweep_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    act_type = _act_type("sweep_note")  # signed by its author alone
     people = {
         "investigator": investigator,
         "colleague": colleague,
@@ -300,6 +334,70 @@ def test_route_answers_every_role_as_the_policy_says(world, key):
         refused = want in (LOGIN, 403, 404) and route.method == "POST"
         if refused and changed:
             failures.append(f"{role} {'own' if own else 'foreign'}: a refused POST changed rows")
+    assert not failures, "\n".join(failures)
+
+
+# The prosecutor's decisions (issue #17): the only writes of a case-scoped page the prosecutor may make.
+PROSECUTOR_DECISIONS = {
+    "cases:extend#post",
+    "cases:act-transition#agree",
+    "cases:act-transition#refuse",
+    "cases:act-review#agree",
+    "cases:act-review#refuse",
+}
+# POSTs that read: the case file's export is built on a POST (its options), and writes nothing of the case.
+PROSECUTOR_READS = {"cases:export#post"}
+
+
+def test_the_prosecutor_writes_nothing_of_a_cases_content_only_their_decisions():
+    """With the sweep above (everyone not allowed gets 403 and writes nothing), this closes the prosecutor's
+    writes: of every write route that names a case or its parts, the prosecutor holds only their decisions."""
+    theirs = {
+        key
+        for key, route in POLICY.items()
+        if route.method != "GET" and route.obj is not None and "prosecutor" in route.allowed
+    }
+    assert theirs == PROSECUTOR_DECISIONS | PROSECUTOR_READS
+
+
+@pytest.mark.parametrize("action,status", [("agree", "approved"), ("refuse", "refused")])
+@pytest.mark.parametrize("route", ["cases:act-transition", "cases:act-review"])
+def test_only_the_cases_prosecutor_agrees_or_refuses(world, route, action, status):
+    """Every role, re-authenticated a moment ago, posts the prosecutor's decision on an act awaiting it:
+    the case's prosecutor takes it to the end; everyone else (another prosecutor too) is refused as
+    the policy says and nothing is written."""
+    from accounts.choices import Role
+    from cases.models import ProceduralAct
+    from tests.factories import make_user
+
+    people = {**world.people, "another prosecutor": make_user("prosecutor.other", Role.PROSECUTOR, world.case.unit)}
+    policy = POLICY[f"{route}#{action}"]
+    failures = []
+    for role, own in itertools.product([*ROLES, "another prosecutor"], (True, False)):
+        if not own and role == "outsider":
+            continue
+        act = world.objects[own]["awaiting"]
+        user = people.get(role)
+        client = verified_client(user, reauthenticated=True) if user is not None else verified_client(None)
+        with transaction.atomic():
+            before = writes()
+            response = client.post(reverse(route, args=[act.pk]), {"action": action, "reason": "Не согласен"})
+            now = ProceduralAct.objects.get(pk=act.pk)
+            changed = writes() != before
+            transaction.set_rollback(True)
+        where, got = f"{role} {'own' if own else 'foreign'}", response.status_code
+        if role == "prosecutor" and own:
+            if not (got == 302 and response["Location"] == reverse("cases:act", args=[act.pk])):
+                failures.append(f"{where}: expected the act page, got {got} {response.get('Location', '')}")
+            if now.status != status or (action == "agree" and now.agreed_by != user):
+                failures.append(f"{where}: the act is {now.status}, agreed by {now.agreed_by}")
+            continue
+        want = 404 if role == "another prosecutor" else expected(policy, role, own)
+        ok = (got == 302 and "login" in response.get("Location", "")) if want == LOGIN else got == want
+        if not ok:
+            failures.append(f"{where}: expected {want}, got {got} {response.get('Location', '')}")
+        if changed or now.status != "awaiting_agreement":
+            failures.append(f"{where}: a refused decision changed rows ({now.status})")
     assert not failures, "\n".join(failures)
 
 

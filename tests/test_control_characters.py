@@ -37,7 +37,7 @@ from cases.forms import (
     ReasonForm,
     VerifyUploadForm,
 )
-from cases.forms_term import ExtensionDecisionForm, ExtensionRequestForm
+from cases.forms_term import ActSanctionForm, ExtensionRequestForm
 from ecase.control_chars import FORBIDDEN
 from evidence.forms import EvidenceForm, TransferForm, UploadForm
 from tests.auth import verified_client
@@ -89,9 +89,14 @@ FORMS = {
     "cases:act-create#post": ActCreateForm,
     "cases:act-edit#post": ActEditForm,
     "cases:act-transition": ActTransitionForm,
+    "cases:act-transition#approve": ActTransitionForm,
+    "cases:act-transition#agree": ActTransitionForm,
+    "cases:act-transition#refuse": ActTransitionForm,
     "cases:act-review#post": ActReviewForm,
+    "cases:act-review#agree": ActReviewForm,
+    "cases:act-review#refuse": ActReviewForm,
+    "cases:act-sanction#post": ActSanctionForm,
     "cases:extension-request#post": ExtensionRequestForm,
-    "cases:extension-decision#post": ExtensionDecisionForm,
     "evidence:add#post": EvidenceForm,
     "evidence:withdraw": ReasonForm,
     "evidence:upload": UploadForm,

@@ -80,12 +80,14 @@ def test_every_page_renders_in_each_language_without_english_leftovers(language,
 
 
 def _submitted(case):
-    """A submitted act of the case, for the supervisor's review page."""
+    """An act of the case signed by its author and awaiting approval, for the head of unit's review page."""
     from cases.act_transitions import ActAction
     from cases.models import ProceduralActType
     from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create
+    from tests.factories import author_only_requirement
 
     act_type = ProceduralActType.objects.create(code="i18n_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(act_type, approval_article="test")
     act = act_create(case_id=case.pk, actor=case.lead_investigator, act_type=act_type, language="ru", place="Астана")
-    return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=case.lead_investigator)
+    return act_transition(act_id=act.pk, action=ActAction.SIGN, actor=case.lead_investigator)

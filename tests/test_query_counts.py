@@ -84,12 +84,11 @@ def test_page_query_counts_do_not_grow_with_rows(counted):
     assert not grown, f"query count grows with rows (1 row → 50 rows): {grown}"
 
 
-def _signed_request(case, investigator, supervisor):
-    """A request approved and marked signed by the worker's account (no PDF is rendered: no page reads it)."""
+def _awaiting_request(case, investigator, supervisor):
+    """A request signed by its author and approved: awaiting the prosecutor (no PDF is rendered: no page reads it)."""
     from cases.act_transitions import ActAction
-    from cases.services.act_workflow import act_record_signature, act_transition
+    from cases.services.act_workflow import act_transition
     from cases.services.term import extension_request_draft
-    from cases.system_actor import system_actor
 
     act = extension_request_draft(
         case_id=case.pk,
@@ -101,9 +100,8 @@ def _signed_request(case, investigator, supervisor):
         language="ru",
         place="Астана",
     )
-    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
-    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
-    return act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
+    act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
+    return act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
 
 
 @pytest.fixture
@@ -111,7 +109,7 @@ def review_and_term_pages(investigator, supervisor, prosecutor):
     """Rows: participants the reviewed act concerns, decided requests on the term tab, cases with a pending request."""
     from cases.act_transitions import ActAction
     from cases.services.act_workflow import act_transition
-    from cases.services.term import extension_decide
+    from tests.factories import author_only_requirement
 
     def measure(rows):
         cases = [register(actor=investigator, prosecutor=prosecutor) for _ in range(rows)]
@@ -123,8 +121,9 @@ def review_and_term_pages(investigator, supervisor, prosecutor):
             for _ in range(rows)
         ]
         act_type = ProceduralActType.objects.get_or_create(
-            code="qc_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
+            code="qc_review_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
         )[0]
+        author_only_requirement(act_type, approval_article="test")
         act = act_create(
             case_id=main.pk,
             actor=investigator,
@@ -134,22 +133,24 @@ def review_and_term_pages(investigator, supervisor, prosecutor):
             body="Текст",
             participant_ids=named,
         )
-        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+        act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
         for _ in range(rows):
-            decided = _signed_request(main, investigator, supervisor)
-            extension_decide(act_id=decided.pk, actor=supervisor, granted=True, days=1, reason="Продлено")
-        pending = [_signed_request(case, investigator, supervisor) for case in cases]
+            decided = _awaiting_request(main, investigator, supervisor)
+            act_transition(act_id=decided.pk, action=ActAction.AGREE, actor=prosecutor)
+        pending = [_awaiting_request(case, investigator, supervisor) for case in cases]
         term = f"{reverse('cases:detail', args=[main.pk])}?tab=term"
         return {
             "review": queries(verified_client(supervisor), reverse("cases:act-review", args=[act.pk])),
+            "review-prosecutor": queries(
+                verified_client(prosecutor), reverse("cases:act-review", args=[pending[0].pk])
+            ),
             "tab-term-investigator": queries(verified_client(investigator), term),
             "tab-term-supervisor": queries(verified_client(supervisor), term),
+            "tab-term-prosecutor": queries(verified_client(prosecutor), term),
             "home-supervisor": queries(verified_client(supervisor), "/"),
+            "home-prosecutor": queries(verified_client(prosecutor), "/"),
             "extension-request": queries(
                 verified_client(investigator), reverse("cases:extension-request", args=[main.pk])
-            ),
-            "extension-decision": queries(
-                verified_client(supervisor), reverse("cases:extension-decision", args=[pending[0].pk])
             ),
         }
 

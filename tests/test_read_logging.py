@@ -38,7 +38,7 @@ CASE_CONTENT = {
     "cases:act-review",
     "cases:act-pdf",
     "cases:extension-request",
-    "cases:extension-decision",
+    "cases:act-sanction",
     "cases:history",
     "cases:export",
     "evidence:add",

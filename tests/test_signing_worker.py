@@ -1,4 +1,6 @@
-"""Issue #5 with real processes: Celery workers on the real Redis, killed, restarted, starved of their broker.
+"""Issues #5 and #17 with real processes: Celery workers on the real Redis, killed, restarted, starved of
+their broker, handed the same message twice — each act ends with exactly one signature per role the law
+asks for, in one PDF, sealed exactly once.
 
 Every test here starts ``python -m celery -A ecase worker`` processes (tests/cases/workers.py)
 against pytest-django's test database, which is why the data must be committed
@@ -25,6 +27,7 @@ from cases.act_transitions import ActAction
 from cases.choices import ActStatus, RenderingState
 from cases.models import ActRendering, ActTransition, ProceduralAct
 from cases.pdf.storage import pdf_read
+from cases.services.act_workflow import act_transition
 from cases.signing.trust import trust_roots
 from cases.signing.verify import verify_pdf
 from ecase import blobs
@@ -34,10 +37,10 @@ from tests.cases.pdf_text import pdf_text
 from tests.cases.signing_helpers import (
     KAZAKH_LETTERS,
     TEST_PASSPHRASE,
-    approved_act,
+    author_signed_act,
     certify,
+    drafted_act,
     install_authority,
-    submitted_act,
 )
 from tests.cases.workers import ROOT, ThrowawayRedis, broker_at, wait_for, workers  # noqa: F401 (fixture)
 
@@ -67,24 +70,37 @@ def signed(act, timeout: float = 120) -> ProceduralAct:
     )
 
 
-def rendering_state(act) -> str:
-    return ActRendering.objects.get(act=act).state
+def rendering_state(act, role: str = "author") -> str:
+    return ActRendering.objects.get(act=act, role=role).state
 
 
 def stored_files(settings) -> list:
     return [sha for sha, _stored_at in blobs.iter_blobs()]
 
 
-def assert_exactly_one_signed_pdf(act, settings) -> bytes:
+def assert_exactly_one_signed_pdf(act, settings, signers=None) -> bytes:
+    """Sealed once; one signature per role (``signers``: role → user; the author's alone by default), each
+    appended once, in order, to the one PDF; no other file stored."""
     act = ProceduralAct.objects.get(pk=act.pk)
-    rendering = ActRendering.objects.get(act=act)
-    assert act.status == ActStatus.SIGNED and rendering.state == RenderingState.SIGNED
-    assert rendering.pdf_sha256 == act.pdf_sha256
-    assert ActTransition.objects.filter(act=act, action=ActAction.SIGN).count() == 1
-    assert AuditEvent.objects.filter(case_id=act.case_id, event="act.transition", data__action="sign").count() == 1
-    assert stored_files(settings) == [act.pdf_sha256]
+    signers = signers or {"author": act.author}
+    renderings = list(ActRendering.objects.filter(act=act).order_by("step"))
+    assert act.status == ActStatus.SIGNED
+    assert [(r.role, r.signer, r.state, r.act_version) for r in renderings] == [
+        (role, user, RenderingState.SIGNED, act.content_version) for role, user in signers.items()
+    ]
+    assert renderings[-1].pdf_sha256 == act.pdf_sha256
+    assert ActTransition.objects.filter(act=act, action=ActAction.SEAL).count() == 1
+    assert AuditEvent.objects.filter(case_id=act.case_id, event="act.transition", data__action="seal").count() == 1
+    # Each signature is an incremental update of the file before it: one stored revision per signature.
+    assert sorted(stored_files(settings)) == sorted(r.pdf_sha256 for r in renderings)
     pdf = pdf_read(act.pdf_sha256)
     assert hashlib.sha256(pdf).hexdigest() == act.pdf_sha256 and verify_pdf(pdf).valid
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert len(embedded) == len(signers)
+    context = ValidationContext(trust_roots=trust_roots())
+    for signature, user in zip(embedded, signers.values(), strict=True):
+        status = validate_pdf_signature(signature, context)
+        assert status.bottom_line and status.signing_cert.subject.native["common_name"] == user.get_full_name()
     return pdf
 
 
@@ -94,25 +110,19 @@ def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
-    workers, signing_setup, settings, tmp_path, case, investigator, supervisor
+def test_the_authors_signature_on_the_page_yields_a_signed_pdf_from_a_real_worker(
+    workers, signing_setup, settings, tmp_path, case, investigator
 ):
     workers.start(concurrency=2).wait_ready()
-    certify(supervisor)
-    act = submitted_act(case, investigator)
-    response = verified_client(supervisor, reauthenticated=True).post(
-        reverse("cases:act-transition", args=[act.pk]), {"action": "approve"}
-    )
+    certify(investigator)
+    act = drafted_act(case, investigator)  # a victim recognition: the author's signature alone
+    response = verified_client(investigator).post(reverse("cases:act-transition", args=[act.pk]), {"action": "sign"})
     assert response.status_code == 302 and ProceduralAct.objects.get(pk=act.pk).status in (
         ActStatus.APPROVED,
         ActStatus.SIGNED,
     )
     act = signed(act)
     pdf = assert_exactly_one_signed_pdf(act, settings)
-    status = validate_pdf_signature(
-        PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0], ValidationContext(trust_roots=trust_roots())
-    )
-    assert status.bottom_line and status.signing_cert.subject.native["common_name"] == supervisor.get_full_name()
     text = pdf_text(pdf)
     assert all(letter in text for letter in KAZAKH_LETTERS.replace(" ", "")) and case.registration_number in text
     assert verified_client(investigator).get(reverse("cases:act", args=[act.pk])).get("Refresh") is None
@@ -121,7 +131,7 @@ def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
     path.write_bytes(pdf)
     valid = manage("verify_act", str(path), env=workers.env())
     assert valid.returncode == 0, valid.stdout + valid.stderr
-    assert f"Signer: {supervisor.get_full_name()}" in valid.stdout and valid.stdout.strip().endswith("VALID")
+    assert f"Signer: {investigator.get_full_name()}" in valid.stdout and valid.stdout.strip().endswith("VALID")
     middle = len(pdf) // 2  # inside the page content, which the signature covers
     path.write_bytes(pdf[:middle] + bytes([pdf[middle] ^ 0x01]) + pdf[middle + 1 :])
     invalid = manage("verify_act", str(path), env=workers.env())
@@ -130,8 +140,9 @@ def test_approval_on_the_page_yields_a_signed_pdf_from_a_real_worker(
 
 
 def start_long_render(case, investigator, supervisor) -> ProceduralAct:
-    certify(supervisor)
-    act = approved_act(case, investigator, supervisor, language="kk", body=LONG_BODY)  # published on commit
+    """A victim recognition (the author's signature alone) signed with a long body; the worker is rendering it."""
+    certify(investigator)
+    act = author_signed_act(case, investigator, language="kk", body=LONG_BODY)  # published on commit
     wait_for(
         lambda: rendering_state(act) == RenderingState.RENDERING,
         timeout=90,
@@ -219,8 +230,8 @@ def terminate_other_backends() -> list[int]:
 
 
 def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, settings, case, investigator, supervisor):
-    certify(supervisor)
-    act = approved_act(case, investigator, supervisor, language="ru", body=LONG_BODY[:200_000])  # published once
+    certify(investigator)
+    act = author_signed_act(case, investigator, language="ru", body=LONG_BODY[:200_000])  # published once
     rendering = ActRendering.objects.get(act=act)
     celery_app.send_task("cases.render_act", args=[rendering.pk], queue=workers.queue)  # and once more
     worker = workers.start(concurrency=2).wait_ready()  # both messages reach the two pool processes together
@@ -235,7 +246,7 @@ def test_the_same_task_delivered_twice_yields_one_pdf(workers, signing_setup, se
     assert worker.output().count("succeeded") >= 2
 
 
-def test_with_redis_down_the_approval_commits_and_the_sweep_renders_once_redis_is_back(
+def test_with_redis_down_the_signature_commits_and_the_sweep_renders_once_redis_is_back(
     workers, signing_setup, settings, tmp_path, case, investigator, supervisor
 ):
     broker = ThrowawayRedis(tmp_path)
@@ -243,18 +254,53 @@ def test_with_redis_down_the_approval_commits_and_the_sweep_renders_once_redis_i
     broker.start()
     try:
         workers.start(concurrency=1, beat=True, redis_url=broker.url, ECASE_RENDER_SWEEP_SECONDS="1").wait_ready()
-        certify(supervisor)
+        certify(investigator)
         broker.stop()
         with broker_at(celery_app, broker.url):
             began = time.monotonic()
-            act = approved_act(case, investigator, supervisor, language="kk")
+            act = author_signed_act(case, investigator, language="kk")
             took = time.monotonic() - began
         rendering = ActRendering.objects.get(act=act)
-        assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED  # the approval committed
+        assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED  # the signature committed
         assert rendering.state == RenderingState.QUEUED and rendering.published_at is None
-        assert took < 15, f"the approval waited {took:.1f} s for the broker"
+        assert took < 15, f"the signature waited {took:.1f} s for the broker"
         broker.start()  # an empty Redis: whatever it held is gone, the database still knows
         signed(act)
         assert_exactly_one_signed_pdf(act, settings)
     finally:
         broker.stop()
+
+
+def test_an_indictment_gets_three_signatures_once_each_through_a_killed_pool_process_and_duplicates(
+    workers, signing_setup, settings, case, investigator, supervisor, prosecutor
+):
+    """The author signs, the head of unit approves, the prosecutor agrees (issue #17): three signatures
+    queued before any worker runs, each message delivered twice, and the pool process killed while it
+    renders the first. Exactly one signature per role lands in the one PDF, in order, and one seal."""
+    for user in (investigator, supervisor, prosecutor):
+        certify(user)
+    act = author_signed_act(case, investigator, code="indictment", language="kk", body=LONG_BODY)
+    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    act = act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor)
+    assert act.status == ActStatus.APPROVED
+    renderings = list(ActRendering.objects.filter(act=act).order_by("step").values_list("pk", flat=True))
+    assert len(renderings) == 3
+    for rendering_id in renderings:  # a second message for each signature (a broker redelivery)
+        celery_app.send_task("cases.render_act", args=[rendering_id], queue=workers.queue)
+    worker = workers.start(concurrency=1).wait_ready()  # no beat: its process would be a second child
+    wait_for(
+        lambda: rendering_state(act, "author") == RenderingState.RENDERING,
+        timeout=90,
+        interval=0.02,
+        what="the worker to start rendering the author's signature",
+    )
+    [child] = worker.pool_children()
+    subprocess.run(["kill", "-KILL", str(child)], check=True)
+    assert_killed_mid_render(act)
+    assert rendering_state(act, "approver") == rendering_state(act, "prosecutor") == RenderingState.QUEUED
+    signed(act, timeout=180)
+    assert_exactly_one_signed_pdf(
+        act, settings, signers={"author": investigator, "approver": supervisor, "prosecutor": prosecutor}
+    )
+    assert ActRendering.objects.get(act=act, role="author").attempts == 2
+    assert ProceduralAct.objects.get(pk=act.pk).in_force

@@ -20,6 +20,38 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from ecase.db_triggers import install_triggers, no_delete
+
+
+# SQLite changes a column or a constraint by rebuilding the table (create, copy, drop, rename); the
+# rename fails while another table's trigger names the dropped table (the signed act's participants
+# name cases_proceduralact), and the rebuild loses the table's own triggers. So on SQLite every
+# trigger is set aside before the schema changes and put back, as it was, after them.
+_set_aside: list[tuple[str, str, str]] = []
+
+
+def set_triggers_aside(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        _set_aside[:] = cursor.fetchall()
+        for name, _table, _sql in _set_aside:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+def put_triggers_back(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'table')")
+        present = set(cursor.fetchall())
+        for name, table, sql in _set_aside:
+            # A table this migration removes (when reversed) takes its triggers with it.
+            if ("trigger", name) not in present and ("table", table) in present:
+                cursor.execute(sql)
+    _set_aside.clear()
+
 
 def forwards(apps, schema_editor):
     from cases.reference_data import load
@@ -66,6 +98,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(set_triggers_aside, put_triggers_back),
         migrations.CreateModel(
             name="ActRequirement",
             fields=[
@@ -610,5 +643,8 @@ class Migration(migrations.Migration):
                 condition=models.Q(("scan_sha256", ""), _negated=True), name="act_sanction_has_scan"
             ),
         ),
+        migrations.RunPython(put_triggers_back, set_triggers_aside),
+        # A judge's decision is case material: withdrawn by a correction, never deleted (as 0007's decisions).
+        install_triggers(no_delete("cases_actsanction")),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

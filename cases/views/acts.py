@@ -18,11 +18,12 @@ from audit.read_log import log_read
 from audit.services import audit_record
 from cases.access.views import CaseScopedView
 from ecase import blobs
+from ecase.errors import NotAllowed
 
 from .. import access
 from ..act_fields import add_structured_fields, display_values, structured_values
-from ..act_transitions import ActAction, act_actions
-from ..choices import ActStatus
+from ..act_transitions import ActAction, act_action_refusal, act_actions
+from ..choices import ActStatus, RenderingState
 from ..forms import ActCreateForm, ActEditForm, ActTransitionForm
 from ..models import Case, ProceduralAct, ProceduralActType
 from ..pdf.current import current_pdf_sha256
@@ -108,7 +109,13 @@ class ActDetailView(CaseScopedView):
     def get(self, request, pk):
         act = self.get_object()
         audit_record(actor=request.user, event=EventType.ACT_OPENED, case_id=act.case_id, target=act)
-        rendering = act.renderings.order_by("-act_version", "-step").first()
+        # The latest round's first signature not on the PDF (a failed one stops the round: show it,
+        # and stop refreshing), or its last one when all are.
+        latest = list(
+            act.renderings.filter(act_version=act.renderings.order_by("-act_version").values("act_version")[:1])
+        )
+        latest.sort(key=lambda r: r.step)
+        rendering = next((r for r in latest if r.state != RenderingState.SIGNED), latest[-1] if latest else None)
         response = render(
             request,
             "cases/act_detail.html",
@@ -208,6 +215,9 @@ class ActTransitionView(CaseScopedView):
         if not form.is_valid():
             return redirect("cases:act", pk=act.pk)
         action = form.cleaned_data["action"]
+        refusal = act_action_refusal(act, action, actor=request.user)
+        if isinstance(refusal, NotAllowed):
+            raise refusal  # not this user's step: 403 before their password is asked for again
         if needs_reauthentication(request, action):
             # Back from the password and code, the review page offers this very decision, filled in,
             # for one click (issue #16); both decisions need the approver's right, as that page does.

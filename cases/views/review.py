@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from audit.choices import EventType
 from audit.services import audit_record
 from cases.access.views import CaseScopedView
+from ecase.errors import NotAllowed
 
 from .. import access
 from ..act_fields import display_values
-from ..act_transitions import ActAction, act_actions
+from ..act_transitions import ActAction, act_action_refusal, act_actions
 from ..choices import ActStatus
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
@@ -56,7 +57,8 @@ class ActReviewView(CaseScopedView):
         # Never offer a decision the workflow would refuse: not to the author, not on a settled act.
         decisions = [a for a in act_actions(act, self.request.user) if a in DECISIONS]
         fresh = not needs_reauthentication(self.request, ActAction.APPROVE)
-        rendering = act.renderings.order_by("-act_version", "-step").first()
+        # The snapshot the PDF is rendered from rides on the round's first signature (the author's).
+        rendering = act.renderings.order_by("-act_version", "step").first()
         # The decision asked for before the re-authentication, if it still applies to this very version.
         pending = (
             pending["action"]
@@ -103,6 +105,9 @@ class ActReviewView(CaseScopedView):
         if not form.is_valid():
             return self.render_page(act, form, status=400)
         action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        refusal = act_action_refusal(act, action, actor=request.user)
+        if isinstance(refusal, NotAllowed):
+            raise refusal  # not this user's decision: 403 before their password is asked for again
         if needs_reauthentication(request, action):
             request.session[pending_decision_key(act.pk)] = {"action": action, "reason": reason, "version": act.version}
             return reauthenticate_then(request.path)

@@ -144,9 +144,12 @@ def test_a_user_cannot_end_someone_elses_session(investigator, colleague):
 
 @pytest.fixture
 def submitted_act(case, investigator):
+    from tests.factories import author_only_requirement
+
     act_type = ProceduralActType.objects.create(code="reauth_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(act_type, approval_article="test")  # approval only: approved, it is decided
     act = act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
-    return act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+    return act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
 
 
 def test_approval_without_fresh_reauthentication_is_refused(supervisor, submitted_act):

@@ -285,7 +285,9 @@ def test_a_membership_added_in_the_database_is_ignored_when_the_role_cannot_hold
     assert access.allowed_actions(fresh(investigator), case.pk) == {"view", "change"}
     assert visible(colleague) == set()
     assert visible(prosecutor, "assign") == set()
-    assert access.allowed_actions(fresh(prosecutor), case.pk) == {"view", "audit"}
+    assert visible(prosecutor, "approve") == set()
+    # His own grants as the case's prosecutor (issue #17: his decisions are his, PROSECUTE); the group adds nothing.
+    assert access.allowed_actions(fresh(prosecutor), case.pk) == {"view", "audit", "prosecute"}
     assert visible(admin) == set()
 
 

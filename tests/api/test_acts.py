@@ -12,7 +12,7 @@ from cases.models import ProceduralAct, ProceduralActType
 from cases.services.acts import act_create
 from cases.services.participants import participant_add
 from tests.api.helpers import PDF, Api, error_of, if_match, issue, signed_act
-from tests.factories import person_data
+from tests.factories import author_only_requirement, person_data
 
 FIELDS = [
     {"name": "participant", "type": "participant", "required": True},
@@ -108,47 +108,79 @@ def test_a_participant_of_another_case_cannot_be_attached(investigator, outsider
     assert response.status_code == 400 and "participants" in error_of(response)["fields"]
 
 
-def test_the_author_submits_with_a_token(investigator, draft):
-    response = Api(token=issue(investigator)).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
+@pytest.fixture
+def decided(case, investigator):
+    """A draft whose requirements call for the head of unit's approval and the prosecutor's agreement."""
+    act_type = ProceduralActType.objects.create(
+        code="api_request", name_ru="Ходатайство", name_kk="Өтінішхат", kind="other"
     )
-    assert response.status_code == 200 and response.json()["status"] == ActStatus.SUBMITTED
+    author_only_requirement(act_type, approval_article="test", agreement_article="test", agreement_hours=24)
+    return act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана")
 
 
-def test_approval_with_a_token_is_refused_even_for_the_supervisor(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
+def step(api, act, action, **body):
+    return api.post(f"/api/v1/acts/{act.pk}/transition/", {"action": action, **body}, headers=if_match(act))
+
+
+def test_the_author_signs_with_a_token_and_the_act_states_what_the_law_still_requires(investigator, decided):
+    api = Api(token=issue(investigator))
+    assert api.get(f"/api/v1/acts/{decided.pk}/").json()["actions"] == ["sign"]
+    response = step(api, decided, "sign")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["signed_by"]["username"], body["in_force"]) == (
+        ActStatus.SUBMITTED,
+        "investigator",
+        False,
     )
+    assert [(s["role"], s["signer"]["username"], s["state"]) for s in body["signatures"]] == [
+        ("author", "investigator", "queued")
+    ]
+    steps = body["requirements"]
+    assert steps["sign"]["done_at"] is not None
+    assert steps["approve"]["required"] and steps["approve"]["done_at"] is None
+    assert steps["agree"]["required"] and not steps["sanction"]["required"]
+
+
+def test_decisions_with_a_token_are_refused_even_for_those_who_take_them(investigator, supervisor, decided):
+    step(Api(token=issue(investigator)), decided, "sign")
     api = Api(token=issue(supervisor))
-    assert api.get(f"/api/v1/acts/{draft.pk}/").json()["actions"] == ["approve", "return"]
+    assert api.get(f"/api/v1/acts/{decided.pk}/").json()["actions"] == ["approve", "return"]
     for action in ("approve", "return"):
-        response = api.post(
-            f"/api/v1/acts/{draft.pk}/transition/", {"action": action, "reason": "Нет"}, headers=if_match(draft)
-        )
+        response = step(api, decided, action, reason="Нет")
         assert response.status_code == 403 and error_of(response)["code"] == "interactive_only"
-    assert ProceduralAct.objects.get(pk=draft.pk).status == ActStatus.SUBMITTED
+    assert ProceduralAct.objects.get(pk=decided.pk).status == ActStatus.SUBMITTED
 
 
-def test_approval_in_a_session_needs_a_fresh_reauthentication(investigator, supervisor, draft):
-    Api(token=issue(investigator)).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "submit"}, headers=if_match(draft)
-    )
-    stale = Api(session=supervisor).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"}, headers=if_match(draft)
-    )
+def test_approval_and_agreement_in_a_session_need_a_fresh_reauthentication(
+    investigator, supervisor, prosecutor, decided
+):
+    step(Api(token=issue(investigator)), decided, "sign")
+    stale = step(Api(session=supervisor), decided, "approve")
     assert stale.status_code == 403 and error_of(stale)["code"] == "reauthentication_required"
-    fresh = Api(session=supervisor, reauthenticated=True).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "approve"}, headers=if_match(draft)
-    )
-    assert fresh.status_code == 200 and fresh.json()["status"] == ActStatus.APPROVED
+    fresh = step(Api(session=supervisor, reauthenticated=True), decided, "approve")
+    assert fresh.status_code == 200 and fresh.json()["status"] == ActStatus.AWAITING_AGREEMENT
     assert fresh.json()["approved_by"]["username"] == "supervisor"
+    assert fresh.json()["agreement_due_at"] is not None
+    # The prosecutor is offered their decision and takes it as themself, re-authenticated like the head of unit.
+    reader = Api(session=prosecutor)
+    assert reader.get(f"/api/v1/acts/{decided.pk}/").json()["actions"] == ["agree", "refuse"]
+    stale = step(reader, decided, "agree")
+    assert stale.status_code == 403 and error_of(stale)["code"] == "reauthentication_required"
+    refused = step(Api(session=prosecutor, reauthenticated=True), decided, "refuse")
+    assert refused.status_code == 400 and "reason" in error_of(refused)["fields"]
+    agreed = step(Api(session=prosecutor, reauthenticated=True), decided, "agree")
+    assert agreed.status_code == 200 and agreed.json()["status"] == ActStatus.APPROVED
+    assert agreed.json()["agreed_by"]["username"] == "prosecutor"
+    roles = [(s["role"], s["signer"]["username"]) for s in agreed.json()["signatures"]]
+    assert roles == [("author", "investigator"), ("approver", "supervisor"), ("prosecutor", "prosecutor")]
 
 
-def test_nobody_signs_through_the_api(investigator, draft):
-    response = Api(token=issue(investigator)).post(
-        f"/api/v1/acts/{draft.pk}/transition/", {"action": "sign"}, headers=if_match(draft)
-    )
+@pytest.mark.parametrize("action", ["seal", "submit"])
+def test_nobody_seals_or_submits_through_the_api(investigator, decided, action):
+    response = step(Api(token=issue(investigator)), decided, action)
     assert response.status_code == 400 and "action" in error_of(response)["fields"]
+    assert ProceduralAct.objects.get(pk=decided.pk).status == ActStatus.DRAFT
 
 
 def test_the_signed_pdf_downloads_with_its_digest_and_is_logged(investigator, supervisor, prosecutor, case, note_type):

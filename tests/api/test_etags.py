@@ -5,6 +5,7 @@ import pytest
 from cases.models import Case, ProceduralAct, ProceduralActType
 from cases.services.acts import act_create
 from tests.api.helpers import Api, error_of, issue
+from tests.factories import author_only_requirement
 
 
 @pytest.fixture
@@ -83,6 +84,8 @@ def updates(investigator, case):
     from evidence.services import evidence_add, evidence_transfer
 
     note = ProceduralActType.objects.create(code="etag_all", name_ru="Справка", name_kk="Анықтама", kind="other")
+
+    author_only_requirement(note, approval_article="test")  # signed by the author, then approved
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
     item = evidence_add(
         case_id=case.pk,
@@ -107,7 +110,7 @@ def updates(investigator, case):
             ("PATCH", case_url, {"plot": "Раньше.", "reason": "y"}),
         ),
         ("patch", "/api/v1/acts/{id}/"): (act_url, {"body": "Текст."}, act_url, edit_act),
-        ("post", "/api/v1/acts/{id}/transition/"): (f"{act_url}transition/", {"action": "submit"}, act_url, edit_act),
+        ("post", "/api/v1/acts/{id}/transition/"): (f"{act_url}transition/", {"action": "sign"}, act_url, edit_act),
         ("post", "/api/v1/evidence/{id}/custody/"): (
             custody,
             {"to_holder": "Эксперт", "reason": "Экспертиза"},
@@ -173,12 +176,14 @@ def test_every_step_of_the_workflow_is_a_new_version(api, investigator, supervis
     from tests.test_access_sweep import row_counts
 
     act_type = ProceduralActType.objects.create(code="etag_steps", name_ru="Справка", name_kk="Анықтама", kind="other")
+
+    author_only_requirement(act_type, approval_article="test")  # signed by the author, then approved
     act = act_create(
         case_id=case.pk, actor=investigator, act_type=act_type, language="ru", place="Астана", body="Первый текст."
     )
     act_url = f"/api/v1/acts/{act.pk}/"
     read = api.get(act_url)["ETag"]
-    submitted = api.post(f"{act_url}transition/", {"action": "submit"}, headers={"If-Match": read})
+    submitted = api.post(f"{act_url}transition/", {"action": "sign"}, headers={"If-Match": read})
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     assert submitted["ETag"] != read and submitted["ETag"] == api.get(act_url)["ETag"]
 
@@ -196,7 +201,7 @@ def test_every_step_of_the_workflow_is_a_new_version(api, investigator, supervis
     for stale in (read, submitted["ETag"]):
         response = api.patch(act_url, {"body": "Текст по старой версии."}, headers={"If-Match": stale})
         assert response.status_code == 412 and error_of(response)["code"] == "stale"
-        response = api.post(f"{act_url}transition/", {"action": "submit"}, headers={"If-Match": stale})
+        response = api.post(f"{act_url}transition/", {"action": "sign"}, headers={"If-Match": stale})
         assert response.status_code == 412 and error_of(response)["code"] == "stale"
     assert row_counts() == before and ProceduralAct.objects.get(pk=act.pk).body == "Первый текст."
     current = api.get(act_url)["ETag"]

@@ -19,7 +19,7 @@ from cases.choices import ParticipantRole
 from cases.services.participants import participant_add, person_link
 from tests.api.helpers import Api, error_of, issue
 from tests.auth import age_second_factor
-from tests.factories import person_data, register
+from tests.factories import author_only_requirement, person_data, register
 
 
 @pytest.fixture
@@ -161,6 +161,8 @@ def _writes(case, investigator):
     from evidence.services import evidence_add
 
     note = ProceduralActType.objects.create(code="race_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+
+    author_only_requirement(note, approval_article="test")  # signed by the author, then approved
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
     item = evidence_add(
         case_id=case.pk,
@@ -178,7 +180,7 @@ def _writes(case, investigator):
             lambda: None,
         ),
         "edit act": ("PATCH", f"/api/v1/acts/{act.pk}/", {"body": "Иначе."}, lambda: '"v1"'),
-        "submit act": ("POST", f"/api/v1/acts/{act.pk}/transition/", {"action": "submit"}, lambda: '"v1"'),
+        "sign act": ("POST", f"/api/v1/acts/{act.pk}/transition/", {"action": "sign"}, lambda: '"v1"'),
         "custody": (
             "POST",
             f"/api/v1/evidence/{item.pk}/custody/",
@@ -194,7 +196,7 @@ def _writes(case, investigator):
     }
 
 
-@pytest.mark.parametrize("write", ["create act", "edit act", "submit act", "custody", "edit case"])
+@pytest.mark.parametrize("write", ["create act", "edit act", "sign act", "custody", "edit case"])
 def test_a_case_requalified_as_grave_after_the_lookup_is_refused_under_the_lock(
     requalified_after_lookup, investigator, write
 ):
@@ -267,6 +269,7 @@ def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(inv
 
     case = register(actor=investigator, supervisor=supervisor)
     note = ProceduralActType.objects.create(code="guard_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(note, approval_article="test")  # signed by the author, then approved
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
     seen = []
 
@@ -276,7 +279,7 @@ def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(inv
             raise OutsideTokenScope("grave", case_id=locked.pk)
 
     with case_check(token_scope):
-        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+        act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
         # Requalified meanwhile (the check sees the case before the change, still ordinary).
         case_requalify(
             case_id=case.pk,

@@ -6,7 +6,7 @@ from django.utils import translation
 from cases.act_fields import display_values
 from cases.models import CriminalCodeArticle, ProceduralActType
 from tests.auth import verified_client
-from tests.cases.signing_helpers import submitted_act
+from tests.cases.signing_helpers import author_signed_act
 from tests.evidence.helpers import add_item
 
 
@@ -15,7 +15,7 @@ def shown(act) -> dict:
 
 
 def test_the_act_page_shows_names_labels_and_local_dates(case, investigator):
-    act = submitted_act(case, investigator, code="victim_recognition")
+    act = author_signed_act(case, investigator, code="victim_recognition")
     act.fields["announced_at"] = "2026-12-01T05:00:00+00:00"  # stored in UTC: shown in Asia/Almaty
     act.save(update_fields=["fields"])
     article = CriminalCodeArticle.objects.get(article="188", part="1")
@@ -28,7 +28,7 @@ def test_the_act_page_shows_names_labels_and_local_dates(case, investigator):
 
 
 def test_in_kazakh_the_article_and_choice_are_kazakh(case, investigator):
-    act = submitted_act(case, investigator, code="victim_recognition")
+    act = author_signed_act(case, investigator, code="victim_recognition")
     article = CriminalCodeArticle.objects.get(article="188", part="1")
     with translation.override("kk"):
         values = shown(act)
@@ -51,6 +51,6 @@ def test_dates_evidence_and_lists_read_right(case, investigator):
 
 
 def test_the_review_page_shows_the_same_words(case, investigator, supervisor):
-    act = submitted_act(case, investigator, code="victim_recognition")
+    act = author_signed_act(case, investigator, code="victim_recognition")
     body = verified_client(supervisor).get(reverse("cases:act-review", args=[act.pk])).content.decode()
     assert "Моральный" in body and "art. 188 part 1 — " in body

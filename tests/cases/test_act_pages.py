@@ -13,7 +13,7 @@ from cases.pdf.storage import pdf_read
 from cases.services.act_workflow import act_transition
 from cases.services.acts import act_create
 from tests.auth import verified_client
-from tests.cases.signing_helpers import approved_act, render_in_process, signed_act
+from tests.cases.signing_helpers import approved_act, author_signed_act, render_in_process, signed_act
 
 
 def page(user, act):
@@ -24,15 +24,29 @@ def test_the_act_page_shows_the_queue_and_refreshes_itself_until_signed(case, in
     act = approved_act(case, investigator, supervisor)
     response = page(investigator, act)
     assert response.status_code == 200 and response["Refresh"] == "3"
-    assert 'class="rendering-queued"' in response.content.decode()
-    rendering = act.renderings.get()
+    body = response.content.decode()
+    assert 'class="rendering-queued"' in body
+    # Both signatures queued so far are listed with their signers, neither on the PDF yet.
+    assert "Prepared and signed: Ахметов Нұрлан — Queued" in body
+    assert f"Approved: {supervisor} — Queued" in body
+    rendering = act.renderings.get(role="author")  # the page follows the round's first signature not on the PDF
     rendering.state = RenderingState.RENDERING
     rendering.save()
     assert 'class="rendering-rendering"' in page(investigator, act).content.decode()
 
 
 def test_the_act_page_shows_a_failure_with_its_reason_and_stops_refreshing(case, investigator, supervisor, signing):
-    act = render_in_process(approved_act(case, investigator, supervisor))  # no certificate yet
+    act = render_in_process(author_signed_act(case, investigator))  # no certificate yet
+    response = page(supervisor, act)
+    body = response.content.decode()
+    assert "Refresh" not in response and 'class="rendering-failed"' in body and "issue_certificate" in body
+
+
+def test_a_failed_first_signature_is_shown_and_the_signatures_queued_behind_it_stop_the_refresh(
+    case, investigator, supervisor, signing
+):
+    act = render_in_process(approved_act(case, investigator, supervisor))  # the author has no certificate yet
+    assert list(act.renderings.order_by("step").values_list("state", flat=True)) == ["failed", "queued"]
     response = page(supervisor, act)
     body = response.content.decode()
     assert "Refresh" not in response and 'class="rendering-failed"' in body and "issue_certificate" in body
@@ -44,12 +58,12 @@ def test_the_act_page_of_a_signed_act_links_the_pdf_and_the_route(case, investig
     body = response.content.decode()
     assert "Refresh" not in response and 'class="rendering-signed"' in body
     assert reverse("cases:act-pdf", args=[act.pk]) in body and act.pdf_sha256 in body
-    assert body.count("<tr><td>") == 3  # submit, approve, sign
+    assert body.count("<tr><td>") == 2  # the author's sign, the worker's seal
     assert reverse("verify:act", args=[act.verification_token]) in body
 
 
-def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
-    case, investigator, supervisor, published, django_capture_on_commit_callbacks
+def test_approval_and_agreement_through_the_page_need_reauthentication_then_queue_each_signature(
+    case, investigator, supervisor, prosecutor, published, django_capture_on_commit_callbacks
 ):
     act = approved_act(case, investigator, supervisor)  # a template for the submitted one below
     submitted = act_create(
@@ -61,7 +75,7 @@ def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
         fields=act.fields,
         participant_ids=list(act.participants.values_list("pk", flat=True)),
     )
-    act_transition(act_id=submitted.pk, action=ActAction.SUBMIT, actor=investigator)
+    act_transition(act_id=submitted.pk, action=ActAction.SIGN, actor=investigator)
     url = reverse("cases:act-transition", args=[submitted.pk])
     stale = verified_client(supervisor).post(url, {"action": "approve"})
     assert (
@@ -71,8 +85,22 @@ def test_approval_through_the_page_needs_reauthentication_then_queues_the_pdf(
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(supervisor, reauthenticated=True).post(url, {"action": "approve"})
     assert response.status_code == 302
-    rendering = ActRendering.objects.get(act=submitted)
+    rendering = ActRendering.objects.get(act=submitted, role="approver")
     assert published() == [("cases.render_act", [rendering.pk])] and rendering.state == RenderingState.QUEUED
+    assert ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.AWAITING_AGREEMENT
+    # The prosecutor's agreement is a decision of the same weight: the password and second factor again.
+    stale = verified_client(prosecutor).post(url, {"action": "agree"})
+    assert (
+        "reauthenticate" in stale["Location"]
+        and ProceduralAct.objects.get(pk=submitted.pk).status == ActStatus.AWAITING_AGREEMENT
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = verified_client(prosecutor, reauthenticated=True).post(url, {"action": "agree"})
+    assert response.status_code == 302
+    agreed = ProceduralAct.objects.get(pk=submitted.pk)
+    assert (agreed.status, agreed.agreed_by) == (ActStatus.APPROVED, prosecutor)
+    rendering = ActRendering.objects.get(act=submitted, role="prosecutor")
+    assert published()[-1] == ("cases.render_act", [rendering.pk]) and rendering.signer == prosecutor
 
 
 def test_a_correction_is_drafted_from_the_page_and_opens_for_editing(case, investigator, supervisor, signing):
@@ -115,7 +143,9 @@ def verify_url(act):
 def test_anyone_sees_who_signed_and_when_but_no_case_content(client, case, investigator, supervisor, signing):
     act = signed_act(case, investigator)
     body = client.get(verify_url(act)).content.decode()
-    assert "Signed" in body and supervisor.get_full_name() in body and act.pdf_sha256 in body
+    # A victim recognition needs the author's signature only: the author is who signed (issue #17).
+    assert "Signed" in body and investigator.get_full_name() in body and act.pdf_sha256 in body
+    assert supervisor.get_full_name() not in body
     for secret in (
         case.registration_number,
         "Сәрсенбаев",
@@ -152,7 +182,7 @@ def test_an_uploaded_copy_is_byte_identical_and_valid(client, case, investigator
     body = upload(client, act, pdf_read(act.pdf_sha256)).content.decode()
     result = body[body.index('id="result"') :]
     assert "<strong>yes</strong>" in result and "<strong>VALID</strong>" in result
-    assert supervisor.get_full_name() in result
+    assert investigator.get_full_name() in result  # the author signed it (issue #17)
 
 
 def test_a_tampered_copy_is_neither_identical_nor_valid(client, case, investigator, supervisor, signing):
@@ -187,9 +217,7 @@ def test_a_superseded_act_says_so_once_its_correction_is_signed(client, case, in
     act_transition(act_id=act.pk, action=ActAction.SUPERSEDE, actor=investigator, reason="Опечатка")
     correction = ProceduralAct.objects.get(supersedes=act)
     assert "superseded" not in client.get(verify_url(act)).content.decode()
-    act_transition(act_id=correction.pk, action=ActAction.SUBMIT, actor=investigator)
-    act_transition(act_id=correction.pk, action=ActAction.APPROVE, actor=supervisor)
-    render_in_process(correction)
+    render_in_process(act_transition(act_id=correction.pk, action=ActAction.SIGN, actor=investigator))
     assert "superseded by a correction signed on" in client.get(verify_url(act)).content.decode()
 
 

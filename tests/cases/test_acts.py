@@ -1,4 +1,5 @@
-"""Procedural acts: numbering, the lifecycle table over every (status, action) pair, immutability."""
+"""Procedural acts: numbering, the lifecycle table over every (status, action) pair of every
+requirements shape (issue #17), immutability."""
 
 import hashlib
 import itertools
@@ -10,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from audit.models import AuditEvent
 from cases import access
-from cases.act_transitions import ACT_TRANSITIONS, ActAction
+from cases.act_transitions import ActAction
 from cases.choices import ActStatus, ParticipantRole, RenderingState
 from cases.models import (
     ActRendering,
@@ -20,27 +21,90 @@ from cases.models import (
     ProceduralActType,
     SignedActImmutableError,
 )
-from cases.services.act_workflow import act_record_signature, act_transition
+from cases.services.act_workflow import act_seal, act_transition
 from cases.services.acts import act_create, act_update
 from cases.services.participants import participant_add
 from cases.system_actor import SYSTEM_USERNAME, is_system_actor, system_actor
 from ecase.errors import NotAllowed, StaleEdit
-from tests.factories import make_user, person_data
+from tests.factories import author_only_requirement, make_user, person_data
 
 PDF_HASH = hashlib.sha256(b"rendered act").hexdigest()
 NOT_COUNTED = {"sessions", "axes"}
+S, A = ActStatus, ActAction
+
+# The four shapes a requirement row can have: (head of unit's approval, prosecutor's agreement).
+BOTH, APPROVAL, AGREEMENT, NEITHER = (True, True), (True, False), (False, True), (False, False)
+
+# Written out by hand from the law (not computed from cases/act_transitions.py): every move each
+# shape allows, and where it leads. Everything else must be refused and change nothing.
+_COMMON = {
+    (S.RETURNED, A.REVISE): S.DRAFT,
+    (S.REFUSED, A.REVISE): S.DRAFT,
+    (S.APPROVED, A.SEAL): S.SIGNED,
+    (S.SIGNED, A.SUPERSEDE): S.SIGNED,
+}
+EXPECTED = {
+    BOTH: {
+        (S.DRAFT, A.SIGN): S.SUBMITTED,
+        (S.SUBMITTED, A.APPROVE): S.AWAITING_AGREEMENT,
+        (S.SUBMITTED, A.RETURN): S.RETURNED,
+        (S.AWAITING_AGREEMENT, A.AGREE): S.APPROVED,
+        (S.AWAITING_AGREEMENT, A.REFUSE): S.REFUSED,
+        **_COMMON,
+    },
+    APPROVAL: {
+        (S.DRAFT, A.SIGN): S.SUBMITTED,
+        (S.SUBMITTED, A.APPROVE): S.APPROVED,
+        (S.SUBMITTED, A.RETURN): S.RETURNED,
+        **_COMMON,
+    },
+    AGREEMENT: {
+        (S.DRAFT, A.SIGN): S.AWAITING_AGREEMENT,
+        (S.AWAITING_AGREEMENT, A.AGREE): S.APPROVED,
+        (S.AWAITING_AGREEMENT, A.REFUSE): S.REFUSED,
+        **_COMMON,
+    },
+    NEITHER: {(S.DRAFT, A.SIGN): S.APPROVED, **_COMMON},
+}
+# The signature each signing step queues.
+SIGNS = {A.SIGN: "author", A.APPROVE: "approver", A.AGREE: "prosecutor"}
 
 
-@pytest.fixture
-def act_type(db):
-    # A type without required fields, so any draft may be submitted.
-    return ProceduralActType.objects.create(
-        code="test_note",
+def reachable(shape) -> list[str]:
+    """The statuses an act of this shape can be in."""
+    approval, agreement = shape
+    return [
+        s
+        for s in S.values
+        if not (s in (S.SUBMITTED, S.RETURNED) and not approval)
+        and not (s in (S.AWAITING_AGREEMENT, S.REFUSED) and not agreement)
+    ]
+
+
+def shape_name(shape) -> str:
+    return {BOTH: "both", APPROVAL: "approval", AGREEMENT: "agreement", NEITHER: "neither"}[shape]
+
+
+def note_type(shape=BOTH):
+    """A type without required fields (any draft may be signed) whose requirements have ``shape``."""
+    approval, agreement = shape
+    act_type = ProceduralActType.objects.create(
+        code=f"test_note_{shape_name(shape)}",
         name_ru="Справка",
         name_kk="Анықтама",
         kind="other",
         fields=[{"name": "summary", "type": "text", "label_ru": "Итог", "label_kk": "Қорытынды", "required": False}],
     )
+    steps = {"approval_article": "test"} if approval else {}
+    if agreement:
+        steps |= {"agreement_article": "test", "agreement_hours": 24}
+    author_only_requirement(act_type, **steps)
+    return act_type
+
+
+@pytest.fixture
+def act_type(db):
+    return note_type(BOTH)
 
 
 @pytest.fixture
@@ -52,27 +116,41 @@ def draft(case, investigator, act_type, **extra):
     return act_create(case_id=case.pk, actor=investigator, act_type=act_type, language="kk", place="Астана қ.", **extra)
 
 
-def act_in(status, case, investigator, supervisor, act_type, system):
+def act_in(status, case, investigator, supervisor, act_type, system, prosecutor=None):
+    """An act of ``act_type`` moved to ``status`` by the people the steps belong to."""
+    prosecutor = prosecutor or case.prosecutor
+    requirement = act_type.requirements.get()
+    approve = [(A.APPROVE, supervisor)] if requirement.needs_approval else []
+    agree = [(A.AGREE, prosecutor)] if requirement.needs_agreement else []
+    sign = [(A.SIGN, investigator)]
     act = draft(case, investigator, act_type)
     steps = {
-        ActStatus.DRAFT: [],
-        ActStatus.SUBMITTED: [(ActAction.SUBMIT, investigator)],
-        ActStatus.APPROVED: [(ActAction.SUBMIT, investigator), (ActAction.APPROVE, supervisor)],
-        ActStatus.RETURNED: [(ActAction.SUBMIT, investigator), (ActAction.RETURN, supervisor)],
-        ActStatus.SIGNED: [(ActAction.SUBMIT, investigator), (ActAction.APPROVE, supervisor)],
+        S.DRAFT: [],
+        S.SUBMITTED: sign,
+        S.AWAITING_AGREEMENT: sign + approve,
+        S.APPROVED: sign + approve + agree,
+        S.RETURNED: sign + [(A.RETURN, supervisor)],
+        S.REFUSED: sign + approve + [(A.REFUSE, prosecutor)],
+        S.SIGNED: sign + approve + agree,
     }[status]
     for action, actor in steps:
         act = act_transition(act_id=act.pk, action=action, actor=actor, reason="Доработать")
-    if status == ActStatus.SIGNED:
-        act = act_record_signature(act_id=act.pk, pdf_sha256=PDF_HASH, system_actor=system)
+    if status == S.SIGNED:
+        act = act_seal(act_id=act.pk, pdf_sha256=PDF_HASH, system_actor=system)
+    assert act.status == status
     return act
 
 
-def entitled(action, investigator, supervisor, system):
-    """The actor the table entitles: the author drafts and corrects, the supervisor decides, the system signs."""
-    return {ActAction.APPROVE: supervisor, ActAction.RETURN: supervisor, ActAction.SIGN: system}.get(
-        action, investigator
-    )
+def entitled(action, investigator, supervisor, system, prosecutor):
+    """The actor the table entitles: the author drafts, signs and corrects, the head of unit approves,
+    the case's prosecutor agrees, the worker seals."""
+    return {
+        A.APPROVE: supervisor,
+        A.RETURN: supervisor,
+        A.AGREE: prosecutor,
+        A.REFUSE: prosecutor,
+        A.SEAL: system,
+    }.get(action, investigator)
 
 
 def row_counts() -> dict[str, int]:
@@ -88,16 +166,27 @@ def test_acts_are_numbered_within_their_case(case, investigator, act_type):
     assert (first.number, second.number) == (1, 2)
 
 
-@pytest.mark.parametrize("status,action", list(itertools.product(ActStatus.values, ActAction.values)))
-def test_every_status_and_action_pair(case, investigator, supervisor, act_type, system, status, action):
-    act = act_in(status, case, investigator, supervisor, act_type, system)
-    actor = entitled(action, investigator, supervisor, system)
-    arguments = {"reason": "Причина", "pdf_sha256": PDF_HASH if action == ActAction.SIGN else ""}
-    if (status, action) in ACT_TRANSITIONS:
+SWEEP = [
+    pytest.param(shape, status, action, id=f"{shape_name(shape)}-{status}-{action}")
+    for shape in (BOTH, APPROVAL, AGREEMENT, NEITHER)
+    for status, action in itertools.product(reachable(shape), A.values)
+]
+
+
+@pytest.mark.parametrize("shape,status,action", SWEEP)
+def test_every_status_and_action_pair_of_every_shape(
+    case, investigator, supervisor, prosecutor, system, shape, status, action
+):
+    act = act_in(status, case, investigator, supervisor, note_type(shape), system, prosecutor)
+    actor = entitled(action, investigator, supervisor, system, prosecutor)
+    arguments = {"reason": "Причина", "pdf_sha256": PDF_HASH if action == A.SEAL else ""}
+    expected = EXPECTED[shape].get((status, action))
+    if expected is not None:
         steps = ActTransition.objects.filter(act__case=case).count()
         events = AuditEvent.objects.filter(case_id=case.pk).count()
+        signatures = set(ActRendering.objects.filter(act=act).values_list("pk", flat=True))
         moved = act_transition(act_id=act.pk, action=action, actor=actor, **arguments)
-        assert moved.status == ACT_TRANSITIONS[(status, action)][0]
+        assert moved.status == expected
         assert ActTransition.objects.filter(act__case=case).count() == steps + 1
         assert AuditEvent.objects.filter(case_id=case.pk).count() == events + 1
         step = ActTransition.objects.filter(act__case=case).latest("id")
@@ -105,12 +194,18 @@ def test_every_status_and_action_pair(case, investigator, supervisor, act_type, 
             act.pk,
             action,
             status,
-            ACT_TRANSITIONS[(status, action)][0],
+            expected,
             actor,
         )
         assert step.reason == "Причина" and step.act_version == moved.version
         event = AuditEvent.objects.filter(case_id=case.pk).latest("seq")
         assert (event.event, event.data["action"], event.actor) == ("act.transition", action, actor)
+        # A step that signs queues exactly its signer's signature; no other step queues one.
+        queued = ActRendering.objects.filter(act=act).exclude(pk__in=signatures)
+        if action in SIGNS:
+            assert list(queued.values_list("role", "signer")) == [(SIGNS[action], actor.pk)]
+        else:
+            assert not queued.exists()
     else:
         before = row_counts()
         with pytest.raises(ValidationError):
@@ -125,7 +220,7 @@ def test_the_author_cannot_approve_their_own_act_even_holding_the_right(case, in
     from accounts.choices import Role
     from accounts.services import user_update
 
-    act = act_transition(act_id=draft(case, investigator, act_type).pk, action=ActAction.SUBMIT, actor=investigator)
+    act = act_transition(act_id=draft(case, investigator, act_type).pk, action=ActAction.SIGN, actor=investigator)
     head = user_update(actor=admin, user=investigator, role=Role.SUPERVISOR, unit=case.unit)
     assert "approve" in access.allowed_actions(head, case.pk)
     before = row_counts()
@@ -144,16 +239,19 @@ def test_the_author_approving_is_refused_by_the_database_too(case, investigator,
         )
 
 
-def test_only_the_system_signs_and_the_system_does_nothing_else(case, investigator, supervisor, act_type, system):
+def test_only_the_system_seals_and_the_system_does_nothing_else(
+    case, investigator, supervisor, prosecutor, act_type, system
+):
     approved = act_in(ActStatus.APPROVED, case, investigator, supervisor, act_type, system)
     before = row_counts()
-    for person in (supervisor, investigator):
+    for person in (supervisor, investigator, prosecutor):
         with pytest.raises(NotAllowed):
-            act_transition(act_id=approved.pk, action=ActAction.SIGN, actor=person, pdf_sha256=PDF_HASH)
+            act_transition(act_id=approved.pk, action=ActAction.SEAL, actor=person, pdf_sha256=PDF_HASH)
+    assert row_counts() == before
     drafted = draft(case, investigator, act_type)
     before = row_counts()
     with pytest.raises(NotAllowed):
-        act_transition(act_id=drafted.pk, action=ActAction.SUBMIT, actor=system)
+        act_transition(act_id=drafted.pk, action=ActAction.SIGN, actor=system)
     assert row_counts() == before
 
 
@@ -162,39 +260,57 @@ def test_a_person_named_like_the_system_is_not_the_system(astana):
     assert not is_system_actor(impostor)
 
 
-def test_signing_needs_the_sha256_of_the_pdf(case, investigator, supervisor, act_type, system):
+def test_sealing_needs_the_sha256_of_the_pdf(case, investigator, supervisor, act_type, system):
     act = act_in(ActStatus.APPROVED, case, investigator, supervisor, act_type, system)
     with pytest.raises(ValidationError):
-        act_transition(act_id=act.pk, action=ActAction.SIGN, actor=system, pdf_sha256="not-a-digest")
+        act_transition(act_id=act.pk, action=ActAction.SEAL, actor=system, pdf_sha256="not-a-digest")
     assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.APPROVED
 
 
 @pytest.mark.parametrize(
-    "action,status", [(ActAction.RETURN, ActStatus.SUBMITTED), (ActAction.SUPERSEDE, ActStatus.SIGNED)]
+    "action,status",
+    [
+        (ActAction.RETURN, ActStatus.SUBMITTED),
+        (ActAction.REFUSE, ActStatus.AWAITING_AGREEMENT),
+        (ActAction.SUPERSEDE, ActStatus.SIGNED),
+    ],
 )
-def test_a_return_and_a_correction_need_a_reason(case, investigator, supervisor, act_type, system, action, status):
+def test_a_return_a_refusal_and_a_correction_need_a_reason(
+    case, investigator, supervisor, prosecutor, act_type, system, action, status
+):
     act = act_in(status, case, investigator, supervisor, act_type, system)
     before = row_counts()
     with pytest.raises(ValidationError):
         act_transition(
-            act_id=act.pk, action=action, actor=entitled(action, investigator, supervisor, system), reason=" "
+            act_id=act.pk,
+            action=action,
+            actor=entitled(action, investigator, supervisor, system, prosecutor),
+            reason=" ",
         )
     assert row_counts() == before
 
 
-def test_approval_freezes_a_snapshot_and_queues_one_rendering(case, investigator, supervisor, act_type, system):
+def test_the_authors_signature_freezes_a_snapshot_and_each_signing_step_queues_one_signature(
+    case, investigator, supervisor, prosecutor, act_type, system
+):
     act = act_in(ActStatus.APPROVED, case, investigator, supervisor, act_type, system)
-    rendering = ActRendering.objects.get(act=act)
-    assert (rendering.state, rendering.act_version, rendering.published_at) == (
-        RenderingState.QUEUED,
-        act.version,
-        None,
-    )
-    assert rendering.snapshot["case"]["registration_number"] == case.registration_number
-    assert rendering.snapshot["approver"]["name"] == supervisor.get_full_name()
-    # One rendered PDF per act version: a second row for the same version is refused.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ActRendering.objects.create(act=act, act_version=act.version, snapshot={})
+    signed_content = ActTransition.objects.get(act=act, action=ActAction.SIGN).act_version
+    assert act.content_version == signed_content
+    renderings = list(ActRendering.objects.filter(act=act).order_by("step"))
+    assert [(r.role, r.step, r.signer, r.act_version, r.state, r.published_at) for r in renderings] == [
+        ("author", 1, investigator, signed_content, RenderingState.QUEUED, None),
+        ("approver", 2, supervisor, signed_content, RenderingState.QUEUED, None),
+        ("prosecutor", 3, prosecutor, signed_content, RenderingState.QUEUED, None),
+    ]
+    first = renderings[0].snapshot
+    assert first["case"]["registration_number"] == case.registration_number
+    assert first["author"]["name"] == investigator.get_full_name()
+    assert first["act"]["version"] == signed_content
+    assert renderings[1].snapshot == renderings[2].snapshot == {}  # the later signatures sign the same PDF
+    # One signature per role and per step of a signed content: a second row is refused.
+    for duplicate in ({"role": "approver", "step": 4}, {"role": "author", "step": 2}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ActRendering.objects.create(act=act, act_version=signed_content, snapshot={}, **duplicate)
 
 
 def test_a_signed_act_cannot_change_through_the_model(case, investigator, supervisor, act_type, system):
@@ -238,7 +354,7 @@ def test_the_route_of_an_act_is_append_only(case, investigator, supervisor, act_
     ):
         with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [step.pk])
-    assert [s.action for s in act.transitions.all()] == [ActAction.SUBMIT, ActAction.APPROVE]
+    assert [s.action for s in act.transitions.all()] == [ActAction.SIGN, ActAction.APPROVE, ActAction.AGREE]
 
 
 def test_a_correction_supersedes_the_signed_act_which_stays(case, investigator, supervisor, act_type, system):
@@ -249,11 +365,12 @@ def test_a_correction_supersedes_the_signed_act_which_stays(case, investigator, 
         act_id=draft(
             case, investigator, act_type, body="Текст", fields={"summary": "Итог"}, participant_ids=[victim.pk]
         ).pk,
-        action=ActAction.SUBMIT,
+        action=ActAction.SIGN,
         actor=investigator,
     )
     act_transition(act_id=old.pk, action=ActAction.APPROVE, actor=supervisor)
-    old = act_record_signature(act_id=old.pk, pdf_sha256=PDF_HASH, system_actor=system)
+    act_transition(act_id=old.pk, action=ActAction.AGREE, actor=case.prosecutor)
+    old = act_seal(act_id=old.pk, pdf_sha256=PDF_HASH, system_actor=system)
     moved = act_transition(act_id=old.pk, action=ActAction.SUPERSEDE, actor=investigator, reason="Опечатка в фамилии")
     correction = ProceduralAct.objects.get(supersedes=old)
     assert moved.superseded_by == correction and correction.number == old.number + 1
@@ -297,5 +414,5 @@ def test_unknown_and_missing_structured_fields_are_refused(case, investigator):
     act = draft(case, investigator, act_type)
     if required:
         with pytest.raises(ValidationError):
-            act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator)
+            act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
         assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.DRAFT

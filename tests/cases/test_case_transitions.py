@@ -34,7 +34,7 @@ ALL_PAIRS = list(itertools.product(CaseStatus.values, CaseAction.values))
 def actor_for(action: str) -> str:
     """The person entitled to the action wherever the table allows it."""
     needed = {entry[1] for (status, a), entry in CASE_TRANSITIONS.items() if a == action}
-    return "supervisor" if needed == {access.PROSECUTE} else "investigator"
+    return "prosecutor" if needed == {access.PROSECUTE} else "investigator"
 
 
 def move(case, action, actor):
@@ -85,7 +85,8 @@ def test_refused_transition_changes_nothing(people, status, action):
 @pytest.mark.parametrize("status,action", list(CASE_TRANSITIONS))
 def test_the_wrong_role_is_refused(people, status, action):
     case = case_in(status, people)
-    for wrong in ("investigator" if actor_for(action) == "supervisor" else "supervisor", "prosecutor"):
+    # The prosecutor's decisions are theirs alone (issue #17); the investigator's steps are not the prosecutor's.
+    for wrong in ("investigator" if actor_for(action) == "prosecutor" else "prosecutor", "supervisor"):
         with pytest.raises(NotAllowed):
             move(case, action, people[wrong])
     assert Case.objects.get(pk=case.pk).status == status
@@ -112,14 +113,15 @@ def test_interruption_stops_the_clock_and_resumption_adds_the_stopped_days(peopl
     assert (interruption.started_on, interruption.ended_on) == (three_days_ago, timezone.localdate())
 
 
-def test_the_supervisor_records_the_prosecutors_extension_and_nobody_else_can(people):
+def test_the_prosecutor_extends_the_term_as_themself_and_nobody_else_can(people):
     case = case_in(CaseStatus.INVESTIGATING, people)
     original = case.deadline
-    for who in ("investigator", "prosecutor"):
+    for who in ("investigator", "supervisor"):
         with pytest.raises(NotAllowed):
             deadline_extend(case_id=case.pk, actor=people[who], days=30, reason="Нужна экспертиза")
-    extension = deadline_extend(case_id=case.pk, actor=people["supervisor"], days=30, reason="Постановление прокурора")
-    assert extension.granted_by == people["prosecutor"]  # the decision is the prosecutor's
+    extension = deadline_extend(case_id=case.pk, actor=people["prosecutor"], days=30, reason="Постановление прокурора")
+    assert extension.granted_by == people["prosecutor"]
+    assert extension.history.first().history_user == people["prosecutor"]  # entered by them, not for them
     assert Case.objects.get(pk=case.pk).deadline == original + timedelta(days=30)
 
 

@@ -27,8 +27,10 @@ def test_interrupted_case_offers_resume_and_termination(case, investigator):
     assert offered(investigator, case) == {CaseAction.RESUME, CaseAction.TERMINATE}
 
 
-def test_supervisor_sees_only_the_prosecutors_decision_the_status_allows(case, investigator, supervisor):
+def test_the_prosecutor_sees_only_their_decision_the_status_allows(case, investigator, supervisor, prosecutor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
     case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator)
-    assert offered(supervisor, case) == {CaseAction.RETURN}
+    # The return for additional investigation is the prosecutor's own decision now (issue #17).
+    assert offered(prosecutor, case) == {CaseAction.RETURN}
+    assert offered(supervisor, case) == set()  # the head of unit no longer records it for them
     assert offered(investigator, case) == set()  # nothing to decide: no empty form either

@@ -181,7 +181,7 @@ def add_person(case, actor, who: str, role: str, *, born=date(1985, 3, 14)):
 
 
 def rendered(case, author, approver, code: str, named: dict, *, language: str = "ru") -> str:
-    """Approve an act of ``code`` whose participant fields name ``named`` and read its PDF's text."""
+    """Sign (and approve, where required) an act of ``code`` whose participant fields name ``named``; its PDF's text."""
     from cases.act_transitions import ActAction
     from cases.models import ProceduralActType
     from cases.services.act_workflow import act_transition
@@ -204,9 +204,11 @@ def rendered(case, author, approver, code: str, named: dict, *, language: str = 
         participant_ids=ids,
         body="Текст.",
     )
-    act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
-    act = act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
-    return squeeze(pdf_text(render_act_pdf(act.renderings.get().snapshot)))
+    act = act_transition(act_id=act.pk, action=ActAction.SIGN, actor=author)
+    if act.requirements().needs_approval:
+        act = act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=approver)
+    # The PDF is rendered from the snapshot frozen at the author's signature (the round's first).
+    return squeeze(pdf_text(render_act_pdf(act.renderings.get(step=1).snapshot)))
 
 
 def form(who: str, case: str) -> str:

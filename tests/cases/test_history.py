@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 
 from cases.choices import CaseAction, ParticipantRole
 from cases.models import (
+    ActSanction,
     Case,
     DeadlineExtension,
     ExtensionDecision,
@@ -27,6 +28,7 @@ from cases.services.participants import (
     person_link,
     person_update,
 )
+from cases.services.sanction import act_sanction_record
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
@@ -34,6 +36,7 @@ from tests.factories import article, person_data, register
 
 # ExtensionDecision: its history and delete guard in tests/cases/test_term_extension.py.
 TESTED = {
+    ActSanction,
     Case,
     Person,
     PersonLink,
@@ -153,10 +156,11 @@ def test_act_history_including_its_participants(case, investigator):
     assert_row(latest(ProceduralAct, act.pk), user=investigator, type_="~", reason="Составлен ошибочно")
 
 
-def test_term_records_history(case, investigator, supervisor):
+def test_term_records_history(case, investigator, prosecutor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    extension = deadline_extend(case_id=case.pk, actor=supervisor, days=15, reason="Назначена экспертиза")
-    assert_row(latest(DeadlineExtension, extension.pk), user=supervisor, type_="+", reason="Назначена экспертиза")
+    # The prosecutor extends the term as themself (issue #17): the history names them.
+    extension = deadline_extend(case_id=case.pk, actor=prosecutor, days=15, reason="Назначена экспертиза")
+    assert_row(latest(DeadlineExtension, extension.pk), user=prosecutor, type_="+", reason="Назначена экспертиза")
     case_transition(
         case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 2 ч. 7 ст. 45 УПК"
     )
@@ -164,6 +168,37 @@ def test_term_records_history(case, investigator, supervisor):
     assert_row(latest(Interruption, interruption.pk), user=investigator, type_="+", reason="Розыск")
     case_transition(case_id=case.pk, action=CaseAction.RESUME, actor=investigator, reason="Найден")
     assert_row(latest(Interruption, interruption.pk), user=investigator, type_="~", reason="Найден")
+
+
+def test_the_judges_sanction_records_history_and_is_never_deleted(case, investigator, prosecutor, signing):
+    from django.utils import timezone
+
+    from cases.act_transitions import ActAction
+    from cases.services.act_workflow import act_transition
+    from tests.cases.signing_helpers import author_signed_act, certify, render_in_process
+    from tests.evidence.helpers import pdf_bytes
+
+    for user in (investigator, prosecutor):
+        certify(user)
+    act = author_signed_act(case, investigator, code="preventive_measure_request")
+    render_in_process(act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor))
+    sanction = act_sanction_record(
+        act_id=act.pk,
+        actor=investigator,
+        judge="Ким А.",
+        court="Следственный суд г. Астаны",
+        decided_on=timezone.localdate(),
+        granted=True,
+        note="",
+        scan=pdf_bytes("court"),
+        scan_name="decision.pdf",
+    )
+    assert_row(latest(ActSanction, sanction.pk), user=investigator, type_="+", reason="The judge's decision recorded")
+    with pytest.raises(HardDeleteError):
+        sanction.delete()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_actsanction WHERE id = %s", [sanction.pk])
+    assert ActSanction.objects.filter(pk=sanction.pk).exists()
 
 
 def test_a_save_without_an_actor_is_refused(case):

@@ -220,10 +220,12 @@ def test_the_dashboard_lists_grave_cases_and_their_acts_only_with_the_fresh_seco
     from cases.models import ProceduralActType
     from cases.services.act_workflow import act_transition
     from cases.services.acts import act_create
+    from tests.factories import author_only_requirement
 
     note = ProceduralActType.objects.create(code="dash_note", name_ru="Справка", name_kk="Анықтама", kind="other")
+    author_only_requirement(note, approval_article="test")  # signed, it waits in the head of unit's queue
     act = act_create(case_id=grave.pk, actor=investigator, act_type=note, language="ru", place="Астана")
-    act_transition(act_id=act.pk, actor=investigator, action="submit")
+    act_transition(act_id=act.pk, actor=investigator, action="sign")
     for user in (investigator, supervisor):
         client = verified_client(user)
         if not fresh:

@@ -16,12 +16,12 @@ from cases import access
 from cases.act_transitions import ActAction, act_actions
 from cases.choices import ActStatus, CaseAction, CaseStatus
 from cases.models import Case, ProceduralAct, ProceduralActType
-from cases.services.act_workflow import act_record_signature, act_transition
+from cases.services.act_workflow import act_seal, act_transition
 from cases.services.acts import act_create, act_withdraw
 from cases.services.case import case_assign, case_transition
 from cases.system_actor import system_actor
 from cases.transitions import open_actions
-from tests.factories import register
+from tests.factories import author_only_requirement, register
 
 
 class _Rollback(Exception):
@@ -66,24 +66,45 @@ def grouped(investigator, colleague, supervisor, prosecutor):
 
 
 def act_in(status: str, *, case, author, supervisor) -> ProceduralAct:
+    """An act whose requirements call for every decision (the head of unit's, then the prosecutor's)."""
     note = ProceduralActType.objects.get_or_create(
         code="shown_note", defaults={"name_ru": "Справка", "name_kk": "Анықтама", "kind": "other"}
     )[0]
+    author_only_requirement(note, approval_article="test", agreement_article="test", agreement_hours=24)
     act = act_create(case_id=case.pk, actor=author, act_type=note, language="ru", place="Астана")
+    prosecutor = case.prosecutor
     if status == "withdrawn":
         act_withdraw(act_id=act.pk, actor=author, reason="Ошибочно")
-    if status in (ActStatus.SUBMITTED, ActStatus.RETURNED, ActStatus.APPROVED, ActStatus.SIGNED):
-        act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=author)
+    if status != ActStatus.DRAFT and status != "withdrawn":
+        act_transition(act_id=act.pk, action=ActAction.SIGN, actor=author)
     if status == ActStatus.RETURNED:
         act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="Доработать")
-    if status in (ActStatus.APPROVED, ActStatus.SIGNED):
+    if status in (ActStatus.AWAITING_AGREEMENT, ActStatus.REFUSED, ActStatus.APPROVED, ActStatus.SIGNED):
         act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    if status == ActStatus.REFUSED:
+        act_transition(act_id=act.pk, action=ActAction.REFUSE, actor=prosecutor, reason="Не согласен")
+    if status in (ActStatus.APPROVED, ActStatus.SIGNED):
+        act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor)
     if status == ActStatus.SIGNED:
-        act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
-    return ProceduralAct.objects.get(pk=act.pk)
+        act_seal(act_id=act.pk, pdf_sha256="0" * 64, system_actor=system_actor())
+    act = ProceduralAct.objects.get(pk=act.pk)
+    assert act.status == (ActStatus.DRAFT if status == "withdrawn" else status)
+    return act
 
 
-ACT_STATUSES = [ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.RETURNED, ActStatus.APPROVED, ActStatus.SIGNED]
+ACT_STATUSES = list(ActStatus)
+# Who may take which step, per status (besides the matrix, which checks listed == accepted).
+EXPECTED_OFFERS = {
+    ActStatus.DRAFT: {"author": {ActAction.SIGN}},
+    ActStatus.SUBMITTED: {"supervisor": {ActAction.APPROVE, ActAction.RETURN}},
+    ActStatus.AWAITING_AGREEMENT: {"prosecutor": {ActAction.AGREE, ActAction.REFUSE}},
+    ActStatus.RETURNED: {"author": {ActAction.REVISE}},
+    ActStatus.REFUSED: {"author": {ActAction.REVISE}},
+    ActStatus.APPROVED: {},
+    # A correction is drafted by whoever works on the case (CHANGE), not only the signed act's author.
+    ActStatus.SIGNED: {"author": {ActAction.SUPERSEDE}, "other investigator": {ActAction.SUPERSEDE}},
+    "withdrawn": {},
+}
 
 
 @pytest.mark.parametrize("status", [*ACT_STATUSES, "withdrawn"])
@@ -91,6 +112,7 @@ ACT_STATUSES = [ActStatus.DRAFT, ActStatus.SUBMITTED, ActStatus.RETURNED, ActSta
 def test_the_act_steps_listed_are_the_steps_the_service_accepts(status, author_name, people, grouped):
     act = act_in(status, case=grouped, author=people[author_name], supervisor=people["supervisor"])
     offered_somewhere = set()
+    offers = {}
     for name, person in people.items():
         listed = set(act_actions(ProceduralAct.objects.select_related("case").get(pk=act.pk), person))
         taken = {
@@ -104,15 +126,21 @@ def test_the_act_steps_listed_are_the_steps_the_service_accepts(status, author_n
         }
         assert listed == taken, f"{status}, author {author_name}, {name}: listed {listed}, accepted {taken}"
         offered_somewhere |= listed
-    # The matrix is not vacuous: every status but the settled ones offers someone a step.
+        if listed:
+            role = name if name not in ("lead", "group member") else "other investigator"
+            offers["author" if name == author_name else role] = listed
+    # The matrix is not vacuous: every status but the settled ones offers someone a step, and
+    # each step only to the person the law gives it to (the other investigator on the case holds
+    # CHANGE too, and may not sign or revise another's act).
     assert bool(offered_somewhere) == (status not in (ActStatus.APPROVED, "withdrawn"))
+    assert offers == EXPECTED_OFFERS[status]
 
 
 def test_the_rendering_workers_step_is_listed_for_nobody_and_taken_by_the_worker_only(people, grouped):
     act = act_in(ActStatus.APPROVED, case=grouped, author=people["lead"], supervisor=people["supervisor"])
-    assert all(ActAction.SIGN not in act_actions(act, person) for person in people.values())
+    assert all(ActAction.SEAL not in act_actions(act, person) for person in people.values())
     worker = system_actor()
-    assert accepted(lambda: act_record_signature(act_id=act.pk, pdf_sha256="0" * 64, system_actor=worker))
+    assert accepted(lambda: act_seal(act_id=act.pk, pdf_sha256="0" * 64, system_actor=worker))
 
 
 def case_in(status: str, *, lead, supervisor, prosecutor) -> Case:

@@ -1,19 +1,21 @@
-"""The term tab: the investigator's extension request (CPC RK art. 192) through approval and signature to
-the prosecutor's decision, recorded by the supervisor; interruption and resumption from the tab."""
+"""The term tab: the investigator's extension request (CPC RK art. 192), signed by its author, approved by
+the head of unit and agreed to or refused by the case's prosecutor as themself (issue #17); interruption
+and resumption from the tab."""
 
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from cases.act_transitions import ActAction
 from cases.choices import ActStatus, CaseStatus
 from cases.models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct
 from cases.services.act_workflow import act_transition
 from cases.services.case import case_transition
+from ecase.errors import NotAllowed
 from tests.auth import verified_client
-from tests.cases.signing_helpers import certify, render_in_process
 
 REQUEST = {
     "days": 30,
@@ -40,13 +42,16 @@ def requested(case, investigator):
 
 
 @pytest.fixture
-def signed_request(requested, investigator, supervisor, signing):
-    act_transition(act_id=requested.pk, action=ActAction.SUBMIT, actor=investigator)
-    act_transition(act_id=requested.pk, action=ActAction.APPROVE, actor=supervisor)
-    certify(supervisor)
-    act = render_in_process(requested)
-    assert act.status == ActStatus.SIGNED
+def awaiting_request(requested, investigator, supervisor):
+    """Signed by the investigator and approved by the head of unit: the prosecutor's to decide."""
+    act_transition(act_id=requested.pk, action=ActAction.SIGN, actor=investigator)
+    act = act_transition(act_id=requested.pk, action=ActAction.APPROVE, actor=supervisor)
+    assert act.status == ActStatus.AWAITING_AGREEMENT
     return act
+
+
+def review_url(act) -> str:
+    return reverse("cases:act-review", args=[act.pk])
 
 
 def test_the_request_is_drafted_as_an_act_prefilled_from_the_case(case, investigator):
@@ -65,8 +70,8 @@ def test_the_request_is_drafted_as_an_act_prefilled_from_the_case(case, investig
     }
     tab = client.get(term_tab(case)).content.decode()
     assert 'class="pending-request"' in tab and reverse("cases:act", args=[act.pk]) in tab
-    # Every required field is filled: it can go straight to approval.
-    assert act_transition(act_id=act.pk, action=ActAction.SUBMIT, actor=investigator).status == ActStatus.SUBMITTED
+    # Every required field is filled: its author can sign it, and it goes to the head of unit.
+    assert act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator).status == ActStatus.SUBMITTED
 
 
 def test_a_second_request_while_one_is_pending_is_refused(requested, case, investigator):
@@ -89,61 +94,71 @@ def test_no_request_while_the_term_is_interrupted(case, investigator):
     assert not ProceduralAct.objects.filter(case=case).exists()
 
 
-def test_the_decision_waits_for_the_signed_request(requested, case, investigator, supervisor):
-    act_transition(act_id=requested.pk, action=ActAction.SUBMIT, actor=investigator)
-    response = verified_client(supervisor).post(
-        reverse("cases:extension-decision", args=[requested.pk]), {"granted": "yes", "days": 30, "reason": "Продлено"}
-    )
-    assert response.status_code == 400 and "approve it first" in response.content.decode()
+def test_the_prosecutor_decides_only_once_the_head_of_unit_approved(requested, case, investigator, prosecutor):
+    act_transition(act_id=requested.pk, action=ActAction.SIGN, actor=investigator)
+    with pytest.raises(ValidationError):
+        act_transition(act_id=requested.pk, action=ActAction.AGREE, actor=prosecutor)
     assert not ExtensionDecision.objects.exists() and not DeadlineExtension.objects.exists()
+    # The head of unit no longer records the prosecutor's decision: that page is gone.
+    with pytest.raises(NoReverseMatch):
+        reverse("cases:extension-decision", args=[requested.pk])
 
 
-def test_the_signed_request_waits_on_the_dashboard_and_a_grant_extends_the_term(
-    signed_request, case, investigator, supervisor, prosecutor
+def test_the_request_waits_for_the_prosecutor_and_their_agreement_extends_the_term(
+    awaiting_request, case, investigator, supervisor, prosecutor
 ):
     before = Case.objects.get(pk=case.pk).deadline
-    decision_url = reverse("cases:extension-decision", args=[signed_request.pk])
-    client = verified_client(supervisor)
-    assert decision_url in client.get("/").content.decode()
-    assert decision_url in client.get(term_tab(case)).content.decode()
-    assert "awaiting the prosecutor" in verified_client(investigator).get(term_tab(case)).content.decode()
-    form = client.get(decision_url).content.decode()
-    assert 'name="days" value="30"' in form  # the days the request asked for
+    client = verified_client(prosecutor, reauthenticated=True)
+    assert review_url(awaiting_request) in client.get("/").content.decode()  # the agreement queue
+    assert review_url(awaiting_request) in client.get(term_tab(case)).content.decode()
+    assert "Awaiting the prosecutor" in verified_client(investigator).get(term_tab(case)).content.decode()
+    assert review_url(awaiting_request) not in verified_client(supervisor).get(term_tab(case)).content.decode()
 
-    response = client.post(decision_url, {"granted": "yes", "days": 20, "reason": "Продлить до получения экспертизы"})
-    assert response.status_code == 302 and response["Location"] == term_tab(case)
+    response = client.post(review_url(awaiting_request), {"action": "agree"})
+    assert response.status_code == 302
+    act = ProceduralAct.objects.get(pk=awaiting_request.pk)
+    assert (act.status, act.agreed_by) == (ActStatus.APPROVED, prosecutor)
     decision = ExtensionDecision.objects.get()
-    assert decision.granted and decision.request == signed_request and decision.decided_by == prosecutor
-    assert decision.extension.days == 20 and decision.extension.granted_by == prosecutor
-    assert Case.objects.get(pk=case.pk).deadline == before + timedelta(days=20)
-    row = decision.history.first()
-    assert row.history_user == supervisor and row.history_change_reason == "Продлить до получения экспертизы"
+    assert decision.granted and decision.request == awaiting_request
+    assert decision.decided_by == decision.entered_by == prosecutor
+    assert decision.extension.days == 30 and decision.extension.granted_by == prosecutor  # the days asked for
+    assert Case.objects.get(pk=case.pk).deadline == before + timedelta(days=30)
+    assert decision.history.first().history_user == prosecutor
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_extensiondecision WHERE id = %s", [decision.pk])  # never deleted
-    assert decision_url not in client.get("/").content.decode()
+    assert review_url(awaiting_request) not in client.get("/").content.decode()
     assert 'class="pending-request"' not in client.get(term_tab(case)).content.decode()
 
 
-def test_a_refusal_is_recorded_without_extending_and_needs_its_reasons(signed_request, case, supervisor):
+def test_a_refusal_needs_its_reasons_and_extends_nothing(awaiting_request, case, prosecutor):
     before = Case.objects.get(pk=case.pk).deadline
-    url = reverse("cases:extension-decision", args=[signed_request.pk])
-    client = verified_client(supervisor)
-    empty = client.post(url, {"granted": "no", "reason": ""})
+    client = verified_client(prosecutor, reauthenticated=True)
+    empty = client.post(review_url(awaiting_request), {"action": "refuse", "reason": ""})
     assert empty.status_code == 400 and not ExtensionDecision.objects.exists()
-    assert client.post(url, {"granted": "no", "reason": "Оснований для продления нет"}).status_code == 302
+    refused = client.post(review_url(awaiting_request), {"action": "refuse", "reason": "Оснований для продления нет"})
+    assert refused.status_code == 302
     decision = ExtensionDecision.objects.get()
-    assert not decision.granted and decision.extension is None
+    assert not decision.granted and decision.extension is None and decision.decided_by == prosecutor
     assert Case.objects.get(pk=case.pk).deadline == before and not DeadlineExtension.objects.exists()
-    again = client.post(url, {"granted": "yes", "days": 5, "reason": "Повторно"})
-    assert again.status_code == 400 and ExtensionDecision.objects.count() == 1
+    assert ProceduralAct.objects.get(pk=awaiting_request.pk).status == ActStatus.REFUSED
+    with pytest.raises(ValidationError):  # decided: a second decision on the same request is refused
+        act_transition(act_id=awaiting_request.pk, action=ActAction.AGREE, actor=prosecutor)
+    assert ExtensionDecision.objects.count() == 1
     tab = client.get(term_tab(case)).content.decode()
     assert "Оснований для продления нет" in tab and "refused" in tab
 
 
-def test_the_prosecutor_sees_the_request_but_no_way_to_write(signed_request, case, prosecutor):
+def test_the_head_of_unit_cannot_decide_for_the_prosecutor(awaiting_request, supervisor):
+    for action in (ActAction.AGREE, ActAction.REFUSE):
+        with pytest.raises(NotAllowed):
+            act_transition(act_id=awaiting_request.pk, action=action, actor=supervisor, reason="За прокурора")
+    assert not ExtensionDecision.objects.exists()
+
+
+def test_the_prosecutor_decides_but_writes_nothing_else_in_the_tab(awaiting_request, case, prosecutor):
     tab = verified_client(prosecutor).get(term_tab(case), HTTP_HX_REQUEST="true").content.decode()  # the tab alone
     assert 'class="pending-request"' in tab and "<form" not in tab
-    assert reverse("cases:extension-decision", args=[signed_request.pk]) not in tab
+    assert review_url(awaiting_request) in tab  # the decision is taken on the review page
     assert reverse("cases:extension-request", args=[case.pk]) not in tab
 
 

@@ -22,7 +22,7 @@ from cases.export.signature import NO_TRUST, _create_key
 from cases.signing.base import SigningUnavailable
 from cases.signing.passphrase import signing_passphrase
 from tests.auth import verified_client
-from tests.cases.signing_helpers import approved_act, certify
+from tests.cases.signing_helpers import author_signed_act, certify
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def test_a_fresh_installation_makes_its_passphrase_file_once(own_var, db):
 def test_without_the_passphrase_file_next_to_stored_keys_nothing_is_signed_or_issued(
     own_var, case, investigator, supervisor, prosecutor, settings
 ):
-    certify(supervisor)  # the CA and a user key, encrypted under the file's passphrase
+    certify(investigator)  # the CA and the signing author's key, encrypted under the file's passphrase
     (own_var / "signing_passphrase").unlink()  # a restore that forgot it
     with pytest.raises(SigningUnavailable, match="signing_passphrase is missing"):
         signing_passphrase()
@@ -58,7 +58,7 @@ def test_without_the_passphrase_file_next_to_stored_keys_nothing_is_signed_or_is
     with pytest.raises(CommandError, match="not issued: .*restore it from the backup"):
         call_command("issue_certificate", prosecutor.username, stdout=io.StringIO())
     # The worker refuses with the reason on the act instead of crashing or signing with a new key.
-    act = approved_act(case, investigator, supervisor)
+    act = author_signed_act(case, investigator)  # the author's signature is queued
     from cases.tasks import render_act
 
     rendering = act.renderings.get()
