@@ -65,10 +65,9 @@ ETAG = OpenApiParameter(
     description="The version of the object; send it back in If-Match to change it.",
 )
 # Deciding on another's act is a decision of a person: over the API only from a browser session
-# re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token. Signing one's own act
-# puts one's signature on it: a person's step too (never a token), in their signed-in session.
+# re-authenticated within ECASE_REAUTH_MINUTES, never with a system's token. The author's own
+# ``sign`` works with the author's personal write token (docs/API.md says why, and what is open).
 INTERACTIVE_ACTIONS = {ActAction.APPROVE, ActAction.RETURN, ActAction.AGREE, ActAction.REFUSE}
-PERSON_ONLY_ACTIONS = INTERACTIVE_ACTIONS | {ActAction.SIGN}
 
 
 def log_listed(request, response: Response, event: str, key: str, audit_data) -> Response:
@@ -357,8 +356,7 @@ class ActTransitionView(ScopedAPIView):
     @extend_schema(request=ActTransitionSerializer, responses={200: ActSerializer}, parameters=[ETAG])
     def post(self, request, pk):
         """Move the act through the steps its ``requirements`` call for: ``sign`` and ``revise`` (its
-        author; ``sign`` from a signed-in session, never with a token), ``approve`` and ``return`` (the
-        head of unit), ``agree`` and ``refuse`` (the supervising prosecutor) — these four from a browser
+        author, also with their write token), ``approve`` and ``return`` (the head of unit), ``agree`` and ``refuse`` (the supervising prosecutor) — these four from a browser
         session re-authenticated in the last minutes, never with a token; ``return`` and ``refuse`` need
         a ``reason``. ``supersede`` (a signed act) drafts its
         correction, see ``superseded_by``. If-Match names the version of the act the step is taken on:
@@ -368,21 +366,21 @@ class ActTransitionView(ScopedAPIView):
         body = ActTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         action = body.validated_data["action"]
-        if action in PERSON_ONLY_ACTIONS:
-            self._require_person(reauthenticated=action in INTERACTIVE_ACTIONS)
+        if action in INTERACTIVE_ACTIONS:
+            self._require_reauthenticated_person()
         with matching_version(
             request, act.case_id, lambda: ProceduralAct.objects.values_list("version", flat=True).get(pk=act.pk)
         ):
             act = act_transition(act_id=act.pk, action=action, actor=request.user, reason=body.validated_data["reason"])
         return with_etag(ActSerializer(act, context=self.get_serializer_context()).data, act.version)
 
-    def _require_person(self, *, reauthenticated: bool) -> None:
+    def _require_reauthenticated_person(self) -> None:
         if api_token_of(self.request) is not None:
             raise exceptions.PermissionDenied(
-                _("Signing or deciding on an act is a person's step: do it in the browser, not with a token."),
+                _("Deciding on an act is a person's decision: do it in the browser, not with a token."),
                 code="interactive_only",
             )
-        if reauthenticated and not is_fresh(self.request._request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
+        if not is_fresh(self.request._request, REAUTH_AT, settings.ECASE_REAUTH_MAX_AGE):
             raise exceptions.PermissionDenied(
                 _("Confirm your password and second factor again (/accounts/reauthenticate/), then repeat."),
                 code="reauthentication_required",
