@@ -120,7 +120,7 @@ def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, inves
     evidence_transfer(item_id=item.pk, actor=investigator, to_holder=XSS, to_location=XSS, reason=XSS)
     case_transition(case_id=case.pk, action="start", actor=investigator)
     case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason=XSS, ground=XSS)
-    deadline_extend(case_id=case.pk, actor=supervisor, days=3, reason=XSS)
+    deadline_extend(case_id=case.pk, actor=prosecutor, days=3, reason=XSS)  # the prosecutor's own decision
     for user in (investigator, prosecutor):
         client = verified_client(user)
         tabs = [

@@ -51,6 +51,7 @@ def act_preview_html(
             .order_by("step")
             .values_list("snapshot", flat=True)
             .first()
+            or {}
         )
     else:
         roles = signature_roles if signature_roles is not None else act_signature_roles_for(act)

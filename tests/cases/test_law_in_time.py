@@ -155,7 +155,7 @@ def test_new_versions_reloading_the_shipped_data_and_saving_reference_rows_chang
     part.title_ru = "Убийство (уточнено)"
     part.save()
     act_type = ProceduralActType.objects.first()
-    act_type.requires_approval = not act_type.requires_approval
+    act_type.name_ru = f"{act_type.name_ru} (уточнено)"
     act_type.save()
 
     # The shipped file now says 99-1 was always 4 years: the stored first version is kept and reported.
