@@ -102,7 +102,13 @@ def inside_source(work: Path) -> None:
     from cases.models import ActRendering, Case
     from cases.tasks import render_act
 
-    for rendering_id in ActRendering.objects.exclude(state=RenderingState.SIGNED).values_list("pk", flat=True):
+    # In each act's signing order: a signature waits for the ones before it in its round (issue #17).
+    pending_ids = (
+        ActRendering.objects.exclude(state=RenderingState.SIGNED)
+        .order_by("act_id", "act_version", "step")
+        .values_list("pk", flat=True)
+    )
+    for rendering_id in pending_ids:
         render_act.apply(args=[rendering_id])  # the worker's own task, run here
     pending = ActRendering.objects.exclude(state=RenderingState.SIGNED).count()
     if pending:

@@ -776,9 +776,10 @@ def seed_world(*, seed: int | None = None) -> SeedReport:
     rng = random.Random(seed)
     now = timezone.now()
     users, units, table = create_users()
-    # Supervisors sign what they approve: they hold certificates before the first approval.
+    # Everyone who signs holds a certificate before the first step (issue #17): the author signs their
+    # act, the head of unit what they approve, the prosecutor what they agree to.
     for user in users.values():
-        if user.role == Role.SUPERVISOR:
+        if user.role in (Role.INVESTIGATOR, Role.SUPERVISOR, Role.PROSECUTOR):
             certificate_issue(user=user, actor=users[ADMIN_USERNAME])
     counter = itertools.count(1)
     builders = [CaseBuilder(plan, users=users, units=units, rng=rng, now=now, file_counter=counter) for plan in CASES]
