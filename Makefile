@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # history and the export, the Cyrillic search; PostgreSQL-only tests among them skip with a reason.
 SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test_export.py \
 	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
-	tests/cases/test_search_plans.py
+	tests/cases/test_search_plans.py tests/cases/test_statistics.py
 
 .PHONY: run test check bench install migrate clean compile-translations messages fonts s3 restore-drill schemathesis-10x failover-drill
 

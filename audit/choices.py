@@ -66,6 +66,7 @@ class EventType(models.TextChoices):
     PERSONS_LISTED = "person.listed", _("Persons listed")
     PERSON_OPENED = "person.opened", _("Person opened")
     AUDIT_LOG_OPENED = "audit.log_opened", _("Access log read")
+    STATISTICS_OPENED = "case.statistics", _("Case statistics read")
     STORAGE_UNAVAILABLE = "ops.storage_unavailable", _("File storage full or unavailable")
     BLOB_ORPHANS_FOUND = "storage.orphans_found", _("Unreferenced stored files found")
     UNIT_CREATED = "org.unit_created", _("Unit created")
@@ -93,5 +94,6 @@ ACCESS_EVENTS = frozenset(
         EventType.PERSONS_LISTED,
         EventType.PERSON_OPENED,
         EventType.AUDIT_LOG_OPENED,
+        EventType.STATISTICS_OPENED,
     }
 )

@@ -2,14 +2,17 @@
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.models import User
+from ecase.widgets import DateInput
 
 from .choices import CaseStatus, Gravity
 from .choosers import SEARCH_SUFFIX, PersonChoiceField, SearchSelect, investigators_below, search_people
 from .selectors import CaseFilters
+from .statistics import GROUPINGS
 
 
 class CaseFilterForm(forms.Form):
@@ -63,3 +66,20 @@ class CaseFilterForm(forms.Form):
             investigator=investigator.pk if investigator else None,
             overdue=data["overdue"],
         )
+
+
+class StatisticsForm(forms.Form):
+    """The report's period and rows (cases/statistics.py); a GET form, so the URL is the report."""
+
+    start = forms.DateField(label=_("From"), widget=DateInput)
+    end = forms.DateField(label=_("To"), widget=DateInput)
+    by = forms.ChoiceField(label=_("Rows"), choices=GROUPINGS, initial="unit")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        if end and end > timezone.localdate():
+            self.add_error("end", _("The period cannot end in the future."))
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import acts, cases, export, history, options, participants, review, sanction, term
+from .views import acts, cases, export, history, options, participants, review, sanction, statistics, term
 
 app_name = "cases"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", cases.CaseListView.as_view(), name="list"),
     path("new/", cases.CaseRegisterView.as_view(), name="register"),
     path("access-log/", cases.AccessLogView.as_view(), name="access-log-all"),
+    path("statistics/", statistics.StatisticsView.as_view(), name="statistics"),
     path("options/prosecutors/", options.ProsecutorOptionsView.as_view(), name="prosecutor-options"),
     path("options/investigators/", options.InvestigatorOptionsView.as_view(), name="investigator-options"),
     path("options/articles/", options.ArticleOptionsView.as_view(), name="article-options"),

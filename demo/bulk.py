@@ -37,7 +37,8 @@ from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User, ancestor_paths
 from accounts.services import unit_supervisors_group, user_create
 from cases import access
-from cases.choices import ActStatus, CaseStatus, Gravity
+from cases.choices import ActStatus, CaseAction, CaseStatus, Gravity
+from cases.choices import CaseStatus as S
 from cases.choices import ParticipantRole as R
 from cases.choices import ProceedingsForm as F
 from cases.deadlines import Period, compute_deadline
@@ -45,6 +46,7 @@ from cases.models import (
     ActRequirement,
     Case,
     CaseGroupObjectPermission,
+    CaseStatusChange,
     CaseUserObjectPermission,
     CriminalCodeArticle,
     DeadlineExtension,
@@ -571,6 +573,7 @@ def run_batch(ctx: BulkContext, batch_no: int, first_index: int, count: int) -> 
         evidence = _insert_evidence(ctx, rng, plans, participants, sink)
         _insert_acts(ctx, rng, plans, participants, evidence, sink)
         _insert_grants(ctx, plans, sink)
+        _insert_status_log(ctx, plans, sink)
     return rows
 
 
@@ -852,6 +855,50 @@ def _insert_grants(ctx, plans, sink) -> None:
     sink.insert_plain(CaseGroupObjectPermission, ("content_object_id", "group_id", "permission_id"), groups)
 
 
+STATUS_LOG_COLUMNS = (
+    "case_id",
+    "unit_id",
+    "action",
+    "from_status",
+    "to_status",
+    "gravity",
+    "on_date",
+    "actor_id",
+    "at",
+)
+
+
+def _status_changes(plan: CasePlan, today: date):
+    """(action, from, to, day) of the status changes the services would have logged on the way to
+    the plan's status: registration, acceptance, the plan's interruption (and its resumption), then
+    the final decision a month after registration (after the resumption, never after today)."""
+    reg_day = _reg_day(plan)
+    yield "register", "", S.REGISTERED, reg_day
+    if plan.status == S.REGISTERED:
+        return
+    yield CaseAction.START, S.REGISTERED, S.INVESTIGATING, reg_day
+    last = reg_day
+    if plan.interruption:
+        start, end = plan.interruption
+        yield CaseAction.INTERRUPT, S.INVESTIGATING, S.INTERRUPTED, start
+        if end:
+            yield CaseAction.RESUME, S.INTERRUPTED, S.INVESTIGATING, end
+        last = end or start
+    final: dict[str, str] = {S.SENT_TO_PROSECUTOR: CaseAction.SEND_TO_PROSECUTOR, S.TERMINATED: CaseAction.TERMINATE}
+    if plan.status in final:
+        yield final[plan.status], S.INVESTIGATING, plan.status, min(max(last, reg_day + timedelta(days=30)), today)
+
+
+def _insert_status_log(ctx, plans, sink) -> None:
+    today = timezone.localdate(ctx.now)
+    rows = [
+        (plan.case_id, plan.unit.id, action, before, after, plan.gravity, day, plan.lead, _at(day, 11, ctx))
+        for plan in plans
+        for action, before, after, day in _status_changes(plan, today)
+    ]
+    sink.insert_plain(CaseStatusChange, STATUS_LOG_COLUMNS, rows)
+
+
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
@@ -874,6 +921,7 @@ WRITTEN_MODELS = (
     ProceduralAct,
     CaseUserObjectPermission,
     CaseGroupObjectPermission,
+    CaseStatusChange,
 )
 
 

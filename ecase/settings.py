@@ -153,7 +153,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # PostgreSQL statement_timeout per request (ecase/query_budget.py): the page and API budget, and the
 # routes whose work is legitimately longer. A statement past its budget is cancelled and answered 503.
 ECASE_QUERY_TIMEOUT_MS = env_int("ECASE_QUERY_TIMEOUT_MS", 2000, minimum=100)
-ECASE_QUERY_BUDGETS = {"cases:export": env_int("ECASE_EXPORT_QUERY_TIMEOUT_MS", 60000, minimum=1000)}
+ECASE_QUERY_BUDGETS = {
+    "cases:export": env_int("ECASE_EXPORT_QUERY_TIMEOUT_MS", 60000, minimum=1000),
+    # A region's report counts a period's decisions over its whole scope (cases/statistics.py).
+    "cases:statistics": env_int("ECASE_REPORT_QUERY_TIMEOUT_MS", 15000, minimum=1000),
+}
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Also the Celery broker when set (the "Celery" block).

@@ -182,6 +182,8 @@ POLICY: dict[str, Route] = {
     "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
     # Open to everyone signed in, but it lists only the cases whose log the user may read.
     "cases:access-log-all": Route(allowed=SIGNED_IN),
+    # Counts over the cases each reader may list; an administrator reads no case data, counted or not.
+    "cases:statistics": Route(allowed=SIGNED_IN - {"admin"}),
     # The search boxes of forms (cases/choosers.py): only the roles that have the form.
     "cases:prosecutor-options": Route(allowed=frozenset({"outsider", "colleague", "investigator", "supervisor"})),
     "cases:investigator-options": Route(allowed=frozenset({"supervisor"})),

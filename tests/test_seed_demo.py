@@ -234,3 +234,38 @@ def test_the_bench_loader_reads_a_whole_case_in_a_fixed_number_of_queries(demo, 
     outsider = User.objects.get(username="investigator2.astana" if case.unit.city == "Тараз" else "investigator.taraz")
     with pytest.raises(Case.DoesNotExist):
         load_case(outsider, case.pk)
+
+
+def test_the_statistics_report_matches_counts_made_directly_in_sql_on_the_demo_world(demo):
+    """Issue #18 item 6: the report over a supervisor's scope, against SQL on the log and on the cases."""
+    from datetime import date
+
+    from cases.statistics import COLUMNS, case_statistics
+
+    supervisor = User.objects.get(username="supervisor.astana")
+    visible = list(Case.objects.restrict(supervisor, access.VIEW).values_list("pk", flat=True))
+    start, end = date(2000, 1, 1), timezone.localdate()
+    report = case_statistics(Case.objects.restrict(supervisor, access.VIEW), by="unit", start=start, end=end)
+    marks = ", ".join(["%s"] * len(visible))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.code, l.action, COUNT(DISTINCT l.case_id) FROM cases_casestatuschange l "
+            f"JOIN accounts_unit u ON u.id = l.unit_id WHERE l.case_id IN ({marks}) GROUP BY u.code, l.action",
+            visible,
+        )
+        by_sql = {(code, action): n for code, action, n in cursor.fetchall()}
+        # Registrations once more from the cases themselves: the log holds one per case.
+        cursor.execute(
+            f"SELECT u.code, COUNT(*) FROM cases_case c JOIN accounts_unit u ON u.id = c.unit_id "
+            f"WHERE c.id IN ({marks}) GROUP BY u.code",
+            visible,
+        )
+        registered = dict(cursor.fetchall())
+    assert report.rows and sum(row.counts[0] for row in report.rows) == len(visible)
+    for row in report.rows:
+        code = row.label.split(" — ")[0]
+        assert row.counts == tuple(by_sql.get((code, action), 0) for action, _label in COLUMNS), code
+        assert row.counts[0] == registered[code]
+    assert any(
+        row.counts[1] or row.counts[2] or row.counts[3] for row in report.rows
+    )  # decisions, not only registrations

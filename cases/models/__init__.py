@@ -15,6 +15,7 @@ from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, Procedur
 from .requirements import ActRequirement
 from .sanction import ActSanction
 from .signing import SigningAuthority, SigningCertificate
+from .status_log import CaseStatusChange
 from .term import ExtensionDecision
 from .workflow import ActRendering, ActTransition, AppendOnlyError
 
@@ -27,6 +28,7 @@ __all__ = [
     "Case",
     "offence_day",
     "CaseGroupObjectPermission",
+    "CaseStatusChange",
     "CaseUserObjectPermission",
     "CriminalCodeArticle",
     "CriminalCodeArticleVersion",

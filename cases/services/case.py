@@ -20,6 +20,7 @@ from ecase.history import save_attributed
 from .. import access
 from ..choices import CaseAction, CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
+from ..models.status_log import record_status_change
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED, case_action_refusal
 from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
 from .term import refresh_deadline
@@ -276,6 +277,7 @@ def case_transition(
     _record_interruption(case, action, actor=actor, day=day, ground=ground, reason=reason)
     case.status = entry[0]
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
+    record_status_change(case, action=action, from_status=before, actor=actor, on_date=day)
     refresh_deadline(case, actor=actor, reason=reason or action)
     audit_record(
         actor=actor,

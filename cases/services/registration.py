@@ -21,6 +21,7 @@ from ecase.history import save_attributed
 from .. import access
 from ..choices import CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, RegistrationSequence
+from ..models.status_log import REGISTER, record_status_change
 from .term import refresh_deadline
 
 
@@ -154,6 +155,9 @@ def case_register(
     case.registration_number = issue_registration_number(unit=unit, when=case.registered_at)
     save_attributed(case, actor=actor, reason=_("Registered"), exclude=["registration_number"])
     case.articles.set(qualification)
+    record_status_change(
+        case, action=REGISTER, from_status="", actor=actor, on_date=timezone.localdate(case.registered_at)
+    )
     refresh_deadline(case, actor=actor, reason=_("Term computed at registration"))
     grants = access.sync_grants(case)
     audit_record(

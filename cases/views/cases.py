@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,7 +29,7 @@ from ..services.registration import case_register
 from ..services.term import deadline_extend, pending_extension_requests
 from ..timeline import case_changes
 from ..transitions import open_actions
-from .common import PAGE_SIZE, apply_errors, done, paginate
+from .common import PAGE_SIZE, apply_errors, done, paginate, verify_url
 
 
 class CaseListView(CaseScopedView):
@@ -61,14 +60,9 @@ class CaseListView(CaseScopedView):
                 "today": timezone.localdate(),
                 "query": _without_page(request),
                 "grave_hidden": grave_hidden,
-                "verify_url": _verify_url(request),
+                "verify_url": verify_url(request),
             },
         )
-
-
-def _verify_url(request) -> str:
-    """The second-factor page, returning to this page (with its search) once the code is confirmed."""
-    return f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}"
 
 
 def _without_page(request) -> str:
@@ -402,7 +396,7 @@ class AccessLogView(CaseScopedView):
                 "page": page,
                 "query": _without_page(request),
                 "grave_hidden": grave_hidden,
-                "verify_url": _verify_url(request),
+                "verify_url": verify_url(request),
             },
         )
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
 
 PAGE_SIZE = 25
 
@@ -26,3 +28,8 @@ def apply_errors(form: Form, error: ValidationError) -> None:
 
 def done(request: HttpRequest, text: str) -> None:
     messages.success(request, text)
+
+
+def verify_url(request: HttpRequest) -> str:
+    """The second-factor page, returning to this page (with its search) once the code is confirmed."""
+    return f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}"
