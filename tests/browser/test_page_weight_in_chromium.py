@@ -96,6 +96,7 @@ def filled(tmp_path, settings, investigator, supervisor, prosecutor, admin):
             "dashboard": "/",
             "case list": reverse("cases:list"),
             "act review": reverse("cases:act-review", args=[submitted.pk]),
+            "statistics": reverse("cases:statistics"),
         },
         prosecutor: {"case list": reverse("cases:list"), "case page": detail},
         # The administration workspace (issue #16 item 7): a list, a user's card, the law's versions.
