@@ -1,6 +1,6 @@
 """Benchmark of signed acts (issue #5): render + sign per act, a worker's throughput, the workflow's overhead.
 
-    DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/signing_bench.py [--acts 40] [--burst 60]
+    DATABASE_URL=postgres://… REDIS_URL=redis://… python bench/signing_bench.py [--acts 40] [--burst 60] [--chains 10]
 
 Works in a database of its own (``test_<name>``, created and dropped here) and a Redis queue
 of its own. Measures, on one two-page act in Russian:
@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,6 +111,7 @@ def build_world():
         for role, last, first, position in (
             (Role.INVESTIGATOR, "Ахметов", "Нұрлан", "Следователь СУ ДП г. Астаны"),
             (Role.SUPERVISOR, "Серікова", "Әсем", "Начальник СУ ДП г. Астаны"),
+            (Role.PROSECUTOR, "Оспанов", "Бауыржан", "Прокурор г. Астаны"),
         )
     }
     investigator, supervisor = people[Role.INVESTIGATOR], people[Role.SUPERVISOR]
@@ -120,9 +122,12 @@ def build_world():
         proceedings_form="inquiry",
         plot="Открыто похитил сумку у потерпевшей.",
         registered_at=timezone.now() - timedelta(days=2),
+        prosecutor=people[Role.PROSECUTOR],
     )
-    certificate_issue(user=investigator, actor=None, actor_label="signing benchmark")  # the author signs (#17)
-    return case, investigator, supervisor
+    # Everyone who decides signs with their own key (issue #17): the author, the head of unit, the prosecutor.
+    for user in people.values():
+        certificate_issue(user=user, actor=None, actor_label="signing benchmark")
+    return case, investigator, supervisor, people[Role.PROSECUTOR]
 
 
 def approve(case, investigator, supervisor, *, paragraphs: int):
@@ -198,7 +203,7 @@ def bare(snapshot: dict, signer_user, runs: int) -> dict[str, list[float]]:
     from cases.models import SigningCertificate
     from cases.pdf.document import render_act_pdf
     from cases.signing.passphrase import signing_passphrase
-    from cases.signing.server import RESERVED_BYTES
+    from cases.signing.pades import RESERVED_BYTES
 
     certificate = SigningCertificate.objects.filter(user=signer_user).get()
     signer = signers.SimpleSigner.load_pkcs12_data(bytes(certificate.pkcs12), [], passphrase=signing_passphrase())
@@ -341,7 +346,7 @@ def forget_queue() -> None:
 def run(args) -> str:
     from cases.models import ActRendering
 
-    case, investigator, supervisor = build_world()
+    case, investigator, supervisor, prosecutor = build_world()
     paragraphs = two_page_paragraphs(case, investigator, supervisor)
 
     sample = approve(case, investigator, supervisor, paragraphs=paragraphs)
@@ -369,11 +374,135 @@ def run(args) -> str:
             burst = [approve(case, investigator, supervisor, paragraphs=paragraphs) for _ in range(args.burst)]
         wait_signed(burst)
         elapsed = time.perf_counter() - committed[0]
+        chains = three_signature_chains(case, [investigator, supervisor, prosecutor], args.chains)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
         forget_queue()
-    return report(args, paragraphs, bare_times, flow_times, task, latency, len(burst) / elapsed, elapsed, steps)
+    bare_three = bare_chain(chains.sample_snapshot, [investigator, supervisor, prosecutor], args.chains)
+    return report(
+        args, paragraphs, bare_times, flow_times, task, latency, len(burst) / elapsed, elapsed, steps
+    ) + chain_report(args, chains, bare_three)
+
+
+CHAIN_TYPE = "indictment"  # the head of unit approves it and the prosecutor agrees to it (cases/data/act_types.json)
+CHAIN_STEPS = ("sign", "approve", "agree")
+
+
+@dataclass
+class Chains:
+    """Per step of the chain (author, head of unit, prosecutor): the decision committed → its signature
+    on the PDF, and the worker's own time for it; per act: the file's check of its three signatures."""
+
+    latency: dict[str, list[float]] = field(default_factory=dict)
+    task: dict[str, list[float]] = field(default_factory=dict)
+    verified: list[bool] = field(default_factory=list)
+    sample_snapshot: dict = field(default_factory=dict)
+
+
+def wait_signatures(act, count: int, timeout: float = 120):
+    """The act's ``count``-th signature on its PDF (renderings signed in their order)."""
+    from cases.choices import RenderingState
+    from cases.models import ActRendering
+
+    deadline = time.monotonic() + timeout
+    while True:
+        done = list(ActRendering.objects.filter(act=act, state=RenderingState.SIGNED).order_by("act_version", "step"))
+        if len(done) >= count:
+            return done[count - 1]
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"act {act.pk}: signature {count} not on the PDF in time")
+        time.sleep(0.01)
+
+
+def three_signature_chains(case, people, runs: int) -> Chains:
+    """Acts decided step by step as people do, each step waiting for the previous signature on the PDF."""
+    from cases.act_transitions import ActAction
+    from cases.pdf.storage import pdf_read
+    from cases.services.act_workflow import act_transition
+    from cases.signing.verify import verify_pdf
+    from tests.cases.signing_helpers import drafted_act
+
+    chains = Chains(latency={s: [] for s in CHAIN_STEPS}, task={s: [] for s in CHAIN_STEPS})
+    for _ in range(runs):
+        act = drafted_act(case, people[0], code=CHAIN_TYPE, language="ru")
+        for number, (step, person) in enumerate(zip(CHAIN_STEPS, people), start=1):
+            act = act_transition(act_id=act.pk, action=ActAction(step), actor=person)  # its own transaction
+            committed = timezone.now()
+            rendering = wait_signatures(act, number)
+            chains.latency[step].append((rendering.finished_at - committed).total_seconds())
+            chains.task[step].append((rendering.finished_at - rendering.started_at).total_seconds())
+        wait_signed([act])
+        act.refresh_from_db()
+        chains.sample_snapshot = act.renderings.order_by("step").first().snapshot
+        result = verify_pdf(pdf_read(act.pdf_sha256), expected_roles=["author", "approver", "prosecutor"])
+        chains.verified.append(result.valid and len(result.signatures) == 3)
+    return chains
+
+
+def bare_chain(snapshot: dict, people, runs: int) -> list[float]:
+    """reportlab + three pyHanko signatures appended in turn (incremental updates), the keys loaded once."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from cases.models import SigningCertificate
+    from cases.pdf.document import render_act_pdf
+    from cases.signing.passphrase import signing_passphrase
+    from cases.signing.pades import RESERVED_BYTES
+
+    keys = [
+        signers.SimpleSigner.load_pkcs12_data(
+            bytes(SigningCertificate.objects.filter(user=person).get().pkcs12), [], passphrase=signing_passphrase()
+        )
+        for person in people
+    ]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        pdf = render_act_pdf(snapshot)
+        for n, key in enumerate(keys):
+            metadata = signers.PdfSignatureMetadata(
+                field_name=f"Signature{n}", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+            )
+            pdf = signers.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=key, bytes_reserved=RESERVED_BYTES
+            ).getvalue()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def chain_report(args, chains: Chains, bare_three: list[float]) -> str:
+    per_act = [sum(chains.task[s][i] for s in CHAIN_STEPS) for i in range(len(chains.verified))]
+    labels = {"sign": "the author's signature", "approve": "the head of unit's", "agree": "the prosecutor's"}
+    rows = [
+        *(
+            (f"worker -c 2: {labels[s]} — decision committed → on the PDF", *summary(chains.latency[s]))
+            for s in CHAIN_STEPS
+        ),
+        *((f"worker -c 2: {labels[s]} — the worker's time", *summary(chains.task[s])) for s in CHAIN_STEPS),
+        ("**worker: the three signatures' task time, per act**", *summary(per_act)),
+        ("**bare: render + three signatures appended in turn**", *summary(bare_three)),
+    ]
+    ratio = statistics.median(per_act) / statistics.median(bare_three)
+    return "\n".join(
+        [
+            "## Three signatures on one act: author, head of unit, prosecutor (issue #17)",
+            "",
+            f"{args.chains} indictments decided as people decide them: each step committed after the previous "
+            "signature is on the PDF, with the same worker (-c 2). Each signature is its own task that renders the "
+            "act's PDF for the first one and appends an incremental PAdES signature for the others.",
+            "",
+            "| measurement | median, ms | p95, ms |",
+            "|---|---:|---:|",
+            *(f"| {name} | {median:.1f} | {p95:.1f} |" for name, median, p95 in rows),
+            "",
+            f"* **Three signatures' task time ÷ bare render + three signatures: {ratio:.2f}×** (median over median, "
+            "same run): each task also claims its job, reads the previous file, stores the new one and records it.",
+            f"* **Files checked:** {sum(chains.verified)} of {len(chains.verified)} carry three intact signatures "
+            "in the order author, head of unit, prosecutor (`verify_pdf` with the expected roles).",
+            "",
+        ]
+    )
 
 
 def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, elapsed, steps) -> str:
@@ -402,7 +531,7 @@ def report(args, paragraphs, bare_times, flow_times, task, latency, throughput, 
     lines = [
         "# Signed acts: render + sign benchmark (issue #5)",
         "",
-        f"`python bench/signing_bench.py --acts {args.acts} --burst {args.burst}` on {timezone.now():%Y-%m-%d}, "
+        f"`python bench/signing_bench.py --acts {args.acts} --burst {args.burst} --chains {args.chains}` on {timezone.now():%Y-%m-%d}, "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"PostgreSQL and Redis on localhost. One act: an interrogation protocol in Russian, exactly two pages "
         f"({paragraphs} paragraphs of testimony), PT Sans embedded, QR code on each page, RSA-2048 PAdES B-B "
@@ -433,6 +562,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--acts", type=int, default=40)
     parser.add_argument("--burst", type=int, default=60)
+    parser.add_argument(
+        "--chains", type=int, default=10, help="three-signature acts (author, head of unit, prosecutor)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         sys.exit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
