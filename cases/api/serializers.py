@@ -379,7 +379,7 @@ class ActWriteSerializer(serializers.Serializer):
 class ActCreateSerializer(ActWriteSerializer):
     act_type = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=ProceduralActType.objects.filter(is_active=True),
+        queryset=ProceduralActType.draftable(),
         help_text="Code of the act type, e.g. victim_recognition.",
     )
 
