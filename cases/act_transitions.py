@@ -138,7 +138,6 @@ def act_action_refusal(
     here (status, requirements, withdrawn, already superseded); NotAllowed, that it is not this
     actor's.
     """
-    from .models import ProceduralAct
     from .system_actor import is_system_actor
 
     entry = (table if table is not None else act_table(act)).get((act.status, action))
@@ -161,7 +160,8 @@ def act_action_refusal(
         held = held or _once(lambda: allowed_actions(actor, act.case_id))
         if right not in held():
             return NotAllowed(f"{actor} may not {right} this case", case_id=act.case_id)
-    if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
+    # The reverse one-to-one: selected with the act by a list (no query), else one query here.
+    if action == ActAction.SUPERSEDE and hasattr(act, "superseded_by"):
         return ValidationError(
             gettext("This act is already superseded by act №%(n)s.") % {"n": act.superseded_by.number},
             code="transition",
@@ -173,9 +173,12 @@ def _label(action: str) -> str:
     return str(ActAction(action).label) if action in ActAction.values else action
 
 
-def act_actions(act, user) -> list[str]:
-    """The steps ``user`` may take on ``act`` now: the buttons of the act page, the API's ``actions``."""
-    held = _once(lambda: allowed_actions(user, act.case_id))
+def act_actions(act, user, *, held: Callable[[], set[str]] | None = None) -> list[str]:
+    """The steps ``user`` may take on ``act`` now: the buttons of the act page, the API's ``actions``.
+
+    ``held``: the user's rights on the act's case, when the caller (a list of one case's acts) has them.
+    """
+    held = held or _once(lambda: allowed_actions(user, act.case_id))
     table = act_table(act)
     return [
         action
