@@ -278,12 +278,22 @@ def case_transition(
     case.status = entry[0]
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
     refresh_deadline(case, actor=actor, reason=reason or action)
-    data = {"action": action, "from": before, "to": case.status, "reason": reason, "ground": ground}
+    data: dict[str, str | int] = {
+        "action": action,
+        "from": before,
+        "to": case.status,
+        "reason": reason,
+        "ground": ground,
+    }
     if action in CASE_DECISION_TYPES:
         # The prosecutor's return or cancellation is their own signed document (issue #17); the
         # case's transition is recorded by this audit row, which names it.
         decision = decision_act_sign(
-            case=case, actor=actor, type_code=CASE_DECISION_TYPES[action], fields={"reasons": reason}, reason=reason
+            case=case,
+            actor=actor,
+            type_code=CASE_DECISION_TYPES[CaseAction(action)],
+            fields={"reasons": reason},
+            reason=reason,
         )
         data["decision_act"] = decision.pk
     audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case, data=data)
