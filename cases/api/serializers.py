@@ -331,8 +331,14 @@ class ActSerializer(serializers.ModelSerializer):
     def get_signatures(self, act: ProceduralAct) -> list[dict]:
         if not act.content_version:
             return []
-        # ``renderings`` is prefetched with the signers by a list (ACT_LIST_PREFETCH); else one query here.
-        rows = sorted((r for r in act.renderings.all() if r.act_version == act.content_version), key=lambda r: r.step)
+        if "renderings" in getattr(act, "_prefetched_objects_cache", {}):  # a list's (``act_list_prefetch``)
+            rows = sorted(
+                (r for r in act.renderings.all() if r.act_version == act.content_version), key=lambda r: r.step
+            )
+        else:
+            rows = list(
+                act.renderings.filter(act_version=act.content_version).select_related("signer").order_by("step")
+            )
         return list(SignatureSerializer(rows, many=True).data)
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
