@@ -10,8 +10,12 @@ is derived (``ProceduralAct.in_force``), never set. ``supersede`` leaves a signe
 drafts the correction that replaces it.
 
 There is no hand-written table per act type: ``transitions_for`` builds one for each of the four
-shapes a requirement can have (approval yes/no × agreement yes/no), so adding an act type or a
-new version of the law changes the workflow without code.
+shapes a requirement can have (approval yes/no × agreement yes/no) and each right its author
+signs with, so adding an act type or a new version of the law changes the workflow without code.
+The author's right follows the act type's kind (``AUTHOR_RIGHT``): an investigator's act is
+signed with ``change``; the prosecutor's own decision (kind ``prosecutor``) with ``prosecute``,
+the right the prosecutor holds instead of ``change`` — so the prosecutor signs decisions without
+ever gaining the right to write case content.
 
 ``act_action_refusal`` is the one answer to "may this user take this step on this act now"; the
 service raises what it returns, and the pages and the API offer exactly the steps it does not
@@ -33,6 +37,7 @@ from ecase.errors import NotAllowed
 from .access import rules as access
 from .access.rules import SYSTEM  # the right of the rendering worker (cases.system_actor), never of a person
 from .access.scope import allowed_actions
+from .choices import ActKind
 from .choices import ActStatus as S
 from .signing.roles import SignatureRole
 
@@ -66,25 +71,40 @@ PERSON_ACTIONS = [a for a in ActAction if a not in (ActAction.SEAL, ActAction.SU
 
 Table = dict[tuple[str, str], tuple[str, str]]
 
+# The right with which an act's author signs it, by the kind of its type; ``change`` otherwise.
+AUTHOR_RIGHT: dict[str, str] = {ActKind.PROSECUTOR_DECISION: access.PROSECUTE}
+
+
+def author_right(act_type) -> str:
+    return AUTHOR_RIGHT.get(act_type.kind, access.CHANGE)
+
 
 @cache
-def transitions_for(needs_approval: bool, needs_agreement: bool) -> Table:
-    """(status, action) → (new status, required right) for one shape of requirements."""
+def transitions_for(needs_approval: bool, needs_agreement: bool, author: str = access.CHANGE) -> Table:
+    """(status, action) → (new status, required right) for one shape of requirements and author's right.
+
+    An author who signs with another right than ``change`` (the prosecutor) has no revision and no
+    correction: their decision is created and signed in one step by its service, and a correction
+    would be a draft somebody edits in a form — an investigator (who holds ``change``) must never
+    supersede the prosecutor's decision, and the prosecutor has no form that writes an act.
+    """
     # The decisions in the order the law takes them; each one's status is "waiting for it".
     waits = [(S.SUBMITTED, ActAction.APPROVE, ActAction.RETURN, S.RETURNED, access.APPROVE)] * needs_approval + [
         (S.AWAITING_AGREEMENT, ActAction.AGREE, ActAction.REFUSE, S.REFUSED, access.PROSECUTE)
     ] * needs_agreement
     table: Table = {}
     after_author = waits[0][0] if waits else S.APPROVED
-    table[(S.DRAFT, ActAction.SIGN)] = (after_author, access.CHANGE)
+    table[(S.DRAFT, ActAction.SIGN)] = (after_author, author)
     for i, (status, decide, reject, rejected, right) in enumerate(waits):
         following = waits[i + 1][0] if i + 1 < len(waits) else S.APPROVED
         table[(status, decide)] = (following, right)
         table[(status, reject)] = (rejected, right)
-    for rejected in (S.RETURNED, S.REFUSED):
-        table[(rejected, ActAction.REVISE)] = (S.DRAFT, access.CHANGE)
+    if author == access.CHANGE:
+        for rejected in (S.RETURNED, S.REFUSED):
+            table[(rejected, ActAction.REVISE)] = (S.DRAFT, access.CHANGE)
     table[(S.APPROVED, ActAction.SEAL)] = (S.SIGNED, SYSTEM)
-    table[(S.SIGNED, ActAction.SUPERSEDE)] = (S.SIGNED, access.CHANGE)
+    if author == access.CHANGE:
+        table[(S.SIGNED, ActAction.SUPERSEDE)] = (S.SIGNED, access.CHANGE)
     return table
 
 
@@ -93,7 +113,7 @@ def act_table(act) -> Table:
     requirement = act.requirements()
     if requirement is None:  # an act type the law table does not cover: only drafting is possible
         return {}
-    return transitions_for(*requirement.shape())
+    return transitions_for(*requirement.shape(), author_right(act.act_type))
 
 
 def _once(compute: Callable[[], set[str]]) -> Callable[[], set[str]]:
@@ -118,7 +138,6 @@ def act_action_refusal(
     here (status, requirements, withdrawn, already superseded); NotAllowed, that it is not this
     actor's.
     """
-    from .models import ProceduralAct
     from .system_actor import is_system_actor
 
     entry = (table if table is not None else act_table(act)).get((act.status, action))
@@ -141,7 +160,8 @@ def act_action_refusal(
         held = held or _once(lambda: allowed_actions(actor, act.case_id))
         if right not in held():
             return NotAllowed(f"{actor} may not {right} this case", case_id=act.case_id)
-    if action == ActAction.SUPERSEDE and ProceduralAct.objects.filter(supersedes=act).exists():
+    # The reverse one-to-one: selected with the act by a list (no query), else one query here.
+    if action == ActAction.SUPERSEDE and hasattr(act, "superseded_by"):
         return ValidationError(
             gettext("This act is already superseded by act №%(n)s.") % {"n": act.superseded_by.number},
             code="transition",
@@ -153,9 +173,12 @@ def _label(action: str) -> str:
     return str(ActAction(action).label) if action in ActAction.values else action
 
 
-def act_actions(act, user) -> list[str]:
-    """The steps ``user`` may take on ``act`` now: the buttons of the act page, the API's ``actions``."""
-    held = _once(lambda: allowed_actions(user, act.case_id))
+def act_actions(act, user, *, held: Callable[[], set[str]] | None = None) -> list[str]:
+    """The steps ``user`` may take on ``act`` now: the buttons of the act page, the API's ``actions``.
+
+    ``held``: the user's rights on the act's case, when the caller (a list of one case's acts) has them.
+    """
+    held = held or _once(lambda: allowed_actions(user, act.case_id))
     table = act_table(act)
     return [
         action

@@ -77,6 +77,9 @@ class ActKind(models.TextChoices):
     PROTOCOL = "protocol", _("Protocol")
     INDICTMENT = "indictment", _("Indictment")
     NOTICE = "notice", _("Notice")
+    # The supervising prosecutor's own decisions (issue #17): drawn up and signed by the prosecutor,
+    # created only by the decision services (cases/services/decisions.py), never by a drafting form.
+    PROSECUTOR_DECISION = "prosecutor", _("Prosecutor's decision")
     OTHER = "other", _("Other")
 
 

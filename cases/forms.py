@@ -229,7 +229,7 @@ class ParticipantForm(forms.Form):
 
 
 class ActCreateForm(forms.Form):
-    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=ProceduralActType.objects.filter(is_active=True))
+    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=ProceduralActType.draftable())
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
     body = TextareaField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)

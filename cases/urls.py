@@ -32,5 +32,6 @@ urlpatterns = [
     path("acts/<int:pk>/transition/", acts.ActTransitionView.as_view(), name="act-transition"),
     path("acts/<int:pk>/review/", review.ActReviewView.as_view(), name="act-review"),
     path("acts/<int:pk>/sanction/", sanction.ActSanctionView.as_view(), name="act-sanction"),
+    path("acts/<int:pk>/sanction/scan/", sanction.ActSanctionScanView.as_view(), name="act-sanction-scan"),
     path("acts/<int:pk>/pdf/", acts.ActPdfView.as_view(), name="act-pdf"),
 ]

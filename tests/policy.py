@@ -22,7 +22,8 @@ REGISTRARS = frozenset({"outsider", "colleague", "investigator", "supervisor"})
 @dataclass(frozen=True)
 class Route:
     # case, participant, act (a draft), submitted (awaiting approval), awaiting (the prosecutor's
-    # agreement), sanctioned (signed, needing a judge's sanction), item, file — or None
+    # agreement), sanctioned (signed, needing a judge's sanction), recorded (its judge's decision
+    # on record, with the scan), item, file — or None
     obj: str | None = None
     method: str = "GET"
     allowed: frozenset = frozenset()
@@ -257,6 +258,8 @@ POLICY: dict[str, Route] = {
     "cases:act-sanction#post": Route(
         obj="sanctioned", method="POST", allowed=frozenset({"investigator"}), ok=302, data=_sanction
     ),
+    # The scan of the court's decision reads like the act's PDF: everyone who may read the case.
+    "cases:act-sanction-scan": Route(obj="recorded", allowed=READERS),
     "cases:extension-request": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:extension-request#post": Route(
         obj="case",

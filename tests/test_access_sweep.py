@@ -98,7 +98,7 @@ def test_every_method_a_view_handles_has_a_policy_entry():
 class World:
     """An own case (Astana) and a foreign case (Taraz), each with a participant, an item, a file and acts:
     a draft, one awaiting the head of unit's approval, one awaiting the prosecutor's agreement, and a
-    signed one that needs a judge's sanction (issue #17)."""
+    signed one that needs a judge's sanction (issue #17), and one whose judge's decision is recorded."""
 
     def __init__(self, people, act_type):
         self.people, self.act_type, self.article = people, act_type, article("188-1")
@@ -122,6 +122,9 @@ class World:
         act = act_create(case_id=case.pk, actor=author, act_type=self.act_type, language="ru", place="Астана")
         decided = {obj: _signed_by_author(case, author, act_type) for obj, act_type in self.decided_types.items()}
         decided["sanctioned"] = _sealed(decided["sanctioned"])
+        decided["recorded"] = _sanction_recorded(
+            _sealed(_signed_by_author(case, author, self.decided_types["sanctioned"])), author
+        )
         item = evidence_add(
             case_id=case.pk,
             actor=author,
@@ -180,6 +183,27 @@ def _sealed(act):
     from tests.api.helpers import PDF
 
     return act_seal(act_id=act.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())
+
+
+def _sanction_recorded(act, author):
+    """``act`` with the judge's decision and its scan on record."""
+    from django.utils import timezone
+
+    from cases.services.sanction import act_sanction_record
+    from tests.evidence.helpers import pdf_bytes
+
+    act_sanction_record(
+        act_id=act.pk,
+        actor=author,
+        judge="Ким А.",
+        court="Следственный суд г. Астаны",
+        decided_on=timezone.localdate(),
+        granted=True,
+        note="",
+        scan=pdf_bytes("court"),
+        scan_name="../decision.pdf",
+    )
+    return act
 
 
 @pytest.fixture
@@ -511,6 +535,7 @@ def test_every_case_scoped_route_is_in_the_grave_sweep():
         "cases:detail",
         "cases:act",
         "cases:act-pdf",
+        "cases:act-sanction-scan",
         "cases:act-review",
         "evidence:detail",
         "evidence:download",

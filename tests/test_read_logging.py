@@ -39,6 +39,7 @@ CASE_CONTENT = {
     "cases:act-pdf",
     "cases:extension-request",
     "cases:act-sanction",
+    "cases:act-sanction-scan",
     "cases:history",
     "cases:export",
     "evidence:add",

@@ -304,3 +304,31 @@ def test_an_indictment_gets_three_signatures_once_each_through_a_killed_pool_pro
     )
     assert ActRendering.objects.get(act=act, role="author").attempts == 2
     assert ProceduralAct.objects.get(pk=act.pk).in_force
+
+
+def test_the_prosecutors_refusal_on_the_page_is_their_own_act_signed_by_a_real_worker(
+    workers, signing_setup, settings, case, investigator, supervisor, prosecutor
+):
+    """Issue #17: refusing to agree an act draws up the prosecutor's own decision, which a worker signs
+    with the prosecutor's certificate — the refused act's own round goes on beside it."""
+    for user in (investigator, supervisor, prosecutor):
+        certify(user)
+    act = author_signed_act(case, investigator, code="misdemeanour_protocol", language="ru")
+    act_transition(act_id=act.pk, action=ActAction.APPROVE, actor=supervisor)
+    workers.start(concurrency=2).wait_ready()
+    response = verified_client(prosecutor, reauthenticated=True).post(
+        reverse("cases:act-transition", args=[act.pk]), {"action": "refuse", "reason": "Не опрошены очевидцы."}
+    )
+    assert response.status_code == 302
+    decision = ActTransition.objects.get(act=act, action=ActAction.REFUSE).decision_act
+    assert decision.author == prosecutor and decision.act_type.code == "agreement_refusal"
+    decision = signed(decision)
+    [rendering] = ActRendering.objects.filter(act=decision)
+    assert (rendering.role, rendering.signer, rendering.state) == ("author", prosecutor, RenderingState.SIGNED)
+    pdf = pdf_read(decision.pdf_sha256)
+    verification = verify_pdf(pdf, expected_roles=["author"])
+    assert verification.valid and [(s.role, s.signer) for s in verification.signatures] == [
+        ("author", prosecutor.get_full_name())
+    ]
+    assert "Не опрошены очевидцы." in pdf_text(pdf)
+    assert ProceduralAct.objects.get(pk=act.pk).status == ActStatus.REFUSED

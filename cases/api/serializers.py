@@ -7,6 +7,7 @@ the request, the services (cases/services) decide and validate as for the browse
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,10 +17,12 @@ from cases.access.api import api_restrict
 from ecase.api_schema import NamedChoiceField
 
 from .. import access
+from ..access.scope import allowed_actions
 from ..act_fields import PREFIX, add_structured_fields, structured_values
 from ..act_transitions import PERSON_ACTIONS, act_actions
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
-from ..models import Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
+from ..models import ActRendering, Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
+from ..models.requirements import prime_requirements
 from ..selectors import is_overdue
 from ..services.participants import linked_persons
 
@@ -225,6 +228,32 @@ class SignatureSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
+class ActListSerializer(serializers.ListSerializer):
+    """A page of acts: the requirements in force of those not yet signed read at once (``prime_requirements``)."""
+
+    def to_representation(self, data):
+        acts = list(data.all() if hasattr(data, "all") else data)
+        prime_requirements(acts)
+        return super().to_representation(acts)
+
+
+# What a list of acts reads with them, so the serializer's fields cost no query per act.
+ACT_LIST_RELATED = (
+    "act_type",
+    "author",
+    "approved_by",
+    "agreed_by",
+    "signed_by",
+    "requirement",
+    "sanction",
+    "superseded_by",
+)
+
+
+def act_list_prefetch():
+    return ("participants", Prefetch("renderings", queryset=ActRendering.objects.select_related("signer")))
+
+
 class ActSerializer(serializers.ModelSerializer):
     status = NamedChoiceField(choices=ActStatus.choices, enum_name="ActStatus")
     act_type = ActTypeRefSerializer()
@@ -250,6 +279,7 @@ class ActSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProceduralAct
+        list_serializer_class = ActListSerializer
         fields = [
             "id",
             "case",
@@ -285,7 +315,12 @@ class ActSerializer(serializers.ModelSerializer):
 
     def get_actions(self, act: ProceduralAct) -> list[str]:
         # The browser's buttons; approve and return still need a re-authenticated browser session.
-        return act_actions(act, self.context["request"].user)
+        # The user's rights are read once per case for a whole list (``ActListSerializer``).
+        user = self.context["request"].user
+        rights = self.context.setdefault("_rights_by_case", {})
+        if act.case_id not in rights:
+            rights[act.case_id] = allowed_actions(user, act.case_id)
+        return act_actions(act, user, held=lambda: rights[act.case_id])
 
     @extend_schema_field(RequirementsSerializer)
     def get_requirements(self, act: ProceduralAct) -> dict | None:
@@ -296,12 +331,19 @@ class ActSerializer(serializers.ModelSerializer):
     def get_signatures(self, act: ProceduralAct) -> list[dict]:
         if not act.content_version:
             return []
-        rows = act.renderings.filter(act_version=act.content_version).select_related("signer").order_by("step")
+        if "renderings" in getattr(act, "_prefetched_objects_cache", {}):  # a list's (``act_list_prefetch``)
+            rows = sorted(
+                (r for r in act.renderings.all() if r.act_version == act.content_version), key=lambda r: r.step
+            )
+        else:
+            rows = list(
+                act.renderings.filter(act_version=act.content_version).select_related("signer").order_by("step")
+            )
         return list(SignatureSerializer(rows, many=True).data)
 
     def get_superseded_by(self, act: ProceduralAct) -> int | None:
-        correction = ProceduralAct.objects.filter(supersedes=act).values_list("pk", flat=True).first()
-        return correction
+        correction = getattr(act, "superseded_by", None)  # selected with the act by a list
+        return correction.pk if correction is not None else None
 
 
 def structured_fields(act_type: ProceduralActType, case: Case, values: dict) -> dict:
@@ -379,7 +421,7 @@ class ActWriteSerializer(serializers.Serializer):
 class ActCreateSerializer(ActWriteSerializer):
     act_type = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=ProceduralActType.objects.filter(is_active=True),
+        queryset=ProceduralActType.draftable(),
         help_text="Code of the act type, e.g. victim_recognition.",
     )
 

@@ -41,6 +41,7 @@ from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
 from ..services.case import case_requalify, case_update
 from .serializers import (
+    ACT_LIST_RELATED,
     ActCreateSerializer,
     ActSerializer,
     ActTransitionSerializer,
@@ -54,6 +55,7 @@ from .serializers import (
     PersonDetailSerializer,
     PersonFilterSerializer,
     PersonSerializer,
+    act_list_prefetch,
     structured_fields,
 )
 
@@ -282,8 +284,8 @@ class CaseActsView(ChildrenListView):
         return (
             self.restricted(ProceduralAct.objects.all())
             .filter(case=case)
-            .select_related("act_type", "author", "approved_by", "signed_by")
-            .prefetch_related("participants")
+            .select_related(*ACT_LIST_RELATED)
+            .prefetch_related(*act_list_prefetch())
             .order_by("number")
         )
 

@@ -121,6 +121,8 @@ class ProceduralAct(Withdrawable, CaseDataModel):
 
         if self.requirement_id:
             return self.requirement
+        if hasattr(self, "_requirement_in_force"):  # set for a whole list by ``prime_requirements``
+            return self._requirement_in_force
         return ActRequirement.objects.in_force(self.act_type_id)
 
     @property

@@ -172,6 +172,10 @@ class DeadlineExtension(CaseDataModel):
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_on = models.DateField()
     reason = models.TextField()
+    # The prosecutor's signed decision that granted it (issue #17); empty for extensions granted before.
+    decision_act = models.OneToOneField(
+        "cases.ProceduralAct", null=True, blank=True, on_delete=models.PROTECT, related_name="decided_extension"
+    )
     history = case_history()
 
     class Meta:

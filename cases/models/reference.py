@@ -212,6 +212,12 @@ class ProceduralActType(LocalisedName, models.Model):
     def __str__(self) -> str:
         return self.localised("name") or self.name_ru
 
+    @classmethod
+    def draftable(cls) -> models.QuerySet[ProceduralActType]:
+        """The types a drafting form or the API may create: in use, and not a prosecutor's decision,
+        which only its decision service draws up (cases/services/decisions.py)."""
+        return cls.objects.filter(is_active=True).exclude(kind=ActKind.PROSECUTOR_DECISION)
+
     def field_names(self) -> set[str]:
         return {spec["name"] for spec in self.fields}
 

@@ -34,6 +34,11 @@ class ActTransition(models.Model):
     to_status = models.CharField(max_length=24, choices=ActStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(blank=True)
+    # A refusal is the prosecutor's own decision: the signed act that records it (issue #17). Empty for
+    # every other step, and for refusals recorded before those acts existed (no backfill).
+    decision_act = models.OneToOneField(
+        "cases.ProceduralAct", null=True, blank=True, on_delete=models.PROTECT, related_name="decided_transition"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

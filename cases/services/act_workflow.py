@@ -6,6 +6,9 @@ requirements, the right, author rules, the act's state — the same answer the b
 checks what was given with it (a reason), applies the step, and records it twice in the same
 transaction: an ``ActTransition`` row and one audit event.
 
+A refusal is the prosecutor's own signed decision: its act (cases/services/decisions.py) is drawn
+up, signed by the prosecutor and linked from the ``ActTransition`` row in the same transaction.
+
 A step that signs (the author's ``sign``, the head of unit's ``approve``, the prosecutor's
 ``agree``) queues that person's signature: an ``ActRendering`` row the Celery workers append to
 the act's PDF after the commit, in order (cases/services/act_rendering.py). The author's signature
@@ -35,6 +38,7 @@ from ..models.acts import sha256_hex
 from ..system_actor import is_system_actor
 from .act_rendering import act_signature_queue
 from .acts import act_draft
+from .decisions import refusal_act_sign
 from .term import REQUEST_TYPE, extension_decide
 
 
@@ -118,6 +122,10 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
         act.status = to_status
         act.version += 1
         save_attributed(act, actor=actor, reason=reason or str(ActAction(action).label))
+    # A refusal is the prosecutor's own decision: its signed document is drawn up with it (issue #17).
+    decision = refusal_act_sign(act=act, actor=actor, reason=reason) if action == ActAction.REFUSE else None
+    if decision is not None:
+        extra["decision_act"] = decision.pk
     step = ActTransition(
         act=act,
         act_version=act.version,
@@ -126,6 +134,7 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
         to_status=to_status,
         actor=actor,
         reason=reason,
+        decision_act=decision,
     )
     step.full_clean()
     step.save()

@@ -16,7 +16,7 @@ from ecase.errors import StaleEdit
 from ecase.history import save_attributed
 
 from .. import access
-from ..choices import ActStatus
+from ..choices import ActKind, ActStatus
 from ..models import Case, Participant, ProceduralAct, ProceduralActType
 from .withdrawal import withdraw
 
@@ -86,6 +86,9 @@ def act_create(
     case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
     if not act_type.is_active:
         raise ValidationError({"act_type": _("This act type is no longer in use.")})
+    if act_type.kind == ActKind.PROSECUTOR_DECISION:
+        # Drawn up only with the prosecutor's decision itself (cases/services/decisions.py).
+        raise ValidationError({"act_type": _("A prosecutor's decision is drawn up with the decision, not drafted.")})
     act = act_draft(
         case=case,
         actor=actor,

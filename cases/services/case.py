@@ -22,6 +22,7 @@ from ..choices import CaseAction, CaseStatus, Gravity
 from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
 from ..models.status_log import record_status_change
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED, case_action_refusal
+from .decisions import CASE_DECISION_TYPES, decision_act_sign
 from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
 from .term import refresh_deadline
 
@@ -279,13 +280,25 @@ def case_transition(
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
     record_status_change(case, action=action, from_status=before, actor=actor, on_date=day)
     refresh_deadline(case, actor=actor, reason=reason or action)
-    audit_record(
-        actor=actor,
-        event=EventType.CASE_TRANSITION,
-        case_id=case.pk,
-        target=case,
-        data={"action": action, "from": before, "to": case.status, "reason": reason, "ground": ground},
-    )
+    data: dict[str, str | int] = {
+        "action": action,
+        "from": before,
+        "to": case.status,
+        "reason": reason,
+        "ground": ground,
+    }
+    if action in CASE_DECISION_TYPES:
+        # The prosecutor's return or cancellation is their own signed document (issue #17); the
+        # case's transition is recorded by this audit row, which names it.
+        decision = decision_act_sign(
+            case=case,
+            actor=actor,
+            type_code=CASE_DECISION_TYPES[CaseAction(action)],
+            fields={"reasons": reason},
+            reason=reason,
+        )
+        data["decision_act"] = decision.pk
+    audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case, data=data)
     return case
 
 

@@ -24,6 +24,7 @@ from .. import access
 from ..deadlines import Period, compute_deadline
 from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
 from .acts import act_draft
+from .decisions import EXTENSION_TYPE, act_title, decision_act_sign, decision_language
 
 REQUEST_TYPE = "term_extension_request"  # the act type of the request (cases/data/act_types.json)
 
@@ -47,8 +48,15 @@ def refresh_deadline(case: Case, *, actor, reason: str) -> None:
 
 
 @transaction.atomic
-def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineExtension:
-    """The supervising prosecutor (``actor``, who alone holds PROSECUTE on the case) prolongs the term."""
+def deadline_extend(
+    *, case_id: int, actor, days: int, reason: str, request: ProceduralAct | None = None
+) -> DeadlineExtension:
+    """The supervising prosecutor (``actor``, who alone holds PROSECUTE on the case) prolongs the term.
+
+    The extension is their decision in a document of its own, signed by them (issue #17): the act
+    ``term_extension`` is drawn up and signed in this transaction and the extension links to it.
+    ``request`` is the investigator's request being agreed to, when there is one.
+    """
     case = access.lock_case(case_id, actor=actor, action=access.PROSECUTE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
@@ -58,12 +66,34 @@ def deadline_extend(*, case_id: int, actor, days: int, reason: str) -> DeadlineE
     save_attributed(extension, actor=actor, reason=extension.reason)
     old = case.deadline
     refresh_deadline(case, actor=actor, reason=_("Term extended"))
+    # The document states the term it moved, so it is drawn up once the new deadline is known.
+    decision = decision_act_sign(
+        case=case,
+        actor=actor,
+        type_code=EXTENSION_TYPE,
+        fields={
+            "extension_days": days,
+            "term_expired_on": old.isoformat() if old else "",
+            "extended_until": case.deadline.isoformat() if case.deadline else "",
+            "request_act": act_title(request, decision_language(actor)) if request is not None else "",
+            "reasons": extension.reason,
+        },
+        reason=extension.reason,
+    )
+    extension.decision_act = decision
+    save_attributed(extension, actor=actor, reason=extension.reason)
     audit_record(
         actor=actor,
         event=EventType.DEADLINE_EXTENDED,
         case_id=case.pk,
         target=extension,
-        data={"days": days, "from": str(old), "to": str(case.deadline), "reason": extension.reason},
+        data={
+            "days": days,
+            "from": str(old),
+            "to": str(case.deadline),
+            "reason": extension.reason,
+            "decision_act": decision.pk,
+        },
     )
     return extension
 
@@ -153,7 +183,9 @@ def extension_decide(*, act: ProceduralAct, actor, granted: bool, reason: str) -
         days = requested_days(act)
         if not days or days <= 0:
             raise ValidationError(_("The request does not state a later date to extend the term to."))
-        extension = deadline_extend(case_id=case.pk, actor=actor, days=days, reason=reason or _("Request agreed"))
+        extension = deadline_extend(
+            case_id=case.pk, actor=actor, days=days, reason=reason or _("Request agreed"), request=act
+        )
     decision = ExtensionDecision(
         case=case,
         request=act,

@@ -56,11 +56,7 @@ class ActCreateView(CaseScopedView):
 
     def build_form(self, case, data=None):
         type_id = (data or self.request.GET).get("act_type")
-        act_type = (
-            ProceduralActType.objects.filter(pk=type_id, is_active=True).first()
-            if str(type_id or "").isdigit()
-            else None
-        )
+        act_type = ProceduralActType.draftable().filter(pk=type_id).first() if str(type_id or "").isdigit() else None
         form = ActCreateForm(
             data,
             case=case,

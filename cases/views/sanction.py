@@ -1,18 +1,21 @@
-"""Recording the investigating judge's decision on an act (issue #17): the author's form."""
+"""The investigating judge's decision on an act (issue #17): the author's form, and the scan's download."""
 
 from __future__ import annotations
 
+import filetype
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from audit.read_log import log_read
 from cases.access.views import CaseScopedView
+from ecase import blobs
 
 from .. import access
 from ..forms_term import ActSanctionForm
 from ..models import ProceduralAct
-from ..services.sanction import SCAN_MAX_BYTES, act_sanction_record
+from ..services.sanction import SCAN_MAX_BYTES, SCAN_TYPES, act_sanction_record
 from .common import apply_errors, done
 
 
@@ -54,3 +57,34 @@ class ActSanctionView(CaseScopedView):
                 done(request, _("The judge's decision was recorded."))
                 return redirect("cases:act", pk=act.pk)
         return self.render_form(act, form, status=400)
+
+
+class ActSanctionScanView(CaseScopedView):
+    """The scan of the court's decision, for everyone who may read the case; each download is logged.
+
+    The type is read from the stored bytes (the upload was checked to be one of ``SCAN_TYPES``) and
+    the file is named from the case and the act, never from the uploaded name, which the uploader chose.
+    """
+
+    queryset = ProceduralAct.objects.select_related("case", "sanction")
+    permission_action = access.VIEW
+
+    def get(self, request, pk):
+        act = self.get_object()
+        sanction = getattr(act, "sanction", None)
+        if sanction is None:
+            raise Http404("no judge's decision is recorded for this act")
+        stream = blobs.open(sanction.scan_sha256)
+        kind = filetype.guess(stream.peek(8192)[:8192])
+        mime, extension = (
+            (kind.mime, kind.extension) if kind and kind.mime in SCAN_TYPES else ("application/octet-stream", "bin")
+        )
+        log_read(request, act, page="sanction-scan", sha256=sanction.scan_sha256)
+        response = FileResponse(
+            stream,
+            as_attachment=True,
+            content_type=mime,
+            filename=f"{act.case.registration_number}-act-{act.number}-sanction.{extension}",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -182,14 +182,17 @@ def test_every_status_and_action_pair_of_every_shape(
     arguments = {"reason": "Причина", "pdf_sha256": PDF_HASH if action == A.SEAL else ""}
     expected = EXPECTED[shape].get((status, action))
     if expected is not None:
-        steps = ActTransition.objects.filter(act__case=case).count()
+        steps = ActTransition.objects.filter(act=act).count()
         events = AuditEvent.objects.filter(case_id=case.pk).count()
         signatures = set(ActRendering.objects.filter(act=act).values_list("pk", flat=True))
         moved = act_transition(act_id=act.pk, action=action, actor=actor, **arguments)
         assert moved.status == expected
-        assert ActTransition.objects.filter(act__case=case).count() == steps + 1
-        assert AuditEvent.objects.filter(case_id=case.pk).count() == events + 1
-        step = ActTransition.objects.filter(act__case=case).latest("id")
+        assert ActTransition.objects.filter(act=act).count() == steps + 1
+        # A refusal also draws up and signs the prosecutor's own act (issue #17): its two events come first.
+        decision_events = 2 if action == A.REFUSE else 0
+        assert AuditEvent.objects.filter(case_id=case.pk).count() == events + decision_events + 1
+        step = ActTransition.objects.filter(act=act).latest("id")
+        assert (step.decision_act is not None) == (action == A.REFUSE)
         assert (step.act_id, step.action, step.from_status, step.to_status, step.actor) == (
             act.pk,
             action,

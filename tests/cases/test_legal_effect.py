@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from audit.models import AuditEvent
 from cases.act_transitions import ActAction, act_actions, transitions_for
 from cases.choices import ActStatus, RenderingState
 from cases.models import (
@@ -336,6 +337,40 @@ def test_a_measure_needing_a_sanction_is_in_force_only_once_the_judge_granted_it
     assert act.in_force
     with pytest.raises(ValidationError):  # once
         act_sanction_record(act_id=act.pk, actor=investigator, scan=pdf_bytes("court"), **details)
+
+
+def test_the_scan_of_the_judges_decision_is_downloaded_by_readers_with_a_logged_read(
+    case, investigator, prosecutor, signing
+):
+    for user in (investigator, prosecutor):
+        certify(user)
+    act = author_signed_act(case, investigator, code="preventive_measure_request")
+    act = render_in_process(act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor))
+    url = reverse("cases:act-sanction-scan", args=[act.pk])
+    client = verified_client(prosecutor)
+    assert client.get(url).status_code == 404  # nothing recorded yet
+    scan = pdf_bytes("court")
+    act_sanction_record(
+        act_id=act.pk,
+        actor=investigator,
+        judge="Ким А.",
+        court="Суд",
+        decided_on=timezone.localdate(),
+        granted=True,
+        note="",
+        scan=scan,
+        scan_name='../../"evil".exe',
+    )
+    assert url in client.get(reverse("cases:act", args=[act.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == scan
+    assert response["Content-Type"] == "application/pdf" and response["X-Content-Type-Options"] == "nosniff"
+    # Named from the case and the act, never from what the uploader called the file.
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{case.registration_number}-act-{act.number}-sanction.pdf"'
+    )
+    read = AuditEvent.objects.filter(case_id=case.pk, event="act.opened", actor=prosecutor).last()
+    assert read.data["page"] == "sanction-scan" and read.target_id == str(act.pk)
 
 
 def test_the_review_page_previews_the_round_after_the_head_of_unit_approved(case, investigator, supervisor, prosecutor):
