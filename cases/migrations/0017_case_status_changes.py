@@ -74,7 +74,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_user_position_kk"),
-        ("cases", "0013_legal_effect"),
+        ("cases", "0014_prosecutor_decisions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
