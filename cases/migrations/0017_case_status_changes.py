@@ -134,6 +134,16 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
+                    "decision_act",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="cases.proceduralact",
+                    ),
+                ),
+                (
                     "case",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.PROTECT, related_name="status_changes", to="cases.case"

@@ -32,6 +32,11 @@ class CaseStatusChange(models.Model):
     on_date = models.DateField(help_text=_("The day the decision took effect."))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # The signed act that made the change, where there is one (the prosecutor's return and cancellation
+    # of a termination, issue #17); the decrees of issue #18 will give every change its act.
+    decision_act = models.ForeignKey(
+        "cases.ProceduralAct", null=True, blank=True, on_delete=models.PROTECT, related_name="status_changes"
+    )
 
     class Meta:
         ordering = ["on_date", "id"]
@@ -53,7 +58,7 @@ class CaseStatusChange(models.Model):
         super().save(*args, **kwargs)
 
 
-def record_status_change(case, *, action: str, from_status: str, actor, on_date) -> CaseStatusChange:
+def record_status_change(case, *, action: str, from_status: str, actor, on_date, decision_act=None) -> CaseStatusChange:
     """Append the change the caller just made to ``case`` (inside the caller's transaction)."""
     return CaseStatusChange.objects.create(
         case=case,
@@ -64,4 +69,5 @@ def record_status_change(case, *, action: str, from_status: str, actor, on_date)
         gravity=case.gravity,
         on_date=on_date,
         actor=actor,
+        decision_act=decision_act,
     )

@@ -278,7 +278,6 @@ def case_transition(
     _record_interruption(case, action, actor=actor, day=day, ground=ground, reason=reason)
     case.status = entry[0]
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
-    record_status_change(case, action=action, from_status=before, actor=actor, on_date=day)
     refresh_deadline(case, actor=actor, reason=reason or action)
     data: dict[str, str | int] = {
         "action": action,
@@ -287,9 +286,10 @@ def case_transition(
         "reason": reason,
         "ground": ground,
     }
+    decision = None
     if action in CASE_DECISION_TYPES:
-        # The prosecutor's return or cancellation is their own signed document (issue #17); the
-        # case's transition is recorded by this audit row, which names it.
+        # The prosecutor's return or cancellation is their own signed document (issue #17), named by
+        # the status change it made and by the audit row.
         decision = decision_act_sign(
             case=case,
             actor=actor,
@@ -298,6 +298,7 @@ def case_transition(
             reason=reason,
         )
         data["decision_act"] = decision.pk
+    record_status_change(case, action=action, from_status=before, actor=actor, on_date=day, decision_act=decision)
     audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case, data=data)
     return case
 

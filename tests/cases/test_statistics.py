@@ -95,6 +95,10 @@ def test_every_registration_and_decision_is_logged_with_its_day_unit_and_gravity
             robbery.gravity,
         ),
     ]
+    # The prosecutor's return is their own signed act, and the change names it; the investigator's steps have none.
+    returned = robbery.status_changes.get(action=CaseAction.RETURN)
+    assert returned.decision_act is not None and returned.decision_act.author_id == returned.actor_id
+    assert not robbery.status_changes.exclude(action=CaseAction.RETURN).filter(decision_act__isnull=False).exists()
     # The day of an interruption is the day it names, not the day it was entered.
     past = TODAY - timedelta(days=2)
     case_transition(
