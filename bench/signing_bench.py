@@ -202,8 +202,8 @@ def bare(snapshot: dict, signer_user, runs: int) -> dict[str, list[float]]:
 
     from cases.models import SigningCertificate
     from cases.pdf.document import render_act_pdf
-    from cases.signing.passphrase import signing_passphrase
     from cases.signing.pades import RESERVED_BYTES
+    from cases.signing.passphrase import signing_passphrase
 
     certificate = SigningCertificate.objects.filter(user=signer_user).get()
     signer = signers.SimpleSigner.load_pkcs12_data(bytes(certificate.pkcs12), [], passphrase=signing_passphrase())
@@ -447,8 +447,8 @@ def bare_chain(snapshot: dict, people, runs: int) -> list[float]:
 
     from cases.models import SigningCertificate
     from cases.pdf.document import render_act_pdf
-    from cases.signing.passphrase import signing_passphrase
     from cases.signing.pades import RESERVED_BYTES
+    from cases.signing.passphrase import signing_passphrase
 
     keys = [
         signers.SimpleSigner.load_pkcs12_data(
