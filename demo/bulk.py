@@ -342,6 +342,7 @@ def _superior_groups(prosecutor_ids: set[int]) -> dict[int, list[int]]:
     """The office superiors' groups each prosecutor's cases are granted to (``access.desired_group_grants``)."""
     result = {}
     for prosecutor in User.objects.filter(pk__in=prosecutor_ids).select_related("unit"):
+        assert prosecutor.unit is not None  # user_unit_unless_administrator
         offices = Unit.objects.filter(path__in=ancestor_paths(prosecutor.unit.path))
         result[prosecutor.pk] = [office_superiors_group(office).pk for office in offices]
     return result
