@@ -258,7 +258,18 @@ def others_state(actor) -> dict:
     from accounts.models import User, UserSession
 
     me = actor.pk if actor is not None else None
-    fields = ("password", "language", "role", "unit_id", "is_active", "is_staff", "is_superuser", "email", "last_name")
+    fields = (
+        "password",
+        "language",
+        "role",
+        "unit_id",
+        "superior_prosecutor",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "email",
+        "last_name",
+    )
     return {
         "users": sorted(User.objects.exclude(pk=me).values_list("pk", *fields)),
         "groups": sorted(User.groups.through.objects.exclude(user_id=me).values_list("user_id", "group_id")),
