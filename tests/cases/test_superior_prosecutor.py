@@ -306,3 +306,14 @@ def test_the_superiors_case_list_costs_the_same_queries_for_one_case_or_thirty(i
     # Two more than the case's own prosecutor, as for a supervisor: the derived group ids and the
     # probe of the scope's size that picks the query's shape (cases/access/scope.py).
     assert one == _list_queries(prosecutor) + 2
+
+
+def test_the_case_page_offers_the_export_by_the_export_rule(case, investigator, prosecutor, superior):
+    """The link follows ``access.EXPORT``: the case's own prosecutor has it, the office's superior does not
+    (and the export itself refuses them: 403, tests/policy_audit.py)."""
+    url = reverse("cases:detail", args=[case.pk])
+    export = reverse("cases:export", args=[case.pk])
+    assert export in verified_client(prosecutor).get(url).content.decode()
+    assert export in verified_client(investigator).get(url).content.decode()
+    assert export not in verified_client(superior).get(url).content.decode()
+    assert verified_client(superior).get(export).status_code == 403
