@@ -2,9 +2,9 @@
 
 Rights follow role and assignment only (DESIGN §4). A user's groups are derived from their
 role, unit, superior-prosecutor flag and activity (``sync_memberships``, accounts/groups.py), never
-edited by hand; every service that changes one of those re-derives them in its own transaction and announces the change
-(``rights_changed``) so that the cases app re-derives the user's case grants in the same
-transaction. The staff flag follows the role too (an administrator's mark; the administration
+edited by hand; every service that changes one of those re-derives them in its own transaction
+and announces the change (``rights_changed``) so that the cases app re-derives the user's case
+grants in the same transaction. The staff flag follows the role too (an administrator's mark; the administration
 workspace itself decides by role).
 """
 
@@ -26,13 +26,12 @@ from ecase.history import attribute
 
 from .choices import Role
 
-# The groups are derived in accounts/groups.py; their two constructors are named here too, for callers
-# that already take the services.
+# Derived in accounts/groups.py; re-exported for the callers that take them from the services.
 from .groups import derived_groups, office_superiors_group, unit_supervisors_group  # noqa: F401
 from .models import Unit, User, UserSession
 
 # Sent (with ``user`` and ``actor``) inside the transaction of every change of a user's role,
-# unit, superior-prosecutor flag or activity; the cases app re-derives the case grants of the user from it.
+# unit, superior-prosecutor flag or activity; the cases app re-derives the user's case grants from it.
 rights_changed = Signal()
 
 # What an administrator may change on a user's card besides activity and password.
