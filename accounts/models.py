@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -21,6 +22,11 @@ def ancestor_paths(path: str) -> list[str]:
     ``["75/", "75/7511/"]``): a unit's supervisors, and the unit supervisors' groups, sit on these."""
     parts = path.strip("/").split("/")
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def superior_prosecutor_fits(role: str, unit: Unit | None) -> bool:
+    """Whether a user of ``role`` in ``unit`` may be a superior prosecutor: a prosecutor of a prosecutor's office."""
+    return role == Role.PROSECUTOR and unit is not None and unit.kind == UnitKind.PROSECUTOR_OFFICE
 
 
 class Unit(models.Model):
@@ -80,6 +86,14 @@ class User(AbstractUser):
     language = models.CharField(
         max_length=8, default="ru", choices=[("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
     )
+    # The head of a prosecutor's office or a deputy (issue #17): holds the procedural prosecutor's
+    # rights on every case supervised from the office or an office below it (accounts/groups.py).
+    # A right like role and unit: only an administrator sets it, and the change is audited.
+    superior_prosecutor = models.BooleanField(
+        _("superior prosecutor of the office"),
+        default=False,
+        help_text=_("Head of the prosecutor's office or a deputy: decides on the cases of the office's prosecutors."),
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     objects: ClassVar = UserManager()
@@ -95,10 +109,23 @@ class User(AbstractUser):
                 name="user_unit_unless_administrator",
                 condition=models.Q(role=Role.ADMINISTRATOR) | models.Q(unit__isnull=False),
             ),
+            # Only a prosecutor is a superior prosecutor; that their unit is a prosecutor's office is
+            # checked by ``clean`` (a check constraint cannot look at another table).
+            models.CheckConstraint(
+                name="user_superior_is_prosecutor",
+                condition=models.Q(superior_prosecutor=False) | models.Q(role=Role.PROSECUTOR),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        if self.superior_prosecutor and not superior_prosecutor_fits(self.role, self.unit):
+            raise ValidationError(
+                {"superior_prosecutor": _("Only a prosecutor of a prosecutor's office can be a superior prosecutor.")}
+            )
 
     def get_full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)

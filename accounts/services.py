@@ -1,17 +1,16 @@
 """Writes on users and units, each with an explicit actor and one event in the audit chain.
 
-Rights follow role and assignment only (DESIGN §4). A user's groups are derived here from their
-role, unit and activity (``sync_memberships``), never edited by hand; every service that changes
-one of those three re-derives them in its own transaction and announces the change
-(``rights_changed``) so that the cases app re-derives the user's case grants in the same
-transaction. The staff flag follows the role too (an administrator's mark; the administration
+Rights follow role and assignment only (DESIGN §4). A user's groups are derived from their
+role, unit, superior-prosecutor flag and activity (``sync_memberships``, accounts/groups.py), never
+edited by hand; every service that changes one of those re-derives them in its own transaction
+and announces the change (``rights_changed``) so that the cases app re-derives the user's case
+grants in the same transaction. The staff flag follows the role too (an administrator's mark; the administration
 workspace itself decides by role).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -26,29 +25,19 @@ from audit.services import audit_record
 from ecase.history import attribute
 
 from .choices import Role
+
+# Derived in accounts/groups.py; re-exported for the callers that take them from the services.
+from .groups import derived_groups, office_superiors_group, unit_supervisors_group  # noqa: F401
 from .models import Unit, User, UserSession
 
 # Sent (with ``user`` and ``actor``) inside the transaction of every change of a user's role,
-# unit or activity; the cases app re-derives the case grants of the user from it.
+# unit, superior-prosecutor flag or activity; the cases app re-derives the user's case grants from it.
 rights_changed = Signal()
 
 # What an administrator may change on a user's card besides activity and password.
 PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "email", "position", "position_kk", "language")
-RIGHTS_FIELDS = ("role", "unit")
-
-
-def unit_supervisors_group(unit: Unit) -> Group:
-    """The guardian group through which a unit's supervisors see the unit's cases."""
-    group, _created = Group.objects.get_or_create(name=f"unit-supervisors:{unit.code}")
-    return group
-
-
-def derived_groups(user: User) -> list[Group]:
-    """The groups ``user`` belongs to by role, unit and activity: a supervisor the supervisors'
-    group of their unit; nobody else, and nobody inactive, any group."""
-    if user.is_active and user.role == Role.SUPERVISOR and user.unit is not None:
-        return [unit_supervisors_group(user.unit)]
-    return []
+# A change of any of these re-derives groups and case grants (``rights_changed``).
+RIGHTS_FIELDS = ("role", "unit", "superior_prosecutor")
 
 
 def sync_memberships(user: User) -> dict[str, list[str]]:
@@ -90,12 +79,15 @@ def user_create(
     position_kk: str = "",
     email: str = "",
     language: str = "ru",
+    superior_prosecutor: bool = False,
 ) -> User:
-    """Create a user; a supervisor joins the supervisors' group of their unit."""
+    """Create a user; a supervisor joins the supervisors' group of their unit, a superior prosecutor
+    the superiors' group of their office."""
     user = User(
         username=username,
         role=role,
         unit=unit,
+        superior_prosecutor=superior_prosecutor,
         first_name=first_name,
         last_name=last_name,
         middle_name=middle_name,
@@ -121,6 +113,7 @@ def user_create(
             "user": user.username,
             "role": role,
             "unit": unit.code if unit else None,
+            "superior_prosecutor": superior_prosecutor,
             "groups": groups,
             "password": "set" if password else "unusable",
         },
@@ -130,10 +123,11 @@ def user_create(
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, reason: str = "", **changes) -> User:
-    """Change a user's role, unit or details (``PROFILE_FIELDS``, ``RIGHTS_FIELDS``).
+    """Change a user's role, unit, superior-prosecutor flag or details (``PROFILE_FIELDS``, ``RIGHTS_FIELDS``).
 
-    An administrator never changes their own role or unit: that is how they would reach cases
-    (DESIGN §1, "cannot grant himself any"). A change of role or unit re-derives groups and grants.
+    An administrator never changes their own rights: that is how they would reach cases (DESIGN §1,
+    "cannot grant himself any"). A change of role, unit or the flag re-derives groups and grants; a
+    flag the new role or unit does not admit is refused (``User.clean``), never dropped silently.
     """
     unknown = set(changes) - set(PROFILE_FIELDS) - set(RIGHTS_FIELDS)
     if unknown:
@@ -402,6 +396,16 @@ def unit_update(*, actor: User, unit: Unit, reason: str = "", **changes) -> Unit
     changed = {name: (getattr(unit, name), value) for name, value in changes.items() if getattr(unit, name) != value}
     if not changed:
         return unit
+    # The superior prosecutors' rights rest on their unit being a prosecutor's office: another kind
+    # would leave them flagged but powerless (accounts/groups.py), so the flags are taken off first.
+    if "kind" in changed and User.objects.filter(unit=unit, superior_prosecutor=True).exists():
+        raise ValidationError(
+            {
+                "kind": _(
+                    "Superior prosecutors work in this office: take their designation off before changing its kind."
+                )
+            }
+        )
     for name, (_before, value) in changed.items():
         setattr(unit, name, value)
     unit.full_clean()

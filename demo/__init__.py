@@ -1,6 +1,6 @@
 """Demo and benchmark data: a small world built through the services, and bulk cases.
 
-``world``  — the default demo (units, seven users, a dozen cases) written service by service,
+``world``  — the default demo (units, eight users, a dozen cases) written service by service,
              so every history row and audit row is the real one.
 ``bulk``   — N more cases with persons, participants, acts, evidence and grants, inserted in
              batches with ``CaseDataQuerySet.bulk_create`` (history rows included).

@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.choices import Role, UnitKind
 from accounts.models import Unit, User, ancestor_paths
-from accounts.services import unit_supervisors_group, user_create
+from accounts.services import office_superiors_group, unit_supervisors_group, user_create
 from cases import access
 from cases.choices import ActStatus, CaseAction, CaseStatus, Gravity
 from cases.choices import CaseStatus as S
@@ -176,6 +176,8 @@ class BulkContext:
     terms: dict[str, tuple[int | None, int | None]]
     perms: dict[str, int]  # codename -> permission id
     names: dict[int, str]  # investigator id -> short name, for custody records
+    # prosecutor id -> superiors' groups of their office and the units above it
+    superior_groups: dict[int, list[int]] = field(default_factory=dict)
     method: str = "auto"  # sinks.sink_for: "orm" (bulk_create), "copy" (PostgreSQL COPY) or "auto"
     defer_fk_checks: bool = False  # PostgreSQL superuser: no row-by-row FK triggers; integrity.verify afterwards
 
@@ -333,8 +335,19 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
             )
         ),
         names=names,
+        superior_groups=_superior_groups({p for info in infos for p in info.prosecutors}),
         method=method,
     )
+
+
+def _superior_groups(prosecutor_ids: set[int]) -> dict[int, list[int]]:
+    """The office superiors' groups each prosecutor's cases are granted to (``access.desired_group_grants``)."""
+    result = {}
+    for prosecutor in User.objects.filter(pk__in=prosecutor_ids).select_related("unit"):
+        assert prosecutor.unit is not None  # user_unit_unless_administrator
+        offices = Unit.objects.filter(path__in=ancestor_paths(prosecutor.unit.path))
+        result[prosecutor.pk] = [office_superiors_group(office).pk for office in offices]
+    return result
 
 
 def _spread(total: int, weights: list[int]) -> list[int]:
@@ -851,6 +864,8 @@ def _insert_grants(ctx, plans, sink) -> None:
         users += [(plan.case_id, user_id, p) for user_id, p in sorted(wanted)]
         if plan.gravity < Gravity.GRAVE:
             groups += [(plan.case_id, group_id, p) for group_id in plan.unit.group_ids for p in supervisor]
+        if plan.prosecutor:  # the superiors of the prosecutor's office, grave cases too
+            groups += [(plan.case_id, g, p) for g in ctx.superior_groups[plan.prosecutor] for p in prosecutor]
     sink.insert_plain(CaseUserObjectPermission, ("content_object_id", "user_id", "permission_id"), users)
     sink.insert_plain(CaseGroupObjectPermission, ("content_object_id", "group_id", "permission_id"), groups)
 

@@ -1,7 +1,8 @@
 """The default demo world, written through the services so history and audit rows are the real ones.
 
 Units: Astana (region) with the Yesil district below it, Zhambyl region with the Taraz city
-department below it, and the Astana prosecutor's office. Seven users (passwords random per run,
+department below it, and the Astana prosecutor's office. Eight users, the city's prosecutor (the
+office's superior prosecutor) among them (passwords random per run,
 returned to the caller to print once). A dozen cases in both cities, each taken through a short
 story: assignment, transitions, a term extension, participants (one person in two cases: a record
 in each case, linked as one person by someone who sees both),
@@ -73,6 +74,7 @@ class UserSpec:
     middle_name: str
     position: str
     language: str = "ru"
+    superior: bool = False  # a superior prosecutor of the office (head or deputy)
 
 
 # The positions in Kazakh (the demo's own rendering; not checked by a Kazakh-speaking officer).
@@ -84,6 +86,7 @@ POSITIONS_KK = {
     "Начальник СУ ДП г. Астаны": "Астана қ. ПД ТБ бастығы",
     "Начальник СО УП г. Тараза": "Тараз қ. ПБ ТБ бастығы",
     "Прокурор отдела по надзору за досудебным расследованием прокуратуры г. Астаны": "Астана қ. прокуратурасының сотқа дейінгі тергеп-тексеруді қадағалау бөлімінің прокуроры",
+    "Заместитель прокурора г. Астаны": "Астана қаласы прокурорының орынбасары",
 }
 
 
@@ -131,6 +134,17 @@ USERS = (
         "Арман",
         "Нұрланұлы",
         "Прокурор отдела по надзору за досудебным расследованием прокуратуры г. Астаны",
+    ),
+    # The deputy city prosecutor: decides on every case the office supervises (issue #17 item 3).
+    UserSpec(
+        "superior.astana",
+        Role.PROSECUTOR,
+        "71P",
+        "Жақсыбеков",
+        "Ерлан",
+        "Маратұлы",
+        "Заместитель прокурора г. Астаны",
+        superior=True,
     ),
 )
 
@@ -514,6 +528,7 @@ def create_users() -> tuple[dict[str, User], dict[str, Unit], list[tuple[str, st
             position_kk=POSITIONS_KK.get(spec.position, ""),
             language=spec.language,
             email=f"{spec.username}@ecase.example.kz",
+            superior_prosecutor=spec.superior,
         )
         table.append((spec.username, spec.role, unit.code if unit else "—", password))
     return users, units, table

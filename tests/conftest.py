@@ -1,9 +1,10 @@
 """The people of the test suite, named for their relation to the case (EXAMPLES §7).
 
-Astana (unit AST, with district AST1 below it) and Taraz (TRZ):
-investigator leads the case; colleague works in the same unit but not on the case;
-supervisor heads Astana; prosecutor supervises the case; outsider is an investigator
-in Taraz; admin is the IT administrator (and a superuser, which must not matter).
+Astana (unit AST, with district AST1 below it), Taraz (TRZ) and the Astana prosecutor's office
+(ASTP): investigator leads the case; colleague works in the same unit but not on the case;
+supervisor heads Astana; prosecutor supervises the case from ASTP; superior is a superior
+prosecutor of ASTP (its head); outsider is an investigator in Taraz; admin is the IT
+administrator (and a superuser, which must not matter).
 """
 
 import uuid
@@ -89,6 +90,17 @@ def taraz(reference_data):
 
 
 @pytest.fixture
+def prosecutors_office(reference_data):
+    return UnitFactory(
+        code="ASTP",
+        name_ru="Прокуратура г. Астаны",
+        name_kk="Астана қаласының прокуратурасы",
+        kind=UnitKind.PROSECUTOR_OFFICE,
+        city="Астана",
+    )
+
+
+@pytest.fixture
 def investigator(astana):
     return make_user("investigator", Role.INVESTIGATOR, astana, last_name="Ахметов", first_name="Нұрлан")
 
@@ -104,8 +116,21 @@ def supervisor(astana):
 
 
 @pytest.fixture
-def prosecutor(astana):
-    return make_user("prosecutor", Role.PROSECUTOR, astana, last_name="Оспанов", first_name="Бауыржан")
+def prosecutor(prosecutors_office):
+    return make_user("prosecutor", Role.PROSECUTOR, prosecutors_office, last_name="Оспанов", first_name="Бауыржан")
+
+
+@pytest.fixture
+def superior(prosecutors_office):
+    return make_user(
+        "superior",
+        Role.PROSECUTOR,
+        prosecutors_office,
+        last_name="Төлегенов",
+        first_name="Арман",
+        position="Прокурор г. Астаны",
+        superior_prosecutor=True,
+    )
 
 
 @pytest.fixture

@@ -4,6 +4,10 @@ Every named route of the project must have an entry; a new view without one fail
 ``obj`` names the object in the URL (a case, or something that belongs to one); ``allowed`` are
 the roles that get through on their own case. In-scope roles that are not allowed get 403,
 everyone outside the case's scope 404, the anonymous visitor the login page.
+
+"superior" is a superior prosecutor of the office of the case's prosecutor (issue #17): in scope
+through the office's group, holding what the case's prosecutor holds (``PROSECUTORS``) except the
+export, which stays with the people the case names (cases/access/rules.py).
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ROLES = ("anonymous", "outsider", "colleague", "investigator", "supervisor", "prosecutor", "admin")
+ROLES = ("anonymous", "outsider", "colleague", "investigator", "supervisor", "prosecutor", "superior", "admin")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
-IN_SCOPE = frozenset({"investigator", "supervisor", "prosecutor"})
+IN_SCOPE = frozenset({"investigator", "supervisor", "prosecutor", "superior"})
 READERS = IN_SCOPE
+# The case's prosecutor and the superior prosecutor of their office: the prosecutor's decisions.
+PROSECUTORS = frozenset({"prosecutor", "superior"})
 REGISTRARS = frozenset({"outsider", "colleague", "investigator", "supervisor"})
 
 
@@ -171,16 +177,16 @@ POLICY: dict[str, Route] = {
     "cases:transition": Route(
         obj="case", method="POST", allowed=frozenset({"investigator"}), data=lambda w: {"action": "start"}, ok=302
     ),
-    # The prosecutor extends the term as themself (issue #17).
-    "cases:extend": Route(obj="case", allowed=frozenset({"prosecutor"})),
+    # The prosecutor (or their office's superior) extends the term as themself (issue #17).
+    "cases:extend": Route(obj="case", allowed=PROSECUTORS),
     "cases:extend#post": Route(
         obj="case",
         method="POST",
-        allowed=frozenset({"prosecutor"}),
+        allowed=PROSECUTORS,
         data=lambda w: {"days": 10, "reason": "Экспертиза"},
         ok=302,
     ),
-    "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
+    "cases:access-log": Route(obj="case", allowed=frozenset({"supervisor"}) | PROSECUTORS),
     # Open to everyone signed in, but it lists only the cases whose log the user may read.
     "cases:access-log-all": Route(allowed=SIGNED_IN),
     # Counts over the cases each reader may list; an administrator reads no case data, counted or not.
@@ -229,12 +235,12 @@ POLICY: dict[str, Route] = {
         obj="submitted", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
     ),
     "cases:act-transition#agree": Route(
-        obj="awaiting", method="POST", allowed=frozenset({"prosecutor"}), ok=302, data=lambda w: {"action": "agree"}
+        obj="awaiting", method="POST", allowed=PROSECUTORS, ok=302, data=lambda w: {"action": "agree"}
     ),
     "cases:act-transition#refuse": Route(
         obj="awaiting",
         method="POST",
-        allowed=frozenset({"prosecutor"}),
+        allowed=PROSECUTORS,
         ok=302,
         data=lambda w: {"action": "refuse", "reason": "Не согласен"},
     ),
@@ -244,12 +250,12 @@ POLICY: dict[str, Route] = {
         obj="submitted", method="POST", allowed=frozenset({"supervisor"}), ok=302, data=lambda w: {"action": "approve"}
     ),
     "cases:act-review#agree": Route(
-        obj="awaiting", method="POST", allowed=frozenset({"prosecutor"}), ok=302, data=lambda w: {"action": "agree"}
+        obj="awaiting", method="POST", allowed=PROSECUTORS, ok=302, data=lambda w: {"action": "agree"}
     ),
     "cases:act-review#refuse": Route(
         obj="awaiting",
         method="POST",
-        allowed=frozenset({"prosecutor"}),
+        allowed=PROSECUTORS,
         ok=302,
         data=lambda w: {"action": "refuse", "reason": "Не согласен"},
     ),

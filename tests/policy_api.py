@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from tests.policy import READERS, SIGNED_IN, Route
+from tests.policy import PROSECUTORS, READERS, SIGNED_IN, Route
 
 INVESTIGATOR = frozenset({"investigator"})
 
@@ -63,7 +63,7 @@ POLICY: dict[str, Route] = {
         data=lambda w: {"act_type": w.act_type.code, "language": "ru", "place": "Астана"},
     ),
     "api:case-evidence": ApiRoute(obj="case", allowed=READERS),
-    "api:case-audit-events": ApiRoute(obj="case", allowed=frozenset({"supervisor", "prosecutor"})),
+    "api:case-audit-events": ApiRoute(obj="case", allowed=frozenset({"supervisor"}) | PROSECUTORS),
     "api:participant-detail": ApiRoute(obj="participant", allowed=READERS),
     "api:person-list": ApiRoute(allowed=SIGNED_IN),
     "api:person-detail": ApiRoute(obj="person", allowed=READERS, url=_person),

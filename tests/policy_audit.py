@@ -2,7 +2,8 @@
 
 from tests.policy import READERS, Route
 
-# The lead investigator (the sweep's "investigator"), the case's supervisors and its prosecutor.
+# The lead investigator (the sweep's "investigator"), the case's supervisors and its prosecutor; not the
+# superior prosecutor of the office, who reads the file but hands it out only once named (rules.py).
 EXPORTERS = frozenset({"investigator", "supervisor", "prosecutor"})
 
 POLICY: dict = {

@@ -207,7 +207,7 @@ def _sanction_recorded(act, author):
 
 
 @pytest.fixture
-def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, outsider, admin):
+def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, superior, outsider, admin):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     act_type = _act_type("sweep_note")  # signed by its author alone
     people = {
@@ -215,6 +215,7 @@ def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, o
         "colleague": colleague,
         "supervisor": supervisor,
         "prosecutor": prosecutor,
+        "superior": superior,
         "outsider": outsider,
         "admin": admin,
     }
@@ -281,7 +282,18 @@ def others_state(actor) -> dict:
     from accounts.models import User, UserSession
 
     me = actor.pk if actor is not None else None
-    fields = ("password", "language", "role", "unit_id", "is_active", "is_staff", "is_superuser", "email", "last_name")
+    fields = (
+        "password",
+        "language",
+        "role",
+        "unit_id",
+        "superior_prosecutor",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "email",
+        "last_name",
+    )
     return {
         "users": sorted(User.objects.exclude(pk=me).values_list("pk", *fields)),
         "groups": sorted(User.groups.through.objects.exclude(user_id=me).values_list("user_id", "group_id")),
@@ -373,31 +385,39 @@ PROSECUTOR_DECISIONS = {
 PROSECUTOR_READS = {"cases:export#post"}
 
 
-def test_the_prosecutor_writes_nothing_of_a_cases_content_only_their_decisions():
+@pytest.mark.parametrize("role", ["prosecutor", "superior"])
+def test_the_prosecutor_writes_nothing_of_a_cases_content_only_their_decisions(role):
     """With the sweep above (everyone not allowed gets 403 and writes nothing), this closes the prosecutor's
-    writes: of every write route that names a case or its parts, the prosecutor holds only their decisions."""
+    writes: of every write route that names a case or its parts, the prosecutor holds only their decisions.
+    The superior prosecutor of the office holds the same decisions, and reads without exporting."""
     theirs = {
         key
         for key, route in POLICY.items()
-        if route.method != "GET" and route.obj is not None and "prosecutor" in route.allowed
+        if route.method != "GET" and route.obj is not None and role in route.allowed
     }
-    assert theirs == PROSECUTOR_DECISIONS | PROSECUTOR_READS
+    assert theirs == PROSECUTOR_DECISIONS | (PROSECUTOR_READS if role == "prosecutor" else set())
 
 
 @pytest.mark.parametrize("action,status", [("agree", "approved"), ("refuse", "refused")])
 @pytest.mark.parametrize("route", ["cases:act-transition", "cases:act-review"])
 def test_only_the_cases_prosecutor_agrees_or_refuses(world, route, action, status):
     """Every role, re-authenticated a moment ago, posts the prosecutor's decision on an act awaiting it:
-    the case's prosecutor takes it to the end; everyone else (another prosecutor too) is refused as
-    the policy says and nothing is written."""
-    from accounts.choices import Role
-    from cases.models import ProceduralAct
-    from tests.factories import make_user
+    the case's prosecutor, or the superior prosecutor of their office, takes it to the end as their own
+    decision; everyone else (another prosecutor, another office's superior too) is refused as the
+    policy says and nothing is written."""
+    from accounts.choices import Role, UnitKind
+    from cases.models import ActTransition, ProceduralAct
+    from tests.factories import UnitFactory, make_user
 
-    people = {**world.people, "another prosecutor": make_user("prosecutor.other", Role.PROSECUTOR, world.case.unit)}
+    elsewhere = UnitFactory(code="TRZP", kind=UnitKind.PROSECUTOR_OFFICE, city="Тараз")
+    others = {
+        "another prosecutor": make_user("prosecutor.other", Role.PROSECUTOR, world.people["prosecutor"].unit),
+        "another office's superior": make_user("superior.other", Role.PROSECUTOR, elsewhere, superior_prosecutor=True),
+    }
+    people = {**world.people, **others}
     policy = POLICY[f"{route}#{action}"]
     failures = []
-    for role, own in itertools.product([*ROLES, "another prosecutor"], (True, False)):
+    for role, own in itertools.product([*ROLES, *others], (True, False)):
         if not own and role == "outsider":
             continue
         act = world.objects[own]["awaiting"]
@@ -407,16 +427,17 @@ def test_only_the_cases_prosecutor_agrees_or_refuses(world, route, action, statu
             before = writes()
             response = client.post(reverse(route, args=[act.pk]), {"action": action, "reason": "Не согласен"})
             now = ProceduralAct.objects.get(pk=act.pk)
+            decided_by = ActTransition.objects.filter(act=act, action=action).values_list("actor", flat=True).first()
             changed = writes() != before
             transaction.set_rollback(True)
         where, got = f"{role} {'own' if own else 'foreign'}", response.status_code
-        if role == "prosecutor" and own:
+        if role in ("prosecutor", "superior") and own:
             if not (got == 302 and response["Location"] == reverse("cases:act", args=[act.pk])):
                 failures.append(f"{where}: expected the act page, got {got} {response.get('Location', '')}")
-            if now.status != status or (action == "agree" and now.agreed_by != user):
-                failures.append(f"{where}: the act is {now.status}, agreed by {now.agreed_by}")
+            if now.status != status or (action == "agree" and now.agreed_by != user) or decided_by != user.pk:
+                failures.append(f"{where}: the act is {now.status}, agreed by {now.agreed_by}, decided by {decided_by}")
             continue
-        want = 404 if role == "another prosecutor" else expected(policy, role, own)
+        want = 404 if role in others else expected(policy, role, own)
         ok = (got == 302 and "login" in response.get("Location", "")) if want == LOGIN else got == want
         if not ok:
             failures.append(f"{where}: expected {want}, got {got} {response.get('Location', '')}")

@@ -87,7 +87,7 @@ def demo(seeded, db, settings, tmp_path) -> str:
     return seeded
 
 
-def test_the_demo_world_has_the_seven_users_with_their_roles_and_prints_their_passwords_once(demo):
+def test_the_demo_world_has_the_eight_users_with_their_roles_and_prints_their_passwords_once(demo):
     expected = {
         "admin": Role.ADMINISTRATOR,
         "investigator.astana": Role.INVESTIGATOR,
@@ -96,10 +96,18 @@ def test_the_demo_world_has_the_seven_users_with_their_roles_and_prints_their_pa
         "supervisor.astana": Role.SUPERVISOR,
         "supervisor.taraz": Role.SUPERVISOR,
         "prosecutor.astana": Role.PROSECUTOR,
+        "superior.astana": Role.PROSECUTOR,
     }
     users = {u.username: u for u in User.objects.filter(username__in=expected)}
     assert {name: u.role for name, u in users.items()} == expected
     assert users["admin"].is_superuser and users["admin"].is_staff and users["admin"].unit is None
+    # The deputy city prosecutor is the office's superior prosecutor, holds a certificate and sees the
+    # office's cases (every demo case with a prosecutor is supervised from the Astana office).
+    superior = users["superior.astana"]
+    assert superior.superior_prosecutor and superior.unit.code == "71P"
+    assert superior.signing_certificates.exists()
+    supervised = Case.objects.filter(prosecutor__isnull=False)
+    assert supervised.exists() and set(Case.objects.restrict(superior)) == set(supervised)
     assert all(
         u.unit is not None and re.fullmatch(r"[А-ЯЁӘҒҚҢӨҰҮҺІ].+", u.last_name) for n, u in users.items() if n != "admin"
     )

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from ecase.widgets import TextareaField
 
 from ..choices import Role, UnitKind
-from ..models import Unit, User
+from ..models import Unit, User, superior_prosecutor_fits
+from ..services import RIGHTS_FIELDS
 
 
 class UnitCodeField(forms.CharField):
@@ -115,6 +116,14 @@ class ProfileFields(forms.Form):
     unit = UnitCodeField(
         label=_("Unit code"), required=False, help_text=_("Everyone but an administrator has one; see Units.")
     )
+    superior_prosecutor = forms.BooleanField(
+        label=_("Superior prosecutor of the office"),
+        required=False,
+        help_text=_(
+            "Head of a prosecutor's office or a deputy: decides on every case supervised from the office "
+            "and the offices below it."
+        ),
+    )
     position = forms.CharField(
         label=_("Position in Russian"), max_length=200, required=False, help_text=_("Printed under the signature.")
     )
@@ -130,6 +139,10 @@ class ProfileFields(forms.Form):
         data = super().clean()
         if data.get("role") and data["role"] != Role.ADMINISTRATOR and not data.get("unit"):
             self.add_error("unit", _("Everyone but an administrator works in a unit."))
+        elif data.get("superior_prosecutor") and not superior_prosecutor_fits(data.get("role", ""), data.get("unit")):
+            self.add_error(
+                "superior_prosecutor", _("Only a prosecutor of a prosecutor's office can be a superior prosecutor.")
+            )
         return data
 
 
@@ -168,7 +181,7 @@ class UserChangeForm(ProfileFields):
     def __init__(self, *args, own: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if own:
-            for name in ("role", "unit"):
+            for name in RIGHTS_FIELDS:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Another administrator changes your own role and unit.")
 

@@ -8,10 +8,16 @@ inherit through their case. They are derived from the assignment, never edited b
   refuse, extend, return) — never a change of the file's content;
 * the supervisors of the case's unit and of every unit above it (through the unit's
   supervisors group): view, assign, approve acts, the access log. A grave or especially grave case is
-  hidden from them unless one of them is the case's explicitly assigned supervisor.
+  hidden from them unless one of them is the case's explicitly assigned supervisor;
+* the superior prosecutors (head, deputies) of the supervising prosecutor's office and of every
+  office above it (through the office's superiors group): the prosecutor's own rights, view, the
+  access log and PROSECUTE. Grave cases included: the extended protection keeps grave cases from the
+  police chain of command (DESIGN §4); the prosecutor's office supervises every case, and its
+  superior prosecutor holds the procedural prosecutor's powers (issue #17; docs/LEGAL_SOURCES.md).
 
 What a role can hold at all is ``rules.ROLE_ACTIONS``. A change of role, unit or activity
-re-derives the user's own grants at once (``resync_user``).
+re-derives the user's own grants at once (``resync_user``), and with them the group grants of the
+cases that name them: a prosecutor moved to another office takes their cases' superiors along.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from django.dispatch import receiver
 
 from accounts.choices import Role
 from accounts.models import Unit, User
-from accounts.services import rights_changed, unit_supervisors_group
+from accounts.services import office_superiors_group, rights_changed, unit_supervisors_group
 from audit.choices import EventType
 from audit.services import audit_record
 
@@ -70,10 +76,30 @@ def desired_user_grants(case) -> set[tuple[int, str]]:
 
 
 def desired_group_grants(case) -> set[tuple[int, str]]:
+    return _supervisors_grants(case) | _superiors_grants(case)
+
+
+def _supervisors_grants(case) -> set[tuple[int, str]]:
     if case.gravity >= Gravity.GRAVE:
         return set()  # extended protection: only the explicitly assigned supervisor
     units = Unit.objects.filter(path__in=case.unit.ancestor_paths())
     return {(unit_supervisors_group(unit).pk, codename(a)) for unit in units for a in SUPERVISOR_ACTIONS}
+
+
+def _superiors_grants(case) -> set[tuple[int, str]]:
+    """The superiors' groups of the case's prosecutor's office and every unit above it.
+
+    The office is the named prosecutor's unit as it is now, whatever their activity: an absent
+    prosecutor's cases are exactly those their superior must be able to decide on. Every unit on the
+    path gets the grant, whatever its kind: only a prosecutor of a prosecutor's office is ever a
+    member (accounts/groups.py), so a unit's kind may change without re-deriving its cases."""
+    if case.prosecutor_id is None:
+        return set()
+    prosecutor = User.objects.select_related("unit").only("role", "unit__path").get(pk=case.prosecutor_id)
+    if prosecutor.role != Role.PROSECUTOR or prosecutor.unit is None:
+        return set()
+    offices = Unit.objects.filter(path__in=prosecutor.unit.ancestor_paths())
+    return {(office_superiors_group(unit).pk, codename(a)) for unit in offices for a in PROSECUTOR_ACTIONS}
 
 
 def sync_grants(case) -> dict[str, list[str]]:

@@ -1,9 +1,10 @@
 """What each role can ever do on a case: the actions, their permission codenames, the one table.
 
 Rights follow the role (``ROLE_ACTIONS``): a grant the user's current role could not hold counts
-for nothing, whoever wrote the row. Group grants count only for the roles that hold them through
-a group (``GROUP_ROLES``: supervisors) and only while the user is active. Administrators hold no
-grant and the superuser flag is ignored (DESIGN §1, §4).
+for nothing, whoever wrote the row. Group grants count only for the users who hold them through
+a group (``holds_group_grants``: supervisors, superior prosecutors) while they are active, and then
+only through the groups their role, unit and flag imply (``accounts.groups.derived_memberships``).
+Administrators hold no grant and the superuser flag is ignored (DESIGN §1, §4).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.SUPERVISOR: frozenset(SUPERVISOR_ACTIONS),
     Role.ADMINISTRATOR: frozenset(),
 }
-# The roles whose grants may come through a group (the unit supervisors' groups).
-GROUP_ROLES = frozenset({Role.SUPERVISOR})
+# The roles whose grants may come through a group: the unit supervisors' groups, and the office
+# superiors' groups of the prosecutors designated superior (accounts/groups.py).
+GROUP_ROLES = frozenset({Role.SUPERVISOR, Role.PROSECUTOR})
 
 
 def role_allows(user, action: str) -> bool:
@@ -44,7 +46,13 @@ def role_allows(user, action: str) -> bool:
 
 
 def holds_group_grants(user) -> bool:
-    return user.is_active and getattr(user, "role", None) in GROUP_ROLES
+    """Whether to look for ``user``'s group grants at all: an active supervisor or superior prosecutor.
+    Only a shortcut that spares everyone else the query: which memberships count is decided in the
+    query from the stored user (``accounts.groups.derived_memberships``), not from this object."""
+    role = getattr(user, "role", None)
+    if not user.is_active or role not in GROUP_ROLES:
+        return False
+    return role != Role.PROSECUTOR or bool(getattr(user, "superior_prosecutor", False))
 
 
 def codename(action: str) -> str:
@@ -57,7 +65,11 @@ def codename(action: str) -> str:
 # Not a grant of its own: who may export the case file follows from the grants and the people the
 # case names. The grants do not tell the lead from the group (both hold ``change``), nor the
 # prosecutor from other readers (``view``), so those two are the case's ``lead_investigator`` and
-# ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``.
+# ``prosecutor`` among the holders of that grant; a supervisor is whoever may ``assign``. A superior
+# prosecutor of the office, who holds the same ``view`` through their office's group, does not
+# export: the export hands the whole file out of the system, which DESIGN §4 leaves to the people
+# the case names and its heads of unit; the superior reads, audits and decides, and exports once
+# named the case's prosecutor.
 EXPORT = "export"
 # The rendering worker's step (``act_transitions.SYSTEM``): no person holds it (cases/system_actor.py).
 SYSTEM = "system"

@@ -2,7 +2,8 @@
 
 Only object grants count: no model-level permission, no superuser bypass; an anonymous or
 inactive user holds nothing, nor does a role that cannot hold the action (``rules.ROLE_ACTIONS``);
-group grants count for the roles that hold them through a group (supervisors) only. Both
+group grants count only through the groups the user's role, unit and flag imply (supervisors,
+superior prosecutors: ``_group_ids``). Both
 functions below read the same two grant tables the same way — the permission id and the user's
 group ids looked up first (both cached), then ``permission_id`` / ``group_id IN (…)`` on the grant
 indexes — so "may this user do this" has one answer whether asked for a list or for one case.
@@ -18,6 +19,8 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import m2m_changed, post_migrate
 from django.dispatch import receiver
+
+from accounts.groups import derived_memberships
 
 from .rules import CODENAMES, ROLE_ACTIONS, codename, derived_actions, holds_group_grants, role_allows
 
@@ -58,10 +61,13 @@ _GROUPS_ATTR = "_restrict_group_ids"
 
 
 def _group_ids(user, alias: str) -> tuple[int, ...]:
+    """The ids of the groups whose grants count for ``user``: only the memberships their stored role,
+    unit, superior-prosecutor flag and activity imply (``accounts.groups.derived_memberships``), so a
+    membership added by hand (a prosecutor in a unit's supervisors' group, an investigator in an
+    office's superiors' group) counts for nothing, even before ``sync_memberships`` removes it."""
     cached = getattr(user, _GROUPS_ATTR, None)
     if cached is None or cached[0] != alias:
-        memberships = get_user_model().groups.through.objects.using(alias)
-        ids = tuple(memberships.filter(user_id=user.pk).values_list("group_id", flat=True))
+        ids = tuple(derived_memberships(user.pk, using=alias).values_list("group_id", flat=True))
         cached = (alias, ids)
         setattr(user, _GROUPS_ATTR, cached)
     return cached[1]
@@ -112,7 +118,7 @@ def restrict(cases: _Rows, user, action: str) -> _Rows:
     * Without groups (investigators, prosecutors: a few to a few hundred grants) the cases
       are ``pk IN (user grants)``: PostgreSQL reads the grants from their index and fetches
       those cases by primary key.
-    * With groups (supervisors), by the size of the scope (``_large_scope``: fewer than
+    * With groups (supervisors, superior prosecutors), by the size of the scope (``_large_scope``: fewer than
       SMALL_SCOPE group grants or not, one capped index-only probe per request):
       - small: ``pk IN (user grants UNION ALL group grants)``, read grant-first like an
         investigator's;
@@ -134,8 +140,9 @@ def restrict(cases: _Rows, user, action: str) -> _Rows:
     if perm is None:  # not migrated yet: nobody can hold a grant that has no permission row
         return cases.none()
     # Rights follow the role (DESIGN §4): a grant the current role could not hold counts for
-    # nothing, and groups count only for the roles that hold grants through one (supervisors),
-    # so a membership added by hand reaches no case. Decided on the user object, before the query.
+    # nothing, and groups count only for those who hold grants through one (supervisors, superior
+    # prosecutors) and only through the groups derived for them, so a membership added by hand
+    # reaches no case.
     if not role_allows(user, action):
         return cases.none()
     by_user = CaseUserObjectPermission.objects.using(cases.db).filter(user_id=user.pk, permission_id=perm)

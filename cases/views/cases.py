@@ -161,7 +161,9 @@ class CaseDetailView(CaseScopedView):
             "case": case,
             "tab": tab,
             "tabs": tabs,
-            "can": {a: a in held for a in access.CODENAMES},
+            # The grants and the export that follows from them (access.EXPORT): the link is shown to whom
+            # the export view admits, by the same rule.
+            "can": {a: a in held for a in (*access.CODENAMES, access.EXPORT)},
             "decisions": decisions,
             "today": timezone.localdate(),
             **_tab_context(case, tab),

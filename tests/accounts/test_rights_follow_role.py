@@ -138,18 +138,20 @@ def test_an_administrator_who_grants_himself_everything_through_the_workspace_se
     grab = everything_to_grant(astana, taraz)
     # His own card: role, unit and activity are read-only there; groups and flags are not fields.
     response = client.post(
-        change_url(any_admin), change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.code, **grab)
+        change_url(any_admin),
+        change_form_data(any_admin, role=Role.SUPERVISOR, unit=astana.code, superior_prosecutor="on", **grab),
     )
     # Saved (his details only) for any administrator: the workspace decides by role, not by the flag.
     assert response.status_code == 302
     after = fresh(any_admin)
     assert group_ids(any_admin) == before_groups == set()
     assert not after.user_permissions.exists()
-    assert (after.role, after.unit_id, after.is_superuser, after.is_staff) == (
+    assert (after.role, after.unit_id, after.is_superuser, after.is_staff, after.superior_prosecutor) == (
         Role.ADMINISTRATOR,
         None,
         before.is_superuser,
         True,
+        False,
     )
     # Bulk: there is no delete, and no action that changes rights.
     response = client.post(

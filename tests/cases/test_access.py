@@ -170,7 +170,8 @@ def test_joining_a_group_shows_its_cases_to_the_same_user_object(case, taraz, as
 
     head = make_user("moved.head", Role.SUPERVISOR, taraz)
     assert visible(head) == set()  # its groups (Taraz's) are now cached on the object
-    head.unit = astana  # as the unit-change service does, which then derives the groups
+    head.unit = astana  # as the unit-change service does (stored), which then derives the groups
+    head.save(update_fields=["unit"])
     sync_memberships(head)
     assert visible(head) == {case}
 

@@ -1,6 +1,6 @@
 """Fill the database with a demo world, and optionally with many bulk cases.
 
-    manage.py seed_demo                 units, seven users, a dozen cases, all through the services
+    manage.py seed_demo                 units, eight users, a dozen cases, all through the services
     manage.py seed_demo --if-empty      the same, unless the demo is already there (make run)
     manage.py seed_demo --cases 10000   the demo (if absent) plus 10,000 bulk cases
 
