@@ -141,9 +141,7 @@ def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
     if dash is None:
         return Q(article__article=number, **({"article__part": int(part)} if part else {}))
     # "190-1" is either article 190 part 1 or article 190-1 (numbers like 108-1 exist in the Code).
-    as_number = Q(
-        article__article=f"{number}-{dash}", **({"article__part": int(part)} if part else {})
-    )
+    as_number = Q(article__article=f"{number}-{dash}", **({"article__part": int(part)} if part else {}))
     return as_number | Q(article__article=number, article__part=int(dash))
 
 
