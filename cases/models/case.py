@@ -85,7 +85,7 @@ class CaseArticle(models.Model):  # defined before Case: simple-history reads th
     article = models.ForeignKey(
         "cases.CriminalCodeArticle", on_delete=models.CASCADE, db_column="criminalcodearticle_id"
     )
-    point = models.CharField(
+    point = models.CharField(  # noqa: DJ001 -- null is "no point": the rows existing before 0016 have none
         max_length=8,
         null=True,
         blank=True,
