@@ -72,20 +72,6 @@ def field_label(f) -> str:
 
 
 @dataclass(frozen=True)
-def _link_label(labels: dict, link) -> str:
-    """A linked row's label; a part of a qualification with its point (cases/qualification.py)."""
-    if not isinstance(link, tuple):
-        return labels.get(link, f"#{link}")
-    target, point = link
-    label = labels.get(target, f"#{target}")
-    if not point:
-        return label
-    if get_language() == "kk":  # "190-бап 2-бөлік — …" reads "190-бап 2-бөлік 4-тармақ — …"
-        head, dash, title = label.partition(" — ")
-        return f"{head} {point}-тармақ{dash}{title}"
-    return f"п. {point} {label}"
-
-
 class Source:
     """A model with history that belongs to a case, and how its history rows name the case."""
 
@@ -324,6 +310,20 @@ class _Page:
             changes=changes,
             why=row.history_change_reason or "",
         )
+
+
+def _link_label(labels: dict, link) -> str:
+    """A linked row's label; a part of a qualification with its point (cases/qualification.py)."""
+    if not isinstance(link, tuple):
+        return labels.get(link, f"#{link}")
+    target, point = link
+    label = labels.get(target, f"#{target}")
+    if not point:
+        return label
+    if get_language() == "kk":  # "190-бап 2-бөлік — …" reads "190-бап 2-бөлік 4-тармақ — …"
+        head, dash, title = label.partition(" — ")
+        return f"{head} {point}-тармақ{dash}{title}"
+    return f"п. {point} {label}"
 
 
 class CaseTimeline:
