@@ -69,7 +69,7 @@ class PointsMixin:
     """Reads the points field into {part id: point} for the service (which checks each point's form)."""
 
     def clean(self):
-        cleaned = super().clean()  # type: ignore[misc]
+        cleaned = super().clean()
         text = (cleaned.get("points") or "").strip()
         articles = cleaned.get("articles") or []
         by_code = {a.code: a.pk for a in articles}
@@ -77,10 +77,10 @@ class PointsMixin:
         for item in filter(None, (chunk.strip() for chunk in text.replace(",", ";").split(";"))):
             code, colon, point = (x.strip() for x in item.partition(":"))
             if not colon or not point:
-                self.add_error("points", _("Write each point as the part, a colon and the point: “190-2: 4”."))  # type: ignore[attr-defined]
+                self.add_error("points", _("Write each point as the part, a colon and the point: “190-2: 4”."))
                 break
             if code not in by_code:
-                self.add_error("points", _("%(code)s is not among the chosen articles.") % {"code": code})  # type: ignore[attr-defined]
+                self.add_error("points", _("%(code)s is not among the chosen articles.") % {"code": code})
                 break
             points[by_code[code]] = point
         cleaned["points"] = points

@@ -113,7 +113,7 @@ class CaseSerializer(CaseListSerializer):
 
     @extend_schema_field(QualificationSerializer(many=True))
     def get_qualification(self, case: Case) -> list[dict]:
-        return QualificationSerializer(case_qualification(case), many=True).data
+        return list(QualificationSerializer(case_qualification(case), many=True).data)
 
 
 class CaseFilterSerializer(serializers.Serializer):

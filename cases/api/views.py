@@ -197,7 +197,7 @@ def _stored_points(case: Case, keep=None) -> dict[int, str]:
     links = CaseArticle.objects.filter(case=case, point__isnull=False)
     if keep is not None:
         links = links.filter(article__in=keep)
-    return dict(links.values_list("article_id", "point"))
+    return {pk: str(point) for pk, point in links.values_list("article_id", "point")}
 
 
 def _same_points(case: Case, points: dict[int, str | None]) -> bool:

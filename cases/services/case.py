@@ -162,7 +162,10 @@ def case_requalify(
     qualification = resolve_articles(articles)
     chosen_points = resolve_points(qualification, points)
     current = list(case.articles.all())
-    current_points = dict(CaseArticle.objects.filter(case=case, point__isnull=False).values_list("article_id", "point"))
+    current_points = {
+        pk: str(point)
+        for pk, point in CaseArticle.objects.filter(case=case, point__isnull=False).values_list("article_id", "point")
+    }
     before = {
         "articles": qualification_codes(current, current_points),
         "gravity": case.gravity,
