@@ -118,7 +118,7 @@ def test_the_reference_data_covers_the_most_registered_parts(reference_data):
         assert part.versions.all(), part.code
 
 
-def test_a_version_may_carry_the_category_the_code_sets_against_its_sanction(reference_data):
+def test_a_version_may_carry_the_category_the_code_sets_against_its_sanction(admin):
     assert (
         derive_gravity(
             is_misdemeanour=False, intent=Intent.INTENTIONAL, max_imprisonment_months=84, life_imprisonment=False
@@ -150,3 +150,5 @@ def test_a_version_may_carry_the_category_the_code_sets_against_its_sanction(ref
     assert version.gravity == Gravity.MEDIUM
     part.refresh_from_db()
     assert part.gravity == Gravity.MEDIUM
+    page = verified_client(admin).get(reverse("reference:article", args=[part.pk])).content.decode()
+    assert "set by УК РК ст. 11 ч. 6 (пример)" in page
