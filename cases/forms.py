@@ -49,12 +49,51 @@ def _people(role: str, unit=None):
     return users.filter(unit__in=unit.subtree()) if unit is not None else users
 
 
-class CaseRegisterForm(forms.Form):
+def points_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Points (пункты)"),
+        required=False,
+        max_length=500,
+        help_text=_("Where a part has points: the part, a colon and the point, e.g. “190-2: 4; 188-3: 1”."),
+    )
+
+
+def points_text(case) -> str:
+    """The case's points as the field shows them ("190-2: 4; 188-3: 1")."""
+    from .qualification import case_qualification
+
+    return "; ".join(f"{link.article.code}: {link.point}" for link in case_qualification(case) if link.point)
+
+
+class PointsMixin:
+    """Reads the points field into {part id: point} for the service (which checks each point's form)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        text = (cleaned.get("points") or "").strip()
+        articles = cleaned.get("articles") or []
+        by_code = {a.code: a.pk for a in articles}
+        points: dict[int, str] = {}
+        for item in filter(None, (chunk.strip() for chunk in text.replace(",", ";").split(";"))):
+            code, colon, point = (x.strip() for x in item.partition(":"))
+            if not colon or not point:
+                self.add_error("points", _("Write each point as the part, a colon and the point: “190-2: 4”."))
+                break
+            if code not in by_code:
+                self.add_error("points", _("%(code)s is not among the chosen articles.") % {"code": code})
+                break
+            points[by_code[code]] = point
+        cleaned["points"] = points
+        return cleaned
+
+
+class CaseRegisterForm(PointsMixin, forms.Form):
     articles = ArticleMultipleChoiceField(
         label=_("Qualification (articles of the Criminal Code)"),
         queryset=active_articles(),
         widget=ArticleFilterSelect(),
     )
+    points = points_field()
     proceedings_form = forms.ChoiceField(label=_("Form of pre-trial proceedings"), choices=ProceedingsForm.choices)
     event_date = forms.DateField(label=_("Date of the offence"), required=False, widget=DATE)
     plot = TextareaField(label=_("Plot"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
@@ -129,11 +168,12 @@ class CaseEditForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
 
 
-class CaseRequalifyForm(forms.Form):
+class CaseRequalifyForm(PointsMixin, forms.Form):
     """A change of the qualification (and with it the gravity): its own act with its reason."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     articles = CaseRegisterForm.base_fields["articles"]
+    points = points_field()
     event_date = CaseRegisterForm.base_fields["event_date"]
     reason = forms.CharField(label=_("Reason for the requalification"), max_length=500)
 

@@ -65,16 +65,25 @@ def load(apps) -> Loaded:
         for shipped in row["versions"]:
             day = date.fromisoformat(shipped["in_force_from"])
             stored = Version.objects.filter(article=article, in_force_from=day).first()
+            override = shipped.get("gravity_override")  # {"gravity": n, "article": "..."} where the Code excepts
+            override_fields = (
+                {"gravity_override": override["gravity"], "override_article": override["article"]} if override else {}
+            )
             if stored is None:
                 # Historical models have no custom save(): derive the gravity as the model would.
                 Version.objects.create(
                     article=article,
                     in_force_from=day,
-                    gravity=derive_gravity(**{k: shipped[k] for k in SANCTION}),
+                    gravity=derive_gravity(
+                        **{k: shipped[k] for k in SANCTION}, override=override["gravity"] if override else None
+                    ),
                     **{k: shipped[k] for k in (*SANCTION, "amending_law", "needs_verification", "note")},
+                    **override_fields,
                 )
                 counts["versions_added"] += 1
-            elif any(getattr(stored, k) != shipped[k] for k in SANCTION):
+            elif any(getattr(stored, k) != shipped[k] for k in SANCTION) or getattr(
+                stored, "gravity_override", None
+            ) != (override["gravity"] if override else None):
                 counts["conflicts"].append(f"{article.article}-{article.part} {day.isoformat()}")
         latest = (
             Version.objects.filter(article=article).order_by("-in_force_from").values_list("gravity", flat=True).first()

@@ -139,12 +139,10 @@ def _name_matches(q: str) -> QuerySet:
 def _article_condition(number: str, dash: str | None, part: str | None) -> Q:
     """On the case–article link table (``Case.articles.through``)."""
     if dash is None:
-        return Q(criminalcodearticle__article=number, **({"criminalcodearticle__part": int(part)} if part else {}))
+        return Q(article__article=number, **({"article__part": int(part)} if part else {}))
     # "190-1" is either article 190 part 1 or article 190-1 (numbers like 108-1 exist in the Code).
-    as_number = Q(
-        criminalcodearticle__article=f"{number}-{dash}", **({"criminalcodearticle__part": int(part)} if part else {})
-    )
-    return as_number | Q(criminalcodearticle__article=number, criminalcodearticle__part=int(dash))
+    as_number = Q(article__article=f"{number}-{dash}", **({"article__part": int(part)} if part else {}))
+    return as_number | Q(article__article=number, article__part=int(dash))
 
 
 class PlotMatches(Func):

@@ -22,8 +22,8 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 from simple_history.utils import get_history_manager_for_model
 
 from audit.choices import ACCESS_EVENTS
@@ -239,10 +239,13 @@ class _Page:
                 if x.is_relation and x.name not in ("history",) and x.related_model is f.related_model
             )
             links: defaultdict[int, set] = defaultdict(set)
-            for history_id, target_id in link_model.objects.filter(history_id__in=history_ids).values_list(
-                "history_id", target.attname
+            # A case's qualification records the point of each part (CaseArticle.point): a new point is a change.
+            pointed = any(x.name == "point" for x in link_model._meta.concrete_fields)
+            columns = ("history_id", target.attname, "point") if pointed else ("history_id", target.attname)
+            for history_id, target_id, *point in link_model.objects.filter(history_id__in=history_ids).values_list(
+                *columns
             ):
-                links[history_id].add(target_id)
+                links[history_id].add((target_id, point[0]) if pointed else target_id)
             found[f.name] = (f.related_model, links)
         return found
 
@@ -256,7 +259,7 @@ class _Page:
                         wanted[f.related_model].add(value)
         for model, links in m2m.values():
             for ids in links.values():
-                wanted[model].update(ids)
+                wanted[model].update(i[0] if isinstance(i, tuple) else i for i in ids)
         # select_related(): a label that names a related row (a participant names its person) costs no query each.
         return {
             model: {o.pk: str(o) for o in model._default_manager.filter(pk__in=ids).select_related()}
@@ -295,7 +298,7 @@ class _Page:
             if new_ids != old_ids:
 
                 def show(ids, model=model):
-                    return "; ".join(sorted(labels.get(model, {}).get(i, f"#{i}") for i in ids)) or "—"
+                    return "; ".join(sorted(_link_label(labels.get(model, {}), i) for i in ids)) or "—"
 
                 field_ = source.model._meta.get_field(name)
                 changes.append(Change(field_label(field_), show(old_ids), show(new_ids)))
@@ -307,6 +310,20 @@ class _Page:
             changes=changes,
             why=row.history_change_reason or "",
         )
+
+
+def _link_label(labels: dict, link) -> str:
+    """A linked row's label; a part of a qualification with its point (cases/qualification.py)."""
+    if not isinstance(link, tuple):
+        return labels.get(link, f"#{link}")
+    target, point = link
+    label = labels.get(target, f"#{target}")
+    if not point:
+        return label
+    if get_language() == "kk":  # "190-бап 2-бөлік — …" reads "190-бап 2-бөлік 4-тармақ — …"
+        head, dash, title = label.partition(" — ")
+        return f"{head} {point}-тармақ{dash}{title}"
+    return f"п. {point} {label}"
 
 
 class CaseTimeline:

@@ -317,28 +317,31 @@ class CopySink:
         link_ids = self._ids(through, through._meta.pk.column, len(pairs))
         table = self._table(through)
         position = {source: 0, target: 1}
-        assert set(table.attnames) == {"id", source, target}, f"unexpected columns in {through._meta.db_table}"
-        self._copy(
-            table,
-            (
-                [str(i) if a == "id" else str(pair[position[a]]) for a in table.attnames]
-                for i, pair in zip(link_ids, pairs)
-            ),
-        )
+        # Besides the two keys, a link may carry nullable details (a qualification's point): the bulk
+        # world leaves them NULL.
+        empty = {a for a in table.attnames if a not in ("id", source, target)}
+        assert all(through._meta.get_field(a).null for a in empty), f"unexpected columns in {through._meta.db_table}"
+
+        def link_value(attname, link_id, pair):
+            if attname == "id":
+                return str(link_id)
+            return NULL if attname in empty else str(pair[position[attname]])
+
+        self._copy(table, ([link_value(a, i, pair) for a in table.attnames] for i, pair in zip(link_ids, pairs)))
         self.rows[through._meta.label] += len(pairs)
         if historical is None:
             return
         htable = self._table(historical, with_pk=False)  # m2m_history_id from its sequence
-        assert set(htable.attnames) == {"id", "history_id", source, target}, historical._meta.db_table
+        assert set(htable.attnames) == {"id", "history_id", source, target} | empty, historical._meta.db_table
 
         def value(attname, link_id, pair):
             if attname == "id":
-                return link_id
+                return str(link_id)
             if attname == "history_id":
-                return history_ids[pair[0]]
-            return pair[position[attname]]
+                return str(history_ids[pair[0]])
+            return NULL if attname in empty else str(pair[position[attname]])
 
-        self._copy(htable, ([str(value(a, i, pair)) for a in htable.attnames] for i, pair in zip(link_ids, pairs)))
+        self._copy(htable, ([value(a, i, pair) for a in htable.attnames] for i, pair in zip(link_ids, pairs)))
         self.rows[historical._meta.label] += len(pairs)
 
 

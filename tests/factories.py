@@ -83,20 +83,38 @@ def register(
     actor: User,
     unit: Unit | None = None,
     articles=("188-1",),
-    form: str = "inquiry",
+    form: str | None = None,
     plot: str = "Тайно похитил телефон из сумки потерпевшей.",
     days_ago: int = 1,
     **extra,
 ):
+    chosen = [article(a) for a in articles]
+    registered_at = timezone.now() - timedelta(days=days_ago)
+    day = extra.get("event_date") or timezone.localdate(registered_at)
     return case_register(
         actor=actor,
         unit=unit or actor.unit,
-        articles=[article(a) for a in articles],
-        proceedings_form=form,
+        articles=chosen,
+        proceedings_form=form or usual_form(chosen, day),
         plot=plot,
-        registered_at=timezone.now() - timedelta(days=days_ago),
+        registered_at=registered_at,
         **extra,
     )
+
+
+def usual_form(chosen, day: date) -> str:
+    """An inquiry, as most cases; a grave one needs the preliminary investigation (cases/proceedings_forms.py).
+    Where the law of ``day`` gives no gravity, the inquiry: the service reports the real error."""
+    from django.core.exceptions import ValidationError
+
+    from cases.proceedings_forms import allowed_forms
+    from cases.services.registration import gravity_in_force
+
+    try:
+        gravity, _versions = gravity_in_force(chosen, day)
+    except ValidationError:
+        return "inquiry"
+    return "inquiry" if "inquiry" in allowed_forms(gravity) else "investigation"
 
 
 def author_only_requirement(act_type, **steps):

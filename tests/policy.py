@@ -43,7 +43,7 @@ class Route:
 def _case_edit(w):
     return {
         "version": w.case.version,
-        "proceedings_form": "inquiry",
+        "proceedings_form": w.case.proceedings_form,  # as the form shows it: a grave case may not run as an inquiry
         "plot": "Уточнённая фабула.",
         "reason": "Уточнение",
     }

@@ -21,8 +21,18 @@ from ..access.scope import allowed_actions
 from ..act_fields import PREFIX, add_structured_fields, structured_values
 from ..act_transitions import PERSON_ACTIONS, act_actions
 from ..choices import ActStatus, CaseStatus, Gravity, Language, ProceedingsForm
-from ..models import ActRendering, Case, CriminalCodeArticle, Participant, Person, ProceduralAct, ProceduralActType
+from ..models import (
+    ActRendering,
+    Case,
+    CaseArticle,
+    CriminalCodeArticle,
+    Participant,
+    Person,
+    ProceduralAct,
+    ProceduralActType,
+)
 from ..models.requirements import prime_requirements
+from ..qualification import case_qualification, reference
 from ..selectors import is_overdue
 from ..services.participants import linked_persons
 
@@ -48,6 +58,25 @@ class ArticleSerializer(serializers.ModelSerializer):
     class Meta:
         model = CriminalCodeArticle
         fields = ["id", "code", "article", "part", "title_ru", "title_kk", "gravity"]
+
+
+class QualificationSerializer(serializers.ModelSerializer):
+    """One part of the case's qualification with its point (пункт), and how it reads in each language."""
+
+    code = serializers.CharField(source="article.code", read_only=True, help_text="Article-part, e.g. 190-2.")
+    point = serializers.CharField(allow_null=True, help_text="The point of the part, e.g. 4; null when none.")
+    reference_ru = serializers.SerializerMethodField(help_text="E.g. п. 4 ч. 2 ст. 190.")
+    reference_kk = serializers.SerializerMethodField(help_text="E.g. 190-бап 2-бөлік 4-тармақ.")
+
+    class Meta:
+        model = CaseArticle
+        fields = ["article", "code", "point", "reference_ru", "reference_kk"]
+
+    def get_reference_ru(self, link: CaseArticle) -> str:
+        return reference(link.article.article, link.article.part, link.point, "ru")
+
+    def get_reference_kk(self, link: CaseArticle) -> str:
+        return reference(link.article.article, link.article.part, link.point, "kk")
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -79,12 +108,24 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(CaseListSerializer):
     articles = ArticleSerializer(many=True)
+    qualification = serializers.SerializerMethodField()
     group = UserRefSerializer(many=True)
     prosecutor = UserRefSerializer(allow_null=True)
     supervisor = UserRefSerializer(allow_null=True)
 
     class Meta(CaseListSerializer.Meta):
-        fields = CaseListSerializer.Meta.fields + ["plot", "articles", "group", "prosecutor", "supervisor"]
+        fields = CaseListSerializer.Meta.fields + [
+            "plot",
+            "articles",
+            "qualification",
+            "group",
+            "prosecutor",
+            "supervisor",
+        ]
+
+    @extend_schema_field(QualificationSerializer(many=True))
+    def get_qualification(self, case: Case) -> list[dict]:
+        return list(QualificationSerializer(case_qualification(case), many=True).data)
 
 
 class CaseFilterSerializer(serializers.Serializer):
@@ -113,7 +154,19 @@ class CaseUpdateSerializer(serializers.Serializer):
     articles = serializers.PrimaryKeyRelatedField(
         queryset=CriminalCodeArticle.objects.filter(is_active=True), many=True, required=False, allow_empty=False
     )
+    points = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=8),
+        required=False,
+        help_text='The point (пункт) of a qualified part by the part\'s id, e.g. {"190": "4"}; a new point is a '
+        "requalification.",
+    )
     reason = serializers.CharField(max_length=500)
+
+    def validate_points(self, points: dict) -> dict[int, str | None]:
+        try:
+            return {int(key): value for key, value in points.items()}
+        except ValueError:
+            raise serializers.ValidationError("Keys are ids of article parts.") from None
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -34,7 +34,7 @@ from ecase import blobs
 
 from .. import access
 from ..act_transitions import ActAction
-from ..models import Case, Participant, Person, ProceduralAct
+from ..models import Case, CaseArticle, Participant, Person, ProceduralAct
 from ..pdf.current import current_pdf_sha256
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
@@ -161,11 +161,15 @@ class CaseDetailView(ScopedAPIView):
         changes = dict(body.validated_data)
         reason = changes.pop("reason")
         articles = changes.pop("articles", None)
+        points = changes.pop("points", None)
+        if points is not None and articles is None:
+            articles = list(case.articles.all())  # new points of the same parts: a requalification too
         redated = "event_date" in changes and changes["event_date"] != case.event_date
         if (
             articles is not None
             and not redated
             and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))
+            and (points is None or _same_points(case, points))
         ):
             articles = None  # the same qualification sent back: an ordinary edit, the gravity stays
         with transaction.atomic():
@@ -179,6 +183,7 @@ class CaseDetailView(ScopedAPIView):
                     articles=articles,
                     reason=reason,
                     expected_version=version,
+                    points=points if points is not None else _stored_points(case, keep=articles),
                     **dated,
                 )
                 version = case.version
@@ -187,6 +192,18 @@ class CaseDetailView(ScopedAPIView):
                     case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes
                 )
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
+
+
+def _stored_points(case: Case, keep=None) -> dict[int, str]:
+    """The case's points, of the parts in ``keep`` only when given (articles sent without points keep theirs)."""
+    links = CaseArticle.objects.filter(case=case, point__isnull=False)
+    if keep is not None:
+        links = links.filter(article__in=keep)
+    return {pk: str(point) for pk, point in links.values_list("article_id", "point")}
+
+
+def _same_points(case: Case, points: dict[int, str | None]) -> bool:
+    return {pk: p for pk, p in points.items() if p} == _stored_points(case)
 
 
 @extend_schema(tags=["cases"])

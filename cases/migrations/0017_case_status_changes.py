@@ -74,7 +74,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0007_user_position_kk"),
-        ("cases", "0014_prosecutor_decisions"),
+        ("cases", "0016_article_points"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -3,6 +3,7 @@
 from .acts import ProceduralAct, SignedActImmutableError
 from .case import (
     Case,
+    CaseArticle,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     DeadlineExtension,
@@ -26,6 +27,7 @@ __all__ = [
     "ActTransition",
     "AppendOnlyError",
     "Case",
+    "CaseArticle",
     "offence_day",
     "CaseGroupObjectPermission",
     "CaseStatusChange",

@@ -6,7 +6,7 @@ from typing import ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -69,13 +69,53 @@ def offence_day():
     return Coalesce("event_date", TruncDate("registered_at"))
 
 
+POINT_RE = r"^[1-9][0-9]?(-[1-9])?$"
+
+
+class CaseArticle(models.Model):  # defined before Case: simple-history reads the through model as Case is built
+    """One article part of a case's qualification, with the point (пункт) when the part has points.
+
+    The point is on the link, not a reference row: the sanction (and so the gravity) belongs to the
+    part and stays versioned per part (``CriminalCodeArticleVersion``), whatever point is charged.
+    The table is the one Django created for the plain many-to-many (migration 0016 keeps it); the
+    history of the case snapshots its rows with the point (ecase/history.py).
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE)
+    article = models.ForeignKey(
+        "cases.CriminalCodeArticle", on_delete=models.CASCADE, db_column="criminalcodearticle_id"
+    )
+    point = models.CharField(  # noqa: DJ001 -- null is "no point": the rows existing before 0016 have none
+        max_length=8,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(POINT_RE, _("A point is a number, such as 4 or 3-1."))],
+        help_text=_("The point (пункт) of the part, such as 4 in п. 4 ч. 2 ст. 190; null when none."),
+    )
+
+    class Meta:
+        db_table = "cases_case_articles"
+        # As Django made it for the plain many-to-many: the index exists since migration 0001.
+        unique_together = [("case", "article")]
+
+    def __str__(self) -> str:
+        from ..qualification import qualification_label
+
+        return qualification_label(self.article, self.point)
+
+
+def _history_name(name: str) -> str:
+    return "HistoricalCase_articles" if name == "CaseArticle" else f"Historical{name}"
+
+
 class Case(CaseDataModel):
     """A criminal case (a record of the Unified Register of Pre-trial Investigations, ERDR)."""
 
     registration_number = models.CharField(max_length=64, unique=True, editable=False)
     registered_at = models.DateTimeField()
     event_date = models.DateField(null=True, blank=True, help_text=_("Date of the offence, when known."))
-    articles = models.ManyToManyField("cases.CriminalCodeArticle", related_name="cases")
+    # The qualification: article parts with the point (пункт) of each, where the part has points.
+    articles = models.ManyToManyField("cases.CriminalCodeArticle", through=CaseArticle, related_name="cases")
     # Derived from the article versions in force on ``offence_on`` at registration and at
     # requalification only (cases/services): never by an edit of the case or of reference data.
     gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
@@ -104,7 +144,9 @@ class Case(CaseDataModel):
     deadline = models.DateField(null=True, blank=True, help_text=_("Empty while the term is interrupted."))
     version = models.PositiveIntegerField(default=1, help_text=_("Raised by every change: refuses stale edits."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = case_history(m2m_fields=[articles, group])
+    # The link table's history keeps the name it had as a plain many-to-many (migration 0016): the
+    # sealed segments of the history chain name their tables (audit/history_seal.py).
+    history = case_history(m2m_fields=[articles, group], custom_model_name=_history_name)
 
     objects: ClassVar = CaseQuerySet.as_manager()
 

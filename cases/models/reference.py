@@ -78,6 +78,17 @@ class CriminalCodeArticleVersion(models.Model):
     life_imprisonment = models.BooleanField(default=False)
     intent = models.CharField(max_length=16, choices=Intent.choices, default=Intent.INTENTIONAL)
     gravity = models.PositiveSmallIntegerField(choices=Gravity.choices, editable=False)
+    # Where the Code itself puts a part in another category than its sanction gives (УК РК art. 11
+    # sets the rule; a special norm may except a part from it), the category it says, with that norm.
+    gravity_override = models.PositiveSmallIntegerField(
+        choices=Gravity.choices,
+        null=True,
+        blank=True,
+        help_text=_("The category the Code sets for this part against its sanction, if it does."),
+    )
+    override_article = models.CharField(
+        max_length=200, blank=True, help_text=_("The article of the Code that makes the exception.")
+    )
     amending_law = models.CharField(
         max_length=500,
         blank=True,
@@ -96,6 +107,7 @@ class CriminalCodeArticleVersion(models.Model):
         "max_imprisonment_months",
         "life_imprisonment",
         "intent",
+        "gravity_override",
     )
 
     class Meta:
@@ -106,6 +118,11 @@ class CriminalCodeArticleVersion(models.Model):
                 name="article_version_misdemeanour_has_no_imprisonment",
                 condition=models.Q(is_misdemeanour=False)
                 | models.Q(max_imprisonment_months__isnull=True, life_imprisonment=False),
+            ),
+            # An exception is data with its source: no override without the article that makes it.
+            models.CheckConstraint(
+                name="article_version_override_cites_article",
+                condition=models.Q(gravity_override__isnull=True) | ~models.Q(override_article=""),
             ),
         ]
 
@@ -155,6 +172,7 @@ class CriminalCodeArticleVersion(models.Model):
             intent=self.intent,
             max_imprisonment_months=self.max_imprisonment_months,
             life_imprisonment=self.life_imprisonment,
+            override=self.gravity_override,
         )
         super().save(*args, **kwargs)
         # The part's display gravity follows its latest version; no case is touched (its gravity

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import CriminalCodeArticle, Participant, ProceduralAct
+from ..qualification import case_qualification, qualification_label
 from ..signing.roles import act_signature_roles
 from .declension import CASES, FEMALE, declined, join_names, sex_of
 from .layout import layout_labels
@@ -93,6 +94,13 @@ def _people(act: ProceduralAct) -> dict[str, dict]:
 def _ids(raw: Any) -> list[int]:
     many = raw if isinstance(raw, list) else [raw]
     return [int(i) for i in many if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
+
+
+def _linked_article(link, language: str) -> str:
+    """A part of the case's qualification; with its point, as "п. 4 ч. 2 ст. 190 — …" (cases/qualification.py)."""
+    if not link.point:
+        return _article(link.article.code, language)
+    return qualification_label(link.article, link.point, language)
 
 
 def _article(code: str, language: str) -> str:
@@ -194,7 +202,7 @@ def act_snapshot(act: ProceduralAct, *, signature_roles: list[str], signed_at: d
             "case": {
                 "registration_number": case.registration_number,
                 "registered_on": _short_date(timezone.localdate(case.registered_at)),
-                "articles": [_article(a.code, language) for a in case.articles.order_by("article", "part")],
+                "articles": [_linked_article(link, language) for link in case_qualification(case)],
                 "unit": unit.name_kk if language == "kk" else unit.name_ru,
             },
             "author": _person(act.author, language),

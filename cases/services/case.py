@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -19,11 +19,20 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..choices import CaseAction, CaseStatus, Gravity
-from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
+from ..models import Case, CaseArticle, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
 from ..models.status_log import record_status_change
+from ..proceedings_forms import check_form
 from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED, case_action_refusal
 from .decisions import CASE_DECISION_TYPES, decision_act_sign
-from .registration import gravity_in_force, gravity_of_versions, require_supervisor_for_grave, resolve_articles
+from .registration import (
+    gravity_in_force,
+    gravity_of_versions,
+    qualification_codes,
+    require_supervisor_for_grave,
+    resolve_articles,
+    resolve_points,
+    set_qualification,
+)
 from .term import refresh_deadline
 
 EDITABLE_FIELDS = ("plot", "event_date", "proceedings_form")
@@ -68,6 +77,8 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
         setattr(case, name, value.strip() if isinstance(value, str) else value)
     if case.offence_on != offence_before:
         _refuse_gravity_change_by_date(case, offence_before)
+    if case.proceedings_form != form_before:
+        check_form(form=case.proceedings_form, gravity=case.gravity)
     # Case's check constraints are each restated by its validation with a message for the user (plot
     # not blank: ``Case.clean``; status and form: the fields' choices; version: raised by ``save`` from
     # the locked row) and enforced by the database at the UPDATE: testing them again costs three
@@ -130,8 +141,13 @@ def case_requalify(
     reason: str,
     event_date=_KEEP,
     expected_version: int | None = None,
+    points: Mapping[int, str | None] | None = None,
 ) -> Case:
     """Change the qualification: the one act that changes a case's gravity after registration.
+
+    ``points`` gives the point (пункт) of a qualified part by its id; a new point alone is a
+    requalification too. A gravity the case's form of proceedings does not allow is refused: the
+    form is changed first (``case_update``), so that the act says which form the case runs in.
 
     The gravity is derived anew from the article versions in force on the offence date (the
     registration day if unknown; ``event_date`` corrects it in the same act), the grants follow
@@ -146,9 +162,22 @@ def case_requalify(
     if not reason:
         raise ValidationError({"reason": _("State why the case is requalified.")})
     qualification = resolve_articles(articles)
+    chosen_points = resolve_points(qualification, points)
     current = list(case.articles.all())
-    before = {"articles": sorted(a.code for a in current), "gravity": case.gravity, "event_date": str(case.event_date)}
-    same = {a.pk for a in qualification} == {a.pk for a in current} and event_date in (_KEEP, case.event_date)
+    current_points = {
+        pk: str(point)
+        for pk, point in CaseArticle.objects.filter(case=case, point__isnull=False).values_list("article_id", "point")
+    }
+    before = {
+        "articles": qualification_codes(current, current_points),
+        "gravity": case.gravity,
+        "event_date": str(case.event_date),
+    }
+    same = (
+        {a.pk for a in qualification} == {a.pk for a in current}
+        and chosen_points == current_points
+        and event_date in (_KEEP, case.event_date)
+    )
     if event_date is not _KEEP:
         case.event_date = event_date
     gravity, versions = gravity_in_force(qualification, case.offence_on)
@@ -164,12 +193,13 @@ def case_requalify(
             }
         )
     case.gravity = gravity
+    check_form(form=case.proceedings_form, gravity=case.gravity, field="articles")
     require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     save_attributed(case, actor=actor, reason=reason, exclude=M2M_EXCLUDE)
-    case.articles.set(qualification)
+    set_qualification(case, qualification, chosen_points)
     grants = access.sync_grants(case)  # gravity decides whether unit supervisors see it
     after = {
-        "articles": sorted(a.code for a in qualification),
+        "articles": qualification_codes(qualification, chosen_points),
         "gravity": case.gravity,
         "event_date": str(case.event_date),
         "versions": versions,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +22,10 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..choices import CaseStatus, Gravity
-from ..models import Case, CriminalCodeArticle, CriminalCodeArticleVersion, RegistrationSequence
+from ..models import Case, CaseArticle, CriminalCodeArticle, CriminalCodeArticleVersion, RegistrationSequence
+from ..models.case import POINT_RE
 from ..models.status_log import REGISTER, record_status_change
+from ..proceedings_forms import check_form
 from .term import refresh_deadline
 
 
@@ -54,6 +58,65 @@ def resolve_articles(articles: Iterable[CriminalCodeArticle | int]) -> list[Crim
     if len(found) != len(ids):
         raise ValidationError({"articles": _("Unknown or inactive article of the Criminal Code.")})
     return found
+
+
+def resolve_points(qualification: list[CriminalCodeArticle], points: Mapping[int, str | None] | None) -> dict[int, str]:
+    """The point (пункт) of each qualified part that has one, checked: a point names a part of the
+    qualification and is a number such as 4 or 3-1 (``CaseArticle.point``)."""
+    chosen = {a.pk: a for a in qualification}
+    resolved: dict[int, str] = {}
+    for pk, point in (points or {}).items():
+        point = str(point or "").strip()
+        if not point:
+            continue
+        if pk not in chosen:
+            raise ValidationError({"points": _("A point is given for an article that is not in the qualification.")})
+        if not re.match(POINT_RE, point):
+            raise ValidationError(
+                {
+                    "points": _("Point “%(point)s” of %(article)s: a point is a number, such as 4 or 3-1.")
+                    % {"point": point, "article": chosen[pk].code}
+                }
+            )
+        resolved[pk] = point
+    return resolved
+
+
+def set_qualification(case: Case, qualification: list[CriminalCodeArticle], points: dict[int, str]) -> None:
+    """Make the case's links the parts of ``qualification`` with their points (a link the new one lacks goes,
+    as ``set`` did).
+
+    The links are written directly, a point being per link, and the one ``m2m_changed`` that ``set``
+    would send is sent after them: simple-history answers it with the case's history row that
+    snapshots the new qualification, points included (ecase/history.py).
+    """
+    stored = {link.article_id: link for link in CaseArticle.objects.filter(case=case)}
+    wanted = {a.pk for a in qualification}
+    gone = [pk for pk in stored if pk not in wanted]
+    if gone:
+        CaseArticle.objects.filter(case=case, article_id__in=gone).delete()
+    added = [CaseArticle(case=case, article_id=pk, point=points.get(pk)) for pk in wanted if pk not in stored]
+    CaseArticle.objects.bulk_create(added)
+    repointed = [link for pk, link in stored.items() if pk in wanted and link.point != points.get(pk)]
+    for link in repointed:
+        link.point = points.get(link.article_id)
+        link.save(update_fields=["point"])
+    changed = {*gone, *(link.article_id for link in added), *(link.article_id for link in repointed)}
+    if changed:
+        m2m_changed.send(
+            sender=CaseArticle,
+            instance=case,
+            action="post_add",
+            reverse=False,
+            model=CriminalCodeArticle,
+            pk_set=changed,
+            using=case._state.db,
+        )
+
+
+def qualification_codes(qualification: list[CriminalCodeArticle], points: dict[int, str]) -> list[str]:
+    """The qualification as the audit records it: "190-2" or, with a point, "190-2 п.4"."""
+    return sorted(f"{a.code} п.{points[a.pk]}" if a.pk in points else a.code for a in qualification)
 
 
 def gravity_in_force(qualification: list[CriminalCodeArticle], day: date) -> tuple[int, list[str]]:
@@ -128,14 +191,20 @@ def case_register(
     lead_investigator: User | None = None,
     prosecutor: User | None = None,
     supervisor: User | None = None,
+    points: Mapping[int, str | None] | None = None,
 ) -> Case:
-    """Register a case in the ERDR: number, qualification, gravity, term and grants, in one transaction."""
+    """Register a case in the ERDR: number, qualification, gravity, term and grants, in one transaction.
+
+    ``points`` gives the point (пункт) of a qualified part by the part's id, where it has one. The form
+    of proceedings must be one the Code allows for the case's gravity (cases/proceedings_forms.py).
+    """
     lead = lead_investigator or actor
     _check_registrar(actor, unit, lead)
     # The form offers prosecutors by search only; whoever calls, the one named must be an active prosecutor.
     if prosecutor is not None and (prosecutor.role != Role.PROSECUTOR or not prosecutor.is_active):
         raise ValidationError({"prosecutor": _("Choose an active prosecutor.")})
     qualification = resolve_articles(articles)
+    chosen_points = resolve_points(qualification, points)
     case = Case(
         registered_at=registered_at or timezone.now(),
         event_date=event_date,
@@ -151,10 +220,11 @@ def case_register(
     case.full_clean(exclude=["registration_number", "articles", "group", "gravity"])
     # The law at the time of the act: the versions in force on the offence date (registration day if unknown).
     case.gravity, versions = gravity_in_force(qualification, case.offence_on)
+    check_form(form=case.proceedings_form, gravity=case.gravity)
     require_supervisor_for_grave(gravity=case.gravity, supervisor=case.supervisor)
     case.registration_number = issue_registration_number(unit=unit, when=case.registered_at)
     save_attributed(case, actor=actor, reason=_("Registered"), exclude=["registration_number"])
-    case.articles.set(qualification)
+    set_qualification(case, qualification, chosen_points)
     record_status_change(
         case, action=REGISTER, from_status="", actor=actor, on_date=timezone.localdate(case.registered_at)
     )
@@ -167,7 +237,7 @@ def case_register(
         target=case,
         data={
             "number": case.registration_number,
-            "articles": sorted(a.code for a in qualification),
+            "articles": qualification_codes(qualification, chosen_points),
             "gravity": case.gravity,
             "versions": versions,
             "form": case.proceedings_form,

@@ -19,10 +19,19 @@ from ecase.errors import NotAllowed, StaleEdit
 from .. import access, file_parts
 from ..access.grave import grave_hidden_for
 from ..choices import CaseAction
-from ..forms import CaseAssignForm, CaseEditForm, CaseRegisterForm, CaseRequalifyForm, CaseTransitionForm, ExtensionForm
+from ..forms import (
+    CaseAssignForm,
+    CaseEditForm,
+    CaseRegisterForm,
+    CaseRequalifyForm,
+    CaseTransitionForm,
+    ExtensionForm,
+    points_text,
+)
 from ..forms_filters import CaseFilterForm
 from ..models import Case
 from ..paging import paginate_without_count
+from ..qualification import case_qualification
 from ..selectors import case_list, changes_since
 from ..services.case import case_assign, case_requalify, case_transition, case_update
 from ..services.registration import case_register
@@ -143,7 +152,7 @@ def _own_tab_rows(case: Case, tab: str) -> dict:
         }
     if tab == "history":
         return {"history": case_changes(case, HISTORY_ROWS)}
-    return {"articles": case.articles.all(), "group": case.group.all()}
+    return {"articles": case_qualification(case), "group": case.group.all()}
 
 
 class CaseDetailView(CaseScopedView):
@@ -229,7 +238,13 @@ class CaseRequalifyView(CaseScopedView):
             actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "requalify"}
         )
         form = CaseRequalifyForm(
-            case=case, initial={"version": case.version, "articles": case.articles.all(), "event_date": case.event_date}
+            case=case,
+            initial={
+                "version": case.version,
+                "articles": case.articles.all(),
+                "points": points_text(case),
+                "event_date": case.event_date,
+            },
         )
         return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
 
@@ -243,6 +258,7 @@ class CaseRequalifyView(CaseScopedView):
                     case_id=case.pk,
                     actor=request.user,
                     articles=data["articles"],
+                    points=data["points"],
                     reason=data["reason"],
                     event_date=data["event_date"],
                     expected_version=data["version"],

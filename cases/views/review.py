@@ -27,6 +27,7 @@ from ..choices import ActStatus
 from ..forms import ActReviewForm
 from ..models import ProceduralAct
 from ..pdf.current import current_pdf_sha256
+from ..qualification import case_qualification
 from ..services.act_rendering import signature_roles
 from ..services.act_workflow import act_transition
 from .acts import needs_reauthentication, pending_decision_key, reauthenticate_then
@@ -78,7 +79,7 @@ class ActReviewView(CaseScopedView):
                 "agreement_due": act.status == ActStatus.AWAITING_AGREEMENT,
                 "agreement_overdue": act.agreement_due_at is not None and act.agreement_due_at < timezone.now(),
                 "has_pdf": current_pdf_sha256(act) is not None,
-                "articles": act.case.articles.all(),
+                "articles": case_qualification(act.case),
                 "fields": display_values(act.act_type, act.case, act.fields),
                 "participants": act.participants.select_related("person").order_by("role", "id"),
                 "preview": act_preview_html(act, rendering=rendering, signature_roles=signature_roles(act)),

@@ -127,7 +127,7 @@ def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     from tests.factories import article
     from tests.test_access_sweep import row_counts
 
-    ordinary = register(actor=investigator, supervisor=supervisor, prosecutor=prosecutor)
+    ordinary = register(actor=investigator, supervisor=supervisor, prosecutor=prosecutor, form="investigation")
     assert ordinary.gravity < 4
 
     def requalify():
@@ -267,7 +267,7 @@ def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(inv
     from cases.services.case import case_requalify
     from tests.factories import article
 
-    case = register(actor=investigator, supervisor=supervisor)
+    case = register(actor=investigator, supervisor=supervisor, form="investigation")
     note = ProceduralActType.objects.create(code="guard_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     author_only_requirement(note, approval_article="test")  # signed by the author, then approved
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import Role
 from cases.choices import Gravity, ParticipantRole
 from cases.models import Case, Participant, Person
-from cases.services.case import case_assign, case_requalify
+from cases.services.case import case_assign, case_requalify, case_update
 from cases.services.participants import participant_add
 from tests.factories import article, make_user, person_data, register
 
@@ -86,6 +86,14 @@ def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, inve
     )
     other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
     assert case in visible(other_head)
+    # A grave case runs as a preliminary investigation (cases/proceedings_forms.py): the form changes first.
+    case_update(
+        case_id=case.pk,
+        actor=investigator,
+        expected_version=Case.objects.get(pk=case.pk).version,
+        reason="Признаки особо тяжкого",
+        proceedings_form="investigation",
+    )
     case_requalify(case_id=case.pk, actor=investigator, reason="Переквалификация", articles=[article("99-1")])
     assert case not in visible(other_head)
     assert case in visible(supervisor)

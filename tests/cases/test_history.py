@@ -91,7 +91,7 @@ def test_case_history_on_create_update_and_many_to_many(investigator, colleague,
     row = latest(Case, case.pk)
     assert_row(row, user=investigator, type_="~")
     assert row.history_change_reason == "Уточнена квалификация"
-    assert set(row.articles.values_list("criminalcodearticle_id", flat=True)) == {article("191-1").pk}
+    assert set(row.articles.values_list("article_id", flat=True)) == {article("191-1").pk}
     case_assign(
         case_id=case.pk,
         actor=supervisor,

@@ -94,7 +94,7 @@ def test_filters_status_and_overdue(investigator, prosecutor, cases):
 
 
 def test_overdue_and_soon(investigator):
-    old = register(actor=investigator, form="protocol", days_ago=20)  # 10-day term, long over
+    old = register(actor=investigator, articles=("293-1",), form="protocol", days_ago=20)  # 10-day term, long over
     fresh = register(actor=investigator, form="inquiry", days_ago=0)  # 30 days left
     assert found(investigator, overdue=True) == {old}
     assert list(deadlines_soon(user=investigator)) == [old]

@@ -80,7 +80,7 @@ def test_a_plot_update_runs_at_most_12_statements_and_records_one_history_row_an
     row = Case.history.filter(id=grouped_case.pk).order_by("-history_id").first()
     assert row.plot == "Похитил телефон и кошелёк." and row.history_user_id == investigator.pk
     # The snapshot copied in the database is the case's articles and group as they stand.
-    assert set(row.articles.values_list("criminalcodearticle_id", flat=True)) == {article("188-1").pk}
+    assert set(row.articles.values_list("article_id", flat=True)) == {article("188-1").pk}
     assert list(row.group.values_list("user_id", flat=True)) == [colleague.pk]
     event = AuditEvent.objects.filter(case_id=grouped_case.pk).order_by("-seq").first()
     assert event.data["to"] == {"plot": "Похитил телефон и кошелёк."}
