@@ -128,9 +128,13 @@ def test_the_prosecutor_extends_the_term_as_themself_and_nobody_else_can(people)
     assert Case.objects.get(pk=case.pk).deadline == original + timedelta(days=30)
 
 
-@pytest.mark.parametrize("form,expected_days", [("protocol", 10), ("expedited", 15), ("inquiry", 30)])
-def test_the_term_depends_on_the_form_of_proceedings(investigator, form, expected_days):
-    case = register(actor=investigator, form=form, days_ago=0)
+@pytest.mark.parametrize(
+    "form,articles,expected_days",
+    # The protocol form is for criminal misdemeanours only (cases/data/proceedings_forms.json).
+    [("protocol", ("293-1",), 10), ("expedited", ("188-1",), 15), ("inquiry", ("188-1",), 30)],
+)
+def test_the_term_depends_on_the_form_of_proceedings(investigator, form, articles, expected_days):
+    case = register(actor=investigator, form=form, articles=articles, days_ago=0)
     assert (case.deadline - timezone.localdate(case.registered_at)).days == expected_days
 
 
