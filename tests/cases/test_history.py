@@ -160,7 +160,11 @@ def test_term_records_history(case, investigator, prosecutor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
     # The prosecutor extends the term as themself (issue #17): the history names them.
     extension = deadline_extend(case_id=case.pk, actor=prosecutor, days=15, reason="Назначена экспертиза")
-    assert_row(latest(DeadlineExtension, extension.pk), user=prosecutor, type_="+", reason="Назначена экспертиза")
+    rows = list(DeadlineExtension.history.filter(id=extension.pk).order_by("history_id"))
+    # Created, then linked to the prosecutor's signed decision (drawn up once the new deadline is known).
+    assert [row.history_type for row in rows] == ["+", "~"] and rows[-1].decision_act_id == extension.decision_act_id
+    for row in rows:
+        assert_row(row, user=prosecutor, type_=row.history_type, reason="Назначена экспертиза")
     case_transition(
         case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 2 ч. 7 ст. 45 УПК"
     )
