@@ -6,7 +6,8 @@ counted as the number of *cases* with that decision in the period (a case interr
 once). The counts come from the status log (cases/models/status_log.py) over the cases the caller
 passes in: the view passes ``restrict(user, view)`` as it lists them, so the report can never
 count a case its reader could not open. By article, a case qualified under two articles counts
-under each; the total row counts it once, so it is not the sum of the rows there.
+under each; the total row counts it once, so it is not the sum of the rows there. Rows are article parts:
+points (пункты) are not told apart.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from accounts.models import Unit
 from .choices import CaseAction, Gravity
 from .models import Case, CaseStatusChange, CriminalCodeArticle
 from .models.status_log import REGISTER
+from .qualification import qualification_label
 
 COLUMNS = [
     (REGISTER, _("Registered")),
@@ -86,4 +88,4 @@ def _labels(by: str, grouped: list[dict]):
     if by == "gravity":
         return lambda g: str(Gravity(g["gravity"]).label)
     articles = CriminalCodeArticle.objects.in_bulk([g["case__articles"] for g in grouped])
-    return lambda g: str(articles[g["case__articles"]])
+    return lambda g: qualification_label(articles[g["case__articles"]], None)

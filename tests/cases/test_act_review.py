@@ -8,6 +8,7 @@ from accounts.services import unit_supervisors_group
 from cases.act_transitions import ActAction
 from cases.choices import ActStatus
 from cases.models import ActTransition, ProceduralAct
+from cases.qualification import qualification_label
 from cases.services.act_workflow import act_transition
 from cases.services.acts import act_create
 from cases.services.participants import person_update
@@ -35,7 +36,7 @@ def test_the_review_shows_the_printed_act_beside_the_case_summary(submitted, cas
     summary, preview = body.split('class="review-act"')
     for shown in (
         case.registration_number,
-        str(case.articles.get()),
+        qualification_label(case.articles.get(), None, "ru"),
         case.get_gravity_display(),
         case.deadline.strftime("%d.%m.%Y"),
         str(investigator),

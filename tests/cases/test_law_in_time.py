@@ -32,12 +32,18 @@ TODAY = timezone.localdate()
 
 
 def grants(case) -> tuple[set, set]:
-    """The case's guardian rows: (user grants, group grants)."""
+    """The case's guardian rows: (user grants, the unit supervisors' group grants).
+
+    The superior prosecutors' group of the case's prosecutor's office holds its grants whatever the
+    gravity (issue #17), so only the units' groups tell whether the unit-wide protection applies.
+    """
     users = set(
         CaseUserObjectPermission.objects.filter(content_object=case).values_list("user_id", "permission__codename")
     )
     groups = set(
-        CaseGroupObjectPermission.objects.filter(content_object=case).values_list("group_id", "permission__codename")
+        CaseGroupObjectPermission.objects.filter(
+            content_object=case, group__name__startswith="unit-supervisors:"
+        ).values_list("group_id", "permission__codename")
     )
     return users, groups
 

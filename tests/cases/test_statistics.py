@@ -165,8 +165,9 @@ def test_by_article_a_case_counts_under_each_of_its_articles_and_once_in_the_tot
     report = case_statistics(scope(investigator), by="article", start=TODAY - timedelta(days=7), end=TODAY)
     rows = {row.label.split(" — ")[0]: row.counts for row in report.rows}
     # fraud is qualified under 190-2 and 188-1, theft under 188-1: 188-1 has two registrations.
-    assert rows["188 ч.1"][REGISTERED] == 2 and rows["190 ч.2"][REGISTERED] == 1 and rows["191 ч.1"][REGISTERED] == 1
-    assert rows["190 ч.2"][TERMINATED] == rows["188 ч.1"][TERMINATED] == 1
+    assert rows["ч. 1 ст. 188"][REGISTERED] == 2
+    assert rows["ч. 2 ст. 190"][REGISTERED] == rows["ч. 1 ст. 191"][REGISTERED] == 1
+    assert rows["ч. 2 ст. 190"][TERMINATED] == rows["ч. 1 ст. 188"][TERMINATED] == 1
     assert sum(counts[REGISTERED] for counts in rows.values()) == 4 and report.total[REGISTERED] == 3
 
 
