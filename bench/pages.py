@@ -244,7 +244,7 @@ def main_pages(user) -> dict[str, list[str]]:
     case = Case.objects.restrict(user, "view").first()  # Meta.ordering: the newest
     own = Case.objects.restrict(user, "change").first()
     item = EvidenceItem.objects.restrict(user, "view").order_by("-pk").first()
-    types = ProceduralActType.objects.filter(is_active=True).order_by("code")
+    types = ProceduralActType.draftable().order_by("code")
     pages = {
         "dashboard": [reverse("home")],
         "case list": [reverse("cases:list")],

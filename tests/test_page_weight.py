@@ -34,7 +34,7 @@ def pages(settings, tmp_path, investigator, prosecutor):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     cases = [register(actor=investigator, prosecutor=prosecutor, days_ago=1 + n % 20) for n in range(PAGE_SIZE + 1)]
     case = cases[0]
-    act_type = ProceduralActType.objects.filter(is_active=True).order_by("code").first()
+    act_type = ProceduralActType.draftable().order_by("code").first()
     item = None
     for n in range(ROWS):
         participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data())
@@ -54,10 +54,7 @@ def pages(settings, tmp_path, investigator, prosecutor):
             to_location=f"Камера хранения, сейф {n}",
             reason="Передача на хранение",
         )
-    drafting = [
-        f"{reverse('cases:act-create', args=[case.pk])}?act_type={t.pk}"
-        for t in ProceduralActType.objects.filter(is_active=True)
-    ]
+    drafting = [f"{reverse('cases:act-create', args=[case.pk])}?act_type={t.pk}" for t in ProceduralActType.draftable()]
     return {
         "dashboard": ["/"],
         "case list": [reverse("cases:list")],
@@ -151,7 +148,7 @@ def test_the_administration_workspace_stays_within_the_byte_budget(admin, astana
             middle_name="Нұрланұлы",
         )
     client = verified_client(admin)
-    widest = max(ProceduralActType.objects.all(), key=lambda t: len(t.fields))
+    widest = max(ProceduralActType.draftable(), key=lambda t: len(t.fields))
     user = admin.__class__.objects.get(username="officer.000")
     pages = {
         "workspace": reverse("manage:home"),

@@ -57,7 +57,7 @@ def filled(tmp_path, settings, investigator, supervisor, prosecutor, admin):
     settings.ECASE_PRIVATE_STORAGE = tmp_path / "private"
     cases = [register(actor=investigator, prosecutor=prosecutor, days_ago=1 + n % 20) for n in range(PAGE_SIZE + 1)]
     case = cases[0]
-    types = list(ProceduralActType.objects.filter(is_active=True))
+    types = list(ProceduralActType.draftable())
     widest = max(types, key=lambda t: len(t.fields))
     item = None
     for n in range(ROWS):
