@@ -75,6 +75,8 @@ PAGE_PARAMETERS = {
     "unit",
     "role",
     "active",
+    # The statistics report's CSV switch (cases/views/statistics.py); its period and rows come through its form.
+    "format",
 }
 
 # The form each POST route reads; its fields and the policy's sample data are what the sweep fills.

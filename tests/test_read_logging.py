@@ -31,6 +31,8 @@ CASE_CONTENT = {
     "cases:extend",
     "cases:access-log",
     "cases:access-log-all",
+    # Counts over the reader's cases (issue #18 item 6): a read of case data, logged as one.
+    "cases:statistics",
     "cases:participant-add",
     "cases:act-create",
     "cases:act",
