@@ -34,6 +34,7 @@ class CaseStatus(models.TextChoices):
     INTERRUPTED = "interrupted", _("Interrupted")
     SENT_TO_PROSECUTOR = "sent_to_prosecutor", _("Completed: sent to prosecutor")
     TERMINATED = "terminated", _("Completed: terminated")
+    SENT_TO_COURT = "sent_to_court", _("Sent to court")
 
 
 class CaseAction(models.TextChoices):
@@ -44,6 +45,7 @@ class CaseAction(models.TextChoices):
     TERMINATE = "terminate", _("Terminate")
     RETURN = "return", _("Return for additional investigation")
     REOPEN = "reopen", _("Cancel termination")
+    SEND_TO_COURT = "send_to_court", _("Send to court")
 
 
 class ParticipantRole(models.TextChoices):

@@ -58,13 +58,6 @@ def points_field() -> forms.CharField:
     )
 
 
-def points_text(case) -> str:
-    """The case's points as the field shows them ("190-2: 4; 188-3: 1")."""
-    from .qualification import case_qualification
-
-    return "; ".join(f"{link.article.code}: {link.point}" for link in case_qualification(case) if link.point)
-
-
 class PointsMixin:
     """Reads the points field into {part id: point} for the service (which checks each point's form)."""
 
@@ -166,23 +159,6 @@ class CaseEditForm(forms.Form):
     event_date = CaseRegisterForm.base_fields["event_date"]
     plot = CaseRegisterForm.base_fields["plot"]
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
-
-
-class CaseRequalifyForm(PointsMixin, forms.Form):
-    """A change of the qualification (and with it the gravity): its own act with its reason."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    articles = CaseRegisterForm.base_fields["articles"]
-    points = points_field()
-    event_date = CaseRegisterForm.base_fields["event_date"]
-    reason = forms.CharField(label=_("Reason for the requalification"), max_length=500)
-
-    def __init__(self, *args, case, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The case's own articles stay choosable even once inactive: shown and kept, never silently dropped.
-        self.fields["articles"].queryset = with_chosen(
-            self.fields["articles"].queryset, case.articles.values_list("pk", flat=True)
-        )
 
 
 class CaseAssignForm(forms.Form):

@@ -8,6 +8,9 @@ An article part carries a list of dated ``versions`` of its sanction. A version 
 the stored one is reported as a conflict and left alone, because cases may have been qualified
 under the stored figures (docs/ARCHITECTURE.md, "Law at the time of the act"). A change of
 sanction is shipped as a new version with the date it took effect.
+
+An act type's ``effects`` (what its acts do once in force, cases/effects.py) are checked against the
+vocabulary and the type's own fields before anything is written, and then updated with the type.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypedDict
 
+from .effects import check_effects
 from .gravity import derive_gravity
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -55,6 +59,9 @@ def load(apps) -> Loaded:
         "requirements_added": 0,
         "conflicts": [],
     }
+    act_types = read("act_types.json")
+    for row in act_types:
+        check_effects(row["code"], row.get("effects", []), row.get("fields", []))
     for row in read("criminal_code_articles.json"):
         article, _ = Article.objects.update_or_create(
             article=row["article"],
@@ -94,10 +101,12 @@ def load(apps) -> Loaded:
     for row in read("proceedings_terms.json"):
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
         counts["terms"] += 1
-    for row in read("act_types.json"):
+    has_effects = any(f.name == "effects" for f in ActType._meta.get_fields())  # from migration 0018
+    for row in act_types:
         shipped_requirements = row.get("requirements", [])
+        skipped = {"code", "requirements"} | (set() if has_effects else {"effects"})
         act_type, _ = ActType.objects.update_or_create(
-            code=row["code"], defaults={k: v for k, v in row.items() if k not in ("code", "requirements")}
+            code=row["code"], defaults={k: v for k, v in row.items() if k not in skipped}
         )
         counts["act_types"] += 1
         _load_requirements(apps, act_type, shipped_requirements, counts)

@@ -2,7 +2,8 @@
 
 Anything not in the table is refused. ``case_action_refusal`` is the one answer to "may this
 user take this step on this case now": ``case_transition`` raises what it returns, and the case
-page offers exactly the steps it does not refuse (``open_actions``). The right is read from the
+page offers exactly the steps it does not refuse (``open_actions``). The steps of ``DECREE_ACTIONS``
+are taken only by an act in force (cases/services/effects.py); the page links them to drafting the act. The right is read from the
 actor's grants on the case (``access.allowed_actions``, the rules of ``restrict``).
 """
 
@@ -17,8 +18,10 @@ from ecase.errors import NotAllowed
 
 from .access import rules as access
 from .access.scope import allowed_actions
+from .choices import ActKind, ProceedingsForm
 from .choices import CaseAction as A
 from .choices import CaseStatus as S
+from .models import ProceduralActType
 
 CASE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     (S.REGISTERED, A.START): (S.INVESTIGATING, access.CHANGE),
@@ -32,7 +35,13 @@ CASE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     # each is their own decision in ecase (access.PROSECUTE, issue #17).
     (S.SENT_TO_PROSECUTOR, A.RETURN): (S.INVESTIGATING, access.PROSECUTE),
     (S.TERMINATED, A.REOPEN): (S.INVESTIGATING, access.PROSECUTE),
+    # The prosecutor's indictment, in force, sends the case to court (УПК РК ch. 39; issue #18).
+    (S.SENT_TO_PROSECUTOR, A.SEND_TO_COURT): (S.SENT_TO_COURT, access.PROSECUTE),
 }
+
+# The steps that are only ever the effect of an act in force (issue #18, cases/effects.py): no page,
+# API or service takes them directly. The case page offers to draft the act instead (``decree_steps``).
+DECREE_ACTIONS = {A.INTERRUPT, A.RESUME, A.TERMINATE, A.SEND_TO_PROSECUTOR, A.SEND_TO_COURT}
 
 # Actions whose decision must state its reason on the record.
 REASON_REQUIRED = {A.INTERRUPT, A.RESUME, A.TERMINATE, A.RETURN, A.REOPEN}
@@ -67,5 +76,45 @@ def open_actions(case, user, *, held: set[str]) -> list[str]:
     return [
         action
         for (source, action) in CASE_TRANSITIONS
-        if source == case.status and case_action_refusal(case, action, actor=user, held=lambda: held) is None
+        if source == case.status
+        and action not in DECREE_ACTIONS
+        and case_action_refusal(case, action, actor=user, held=lambda: held) is None
+    ]
+
+
+def decree_types(case=None) -> dict[str, ProceduralActType]:
+    """CaseAction → the draftable act type whose effect takes that step (one query).
+
+    Where two types take the same step (a misdemeanour protocol and a report on completion both send
+    the case to the prosecutor), a case in the protocol form gets the protocol, any other the other.
+    """
+    protocol_form = case is not None and case.proceedings_form == ProceedingsForm.PROTOCOL
+    found: dict[str, ProceduralActType] = {}
+    candidates = ProceduralActType.draftable().order_by("pk")
+    for act_type in sorted(candidates, key=lambda t: ((t.kind == ActKind.PROTOCOL) != protocol_form, t.pk)):
+        for effect in act_type.effects:
+            if effect.get("type") == "case_status":
+                found.setdefault(effect["action"], act_type)
+    return found
+
+
+def decree_needed(action: str, case=None) -> str:
+    """The refusal of a direct step that only an act in force takes, naming the act to draft."""
+    act_type = decree_types(case).get(action)
+    return gettext("“%(action)s” is the effect of an act in force: draft “%(type)s”, have it signed and agreed.") % {
+        "action": A(action).label,
+        "type": act_type or gettext("the act that decides it"),
+    }
+
+
+def decree_steps(case, user, *, held: set[str]) -> list[tuple[str, ProceduralActType]]:
+    """The decree steps from the case's status whose act ``user`` may draft (CHANGE), with its act type:
+    the case page links each to the drafting form of that type."""
+    if access.CHANGE not in held:
+        return []
+    types = decree_types(case)
+    return [
+        (action, types[action])
+        for (source, action) in CASE_TRANSITIONS
+        if source == case.status and action in DECREE_ACTIONS and action in types
     ]

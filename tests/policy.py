@@ -49,16 +49,6 @@ def _case_edit(w):
     }
 
 
-def _requalify(w):
-    # One more episode of the least grave kind: the gravity (the gravest article) and protection stay as they are,
-    # and a requalification that changes nothing would be refused.
-    from cases.models import CriminalCodeArticle
-
-    current = list(w.case.articles.values_list("pk", flat=True))
-    extra = CriminalCodeArticle.objects.exclude(pk__in=current).order_by("gravity", "article", "part").first()
-    return {"version": w.case.version, "articles": [*current, extra.pk], "reason": "Переквалификация"}
-
-
 def _assign(w):
     return {
         "lead_investigator": w.people["investigator"].pk,
@@ -168,10 +158,9 @@ POLICY: dict[str, Route] = {
     "cases:detail": Route(obj="case", allowed=READERS),
     "cases:edit": Route(obj="case", allowed=frozenset({"investigator"})),
     "cases:edit#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), data=_case_edit, ok=302),
-    "cases:requalify": Route(obj="case", allowed=frozenset({"investigator"})),
-    "cases:requalify#post": Route(
-        obj="case", method="POST", allowed=frozenset({"investigator"}), data=_requalify, ok=302
-    ),
+    # Requalification is a decree (issue #18): the address leads its drafter to drafting it, changing nothing.
+    "cases:requalify": Route(obj="case", allowed=frozenset({"investigator"}), ok=302),
+    "cases:requalify#post": Route(obj="case", method="POST", allowed=frozenset({"investigator"}), ok=302),
     "cases:assign": Route(obj="case", allowed=frozenset({"supervisor"})),
     "cases:assign#post": Route(obj="case", method="POST", allowed=frozenset({"supervisor"}), data=_assign, ok=302),
     "cases:transition": Route(

@@ -30,7 +30,6 @@ from cases.forms import (
     CaseAssignForm,
     CaseEditForm,
     CaseRegisterForm,
-    CaseRequalifyForm,
     CaseTransitionForm,
     ExtensionForm,
     ParticipantForm,
@@ -82,7 +81,6 @@ PAGE_PARAMETERS = {
 # The form each POST route reads; its fields and the policy's sample data are what the sweep fills.
 FORMS = {
     "cases:edit#post": CaseEditForm,
-    "cases:requalify#post": CaseRequalifyForm,
     "cases:assign#post": CaseAssignForm,
     "cases:transition": CaseTransitionForm,
     "cases:extend#post": ExtensionForm,
@@ -115,7 +113,8 @@ FORMS = {
     "manage:user-second-factor#post": manage.ReasonForm,
     "manage:user-password#post": manage.SetPasswordForm,
 }
-NO_FIELDS = {"logout", "cases:export#post", "evidence:resumable-create"}  # they read nothing from the request body
+# They read nothing from the request body (the requalification address only leads to drafting the decree, issue #18).
+NO_FIELDS = {"logout", "cases:export#post", "evidence:resumable-create", "cases:requalify#post"}
 # Forms posted here as the one role that fills them (the access policy's ``#post`` entries post them
 # as every role, with data that is fine).
 EXTRA_POSTS = {

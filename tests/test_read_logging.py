@@ -26,7 +26,6 @@ CASE_CONTENT = {
     "cases:list",
     "cases:detail",
     "cases:edit",
-    "cases:requalify",
     "cases:assign",
     "cases:extend",
     "cases:access-log",
@@ -66,6 +65,8 @@ CASE_CONTENT = {
 }
 NO_CASE_CONTENT = {
     "healthz",
+    # Leads to drafting the qualification decree (issue #18): a redirect, nothing of the case.
+    "cases:requalify",
     "login",
     "accounts:otp-setup",
     "accounts:otp-verify",

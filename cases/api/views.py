@@ -7,7 +7,7 @@ Each inherits cases.access.api.ScopedAPIView: reads through ``restrict``, 404 ou
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +39,7 @@ from ..pdf.current import current_pdf_sha256
 from ..selectors import CaseFilters, case_list
 from ..services.act_workflow import act_transition
 from ..services.acts import act_create, act_update
-from ..services.case import case_requalify, case_update
+from ..services.case import case_update, requalification_needs_decree
 from .serializers import (
     ACT_LIST_RELATED,
     ActCreateSerializer,
@@ -147,12 +147,12 @@ class CaseDetailView(ScopedAPIView):
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG])
     def patch(self, request, pk):
-        """Change the plot, the date of the offence, the form or the qualification (investigators of the case).
+        """Change the plot, the date of the offence or the form (investigators of the case).
 
-        A different set of articles, or articles sent with a new offence date, is a requalification:
-        the gravity is derived anew from the law in force on the offence date and the change is
-        audited as such. A new offence date sent without the articles that would change the gravity
-        is refused.
+        The qualification is not changed here: a different set of articles or points is refused (400),
+        since only a qualification decree in force requalifies a case (issue #18). The case's own
+        articles sent back are accepted as they are. A new offence date that would give the case's
+        articles another gravity is refused.
         """
         case = self.get_object(access.CHANGE)
         version = expected_version(request, case.version)
@@ -162,35 +162,13 @@ class CaseDetailView(ScopedAPIView):
         reason = changes.pop("reason")
         articles = changes.pop("articles", None)
         points = changes.pop("points", None)
-        if points is not None and articles is None:
-            articles = list(case.articles.all())  # new points of the same parts: a requalification too
-        redated = "event_date" in changes and changes["event_date"] != case.event_date
-        if (
-            articles is not None
-            and not redated
-            and {a.pk for a in articles} == set(case.articles.values_list("pk", flat=True))
-            and (points is None or _same_points(case, points))
+        if (articles is not None and {a.pk for a in articles} != set(case.articles.values_list("pk", flat=True))) or (
+            points is not None and not _same_points(case, points)
         ):
-            articles = None  # the same qualification sent back: an ordinary edit, the gravity stays
-        with transaction.atomic():
-            if articles is not None:
-                # A new qualification is a requalification (cases/services/case.py): the date of the
-                # offence travels with it, since the gravity is derived from the law in force then.
-                dated = {"event_date": changes.pop("event_date")} if "event_date" in changes else {}
-                case = case_requalify(
-                    case_id=case.pk,
-                    actor=request.user,
-                    articles=articles,
-                    reason=reason,
-                    expected_version=version,
-                    points=points if points is not None else _stored_points(case, keep=articles),
-                    **dated,
-                )
-                version = case.version
-            if changes or articles is None:
-                case = case_update(
-                    case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes
-                )
+            # The qualification changes only as the effect of a qualification decree in force (issue #18):
+            # the same qualification sent back is an ordinary edit, a new one is refused, nothing changed.
+            raise ValidationError({"articles": requalification_needs_decree()})
+        case = case_update(case_id=case.pk, actor=request.user, expected_version=version, reason=reason, **changes)
         return with_etag(CaseSerializer(case, context=self.get_serializer_context()).data, case.version)
 
 

@@ -11,6 +11,7 @@ from .case import (
     RegistrationSequence,
     offence_day,
 )
+from .effects import ActEffect
 from .people import Participant, Person, PersonLink
 from .reference import CriminalCodeArticle, CriminalCodeArticleVersion, ProceduralActType, ProceedingsTerm
 from .requirements import ActRequirement
@@ -21,6 +22,7 @@ from .term import ExtensionDecision
 from .workflow import ActRendering, ActTransition, AppendOnlyError
 
 __all__ = [
+    "ActEffect",
     "ActRequirement",
     "ActSanction",
     "ActRendering",

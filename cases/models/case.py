@@ -202,7 +202,7 @@ class Case(CaseDataModel):
 
     @property
     def is_completed(self) -> bool:
-        return self.status in (CaseStatus.SENT_TO_PROSECUTOR, CaseStatus.TERMINATED)
+        return self.status in (CaseStatus.SENT_TO_PROSECUTOR, CaseStatus.TERMINATED, CaseStatus.SENT_TO_COURT)
 
 
 class DeadlineExtension(CaseDataModel):

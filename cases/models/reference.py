@@ -221,6 +221,8 @@ class ProceduralActType(LocalisedName, models.Model):
     kind = models.CharField(max_length=16, choices=ActKind.choices)
     cpc_article = models.CharField(max_length=32, blank=True)
     fields = models.JSONField(default=list, blank=True)
+    # What an act of this type does to its case once in force (cases/effects.py; issue #18).
+    effects = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
 

@@ -13,7 +13,8 @@ A step that signs (the author's ``sign``, the head of unit's ``approve``, the pr
 ``agree``) queues that person's signature: an ``ActRendering`` row the Celery workers append to
 the act's PDF after the commit, in order (cases/services/act_rendering.py). The author's signature
 freezes the content (the snapshot of the round); the workers' last signature of an act whose
-decisions are all taken seals it as ``signed`` (``act_seal``).
+decisions are all taken seals it as ``signed`` (``act_seal``), and an act then in force has its
+effects applied in the same transaction (cases/services/effects.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ..system_actor import is_system_actor
 from .act_rendering import act_signature_queue
 from .acts import act_draft
 from .decisions import refusal_act_sign
+from .effects import act_effects_apply
 from .term import REQUEST_TYPE, extension_decide
 
 
@@ -140,6 +142,10 @@ def act_transition(*, act_id: int, action: str, actor: User, reason: str = "", p
     step.save()
     if action in SIGNING_STEPS:
         extra["signature"] = act_signature_queue(act=act, role=SIGNING_STEPS[action], signer=actor).pk
+    if action == ActAction.SEAL:
+        # Sealed, the act may be in force (unless a judge's sanction is still due): what it decides
+        # happens now, in this transaction (issue #18; cases/services/effects.py).
+        extra["effects"] = [row.pk for row in act_effects_apply(act)]
     audit_record(
         actor=actor,
         event=EventType.ACT_TRANSITION,

@@ -19,10 +19,24 @@ from ecase.history import save_attributed
 
 from .. import access
 from ..choices import CaseAction, CaseStatus, Gravity
-from ..models import Case, CaseArticle, CriminalCodeArticle, CriminalCodeArticleVersion, Interruption
+from ..models import (
+    Case,
+    CaseArticle,
+    CriminalCodeArticle,
+    CriminalCodeArticleVersion,
+    Interruption,
+    ProceduralAct,
+)
 from ..models.status_log import record_status_change
 from ..proceedings_forms import check_form
-from ..transitions import CASE_TRANSITIONS, GROUND_REQUIRED, REASON_REQUIRED, case_action_refusal
+from ..transitions import (
+    CASE_TRANSITIONS,
+    DECREE_ACTIONS,
+    GROUND_REQUIRED,
+    REASON_REQUIRED,
+    case_action_refusal,
+    decree_needed,
+)
 from .decisions import CASE_DECISION_TYPES, decision_act_sign
 from .registration import (
     gravity_in_force,
@@ -36,6 +50,8 @@ from .registration import (
 from .term import refresh_deadline
 
 EDITABLE_FIELDS = ("plot", "event_date", "proceedings_form")
+# The act type whose effect requalifies a case (cases/data/act_types.json).
+QUALIFICATION_TYPE = "qualification"
 M2M_EXCLUDE = ["registration_number", "articles", "group"]
 
 
@@ -129,68 +145,50 @@ def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
         )
 
 
-_KEEP = object()
-
-
-@transaction.atomic
 def case_requalify(
     *,
-    case_id: int,
+    act: ProceduralAct,
     actor: User,
     articles: Iterable[CriminalCodeArticle | int],
-    reason: str,
-    event_date=_KEEP,
-    expected_version: int | None = None,
     points: Mapping[int, str | None] | None = None,
 ) -> Case:
-    """Change the qualification: the one act that changes a case's gravity after registration.
+    """Change the qualification: the effect ``qualification`` of ``act``, in force (issue #18).
 
-    ``points`` gives the point (пункт) of a qualified part by its id; a new point alone is a
-    requalification too. A gravity the case's form of proceedings does not allow is refused: the
-    form is changed first (``case_update``), so that the act says which form the case runs in.
+    The one change of a case's gravity after registration, and only a qualification decree in force
+    makes it (cases/services/effects.py calls this inside the act's step, the case locked); no page or
+    API requalifies directly. ``points`` gives the point (пункт) of a qualified part by its id; the
+    points of parts the case keeps carry over. A gravity the case's form of proceedings does not allow
+    is refused: the form is changed first (``case_update``), so that the act says which form the case
+    runs in.
 
     The gravity is derived anew from the article versions in force on the offence date (the
-    registration day if unknown; ``event_date`` corrects it in the same act), the grants follow
-    (a case leaving the grave categories becomes visible to the unit's supervisors here and only
-    here) and one audit row names the old and new articles and gravity. Who may: those who may
-    change the case (its investigators), as before this act had its own service.
+    registration day if unknown), the grants follow (a case leaving the grave categories becomes
+    visible to the unit's supervisors here and only here) and one audit row names the old and new
+    articles and gravity, and the act.
     """
-    reason = (reason or "").strip()
-    case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
-    if expected_version is not None:
-        _check_version(case, expected_version)
-    if not reason:
-        raise ValidationError({"reason": _("State why the case is requalified.")})
+    reason = str(act)
+    case = Case.objects.select_for_update().get(pk=act.case_id)
     qualification = resolve_articles(articles)
-    chosen_points = resolve_points(qualification, points)
     current = list(case.articles.all())
     current_points = {
         pk: str(point)
         for pk, point in CaseArticle.objects.filter(case=case, point__isnull=False).values_list("article_id", "point")
     }
+    kept = {pk: point for pk, point in current_points.items() if pk in {a.pk for a in qualification}}
+    chosen_points = resolve_points(qualification, {**kept, **(points or {})})
     before = {
         "articles": qualification_codes(current, current_points),
         "gravity": case.gravity,
         "event_date": str(case.event_date),
     }
-    same = (
-        {a.pk for a in qualification} == {a.pk for a in current}
-        and chosen_points == current_points
-        and event_date in (_KEEP, case.event_date)
-    )
-    if event_date is not _KEEP:
-        case.event_date = event_date
+    same = {a.pk for a in qualification} == {a.pk for a in current} and chosen_points == current_points
     gravity, versions = gravity_in_force(qualification, case.offence_on)
     if same and gravity == case.gravity:
         # A requalification is an act of the file: one that changes nothing would only record noise. (The
         # same articles may still change the gravity, where a version in force on the offence date was
         # added since: a milder law applied, УК РК art. 6.)
         raise ValidationError(
-            {
-                "articles": _(
-                    "The articles, the offence date and the gravity are as they were: there is nothing to requalify."
-                )
-            }
+            {"articles": _("The articles and the gravity are as they were: there is nothing to requalify.")}
         )
     case.gravity = gravity
     check_form(form=case.proceedings_form, gravity=case.gravity, field="articles")
@@ -209,9 +207,17 @@ def case_requalify(
         event=EventType.CASE_REQUALIFIED,
         case_id=case.pk,
         target=case,
-        data={"from": before, "to": after, "reason": reason, "grants": grants},
+        data={"from": before, "to": after, "reason": reason, "grants": grants, "decision_act": act.pk},
     )
     return case
+
+
+def requalification_needs_decree() -> str:
+    """Why a page or the API does not requalify: the act to draft (УПК РК art. 204; issue #18)."""
+    return _(
+        "The qualification changes only by a decree on the qualification of the suspect's act in force: "
+        "draft that decree, have it agreed by the prosecutor."
+    )
 
 
 def _check_assignees(
@@ -288,22 +294,86 @@ def case_assign(
 def case_transition(
     *, case_id: int, action: str, actor: User, reason: str = "", ground: str = "", on_date: date | None = None
 ) -> Case:
-    """Move the case along CASE_TRANSITIONS; interruption and resumption keep the term's records."""
+    """Take a step of CASE_TRANSITIONS that is a decision of its own, not the effect of a decree.
+
+    Acceptance for investigation, and the prosecutor's return and cancellation of a termination
+    (their signed document is drawn up here, issue #17). Every other step is the effect of an act in
+    force (``DECREE_ACTIONS``, issue #18): refused here with the act type to draft.
+    """
     reason, ground = (reason or "").strip(), (ground or "").strip()
     case = access.lock_case(case_id, actor=actor, action=access.VIEW)
     refusal = case_action_refusal(case, action, actor=actor)
     if refusal is not None:
         raise refusal
-    entry = CASE_TRANSITIONS[(case.status, action)]
+    if action in DECREE_ACTIONS:
+        raise ValidationError(decree_needed(action, case), code="decree_needed")
     if action in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": _("State the reason for this decision.")})
     if action in GROUND_REQUIRED and not ground:
         raise ValidationError({"ground": _("Name the legal ground.")})
-    if action == CaseAction.SEND_TO_PROSECUTOR and case.prosecutor_id is None:
-        raise ValidationError(_("Assign the supervising prosecutor before sending the case."))
     day = on_date or timezone.localdate()
     if day > timezone.localdate():
         raise ValidationError({"on_date": _("The date cannot be in the future.")})
+    decision_type = CASE_DECISION_TYPES.get(CaseAction(action))
+    return _move(case, action, actor=actor, reason=reason, ground=ground, day=day, decision_type=decision_type)
+
+
+def case_status_by_act(*, act: ProceduralAct, action: str, actor: User) -> str:
+    """The effect ``case_status`` of ``act``, in force (cases/services/effects.py): move its case by ``action``.
+
+    The act's signatures are the decision, so no right is asked of ``actor`` (the act's author, on
+    whose behalf the change is recorded) beyond what signing it took; the case is locked by the
+    caller (the act's step). Returns what changed; a step the case's status no longer allows is a
+    ValidationError, which the engine records as the effect not applied.
+    """
+    case = Case.objects.select_for_update().get(pk=act.case_id)
+    if case.status_changes.filter(decision_act=act, action=action).exists():
+        # The prosecutor's return or cancellation moved the case when it was decided (issue #17).
+        return _("Already applied when the decision was taken.")
+    if (case.status, action) not in CASE_TRANSITIONS:
+        raise ValidationError(
+            _("A case that is “%(status)s” cannot be moved by “%(action)s”.")
+            % {"status": case.get_status_display(), "action": CaseAction(action).label},
+            code="transition",
+        )
+    fields = act.fields or {}
+    reason = str(fields.get("justification") or fields.get("grounds") or fields.get("reasons") or act)
+    day = _act_day(fields.get(_DAY_FIELDS.get(action, ""))) or timezone.localdate()
+    ground = str(fields.get("ground") or "")
+    if action in GROUND_REQUIRED and not ground:
+        raise ValidationError(_("The act names no legal ground."))
+    before = case.status
+    _move(case, action, actor=actor, reason=reason, ground=ground, day=day, decision=act)
+    return _("Status: %(from)s → %(to)s.") % {"from": CaseStatus(before).label, "to": case.get_status_display()}
+
+
+# The act's own date of the change, where its type has one (else: the day it came into force).
+_DAY_FIELDS = {CaseAction.INTERRUPT: "interrupted_from", CaseAction.RESUME: "resumed_from"}
+
+
+def _act_day(raw) -> date | None:
+    try:
+        day = date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return day if day <= timezone.localdate() else None
+
+
+def _move(
+    case: Case,
+    action: str,
+    *,
+    actor: User,
+    reason: str,
+    ground: str,
+    day: date,
+    decision: ProceduralAct | None = None,
+    decision_type: str | None = None,
+) -> Case:
+    """Apply a step already checked: the term's records, the status, the log row and the audit row."""
+    entry = CASE_TRANSITIONS[(case.status, action)]
+    if action == CaseAction.SEND_TO_PROSECUTOR and case.prosecutor_id is None:
+        raise ValidationError(_("Assign the supervising prosecutor before sending the case."))
     before = case.status
     _record_interruption(case, action, actor=actor, day=day, ground=ground, reason=reason)
     case.status = entry[0]
@@ -316,17 +386,13 @@ def case_transition(
         "reason": reason,
         "ground": ground,
     }
-    decision = None
-    if action in CASE_DECISION_TYPES:
+    if decision_type is not None:
         # The prosecutor's return or cancellation is their own signed document (issue #17), named by
         # the status change it made and by the audit row.
         decision = decision_act_sign(
-            case=case,
-            actor=actor,
-            type_code=CASE_DECISION_TYPES[CaseAction(action)],
-            fields={"reasons": reason},
-            reason=reason,
+            case=case, actor=actor, type_code=decision_type, fields={"reasons": reason}, reason=reason
         )
+    if decision is not None:
         data["decision_act"] = decision.pk
     record_status_change(case, action=action, from_status=before, actor=actor, on_date=day, decision_act=decision)
     audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case, data=data)

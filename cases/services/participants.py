@@ -17,6 +17,8 @@ from ecase.errors import OutOfScope
 from ecase.history import save_attributed
 
 from .. import access
+from ..choices import ParticipantRole
+from ..effects import DECREE_ROLES
 from ..models import Case, Participant, Person, PersonLink
 from .withdrawal import withdraw
 
@@ -84,8 +86,12 @@ def participant_add(
     note: str = "",
     reason: str = "",
 ) -> Participant:
-    """Give a person (the case's own record of the IIN, or a new one) a procedural role in the case."""
+    """Give a person (the case's own record of the IIN, or a new one) a procedural role in the case.
+
+    Not the roles only a decree gives (suspect, accused; cases/effects.py): those are refused, naming the act.
+    """
     case = access.lock_case(case_id, actor=actor, action=access.CHANGE)
+    _refuse_decree_role(role)
     reason = reason.strip() or _("Participant added")
     person, created = _person_for(actor=actor, case=case, person_data=person_data, reason=reason)
     participant = Participant(
@@ -112,12 +118,22 @@ def _withdrawn_participant() -> ValidationError:
 def participant_change_role(
     *, participant_id: int, actor: User, role: str, reason: str, role_since: date | None = None
 ) -> Participant:
-    """A new procedural role (a suspect becomes accused); the old one stays in history."""
+    """A new procedural role (a witness becomes a witness with the right to defence); the old one stays in
+    history. Suspect and accused are given only by a decree in force (``participant_role_by_act``)."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("State the ground for the change of role.")})
     participant = access.locked(Participant, participant_id, actor=actor, action=access.CHANGE)
     if participant.is_withdrawn:
         raise _withdrawn_participant()
+    _refuse_decree_role(role)
+    if participant.role in DECREE_ROLES:
+        raise ValidationError(
+            {
+                "role": _(
+                    "A suspect's or accused's role changes only by an act in force (its termination or indictment)."
+                )
+            }
+        )
     before = participant.role
     participant.role, participant.role_since = role, role_since or timezone.localdate()
     save_attributed(participant, actor=actor, reason=reason)
@@ -129,6 +145,98 @@ def participant_change_role(
         data={"from": before, "to": role, "reason": reason},
     )
     return participant
+
+
+def _refuse_decree_role(role: str) -> None:
+    if role in DECREE_ROLES:
+        raise ValidationError({"role": decree_role_needed(role)}, code="decree_needed")
+
+
+def decree_role_needed(role: str) -> str:
+    """Why a role is not picked on a form: the act that gives it (УПК РК art. 64 part 1, art. 65)."""
+    if role == ParticipantRole.SUSPECT:
+        return _(
+            "A person becomes a suspect only by an act in force: draft the decree recognising them as a suspect "
+            "(or the detention protocol), with the person added in another role first."
+        )
+    return _("A suspect becomes accused only by the indictment in force.")
+
+
+def participant_role_by_act(*, act, role: str, participant_id, actor: User) -> str:
+    """The effect ``participant_role`` of ``act``, in force (cases/services/effects.py): the named participant
+    of the act's case takes ``role``. The case is locked by the caller; a refusal is a ValidationError."""
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(case_id=act.case_id, pk=participant_id if str(participant_id).isdigit() else None)
+        .select_related("person")
+        .first()
+    )
+    if participant is None:
+        raise ValidationError(_("The act names no participant of this case."))
+    if participant.is_withdrawn:
+        raise _withdrawn_participant()
+    holds = Participant.objects.filter(
+        case_id=act.case_id, person_id=participant.person_id, role=role, withdrawn_at__isnull=True
+    ).exists()
+    if holds:
+        return _("%(person)s already is “%(role)s”.") % {
+            "person": participant.person,
+            "role": ParticipantRole(role).label,
+        }
+    if role == ParticipantRole.SUSPECT and participant.role == ParticipantRole.ACCUSED:
+        raise ValidationError(_("%(person)s is already accused.") % {"person": participant.person})
+    if role == ParticipantRole.ACCUSED and participant.role != ParticipantRole.SUSPECT:
+        raise ValidationError(
+            _("Only a suspect becomes accused; %(person)s is “%(role)s”.")
+            % {"person": participant.person, "role": participant.get_role_display()}
+        )
+    before = participant.role
+    participant.role, participant.role_since = role, timezone.localdate()
+    save_attributed(participant, actor=actor, reason=str(act))
+    audit_record(
+        actor=actor,
+        event=EventType.PARTICIPANT_CHANGED,
+        case_id=participant.case_id,
+        target=participant,
+        data={"from": before, "to": role, "reason": str(act), "decision_act": act.pk},
+    )
+    return _("%(person)s: “%(from)s” → “%(to)s”.") % {
+        "person": participant.person,
+        "from": ParticipantRole(before).label,
+        "to": ParticipantRole(role).label,
+    }
+
+
+def prosecution_terminate_by_act(*, act, participant_id, actor: User) -> str:
+    """The effect ``prosecution_terminated`` of ``act``, in force: the prosecution of this one suspect
+    (or accused) ends and the case goes on. The role is withdrawn with the act as its reason: the row
+    and its history stay, and the person is no longer a suspect in the case."""
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(case_id=act.case_id, pk=participant_id if str(participant_id).isdigit() else None)
+        .select_related("person")
+        .first()
+    )
+    if participant is None:
+        raise ValidationError(_("The act names no participant of this case."))
+    if participant.is_withdrawn:
+        raise _withdrawn_participant()
+    if participant.role not in DECREE_ROLES:
+        raise ValidationError(
+            _("%(person)s is not prosecuted in this case (“%(role)s”).")
+            % {"person": participant.person, "role": participant.get_role_display()}
+        )
+    participant.withdrawn_at, participant.withdrawn_by = timezone.now(), actor
+    participant.withdrawal_reason = str(act)
+    save_attributed(participant, actor=actor, reason=str(act))
+    audit_record(
+        actor=actor,
+        event=EventType.PARTICIPANT_WITHDRAWN,
+        case_id=participant.case_id,
+        target=participant,
+        data={"reason": str(act), "decision_act": act.pk, "prosecution_terminated": True},
+    )
+    return _("The prosecution of %(person)s is terminated.") % {"person": participant.person}
 
 
 @transaction.atomic

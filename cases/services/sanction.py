@@ -2,7 +2,7 @@
 
 The author of the act (or anyone holding CHANGE on its case) records what the court decided,
 with the scan of the court's decision; the act is in force only once a granted sanction is on
-record (``ProceduralAct.in_force``). A decision is recorded once: a refused sanction is final for
+record (``ProceduralAct.in_force``), and its effects then apply (cases/services/effects.py). A decision is recorded once: a refused sanction is final for
 that act, and a new petition is a new act.
 """
 
@@ -25,6 +25,7 @@ from .. import access
 from ..choices import ActStatus
 from ..models import ActSanction, ProceduralAct
 from ..pdf.storage import pdf_store
+from .effects import act_effects_apply
 
 # A court's decision arrives as a scan: a PDF or a photograph of the paper.
 SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}
@@ -85,4 +86,8 @@ def act_sanction_record(
         target=sanction,
         data={"act": act.number, "granted": granted, "court": sanction.court, "scan": sanction.scan_sha256},
     )
+    if granted:
+        # The granted sanction is what brings the act into force: its effects apply now (issue #18).
+        act.sanction = sanction
+        act_effects_apply(act)
     return sanction

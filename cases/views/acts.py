@@ -123,6 +123,8 @@ class ActDetailView(CaseScopedView):
                 "participants": act.participants.select_related("person"),
                 "can_edit": Case.objects.restrict(request.user, access.CHANGE).filter(pk=act.case_id).exists(),
                 "transitions": act.transitions.select_related("actor"),
+                # What the act did once in force, or why an effect no longer fitted (issue #18).
+                "effects": act.applied_effects.all(),
                 "rendering": rendering,
                 "signatures": act.renderings.filter(act_version=act.content_version).select_related("signer")
                 if act.content_version

@@ -23,21 +23,19 @@ from ..forms import (
     CaseAssignForm,
     CaseEditForm,
     CaseRegisterForm,
-    CaseRequalifyForm,
     CaseTransitionForm,
     ExtensionForm,
-    points_text,
 )
 from ..forms_filters import CaseFilterForm
-from ..models import Case
+from ..models import Case, ProceduralActType
 from ..paging import paginate_without_count
 from ..qualification import case_qualification
 from ..selectors import case_list, changes_since
-from ..services.case import case_assign, case_requalify, case_transition, case_update
+from ..services.case import QUALIFICATION_TYPE, case_assign, case_transition, case_update, requalification_needs_decree
 from ..services.registration import case_register
 from ..services.term import deadline_extend, pending_extension_requests
 from ..timeline import case_changes
-from ..transitions import open_actions
+from ..transitions import decree_steps, open_actions
 from .common import PAGE_SIZE, apply_errors, done, paginate, verify_url
 
 
@@ -166,6 +164,12 @@ class CaseDetailView(CaseScopedView):
         audit_record(actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"tab": tab})
         held = access.case_actions(request.user, case)
         decisions = [(a, CaseAction(a).label) for a in open_actions(case, request.user, held=held)]
+        # The steps an act in force takes (issue #18): a link to draft that act, where the tab offers them.
+        decrees = (
+            [(CaseAction(a).label, t) for a, t in decree_steps(case, request.user, held=held)]
+            if tab in ("summary", "term")
+            else []
+        )
         context = {
             "case": case,
             "tab": tab,
@@ -174,6 +178,7 @@ class CaseDetailView(CaseScopedView):
             # the export view admits, by the same rule.
             "can": {a: a in held for a in (*access.CODENAMES, access.EXPORT)},
             "decisions": decisions,
+            "decrees": decrees,
             "today": timezone.localdate(),
             **_tab_context(case, tab),
         }
@@ -227,50 +232,26 @@ class CaseEditView(CaseScopedView):
 
 
 class CaseRequalifyView(CaseScopedView):
-    """The qualification changes here only, never on the edit page: it moves the gravity and the grants."""
+    """Requalification is a decree (issue #18): this address leads to drafting the qualification decree.
+
+    Nothing changes here: the case is requalified when that decree comes into force
+    (cases/services/effects.py). A POST (an old form, a script) changes nothing either.
+    """
 
     queryset = Case.objects.all()
     permission_action = access.CHANGE
+    http_method_names = ["get", "post"]
 
     def get(self, request, pk):
         case = self.get_object()
-        audit_record(
-            actor=request.user, event=EventType.CASE_OPENED, case_id=case.pk, target=case, data={"page": "requalify"}
-        )
-        form = CaseRequalifyForm(
-            case=case,
-            initial={
-                "version": case.version,
-                "articles": case.articles.all(),
-                "points": points_text(case),
-                "event_date": case.event_date,
-            },
-        )
-        return render(request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")})
+        act_type = ProceduralActType.draftable().filter(code=QUALIFICATION_TYPE).first()
+        done(request, requalification_needs_decree())
+        if act_type is None:
+            return redirect("cases:detail", pk=case.pk)
+        return redirect(reverse("cases:act-create", args=[case.pk]) + f"?act_type={act_type.pk}")
 
     def post(self, request, pk):
-        case = self.get_object()
-        form = CaseRequalifyForm(request.POST, case=case)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                case_requalify(
-                    case_id=case.pk,
-                    actor=request.user,
-                    articles=data["articles"],
-                    points=data["points"],
-                    reason=data["reason"],
-                    event_date=data["event_date"],
-                    expected_version=data["version"],
-                )
-            except (StaleEdit, ValidationError) as error:
-                apply_errors(form, error)
-            else:
-                done(request, _("The case was requalified."))
-                return redirect("cases:detail", pk=case.pk)
-        return render(
-            request, "cases/form.html", {"case": case, "form": form, "title": _("Requalify the case")}, status=400
-        )
+        return self.get(request, pk)
 
 
 def _stale_form(request, case: Case, seen_version: int, error: StaleEdit) -> CaseEditForm:
