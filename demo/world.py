@@ -26,6 +26,7 @@ from cases.act_transitions import ActAction
 from cases.choices import CaseAction
 from cases.choices import ParticipantRole as R
 from cases.choices import ProceedingsForm as F
+from cases.effects import DECREE_ROLES
 from cases.models import Case, CriminalCodeArticle, Participant, ProceduralActType
 from cases.services.act_workflow import act_transition
 from cases.services.acts import act_create
@@ -390,7 +391,7 @@ CASES: tuple[CasePlan, ...] = (
         F.EXPEDITED,
         20,
         "190",
-        prosecutor=False,
+        # The interruption is agreed by the prosecutor (УПК РК art. 45 part 8): the case has one (issue #18).
         participants=(("saule", R.VICTIM),),
         acts=(A("term_interruption", "submitted"),),
         story=("start", "interrupt"),
@@ -661,16 +662,60 @@ class CaseBuilder:
         return Case.objects.get(pk=self.case.pk)
 
     def add_participant(self, key: str, role: str, offset: int) -> None:
+        # A suspect is a person recognised by a decree in force, or detained (УПК РК art. 64 part 1; issue #18):
+        # added as a witness, then the decree (agreed where the case has a prosecutor) makes them a suspect.
+        by_decree = role in DECREE_ROLES
         participant = participant_add(
             case_id=self.case.pk,
             actor=self.lead,
-            role=role,
+            role=R.WITNESS if by_decree else role,
             person_data=_person_data(key, self.unit.city),
             role_since=self.day(offset % 3),
             reason="Установлен в ходе расследования",
         )
+        if by_decree and self.prosecutor is not None:
+            self.decree("suspect_recognition", person=participant.pk)
+        elif by_decree:
+            self.decree("detention_protocol", detained=participant.pk)
         self.participants[key] = participant
         self.by_role.setdefault(role, []).append(participant.pk)
+
+    def decree(self, type_code: str, **overrides) -> None:
+        """An act of ``type_code`` brought into force now: drafted, signed, approved and agreed as its
+        requirements say, and its signatures rendered here by the worker's own task, so that its
+        effects (cases/services/effects.py) shape the demo case as they would in use."""
+        from cases.choices import RenderingState
+        from cases.tasks import render_act
+
+        act_type = ProceduralActType.objects.get(code=type_code)
+        ctx = texts.ActContext(
+            place=f"г. {self.unit.city}",
+            when=self.moment(1, 10),
+            kazakh=False,
+            participants=self.by_role,
+            evidence_ids=self.evidence_ids,
+            article_codes=list(self.plan.articles),
+            overrides=overrides,
+            all_fields=False,
+        )
+        values, named = texts.act_fields(act_type.fields, self.rng, ctx)
+        act = act_create(
+            case_id=self.case.pk,
+            actor=self.lead,
+            act_type=act_type,
+            language="ru",
+            place=ctx.place,
+            fields=values,
+            participant_ids=named,
+            body="Демонстрационный текст акта.",
+        )
+        for action in act_plan_steps(act, "approved", has_prosecutor=self.prosecutor is not None):
+            actor = {ActAction.APPROVE: self.boss, ActAction.AGREE: self.prosecutor}.get(action, self.lead)
+            assert actor is not None  # act_plan_steps asks the prosecutor only where the case has one
+            act_transition(act_id=act.pk, action=action, actor=actor)
+        queued = act.renderings.filter(state=RenderingState.QUEUED).order_by("act_version", "step")
+        for rendering_id in queued.values_list("pk", flat=True):
+            render_act.apply(args=[rendering_id])
 
     def add_evidence(self, plan: EvidencePlan) -> None:
         from evidence.services import evidence_add, evidence_file_add, evidence_transfer
@@ -746,41 +791,31 @@ class CaseBuilder:
             act_transition(act_id=act.pk, action=action, actor=actor, reason=reason)
 
     def apply(self, step: str) -> None:
-        case_id, span = self.case.pk, max(self.plan.days_ago, 3)
+        # Every status step is the effect of a decree in force (issue #18).
+        span = max(self.plan.days_ago, 3)
         if step == "interrupt":
-            case_transition(
-                case_id=case_id,
-                action=CaseAction.INTERRUPT,
-                actor=self.lead,
-                reason=CLOSING_REASONS["interrupt"],
+            self.decree(
+                "term_interruption",
                 ground=CLOSING_GROUNDS["interrupt"],
-                on_date=self.day(span // 3),
+                justification=CLOSING_REASONS["interrupt"],
+                interrupted_from=self.day(span // 3).isoformat(),
             )
         elif step == "resume":
-            case_transition(
-                case_id=case_id,
-                action=CaseAction.RESUME,
-                actor=self.lead,
-                reason=CLOSING_REASONS["resume"],
-                on_date=self.day(2 * span // 3),
+            self.decree(
+                "term_resumption",
+                grounds=CLOSING_REASONS["resume"],
+                resumed_from=self.day(2 * span // 3).isoformat(),
+                interruption_act="Постановление о прерывании сроков",
             )
         elif step == "extend":
             # The supervising prosecutor's own decision (issue #17).
-            deadline_extend(case_id=case_id, actor=self.prosecutor, days=30, reason=CLOSING_REASONS["extend"])
+            deadline_extend(case_id=self.case.pk, actor=self.prosecutor, days=30, reason=CLOSING_REASONS["extend"])
         elif step == "send_to_prosecutor":
-            case_transition(
-                case_id=case_id,
-                action=CaseAction.SEND_TO_PROSECUTOR,
-                actor=self.lead,
-                reason="Расследование окончено, дело направлено прокурору",
-            )
+            anyone = [pid for ids in self.by_role.values() for pid in ids][:1]
+            self.decree("completion_report", suspects=self.by_role.get(R.SUSPECT) or anyone)
         elif step == "terminate":
-            case_transition(
-                case_id=case_id,
-                action=CaseAction.TERMINATE,
-                actor=self.lead,
-                reason=CLOSING_REASONS["terminate"],
-                ground=CLOSING_GROUNDS["terminate"],
+            self.decree(
+                "case_termination", ground=CLOSING_GROUNDS["terminate"], justification=CLOSING_REASONS["terminate"]
             )
 
 

@@ -348,7 +348,7 @@ def case_status_by_act(*, act: ProceduralAct, action: str, actor: User) -> str:
 
 
 # The act's own date of the change, where its type has one (else: the day it came into force).
-_DAY_FIELDS = {CaseAction.INTERRUPT: "interrupted_from", CaseAction.RESUME: "resumed_from"}
+_DAY_FIELDS: dict[str, str] = {CaseAction.INTERRUPT: "interrupted_from", CaseAction.RESUME: "resumed_from"}
 
 
 def _act_day(raw) -> date | None:
