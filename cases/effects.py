@@ -7,7 +7,10 @@ no effect lists none. The engine that applies them is cases/services/effects.py.
   (cases/transitions.py); interruption and termination take their ground from the act's ``ground``.
 - ``{"type": "participant_role", "role": "suspect"|"accused", "field": <participant field>}``:
   the person the field names takes the role.
-- ``{"type": "qualification", "field": <article field>}``: the case is (re)qualified to the act's articles.
+- ``{"type": "qualification", "field": <article field>, "points_field": <text field>, "date_field": <date
+  field>}``: the case is (re)qualified to the act's articles, with the points (пункты) its text field
+  names ("190-2: 4; 188-3: 1"); ``date_field`` corrects the offence date with it, since the gravity
+  follows the law in force on that date (УК РК art. 5; the decree states when, УПК art. 204). Both optional.
 - ``{"type": "prosecution_terminated", "field": <participant field>}``: the prosecution of that one
   suspect ends; the case goes on.
 - ``{"type": "term_extension"}``: the prosecutor's extension, applied by its own decision service
@@ -38,6 +41,7 @@ _SHAPES: dict[str, tuple[set[str], str | None]] = {
     TERM_EXTENSION: (set(), None),
 }
 _COMMON = {"type", "article", "needs_verification", "note"}
+_OPTIONAL = {QUALIFICATION: {"date_field", "points_field"}}
 # The roles only a decree gives (УПК РК art. 64 part 1, art. 65): never picked on a form.
 DECREE_ROLES = {ParticipantRole.SUSPECT, ParticipantRole.ACCUSED}
 
@@ -52,7 +56,7 @@ def check_effects(code: str, effects: object, fields: list[dict]) -> None:
         if not isinstance(effect, dict) or effect.get("type") not in _SHAPES:
             raise ValidationError(f"{where}: unknown effect type {effect!r}")
         own, field_kind = _SHAPES[effect["type"]]
-        missing, unknown = own - set(effect), set(effect) - own - _COMMON
+        missing, unknown = own - set(effect), set(effect) - own - _COMMON - _OPTIONAL.get(effect["type"], set())
         if missing or unknown:
             raise ValidationError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
         if effect["type"] == CASE_STATUS and effect["action"] not in CaseAction.values:
@@ -61,6 +65,9 @@ def check_effects(code: str, effects: object, fields: list[dict]) -> None:
             raise ValidationError(f"{where}: a decree gives the role of suspect or accused, not {effect['role']!r}")
         if field_kind is not None and kinds.get(effect["field"]) != field_kind:
             raise ValidationError(f"{where}: the type has no {field_kind} field {effect['field']!r}")
+        for key, kind in (("date_field", "date"), ("points_field", "text")):
+            if key in effect and kinds.get(effect[key]) != kind:
+                raise ValidationError(f"{where}: the type has no {kind} field {effect[key]!r}")
         if effect["type"] == CASE_STATUS and effect["action"] in (CaseAction.INTERRUPT, CaseAction.TERMINATE):
             if kinds.get("ground") != "choice":
                 raise ValidationError(f"{where}: {effect['action']} takes its ground from a choice field 'ground'")

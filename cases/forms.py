@@ -24,6 +24,7 @@ from .choosers import (
     investigators_below,
     prosecutors,
 )
+from .effects import DECREE_ROLES
 from .models import Case, Participant, ProceduralActType
 
 DATE = DateInput()  # ISO value: <input type=date> shows a localised one as empty (ecase/widgets.py)
@@ -203,8 +204,13 @@ class ExtensionForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    # No role preselected (issue #16): a default made victims into suspects by an unnoticed click.
-    role = forms.ChoiceField(label=_("Procedural role"), choices=[("", "—"), *ParticipantRole.choices])
+    # No role preselected (issue #16): a default made victims into suspects by an unnoticed click. Suspect and
+    # accused are not offered: only a decree in force gives them (issue #18, cases/effects.py DECREE_ROLES).
+    role = forms.ChoiceField(
+        label=_("Procedural role"),
+        choices=[("", "—"), *((v, label) for v, label in ParticipantRole.choices if v not in DECREE_ROLES)],
+        help_text=_("A suspect or accused is made so by a decree in force: add the person as a witness first."),
+    )
     iin = forms.CharField(
         label=_("IIN"),
         max_length=12,

@@ -18,6 +18,8 @@ from cases.services.term import deadline_extend
 from evidence.models import EvidenceFile
 from evidence.services import evidence_add, evidence_transfer
 from tests.auth import verified_client
+from tests.cases.conftest import signing  # noqa: F401 (a fixture)
+from tests.cases.decrees import decree_move
 from tests.factories import person_data, register
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +102,9 @@ def test_no_page_has_an_inline_script(investigator, case):
         assert "<script>" not in html and " style=" not in html and "onclick=" not in html
 
 
-def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, investigator, supervisor, prosecutor):
+def test_hostile_text_comes_back_escaped_on_every_page(
+    signing, settings, tmp_path, investigator, supervisor, prosecutor
+):
     settings.ECASE_PRIVATE_STORAGE = tmp_path
     case = register(actor=investigator, prosecutor=prosecutor, plot=f"Фабула {XSS}")
     participant_add(
@@ -119,7 +123,7 @@ def test_hostile_text_comes_back_escaped_on_every_page(settings, tmp_path, inves
     )
     evidence_transfer(item_id=item.pk, actor=investigator, to_holder=XSS, to_location=XSS, reason=XSS)
     case_transition(case_id=case.pk, action="start", actor=investigator)
-    case_transition(case_id=case.pk, action="interrupt", actor=investigator, reason=XSS, ground=XSS)
+    decree_move(case, "interrupt", investigator, justification=XSS)  # a decree in force (issue #18)
     deadline_extend(case_id=case.pk, actor=prosecutor, days=3, reason=XSS)  # the prosecutor's own decision
     for user in (investigator, prosecutor):
         client = verified_client(user)

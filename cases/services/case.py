@@ -120,7 +120,8 @@ def case_update(*, case_id: int, actor: User, expected_version: int, reason: str
 def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
     """A corrected offence date may fall under another version of the law (УК РК art. 5). Keeping
     the old gravity would contradict the date, changing it silently would move the case's
-    protection without a decision: the edit is refused and the user sent to requalification."""
+    protection without a decision: the edit is refused, and the date is corrected by the qualification
+    decree that changes the gravity with it (its ``offence_date``, issue #18)."""
     qualification = list(case.articles.all())
     # One read of the versions serves both days: those in force by the later one include the earlier's.
     versions = list(
@@ -138,7 +139,7 @@ def _refuse_gravity_change_by_date(case: Case, offence_before: date) -> None:
             {
                 "event_date": _(
                     "Under the law in force on this date the case would be “%(new)s”, not “%(old)s”: a change of "
-                    "gravity is a requalification. Change the date on the requalification page, stating why."
+                    "gravity is a requalification. State the date in a decree on the qualification of the suspect's act."
                 )
                 % {"new": Gravity(new).label, "old": Gravity(old).label}
             }
@@ -151,6 +152,7 @@ def case_requalify(
     actor: User,
     articles: Iterable[CriminalCodeArticle | int],
     points: Mapping[int, str | None] | None = None,
+    event_date: date | None = None,
 ) -> Case:
     """Change the qualification: the effect ``qualification`` of ``act``, in force (issue #18).
 
@@ -162,7 +164,8 @@ def case_requalify(
     runs in.
 
     The gravity is derived anew from the article versions in force on the offence date (the
-    registration day if unknown), the grants follow (a case leaving the grave categories becomes
+    registration day if unknown; ``event_date``, where the decree states it, corrects it in the same
+    act), the grants follow (a case leaving the grave categories becomes
     visible to the unit's supervisors here and only here) and one audit row names the old and new
     articles and gravity, and the act.
     """
@@ -181,14 +184,26 @@ def case_requalify(
         "gravity": case.gravity,
         "event_date": str(case.event_date),
     }
-    same = {a.pk for a in qualification} == {a.pk for a in current} and chosen_points == current_points
+    same = (
+        {a.pk for a in qualification} == {a.pk for a in current}
+        and chosen_points == current_points
+        and event_date in (None, case.event_date)
+    )
+    if event_date is not None:
+        if event_date > timezone.localdate():
+            raise ValidationError(_("The offence date cannot be in the future."))
+        case.event_date = event_date
     gravity, versions = gravity_in_force(qualification, case.offence_on)
     if same and gravity == case.gravity:
         # A requalification is an act of the file: one that changes nothing would only record noise. (The
         # same articles may still change the gravity, where a version in force on the offence date was
         # added since: a milder law applied, УК РК art. 6.)
         raise ValidationError(
-            {"articles": _("The articles and the gravity are as they were: there is nothing to requalify.")}
+            {
+                "articles": _(
+                    "The articles, the offence date and the gravity are as they were: there is nothing to requalify."
+                )
+            }
         )
     case.gravity = gravity
     check_form(form=case.proceedings_form, gravity=case.gravity, field="articles")

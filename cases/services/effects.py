@@ -17,6 +17,8 @@ Each effect runs in a savepoint: a refused one leaves nothing half-done, and the
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -43,10 +45,33 @@ def _apply_one(act: ProceduralAct, effect: dict, actor: User) -> str:
         return prosecution_terminate_by_act(act=act, participant_id=fields.get(effect["field"]), actor=actor)
     if kind == vocabulary.QUALIFICATION:
         articles = _articles(fields.get(effect["field"]))
-        case_requalify(act=act, actor=actor, articles=articles)
+        dated = _offence_date(fields.get(effect.get("date_field", "")))
+        points = _points(str(fields.get(effect.get("points_field", "")) or ""), articles)
+        case_requalify(act=act, actor=actor, articles=articles, points=points, **dated)
         return _("Qualification: %(codes)s.") % {"codes": ", ".join(sorted(a.code for a in articles))}
     # term_extension: applied by the prosecutor's decision service when it was taken (cases/services/term.py).
     return _("Applied by the prosecutor's decision when it was taken.")
+
+
+def _points(text: str, articles: list[CriminalCodeArticle]) -> dict[int, str]:
+    """The points the decree states, "190-2: 4; 188-3: 1", by part id (their form is checked by the service)."""
+    by_code, points = {a.code: a.pk for a in articles}, {}
+    for item in filter(None, (chunk.strip() for chunk in text.replace(",", ";").split(";"))):
+        code, _colon, point = (x.strip() for x in item.partition(":"))
+        if code not in by_code or not point:
+            raise ValidationError(_("The act's point “%(item)s” names no part of its qualification.") % {"item": item})
+        points[by_code[code]] = point
+    return points
+
+
+def _offence_date(raw) -> dict:
+    """The offence date the decree corrects, if it states one: ``{"event_date": day}`` or nothing."""
+    if not raw:
+        return {}
+    try:
+        return {"event_date": date.fromisoformat(str(raw))}
+    except ValueError:
+        raise ValidationError(_("The act's offence date is not a date: %(value)s.") % {"value": raw}) from None
 
 
 def _articles(codes) -> list[CriminalCodeArticle]:

@@ -31,7 +31,7 @@ def grave(investigator, supervisor, prosecutor):
 
 @pytest.fixture
 def shared_person(investigator, case, grave):
-    """One person who is a witness in an ordinary case and a suspect in the grave one: a record in each case,
+    """One person who is a witness in an ordinary case and in the grave one: a record in each case,
     linked as one person by the investigator, who sees both."""
     ordinary = participant_add(
         case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
@@ -39,7 +39,7 @@ def shared_person(investigator, case, grave):
     suspect = participant_add(
         case_id=grave.pk,
         actor=investigator,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data={**person_data(), "iin": ordinary.person.iin},
     )
     person_link(person_id=ordinary.person_id, other_id=suspect.person_id, actor=investigator, reason="Одно лицо")
@@ -70,7 +70,7 @@ def test_lists_and_persons_leave_grave_cases_out_for_a_token(investigator, case,
 
 def test_a_person_seen_only_in_a_grave_case_is_not_found_with_a_token(investigator, grave):
     suspect = participant_add(
-        case_id=grave.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+        case_id=grave.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
     )
     api = Api(token=issue(investigator))
     assert api.get("/api/v1/persons/", iin=suspect.person.iin).json()["count"] == 0
@@ -117,6 +117,17 @@ def test_only_a_named_administrator_issues_a_token_for_grave_cases(investigator,
 # service on the locked row (cases.access.locking.case_check), so nothing is written.
 
 
+def qualification_draft(case, investigator):
+    """A qualification decree of ``case``; the races below have the effect engine apply it at a chosen moment."""
+    from cases.models import ProceduralActType
+    from cases.services.acts import act_create
+
+    qualification = ProceduralActType.objects.get(code="qualification")
+    return act_create(
+        case_id=case.pk, actor=investigator, act_type=qualification, language="ru", place="Астана", fields={}
+    )
+
+
 @pytest.fixture
 def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
     """An ordinary case (its supervisor named) that becomes especially grave right after a view's lookup."""
@@ -129,17 +140,13 @@ def requalified_after_lookup(monkeypatch, investigator, supervisor, prosecutor):
 
     ordinary = register(actor=investigator, supervisor=supervisor, prosecutor=prosecutor, form="investigation")
     assert ordinary.gravity < 4
+    decree = qualification_draft(ordinary, investigator)
 
     def requalify():
         current = Case.objects.get(pk=ordinary.pk)
         if current.gravity < 4:
-            case_requalify(
-                case_id=ordinary.pk,
-                actor=investigator,
-                expected_version=current.version,
-                reason="Переквалификация",
-                articles=[article("99-1")],
-            )
+            # The qualification decree comes into force meanwhile: the engine's call (cases/services/effects.py).
+            case_requalify(act=decree, actor=investigator, articles=[article("99-1")])
             ordinary.rows_after_requalification = row_counts()
 
     for view in (ScopedAPIView, CaseScopedView):
@@ -271,6 +278,7 @@ def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(inv
     note = ProceduralActType.objects.create(code="guard_note", name_ru="Справка", name_kk="Анықтама", kind="other")
     author_only_requirement(note, approval_article="test")  # signed by the author, then approved
     act = act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
+    decree = qualification_draft(case, investigator)
     seen = []
 
     def token_scope(locked: Case) -> None:
@@ -281,19 +289,13 @@ def test_every_locking_service_runs_the_request_case_check_on_the_locked_row(inv
     with case_check(token_scope):
         act_transition(act_id=act.pk, action=ActAction.SIGN, actor=investigator)
         # Requalified meanwhile (the check sees the case before the change, still ordinary).
-        case_requalify(
-            case_id=case.pk,
-            actor=investigator,
-            expected_version=Case.objects.get(pk=case.pk).version,
-            reason="Переквалификация",
-            articles=[article("99-1")],
-        )
+        case_requalify(act=decree, actor=investigator, articles=[article("99-1")])  # its decree in force
         with pytest.raises(OutsideTokenScope):
             act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")
         with pytest.raises(OutsideTokenScope):
             act_create(case_id=case.pk, actor=investigator, act_type=note, language="ru", place="Астана")
     assert seen == [case.gravity, case.gravity, 5, 5]
     assert ProceduralAct.objects.get(pk=act.pk).status == "submitted"
-    assert ProceduralAct.objects.filter(case=case).count() == 1
+    assert ProceduralAct.objects.filter(case=case).exclude(pk=decree.pk).count() == 1
     # Without a case check (a worker, a management command) the same step goes through.
     act_transition(act_id=act.pk, action=ActAction.RETURN, actor=supervisor, reason="x")

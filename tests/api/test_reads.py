@@ -18,13 +18,13 @@ from tests.factories import person_data, register
 
 @pytest.fixture
 def shared_person(case, investigator, outsider):
-    """One IIN recorded in the own case (a victim) and in a Taraz case (a suspect): two records, not linked."""
+    """One IIN recorded in the own case (a victim) and in a Taraz case (a witness): two records, not linked."""
     foreign = register(actor=outsider)
     mine = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.VICTIM, person_data=person_data())
     participant_add(
         case_id=foreign.pk,
         actor=outsider,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data={**person_data(), "iin": mine.person.iin},
     )
     return mine.person, foreign

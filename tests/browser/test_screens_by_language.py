@@ -53,7 +53,7 @@ def world(investigator, supervisor, prosecutor):
     participant_add(
         case_id=case.pk,
         actor=investigator,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(last_name="Омаров", first_name="Ғалым", middle_name="Нұрланұлы"),
     )
     recognition = ProceduralActType.objects.get(code="victim_recognition")

@@ -89,3 +89,38 @@ def suspect_in_force(case: Case, author, *, prosecutor=None, **person) -> Partic
     )
     decree_in_force(case, author, "suspect_recognition", prosecutor=prosecutor, person=witness.pk)
     return Participant.objects.get(pk=witness.pk)
+
+
+# The act whose effect takes each decree step (cases/transitions.py DECREE_ACTIONS), and its fields.
+DECREE_FOR = {
+    "interrupt": ("term_interruption", {"ground": "suspect_hiding"}),
+    "resume": ("term_resumption", {}),
+    "terminate": ("case_termination", {"ground": "no_corpus"}),
+    "send_to_prosecutor": ("completion_report", {}),
+    "send_to_court": ("indictment", {}),
+}
+
+
+def decree_move(case: Case, action: str, author, *, approver=None, prosecutor=None, **fields) -> Case:
+    """Move ``case`` by ``action`` as the law has it: the decree that takes the step, brought into force.
+
+    A report on completion names the case's suspects (one is recognised first if it has none); an
+    indictment, its suspect. Needs the ``signing`` fixture (keys and storage of the test).
+    """
+    code, defaults = DECREE_FOR[action]
+    values = {**defaults, **fields}
+    suspects = list(Participant.objects.filter(case=case, role=ParticipantRole.SUSPECT, withdrawn_at__isnull=True))
+    if code == "completion_report" and "suspects" not in values:
+        values["suspects"] = [p.pk for p in suspects] or [suspect_in_force(case, author, prosecutor=prosecutor).pk]
+    if code == "indictment" and "accused" not in values:
+        values["accused"] = suspects[0].pk
+    decree_in_force(case, author, code, approver=approver, prosecutor=prosecutor, **values)
+    return Case.objects.get(pk=case.pk)
+
+
+def requalified(case: Case, author, codes: list[str], *, prosecutor=None) -> ProceduralAct:
+    """``case`` requalified to the parts ``codes`` ("191-1") by a qualification decree in force (УПК РК art. 204),
+    its suspect recognised first where it has none. Returns the decree."""
+    suspect = Participant.objects.filter(case=case, role=ParticipantRole.SUSPECT, withdrawn_at__isnull=True).first()
+    suspect = suspect or suspect_in_force(case, author, prosecutor=prosecutor)
+    return decree_in_force(case, author, "qualification", prosecutor=prosecutor, suspect=suspect.pk, articles=codes)

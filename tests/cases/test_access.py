@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from accounts.choices import Role
 from cases.choices import Gravity, ParticipantRole
 from cases.models import Case, Participant, Person
-from cases.services.case import case_assign, case_requalify, case_update
+from cases.services.case import case_assign, case_update
 from cases.services.participants import participant_add
-from tests.factories import article, make_user, person_data, register
+from tests.cases.decrees import requalified
+from tests.factories import make_user, person_data, register
 
 
 def visible(user, action="view"):
@@ -76,7 +77,7 @@ def test_a_grave_case_cannot_be_registered_without_a_supervisor(investigator):
     assert not Case.objects.exists()
 
 
-def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, investigator, supervisor, astana):
+def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(signing, case, investigator, supervisor, astana):
     case_assign(
         case_id=case.pk,
         actor=supervisor,
@@ -94,7 +95,7 @@ def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(case, inve
         reason="Признаки особо тяжкого",
         proceedings_form="investigation",
     )
-    case_requalify(case_id=case.pk, actor=investigator, reason="Переквалификация", articles=[article("99-1")])
+    requalified(case, investigator, ["99-1"])  # the qualification decree in force (issue #18)
     assert case not in visible(other_head)
     assert case in visible(supervisor)
 

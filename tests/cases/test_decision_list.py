@@ -5,8 +5,11 @@ import re
 from django.urls import reverse
 
 from cases.choices import CaseAction
+from cases.models import ProceduralActType
 from cases.services.case import case_transition
 from tests.auth import verified_client
+from tests.cases.decrees import decree_move
+from tests.cases.signing_helpers import certify
 
 
 def offered(user, case) -> set[str]:
@@ -19,17 +22,31 @@ def test_fresh_case_offers_only_acceptance_and_no_resume(case, investigator):
     assert offered(investigator, case) == {CaseAction.START}
 
 
-def test_interrupted_case_offers_resume_and_termination(case, investigator):
+def drafting_links(user, case) -> set[str]:
+    """The act types the case page links for drafting a decree (issue #18)."""
+    page = verified_client(user).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    return set(re.findall(r"\?act_type=(\d+)", page))
+
+
+def test_interrupted_case_offers_no_one_click_step_but_drafting_resumption_and_termination(
+    signing, case, investigator, prosecutor
+):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(
-        case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 1 ч. 1 ст. 45 УПК"
+    certify(investigator)
+    certify(prosecutor)
+    decree_move(case, CaseAction.INTERRUPT, investigator)
+    assert offered(investigator, case) == set()
+    codes = set(
+        ProceduralActType.objects.filter(pk__in=drafting_links(investigator, case)).values_list("code", flat=True)
     )
-    assert offered(investigator, case) == {CaseAction.RESUME, CaseAction.TERMINATE}
+    assert codes == {"term_resumption", "case_termination"}
+    assert drafting_links(prosecutor, case) == set()  # the prosecutor drafts no decree
 
 
-def test_the_prosecutor_sees_only_their_decision_the_status_allows(case, investigator, supervisor, prosecutor):
+def test_the_prosecutor_sees_only_their_decision_the_status_allows(signing, case, investigator, supervisor, prosecutor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator)
+    certify(investigator)
+    decree_move(case, CaseAction.SEND_TO_PROSECUTOR, investigator)
     # The return for additional investigation is the prosecutor's own decision now (issue #17).
     assert offered(prosecutor, case) == {CaseAction.RETURN}
     assert offered(supervisor, case) == set()  # the head of unit no longer records it for them

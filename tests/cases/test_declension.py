@@ -172,12 +172,12 @@ def add_person(case, actor, who: str, role: str, *, born=date(1985, 3, 14)):
     from tests.factories import person_data
 
     (last, first, middle, sex), _ = NAMES[who]
-    return participant_add(
-        case_id=case.pk,
-        actor=actor,
-        role=role,
-        person_data=person_data(born=born, sex=sex, last_name=last, first_name=first, middle_name=middle),
-    )
+    data = person_data(born=born, sex=sex, last_name=last, first_name=first, middle_name=middle)
+    if role == "suspect":  # only a decree in force makes a suspect (issue #18)
+        from tests.cases.decrees import suspect_in_force
+
+        return suspect_in_force(case, actor, born=born, sex=sex, last_name=last, first_name=first, middle_name=middle)
+    return participant_add(case_id=case.pk, actor=actor, role=role, person_data=data)
 
 
 def rendered(case, author, approver, code: str, named: dict, *, language: str = "ru") -> str:
@@ -240,7 +240,9 @@ def test_victim_recognition_declines_the_victim_and_agrees_with_her(who, case, i
         ("interrogation_suspect", "suspect", ("подозреваемого", "подозреваемой")),
     ],
 )
-def test_an_interrogation_names_the_person_in_the_accusative(who, code, role, as_whom, case, investigator, supervisor):
+def test_an_interrogation_names_the_person_in_the_accusative(
+    signing, who, code, role, as_whom, case, investigator, supervisor
+):
     person = add_person(case, investigator, who, role)
     text = rendered(case, investigator, supervisor, code, {"interrogated": person})
     assert f"допросил(а) в качестве {as_whom[female(who)]} {form(who, 'accs')}." in text
@@ -250,7 +252,7 @@ def test_an_interrogation_names_the_person_in_the_accusative(who, code, role, as
 
 
 @pytest.mark.parametrize("who", PERSONS)
-def test_the_defence_counsel_and_the_suspects_deed_take_the_genitive(who, case, investigator, supervisor):
+def test_the_defence_counsel_and_the_suspects_deed_take_the_genitive(signing, who, case, investigator, supervisor):
     suspect = add_person(case, investigator, who, "suspect")
     counsel = add_person(case, investigator, "hyphenated male", "defence_counsel", born=date(1970, 1, 1))
     text = rendered(
@@ -264,13 +266,13 @@ def test_the_defence_counsel_and_the_suspects_deed_take_the_genitive(who, case, 
 
 
 @pytest.mark.parametrize("who", PERSONS)
-def test_a_misdemeanour_protocol_names_the_offender_in_the_instrumental(who, case, investigator, supervisor):
+def test_a_misdemeanour_protocol_names_the_offender_in_the_instrumental(signing, who, case, investigator, supervisor):
     offender = add_person(case, investigator, who, "suspect")
     text = rendered(case, investigator, supervisor, "misdemeanour_protocol", {"offender": offender})
     assert f"{form(who, 'ablt')} совершён уголовный проступок" in text
 
 
-def test_several_persons_in_one_sentence(case, investigator, supervisor):
+def test_several_persons_in_one_sentence(signing, case, investigator, supervisor):
     man = add_person(case, investigator, "male", "witness")
     woman = add_person(case, investigator, "hyphenated female", "victim", born=date(1990, 2, 2))
     text = rendered(case, investigator, supervisor, "confrontation", {"confronted": [man, woman]})

@@ -20,7 +20,7 @@ from cases.models import (
     ProceduralActType,
 )
 from cases.services.acts import act_create, act_update, act_withdraw
-from cases.services.case import case_assign, case_requalify, case_transition, case_update
+from cases.services.case import case_assign, case_transition, case_update
 from cases.services.participants import (
     participant_add,
     participant_change_role,
@@ -32,6 +32,8 @@ from cases.services.sanction import act_sanction_record
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
+from tests.cases.decrees import decree_move, requalified
+from tests.cases.signing_helpers import certify
 from tests.factories import article, person_data, register
 
 # ExtensionDecision: its history and delete guard in tests/cases/test_term_extension.py.
@@ -74,7 +76,7 @@ def test_every_case_data_model_demands_an_explicit_actor(model):
         model.history.model.get_default_history_user(model())
 
 
-def test_case_history_on_create_update_and_many_to_many(investigator, colleague, supervisor, prosecutor):
+def test_case_history_on_create_update_and_many_to_many(signing, investigator, colleague, supervisor, prosecutor):
     case = Case.objects.get(pk=_register(investigator, prosecutor, supervisor).pk)
     assert_row(case.history.earliest("history_id"), user=investigator, type_="+", reason="Registered")
     case = case_update(
@@ -85,12 +87,13 @@ def test_case_history_on_create_update_and_many_to_many(investigator, colleague,
         plot="Открыто похитил телефон.",
     )
     assert latest(Case, case.pk).history_change_reason == "Уточнена фабула"
-    case = case_requalify(
-        case_id=case.pk, actor=investigator, reason="Уточнена квалификация", articles=[article("191-1")]
-    )
+    for user in (investigator, prosecutor):
+        certify(user)
+    decree = requalified(case, investigator, ["191-1"])  # by the qualification decree in force (issue #18)
+    case = Case.objects.get(pk=case.pk)
     row = latest(Case, case.pk)
     assert_row(row, user=investigator, type_="~")
-    assert row.history_change_reason == "Уточнена квалификация"
+    assert row.history_change_reason == str(decree)
     assert set(row.articles.values_list("article_id", flat=True)) == {article("191-1").pk}
     case_assign(
         case_id=case.pk,
@@ -114,7 +117,7 @@ def _register(investigator, prosecutor, supervisor):
 
 def test_person_and_participant_history(case, investigator):
     participant = participant_add(
-        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data(), reason="Задержан"
+        case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data(), reason="Задержан"
     )
     assert_row(latest(Person, participant.person_id), user=investigator, type_="+", reason="Задержан")
     assert_row(latest(Participant, participant.pk), user=investigator, type_="+", reason="Задержан")
@@ -123,12 +126,15 @@ def test_person_and_participant_history(case, investigator):
     )
     assert_row(latest(Person, participant.person_id), user=investigator, type_="~", reason="Новый адрес")
     participant_change_role(
-        participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED, reason="Квалификация деяния"
+        participant_id=participant.pk,
+        actor=investigator,
+        role=ParticipantRole.DEFENDED_WITNESS,
+        reason="Показания о себе",
     )
     row = latest(Participant, participant.pk)
-    assert_row(row, user=investigator, type_="~", reason="Квалификация деяния")
-    assert row.role == ParticipantRole.ACCUSED
-    assert Participant.history.filter(id=participant.pk, role=ParticipantRole.SUSPECT).exists()
+    assert_row(row, user=investigator, type_="~", reason="Показания о себе")
+    assert row.role == ParticipantRole.DEFENDED_WITNESS
+    assert Participant.history.filter(id=participant.pk, role=ParticipantRole.WITNESS).exists()
     participant_withdraw(participant_id=participant.pk, actor=investigator, reason="Внесён ошибочно")
     assert_row(latest(Participant, participant.pk), user=investigator, type_="~", reason="Внесён ошибочно")
     assert Participant.objects.filter(pk=participant.pk).exists()
@@ -156,7 +162,7 @@ def test_act_history_including_its_participants(case, investigator):
     assert_row(latest(ProceduralAct, act.pk), user=investigator, type_="~", reason="Составлен ошибочно")
 
 
-def test_term_records_history(case, investigator, prosecutor):
+def test_term_records_history(signing, case, investigator, prosecutor):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
     # The prosecutor extends the term as themself (issue #17): the history names them.
     extension = deadline_extend(case_id=case.pk, actor=prosecutor, days=15, reason="Назначена экспертиза")
@@ -165,12 +171,13 @@ def test_term_records_history(case, investigator, prosecutor):
     assert [row.history_type for row in rows] == ["+", "~"] and rows[-1].decision_act_id == extension.decision_act_id
     for row in rows:
         assert_row(row, user=prosecutor, type_=row.history_type, reason="Назначена экспертиза")
-    case_transition(
-        case_id=case.pk, action=CaseAction.INTERRUPT, actor=investigator, reason="Розыск", ground="п. 2 ч. 7 ст. 45 УПК"
-    )
+    # Interrupted and resumed by decrees in force (issue #18): their author is the history's user.
+    for user in (investigator, prosecutor):
+        certify(user)
+    decree_move(case, CaseAction.INTERRUPT, investigator, justification="Розыск")
     interruption = Interruption.objects.get(case=case)
     assert_row(latest(Interruption, interruption.pk), user=investigator, type_="+", reason="Розыск")
-    case_transition(case_id=case.pk, action=CaseAction.RESUME, actor=investigator, reason="Найден")
+    decree_move(case, CaseAction.RESUME, investigator, grounds="Найден")
     assert_row(latest(Interruption, interruption.pk), user=investigator, type_="~", reason="Найден")
 
 

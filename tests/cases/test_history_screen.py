@@ -34,10 +34,13 @@ def test_it_shows_what_changed_from_what_to_what_who_and_why(investigator, case)
 
 def test_participants_role_changes_appear_with_their_ground(investigator, case):
     participant = participant_add(
-        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+        case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
     )
     participant_change_role(
-        participant_id=participant.pk, actor=investigator, role=ParticipantRole.ACCUSED, reason="Квалификация деяния"
+        participant_id=participant.pk,
+        actor=investigator,
+        role=ParticipantRole.DEFENDED_WITNESS,
+        reason="Квалификация деяния",
     )
     entries = history_page(investigator, case).context["page"].object_list
     role_change = next(e for e in entries if e.kind == "history" and e.why == "Квалификация деяния")

@@ -22,10 +22,11 @@ from cases.models import (
     CriminalCodeArticleVersion,
     ProceduralActType,
 )
-from cases.services.case import case_assign, case_requalify, case_transition, case_update
-from ecase.errors import NotAllowed, OutOfScope, StaleEdit
+from cases.services.case import case_assign, case_transition, case_update
 from tests.api.helpers import Api, issue
 from tests.auth import verified_client
+from tests.cases.decrees import decree_in_force, requalified, suspect_in_force
+from tests.cases.signing_helpers import certify
 from tests.factories import article, make_user, register
 
 TODAY = timezone.localdate()
@@ -298,83 +299,59 @@ def test_an_offence_before_any_stored_version_is_refused_not_judged_by_a_later_l
 # --- requalification -------------------------------------------------------------------------
 
 
-def test_requalification_recomputes_gravity_resyncs_grants_and_is_audited(investigator, supervisor, grave, deputy):
+def test_requalification_recomputes_gravity_resyncs_grants_and_is_audited(
+    signing, investigator, supervisor, prosecutor, grave, deputy
+):
+    for user in (investigator, prosecutor):
+        certify(user)
     assert grave not in visible(deputy)
     lower("99-1", months=48, since=TODAY - timedelta(days=60))  # in force on the offence date, added afterwards
     assert grave not in visible(deputy)  # the data alone moves nothing
 
-    case = case_requalify(
-        case_id=grave.pk, actor=investigator, articles=[article("99-1")], reason="Смягчающий закон (УК РК ст. 6)"
-    )
+    # The qualification decree in force requalifies (issue #18); the same articles under the milder law.
+    decree = requalified(grave, investigator, ["99-1"])
+    case = Case.objects.get(pk=grave.pk)
     assert case.gravity == Gravity.MEDIUM
     assert grave in visible(deputy) and grants(grave)[1]
     event = AuditEvent.objects.filter(case_id=grave.pk, event=EventType.CASE_REQUALIFIED).get()
-    assert event.actor == investigator
+    assert event.actor == investigator and event.data["decision_act"] == decree.pk
     assert event.data["from"]["articles"] == ["99-1"] and event.data["from"]["gravity"] == Gravity.ESPECIALLY_GRAVE
     assert event.data["to"]["gravity"] == Gravity.MEDIUM
-    assert event.data["reason"] == "Смягчающий закон (УК РК ст. 6)"
+    assert event.data["reason"] == str(decree)
     assert any(g.startswith("group:") for g in event.data["grants"]["granted"])
 
-    case = case_requalify(
-        case_id=grave.pk,
-        actor=investigator,
-        articles=[article("99-1"), article("188-1")],
-        reason="Дополнительный эпизод",
-        event_date=TODAY - timedelta(days=70),
+    # Another episode, and the decree corrects the offence date with it.
+    suspect = case.participants.get(role="suspect")
+    decree_in_force(
+        case,
+        investigator,
+        "qualification",
+        suspect=suspect.pk,
+        articles=["99-1", "188-1"],
+        offence_date=(TODAY - timedelta(days=70)).isoformat(),
     )
+    case = Case.objects.get(pk=grave.pk)
     assert case.gravity == Gravity.ESPECIALLY_GRAVE and case.event_date == TODAY - timedelta(days=70)
     assert grave not in visible(deputy) and grants(grave)[1] == set()
     last = AuditEvent.objects.filter(case_id=grave.pk, event=EventType.CASE_REQUALIFIED).latest("seq")
     assert last.data["to"]["articles"] == ["188-1", "99-1"]
 
 
-def test_requalification_needs_a_reason_and_the_current_version(investigator, ordinary):
-    with pytest.raises(ValidationError) as error:
-        case_requalify(case_id=ordinary.pk, actor=investigator, articles=[article("190-1")], reason="  ")
-    assert "reason" in error.value.message_dict
-    with pytest.raises(StaleEdit):
-        case_requalify(
-            case_id=ordinary.pk,
-            actor=investigator,
-            articles=[article("190-1")],
-            reason="x",
-            expected_version=Case.objects.get(pk=ordinary.pk).version + 1,
-        )
-    assert Case.objects.get(pk=ordinary.pk).gravity == Gravity.MEDIUM
-
-
-def test_requalification_is_refused_to_those_who_may_not_change_the_case(
-    supervisor, prosecutor, colleague, admin, ordinary
-):
+def test_requalification_is_refused_to_everyone_directly(supervisor, colleague, investigator, ordinary):
     before = snapshot(ordinary)
-    for user in (supervisor, prosecutor):  # they see the case, they do not edit its content
-        with pytest.raises(NotAllowed):
-            case_requalify(case_id=ordinary.pk, actor=user, articles=[article("99-1")], reason="x")
-    for user in (colleague, admin):
-        with pytest.raises(OutOfScope):
-            case_requalify(case_id=ordinary.pk, actor=user, articles=[article("99-1")], reason="x")
     url = reverse("cases:requalify", args=[ordinary.pk])
     data = {"version": ordinary.version, "articles": [article("190-1").pk], "reason": "x"}
     assert verified_client(supervisor).post(url, data).status_code == 403
     assert verified_client(colleague).post(url, data).status_code == 404
+    # The case's own investigator is led to drafting the qualification decree; nothing changes.
+    response = verified_client(investigator).post(url, data)
+    qualification = ProceduralActType.objects.get(code="qualification")
+    assert response.status_code == 302 and response["Location"].endswith(f"?act_type={qualification.pk}")
     assert snapshot(ordinary) == before
     assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()
 
 
-def test_the_requalification_page(investigator, ordinary):
-    client = verified_client(investigator)
-    url = reverse("cases:requalify", args=[ordinary.pk])
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"version": ordinary.version, "articles": [article("190-1").pk]}).status_code == 400
-    response = client.post(
-        url, {"version": ordinary.version, "articles": [article("190-1").pk], "reason": "Иной способ хищения"}
-    )
-    assert response.status_code == 302
-    case = Case.objects.get(pk=ordinary.pk)
-    assert case.gravity == Gravity.SMALL and [a.code for a in case.articles.all()] == ["190-1"]
-
-
-def test_the_api_requalifies_only_when_the_articles_change(investigator, ordinary):
+def test_the_api_refuses_a_new_qualification_and_accepts_the_same_one(investigator, ordinary):
     api = Api(token=issue(investigator))
     url = f"/api/v1/cases/{ordinary.pk}/"
     same = api.patch(
@@ -383,17 +360,17 @@ def test_the_api_requalifies_only_when_the_articles_change(investigator, ordinar
         headers={"If-Match": api.get(url)["ETag"]},
     )
     assert same.status_code == 200 and same.json()["gravity"] == Gravity.MEDIUM
-    assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()
     other = api.patch(
         url,
         {"articles": [article("190-1").pk], "reason": "Переквалификация"},
         headers={"If-Match": api.get(url)["ETag"]},
     )
-    assert other.status_code == 200 and other.json()["gravity"] == Gravity.SMALL
-    assert AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).count() == 1
+    assert other.status_code == 400, other.content
+    assert [a.code for a in Case.objects.get(pk=ordinary.pk).articles.all()] == ["188-1"]
+    assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()
 
 
-def test_over_the_api_a_new_offence_date_changes_gravity_only_as_a_requalification(investigator, ordinary):
+def test_a_new_offence_date_changes_gravity_only_by_a_qualification_decree(signing, investigator, prosecutor, ordinary):
     lower("188-1", months=12, since=TODAY - timedelta(days=10))  # small gravity from ten days ago
     api = Api(token=issue(investigator))
     url = f"/api/v1/cases/{ordinary.pk}/"
@@ -403,27 +380,38 @@ def test_over_the_api_a_new_offence_date_changes_gravity_only_as_a_requalificati
 
     # Eight days ago: the same (newer) law as on the registration day: allowed, the stored gravity stays.
     assert patch({"event_date": (TODAY - timedelta(days=8)).isoformat()}).json()["gravity"] == Gravity.MEDIUM
-    # Twelve days ago the law gave another gravity than eight days ago: refused without the articles.
-    refused = patch({"event_date": (TODAY - timedelta(days=12)).isoformat()})
-    assert refused.status_code == 400
+    # Twelve days ago the law gave another gravity than eight days ago: refused, with the articles or without.
+    assert patch({"event_date": (TODAY - timedelta(days=12)).isoformat()}).status_code == 400
+    with_articles = patch({"event_date": (TODAY - timedelta(days=12)).isoformat(), "articles": [article("188-1").pk]})
+    assert with_articles.status_code == 400
     assert Case.objects.get(pk=ordinary.pk).event_date == TODAY - timedelta(days=8)
-    # The same articles with a new date: a requalification under the law of that date.
-    response = patch({"event_date": (TODAY - timedelta(days=7)).isoformat(), "articles": [article("188-1").pk]})
-    assert response.status_code == 200 and response.json()["gravity"] == Gravity.SMALL
+    # The qualification decree states the date: a requalification under the law of that date.
+    for user in (investigator, prosecutor):
+        certify(user)
+    suspect = suspect_in_force(ordinary, investigator)
+    decree_in_force(
+        ordinary,
+        investigator,
+        "qualification",
+        suspect=suspect.pk,
+        articles=["188-1"],
+        offence_date=(TODAY - timedelta(days=7)).isoformat(),
+    )
+    assert Case.objects.get(pk=ordinary.pk).gravity == Gravity.SMALL
     event = AuditEvent.objects.get(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED)
     assert event.data["from"]["gravity"] == Gravity.MEDIUM and event.data["to"]["gravity"] == Gravity.SMALL
 
 
-def test_a_requalification_that_changes_nothing_is_refused_and_records_nothing(investigator, ordinary):
+def test_a_requalification_that_changes_nothing_is_not_applied_and_records_nothing(
+    signing, investigator, prosecutor, ordinary
+):
+    for user in (investigator, prosecutor):
+        certify(user)
+    suspect = suspect_in_force(ordinary, investigator)
     before = Case.objects.get(pk=ordinary.pk)
-    with pytest.raises(ValidationError, match="nothing to requalify"):
-        case_requalify(
-            case_id=ordinary.pk,
-            actor=investigator,
-            articles=list(before.articles.all()),
-            reason="Без изменений",
-            event_date=before.event_date,
-        )
+    decree = decree_in_force(ordinary, investigator, "qualification", suspect=suspect.pk, articles=["188-1"])
+    [effect] = decree.applied_effects.all()
+    assert not effect.applied and effect.outcome
     after = Case.objects.get(pk=ordinary.pk)
     assert (after.version, after.gravity) == (before.version, before.gravity)
     assert not AuditEvent.objects.filter(case_id=ordinary.pk, event=EventType.CASE_REQUALIFIED).exists()

@@ -74,7 +74,7 @@ def test_an_iin_of_a_foreign_grave_case_gets_a_new_record_of_exactly_what_was_ty
     foreign = participant_add(
         case_id=taraz_grave.pk,
         actor=outsider,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(
             last_name="Серіков", first_name="Асқар", address="г. Тараз, ул. Толе би, 12", phone="+7 701 000 00 01"
         ),
@@ -104,7 +104,7 @@ def test_an_iin_of_a_foreign_grave_case_gets_a_new_record_of_exactly_what_was_ty
 
 def test_the_same_iin_twice_in_one_case_is_one_record_and_a_contradiction_is_refused(case, investigator):
     data = person_data()
-    first = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=data)
+    first = participant_add(case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=data)
     second = participant_add(
         case_id=case.pk, actor=investigator, role=ParticipantRole.CIVIL_DEFENDANT, person_data=data
     )
@@ -128,7 +128,7 @@ def test_linking_two_records_is_refused_to_someone_who_does_not_see_both_cases(
     theirs = participant_add(
         case_id=taraz_grave.pk,
         actor=outsider,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(iin=mine.person.iin),
     )
     before = (PersonLink.objects.count(), PersonLink.history.count(), AuditEvent.objects.count())
@@ -141,7 +141,7 @@ def test_linking_two_records_is_refused_to_someone_who_does_not_see_both_cases(
 def test_linking_by_someone_who_sees_both_cases_is_recorded_and_audited(investigator):
     first, second = register(actor=investigator), register(actor=investigator)
     data = person_data()
-    a = participant_add(case_id=first.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=data)
+    a = participant_add(case_id=first.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=data)
     b = participant_add(case_id=second.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=data)
     assert a.person_id != b.person_id  # each case keeps its own record
     with pytest.raises(ValidationError):

@@ -80,7 +80,7 @@ def test_an_iin_of_a_foreign_grave_case_answers_exactly_as_an_unknown_iin(case, 
         participant_add(
             case_id=foreign.pk,
             actor=outsider,
-            role=ParticipantRole.SUSPECT,
+            role=ParticipantRole.WITNESS,
             person_data=person_data(
                 iin=foreign_iin,
                 last_name="Серіков",
@@ -143,7 +143,7 @@ def grave_suspect(investigator, grave):
     return participant_add(
         case_id=grave.pk,
         actor=investigator,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(
             last_name="Жолдасбеков", address="г. Астана, ул. Кенесары, 7", phone="+7 705 555 44 33"
         ),

@@ -8,9 +8,10 @@ from audit.models import AuditEvent
 from cases.choices import Gravity, ProceedingsForm
 from cases.models import Case, RegistrationSequence
 from cases.proceedings_forms import allowed_forms, check_form, form_rules
-from cases.services.case import case_requalify, case_update
-from tests.api.helpers import Api, error_of, issue
+from cases.services.case import case_update
 from tests.auth import verified_client
+from tests.cases.decrees import decree_in_force, suspect_in_force
+from tests.cases.signing_helpers import certify
 from tests.factories import article, register
 
 GRAVE = "190-4"  # fraud, part 4: up to ten years, a grave crime
@@ -75,38 +76,31 @@ def snapshot(case):
     return case.version, case.gravity, sorted(case.articles.values_list("pk", flat=True))
 
 
-def test_requalification_to_a_grave_article_is_refused_while_the_case_runs_in_the_protocol_form(
-    investigator, supervisor
+def test_requalification_to_a_grave_article_is_not_applied_while_the_case_runs_in_the_protocol_form(
+    signing, investigator, supervisor, prosecutor
 ):
-    case = register(actor=investigator, articles=(MISDEMEANOUR,), form="protocol", supervisor=supervisor)
-    before, events = snapshot(case), AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as refused:
-        case_requalify(case_id=case.pk, actor=investigator, articles=[article(GRAVE)], reason="Иной умысел")
-    assert "articles" in refused.value.message_dict
-    assert snapshot(case) == before and AuditEvent.objects.count() == events
-    # Page and API refuse alike, and change nothing.
-    page = verified_client(investigator).post(
-        reverse("cases:requalify", args=[case.pk]),
-        {"version": case.version, "articles": [article(GRAVE).pk], "reason": "Иной умысел"},
+    case = register(
+        actor=investigator, articles=(MISDEMEANOUR,), form="protocol", supervisor=supervisor, prosecutor=prosecutor
     )
-    assert page.status_code == 400 and "ст. 61" in page.content.decode()
-    api = Api(token=issue(investigator))
-    url = f"/api/v1/cases/{case.pk}/"
-    response = api.patch(
-        url, {"articles": [article(GRAVE).pk], "reason": "Иной умысел"}, headers={"If-Match": api.get(url)["ETag"]}
-    )
-    assert response.status_code == 400 and "articles" in error_of(response)["fields"]
+    for user in (investigator, prosecutor):
+        certify(user)
+    suspect = suspect_in_force(case, investigator)
+    before = snapshot(case)
+    decree = decree_in_force(case, investigator, "qualification", suspect=suspect.pk, articles=[GRAVE])
+    # The decree is in force, its effect refused by the form's rule and recorded with it; the case is as it was.
+    effect = decree.applied_effects.get()
+    assert not effect.applied and "ст. 61" in effect.outcome
     assert snapshot(case) == before
-    # With the form changed first (an edit the rule allows), the requalification goes through.
+    # With the form changed first (an edit the rule allows), a qualification decree goes through.
     case = case_update(
         case_id=case.pk,
         actor=investigator,
-        expected_version=case.version,
+        expected_version=Case.objects.get(pk=case.pk).version,
         reason="Признаки тяжкого",
         proceedings_form="investigation",
     )
-    case = case_requalify(case_id=case.pk, actor=investigator, articles=[article(GRAVE)], reason="Иной умысел")
-    assert case.gravity == Gravity.GRAVE
+    decree_in_force(case, investigator, "qualification", suspect=suspect.pk, articles=[GRAVE])
+    assert Case.objects.get(pk=case.pk).gravity == Gravity.GRAVE
 
 
 def test_an_edit_cannot_move_a_crime_into_the_protocol_form(investigator):

@@ -13,7 +13,14 @@ from audit.models import AuditEvent
 from cases import access
 from cases.act_transitions import ActAction, act_actions, transitions_for
 from cases.choices import ActKind, ActStatus, CaseAction, CaseStatus, RenderingState
-from cases.models import ActTransition, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType
+from cases.models import (
+    ActTransition,
+    CaseStatusChange,
+    DeadlineExtension,
+    ExtensionDecision,
+    ProceduralAct,
+    ProceduralActType,
+)
 from cases.pdf.storage import pdf_read
 from cases.services.act_workflow import act_transition
 from cases.services.acts import act_create, act_update
@@ -23,6 +30,7 @@ from cases.signing.verify import verify_pdf
 from ecase.errors import NotAllowed
 from tests.api.helpers import Api, issue
 from tests.auth import verified_client
+from tests.cases.decrees import decree_move
 from tests.cases.pdf_text import pdf_text
 from tests.cases.signing_helpers import approved_act, certify, render_in_process
 
@@ -148,13 +156,16 @@ def test_a_return_and_a_cancelled_termination_are_signed_acts(
     certified, case, investigator, prosecutor, before, action, code
 ):
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(case_id=case.pk, action=before, actor=investigator, reason="Окончено", ground="ст. 35")
+    decree_move(case, before, investigator)  # a decree in force (issue #18)
     moved = case_transition(case_id=case.pk, action=action, actor=prosecutor, reason="Не допрошен свидетель.")
     assert moved.status == CaseStatus.INVESTIGATING
     audit = AuditEvent.objects.filter(case_id=case.pk, event="case.transition", data__action=action).get()
     decision = ProceduralAct.objects.get(pk=audit.data["decision_act"])
     assert decision.fields == {"reasons": "Не допрошен свидетель."}
     assert_signed_by_the_prosecutor(decision, prosecutor, code)
+    # In force once sealed, its effect is the change already made: recorded, not made twice (issue #18).
+    [effect] = decision.applied_effects.all()
+    assert effect.applied and CaseStatusChange.objects.filter(case=case, action=action).count() == 1
 
 
 def test_nobody_drafts_or_edits_a_prosecutors_decision(certified, case, investigator, prosecutor):

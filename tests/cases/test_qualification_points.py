@@ -11,9 +11,10 @@ from cases.choices import Gravity, Intent
 from cases.gravity import derive_gravity
 from cases.models import Case, CaseArticle, CriminalCodeArticle, CriminalCodeArticleVersion
 from cases.qualification import qualification_label, reference
-from cases.services.case import case_requalify
 from tests.api.helpers import Api, issue
 from tests.auth import verified_client
+from tests.cases.decrees import decree_in_force, suspect_in_force
+from tests.cases.signing_helpers import certify
 from tests.factories import article, register
 
 
@@ -60,28 +61,30 @@ def test_the_registration_page_takes_points(investigator):
     assert (link.article.code, link.point) == ("190-2", "4")
 
 
-def test_a_new_point_alone_is_a_requalification_with_its_history(investigator):
-    case = register(actor=investigator, articles=("190-2",))
-    case = case_requalify(
-        case_id=case.pk, actor=investigator, articles=[article("190-2")], points={article("190-2").pk: "3"}, reason="x"
-    )
+def test_a_new_point_alone_is_a_requalification_by_decree_with_its_history(signing, investigator, prosecutor):
+    case = register(actor=investigator, articles=("190-2",), prosecutor=prosecutor)
+    for user in (investigator, prosecutor):
+        certify(user)
+    suspect = suspect_in_force(case, investigator)
+    decree_in_force(case, investigator, "qualification", suspect=suspect.pk, articles=["190-2"], points="190-2: 3")
     event = AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_REQUALIFIED).get()
     assert event.data["from"]["articles"] == ["190-2"] and event.data["to"]["articles"] == ["190-2 п.3"]
     row = Case.history.filter(id=case.pk).latest("history_id")
     assert list(row.articles.values_list("article_id", "point")) == [(article("190-2").pk, "3")]
-    with pytest.raises(ValidationError):  # the same point again: nothing to requalify
-        case_requalify(
-            case_id=case.pk,
-            actor=investigator,
-            articles=[article("190-2")],
-            points={article("190-2").pk: "3"},
-            reason="x",
-        )
+    # The same point again: nothing to requalify, recorded as not applied; a point of no part: not applied.
+    same = decree_in_force(
+        case, investigator, "qualification", suspect=suspect.pk, articles=["190-2"], points="190-2: 3"
+    )
+    stray = decree_in_force(
+        case, investigator, "qualification", suspect=suspect.pk, articles=["190-2"], points="188-1: 2"
+    )
+    assert not same.applied_effects.get().applied and not stray.applied_effects.get().applied
+    assert AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_REQUALIFIED).count() == 1
     history = verified_client(investigator).get(reverse("cases:detail", args=[case.pk]) + "?tab=history")
     assert "п. 3 190 ч.2" in history.content.decode()
 
 
-def test_the_api_shows_and_changes_the_point(investigator):
+def test_the_api_shows_the_point_and_refuses_to_change_it(investigator):
     case = register(actor=investigator, articles=("190-2",), points={article("190-2").pk: "4"})
     api = Api(token=issue(investigator))
     url = f"/api/v1/cases/{case.pk}/"
@@ -100,11 +103,13 @@ def test_the_api_shows_and_changes_the_point(investigator):
     )
     assert same.status_code == 200 and same.json()["qualification"][0]["point"] == "4"
     assert not AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_REQUALIFIED).exists()
+    # A new point is a requalification: only by a qualification decree in force (issue #18).
     changed = api.patch(
         url, {"points": {str(article("190-2").pk): "2"}, "reason": "Иной признак"}, headers={"If-Match": same["ETag"]}
     )
-    assert changed.status_code == 200 and changed.json()["qualification"][0]["point"] == "2"
-    assert AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_REQUALIFIED).exists()
+    assert changed.status_code == 400
+    assert CaseArticle.objects.get(case=case).point == "4"
+    assert not AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_REQUALIFIED).exists()
 
 
 def test_the_reference_data_covers_the_most_registered_parts(reference_data):

@@ -38,13 +38,13 @@ def cases(investigator, outsider):
     suspect = participant_add(
         case_id=fraud.pk,
         actor=investigator,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(last_name="Нұрмағамбетов"),
     )
     participant_add(
         case_id=foreign.pk,
         actor=outsider,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data={**person_data(last_name="Нұрмағамбетов"), "iin": suspect.person.iin},
     )
     return {"theft": theft, "fraud": fraud, "foreign": foreign, "iin": suspect.person.iin}

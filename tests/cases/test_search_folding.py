@@ -28,7 +28,7 @@ def suspect(case, actor, last_name, born):
     return participant_add(
         case_id=case.pk,
         actor=actor,
-        role=ParticipantRole.SUSPECT,
+        role=ParticipantRole.WITNESS,
         person_data=person_data(born=born, last_name=last_name, iin=make_iin(born, "M")),
     )
 

@@ -61,7 +61,7 @@ def bulk(django_db_setup, django_db_blocker, tmp_path_factory):
             participant_add(
                 case_id=case.pk,
                 actor=investigator,
-                role=ParticipantRole.SUSPECT,
+                role=ParticipantRole.WITNESS,
                 person_data=person_data(born=born, last_name="Қасымов", iin=make_iin(born, "M")),
             )
             with connection.cursor() as cursor:

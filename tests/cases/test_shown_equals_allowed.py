@@ -20,7 +20,9 @@ from cases.services.act_workflow import act_seal, act_transition
 from cases.services.acts import act_create, act_withdraw
 from cases.services.case import case_assign, case_transition
 from cases.system_actor import system_actor
-from cases.transitions import open_actions
+from cases.transitions import DECREE_ACTIONS, open_actions
+from tests.cases.decrees import decree_move
+from tests.cases.signing_helpers import certify
 from tests.factories import author_only_requirement, register
 
 
@@ -151,14 +153,20 @@ def case_in(status: str, *, lead, supervisor, prosecutor) -> Case:
         CaseStatus.INTERRUPTED: [CaseAction.START, CaseAction.INTERRUPT],
         CaseStatus.SENT_TO_PROSECUTOR: [CaseAction.START, CaseAction.SEND_TO_PROSECUTOR],
         CaseStatus.TERMINATED: [CaseAction.START, CaseAction.TERMINATE],
+        CaseStatus.SENT_TO_COURT: [CaseAction.START, CaseAction.SEND_TO_PROSECUTOR, CaseAction.SEND_TO_COURT],
     }[status]
     for action in steps:
-        case_transition(case_id=case.pk, action=action, actor=lead, reason="Основание", ground="ст. 45 УПК РК")
+        if action in DECREE_ACTIONS:  # the effect of a decree in force (issue #18)
+            for user in (lead, supervisor, prosecutor):
+                certify(user)
+            decree_move(case, action, lead, approver=supervisor)
+        else:
+            case_transition(case_id=case.pk, action=action, actor=lead, reason="Основание", ground="ст. 45 УПК РК")
     return Case.objects.get(pk=case.pk)
 
 
 @pytest.mark.parametrize("status", list(CaseStatus))
-def test_the_case_decisions_listed_are_the_steps_the_service_accepts(status, people):
+def test_the_case_decisions_listed_are_the_steps_the_service_accepts(signing, status, people):
     case = case_in(status, lead=people["lead"], supervisor=people["supervisor"], prosecutor=people["prosecutor"])
     offered_somewhere = set()
     for name, person in people.items():

@@ -26,6 +26,7 @@ from cases.selectors import CaseFilters, case_list
 from cases.services.case import case_transition
 from cases.statistics import COLUMNS, case_statistics
 from tests.auth import age_second_factor, verified_client
+from tests.cases.decrees import decree_move
 from tests.factories import register
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def scope(user):
 
 
 @pytest.fixture
-def decided(investigator, outsider, prosecutor):
+def decided(signing, investigator, outsider, prosecutor):
     """Four cases of the investigator's unit and one of another region, moved through their decisions."""
     theft = register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=3)
     fraud = register(actor=investigator, prosecutor=prosecutor, articles=("190-2", "188-1"), form="investigation")
@@ -48,17 +49,10 @@ def decided(investigator, outsider, prosecutor):
     foreign = register(actor=outsider, form="investigation")
     for case in (theft, fraud, robbery, old, foreign):
         case_transition(case_id=case.pk, actor=case.lead_investigator, action=CaseAction.START)
-    case_transition(
-        case_id=theft.pk,
-        actor=investigator,
-        action=CaseAction.INTERRUPT,
-        reason="Экспертиза",
-        ground="п. 9 ч. 7 ст. 45",
-    )
-    case_transition(
-        case_id=fraud.pk, actor=investigator, action=CaseAction.TERMINATE, reason="Примирение", ground="ст. 68"
-    )
-    case_transition(case_id=robbery.pk, actor=investigator, action=CaseAction.SEND_TO_PROSECUTOR)
+    # The investigator's steps are decrees in force (issue #18); the return is the prosecutor's decision.
+    decree_move(theft, CaseAction.INTERRUPT, investigator, ground="expertise", justification="Экспертиза")
+    decree_move(fraud, CaseAction.TERMINATE, investigator, ground="reconciliation", justification="Примирение")
+    decree_move(robbery, CaseAction.SEND_TO_PROSECUTOR, investigator)
     case_transition(case_id=robbery.pk, actor=prosecutor, action=CaseAction.RETURN, reason="Неполнота")
     return {"theft": theft, "fraud": fraud, "robbery": robbery, "old": old, "foreign": foreign}
 
@@ -95,20 +89,14 @@ def test_every_registration_and_decision_is_logged_with_its_day_unit_and_gravity
             robbery.gravity,
         ),
     ]
-    # The prosecutor's return is their own signed act, and the change names it; the investigator's steps have none.
-    returned = robbery.status_changes.get(action=CaseAction.RETURN)
-    assert returned.decision_act is not None and returned.decision_act.author_id == returned.actor_id
-    assert not robbery.status_changes.exclude(action=CaseAction.RETURN).filter(decision_act__isnull=False).exists()
-    # The day of an interruption is the day it names, not the day it was entered.
+    # Every decision names its signed act, whose author made it: the prosecutor's return, the investigator's
+    # report on completion (issue #18); registration and acceptance are no decree.
+    for change in robbery.status_changes.exclude(action__in=["register", CaseAction.START]):
+        assert change.decision_act is not None and change.decision_act.author_id == change.actor_id
+    assert not robbery.status_changes.filter(action__in=["register", CaseAction.START], decision_act__isnull=False)
+    # The day of an interruption is the day its decree names, not the day it came into force.
     past = TODAY - timedelta(days=2)
-    case_transition(
-        case_id=decided["old"].pk,
-        actor=investigator,
-        action=CaseAction.INTERRUPT,
-        reason="Розыск",
-        ground="ч. 7 ст. 45",
-        on_date=past,
-    )
+    decree_move(decided["old"], CaseAction.INTERRUPT, investigator, interrupted_from=past.isoformat())
     assert decided["old"].status_changes.get(action=CaseAction.INTERRUPT).on_date == past
 
 

@@ -8,6 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 from cases.choices import CaseAction
 from cases.models import CaseStatusChange
 from cases.services.case import case_transition
+from tests.cases.decrees import decree_move
 from tests.factories import register
 
 MIGRATION = ("cases", "0017_case_status_changes")
@@ -25,20 +26,17 @@ def migrate(targets):
     reason="the test database is emptied with DELETE afterwards, which SQLite's no-delete triggers refuse",
 )
 @pytest.mark.django_db(transaction=True)
-def test_the_log_rebuilt_from_history_equals_the_log_the_services_wrote(investigator, outsider, prosecutor):
+def test_the_log_rebuilt_from_history_equals_the_log_the_services_wrote(signing, investigator, outsider, prosecutor):
     cases = [register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=n) for n in (1, 5, 9)]
     cases.append(register(actor=outsider, form="investigation"))
     for case in cases[:3]:
         case_transition(case_id=case.pk, actor=investigator, action=CaseAction.START)
-    case_transition(
-        case_id=cases[0].pk, actor=investigator, action=CaseAction.INTERRUPT, reason="Экспертиза", ground="ч. 7 ст. 45"
-    )
-    case_transition(case_id=cases[0].pk, actor=investigator, action=CaseAction.RESUME, reason="Заключение получено")
-    case_transition(case_id=cases[1].pk, actor=investigator, action=CaseAction.SEND_TO_PROSECUTOR)
+    # The investigator's steps by decrees in force (issue #18).
+    decree_move(cases[0], CaseAction.INTERRUPT, investigator)
+    decree_move(cases[0], CaseAction.RESUME, investigator)
+    decree_move(cases[1], CaseAction.SEND_TO_PROSECUTOR, investigator)
     case_transition(case_id=cases[1].pk, actor=prosecutor, action=CaseAction.RETURN, reason="Неполнота")
-    case_transition(
-        case_id=cases[2].pk, actor=investigator, action=CaseAction.TERMINATE, reason="Примирение", ground="ст. 68"
-    )
+    decree_move(cases[2], CaseAction.TERMINATE, investigator)
     written = sorted(CaseStatusChange.objects.values_list(*FIELDS))
     assert len(written) == 4 + 3 + 2 + 2 + 1
     graph = MigrationExecutor(connection).loader.graph

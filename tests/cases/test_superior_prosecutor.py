@@ -38,6 +38,7 @@ from cases.services.term import deadline_extend
 from ecase.errors import NotAllowed, OutOfScope
 from ecase.history import save_attributed
 from tests.auth import verified_client
+from tests.cases.decrees import decree_move
 from tests.cases.signing_helpers import author_signed_act, certify, render_in_process
 from tests.factories import UnitFactory, make_user, register
 
@@ -80,7 +81,7 @@ def test_the_superior_agrees_to_an_act_of_a_subordinate_prosecutors_case_as_thei
     assert signatures == [("author", "investigator", "signed"), ("prosecutor", "superior", "signed")]
 
 
-def test_the_superior_refuses_extends_returns_and_reopens_as_themself(case, investigator, superior):
+def test_the_superior_refuses_extends_returns_and_reopens_as_themself(signing, case, investigator, superior):
     act = author_signed_act(case, investigator, code="suspect_recognition")
     act = act_transition(act_id=act.pk, action=ActAction.REFUSE, actor=fresh(superior), reason="Нет доказательств")
     assert act.status == ActStatus.REFUSED
@@ -91,15 +92,13 @@ def test_the_superior_refuses_extends_returns_and_reopens_as_themself(case, inve
     extension = DeadlineExtension.objects.get(case=case)
     assert extension.granted_by == superior and Case.objects.get(pk=case.pk).deadline == deadline + timedelta(days=10)
 
-    for action in (CaseAction.START, CaseAction.SEND_TO_PROSECUTOR):
-        case_transition(case_id=case.pk, action=action, actor=investigator)
+    case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
+    decree_move(case, CaseAction.SEND_TO_PROSECUTOR, investigator, prosecutor=fresh(superior))
     case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=fresh(superior), reason="Дополнить")
     assert Case.objects.get(pk=case.pk).status == CaseStatus.INVESTIGATING
     returned = AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_TRANSITION).order_by("-id").first()
     assert returned.actor_id == superior.pk and returned.data["action"] == CaseAction.RETURN
-    case_transition(
-        case_id=case.pk, action=CaseAction.TERMINATE, actor=investigator, reason="Примирение", ground="ст. 35"
-    )
+    decree_move(case, CaseAction.TERMINATE, investigator, prosecutor=fresh(superior))  # agreed by the superior
     case_transition(case_id=case.pk, action=CaseAction.REOPEN, actor=fresh(superior), reason="Прекращено незаконно")
     reopened = AuditEvent.objects.filter(case_id=case.pk, event=EventType.CASE_TRANSITION).order_by("-id").first()
     assert reopened.actor_id == superior.pk and reopened.data["action"] == CaseAction.REOPEN

@@ -11,11 +11,13 @@ from django.urls import NoReverseMatch, reverse
 
 from cases.act_transitions import ActAction
 from cases.choices import ActStatus, CaseStatus
-from cases.models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct
+from cases.models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType
 from cases.services.act_workflow import act_transition
 from cases.services.case import case_transition
+from cases.services.term import REQUEST_TYPE
 from ecase.errors import NotAllowed
 from tests.auth import verified_client
+from tests.cases.decrees import decree_move
 
 REQUEST = {
     "days": 30,
@@ -80,18 +82,12 @@ def test_a_second_request_while_one_is_pending_is_refused(requested, case, inves
     assert ProceduralAct.objects.filter(case=case).count() == 1
 
 
-def test_no_request_while_the_term_is_interrupted(case, investigator):
+def test_no_request_while_the_term_is_interrupted(signing, case, investigator):
     case_transition(case_id=case.pk, action="start", actor=investigator)
-    case_transition(
-        case_id=case.pk,
-        action="interrupt",
-        actor=investigator,
-        reason="Подозреваемый скрылся",
-        ground="п. 2 ч. 7 ст. 45 УПК",
-    )
+    decree_move(case, "interrupt", investigator, justification="Подозреваемый скрылся")
     response = request_extension(verified_client(investigator), case)
     assert response.status_code == 400 and "resume it before" in response.content.decode()
-    assert not ProceduralAct.objects.filter(case=case).exists()
+    assert not ProceduralAct.objects.filter(case=case, act_type__code=REQUEST_TYPE).exists()
 
 
 def test_the_prosecutor_decides_only_once_the_head_of_unit_approved(requested, case, investigator, prosecutor):
@@ -162,29 +158,24 @@ def test_the_prosecutor_decides_but_writes_nothing_else_in_the_tab(awaiting_requ
     assert reverse("cases:extension-request", args=[case.pk]) not in tab
 
 
-def test_the_term_is_interrupted_and_resumed_from_the_term_tab(case, investigator):
+def test_the_term_tab_leads_to_drafting_the_interruption_and_the_resumption(signing, case, investigator):
+    """The term is interrupted and resumed by decrees in force (issue #18): the tab links their drafting,
+    and no longer takes the step itself."""
     case_transition(case_id=case.pk, action="start", actor=investigator)
     client = verified_client(investigator)
-    tab = client.get(term_tab(case)).content.decode()
-    assert 'value="interrupt"' in tab and 'value="resume"' not in tab
-    url = reverse("cases:transition", args=[case.pk])
-    response = client.post(
-        url,
-        {
-            "action": "interrupt",
-            "tab": "term",
-            "ground": "п. 2 ч. 7 ст. 45 УПК",
-            "reason": "Подозреваемый скрылся",
-            "on_date": date.today().isoformat(),
-        },
+    interruption, resumption = (
+        ProceduralActType.objects.get(code=code) for code in ("term_interruption", "term_resumption")
     )
-    assert response.status_code == 302 and response["Location"] == term_tab(case)
+    tab = client.get(term_tab(case)).content.decode()
+    assert f"?act_type={interruption.pk}" in tab and f"?act_type={resumption.pk}" not in tab
+    assert 'value="interrupt"' not in tab
+    decree_move(case, "interrupt", investigator, justification="Подозреваемый скрылся")
     interrupted = Case.objects.get(pk=case.pk)
     assert interrupted.status == CaseStatus.INTERRUPTED and interrupted.deadline is None
     tab = client.get(term_tab(case)).content.decode()
-    assert 'value="resume"' in tab and "Подозреваемый скрылся" in tab
+    assert f"?act_type={resumption.pk}" in tab and "Подозреваемый скрылся" in tab
     assert reverse("cases:extension-request", args=[case.pk]) not in tab  # no term to extend meanwhile
-    client.post(url, {"action": "resume", "tab": "term", "reason": "Подозреваемый задержан"})
+    decree_move(case, "resume", investigator, resumed_from=date.today().isoformat())
     resumed = Case.objects.get(pk=case.pk)
     assert resumed.status == CaseStatus.INVESTIGATING and resumed.deadline is not None
     assert resumed.interruptions.get().ended_on == date.today()

@@ -103,7 +103,7 @@ def test_it_refuses_a_seizure_in_the_future(case, investigator):
 def test_it_refuses_a_seized_from_participant_of_another_case(case, investigator):
     other = register(actor=investigator, plot="Угнал автомобиль со стоянки.")
     stranger = participant_add(
-        case_id=other.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+        case_id=other.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
     )
     before = counts()
     with pytest.raises(ValidationError) as error:
@@ -114,7 +114,7 @@ def test_it_refuses_a_seized_from_participant_of_another_case(case, investigator
 
 def test_it_accepts_a_seized_from_participant_of_the_same_case(case, investigator):
     suspect = participant_add(
-        case_id=case.pk, actor=investigator, role=ParticipantRole.SUSPECT, person_data=person_data()
+        case_id=case.pk, actor=investigator, role=ParticipantRole.WITNESS, person_data=person_data()
     )
     item = add_item(case, investigator, seized_from=suspect)
     assert EvidenceItem.objects.get(pk=item.pk).seized_from == suspect
