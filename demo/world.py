@@ -710,7 +710,8 @@ class CaseBuilder:
             body="Демонстрационный текст акта.",
         )
         for action in act_plan_steps(act, "approved", has_prosecutor=self.prosecutor is not None):
-            actor = {ActAction.APPROVE: self.boss, ActAction.AGREE: self.prosecutor}.get(action, self.lead)
+            deciders: dict[str, User | None] = {ActAction.APPROVE: self.boss, ActAction.AGREE: self.prosecutor}
+            actor = deciders.get(action, self.lead)
             assert actor is not None  # act_plan_steps asks the prosecutor only where the case has one
             act_transition(act_id=act.pk, action=action, actor=actor)
         queued = act.renderings.filter(state=RenderingState.QUEUED).order_by("act_version", "step")
