@@ -275,3 +275,93 @@ def test_requalification_page_and_api_change_nothing(started, investigator):
     )
     assert refused.status_code == 400, refused.content
     assert list(Case.objects.get(pk=started.pk).articles.values_list("pk", flat=True)) == before
+
+
+def test_an_act_needing_a_judges_sanction_takes_effect_only_once_it_is_granted(started, investigator):
+    from django.utils import timezone
+
+    from cases.services.sanction import act_sanction_record
+    from tests.evidence.helpers import pdf_bytes
+    from tests.factories import author_only_requirement
+
+    # A type of the test's own: an interruption that a judge must sanction.
+    act_type = ProceduralActType.objects.create(
+        code="sanctioned_interruption",
+        name_ru="Постановление",
+        name_kk="Қаулы",
+        kind="resolution",
+        fields=[
+            {
+                "name": "ground",
+                "type": "choice",
+                "required": True,
+                "choices": [{"value": "suspect_hiding", "label_ru": "Скрылся", "label_kk": "Жасырынды"}],
+            }
+        ],
+        effects=[{"type": "case_status", "action": "interrupt"}],
+    )
+    author_only_requirement(act_type, sanction_article="test")
+    act = decree_in_force(started, investigator, "sanctioned_interruption")
+    assert act.status == ActStatus.SIGNED and not act.in_force
+    assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
+    act_sanction_record(
+        act_id=act.pk,
+        actor=investigator,
+        judge="Ким А.",
+        court="Следственный суд г. Астаны",
+        decided_on=timezone.localdate(),
+        granted=True,
+        note="",
+        scan=pdf_bytes("court"),
+        scan_name="decision.pdf",
+    )
+    assert status(started) == CaseStatus.INTERRUPTED
+    assert CaseStatusChange.objects.get(case=started, action=CaseAction.INTERRUPT).decision_act_id == act.pk
+
+
+def test_a_refused_sanction_changes_nothing(started, investigator):
+    from django.utils import timezone
+
+    from cases.services.sanction import act_sanction_record
+    from tests.evidence.helpers import pdf_bytes
+    from tests.factories import author_only_requirement
+
+    act_type = ProceduralActType.objects.create(
+        code="sanctioned_termination",
+        name_ru="Постановление",
+        name_kk="Қаулы",
+        kind="resolution",
+        fields=[
+            {
+                "name": "ground",
+                "type": "choice",
+                "required": True,
+                "choices": [{"value": "no_corpus", "label_ru": "Нет состава", "label_kk": "Құрамы жоқ"}],
+            }
+        ],
+        effects=[{"type": "case_status", "action": "terminate"}],
+    )
+    author_only_requirement(act_type, sanction_article="test")
+    act = decree_in_force(started, investigator, "sanctioned_termination")
+    act_sanction_record(
+        act_id=act.pk,
+        actor=investigator,
+        judge="Ким А.",
+        court="Следственный суд г. Астаны",
+        decided_on=timezone.localdate(),
+        granted=False,
+        note="Оснований нет",
+        scan=pdf_bytes("court"),
+        scan_name="decision.pdf",
+    )
+    assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
+
+
+def test_the_participant_page_does_not_make_a_suspect(started, investigator):
+    url = reverse("cases:participant-add", args=[started.pk])
+    client = verified_client(investigator)
+    assert 'value="suspect"' not in client.get(url).content.decode()
+    data = {"last_name": "Омаров", "first_name": "Ғалым", "birth_date": "1990-05-17", "sex": "M"}
+    for role in ("suspect", "accused"):
+        assert client.post(url, {**data, "role": role}).status_code == 400
+    assert not Participant.objects.filter(case=started).exists()
