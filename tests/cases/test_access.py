@@ -77,12 +77,15 @@ def test_a_grave_case_cannot_be_registered_without_a_supervisor(investigator):
     assert not Case.objects.exists()
 
 
-def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(signing, case, investigator, supervisor, astana):
+def test_requalifying_to_a_grave_article_hides_the_case_from_the_unit(
+    signing, case, investigator, supervisor, prosecutor, astana
+):
     case_assign(
         case_id=case.pk,
         actor=supervisor,
         lead_investigator=investigator,
         supervisor=supervisor,
+        prosecutor=prosecutor,  # who agrees the qualification decree
         reason="Назначен куратор",
     )
     other_head = make_user("deputy.head", Role.SUPERVISOR, astana)
