@@ -234,7 +234,7 @@ def test_every_new_type_is_drafted_through_the_page_with_each_of_its_fields(
     client = verified_client(investigator)
     url = reverse("cases:act-create", args=[case.pk])
     # The page lists every draftable type in its select: its queries do not grow with the catalogue.
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(16):
         listing = client.get(url)
     select = re.search(r'<select name="act_type".*?</select>', listing.content.decode(), re.S).group(0)
     assert select.count("<option") == ProceduralActType.draftable().count() + 1
