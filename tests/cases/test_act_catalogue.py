@@ -98,10 +98,12 @@ def effect_problems(spec: dict) -> list[str]:
             problems.append(f"{spec['code']}: case_status action {effect.get('action')!r}")
         if kind == "participant_role" and effect.get("role") not in ParticipantRole.values:
             problems.append(f"{spec['code']}: participant_role role {effect.get('role')!r}")
-        if "field" in EFFECT_KEYS[kind] - {"article"}:
+        if "field" in EFFECT_KEYS[kind]:
             wanted = {"article"} if kind == "qualification" else PERSON_FIELDS
             if fields.get(effect.get("field")) not in wanted:
-                problems.append(f"{spec['code']}: {kind} names the field {effect.get('field')!r}, not one of its {wanted}")
+                problems.append(
+                    f"{spec['code']}: {kind} names the field {effect.get('field')!r}, not one of its {wanted}"
+                )
     return problems
 
 
@@ -148,7 +150,9 @@ def test_the_catalogue_has_at_least_45_types_each_with_kk_and_ru_names_fields_re
 
 def test_the_effects_check_refuses_what_is_outside_the_vocabulary():
     spec = {"code": "x", "fields": [{"name": "person", "type": "participant"}, {"name": "note", "type": "text"}]}
-    assert effect_problems({**spec, "effects": [{"type": "participant_role", "role": "suspect", "field": "person"}]}) == []
+    assert (
+        effect_problems({**spec, "effects": [{"type": "participant_role", "role": "suspect", "field": "person"}]}) == []
+    )
     for wrong in (
         [{"type": "case_status", "action": "close"}],
         [{"type": "participant_role", "role": "suspect", "field": "note"}],
