@@ -101,12 +101,13 @@ def load(apps) -> Loaded:
     for row in read("proceedings_terms.json"):
         Term.objects.update_or_create(form=row["form"], defaults={k: v for k, v in row.items() if k != "form"})
         counts["terms"] += 1
-    has_effects = any(f.name == "effects" for f in ActType._meta.get_fields())  # from migration 0018
+    # Only the keys this schema has a column for: ``effects`` ships in the JSON before (and in migrations
+    # older than) the field that stores it (migration 0018).
+    columns = {field.name for field in ActType._meta.concrete_fields} - {"code"}
     for row in act_types:
         shipped_requirements = row.get("requirements", [])
-        skipped = {"code", "requirements"} | (set() if has_effects else {"effects"})
         act_type, _ = ActType.objects.update_or_create(
-            code=row["code"], defaults={k: v for k, v in row.items() if k not in skipped}
+            code=row["code"], defaults={k: v for k, v in row.items() if k in columns}
         )
         counts["act_types"] += 1
         _load_requirements(apps, act_type, shipped_requirements, counts)
