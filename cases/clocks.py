@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .deadlines import Period, add_months, compute_deadline
@@ -31,6 +32,16 @@ LEVELS = ("district", "regional", "general")
 @cache
 def statutory_terms() -> dict:
     return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def interruption_grounds() -> list[str]:
+    """The grounds of art. 45 part 7 the data lists, worded as the transition's ground is written
+    (offered on the term tab; the ground stays free text, the list is not complete)."""
+    data = statutory_terms()["interruption_grounds"]
+    language = "kk" if get_language() == "kk" else "ru"
+    if language == "kk":
+        return [f"ҚПК 45-бабы 7-бөлігінің {item['item']}-тармағы: {item['kk']}" for item in data["items"]]
+    return [f"ст. 45 ч. 7 п. {item['item']} УПК РК: {item['ru']}" for item in data["items"]]
 
 
 class Kind:
@@ -73,6 +84,20 @@ class Clock:
     @property
     def label(self):
         return KIND_LABELS[self.kind]
+
+    @property
+    def shown_end(self) -> datetime | None:
+        """The end as people say it: a term runs to the end of its last day (23:59), not to 00:00."""
+        if self.end is None or self.kind != Kind.TERM:
+            return self.end
+        return self.end - timedelta(minutes=1)
+
+    @property
+    def article_text(self) -> str:
+        """The data names an article by its number; the requirements write it out ("ст. 202 ч. 1")."""
+        if self.article[:1].isdigit():
+            return f"{_('CPC RK art.')} {self.article}"
+        return self.article
 
     @property
     def state_label(self):
@@ -184,7 +209,7 @@ def extension_refusal(inputs: TermInputs, *, level: str, days: int) -> str | Non
         return str(
             _(
                 "A prosecutor of this level may extend the term to %(months)s months in all (УПК РК art. %(article)s), "
-                "that is to %(limit)s; %(days)s more days would end it on %(end)s. A higher prosecutor decides."
+                "that is to %(limit)s; %(days)s more days would end it on %(end)s. A prosecutor of a higher level decides."
             )
             % {
                 "months": ceiling,
