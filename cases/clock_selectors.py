@@ -1,6 +1,6 @@
 """The inputs of the clocks (cases/clocks.py), read in a fixed number of queries.
 
-``case_clocks_of`` gives one case's clocks (the case page: six queries whatever the case holds);
+``case_clocks_of`` gives one case's clocks (the term tab: six queries whatever the case holds);
 ``clocks_due`` gives what runs out soon or is overdue across the cases a user may see (the
 dashboard and the daily warnings), through ``restrict``, the one access path.
 """
@@ -16,16 +16,31 @@ from django.utils import timezone
 from .choices import ActStatus, CaseAction, CaseStatus
 from .clocks import ActInputs, Clock, TermInputs, act_clocks, case_clocks, due_within, statutory_terms, term_clock
 from .deadlines import Period
-from .models import Case, CaseStatusChange, DeadlineExtension, Interruption, ProceduralAct, ProceedingsTerm
+from .models import (
+    Case,
+    CaseStatusChange,
+    DeadlineExtension,
+    Interruption,
+    ProceduralAct,
+    ProceduralActType,
+    ProceedingsTerm,
+)
 
 # The cases whose term runs (or stands still): a completed case has no term left.
 TERM_STATUSES = (CaseStatus.REGISTERED, CaseStatus.INVESTIGATING, CaseStatus.INTERRUPTED)
-# The act types that start a clock once in force (an act awaiting agreement starts one of any type).
-CLOCK_ACT_TYPES = ("detention_protocol", "preventive_measure_request", *statutory_terms()["announcement"]["types"])
-# How far back the dashboards look for acts' clocks: the longest of them (custody, two months) and a
-# month of being overdue. Older overdue clocks stay on their case's page and in the daily warnings
-# of the cases' own pages; the dashboards stay bounded.
-ACT_CLOCK_LOOKBACK = timedelta(days=92)
+# The act types that start a clock once in force (an act awaiting agreement starts one of any type),
+# each with how far back the dashboards and the daily warnings look for them: the longest clock of
+# the type and a month of being overdue (custody: up to 18 months asked for, art. 151, flagged).
+# Older overdue clocks stay on their case's term tab; the lists stay bounded.
+OVERDUE_SHOWN = timedelta(days=31)
+CLOCK_ACT_TYPES = {
+    "detention_protocol": timedelta(hours=statutory_terms()["detention"]["hours"]) + OVERDUE_SHOWN,
+    "preventive_measure_request": timedelta(days=18 * 31) + OVERDUE_SHOWN,
+    **{
+        code: timedelta(hours=statutory_terms()["announcement"]["hours"]) + OVERDUE_SHOWN
+        for code in statutory_terms()["announcement"]["types"]
+    },
+}
 
 
 def term_inputs_for(cases: list[Case]) -> dict[int, TermInputs]:
@@ -75,16 +90,29 @@ def term_inputs(case: Case) -> TermInputs | None:
     return term_inputs_for([case]).get(case.pk)
 
 
+def clock_type_ids() -> dict[str, int]:
+    """The ids of CLOCK_ACT_TYPES, looked up first: the acts are then read through the partial index
+    act_signed_clock (act type, signature time) instead of a join on the type's code."""
+    return dict(ProceduralActType.objects.filter(code__in=CLOCK_ACT_TYPES).values_list("code", "pk"))
+
+
+def clock_acts_condition(type_ids: dict[str, int], *, now: datetime | None = None, due_by=None) -> Q:
+    """Acts that may start a clock: waiting for agreement, or signed acts of the clock types. With
+    ``now``, only those the lists look at: agreements due by ``due_by``, signed acts within their
+    type's look-back (CLOCK_ACT_TYPES)."""
+    waiting = Q(status=ActStatus.AWAITING_AGREEMENT)
+    signed = Q(status=ActStatus.SIGNED, withdrawn_at__isnull=True)
+    if now is None:
+        return waiting | (signed & Q(act_type_id__in=type_ids.values()))
+    recent = Q()
+    for code, type_id in type_ids.items():
+        recent |= Q(act_type_id=type_id, signed_at__gte=now - CLOCK_ACT_TYPES[code])
+    return (waiting & Q(agreement_due_at__lte=due_by)) | (signed & recent)
+
+
 def _clock_acts(acts: QuerySet[ProceduralAct]) -> QuerySet[ProceduralAct]:
-    """The acts that may start a clock, with what ``in_force`` and the agreement clock read."""
-    return (
-        acts.filter(
-            Q(status=ActStatus.AWAITING_AGREEMENT)
-            | Q(status=ActStatus.SIGNED, withdrawn_at__isnull=True, act_type__code__in=CLOCK_ACT_TYPES)
-        )
-        .select_related("act_type", "requirement", "sanction", "superseded_by")
-        .order_by("case_id", "number")
-    )
+    """With what ``in_force`` and the agreement clock read."""
+    return acts.select_related("act_type", "requirement", "sanction", "superseded_by").order_by("case_id", "number")
 
 
 def act_inputs(act: ProceduralAct) -> ActInputs:
@@ -106,7 +134,8 @@ def act_inputs(act: ProceduralAct) -> ActInputs:
 def case_clocks_of(case: Case, now: datetime | None = None) -> list[Clock]:
     """Every clock of ``case`` (the caller checked access to it): six queries."""
     now = now or timezone.now()
-    acts = [act_inputs(act) for act in _clock_acts(ProceduralAct.objects.filter(case=case))]
+    acts = ProceduralAct.objects.filter(clock_acts_condition(clock_type_ids()), case=case)
+    acts = [act_inputs(act) for act in _clock_acts(acts)]
     term = term_inputs(case) if case.status in TERM_STATUSES else None
     return case_clocks(term, acts, now)
 
@@ -115,7 +144,8 @@ def clocks_due(cases: QuerySet[Case], *, hours: int, now: datetime | None = None
     """``(case, clock)`` pairs overdue or running out within ``hours``, soonest first, across ``cases``
     (a ``restrict`` query set): the term from the stored ``Case.deadline`` (index case_deadline) and
     the acts' clocks from the acts that may start one (acts waiting for agreement through the
-    partial index act_agreement_due; signed acts of the clock types within ACT_CLOCK_LOOKBACK).
+    partial index act_agreement_due; signed acts of the clock types within their look-back, through
+    the partial index act_signed_clock).
     Seven queries whatever the number of cases.
     """
     now = now or timezone.now()
@@ -136,15 +166,8 @@ def clocks_due(cases: QuerySet[Case], *, hours: int, now: datetime | None = None
             clock = term_clock(terms[case.pk], now)
             if clock.end is not None and clock.end <= horizon:
                 pairs.append((case, clock))
-    acts = ProceduralAct.objects.filter(case__in=cases).filter(
-        Q(status=ActStatus.AWAITING_AGREEMENT, agreement_due_at__lte=horizon)
-        | Q(
-            status=ActStatus.SIGNED,
-            withdrawn_at__isnull=True,
-            act_type__code__in=CLOCK_ACT_TYPES,
-            signed_at__gte=now - ACT_CLOCK_LOOKBACK,
-        )
-    )
+    condition = clock_acts_condition(clock_type_ids(), now=now, due_by=horizon)
+    acts = ProceduralAct.objects.filter(condition, case__in=cases)
     by_case: dict[int, list[ProceduralAct]] = defaultdict(list)
     for act in _clock_acts(acts).select_related("case__unit"):
         by_case[act.case_id].append(act)

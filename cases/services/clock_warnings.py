@@ -13,15 +13,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from audit.choices import EventType
 from audit.models import AuditEvent
 from audit.services import audit_record
 
-from ..choices import ActStatus
-from ..clock_selectors import ACT_CLOCK_LOOKBACK, CLOCK_ACT_TYPES, TERM_STATUSES, clocks_due
+from ..clock_selectors import TERM_STATUSES, clock_acts_condition, clock_type_ids, clocks_due
 from ..models import Case, ProceduralAct
 
 WATCHER = "clock watcher"
@@ -33,19 +31,8 @@ def _due_case_ids(now: datetime) -> list[int]:
     """Cases that may hold a clock due within WARNING_HOURS: by the stored deadline, or by an act."""
     last_day = timezone.localtime(now + timedelta(hours=WARNING_HOURS)).date() - timedelta(days=1)
     by_term = Case.objects.filter(status__in=TERM_STATUSES, deadline__lte=last_day).values_list("pk", flat=True)
-    by_act = (
-        ProceduralAct.objects.filter(
-            Q(status=ActStatus.AWAITING_AGREEMENT, agreement_due_at__lte=now + timedelta(hours=WARNING_HOURS))
-            | Q(
-                status=ActStatus.SIGNED,
-                withdrawn_at__isnull=True,
-                act_type__code__in=CLOCK_ACT_TYPES,
-                signed_at__gte=now - ACT_CLOCK_LOOKBACK,
-            )
-        )
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
+    condition = clock_acts_condition(clock_type_ids(), now=now, due_by=now + timedelta(hours=WARNING_HOURS))
+    by_act = ProceduralAct.objects.filter(condition).values_list("case_id", flat=True).distinct()
     return sorted({*by_term, *by_act})
 
 
