@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0017_case_status_changes'),
+        ("cases", "0017_case_status_changes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='proceduralact',
-            index=models.Index(condition=models.Q(('status', 'signed'), ('withdrawn_at__isnull', True)), fields=['act_type', 'signed_at'], name='act_signed_clock'),
+            model_name="proceduralact",
+            index=models.Index(
+                condition=models.Q(("status", "signed"), ("withdrawn_at__isnull", True)),
+                fields=["act_type", "signed_at"],
+                name="act_signed_clock",
+            ),
         ),
     ]
