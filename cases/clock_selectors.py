@@ -134,10 +134,9 @@ def act_inputs(act: ProceduralAct) -> ActInputs:
 def case_clocks_of(case: Case, now: datetime | None = None) -> list[Clock]:
     """Every clock of ``case`` (the caller checked access to it): six queries."""
     now = now or timezone.now()
-    acts = ProceduralAct.objects.filter(clock_acts_condition(clock_type_ids()), case=case)
-    acts = [act_inputs(act) for act in _clock_acts(acts)]
+    acts = _clock_acts(ProceduralAct.objects.filter(clock_acts_condition(clock_type_ids()), case=case))
     term = term_inputs(case) if case.status in TERM_STATUSES else None
-    return case_clocks(term, acts, now)
+    return case_clocks(term, [act_inputs(act) for act in acts], now)
 
 
 def clocks_due(cases: QuerySet[Case], *, hours: int, now: datetime | None = None, limit: int | None = None):
