@@ -5,9 +5,11 @@ daily warnings."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -274,3 +276,20 @@ def test_the_daily_job_records_one_warning_per_clock_per_day(investigator, prose
     assert warning.data["article"] == "526"
     assert warn_clocks() == 0  # the same day: nothing new
     assert AuditEvent.objects.filter(event=EventType.CLOCK_WARNING).count() == 1
+
+
+def test_refresh_deadlines_gives_a_case_returned_before_the_clocks_its_new_term(investigator, prosecutor):
+    case = register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=200)
+    case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
+    case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator, reason="Окончено")
+    old = Case.objects.get(pk=case.pk).deadline
+    case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=prosecutor, reason="Не допрошен свидетель.")
+    Case.objects.filter(pk=case.pk).update(deadline=old)  # as the service left it before the clocks
+    out = StringIO()
+    call_command("refresh_deadlines", stdout=out)
+    assert "1 returned case(s) checked, 1 deadline(s) moved" in out.getvalue()
+    fixed = Case.objects.get(pk=case.pk)
+    assert fixed.deadline == add_months(timezone.localdate(), 1)
+    assert fixed.history.first().history_change_reason.startswith("Term recomputed")
+    call_command("refresh_deadlines", stdout=(again := StringIO()))
+    assert "0 deadline(s) moved" in again.getvalue()
