@@ -284,7 +284,8 @@ def test_refresh_deadlines_gives_a_case_returned_before_the_clocks_its_new_term(
     case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator, reason="Окончено")
     old = Case.objects.get(pk=case.pk).deadline
     case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=prosecutor, reason="Не допрошен свидетель.")
-    Case.objects.filter(pk=case.pk).update(deadline=old)  # as the service left it before the clocks
+    with connection.cursor() as cursor:  # as the service left it before the clocks (history bypassed on purpose)
+        cursor.execute("UPDATE cases_case SET deadline = %s WHERE id = %s", [old, case.pk])
     out = StringIO()
     call_command("refresh_deadlines", stdout=out)
     assert "1 returned case(s) checked, 1 deadline(s) moved" in out.getvalue()
