@@ -110,7 +110,9 @@ def run(args) -> str:
         "# Clocks of the dashboard (issue #18, item 3)",
         "",
         f"`bench/clocks_bench.py` on `{connection.settings_dict['NAME']}` ({total:,} cases), "
-        f"{timezone.now():%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}. "
+        f"{timezone.now():%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end (other jobs share the machine: "
+        "a load above the core count inflates every figure). "
         f"Median / p95 of {args.runs} runs per role after a warm-up. The selector: every clock overdue or "
         f"running out within 5 days across the user's cases, first {ROWS} (`clocks_due`: the term from the "
         "stored `Case.deadline`, the acts' clocks from the acts that may start one), its statements; the page: "
