@@ -16,3 +16,11 @@ class UnitKind(models.TextChoices):
     CITY = "city", _("City department")
     DISTRICT = "district", _("District department")
     PROSECUTOR_OFFICE = "prosecutor_office", _("Prosecutor's office")
+
+
+class ProsecutorLevel(models.TextChoices):
+    """The level of a prosecutor's office: how far it may extend a term (УПК РК art. 192, issue #18)."""
+
+    DISTRICT = "district", _("District or city prosecutor's office")
+    REGIONAL = "regional", _("Regional prosecutor's office")
+    GENERAL = "general", _("Prosecutor General's Office")

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import Role, UnitKind
+from .choices import ProsecutorLevel, Role, UnitKind
 
 
 def ancestor_paths(path: str) -> list[str]:
@@ -48,6 +48,15 @@ class Unit(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     city = models.CharField(max_length=100, help_text=_("Place printed on procedural acts."))
     path = models.CharField(max_length=255, unique=True, editable=False)
+    # Only the Prosecutor General's Office needs it said: an office under another is a district one,
+    # an office at the top of its tree a regional one (``prosecutor_level_of``).
+    prosecutor_level = models.CharField(
+        _("prosecutor's office level"),
+        max_length=16,
+        choices=ProsecutorLevel.choices,
+        blank=True,
+        help_text=_("For a prosecutor's office: how far its prosecutors may extend a term (УПК РК art. 192)."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -65,6 +74,15 @@ class Unit(models.Model):
     def ancestor_paths(self) -> list[str]:
         """The paths of this unit and of every unit above it, the root first (``ancestor_paths``)."""
         return ancestor_paths(self.path)
+
+    def prosecutor_level_of(self) -> str:
+        """The office's level as stated, else by its place in the tree (a unit that is not an office
+        ranks lowest: it extends nothing, and the extension service never asks it)."""
+        if self.prosecutor_level:
+            return self.prosecutor_level
+        if self.kind == UnitKind.PROSECUTOR_OFFICE and self.parent_id is None:
+            return ProsecutorLevel.REGIONAL
+        return ProsecutorLevel.DISTRICT
 
     def subtree(self) -> models.QuerySet[Unit]:
         """This unit and every unit below it: one prefix match on the indexed path."""

@@ -11,6 +11,7 @@ class EventType(models.TextChoices):
     CASE_ASSIGNED = "case.assigned", _("Investigators assigned")
     CASE_OPENED = "case.opened", _("Case opened")
     DEADLINE_EXTENDED = "case.deadline_extended", _("Term extended")
+    CLOCK_WARNING = "case.clock_warning", _("Term running out or overdue")
     PARTICIPANT_ADDED = "participant.added", _("Participant added")
     PARTICIPANT_CHANGED = "participant.changed", _("Participant changed")
     PARTICIPANT_WITHDRAWN = "participant.withdrawn", _("Participant withdrawn")

@@ -2,9 +2,9 @@
 
 ``bench/run.py`` writes the main part (seeding, the case list, pages at 1,000,000 cases); the audit
 trail benchmark (issue #6), the signed-acts benchmark (issue #5), the blob store and upload
-benchmarks (issue #19), the case update, search and load benchmarks (issue #15) and the page weight
-in Chromium (issue #16) write RESULTS_AUDIT.md, RESULTS_SIGNING.md, RESULTS_BLOBS.md,
-RESULTS_UPLOADS.md, RESULTS_WRITES.md, RESULTS_SEARCH.md, RESULTS_LOAD.md and RESULTS_BROWSER.md.
+benchmarks (issue #19), the case update, search and load benchmarks (issue #15), the page weight
+in Chromium (issue #16) and the clocks (issue #18) write RESULTS_AUDIT.md, RESULTS_SIGNING.md, RESULTS_BLOBS.md,
+RESULTS_UPLOADS.md, RESULTS_WRITES.md, RESULTS_SEARCH.md, RESULTS_LOAD.md, RESULTS_BROWSER.md and RESULTS_CLOCKS.md.
 Each of them calls :func:`refresh` when it is done, so the one report always carries the latest run
 of every benchmark, and a benchmark never has to re-run another's.
 """
@@ -24,6 +24,7 @@ SECTIONS = (
     BENCH / "RESULTS_BROWSER.md",
     BENCH / "RESULTS_SEARCH.md",
     BENCH / "RESULTS_LOAD.md",
+    BENCH / "RESULTS_CLOCKS.md",
 )
 RULE = "\n---\n"
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.lookups import Contains
@@ -184,17 +183,6 @@ def _plot_condition(q: str) -> Q:
 def _plot_matches(q: str) -> QuerySet:
     """Cases whose plot holds the words of ``q``."""
     return Case.objects.filter(_plot_condition(q)).order_by()
-
-
-def deadlines_soon(*, user, days: int | None = None) -> QuerySet[Case]:
-    """Active cases whose term ends within ``days`` (default ECASE_DEADLINE_WARNING_DAYS) or has ended."""
-    horizon = timezone.localdate() + timedelta(days=days if days is not None else settings.ECASE_DEADLINE_WARNING_DAYS)
-    return (
-        Case.objects.restrict(user, access.VIEW)
-        .filter(status__in=ACTIVE, deadline__lte=horizon)
-        .select_related("unit")
-        .order_by("deadline")
-    )
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:

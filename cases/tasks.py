@@ -24,6 +24,7 @@ from .services.act_rendering import (
     act_rendering_sign,
     act_renderings_sweep,
 )
+from .services.clock_warnings import clock_warnings_record
 from .signing.base import SigningUnavailable
 from .system_actor import system_actor
 
@@ -97,3 +98,11 @@ def sweep_act_renderings() -> int:
     if requeued:
         logger.info("sweep re-enqueued renderings %s", requeued)
     return len(requeued)
+
+
+@shared_task(name="cases.warn_clocks", ignore_result=True, acks_late=True)
+def warn_clocks() -> int:
+    """Daily (beat): one warning event per clock running out within 24 hours or overdue."""
+    recorded = clock_warnings_record()
+    logger.info("clock warnings recorded: %s", recorded)
+    return recorded

@@ -492,6 +492,9 @@ CELERY_BEAT_SCHEDULE = {
     # Resumable uploads abandoned past ECASE_UPLOAD_EXPIRY_HOURS (issue #19): expired, their sealed
     # parts removed from the blob backend (manage.py expire_uploads).
     "expire-uploads": {"task": "evidence.expire_uploads", "schedule": timedelta(hours=24)},
+    # One warning event per statutory clock running out within 24 hours or overdue (issue #18 item 3),
+    # idempotent per clock per day (cases/services/clock_warnings.py).
+    "warn-clocks": {"task": "cases.warn_clocks", "schedule": timedelta(hours=24)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _LONGEST_RETRY_COUNTDOWN = 300  # cases.tasks.BACKOFF_MAX

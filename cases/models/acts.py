@@ -110,6 +110,12 @@ class ProceduralAct(Withdrawable, CaseDataModel):
                 name="act_agreement_due",
                 condition=models.Q(status=ActStatus.AWAITING_AGREEMENT),
             ),
+            # The clocks of signed acts (cases/clock_selectors.py): the few clock types, recent ones.
+            models.Index(
+                fields=["act_type", "signed_at"],
+                name="act_signed_clock",
+                condition=models.Q(status=ActStatus.SIGNED, withdrawn_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

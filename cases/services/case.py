@@ -393,7 +393,6 @@ def _move(
     _record_interruption(case, action, actor=actor, day=day, ground=ground, reason=reason)
     case.status = entry[0]
     save_attributed(case, actor=actor, reason=reason or action, exclude=M2M_EXCLUDE)
-    refresh_deadline(case, actor=actor, reason=reason or action)
     data: dict[str, str | int] = {
         "action": action,
         "from": before,
@@ -410,6 +409,8 @@ def _move(
     if decision is not None:
         data["decision_act"] = decision.pk
     record_status_change(case, action=action, from_status=before, actor=actor, on_date=day, decision_act=decision)
+    # After the status change is recorded: a return starts a new term from its day (cases/clocks.py).
+    refresh_deadline(case, actor=actor, reason=reason or action)
     audit_record(actor=actor, event=EventType.CASE_TRANSITION, case_id=case.pk, target=case, data=data)
     return case
 

@@ -21,8 +21,9 @@ from audit.services import audit_record
 from ecase.history import save_attributed
 
 from .. import access
-from ..deadlines import Period, compute_deadline
-from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType, ProceedingsTerm
+from ..clock_selectors import term_inputs
+from ..clocks import extension_refusal, term_deadline
+from ..models import Case, DeadlineExtension, ExtensionDecision, ProceduralAct, ProceduralActType
 from .acts import act_draft
 from .decisions import EXTENSION_TYPE, act_title, decision_act_sign, decision_language
 
@@ -30,18 +31,12 @@ REQUEST_TYPE = "term_extension_request"  # the act type of the request (cases/da
 
 
 def refresh_deadline(case: Case, *, actor, reason: str) -> None:
-    """Recompute ``case.deadline`` from its form, extensions and interruptions; save only if it moved."""
-    try:
-        term = ProceedingsTerm.objects.get(form=case.proceedings_form)
-    except ProceedingsTerm.DoesNotExist:
-        raise ValidationError({"proceedings_form": _("No term is configured for this form of proceedings.")}) from None
-    deadline = compute_deadline(
-        start=timezone.localdate(case.registered_at),
-        term_days=term.term_days,
-        term_months=term.term_months,
-        extension_days=case.extensions.values_list("days", flat=True),
-        interruptions=[Period(i.started_on, i.ended_on) for i in case.interruptions.all()],
-    )
+    """Recompute ``case.deadline`` with the clocks' engine (cases/clocks.py: form, extensions,
+    interruptions, a new term after a return); save only if it moved."""
+    inputs = term_inputs(case)
+    if inputs is None:
+        raise ValidationError({"proceedings_form": _("No term is configured for this form of proceedings.")})
+    deadline = term_deadline(inputs)
     if deadline != case.deadline:
         case.deadline = deadline
         save_attributed(case, actor=actor, reason=reason, exclude=["registration_number", "articles", "group"])
@@ -60,6 +55,10 @@ def deadline_extend(
     case = access.lock_case(case_id, actor=actor, action=access.PROSECUTE)
     if case.is_completed:
         raise ValidationError(_("The proceedings are completed: there is no term to extend."))
+    inputs = term_inputs(case)
+    refusal = inputs and extension_refusal(inputs, level=actor.unit.prosecutor_level_of(), days=days)
+    if refusal:
+        raise ValidationError(refusal)
     extension = DeadlineExtension(
         case=case, days=days, granted_by=actor, granted_on=timezone.localdate(), reason=(reason or "").strip()
     )

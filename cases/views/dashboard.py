@@ -1,5 +1,8 @@
 """The dashboard (``/``, URL name ``home``): what needs the signed-in user's attention across their cases."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, OuterRef
 from django.http import HttpRequest, HttpResponse
@@ -16,16 +19,19 @@ from audit.services import audit_record
 from .. import access
 from ..access.grave import grave_hidden_for
 from ..choices import ActStatus
+from ..clock_selectors import clocks_due
+from ..clocks import Clock, State
 from ..models import Case, ProceduralAct
-from ..selectors import RowExists, deadlines_soon
+from ..selectors import RowExists
 
 DASHBOARD_ROWS = 20
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """What needs the user's attention: their cases by deadline, their returned and refused acts, acts
-    to approve (head of unit) or to agree to (prosecutor), and overdue agreements."""
+    """What needs the user's attention: their clocks due or overdue, their cases by deadline, their
+    returned and refused acts, acts to approve (head of unit) or to agree to (prosecutor), and overdue
+    agreements."""
     user = request.user
     assert isinstance(user, User)  # login_required
     if user.role == Role.ADMINISTRATOR:
@@ -33,13 +39,13 @@ def home(request: HttpRequest) -> HttpResponse:
     # Grave cases need a fresh second factor wherever their data shows (issue #13): the dashboard
     # lists their numbers, deadlines and acts, so it leaves them out until the code is confirmed.
     cases, grave_hidden = grave_hidden_for(request, Case.objects.restrict(user))
-    soon, _ = grave_hidden_for(request, deadlines_soon(user=user))
+    visible, _ = grave_hidden_for(request, Case.objects.restrict(user, access.VIEW))
+    clocks = _clocks_due(visible)
     returned, _ = grave_hidden_for(request, ProceduralAct.objects.restrict(user, "change"), "case")
     lists = {
         "cases": list(
             cases.select_related("unit").order_by(F("deadline").asc(nulls_last=True), "-pk")[:DASHBOARD_ROWS]
         ),
-        "soon": list(soon[:DASHBOARD_ROWS]),
         "returned": list(
             returned.filter(author=user, status__in=(ActStatus.RETURNED, ActStatus.REFUSED)).select_related(
                 "case", "act_type"
@@ -51,17 +57,32 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     # The dashboard shows case content: one access-log row naming every case it listed (issue #13 item 7).
     shown = {row.pk if isinstance(row, Case) else row.case_id for rows in lists.values() for row in rows}
+    shown |= {case.pk for case, _clock, _bucket in clocks}
     audit_record(actor=user, event=EventType.CASES_LISTED, data={"page": "home", "cases": sorted(shown)})
     return render(
         request,
         "home.html",
         {
             **lists,
+            "clocks": clocks,
             "today": timezone.localdate(),
             "grave_hidden": grave_hidden,
             "verify_url": f"{reverse('accounts:otp-verify')}?{urlencode({'next': request.get_full_path()})}",
         },
     )
+
+
+def _clocks_due(cases) -> list[tuple[Case, Clock, str]]:
+    """The statutory clocks of the user's cases (``restrict``: each role its own) that are overdue or
+    run out within ECASE_DEADLINE_WARNING_DAYS, soonest first, each with its bucket: overdue, within
+    24 hours, within the days. A fixed number of statements (cases/clock_selectors.py)."""
+    now = timezone.now()
+    pairs = clocks_due(cases, hours=24 * settings.ECASE_DEADLINE_WARNING_DAYS, now=now, limit=DASHBOARD_ROWS)
+    day = now + timedelta(hours=24)
+    return [
+        (case, clock, "overdue" if clock.state == State.OVERDUE else "day" if clock.end <= day else "days")
+        for case, clock in pairs
+    ]
 
 
 def _overdue_agreements(request: HttpRequest, user) -> list[ProceduralAct]:

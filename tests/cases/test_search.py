@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import CaseStatus, ParticipantRole
-from cases.selectors import CaseFilters, case_list, deadlines_soon
+from cases.clock_selectors import clocks_due
+from cases.models import Case
+from cases.selectors import CaseFilters, case_list
 from cases.services.case import case_transition
 from cases.services.participants import participant_add
 from tests.auth import verified_client
@@ -97,7 +99,7 @@ def test_overdue_and_soon(investigator):
     old = register(actor=investigator, articles=("293-1",), form="protocol", days_ago=20)  # 10-day term, long over
     fresh = register(actor=investigator, form="inquiry", days_ago=0)  # 30 days left
     assert found(investigator, overdue=True) == {old}
-    assert list(deadlines_soon(user=investigator)) == [old]
+    assert [case for case, _clock in clocks_due(Case.objects.restrict(investigator), hours=5 * 24)] == [old]
     page = verified_client(investigator).get("/").content.decode()
     assert 'class="overdue"' in page
     assert fresh.deadline > timezone.localdate() + timedelta(days=5)
