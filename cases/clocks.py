@@ -18,7 +18,6 @@ from functools import cache
 from pathlib import Path
 
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .deadlines import Period, add_months, compute_deadline
@@ -32,16 +31,6 @@ LEVELS = ("district", "regional", "general")
 @cache
 def statutory_terms() -> dict:
     return json.loads(DATA.read_text(encoding="utf-8"))
-
-
-def interruption_grounds() -> list[str]:
-    """The grounds of art. 45 part 7 the data lists, worded as the transition's ground is written
-    (offered on the term tab; the ground stays free text, the list is not complete)."""
-    data = statutory_terms()["interruption_grounds"]
-    language = "kk" if get_language() == "kk" else "ru"
-    if language == "kk":
-        return [f"ҚПК 45-бабы 7-бөлігінің {item['item']}-тармағы: {item['kk']}" for item in data["items"]]
-    return [f"ст. 45 ч. 7 п. {item['item']} УПК РК: {item['ru']}" for item in data["items"]]
 
 
 class Kind:

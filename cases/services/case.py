@@ -354,12 +354,26 @@ def case_status_by_act(*, act: ProceduralAct, action: str, actor: User) -> str:
     fields = act.fields or {}
     reason = str(fields.get("justification") or fields.get("grounds") or fields.get("reasons") or act)
     day = _act_day(fields.get(_DAY_FIELDS.get(action, ""))) or timezone.localdate()
-    ground = str(fields.get("ground") or "")
+    ground = _ground_text(act, fields.get("ground"))
     if action in GROUND_REQUIRED and not ground:
         raise ValidationError(_("The act names no legal ground."))
     before = case.status
     _move(case, action, actor=actor, reason=reason, ground=ground, day=day, decision=act)
     return _("Status: %(from)s → %(to)s.") % {"from": CaseStatus(before).label, "to": case.get_status_display()}
+
+
+def _ground_text(act: ProceduralAct, value) -> str:
+    """The legal ground as the term tab and the log show it: the article and the wording of the act
+    type's choice (cases/data/act_types.json), not the choice's key."""
+    if not value:
+        return ""
+    spec = next((f for f in act.act_type.fields if f["name"] == "ground"), {})
+    choice = next((c for c in spec.get("choices", []) if c["value"] == value), None)
+    if choice is None:
+        return str(value)
+    wording = choice.get("label_kk" if act.language == "kk" else "label_ru") or choice["label_ru"]
+    text = f"{choice['article']}: {wording}" if choice.get("article") else wording
+    return text[: Interruption._meta.get_field("ground").max_length]
 
 
 # The act's own date of the change, where its type has one (else: the day it came into force).

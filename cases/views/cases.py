@@ -20,7 +20,6 @@ from .. import access, file_parts
 from ..access.grave import grave_hidden_for
 from ..choices import CaseAction
 from ..clock_selectors import case_clocks_of
-from ..clocks import interruption_grounds
 from ..forms import (
     CaseAssignForm,
     CaseEditForm,
@@ -150,7 +149,6 @@ def _own_tab_rows(case: Case, tab: str) -> dict:
             "pending_request": pending_extension_requests([case.pk]).select_related("act_type").first(),
             "decisions": case.extension_decisions.select_related("request", "decided_by"),
             "clocks": case_clocks_of(case),
-            "interruption_grounds": interruption_grounds(),
         }
     if tab == "history":
         return {"history": case_changes(case, HISTORY_ROWS)}

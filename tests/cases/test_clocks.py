@@ -27,7 +27,6 @@ from cases.clocks import (
     TermInputs,
     act_clocks,
     extension_refusal,
-    interruption_grounds,
     term_clock,
     term_deadline,
 )
@@ -37,6 +36,7 @@ from cases.services.case import case_transition
 from cases.services.term import deadline_extend
 from cases.tasks import warn_clocks
 from tests.auth import verified_client
+from tests.cases.decrees import decree_move
 from tests.factories import register
 
 
@@ -184,10 +184,10 @@ def test_an_extension_beyond_the_levels_ceiling_is_refused(investigation, prosec
     assert Case.objects.get(pk=investigation.pk).deadline == add_months(registered, 3) + timedelta(30)
 
 
-def test_a_return_resets_the_term(investigator, prosecutor):
+def test_a_return_resets_the_term(investigator, prosecutor, signing):
     case = register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=200)
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator, reason="Окончено")
+    decree_move(case, CaseAction.SEND_TO_PROSECUTOR, investigator, prosecutor=prosecutor)
     assert Case.objects.get(pk=case.pk).deadline < timezone.localdate()  # the old term is long over
     case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=prosecutor, reason="Не допрошен свидетель.")
     returned = Case.objects.get(pk=case.pk)
@@ -197,26 +197,26 @@ def test_a_return_resets_the_term(investigator, prosecutor):
     assert term.kind == Kind.TERM and term.state == State.RUNNING
 
 
-def test_an_interruption_for_an_expertise_stops_the_clock_and_the_resumption_restarts_it(investigator, prosecutor):
+def test_an_interruption_for_an_expertise_stops_the_clock_and_the_resumption_restarts_it(
+    investigator, prosecutor, signing
+):
     investigation = register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=20)
     case_transition(case_id=investigation.pk, action=CaseAction.START, actor=investigator)
     before = Case.objects.get(pk=investigation.pk).deadline
-    expertise = interruption_grounds()[-1]
-    assert "п. 9" in expertise and "экспертиз" in expertise
     started = timezone.localdate() - timedelta(days=12)
-    case_transition(
-        case_id=investigation.pk,
-        action=CaseAction.INTERRUPT,
-        actor=investigator,
-        ground=expertise,
-        reason="Назначена судебная экспертиза",
-        on_date=started,
+    # The decree of interruption on the ground of art. 45 part 7 item 9 (Law 88-VII), agreed and in force.
+    decree_move(
+        investigation,
+        CaseAction.INTERRUPT,
+        investigator,
+        prosecutor=prosecutor,
+        ground="expertise",
+        interrupted_from=started.isoformat(),
     )
     stopped = Case.objects.get(pk=investigation.pk)
     assert stopped.deadline is None and case_clocks_of(stopped)[0].state == State.STOPPED
-    case_transition(
-        case_id=investigation.pk, action=CaseAction.RESUME, actor=investigator, reason="Заключение получено"
-    )
+    assert "ст. 45 ч. 7 п. 9" in stopped.interruptions.get().ground
+    decree_move(stopped, CaseAction.RESUME, investigator, prosecutor=prosecutor)
     resumed = Case.objects.get(pk=investigation.pk)
     assert resumed.deadline == before + timedelta(days=12)
     assert case_clocks_of(resumed)[0].state == State.RUNNING
@@ -238,8 +238,6 @@ def test_the_term_tab_shows_the_clocks_in_a_fixed_number_of_statements(investiga
     case_transition(case_id=investigation.pk, action=CaseAction.START, actor=investigator)
     with CaptureQueriesContext(connection) as more:
         page = client.get(url).content.decode()
-    # The interruption form offers the grounds of art. 45 part 7 the data lists, the expertise among them.
-    assert 'list="term-grounds"' in page and "ст. 45 ч. 7 п. 9" in page
     assert len(more) == len(first), [q["sql"][:80] for q in more.captured_queries]
 
 
@@ -278,10 +276,10 @@ def test_the_daily_job_records_one_warning_per_clock_per_day(investigator, prose
     assert AuditEvent.objects.filter(event=EventType.CLOCK_WARNING).count() == 1
 
 
-def test_refresh_deadlines_gives_a_case_returned_before_the_clocks_its_new_term(investigator, prosecutor):
+def test_refresh_deadlines_gives_a_case_returned_before_the_clocks_its_new_term(investigator, prosecutor, signing):
     case = register(actor=investigator, prosecutor=prosecutor, form="investigation", days_ago=200)
     case_transition(case_id=case.pk, action=CaseAction.START, actor=investigator)
-    case_transition(case_id=case.pk, action=CaseAction.SEND_TO_PROSECUTOR, actor=investigator, reason="Окончено")
+    decree_move(case, CaseAction.SEND_TO_PROSECUTOR, investigator, prosecutor=prosecutor)
     old = Case.objects.get(pk=case.pk).deadline
     case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=prosecutor, reason="Не допрошен свидетель.")
     with connection.cursor() as cursor:  # as the service left it before the clocks (history bypassed on purpose)
