@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0017_case_status_changes"),
+        ("cases", "0019_act_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
