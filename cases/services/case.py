@@ -367,7 +367,7 @@ def _ground_text(act: ProceduralAct, value) -> str:
     type's choice (cases/data/act_types.json), not the choice's key."""
     if not value:
         return ""
-    spec = next((f for f in act.act_type.fields if f["name"] == "ground"), {})
+    spec: dict = next((f for f in act.act_type.fields if f["name"] == "ground"), {})
     choice = next((c for c in spec.get("choices", []) if c["value"] == value), None)
     if choice is None:
         return str(value)
