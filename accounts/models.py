@@ -88,6 +88,21 @@ class Unit(models.Model):
         """This unit and every unit below it: one prefix match on the indexed path."""
         return Unit.objects.filter(path__startswith=self.path)
 
+    def scope_ids(self) -> tuple[int, int | None]:
+        """The ids of the units on the first two levels of this unit's path: its region (the root) and
+        the unit below the region it belongs to (a district or city department; None for a region
+        itself). A case stores them (``Case.region_unit``, ``Case.district_unit``) so that a
+        supervisor's subtree is one indexed equality (cases/access/scope.py). The code and the parent of
+        a unit never change (accounts.services.unit_update), so neither do these ids."""
+        depth = self.path.count("/")
+        if depth == 1:
+            return self.pk, None
+        if depth == 2:
+            return self.parent_id, self.pk  # type: ignore[return-value]  # a unit below the root has a parent
+        region, district = ancestor_paths(self.path)[:2]
+        ids = dict(Unit.objects.filter(path__in=(region, district)).values_list("path", "pk"))
+        return ids[region], ids[district]
+
 
 class User(AbstractUser):
     """A person who signs in. Belongs to one unit and holds one role."""

@@ -110,11 +110,13 @@ def render(
         "in; `bench/measure.py::former_restrict`) and of all cases unrestricted; median / p95 of "
         f'{len(lists[0].restricted.runs) if lists else 0} runs each. "Execution" is PostgreSQL\'s own time in '
         "`EXPLAIN ANALYZE`. The current shape looks up the permission id (cached per process) and the user's "
-        "groups (once per user object, i.e. per request) first; users without groups get `pk IN (user grants)`, "
-        "members of supervisors' groups, by the size of their scope (one capped index-only probe per request, "
+        "groups (once per user object, i.e. per request) first; users without groups get `pk IN (user grants)`; "
+        "a supervisor's group grants are read by the rule they are derived from on the case's own columns "
+        "(since 2026-12-07, migration cases 0021): `region_unit_id` (or `district_unit_id`) `= %s AND (gravity "
+        "< 4 OR EXISTS (own grant))`, walked by the index `case_region_order` (`case_district_order`); "
+        "superior prosecutors, by the size of their scope (one capped index-only probe per request, "
         "`SMALL_SCOPE` in cases/access/scope.py), `pk IN (user grants UNION ALL group grants)` or one correlated "
-        "`EXISTS (user grant UNION ALL group grant)` that PostgreSQL probes per case while it walks the list's "
-        "order (since 2026-12; before: `EXISTS … OR EXISTS …`, two hashed subplans reading every grant first). "
+        "`EXISTS (user grant UNION ALL group grant)` probed per case while the list's order is walked. "
         "*× all* is the restricted page's median over the unrestricted page's, measured in the same run.",
         "",
         table(
@@ -148,8 +150,8 @@ def render(
         ),
         "",
         "The case list's pager does not count (cases/paging.py): walking the list's order lets PostgreSQL stop "
-        "after one page, but a count of a large scope has to test every case of the table, where the former "
-        "`IN (… UNION …)` read only the visible ones from the grant indexes; median of "
+        "after one page; a count has to visit every visible case (a supervisor's: the region's or district's "
+        "index range), the former `IN (… UNION …)` the grant indexes; median of "
         f"{len(lists[0].count.runs) if lists else 0} counts each:",
         "",
         table(

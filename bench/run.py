@@ -28,7 +28,9 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "ecase_bench"
+# ECASE_BENCH_DB names another database, e.g. a copy of the seeded one for one branch's measurement
+# (with --reuse: migrated to the checkout and measured, never re-seeded while it holds the cases).
+BENCH_DB = os.environ.get("ECASE_BENCH_DB", "ecase_bench")
 DATA = ROOT / "bench" / "data"  # git-ignored: private files of the demo world, seed statistics
 RESULTS = ROOT / "bench" / "RESULTS.md"
 

@@ -157,6 +157,8 @@ class UnitInfo:
     code: str
     city: str
     weight: int
+    region_id: int  # Case.region_unit / district_unit: Unit.scope_ids
+    district_id: int | None
     investigators: list[int] = field(default_factory=list)
     supervisors: list[int] = field(default_factory=list)  # of this unit and the units above it
     prosecutors: list[int] = field(default_factory=list)
@@ -282,7 +284,10 @@ def build_context(*, cases: int, seed: int, now: datetime, method: str = "auto")
 
     infos: list[UnitInfo] = []
     for unit, weight, n_investigators in zip(pool, weights, per_unit):
-        info = UnitInfo(id=unit.pk, code=unit.code, city=unit.city, weight=weight)
+        region_id, district_id = unit.scope_ids()
+        info = UnitInfo(
+            id=unit.pk, code=unit.code, city=unit.city, weight=weight, region_id=region_id, district_id=district_id
+        )
         info.investigators = list(
             User.objects.filter(unit=unit, role=Role.INVESTIGATOR, is_active=True).values_list("pk", flat=True)
         )
@@ -602,6 +607,8 @@ def _insert_cases(ctx, rng, plans, numbers, sink) -> None:
             proceedings_form=plan.form,
             status=plan.status,
             unit_id=plan.unit.id,
+            region_unit_id=plan.unit.region_id,
+            district_unit_id=plan.unit.district_id,
             lead_investigator_id=plan.lead,
             prosecutor_id=plan.prosecutor,
             supervisor_id=plan.supervisor,

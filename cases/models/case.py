@@ -122,6 +122,16 @@ class Case(CaseDataModel):
     proceedings_form = models.CharField(max_length=32, choices=ProceedingsForm.choices)
     status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="cases")
+    # The unit's first two ancestors (``Unit.scope_ids``), set when the case is saved first; a case's
+    # unit never changes (cases/services/case.py ``_UNCHANGED_BY_UPDATE``). A supervisor's group
+    # visibility — the unit's subtree, grave cases left out — is read from them by an index
+    # (cases/access/scope.py); derived data, so not in the case's history.
+    region_unit = models.ForeignKey(
+        "accounts.Unit", null=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
+    district_unit = models.ForeignKey(
+        "accounts.Unit", null=True, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     lead_investigator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_cases")
     group = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -146,7 +156,11 @@ class Case(CaseDataModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The link table's history keeps the name it had as a plain many-to-many (migration 0016): the
     # sealed segments of the history chain name their tables (audit/history_seal.py).
-    history = case_history(m2m_fields=[articles, group], custom_model_name=_history_name)
+    history = case_history(
+        m2m_fields=[articles, group],
+        custom_model_name=_history_name,
+        excluded_fields=["region_unit", "district_unit"],
+    )
 
     objects: ClassVar = CaseQuerySet.as_manager()
 
@@ -173,6 +187,9 @@ class Case(CaseDataModel):
             models.Index(fields=["deadline"], name="case_deadline"),
             # Lists walk cases in this order and stop after one page (bench/RESULTS.md, restricted lists).
             models.Index(fields=["-registered_at", "-id"], name="case_registered_order"),
+            # A supervisor's list: the region's or the district's cases newest first (restrict).
+            models.Index(fields=["region_unit", "-registered_at", "-id"], name="case_region_order"),
+            models.Index(fields=["district_unit", "-registered_at", "-id"], name="case_district_order"),
         ]
 
     def __str__(self) -> str:
@@ -189,10 +206,17 @@ class Case(CaseDataModel):
         if errors:
             raise ValidationError(errors)
 
+    def clean_fields(self, exclude=None):
+        # The scope columns are derived from the unit in save(), never from input: validating them would
+        # only re-read two units by key on every save (issue #15, the statements of a case update).
+        super().clean_fields(exclude={*(exclude or ()), "region_unit", "district_unit"})
+
     def save(self, *args, **kwargs):
         # Every change raises the version, so an edit based on an older page is refused (StaleEdit).
         if not self._state.adding:
             self.version += 1
+        elif self.region_unit_id is None:
+            self.region_unit_id, self.district_unit_id = self.unit.scope_ids()
         super().save(*args, **kwargs)
 
     @property

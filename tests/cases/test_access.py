@@ -119,7 +119,7 @@ def test_children_and_persons_are_visible_only_through_their_case(case, investig
     assert not Person.objects.restrict(outsider).exists()
 
 
-def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case, investigator, supervisor):
+def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case, investigator, supervisor, superior):
     # The shape restrict() gives the planner (cases/models/case.py): the permission id is cached
     # per process, the user's groups on the user object (once per request); then one query.
     list(Case.objects.restrict(investigator))
@@ -131,6 +131,14 @@ def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case
     with CaptureQueriesContext(connection) as queries:
         list(Case.objects.restrict(fresh))
         list(Case.objects.restrict(fresh))
+    assert len(queries) == 3  # the groups (with the supervised unit) once, the cases twice
+    sql = queries[-1]["sql"]
+    # A supervisor's group grants are read by their rule on the case's own column, not from the table.
+    assert "region_unit_id" in sql and "groupobjectpermission" not in sql
+    fresh = type(superior).objects.get(pk=superior.pk)
+    with CaptureQueriesContext(connection) as queries:
+        list(Case.objects.restrict(fresh))
+        list(Case.objects.restrict(fresh))
     assert len(queries) == 4  # the groups once, the capped size of the scope once, the cases twice
     assert "EXISTS" not in queries[-1]["sql"]  # a small scope: pk IN (user grants UNION ALL group grants)
     assert "UNION ALL" in queries[-1]["sql"]
@@ -138,15 +146,15 @@ def test_restrict_is_one_query_once_the_permission_and_the_groups_are_known(case
 
 @pytest.fixture
 def large_scopes(monkeypatch):
-    """Every supervisor's scope counts as large (cases/access/scope.py SMALL_SCOPE): the shape of
-    1,000,000 cases, on test data."""
+    """Every superior prosecutor's scope counts as large (cases/access/scope.py SMALL_SCOPE): the shape
+    of 1,000,000 cases, on test data."""
     from cases.access import scope as case_module
 
     monkeypatch.setattr(case_module, "SMALL_SCOPE", 1)
 
 
-def test_a_large_scope_is_walked_with_one_unhashable_exists(case, supervisor, astana_district, large_scopes):
-    fresh = type(supervisor).objects.get(pk=supervisor.pk)
+def test_a_large_scope_is_walked_with_one_unhashable_exists(case, superior, large_scopes):
+    fresh = type(superior).objects.get(pk=superior.pk)
     with CaptureQueriesContext(connection) as queries:
         assert visible(fresh) == {case}
         assert visible(fresh) == {case}
@@ -159,20 +167,36 @@ def test_a_large_scope_is_walked_with_one_unhashable_exists(case, supervisor, as
 
 
 @pytest.mark.parametrize("scope", ["small", "large"])
-def test_both_shapes_of_a_supervisors_scope_see_the_same_cases(
-    case, supervisor, investigator, astana, astana_district, outsider, monkeypatch, scope
+def test_both_shapes_of_a_superiors_scope_see_the_same_cases(
+    case, superior, supervisor, prosecutor, investigator, outsider, monkeypatch, scope
 ):
     from cases.access import scope as case_module
 
     if scope == "large":
         monkeypatch.setattr(case_module, "SMALL_SCOPE", 1)
-    grave = register(actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor)  # user grant
+    grave = register(
+        actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor, prosecutor=prosecutor
+    )
     foreign = register(actor=outsider)
-    fresh = type(supervisor).objects.get(pk=supervisor.pk)
+    fresh = type(superior).objects.get(pk=superior.pk)
     seen = visible(fresh)
     assert {case, grave} <= seen and foreign not in seen
     assert Case.objects.restrict(fresh).count() == len(seen)
     assert set(Participant.objects.restrict(fresh).values_list("case_id", flat=True)) <= {c.pk for c in seen}
+
+
+def test_a_supervisors_scope_is_the_subtree_without_grave_cases_but_their_own(
+    case, supervisor, investigator, astana_district, outsider
+):
+    grave = register(actor=investigator, articles=("99-1",), form="investigation", supervisor=supervisor)  # user grant
+    other_head = make_user("other.head", Role.SUPERVISOR, supervisor.unit)
+    foreign = register(actor=outsider)
+    fresh = type(supervisor).objects.get(pk=supervisor.pk)
+    seen = visible(fresh)
+    assert seen == {case, grave} and foreign not in seen
+    assert Case.objects.restrict(fresh).count() == len(seen)
+    assert set(Participant.objects.restrict(fresh).values_list("case_id", flat=True)) <= {c.pk for c in seen}
+    assert visible(other_head) == {case}  # the grave case only for its assigned supervisor
     district = make_user("district.head", Role.SUPERVISOR, astana_district)
     assert case not in visible(district)  # the region's case is not the district's
 

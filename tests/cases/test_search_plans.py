@@ -130,3 +130,15 @@ def test_every_index_a_comment_in_the_selectors_names_exists(db):
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         existing = {row[0] for row in cursor.fetchall()}
     assert named <= existing, sorted(named - existing)
+
+
+def test_a_supervisors_common_term_walks_the_regions_cases_by_their_column(bulk, db, monkeypatch):
+    """A supervisor's scope is read from the case's region column (cases/access/scope.py): the walk of
+    a common term goes down the region's own index, without a probe of the group grants per case."""
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 0)
+    for q in ("қасым", "кража"):
+        _, page = plans("supervisor.astana", q)
+        assert "case_region_order" in page, page
+        assert "groupobjectpermission" not in page, page
