@@ -32,7 +32,7 @@ def fill_scope_units(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0008_user_superior_prosecutor"),
-        ("cases", "0017_case_status_changes"),
+        ("cases", "0020_statutory_clocks"),
     ]
 
     operations = [
