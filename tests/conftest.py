@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
-from accounts.choices import Role, UnitKind
-from tests.factories import UnitFactory, make_user, register
+from accounts.choices import UnitKind
+from tests.factories import UnitFactory, register
+from tests.people import load_reference_data, make_person, make_unit
 
 
 @pytest.fixture(autouse=True)
@@ -55,19 +56,12 @@ def english_interface(settings):
 
 @pytest.fixture
 def reference_data(db):
-    """Articles, terms and act types; reloaded when a transactional test's flush emptied them."""
-    from django.apps import apps
-
-    from cases.models import CriminalCodeArticle
-    from cases.reference_data import load
-
-    if not CriminalCodeArticle.objects.exists():
-        load(apps)
+    load_reference_data()
 
 
 @pytest.fixture
 def astana(reference_data):
-    return UnitFactory(code="AST", name_ru="ДП г. Астана", name_kk="Астана қ. ПД", kind=UnitKind.REGION, city="Астана")
+    return make_unit("astana")
 
 
 @pytest.fixture
@@ -84,63 +78,47 @@ def astana_district(astana):
 
 @pytest.fixture
 def taraz(reference_data):
-    return UnitFactory(
-        code="TRZ", name_ru="ДП Жамбылской области", name_kk="Жамбыл облысы ПД", kind=UnitKind.REGION, city="Тараз"
-    )
+    return make_unit("taraz")
 
 
 @pytest.fixture
 def prosecutors_office(reference_data):
-    return UnitFactory(
-        code="ASTP",
-        name_ru="Прокуратура г. Астаны",
-        name_kk="Астана қаласының прокуратурасы",
-        kind=UnitKind.PROSECUTOR_OFFICE,
-        city="Астана",
-    )
+    return make_unit("prosecutors_office")
 
 
 @pytest.fixture
 def investigator(astana):
-    return make_user("investigator", Role.INVESTIGATOR, astana, last_name="Ахметов", first_name="Нұрлан")
+    return make_person("investigator", astana)
 
 
 @pytest.fixture
 def colleague(astana):
-    return make_user("colleague", Role.INVESTIGATOR, astana, last_name="Жұмабеков", first_name="Ерболат")
+    return make_person("colleague", astana)
 
 
 @pytest.fixture
 def supervisor(astana):
-    return make_user("supervisor", Role.SUPERVISOR, astana, last_name="Серікова", first_name="Әсем")
+    return make_person("supervisor", astana)
 
 
 @pytest.fixture
 def prosecutor(prosecutors_office):
-    return make_user("prosecutor", Role.PROSECUTOR, prosecutors_office, last_name="Оспанов", first_name="Бауыржан")
+    return make_person("prosecutor", prosecutors_office)
 
 
 @pytest.fixture
 def superior(prosecutors_office):
-    return make_user(
-        "superior",
-        Role.PROSECUTOR,
-        prosecutors_office,
-        last_name="Төлегенов",
-        first_name="Арман",
-        position="Прокурор г. Астаны",
-        superior_prosecutor=True,
-    )
+    return make_person("superior", prosecutors_office)
 
 
 @pytest.fixture
 def outsider(taraz):
-    return make_user("outsider", Role.INVESTIGATOR, taraz, last_name="Қасымов", first_name="Дәурен")
+    return make_person("outsider", taraz)
 
 
 @pytest.fixture
 def admin(reference_data):
-    return make_user("admin", Role.ADMINISTRATOR, None, is_superuser=True)
+    return make_person("admin", None)
 
 
 @pytest.fixture

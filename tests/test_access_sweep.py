@@ -13,6 +13,7 @@ answers 405 (or the refusal the role gets anyway), never 2xx or 5xx, and writes 
 
 from __future__ import annotations
 
+import copy
 import io
 import itertools
 
@@ -30,6 +31,8 @@ from evidence.services import evidence_add, evidence_file_add
 from tests.auth import stale_otp_client, verified_client
 from tests.evidence.helpers import png_bytes
 from tests.factories import article, author_only_requirement, make_iin, person_data, register
+from tests.module_data import module_transaction
+from tests.people import PEOPLE, UNITS, load_reference_data, make_person, make_unit
 from tests.policy import IN_SCOPE, POLICY, ROLES, Route
 
 LOGIN = "login"
@@ -100,8 +103,8 @@ class World:
     a draft, one awaiting the head of unit's approval, one awaiting the prosecutor's agreement, and a
     signed one that needs a judge's sanction (issue #17), and one whose judge's decision is recorded."""
 
-    def __init__(self, people, act_type):
-        self.people, self.act_type, self.article = people, act_type, article("188-1")
+    def __init__(self, people, act_type, units):
+        self.people, self.act_type, self.units, self.article = people, act_type, units, article("188-1")
         self.decided_types = {
             "submitted": _act_type("sweep_approval", approval_article="test"),
             "awaiting": _act_type("sweep_agreement", agreement_article="test", agreement_hours=24),
@@ -114,6 +117,13 @@ class World:
             False: self._children(self.foreign_case, people["outsider"]),
         }
         self.act = self.objects[True]["act"]
+        self.investigators_other_session = self._second_session()
+
+    def variant(self) -> World:
+        """A copy whose cases and objects a fixture may replace or add to, leaving the module's world as it is."""
+        other = copy.copy(self)
+        other.objects = {own: dict(objects) for own, objects in self.objects.items()}
+        return other
 
     def _children(self, case, author):
         participant = participant_add(
@@ -138,18 +148,15 @@ class World:
 
     NEW_PASSWORD = "another-correct-horse-battery-77"
 
-    @property
-    def investigators_other_session(self) -> str:
+    def _second_session(self) -> str:
         """The key of a second signed-in session of the investigator (another computer)."""
-        if not hasattr(self, "_other_session"):
-            from accounts.models import UserSession
-            from accounts.services import session_record_login
+        from accounts.models import UserSession
+        from accounts.services import session_record_login
 
-            key = verified_client(self.people["investigator"]).session.session_key
-            if not UserSession.objects.filter(session_key=key).exists():  # the login signal records it already
-                session_record_login(user=self.people["investigator"], session_key=key, ip=None, user_agent="sweep")
-            self._other_session = key
-        return self._other_session
+        key = verified_client(self.people["investigator"]).session.session_key
+        if not UserSession.objects.filter(session_key=key).exists():  # the login signal records it already
+            session_record_login(user=self.people["investigator"], session_key=key, ip=None, user_agent="sweep")
+        return key
 
     def new_iin(self) -> str:
         from datetime import date
@@ -206,20 +213,73 @@ def _sanction_recorded(act, author):
     return act
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once per module and rolled back after it (tests/module_data.py)."""
+    with module_transaction(django_db_blocker, tmp_path_factory):
+        load_reference_data()
+        units = {key: make_unit(key) for key in UNITS}
+        people = {key: make_person(key, units.get(unit)) for key, (_role, unit, _extra) in PEOPLE.items()}
+        yield World(people, _act_type("sweep_note"), units)  # sweep_note: signed by its author alone
+
+
 @pytest.fixture
-def world(settings, tmp_path, investigator, colleague, supervisor, prosecutor, superior, outsider, admin):
-    settings.ECASE_PRIVATE_STORAGE = tmp_path
-    act_type = _act_type("sweep_note")  # signed by its author alone
-    people = {
-        "investigator": investigator,
-        "colleague": colleague,
-        "supervisor": supervisor,
-        "prosecutor": prosecutor,
-        "superior": superior,
-        "outsider": outsider,
-        "admin": admin,
-    }
-    return World(people, act_type)
+def world(module_world, db):
+    """The module's world inside this test's own transaction: what the test writes is rolled back after
+    it, so every route meets the same world."""
+    return module_world
+
+
+# The conftest's units and people, taken from the module's world (they exist once per module); a
+# module importing ``world`` imports these too, or the conftest would create the same users again.
+@pytest.fixture
+def astana(world):
+    return world.units["astana"]
+
+
+@pytest.fixture
+def taraz(world):
+    return world.units["taraz"]
+
+
+@pytest.fixture
+def prosecutors_office(world):
+    return world.units["prosecutors_office"]
+
+
+@pytest.fixture
+def investigator(world):
+    return world.people["investigator"]
+
+
+@pytest.fixture
+def colleague(world):
+    return world.people["colleague"]
+
+
+@pytest.fixture
+def supervisor(world):
+    return world.people["supervisor"]
+
+
+@pytest.fixture
+def prosecutor(world):
+    return world.people["prosecutor"]
+
+
+@pytest.fixture
+def superior(world):
+    return world.people["superior"]
+
+
+@pytest.fixture
+def outsider(world):
+    return world.people["outsider"]
+
+
+@pytest.fixture
+def admin(world):
+    return world.people["admin"]
 
 
 def expected(route: Route, role: str, own: bool):
@@ -533,9 +593,11 @@ def grave_pages_world(world):
 
 
 def make_own_case_grave(world):
-    """The sweep's world, but the own case is especially grave, with its supervisor named (no unit-wide grant)."""
+    """A variant of the sweep's world whose own case is especially grave, with its supervisor named (no
+    unit-wide grant)."""
     from cases.choices import Gravity
 
+    world = world.variant()
     people = world.people
     grave = register(
         actor=people["investigator"],

@@ -28,12 +28,23 @@ from tests.api.helpers import Api, error_of, issue, signed_act
 from tests.auth import age_second_factor
 from tests.policy import POLICY, ROLES
 from tests.policy_api import ApiRoute
-from tests.test_access_sweep import (  # noqa: F401 (world is a fixture)
+from tests.test_access_sweep import (  # noqa: F401 (the world and its people are fixtures)
     LOGIN,
+    admin,
+    astana,
+    colleague,
     expected,
+    investigator,
     make_own_case_grave,
+    module_world,
+    outsider,
+    prosecutor,
+    prosecutors_office,
     route_names,
     row_counts,
+    superior,
+    supervisor,
+    taraz,
     url_for,
     world,
 )
@@ -46,13 +57,21 @@ def test_every_api_route_is_in_the_api_sweep():
     assert {key.split("#")[0] for key in API_KEYS} == {name for name in route_names() if name.startswith("api:")}
 
 
-@pytest.fixture
-def api_world(world):
-    """The pages' world, plus a signed act in the own and in the foreign case (for the PDF route)."""
+@pytest.fixture(scope="module")
+def module_api_world(module_world):
+    """The pages' world, plus a signed act in the own and in the foreign case (for the PDF route); built
+    once per module inside the world's transaction (tests/module_data.py)."""
+    world = module_world.variant()
     # The sweep's act type needs its author's signature alone (issue #17): no approver in either case.
     for own, author in ((True, world.people["investigator"]), (False, world.people["outsider"])):
         world.objects[own]["signed_act"] = signed_act(world.objects[own]["case"], author, world.act_type)
     return world
+
+
+@pytest.fixture
+def api_world(module_api_world, db):
+    """The module's API world inside this test's own transaction (see ``world``)."""
+    return module_api_world
 
 
 def hand_made_token(user, *, grave_cases: bool = False) -> str:

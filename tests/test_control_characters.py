@@ -42,8 +42,23 @@ from evidence.forms import EvidenceForm, TransferForm, UploadForm
 from tests.auth import verified_client
 from tests.factories import PASSWORD
 from tests.policy import POLICY
-from tests.test_access_sweep import NOT_COUNTED, NOT_COUNTED_MODELS, url_for
-from tests.test_api_sweep import api_world, world  # noqa: F401 (fixtures)
+from tests.test_access_sweep import (  # noqa: F401 (the world's people are fixtures)
+    NOT_COUNTED,
+    NOT_COUNTED_MODELS,
+    admin,
+    astana,
+    colleague,
+    investigator,
+    module_world,
+    outsider,
+    prosecutor,
+    prosecutors_office,
+    superior,
+    supervisor,
+    taraz,
+    url_for,
+)
+from tests.test_api_sweep import api_world, module_api_world, world  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 NUL = "\x00"

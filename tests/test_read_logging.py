@@ -17,8 +17,25 @@ from audit.choices import ACCESS_EVENTS, EventType
 from audit.models import AuditEvent
 from tests.api.helpers import Api
 from tests.policy import POLICY
-from tests.test_access_sweep import LOGIN, expected, route_names, url_for, world  # noqa: F401 (world is a fixture)
-from tests.test_api_sweep import api_world, token_of  # noqa: F401 (api_world is a fixture)
+from tests.test_access_sweep import (  # noqa: F401 (the world and its people are fixtures)
+    LOGIN,
+    admin,
+    astana,
+    colleague,
+    expected,
+    investigator,
+    module_world,
+    outsider,
+    prosecutor,
+    prosecutors_office,
+    route_names,
+    superior,
+    supervisor,
+    taraz,
+    url_for,
+    world,
+)
+from tests.test_api_sweep import api_world, module_api_world, token_of  # noqa: F401 (api_world is a fixture)
 
 CASE_CONTENT = {
     # pages
