@@ -85,7 +85,7 @@ class Series:
 def surnames(rng: random.Random) -> list[str]:
     """Whole surnames and prefixes of the demo's surnames, both sexes, mixed case."""
     from cases.choices import Sex
-    from cases.demo import people
+    from demo import people
 
     terms = []
     for stem in people.SURNAME_STEMS:
