@@ -5,6 +5,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# The database bench/run.py seeds next to TEST_DATABASE_URL's (the clocks bench reads it as it is).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase_bench
 # The pages on the embedded default (SQLite, no Redis, a folder broker): every route × role, the
 # history and the export, the Cyrillic search; PostgreSQL-only tests among them skip with a reason.
 SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test_export.py \
@@ -97,6 +99,7 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/write_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/browser_pages.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/search_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/clocks_bench.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/load_bench.py --seconds 300
 
 # A local S3-compatible server (SeaweedFS, a dev dependency) for ECASE_BLOB_STORAGE=s3; prints what to export.
