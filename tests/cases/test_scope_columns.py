@@ -20,8 +20,9 @@ from cases import access
 from cases.access import scope
 from cases.access.rules import ROLE_ACTIONS, holds_group_grants, role_allows
 from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
-from cases.services.case import case_assign, case_requalify
-from tests.factories import UnitFactory, article, make_user, register
+from cases.services.case import case_assign
+from tests.cases.decrees import requalified
+from tests.factories import UnitFactory, make_user, register
 
 ACTIONS = sorted({a for actions in ROLE_ACTIONS.values() for a in actions})
 
@@ -54,7 +55,7 @@ def assert_columns_follow_units() -> None:
 
 
 @pytest.fixture
-def world(reference_data, astana, astana_district, taraz, prosecutors_office, investigator, supervisor, admin):
+def world(reference_data, astana, astana_district, taraz, prosecutors_office, investigator, supervisor, admin, signing):
     rng = random.Random(15)
     sub = UnitFactory(
         code="AST1A", parent=astana_district, name_ru="Отдел", name_kk="Бөлім", kind=UnitKind.CITY, city="Астана"
@@ -97,13 +98,18 @@ def world(reference_data, astana, astana_district, taraz, prosecutors_office, in
             supervisor=rng.choice(above),
             reason="Передача",
         )
-    for case in (cases[3], cases[6]):  # grave → not grave: the units' groups see it now
-        case_requalify(
-            case_id=case.pk,
-            actor=investigators[case.unit.pk],
-            articles=[article("188-1")],
-            reason="Переквалификация",
-        )
+    for case in (cases[3], cases[6]):  # grave → not grave, by a qualification decree: the units' groups see it now
+        case = Case.objects.get(pk=case.pk)
+        if case.prosecutor is None:  # the decree needs the case's prosecutor's agreement
+            case = case_assign(
+                case_id=case.pk,
+                actor=supervisors[case.unit.pk],
+                lead_investigator=case.lead_investigator,
+                prosecutor=prosecutors[0],
+                supervisor=case.supervisor,
+                reason="Прокурор",
+            )
+        requalified(case, investigators[case.unit.pk], ["188-1"], prosecutor=case.prosecutor)
     # People who moved, were demoted or left; a membership added by hand.
     user_update(actor=admin, user=supervisors[taraz_district.pk], unit=astana_district, reason="Перевод")
     user_update(actor=admin, user=supervisors[sub.pk], role=Role.INVESTIGATOR, reason="Смена роли")
