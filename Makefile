@@ -11,7 +11,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecase_bench
 # history and the export, the Cyrillic search; PostgreSQL-only tests among them skip with a reason.
 SQLITE_TESTS ?= tests/test_sqlite_pages.py tests/test_access_sweep.py tests/test_export.py \
 	tests/cases/test_history_screen.py tests/cases/test_search.py tests/cases/test_search_folding.py \
-	tests/cases/test_search_plans.py tests/cases/test_statistics.py
+	tests/cases/test_search_plans.py tests/cases/test_statistics.py tests/test_guards_survive_migrations.py
 
 .PHONY: run test check bench install migrate clean compile-translations messages fonts s3 restore-drill schemathesis-10x failover-drill
 

@@ -9,10 +9,25 @@ ordered indexes are built afterwards, so the backfill does not maintain them row
 import django.db.models.deletion
 from django.db import migrations, models
 
+from ecase.db_triggers import append_only, ensure_triggers, no_delete
+
 
 def ancestor_paths(path):
     parts = path.strip("/").split("/")
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def restore_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to change its columns or constraints, and the rebuild drops its triggers:
+    0018 (the status and action constraints) and this migration rebuild ``cases_case`` and
+    ``cases_casestatuschange``, so their guards are put back (a no-op on PostgreSQL, which alters in place)."""
+    ensure_triggers(
+        schema_editor.connection,
+        [
+            no_delete("cases_case"),
+            append_only("cases_casestatuschange", "a case's status change is recorded once"),
+        ],
+    )
 
 
 def fill_scope_units(apps, schema_editor):
@@ -69,4 +84,5 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["district_unit", "-registered_at", "-id"], name="case_district_order"),
         ),
+        migrations.RunPython(restore_triggers, migrations.RunPython.noop),
     ]
