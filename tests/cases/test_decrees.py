@@ -280,16 +280,12 @@ def test_requalification_page_and_api_change_nothing(started, investigator):
     assert list(Case.objects.get(pk=started.pk).articles.values_list("pk", flat=True)) == before
 
 
-def test_an_act_needing_a_judges_sanction_takes_effect_only_once_it_is_granted(started, investigator):
-    from django.utils import timezone
-
-    from cases.services.sanction import act_sanction_record
-    from tests.evidence.helpers import pdf_bytes
+def _sanctioned_decree(case, author, *, action: str, ground: str):
+    """A decree of the test's own type taking ``action``, which a judge must sanction, signed and sealed."""
     from tests.factories import author_only_requirement
 
-    # A type of the test's own: an interruption that a judge must sanction.
     act_type = ProceduralActType.objects.create(
-        code="sanctioned_interruption",
+        code=f"sanctioned_{action}",
         name_ru="Постановление",
         name_kk="Қаулы",
         kind="resolution",
@@ -298,65 +294,46 @@ def test_an_act_needing_a_judges_sanction_takes_effect_only_once_it_is_granted(s
                 "name": "ground",
                 "type": "choice",
                 "required": True,
-                "choices": [{"value": "suspect_hiding", "label_ru": "Скрылся", "label_kk": "Жасырынды"}],
+                "choices": [{"value": ground, "label_ru": "Основание", "label_kk": "Негіз"}],
             }
         ],
-        effects=[{"type": "case_status", "action": "interrupt"}],
+        effects=[{"type": "case_status", "action": action}],
     )
     author_only_requirement(act_type, sanction_article="test")
-    act = decree_in_force(started, investigator, "sanctioned_interruption")
-    assert act.status == ActStatus.SIGNED and not act.in_force
-    assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
+    return decree_in_force(case, author, act_type.code)
+
+
+def _judge_decides(act, actor, *, granted: bool) -> None:
+    from django.utils import timezone
+
+    from cases.services.sanction import act_sanction_record
+    from tests.evidence.helpers import pdf_bytes
+
     act_sanction_record(
         act_id=act.pk,
-        actor=investigator,
+        actor=actor,
         judge="Ким А.",
         court="Следственный суд г. Астаны",
         decided_on=timezone.localdate(),
-        granted=True,
-        note="",
+        granted=granted,
+        note="" if granted else "Оснований нет",
         scan=pdf_bytes("court"),
         scan_name="decision.pdf",
     )
+
+
+def test_an_act_needing_a_judges_sanction_takes_effect_only_once_it_is_granted(started, investigator):
+    act = _sanctioned_decree(started, investigator, action="interrupt", ground="suspect_hiding")
+    assert act.status == ActStatus.SIGNED and not act.in_force
+    assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
+    _judge_decides(act, investigator, granted=True)
     assert status(started) == CaseStatus.INTERRUPTED
     assert CaseStatusChange.objects.get(case=started, action=CaseAction.INTERRUPT).decision_act_id == act.pk
 
 
 def test_a_refused_sanction_changes_nothing(started, investigator):
-    from django.utils import timezone
-
-    from cases.services.sanction import act_sanction_record
-    from tests.evidence.helpers import pdf_bytes
-    from tests.factories import author_only_requirement
-
-    act_type = ProceduralActType.objects.create(
-        code="sanctioned_termination",
-        name_ru="Постановление",
-        name_kk="Қаулы",
-        kind="resolution",
-        fields=[
-            {
-                "name": "ground",
-                "type": "choice",
-                "required": True,
-                "choices": [{"value": "no_corpus", "label_ru": "Нет состава", "label_kk": "Құрамы жоқ"}],
-            }
-        ],
-        effects=[{"type": "case_status", "action": "terminate"}],
-    )
-    author_only_requirement(act_type, sanction_article="test")
-    act = decree_in_force(started, investigator, "sanctioned_termination")
-    act_sanction_record(
-        act_id=act.pk,
-        actor=investigator,
-        judge="Ким А.",
-        court="Следственный суд г. Астаны",
-        decided_on=timezone.localdate(),
-        granted=False,
-        note="Оснований нет",
-        scan=pdf_bytes("court"),
-        scan_name="decision.pdf",
-    )
+    act = _sanctioned_decree(started, investigator, action="terminate", ground="no_corpus")
+    _judge_decides(act, investigator, granted=False)
     assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
 
 
