@@ -100,7 +100,7 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/browser_pages.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/search_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/clocks_bench.py
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/load_bench.py --seconds 300
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/load_bench.py --seconds 300 --configs 2x8,3x4,4x2,5x1 --compare-seconds 90
 
 # A local S3-compatible server (SeaweedFS, a dev dependency) for ECASE_BLOB_STORAGE=s3; prints what to export.
 s3: install

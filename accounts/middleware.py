@@ -48,10 +48,16 @@ class SessionPolicyMiddleware:
                 if request.path.startswith(API_PREFIX):
                     return self.get_response(request)  # now anonymous: the API answers 401 itself
                 return redirect_to_login(request.get_full_path())
-            key = request.session.session_key  # a signed-in session has one: login saved it
-            if key is not None and (idle is None or idle > TOUCH_EVERY):
-                session_seen(session_key=key)
-            stamp(request, SEEN_AT)
+            # The session is written only when it changes (SESSION_SAVE_EVERY_REQUEST is off), and
+            # "seen" changes at most once a minute: a write and a commit per request was the largest
+            # part of a page's cost under load (bench/RESULTS_LOAD.md). The idle timeout is thereby
+            # measured from up to TOUCH_EVERY earlier than the last request: it ends a session early,
+            # never late.
+            if idle is None or idle > TOUCH_EVERY:
+                key = request.session.session_key  # a signed-in session has one: login saved it
+                if key is not None:
+                    session_seen(session_key=key)
+                stamp(request, SEEN_AT)
         return self.get_response(request)
 
 

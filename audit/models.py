@@ -1,8 +1,11 @@
-"""Audit events in hash chains: one chain per case, one global chain for events without a case.
+"""Audit events in hash chains: one chain per case, one per person for what they do outside a
+case, one global chain for the rest (the system's events, anonymous sign-in attempts).
 
 ``hash = SHA-256(prev_hash ‖ canonical JSON of the event)``; a per-chain head row is locked
-while an event is appended, so writers to different cases never wait on each other and
-writers to the same case never fork its chain.
+while an event is appended, so writers to different chains never wait on each other and
+writers to the same chain never fork it. A person's own chain exists because the case list and
+the searches log a row per request: in one global chain, every list request in the country
+queued on one row lock (bench/RESULTS_LOAD.md).
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ GLOBAL_CHAIN = "global"
 
 def chain_for_case(case_id: int | None) -> str:
     return f"case:{case_id}" if case_id is not None else GLOBAL_CHAIN
+
+
+def chain_for(case_id: int | None, actor_id: int | None) -> str:
+    """The chain of an event: its case's; else its actor's (``actor:<user id>``); else the global one."""
+    if case_id is None and actor_id is not None:
+        return f"actor:{actor_id}"
+    return chain_for_case(case_id)
 
 
 class ChainHead(models.Model):

@@ -25,6 +25,6 @@ _EVENT_OF = {
 def log_read(request, obj, *, page: str, **data) -> None:
     """Record that ``request.user`` read ``obj`` (a case or one of its parts) on ``page``."""
     label = obj._meta.label_lower
-    # A person belongs to no single case: the row goes to the global chain.
+    # A person belongs to no single case: the row goes to the reader's own chain.
     case_id = obj.pk if label == "cases.case" else None if label == "cases.person" else obj.case_id
     audit_record(actor=request.user, event=_EVENT_OF[label], case_id=case_id, target=obj, data={"page": page, **data})

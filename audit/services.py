@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .choices import Outcome
 from .context import current_origin
-from .models import GENESIS_HASH, AuditEvent, ChainHead, chain_for_case
+from .models import GENESIS_HASH, AuditEvent, ChainHead, chain_for
 
 
 def _storable(value: Any) -> Any:
@@ -80,7 +80,7 @@ def audit_record(
     actor_label: str = "",
     chain: str | None = None,
 ) -> AuditEvent:
-    """Append one event to its chain (the case's, or the global one) and return it.
+    """Append one event to its chain (the case's, else the actor's, else the global one) and return it.
 
     Runs inside the caller's transaction (no savepoint of its own): the event commits with the
     change it describes, or neither does. The chain's head row stays locked until then, so
@@ -89,7 +89,8 @@ def audit_record(
     if chain is not None and case_id is not None:
         raise ValueError("an event of a case goes to the case's chain; pass case_id or chain, not both")
     origin = current_origin.get()
-    chain = chain or chain_for_case(case_id)
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    chain = chain or chain_for(case_id, actor_id)
     username = actor.get_username() if actor is not None else ""
     with transaction.atomic(savepoint=False):
         head = _locked_head(chain)
@@ -100,7 +101,7 @@ def audit_record(
             occurred_at=timezone.now(),
             event=event,
             outcome=outcome,
-            actor=actor if actor is not None and actor.pk else None,
+            actor_id=actor_id,
             actor_label=_storable_text(actor_label or username or ("anonymous" if actor is not None else "system"))[
                 :150
             ],

@@ -2,16 +2,19 @@
 """Load benchmark: simulated users on gunicorn, the daily mix beside a trivial page (issue #15).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecase REDIS_URL=redis://127.0.0.1:6379/0 \\
-        python bench/load_bench.py [--users 50] [--seconds 120] [--workers 3]
+        python bench/load_bench.py [--users 50] [--seconds 300] [--configs 2x4,3x2] [--compare-seconds 90]
 
 On the cases bench/run.py seeded into ``ecase_bench``: signs in (sessions made by Django's own
 machinery, second factor verified) investigators, prosecutors and supervisors of districts and
-regions, starts gunicorn as docker-compose does (``ECASE_ENV=production``, sync workers,
-``--timeout 60``, static files collected and served by whitenoise, Redis for the cache), and
-runs locust headless (bench/locustfile.py) twice against it with the same number of users and no
-think time: first the trivial page (``/healthz``), then the mix (case list, case page, searches
-by surname, IIN and plot word, act drafting form). Writes bench/RESULTS_LOAD.md and refreshes
-bench/RESULTS.md. Locust runs on the same machine and takes its share of the cores in both runs.
+regions, starts gunicorn as docker-compose does (deploy/gunicorn.conf.py, ``ECASE_ENV=production``,
+static files collected and served by whitenoise, Redis for the cache), and runs locust headless
+(bench/locustfile.py) twice against it with the same number of users and no think time: first the
+trivial page (``/healthz``), then the mix (case list, case page, searches by surname, IIN and plot
+word, act drafting form). The configuration file's own processes × threads run ``--seconds``;
+each other ``--configs`` entry (processes x threads) runs ``--compare-seconds``, trivial page and
+mix on the same server, so the choice in deploy/gunicorn.conf.py rests on ratios measured in one
+run. Writes bench/RESULTS_LOAD.md and refreshes bench/RESULTS.md. Locust runs on the same machine
+and takes its share of the cores in every run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import base64
 import csv
 import json
 import os
+import runpy
 import secrets
 import signal
 import socket
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,21 +132,19 @@ def server_env(port: int) -> dict[str, str]:
     }
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+def configured_processes() -> tuple[int, int]:
+    """(processes, threads) of deploy/gunicorn.conf.py as docker-compose runs it (no overrides)."""
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    return config["WORKERS"], config["THREADS"]
+
+
+def start_gunicorn(env: dict[str, str], port: int, shape: tuple[int, int], log: Path) -> subprocess.Popen:
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    workers, threads = shape
     process = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "ecase.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "60",
-        ],
+        [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
-        env=env,
+        env={**env, "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads)},
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -159,6 +162,7 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> s
 
 
 def locust(user_class: str, port: int, users: int, seconds: int, profiles_file: Path, out: Path) -> list[dict]:
+    out.mkdir(exist_ok=True)
     prefix = out / user_class
     subprocess.run(
         [
@@ -215,32 +219,44 @@ def row(stats: dict) -> tuple[str, int, int, float, float, float, float]:
     )
 
 
-def report(args, trivial, mix, profiles_data, total_cases, started) -> str:
+def shape_text(shape: tuple[int, int]) -> str:
+    return f"{shape[0]} × {shape[1]}"
+
+
+def total(stats: list[dict]) -> tuple[str, int, int, float, float, float, float]:
+    return next(row(s) for s in stats if s["Name"] == "Aggregated")
+
+
+def report(args, runs: list[Run], profiles_data, total_cases) -> str:
+    """The chosen configuration's requests in detail, then every configuration's ratio."""
     from django.utils import timezone
 
-    trivial_total = next(row(s) for s in trivial if s["Name"] == "Aggregated")
-    mix_total = next(row(s) for s in mix if s["Name"] == "Aggregated")
-    ratio = mix_total[3] / trivial_total[3] if trivial_total[3] else 0.0
-    roles = {}
+    chosen = runs[0]
+    roles: dict[str, int] = {}
     for person in profiles_data["users"]:
         roles[person["role"]] = roles.get(person["role"], 0) + 1
     lines = [
         "# Load: the daily mix on gunicorn beside a trivial page (issue #15)",
         "",
-        f"`python bench/load_bench.py --users {args.users} --seconds {args.seconds} --workers {args.workers}` on "
+        f"`python bench/load_bench.py --users {args.users} --seconds {args.seconds} --configs "
+        f"{','.join(f'{w}x{t}' for w, t in args.configs)} --compare-seconds {args.compare_seconds}` on "
         f"{timezone.now():%Y-%m-%d %H:%M} UTC against `{BENCH_DB}` ({total_cases:,} cases). gunicorn as "
-        f"docker-compose runs it: `ECASE_ENV=production`, {args.workers} sync workers, `--timeout 60`, whitenoise "
-        "static files, Redis cache; no nginx in front (requests carry the proxy's `X-Forwarded-Proto`). "
-        f"locust {args.users} users, no think time, {args.seconds} s per run after a warm-up request per "
-        f"session, on the same 2 shared cores (load average before the runs {started}, after "
-        f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())}). Sessions: "
+        "docker-compose runs it (deploy/gunicorn.conf.py: gthread, "
+        f"{shape_text(chosen.shape)} processes × threads), `ECASE_ENV=production`, whitenoise static files, Redis "
+        "cache; no nginx in front (requests carry the proxy's `X-Forwarded-Proto`). "
+        f"locust {args.users} users, no think time, after a warm-up request per session, on the same 2 shared "
+        "cores as the server and PostgreSQL. Sessions: "
         + ", ".join(f"{n} {role}s" for role, n in roles.items())
         + ", each on its own newest cases.",
+        "",
+        f"## The configuration of deploy/gunicorn.conf.py ({shape_text(chosen.shape)}), {chosen.seconds} s per run",
+        "",
+        f"Load average before {chosen.load_before}, after {chosen.load_after}.",
         "",
         "| run | request | requests | failures | requests/s | p50 ms | p95 ms | p99 ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, stats in (("trivial page", trivial), ("mix", mix)):
+    for label, stats in (("trivial page", chosen.trivial), ("mix", chosen.mix)):
         for s in stats:
             name, count, failures, rps, p50, p95, p99 = row(s)
             bold = "**" if name == "Aggregated" else ""
@@ -248,22 +264,82 @@ def report(args, trivial, mix, profiles_data, total_cases, started) -> str:
                 f"| {label} | {bold}{'all' if name == 'Aggregated' else name}{bold} | {count:,} | {failures:,} | "
                 f"{rps:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} |"
             )
+    mix_total = total(chosen.mix)
     lines += [
         "",
-        f"* **Mix throughput ÷ trivial page throughput: {ratio:.2f}×** (goal ≥ 0.4×); mix p95 {mix_total[5]:.0f} ms "
-        f"(goal ≤ 300 ms); {mix_total[2]:,} failed requests (goal 0).",
+        f"* **Mix throughput ÷ trivial page throughput: {chosen.ratio:.2f}×** (goal ≥ 0.4×); mix p95 "
+        f"{mix_total[5]:.0f} ms (goal ≤ 300 ms); {mix_total[2]:,} failed requests (goal 0).",
         f"* With no think time the latency is mostly queueing: {args.users} users ÷ {mix_total[3]:.0f} requests/s "
         f"≈ {args.users / mix_total[3] * 1000 if mix_total[3] else 0:.0f} ms per request on average (Little's law).",
         "",
+        "## Processes × threads compared",
+        "",
+        "Each row: its own server, the trivial page then the mix, one after the other in this run.",
+        "",
+        "| processes × threads | seconds per run | trivial requests/s | mix requests/s | **mix ÷ trivial** "
+        "| mix p50 ms | mix p95 ms | mix failures |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    for run in runs:
+        mix = total(run.mix)
+        lines.append(
+            f"| {shape_text(run.shape)}{' (chosen)' if run is chosen else ''} | {run.seconds} | "
+            f"{total(run.trivial)[3]:.1f} | {mix[3]:.1f} | **{run.ratio:.2f}×** | {mix[4]:.0f} | {mix[5]:.0f} | "
+            f"{mix[2]:,} |"
+        )
+    lines.append("")
     return "\n".join(lines)
+
+
+@dataclass
+class Run:
+    shape: tuple[int, int]
+    seconds: int
+    trivial: list[dict]
+    mix: list[dict]
+    load_before: str
+    load_after: str
+
+    @property
+    def ratio(self) -> float:
+        trivial = total(self.trivial)[3]
+        return total(self.mix)[3] / trivial if trivial else 0.0
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def measure(shape, seconds, args, data, profiles_file: Path, work: Path) -> Run:
+    port = free_port()
+    name = f"{shape[0]}x{shape[1]}"
+    server = start_gunicorn(server_env(port), port, shape, work / f"gunicorn-{name}.log")
+    try:
+        warm(port, data)
+        before = load_average()
+        trivial = locust("TrivialUser", port, args.users, seconds, profiles_file, work / name)
+        mix = locust("CaseWorker", port, args.users, seconds, profiles_file, work / name)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    return Run(shape, seconds, trivial, mix, before, load_average())
+
+
+def shapes(text: str) -> list[tuple[int, int]]:
+    """ "2x4,3x2" → [(2, 4), (3, 2)]: gunicorn processes × threads per process."""
+    result = []
+    for item in filter(None, text.split(",")):
+        workers, _, threads = item.partition("x")
+        result.append((int(workers), int(threads or 1)))
+    return result
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=120, help="per run (the issue asks for 300)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (docker-compose: 3)")
+    parser.add_argument("--seconds", type=int, default=300, help="per run of the configured shape (issue: 300)")
+    parser.add_argument("--configs", type=shapes, default=[], help="other processes x threads to compare, e.g. 3x2,4x4")
+    parser.add_argument("--compare-seconds", type=int, default=90, help="per run of each compared shape")
     parser.add_argument("--per-role", type=int, default=12, help="signed-in users per role")
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = bench_url(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
@@ -290,21 +366,15 @@ def main(argv=None) -> None:
     work = Path(tempfile.mkdtemp(prefix="ecase-load-bench-"))
     profiles_file = work / "profiles.json"
     profiles_file.write_text(json.dumps(data))
-    port = free_port()
-    server = start_gunicorn(server_env(port), port, args.workers, work / "gunicorn.log")
-    try:
-        warm(port, data)
-        started = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-        trivial = locust("TrivialUser", port, args.users, args.seconds, profiles_file, work)
-        mix = locust("CaseWorker", port, args.users, args.seconds, profiles_file, work)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-    text = report(args, trivial, mix, data, total_cases, started)
+    chosen = configured_processes()
+    args.configs = [shape for shape in args.configs if shape != chosen]
+    runs = [measure(chosen, args.seconds, args, data, profiles_file, work)]
+    runs += [measure(shape, args.compare_seconds, args, data, profiles_file, work) for shape in args.configs]
+    text = report(args, runs, data, total_cases)
     OUTPUT.write_text(text)
     results.refresh()
     print(text)
-    print(f"(gunicorn log and locust CSV files in {work})", file=sys.stderr)
+    print(f"(gunicorn logs and locust CSV files in {work})", file=sys.stderr)
 
 
 if __name__ == "__main__":

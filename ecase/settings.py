@@ -229,7 +229,9 @@ ECASE_SESSION_LIFETIME = timedelta(hours=env_int("ECASE_SESSION_LIFETIME_HOURS",
 ECASE_REAUTH_MAX_AGE = timedelta(minutes=env_int("ECASE_REAUTH_MINUTES", 5, minimum=1))
 ECASE_GRAVE_CASE_OTP_MAX_AGE = timedelta(minutes=env_int("ECASE_GRAVE_CASE_OTP_MINUTES", 15, minimum=1))
 SESSION_COOKIE_AGE = int(ECASE_IDLE_TIMEOUT.total_seconds())
-SESSION_SAVE_EVERY_REQUEST = True  # sliding idle timeout; the absolute lifetime is SessionPolicyMiddleware's
+# Saved when changed only: SessionPolicyMiddleware stamps "seen" at most once a minute (the sliding
+# idle timeout) and keeps the absolute lifetime; each save moves the row's expiry by the idle timeout.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

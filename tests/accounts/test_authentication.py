@@ -1,11 +1,13 @@
 """Sign-in hardening: second factor, lockout, idle and absolute session limits, re-authentication."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -103,6 +105,23 @@ def test_an_idle_session_ends_after_thirty_minutes(investigator):
     response = client.get("/")
     assert response.status_code == 302 and "login" in response["Location"]
     assert "_auth_user_id" not in client.session
+
+
+def test_an_active_session_is_written_at_most_once_a_minute_and_stays_alive(investigator):
+    # A session row written (and committed) on every request was the largest part of a page's cost
+    # under load; "seen" moves once a minute, which is what the idle timeout needs.
+    client = verified_client(investigator)
+    assert client.get("/").status_code == 200
+    seen = client.session[SEEN_AT]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/cases/").status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert client.session[SEEN_AT] == seen
+    # Active every 25 minutes for an hour: more than the idle timeout in all, never that long idle.
+    for _ in range(3):
+        set_session(client, **{SEEN_AT: (timezone.now() - timedelta(minutes=25)).isoformat()})
+        assert client.get("/").status_code == 200
+        assert timezone.now() - datetime.fromisoformat(client.session[SEEN_AT]) < timedelta(minutes=1)
 
 
 def test_a_session_ends_twelve_hours_after_sign_in_even_when_active(investigator):

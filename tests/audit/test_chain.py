@@ -14,6 +14,7 @@ from audit.choices import EventType, Outcome
 from audit.context import Origin, current_origin
 from audit.models import GENESIS_HASH, GLOBAL_CHAIN, AuditEvent, ChainHead
 from audit.services import audit_record
+from audit.verify import verify
 
 # audit imports no other app: a case is just a number to it, so these tests need no case rows.
 CASE_ID = 4_000_001
@@ -83,21 +84,28 @@ def test_a_stored_event_hashes_to_its_stored_hash_after_the_round_trip(investiga
     assert stored.actor == investigator and stored.actor_label == "investigator"
 
 
-def test_events_without_a_case_go_to_the_global_chain(investigator):
+def test_events_without_a_case_go_to_their_actors_chain_and_the_systems_to_the_global_one(investigator, supervisor):
+    # A list or search request of one person must not queue behind everybody else's: each person's
+    # events outside a case are their own chain; only actorless events share the global one.
     head = ChainHead.objects.filter(chain=GLOBAL_CHAIN).first()
     start_seq, start_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     with origin(ip="192.168.1.20", request_id="req-login"):
         first = audit_record(actor=investigator, event=EventType.LOGIN)
-    second = audit_record(
+    listed = audit_record(actor=investigator, event=EventType.CASES_LISTED, data={"cases": []})
+    other = audit_record(actor=supervisor, event=EventType.CASES_LISTED, data={"cases": []})
+    failed = audit_record(
         actor=None, event=EventType.LOGIN_FAILED, outcome=Outcome.DENIED, data={"username": "investigator"}
     )
-    assert first.chain == second.chain == GLOBAL_CHAIN
-    assert first.case_id is None
-    assert (first.seq, second.seq) == (start_seq + 1, start_seq + 2)
-    assert first.prev_hash == start_hash and second.prev_hash == first.hash
-    assert second.actor is None and second.actor_label == "system"
-    assert not AuditEvent.objects.filter(chain__startswith="case:", pk__in=[first.pk, second.pk]).exists()
-    assert_unbroken(chain_of(GLOBAL_CHAIN))
+    own = f"actor:{investigator.pk}"
+    assert first.chain == listed.chain == own and other.chain == f"actor:{supervisor.pk}"
+    assert listed.seq == first.seq + 1 and listed.prev_hash == first.hash
+    assert failed.chain == GLOBAL_CHAIN and (failed.seq, failed.prev_hash) == (start_seq + 1, start_hash)
+    assert failed.actor is None and failed.actor_label == "system"
+    assert first.case_id is None and first.actor == investigator
+    assert not AuditEvent.objects.filter(chain__startswith="case:", pk__in=[first.pk, failed.pk]).exists()
+    for chain in (own, f"actor:{supervisor.pk}", GLOBAL_CHAIN):
+        assert_unbroken(chain_of(chain))
+    assert not verify(chain=own).findings
 
 
 def test_chains_of_different_cases_are_numbered_independently(investigator):
@@ -233,7 +241,6 @@ def test_twenty_concurrent_writers_extend_one_case_chain_without_gaps_or_forks()
     assert_unbroken(events)
     head = ChainHead.objects.get(chain=f"case:{CASE_ID}")
     assert (head.seq, head.hash) == (writers, events[-1].hash)
-    from audit.verify import verify
 
     report = verify(chain=f"case:{CASE_ID}", history=False)
     assert report.ok, report.findings
