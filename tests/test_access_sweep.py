@@ -193,23 +193,10 @@ def _sealed(act):
 
 
 def _sanction_recorded(act, author):
-    """``act`` with the judge's decision and its scan on record."""
-    from django.utils import timezone
+    """``act`` with the judge's decision and its scan on record (a file name with a path in it)."""
+    from tests.cases.sanctions import judge_decides
 
-    from cases.services.sanction import act_sanction_record
-    from tests.evidence.helpers import pdf_bytes
-
-    act_sanction_record(
-        act_id=act.pk,
-        actor=author,
-        judge="Ким А.",
-        court="Следственный суд г. Астаны",
-        decided_on=timezone.localdate(),
-        granted=True,
-        note="",
-        scan=pdf_bytes("court"),
-        scan_name="../decision.pdf",
-    )
+    judge_decides(act, author, scan_name="../decision.pdf")
     return act
 
 

@@ -6,15 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from cases.act_transitions import ActAction
 from cases.models import ProceduralActType
 from cases.services.act_workflow import act_transition
 from cases.services.acts import act_create
-from cases.services.sanction import act_sanction_record
 from tests.api.helpers import PDF, Api, issue
-from tests.evidence.helpers import pdf_bytes
+from tests.cases.sanctions import judge_decides
 from tests.factories import author_only_requirement, register
 
 pytestmark = pytest.mark.django_db
@@ -50,17 +48,7 @@ def _add_acts(case, investigator, supervisor, prosecutor, n: int) -> None:
         )
         act_transition(act_id=sanctioned.pk, action=ActAction.SIGN, actor=investigator)
         act_seal(act_id=sanctioned.pk, pdf_sha256=pdf_store(PDF), system_actor=system_actor())
-        act_sanction_record(
-            act_id=sanctioned.pk,
-            actor=investigator,
-            judge="Ким А.",
-            court="Суд",
-            decided_on=timezone.localdate(),
-            granted=True,
-            note="",
-            scan=pdf_bytes("court"),
-            scan_name="decision.pdf",
-        )
+        judge_decides(sanctioned, investigator)
 
 
 def test_the_act_list_query_count_is_constant_in_the_number_of_acts(

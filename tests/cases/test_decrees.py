@@ -25,6 +25,7 @@ from ecase.errors import NotAllowed
 from tests.api.helpers import Api, issue
 from tests.auth import verified_client
 from tests.cases.decrees import decree_draft, decree_in_force, decree_steps, suspect_in_force
+from tests.cases.sanctions import judge_decides
 from tests.cases.signing_helpers import certify, render_in_process
 from tests.factories import person_data, register
 
@@ -303,37 +304,18 @@ def _sanctioned_decree(case, author, *, action: str, ground: str):
     return decree_in_force(case, author, act_type.code)
 
 
-def _judge_decides(act, actor, *, granted: bool) -> None:
-    from django.utils import timezone
-
-    from cases.services.sanction import act_sanction_record
-    from tests.evidence.helpers import pdf_bytes
-
-    act_sanction_record(
-        act_id=act.pk,
-        actor=actor,
-        judge="Ким А.",
-        court="Следственный суд г. Астаны",
-        decided_on=timezone.localdate(),
-        granted=granted,
-        note="" if granted else "Оснований нет",
-        scan=pdf_bytes("court"),
-        scan_name="decision.pdf",
-    )
-
-
 def test_an_act_needing_a_judges_sanction_takes_effect_only_once_it_is_granted(started, investigator):
     act = _sanctioned_decree(started, investigator, action="interrupt", ground="suspect_hiding")
     assert act.status == ActStatus.SIGNED and not act.in_force
     assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
-    _judge_decides(act, investigator, granted=True)
+    judge_decides(act, investigator, granted=True)
     assert status(started) == CaseStatus.INTERRUPTED
     assert CaseStatusChange.objects.get(case=started, action=CaseAction.INTERRUPT).decision_act_id == act.pk
 
 
 def test_a_refused_sanction_changes_nothing(started, investigator):
     act = _sanctioned_decree(started, investigator, action="terminate", ground="no_corpus")
-    _judge_decides(act, investigator, granted=False)
+    judge_decides(act, investigator, granted=False)
     assert status(started) == CaseStatus.INVESTIGATING and not ActEffect.objects.filter(act=act).exists()
 
 

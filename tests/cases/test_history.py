@@ -28,11 +28,11 @@ from cases.services.participants import (
     person_link,
     person_update,
 )
-from cases.services.sanction import act_sanction_record
 from cases.services.term import deadline_extend
 from ecase.history import CaseDataModel, HardDeleteError, HistoryBypassError, MissingActorError
 from evidence.models import CustodyEvent, EvidenceFile, EvidenceItem
 from tests.cases.decrees import decree_move, requalified
+from tests.cases.sanctions import judge_decides
 from tests.cases.signing_helpers import certify
 from tests.factories import article, person_data, register
 
@@ -182,28 +182,15 @@ def test_term_records_history(signing, case, investigator, prosecutor):
 
 
 def test_the_judges_sanction_records_history_and_is_never_deleted(case, investigator, prosecutor, signing):
-    from django.utils import timezone
-
     from cases.act_transitions import ActAction
     from cases.services.act_workflow import act_transition
-    from tests.cases.signing_helpers import author_signed_act, certify, render_in_process
-    from tests.evidence.helpers import pdf_bytes
+    from tests.cases.signing_helpers import author_signed_act, render_in_process
 
     for user in (investigator, prosecutor):
         certify(user)
     act = author_signed_act(case, investigator, code="preventive_measure_request")
     render_in_process(act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor))
-    sanction = act_sanction_record(
-        act_id=act.pk,
-        actor=investigator,
-        judge="Ким А.",
-        court="Следственный суд г. Астаны",
-        decided_on=timezone.localdate(),
-        granted=True,
-        note="",
-        scan=pdf_bytes("court"),
-        scan_name="decision.pdf",
-    )
+    sanction = judge_decides(act, investigator)
     assert_row(latest(ActSanction, sanction.pk), user=investigator, type_="+", reason="The judge's decision recorded")
     with pytest.raises(HardDeleteError):
         sanction.delete()

@@ -29,13 +29,13 @@ from cases.models import (
 from cases.pdf.storage import pdf_read
 from cases.reference_data import read
 from cases.services.act_workflow import act_transition
-from cases.services.sanction import act_sanction_record
 from cases.services.term import deadline_extend
 from cases.signing.trust import trust_roots
 from cases.tasks import render_act
 from ecase.errors import NotAllowed, OutOfScope
 from ecase.history import save_attributed
 from tests.auth import verified_client
+from tests.cases.sanctions import judge_decides
 from tests.cases.signing_helpers import author_signed_act, certify, drafted_act, render_in_process
 from tests.evidence.helpers import pdf_bytes
 
@@ -306,37 +306,19 @@ def test_a_measure_needing_a_sanction_is_in_force_only_once_the_judge_granted_it
         certify(user)
     act = author_signed_act(case, investigator, code="preventive_measure_request")
     with pytest.raises(ValidationError):  # not before the act is signed by all
-        act_sanction_record(
-            act_id=act.pk,
-            actor=investigator,
-            judge="Ким",
-            court="Суд",
-            decided_on=timezone.localdate(),
-            granted=True,
-            note="",
-            scan=pdf_bytes("court"),
-            scan_name="decision.pdf",
-        )
+        judge_decides(act, investigator)
     act = act_transition(act_id=act.pk, action=ActAction.AGREE, actor=prosecutor)
     act = render_in_process(act)
     assert act.status == ActStatus.SIGNED and not act.in_force
-    details = {
-        "judge": "Ким А.",
-        "court": "Следственный суд г. Астаны",
-        "decided_on": timezone.localdate(),
-        "granted": True,
-        "note": "",
-        "scan_name": "decision.pdf",
-    }
     with pytest.raises(ValidationError):  # a program is not a scan
-        act_sanction_record(act_id=act.pk, actor=investigator, scan=b"MZ\x90\x00" + b"\x00" * 200, **details)
+        judge_decides(act, investigator, scan=b"MZ\x90\x00" + b"\x00" * 200)
     with pytest.raises(NotAllowed):  # the prosecutor records no fact in the file
-        act_sanction_record(act_id=act.pk, actor=prosecutor, scan=pdf_bytes("court"), **details)
-    act_sanction_record(act_id=act.pk, actor=investigator, scan=pdf_bytes("court"), **details)
+        judge_decides(act, prosecutor)
+    judge_decides(act, investigator)
     act = ProceduralAct.objects.get(pk=act.pk)
     assert act.in_force
     with pytest.raises(ValidationError):  # once
-        act_sanction_record(act_id=act.pk, actor=investigator, scan=pdf_bytes("court"), **details)
+        judge_decides(act, investigator)
 
 
 def test_the_scan_of_the_judges_decision_is_downloaded_by_readers_with_a_logged_read(
@@ -350,17 +332,7 @@ def test_the_scan_of_the_judges_decision_is_downloaded_by_readers_with_a_logged_
     client = verified_client(prosecutor)
     assert client.get(url).status_code == 404  # nothing recorded yet
     scan = pdf_bytes("court")
-    act_sanction_record(
-        act_id=act.pk,
-        actor=investigator,
-        judge="Ким А.",
-        court="Суд",
-        decided_on=timezone.localdate(),
-        granted=True,
-        note="",
-        scan=scan,
-        scan_name='../../"evil".exe',
-    )
+    judge_decides(act, investigator, scan=scan, scan_name='../../"evil".exe')
     assert url in client.get(reverse("cases:act", args=[act.pk])).content.decode()
     response = client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == scan
