@@ -59,6 +59,7 @@ PLOT_WORDS = (
     "деньги потерпевшей",
     "мобильный телефон",
 )
+CANDIDATE_IDS = re.compile(r'"cases_case"\."id" IN \(\d')  # pk IN (the candidates' ids)
 INDEX = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
 
 
@@ -110,10 +111,17 @@ def people_of_each_role():
     return [(who, user) for who, user in roles if user is not None]
 
 
-def shape_of(q: str) -> str:
-    from cases import selectors
+def shape_of(user, q: str) -> str:
+    """The shape ``_search`` took for ``user``: the candidates' ids in the page's statement, or the row test."""
+    from django.core.exceptions import EmptyResultSet
 
-    return "candidates" if selectors._candidates(q) is not None else "row test (common term)"
+    from cases.selectors import CaseFilters, case_list
+
+    try:
+        sql = str(case_list(user=user, filters=CaseFilters(q=q)).query)
+    except EmptyResultSet:  # no candidates at all: Django sends no statement
+        return "candidates"
+    return "candidates" if CANDIDATE_IDS.search(sql) else "row test (common term)"
 
 
 def explain(user, q: str) -> tuple[str, str, list[str]]:
@@ -125,7 +133,11 @@ def explain(user, q: str) -> tuple[str, str, list[str]]:
 
     with CaptureQueriesContext(connection) as queries:
         page = case_list(user=user, filters=CaseFilters(q=q))[:PAGE_ROWS]
-    statements = [query["sql"] for query in queries if "UNION ALL" in query["sql"] and "LIMIT" in query["sql"]]
+    statements = [  # the capped candidates: number, article and names; the plot among the user's cases
+        query["sql"]
+        for query in queries
+        if "LIMIT" in query["sql"] and ("UNION ALL" in query["sql"] or "plot_tsv" in query["sql"])
+    ]
     texts = []
     with connection.cursor() as cursor:
         for sql in statements:
@@ -133,7 +145,7 @@ def explain(user, q: str) -> tuple[str, str, list[str]]:
             texts.append("\n".join(row[0] for row in cursor.fetchall()))
     texts.append(page.explain(analyze=True))
     used = sorted({name for text in texts for name in INDEX.findall(text)})
-    return texts[0] if len(texts) > 1 else "", texts[-1], used
+    return "\n\n".join(texts[:-1]), texts[-1], used
 
 
 def timed_page(client, url: str) -> float:
@@ -165,7 +177,7 @@ def run(args) -> str:
         for kind in terms:
             series[(who, kind)] = Series(who, user.username, kind, visible)
         print(f"{who} {user.username}: {visible:,} visible cases", file=sys.stderr, flush=True)
-    shapes = {q: shape_of(q) for kind in terms for q in terms[kind]}
+    shapes = {(who, q): shape_of(user, q) for kind in terms for q in terms[kind] for who, user in roles}
     url = reverse("cases:list")
     unrestricted = measure._time_list(lambda: Case.objects.order_by("-registered_at", "-id")[:PAGE_ROWS], args.runs)
     for i in range(args.runs):  # interleaved: drift on the shared machine hits every role alike
@@ -177,7 +189,7 @@ def run(args) -> str:
                 rows = list(case_list(user=user, filters=CaseFilters(q=q))[:PAGE_ROWS])
                 s.selector.append(time.perf_counter() - started)
                 s.rows.append(len(rows))
-                s.shapes[shapes[q]] = s.shapes.get(shapes[q], 0) + 1
+                s.shapes[shapes[who, q]] = s.shapes.get(shapes[who, q], 0) + 1
                 s.page.append(timed_page(clients[who], f"{url}?q={q}"))
         if i % 10 == 9:
             print(f"  {i + 1}/{args.runs} rounds", file=sys.stderr, flush=True)
@@ -185,7 +197,7 @@ def run(args) -> str:
     for who, user in roles:
         for kind, q in (("surname", terms["surname"][0]), ("plot", "телефон")):
             candidates, page, used = explain(user, q)
-            plans.append((who, user.username, kind, q, shapes[q], used, candidates, page))
+            plans.append((who, user.username, kind, q, shapes[who, q], used, candidates, page))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM cases_case")
         total = cursor.fetchone()[0]
@@ -196,6 +208,7 @@ def report(args, total, series, unrestricted, plans, shapes, now) -> str:
     from cases.selectors import SEARCH_CANDIDATES
 
     common = sum(1 for shape in shapes.values() if shape != "candidates")
+    terms = len({q for _who, q in shapes})
     lines = [
         "# Search by surname and by plot words, per role (issue #15)",
         "",
@@ -203,11 +216,12 @@ def report(args, total, series, unrestricted, plans, shapes, now) -> str:
         f"({total:,} cases, seeded by bench/run.py, VACUUM ANALYZE after loading). 2 shared cores; load average "
         f"at the end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. {args.runs} searches per role and kind, "
         "interleaved over the roles, cycling through "
-        f"{len(shapes) - len(PLOT_WORDS)} surnames and surname prefixes of the demo data (30 stems: each "
+        f"{terms - len(PLOT_WORDS)} surnames and surname prefixes of the demo data (30 stems: each "
         f"surname is carried by ~3 % of persons) and {len(PLOT_WORDS)} plot words and phrases. "
-        f"{common} of the {len(shapes)} terms match more than {SEARCH_CANDIDATES:,} cases in the whole "
-        "register and take the row-test shape (cases/selectors.py `_search`); the rest are answered from "
-        "their candidates.",
+        f"{common} of the {len(shapes)} searches (role × term) take the row-test shape (cases/selectors.py "
+        f"`_search`: a number, article or name matching more than {SEARCH_CANDIDATES:,} cases in the "
+        f"register, or a plot matching more than {SEARCH_CANDIDATES:,} of the user's cases); the rest are "
+        "answered from their candidates.",
         "",
         "*Selector*: `case_list(user, CaseFilters(q=…))[:26]` evaluated (the candidates' statement and the "
         "page's). *Page*: `GET /cases/?q=…` through the whole stack, signed in and verified, DEBUG off "
@@ -246,6 +260,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=40, help="searches per role and kind (default 40)")
     parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument(
+        "--output", type=Path, default=OUTPUT, help="report file; bench/RESULTS.md is refreshed only from the default"
+    )
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = bench_url(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/ecase")
     os.environ.setdefault("ECASE_VAR_DIR", str(DATA / "var"))
@@ -261,8 +278,9 @@ def main(argv=None) -> None:
 
     migrate_reused()
     text = run(args)
-    OUTPUT.write_text(text)
-    results.refresh()
+    args.output.write_text(text)
+    if args.output == OUTPUT:  # a branch's trial run (another file) stays out of the one report
+        results.refresh()
     print(text)
 
 

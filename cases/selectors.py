@@ -47,40 +47,57 @@ def case_list(*, user, filters: CaseFilters = CaseFilters()) -> QuerySet[Case]:
     return cases.select_related("unit", "lead_investigator").order_by("-registered_at", "-pk")
 
 
-# A search whose matches (over every case, before access) number at most this many is answered
-# from its candidates; beyond it the term is common and the list is walked newest first (_search).
+# A kind of match with at most this many cases is answered from its candidates; beyond it the
+# term is common and the list is walked newest first (_search).
 SEARCH_CANDIDATES = 1_000
 
 
 def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
     """``cases`` narrowed to a registration number, an IIN, an article, a person's name, or words of the plot.
 
-    The shape follows how common the term is, found by one capped query over the search indexes
-    (``_candidates``), not by the planner's statistics:
+    The shape follows how common the term is, found by capped queries over the search indexes
+    (``_capped``: ``LIMIT`` SEARCH_CANDIDATES + 1), not by the planner's statistics:
 
-    * a rare term (at most SEARCH_CANDIDATES matching cases in the whole register): the matching
-      case ids themselves, ``pk IN (ids)``; access is then tested on those few cases only;
-    * a common term: a test on the case row (``_row_match``). The list walks the user's cases
-      newest first and stops after one page: many matches means a page is found soon.
+    * the number, article and name matches over the whole register (``_related_matches``);
+    * then, unless those are already too many, the plot matches among ``cases`` themselves (the
+      user's cases as ``restrict`` returns them, narrowed by the list's filters). For a supervisor
+      that is ``district_unit_id = %s AND plot_tsv @@ …``: a bitmap of the word's matches (index
+      case_plot_tsv), ANDed with the scope's (index case_district_order, index
+      case_region_order), so a plot word common in the register but rare in the scope costs
+      those bitmaps and the scope's matches, not a walk past the scope's other cases;
+    * when both are at most SEARCH_CANDIDATES: ``pk IN (those ids)`` inside ``cases``, access tested
+      on those few cases only;
+    * otherwise the term is common: a test on the case row (``_row_match``). The list walks the
+      user's cases newest first and stops after one page: many matches means a page is found soon.
 
-    Either way the same cases match, with their access tested by ``restrict``. The former shape,
-    ``pk IN (the UNION of every kind of match)``, built the whole union first: a surname shared
-    by 3 % of persons meant ~60,000 cases read before the first row at 1,000,000 cases.
+    Either way the same cases match, with their access tested by ``restrict``. The names stay
+    register-wide: a person row carries no scope, and a scope's share of a common surname (3 % of
+    persons) would be found only by reading the register's. The former shape, ``pk IN (the UNION
+    of every kind of match)``, built the whole union first: a surname shared by 3 % of persons
+    meant ~60,000 cases read before the first row at 1,000,000 cases.
     """
     if IIN.match(q):
         return cases.filter(Exists(Participant.objects.filter(case=OuterRef("pk"), person__iin=q)))
-    found = _candidates(q)
-    if found is not None:
-        return cases.filter(pk__in=found)
+    related = _capped(_related_matches(q))
+    if related is not None:
+        plot = _capped(cases.filter(_plot_condition(q)).order_by().values_list("pk", flat=True))
+        if plot is not None:
+            return cases.filter(pk__in=related | plot)
     return cases.filter(_row_match(q))
 
 
-def _candidates(q: str) -> set[int] | None:
-    """The ids of every case the term matches, or None when there are more than SEARCH_CANDIDATES.
+def _capped(ids: QuerySet) -> set[int] | None:
+    """The ids ``ids`` returns, or None when there are more than SEARCH_CANDIDATES."""
+    found = list(ids[: SEARCH_CANDIDATES + 1])
+    return set(found) if len(found) <= SEARCH_CANDIDATES else None
 
-    One ``UNION ALL`` of the kinds of match, each from its index, with ``LIMIT`` SEARCH_CANDIDATES
-    + 1: PostgreSQL runs the arms one after another and stops as soon as the limit is reached,
-    so a common term costs about SEARCH_CANDIDATES index entries, never all of its matches.
+
+def _related_matches(q: str) -> QuerySet:
+    """The ids of the cases whose number, article or persons match the term, over every case.
+
+    One ``UNION ALL`` of the kinds of match, each from its index: PostgreSQL runs the arms one
+    after another and stops as soon as ``_capped``'s limit is reached, so a common term costs
+    about SEARCH_CANDIDATES index entries, never all of its matches.
     """
     # Index case_number_prefix (PostgreSQL): UPPER(registration_number) text_pattern_ops, the
     # expression istartswith compares.
@@ -90,10 +107,8 @@ def _candidates(q: str) -> set[int] | None:
         condition = _article_condition(*article.groups())
         arms.append(Case.articles.through.objects.filter(condition).order_by().values_list("case_id", flat=True))
     arms.append(_name_matches(q).filter(case__isnull=False).values_list("case_id", flat=True))
-    arms.append(_plot_matches(q).values_list("pk", flat=True))
     # .order_by() on every arm: SQLite refuses an ORDER BY inside a compound statement.
-    found = list(arms[0].union(*arms[1:], all=True)[: SEARCH_CANDIDATES + 1])
-    return set(found) if len(found) <= SEARCH_CANDIDATES else None
+    return arms[0].union(*arms[1:], all=True)
 
 
 class RowExists(Exists):
@@ -178,11 +193,6 @@ def _plot_condition(q: str) -> Q:
     for word in fold(q).split():
         condition &= Q(Contains(folded, word))
     return condition
-
-
-def _plot_matches(q: str) -> QuerySet:
-    """Cases whose plot holds the words of ``q``."""
-    return Case.objects.filter(_plot_condition(q)).order_by()
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:

@@ -5,9 +5,11 @@ A few thousand bulk demo cases (demo/bulk.py, the COPY loader) with fresh statis
 a small table is sometimes cheaper than an index; the plan may still scan cases_participant
 (about two rows per case), but neither the cases nor the persons.
 
-A search is two statements (cases/selectors.py ``_search``): the capped candidates from the
-search indexes, then the page, either from those candidates or, for a common term, by testing
-each case row the list walks. Both are checked, the second in both of its shapes.
+A search is up to three statements (cases/selectors.py ``_search``): the capped candidates from
+the number, article and name indexes, the capped plot matches among the user's cases (for a
+supervisor from the plot's index and the scope's), then the page, either from those candidates
+or, for a common term, by testing each case row the list walks. All are checked, the page in
+both shapes.
 """
 
 from __future__ import annotations
@@ -76,16 +78,21 @@ def bulk(django_db_setup, django_db_blocker, tmp_path_factory):
             outer.__exit__(None, None, None)
 
 
-def plans(username: str, q: str) -> tuple[str, str]:
-    """EXPLAIN of the candidates' statement and of the page's, as the list runs them."""
+def plans(username: str, q: str) -> tuple[str, str, str]:
+    """EXPLAIN of the candidates' statement, of the plot's among the user's cases (empty when it is
+    not run) and of the page's, as the list runs them."""
     user = User.objects.get(username=username)
     with CaptureQueriesContext(connection) as queries:
         cases = case_list(user=user, filters=CaseFilters(q=q))
-    candidates = next(query["sql"] for query in queries if "UNION ALL" in query["sql"])
+    statements = [query["sql"] for query in queries]
+    candidates = next(sql for sql in statements if "UNION ALL" in sql)
+    plot = [sql for sql in statements if "plot_tsv" in sql and "UNION ALL" not in sql]
+    explained = []
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {candidates}")
-        candidates_plan = "\n".join(row[0] for row in cursor.fetchall())
-    return candidates_plan, cases[:26].explain()
+        for sql in (candidates, *plot):
+            cursor.execute(f"EXPLAIN {sql}")
+            explained.append("\n".join(row[0] for row in cursor.fetchall()))
+    return explained[0], "".join(explained[1:]), cases[:26].explain()
 
 
 @pytest.fixture(params=["candidates", "walk"])
@@ -99,21 +106,31 @@ def shape(request, monkeypatch):
 
 @pytest.mark.parametrize("username", ["investigator.astana", "supervisor.astana", "prosecutor.astana"])
 def test_a_surname_search_reads_the_person_index(bulk, db, username, shape):
-    candidates, page = plans(username, "қасым")
+    candidates, plot, page = plans(username, "қасым")
     assert "person_search_name" in candidates, candidates
-    assert not SCANS.search(candidates), candidates
-    assert not SCANS.search(page), page
+    for plan in (candidates, plot, page):
+        assert not SCANS.search(plan), plan
     assert "hashed SubPlan" not in page, page  # a walk tests each row it reads, never every match first
 
 
-@pytest.mark.parametrize("username", ["investigator.astana", "supervisor.astana", "prosecutor.astana"])
+@pytest.mark.parametrize(
+    "username", ["investigator.astana", "supervisor.astana", "supervisor.taraz", "prosecutor.astana"]
+)
 def test_a_plot_search_reads_the_full_text_index(bulk, db, username, shape):
-    candidates, page = plans(username, "кража")
-    assert "case_plot_tsv" in candidates, candidates
+    candidates, plot, page = plans(username, "кража")
     assert "case_number_prefix" in candidates, candidates
-    assert not SCANS.search(candidates), candidates
-    assert not SCANS.search(page), page
+    assert "case_plot_tsv" in plot, plot  # the plot's matches among the user's cases
+    for plan in (candidates, plot, page):
+        assert not SCANS.search(plan), plan
     assert "hashed SubPlan" not in page, page
+
+
+def test_a_supervisors_plot_word_is_read_from_the_word_and_the_regions_indexes(bulk, db):
+    """A word common in the register: its matches in the region, the bitmaps of both indexes ANDed."""
+    _, plot, _ = plans("supervisor.astana", "телефон")
+    assert "BitmapAnd" in plot, plot
+    assert "Bitmap Index Scan on case_plot_tsv" in plot, plot
+    assert "Bitmap Index Scan on case_region_order" in plot, plot
 
 
 def test_the_planned_query_still_finds_the_case(bulk, db):
@@ -125,7 +142,13 @@ def test_the_planned_query_still_finds_the_case(bulk, db):
 def test_every_index_a_comment_in_the_selectors_names_exists(db):
     source = (Path(__file__).resolve().parents[2] / "cases" / "selectors.py").read_text()
     named = set(re.findall(r"\b[Ii]ndex(?:es)?\s+([a-z][a-z0-9]*_[a-z0-9_]+)", source))
-    assert {"case_plot_tsv", "person_search_name", "case_number_prefix"} <= named
+    assert {
+        "case_plot_tsv",
+        "case_district_order",
+        "case_region_order",
+        "person_search_name",
+        "case_number_prefix",
+    } <= named
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         existing = {row[0] for row in cursor.fetchall()}
@@ -139,6 +162,24 @@ def test_a_supervisors_common_term_walks_the_regions_cases_by_their_column(bulk,
 
     monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 0)
     for q in ("қасым", "кража"):
-        _, page = plans("supervisor.astana", q)
+        *_, page = plans("supervisor.astana", q)
         assert "case_region_order" in page, page
         assert "groupobjectpermission" not in page, page
+
+
+@pytest.mark.parametrize("username", ["supervisor.astana", "supervisor.taraz", "investigator.astana"])
+def test_the_scopes_plot_candidates_and_the_walk_find_the_same_cases(bulk, db, username, monkeypatch):
+    """The plot's matches among the user's cases (its scope's index) and the walk that tests each row
+    (every term common) return the same cases, whatever the word's share of the scope."""
+    from cases import selectors
+
+    user = User.objects.get(username=username)
+    words = ("кража", "телефон", "деньги потерпевшей", "ножом", "велосипеда", "нет такого слова")
+
+    def everything(q: str) -> list[int]:
+        return list(case_list(user=user, filters=CaseFilters(q=q)).values_list("pk", flat=True))
+
+    from_candidates = {q: everything(q) for q in words}
+    assert any(from_candidates.values())
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 0)
+    assert {q: everything(q) for q in words} == from_candidates
