@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Field, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 from django.utils import timezone
 
@@ -61,12 +62,11 @@ def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
     * the number, article and name matches over the whole register (``_related_matches``);
     * then, unless those are already too many, the plot matches among ``cases`` themselves (the
       user's cases as ``restrict`` returns them, narrowed by the list's filters). For a supervisor
-      that is ``district_unit_id = %s AND plot_tsv @@ …``: a bitmap of the word's matches (index
-      case_plot_tsv), ANDed with the scope's (index case_district_order, index
-      case_region_order), so a plot word common in the register but rare in the scope costs
-      those bitmaps and the scope's matches, not a walk past the scope's other cases;
-    * when both are at most SEARCH_CANDIDATES: ``pk IN (those ids)`` inside ``cases``, access tested
-      on those few cases only;
+      that is ``district_unit_id = %s AND plot_tsv @@ …``, answered by one GIN index over both
+      (index case_district_plot, index case_region_plot; migration cases 0022), so a plot word common in the
+      register but rare in the scope costs the scope's matches, not a walk past its other cases;
+    * when both are at most SEARCH_CANDIDATES: those ids inside ``cases`` (``_one_of``), access
+      tested on those few cases only;
     * otherwise the term is common: a test on the case row (``_row_match``). The list walks the
       user's cases newest first and stops after one page: many matches means a page is found soon.
 
@@ -82,8 +82,18 @@ def _search(cases: QuerySet[Case], q: str) -> QuerySet[Case]:
     if related is not None:
         plot = _capped(cases.filter(_plot_condition(q)).order_by().values_list("pk", flat=True))
         if plot is not None:
-            return cases.filter(pk__in=related | plot)
+            return cases.filter(_one_of(related | plot))
     return cases.filter(_row_match(q))
+
+
+def _one_of(ids: set[int]) -> Q:
+    """``pk`` among ``ids``. On PostgreSQL as ``pk IN (SELECT unnest(array))``: each id is looked up
+    by primary key and its access tested on the row. With ``pk IN (list)`` the planner ANDed the
+    list's bitmap with the whole scope's (a region: ~170,000 entries, 21 ms of a 34 ms page at
+    1,000,000 cases; 8 ms this way, measured)."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [sorted(ids)]))
 
 
 def _capped(ids: QuerySet) -> set[int] | None:

@@ -18,7 +18,8 @@ from typing import TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.db.models.signals import m2m_changed, post_migrate
 from django.dispatch import receiver
 
@@ -138,10 +139,14 @@ class _Probed(Exists):
 def _subtree(unit_id: int, path: str) -> Q:
     """The cases of the unit at ``path`` and of every unit below it, by the case's scope columns."""
     depth = path.count("/")
+    # Compared as bigint, the columns' own type: the GIN indexes case_region_plot and
+    # case_district_plot (migration 0022, btree_gin) serve only a same-type equality, and a bare
+    # Python int is sent as an integer. The btree indexes serve either.
+    unit = Cast(Value(unit_id), BigIntegerField())
     if depth == 1:
-        return Q(region_unit_id=unit_id)
+        return Q(region_unit_id=unit)
     if depth == 2:
-        return Q(district_unit_id=unit_id)
+        return Q(district_unit_id=unit)
     # Below the second level (no such unit holds cases today): the district's index, then the path.
     return Q(unit__path__startswith=path)
 
