@@ -13,7 +13,7 @@ import os
 wsgi_app = "ecase.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
-WORKERS, THREADS = 2, 4  # the measured choice; bench/load_bench.py reads these names
+WORKERS, THREADS = 2, 8  # the measured choice; bench/load_bench.py reads these names
 workers = int(os.environ.get("GUNICORN_WORKERS", WORKERS))
 threads = int(os.environ.get("GUNICORN_THREADS", THREADS))
 timeout = 300
