@@ -25,7 +25,7 @@ def _default(spec: dict, case: Case, author):
     if kind == "article":
         return sorted(a.code for a in case.articles.all())
     if kind == "date":
-        return now.date().isoformat()
+        return timezone.localdate(now).isoformat()  # the day where the case is, as the services count it
     if kind == "datetime":
         return now.isoformat()
     if kind == "integer":

@@ -59,7 +59,7 @@ def filled_fields(act_type, case, author) -> tuple[dict, list[int]]:
         "participants": [participant.pk],
         "evidence": item.pk,
         "article": "188-1",
-        "date": now.date().isoformat(),
+        "date": timezone.localdate(now).isoformat(),  # the local day, not UTC's
         "datetime": now.isoformat(),
         "integer": 150000,
         "textarea": f"Мәтін {KAZAKH_LETTERS}: оқиға болған жер қаралды.\nЕкінші абзац.",
