@@ -1,12 +1,20 @@
-/* The articles' list with a search box (cases/choosers.py ArticleFilterSelect): typing keeps the
-   articles whose number, part or title match; Enter or a click adds one, no Ctrl needed; the chosen
-   ones are listed under the box. Without this script the plain multiple <select> still works. */
+/* The articles' list with a search box (cases/choosers.py ArticleFilterSelect): each article is an
+   <optgroup> ("ст. 188 — Кража") of its parts ("ч. 2"). Typing keeps the parts whose number, part
+   or title match; Enter or a click adds one, no Ctrl needed; the chosen ones are listed under the
+   box with their full label. Without this script the plain multiple <select> still works. */
 (function () {
   "use strict";
   // "188", "188 2", "188-2", "188 ч.2", "188 part 2", "188 2-бөлік": a number and perhaps a part.
   var CODE = /^(\d{1,3}(?:-\d)?)(?:\s*(?:-|ч\.?|part|бөлік|б\.)?\s*(\d{1,2})(?:\s*-?\s*бөлік)?)?$/i;
 
-  var LABEL = /(\d+(?:-\d+)?)\D+?(\d+)/;
+  var NUMBER = /\d+(?:-\d+)?/;
+
+  // "ст. 188 — Кража" and "ч. 2" make "ст. 188 ч. 2 — Кража" (kk: "188-бап 2-бөлік — Ұрлық"):
+  // the part goes before the heading's first " — " in every language's format.
+  function fullLabel(o) {
+    var heading = o.parentNode.label || "", cut = heading.indexOf(" — ");
+    return cut < 0 ? o.textContent : heading.slice(0, cut) + " " + o.textContent + heading.slice(cut);
+  }
 
   function fold(text) { return text.toLowerCase().replace(/ё/g, "е").replace(/\s+/g, " ").trim(); }
 
@@ -16,8 +24,8 @@
     if (code) {
       var number = code[1], part = code[2];
       return function (o) {
-        // "ст. 108-1 ч. 2 — …", "108-1-бап 2-бөлік — …", "art. 108-1 part 2 — …": number, then part.
-        var found = LABEL.exec(o.textContent) || [], a = found[1] || "", p = found[2] || "";
+        // The article's number from its heading ("ст. 108-1 — …", "108-1-бап — …"), the part from the option.
+        var a = (NUMBER.exec(o.parentNode.label || "") || [""])[0], p = (/\d+/.exec(o.textContent) || [""])[0];
         if (part) { return a === number && p === part; }
         if (number.indexOf("-") > 0) {  // "188-2": part 2 of 188, or the article numbered 188-2
           var base = number.split("-");
@@ -28,7 +36,7 @@
     }
     var words = q.split(" ");
     return function (o) {
-      var text = fold(o.textContent);
+      var text = fold(fullLabel(o));
       return words.every(function (w) { return text.indexOf(w) >= 0; });
     };
   }
@@ -57,7 +65,7 @@
         var remove = document.createElement("button");
         remove.type = "button";
         remove.className = "chip";
-        remove.textContent = o.textContent + " ×";
+        remove.textContent = fullLabel(o) + " ×";
         remove.addEventListener("click", function () { o.selected = false; changed(); box.focus(); });
         chosen.appendChild(remove);
       });
@@ -68,6 +76,10 @@
     function filter() {
       var match = matcher(box.value);
       options().forEach(function (o) { o.hidden = !match(o); });
+      // A heading with none of its parts shown is hidden too.
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+        group.hidden = !Array.prototype.some.call(group.children, function (o) { return !o.hidden; });
+      });
     }
 
     box.addEventListener("input", filter);

@@ -18,6 +18,7 @@ from tests.factories import article, register
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VISIBLE_ARTICLES = "Array.from(document.querySelectorAll('#id_articles option')).filter(o => !o.hidden)"
+VISIBLE_GROUPS = "Array.from(document.querySelectorAll('#id_articles optgroup')).filter(g => !g.hidden).map(g => g.label)"
 
 
 def test_two_articles_are_chosen_by_typing_in_the_search_box(page_for, shot, investigator, prosecutor):
@@ -28,14 +29,20 @@ def test_two_articles_are_chosen_by_typing_in_the_search_box(page_for, shot, inv
     page.goto("/cases/new/")
     page.wait_for_selector("#id_articles_filter")  # articles.js adds the box on DOMContentLoaded
 
-    # The list is in the Code's order (99 before 100) and in the user's language.
-    numbers = page.eval_on_selector_all("#id_articles option", r"os => os.map(o => +o.textContent.match(/\d+/)[0])")
+    # The list is in the Code's order (99 before 100), each article's parts under its heading, in
+    # the user's language.
+    numbers = page.eval_on_selector_all("#id_articles optgroup", r"gs => gs.map(g => +g.label.match(/\d+/)[0])")
     assert numbers == sorted(numbers) and numbers[0] == 99 and 100 in numbers
-    assert "188-бап 2-бөлік — Ұрлық" in page.inner_text("#id_articles")
+    parts = page.eval_on_selector_all(
+        "#id_articles optgroup[label='188-бап — Ұрлық'] option", "os => os.map(o => o.textContent)"
+    )
+    assert parts[:2] == ["1-бөлік", "2-бөлік"]
 
     page.click("#id_articles_filter")
     page.keyboard.type("188 2")  # a number and a part
-    assert page.evaluate(f"() => {VISIBLE_ARTICLES}.map(o => o.textContent)") == ["188-бап 2-бөлік — Ұрлық"]
+    shown = page.evaluate(f"() => {VISIBLE_ARTICLES}.map(o => [o.parentNode.label, o.textContent])")
+    assert shown == [["188-бап — Ұрлық", "2-бөлік"]]
+    assert page.evaluate(f"() => {VISIBLE_GROUPS}") == ["188-бап — Ұрлық"]  # the other headings hidden
     page.keyboard.press("Enter")  # chooses it; the form is not sent
     page.keyboard.type("алаяқ")  # words of the title, in Kazakh
     assert page.evaluate(f"() => {VISIBLE_ARTICLES}.length") == 4  # 190 parts 1–4
