@@ -18,7 +18,9 @@ from tests.factories import article, register
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VISIBLE_ARTICLES = "Array.from(document.querySelectorAll('#id_articles option')).filter(o => !o.hidden)"
-VISIBLE_GROUPS = "Array.from(document.querySelectorAll('#id_articles optgroup')).filter(g => !g.hidden).map(g => g.label)"
+VISIBLE_GROUPS = (
+    "Array.from(document.querySelectorAll('#id_articles optgroup')).filter(g => !g.hidden).map(g => g.label)"
+)
 
 
 def test_two_articles_are_chosen_by_typing_in_the_search_box(page_for, shot, investigator, prosecutor):
