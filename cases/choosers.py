@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, StrIndex, Substr
+from django.forms.models import ModelChoiceIteratorValue
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -67,18 +68,8 @@ def active_articles() -> QuerySet[CriminalCodeArticle]:
     return by_number(CriminalCodeArticle.objects.filter(is_active=True))
 
 
-def article_group_label(article: CriminalCodeArticle) -> str:
-    """ "ст. 188 — title": the heading of an article's parts in the articles' list (ArticleFilterSelect)."""
-    return gettext_now("art. %(article)s — %(title)s") % {"article": article.article, "title": _title(article)}
-
-
-def part_label(article: CriminalCodeArticle) -> str:
-    """ "ч. 2": one part under its article's heading."""
-    return gettext_now("part %(part)s") % {"part": article.part}
-
-
-def _title(article: CriminalCodeArticle) -> str:
-    return article.title_kk if get_language() == "kk" and article.title_kk else article.title_ru
+def _title(article: CriminalCodeArticle, kazakh: bool) -> str:
+    return article.title_kk if kazakh and article.title_kk else article.title_ru
 
 
 def article_label(article: CriminalCodeArticle) -> str:
@@ -86,7 +77,7 @@ def article_label(article: CriminalCodeArticle) -> str:
     return gettext_now("art. %(article)s part %(part)s — %(title)s") % {
         "article": article.article,
         "part": article.part,
-        "title": _title(article),
+        "title": _title(article, get_language() == "kk"),
     }
 
 
@@ -118,9 +109,6 @@ class ArticleFilterSelect(forms.SelectMultiple):
     filter hides them. "188 2", "188-2" and "188 ч.2" find part 2 of 188.
     """
 
-    # Every option on one line, no whitespace between: whitespace alone would cost ~700 bytes.
-    template_name = "cases/widgets/article_select.html"
-
     class Media:
         js = [forms.Script("js/articles.js", defer=True)]
 
@@ -128,18 +116,24 @@ class ArticleFilterSelect(forms.SelectMultiple):
         super().__init__({"size": 8, **(attrs or {})})
 
     def optgroups(self, name, value, attrs=None):
-        """The options grouped by article; the field's queryset (``by_number``) keeps an article's parts together."""
-        flat = self.choices
+        """The options grouped by article; the field's queryset (``by_number``) keeps an article's parts together.
+
+        The labels are made here from two formats translated once per list: through the field's own
+        labels (three translations per part) the list cost 17 ms of CPU per registration page.
+        """
+        field = getattr(self.choices, "field", None)
+        if field is None:  # not a model choice: nothing to group by
+            return super().optgroups(name, value, attrs)
+        heading_format, part_format = gettext_now("art. %(article)s — %(title)s"), gettext_now("part %(part)s")
+        kazakh = get_language() == "kk"
         groups: list[tuple[str, list]] = []
-        for choice_value, _label in flat:
-            instance = getattr(choice_value, "instance", None)
-            if instance is None:  # not a model choice: nothing to group by
-                return super().optgroups(name, value, attrs)
-            heading = article_group_label(instance)
+        for article in field.queryset:
+            heading = heading_format % {"article": article.article, "title": _title(article, kazakh)}
             if not groups or groups[-1][0] != heading:
                 groups.append((heading, []))
-            groups[-1][1].append((choice_value, part_label(instance)))
-        self.choices = groups
+            choice = ModelChoiceIteratorValue(field.prepare_value(article), article)
+            groups[-1][1].append((choice, part_format % {"part": article.part}))
+        flat, self.choices = self.choices, groups
         try:
             return super().optgroups(name, value, attrs)
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -250,8 +251,21 @@ class ParticipantForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
 
 
+class _ActTypeNames(ModelChoiceIterator):
+    """The act types listed by their names only: the rows' field specs and effects (JSON) were most
+    of the drafting form's list cost. The chosen type is still read whole (the field's queryset)."""
+
+    def __init__(self, field):
+        super().__init__(field)
+        self.queryset = field.queryset.only("pk", "code", "name_ru", "name_kk")
+
+
+class ActTypeChoiceField(forms.ModelChoiceField):
+    iterator = _ActTypeNames
+
+
 class ActCreateForm(forms.Form):
-    act_type = forms.ModelChoiceField(label=_("Type of act"), queryset=ProceduralActType.draftable())
+    act_type = ActTypeChoiceField(label=_("Type of act"), queryset=ProceduralActType.draftable())
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
     body = TextareaField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), required=False, max_length=100000)

@@ -90,7 +90,11 @@ def decree_types(case=None) -> dict[str, ProceduralActType]:
     """
     protocol_form = case is not None and case.proceedings_form == ProceedingsForm.PROTOCOL
     found: dict[str, ProceduralActType] = {}
-    candidates = ProceduralActType.draftable().order_by("pk")
+    # Only what the choice and a link's label need: the types' field specs (``fields``, JSON of every
+    # form field) were most of this query's cost on each case page.
+    candidates = (
+        ProceduralActType.draftable().only("pk", "code", "name_ru", "name_kk", "kind", "effects").order_by("pk")
+    )
     for act_type in sorted(candidates, key=lambda t: ((t.kind == ActKind.PROTOCOL) != protocol_form, t.pk)):
         for effect in act_type.effects:
             if effect.get("type") == "case_status":

@@ -135,6 +135,8 @@ TEMPLATES = [
         },
     },
 ]
+# <select> lists written in Python, the rest by Django's templates (ecase/form_renderer.py, issue #15).
+FORM_RENDERER = "ecase.form_renderer.FormRenderer"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
