@@ -258,7 +258,7 @@ def report(args, runs: list[Run], profiles_data, total_cases) -> str:
         "| run | request | requests | failures | requests/s | p50 ms | p95 ms | p99 ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, stats in (("trivial page", chosen.trivial), ("mix", chosen.mix)):
+    for label, stats in (("trivial page", chosen.trivial), ("mix", chosen.mix), ("signed-in floor", chosen.floor)):
         for s in stats:
             name, count, failures, rps, p50, p95, p99 = row(s)
             bold = "**" if name == "Aggregated" else ""
@@ -273,6 +273,7 @@ def report(args, runs: list[Run], profiles_data, total_cases) -> str:
         f"{mix_total[5]:.0f} ms (goal ≤ 300 ms); {mix_total[2]:,} failed requests (goal 0).",
         f"* With no think time the latency is mostly queueing: {args.users} users ÷ {mix_total[3]:.0f} requests/s "
         f"≈ {args.users / mix_total[3] * 1000 if mix_total[3] else 0:.0f} ms per request on average (Little's law).",
+        *floor_lines(chosen, args),
         "",
         "## Processes × threads compared",
         "",
@@ -293,6 +294,21 @@ def report(args, runs: list[Run], profiles_data, total_cases) -> str:
     return "\n".join(lines)
 
 
+def floor_lines(run: Run, args) -> list[str]:
+    """How far the mix is from the cheapest signed-in page, and that page from the trivial one."""
+    if not run.floor:
+        return []
+    floor, trivial, mix = total(run.floor)[3], total(run.trivial)[3], total(run.mix)[3]
+    if not (floor and trivial):
+        return []
+    return [
+        f"* The signed-in floor (`/accounts/sessions/`, {args.compare_seconds} s after the mix, same server): "
+        f"{floor:.1f} requests/s = **{floor / trivial:.2f}× the trivial page**: reading the session, the user "
+        f"and the second factor and rendering the smallest signed-in page already costs that much; "
+        f"the mix runs at **{mix / floor:.2f}× the floor**.",
+    ]
+
+
 @dataclass
 class Run:
     shape: tuple[int, int]
@@ -301,6 +317,7 @@ class Run:
     mix: list[dict]
     load_before: str
     load_after: str
+    floor: list[dict]  # the signed-in floor page (the chosen shape only)
 
     @property
     def ratio(self) -> float:
@@ -312,7 +329,8 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def measure(shape, seconds, args, data, profiles_file: Path, work: Path) -> Run:
+def measure(shape, seconds, args, data, profiles_file: Path, work: Path, *, with_floor: bool = False) -> Run:
+    """The trivial page, then the mix; with ``with_floor``, then the signed-in floor page for ``--compare-seconds``."""
     port = free_port()
     name = f"{shape[0]}x{shape[1]}"
     server = start_gunicorn(server_env(port), port, shape, work / f"gunicorn-{name}.log")
@@ -321,10 +339,15 @@ def measure(shape, seconds, args, data, profiles_file: Path, work: Path) -> Run:
         before = load_average()
         trivial = locust("TrivialUser", port, args.users, seconds, profiles_file, work / name)
         mix = locust("CaseWorker", port, args.users, seconds, profiles_file, work / name)
+        floor = (
+            locust("SignedInFloorUser", port, args.users, args.compare_seconds, profiles_file, work / name)
+            if with_floor
+            else []
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    return Run(shape, seconds, trivial, mix, before, load_average())
+    return Run(shape, seconds, trivial, mix, before, load_average(), floor)
 
 
 def shapes(text: str) -> list[tuple[int, int]]:
@@ -370,7 +393,7 @@ def main(argv=None) -> None:
     profiles_file.write_text(json.dumps(data))
     chosen = configured_processes()
     args.configs = [shape for shape in args.configs if shape != chosen]
-    runs = [measure(chosen, args.seconds, args, data, profiles_file, work)]
+    runs = [measure(chosen, args.seconds, args, data, profiles_file, work, with_floor=True)]
     runs += [measure(shape, args.compare_seconds, args, data, profiles_file, work) for shape in args.configs]
     text = report(args, runs, data, total_cases)
     OUTPUT.write_text(text)

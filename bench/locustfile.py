@@ -3,6 +3,8 @@
 Two kinds of user, chosen by class name on locust's command line:
 
 * ``TrivialUser``: the health check (``/healthz``: one ``SELECT 1``), the same server's ceiling;
+* ``SignedInFloorUser``: the cheapest page a signed-in person opens (their own sessions: the
+  session, the user, the second factor and one short list), the floor every case page stands on;
 * ``CaseWorker``: signed-in, second-factor-verified people of every role doing the daily mix —
   the case list, a case page, a search by surname, by IIN and by plot word, and (investigators)
   the act drafting form.
@@ -36,7 +38,8 @@ class TrivialUser(FastHttpUser):
         self.client.get("/healthz", headers=PROXY, name="trivial: /healthz")
 
 
-class CaseWorker(FastHttpUser):
+class _SignedIn(FastHttpUser):
+    abstract = True
     wait_time = constant(0)
 
     def on_start(self):
@@ -53,6 +56,14 @@ class CaseWorker(FastHttpUser):
             if response.status_code != 200:
                 response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
 
+
+class SignedInFloorUser(_SignedIn):
+    @task
+    def own_sessions(self):
+        self._get("/accounts/sessions/", "signed-in floor: my sessions")
+
+
+class CaseWorker(_SignedIn):
     @task(3)
     def case_list(self):
         self._get("/cases/", "case list")
